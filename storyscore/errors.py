@@ -1,0 +1,64 @@
+"""The one exception tree of storyscore.
+
+Every failure a user can cause or meet is one of these; the CLI catches only
+the root and prints it, never a traceback::
+
+    StoryscoreError
+    ├── ScriptError          a script has problems (carries every Diagnostic)
+    ├── PaintError           a picture could not be made
+    │   └── BackendMissing   an optional extra is not installed
+    ├── CacheError           the cache folder cannot be used
+    ├── AudioError           narration, synthesis or mixing failed
+    └── RenderError          video encoding or export failed
+
+Errors that point into a script carry a ``SourceSpan`` so they print as
+``FILE:LINE:COL: error: MESSAGE``.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from storyscore.diagnostics import Diagnostic
+    from storyscore.model import SourceSpan
+
+
+class StoryscoreError(Exception):
+    """Root of every error storyscore raises on purpose."""
+
+    def __init__(self, message: str, span: SourceSpan | None = None, hint: str | None = None):
+        super().__init__(message)
+        self.message = message
+        self.span = span
+        self.hint = hint
+
+
+class ScriptError(StoryscoreError):
+    """A script failed to parse or validate; holds all its diagnostics."""
+
+    def __init__(self, diagnostics: list[Diagnostic]):
+        errors = [d for d in diagnostics if d.severity == "error"]
+        first = errors[0] if errors else diagnostics[0]
+        super().__init__(first.message, first.span, first.hint)
+        self.diagnostics = list(diagnostics)
+
+
+class PaintError(StoryscoreError):
+    """A painter failed to make a picture."""
+
+
+class BackendMissing(PaintError):
+    """An optional backend's dependencies are not installed."""
+
+
+class CacheError(StoryscoreError):
+    """The cache could not be read or written."""
+
+
+class AudioError(StoryscoreError):
+    """Narration, music synthesis or mixing failed."""
+
+
+class RenderError(StoryscoreError):
+    """Encoding a video or writing an export failed."""
