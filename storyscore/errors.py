@@ -37,11 +37,18 @@ class StoryscoreError(Exception):
 class ScriptError(StoryscoreError):
     """A script failed to parse or validate; holds all its diagnostics."""
 
-    def __init__(self, diagnostics: list[Diagnostic]):
-        errors = [d for d in diagnostics if d.severity == "error"]
-        first = errors[0] if errors else diagnostics[0]
+    def __init__(self, diagnostics: list[Diagnostic], source: str | None = None):
+        ordered = sorted(diagnostics, key=lambda d: d.sort_key())
+        errors = [d for d in ordered if d.severity == "error"]
+        first = errors[0] if errors else ordered[0]
         super().__init__(first.message, first.span, first.hint)
-        self.diagnostics = list(diagnostics)
+        self.diagnostics = ordered
+        self.source = source
+
+    def __str__(self) -> str:
+        from storyscore.diagnostics import render_all
+
+        return render_all(self.diagnostics, self.source)
 
 
 class PaintError(StoryscoreError):

@@ -1,0 +1,141 @@
+"""The command line: each command loads its input, calls one stage, reports."""
+
+from __future__ import annotations
+
+import os
+import re
+import sys
+import tempfile
+from pathlib import Path
+from typing import Annotated, NoReturn
+
+import typer
+
+from storyscore import __version__
+from storyscore.diagnostics import render_all
+from storyscore.errors import ScriptError, StoryscoreError
+
+app = typer.Typer(
+    name="storyscore",
+    help="Narrated, scored picture-book videos and books from a story script (.sco).",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+StoryArg = Annotated[Path, typer.Argument(help="The story script (.sco).", show_default=False)]
+
+
+def _fail(error: StoryscoreError) -> NoReturn:
+    if isinstance(error, ScriptError):
+        typer.echo(render_all(error.diagnostics, error.source), err=True)
+        errors = sum(1 for d in error.diagnostics if d.severity == "error")
+        typer.echo(f"{errors} error{'s' if errors != 1 else ''}; nothing was written", err=True)
+        raise typer.Exit(2)
+    text = str(error)
+    typer.echo(text if ": error:" in text else f"error: {text}", err=True)
+    if error.hint:
+        typer.echo(f"  = {error.hint}", err=True)
+    raise typer.Exit(2)
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"storyscore {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main(
+    version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True,
+                                          help="Print the version and exit.")] = False,
+) -> None:
+    """Narrated, scored picture-book videos and books from a story script (.sco)."""
+
+
+@app.command()
+def check(story: StoryArg) -> None:
+    """Check a script and print its outline: scenes, durations, transitions, branches.
+
+    Paints nothing. Problems are reported as FILE:LINE:COL with the source
+    line; any error makes the exit status 2.
+    """
+    from storyscore.load import load_story
+    from storyscore.outline import outline
+
+    try:
+        loaded = load_story(story)
+    except StoryscoreError as error:
+        _fail(error)
+    text, planned = outline(loaded.story)
+    warnings = [*loaded.warnings, *planned]
+    if warnings:
+        typer.echo(render_all(warnings, loaded.source), err=True)
+    typer.echo(text)
+
+
+@app.command()
+def fmt(
+    story: StoryArg,
+    write: Annotated[bool, typer.Option(
+        "-w", "--write", help="Rewrite the file in place.")] = False,
+    check_only: Annotated[bool, typer.Option(
+        "--check", help="Print nothing; exit 1 if the file is not in canonical form.")] = False,
+) -> None:
+    """Print a script in canonical form (comments kept); -w rewrites it."""
+    from storyscore.dsl.format import format_script
+    from storyscore.load import load_story
+
+    try:
+        loaded = load_story(story)
+    except StoryscoreError as error:
+        _fail(error)
+    formatted = format_script(loaded.source, str(story))
+    if check_only:
+        if formatted != loaded.source:
+            typer.echo(f"{story} is not in canonical form; run: storyscore fmt -w {story}",
+                       err=True)
+            raise typer.Exit(1)
+        return
+    if write:
+        if formatted != loaded.source:
+            _write_atomic(story, formatted)
+            typer.echo(f"reformatted {story}", err=True)
+        return
+    sys.stdout.write(formatted)
+
+
+@app.command()
+def new(
+    name: Annotated[str, typer.Argument(help="The new script's name, e.g. 'lighthouse' "
+                                        "(writes lighthouse.sco).", show_default=False)],
+) -> None:
+    """Write a new script from a template that checks and renders as it is."""
+    from importlib import resources
+
+    path = Path(name if name.endswith(".sco") else f"{name}.sco")
+    if path.exists():
+        _fail(StoryscoreError(f"{path} already exists", hint="choose another name or remove it"))
+    stem = path.stem
+    title = re.sub(r"[-_]+", " ", stem).strip().title() or "A New Story"
+    template = resources.files("storyscore").joinpath("templates/new.sco").read_text("utf-8")
+    text = template.replace("{title}", title.replace('"', "'")).replace("{filename}", str(path))
+    if not path.parent.is_dir():
+        _fail(StoryscoreError(f"folder {path.parent} does not exist"))
+    _write_atomic(path, text)
+    typer.echo(f"wrote {path}; next: storyscore check {path}")
+
+
+def _write_atomic(path: Path, text: str) -> None:
+    """Write through a temporary file in the same folder, so a failure leaves the old file."""
+    handle, temp = tempfile.mkstemp(dir=path.parent or Path("."), prefix=f".{path.name}.",
+                                    suffix=".tmp")
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8", newline="\n") as out:
+            out.write(text)
+        if path.exists():
+            os.chmod(temp, path.stat().st_mode & 0o777)
+        os.replace(temp, path)
+    except BaseException:
+        Path(temp).unlink(missing_ok=True)
+        raise

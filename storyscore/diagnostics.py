@@ -1,0 +1,66 @@
+"""Diagnostics: one format for every problem found in a script.
+
+``FILE:LINE:COL: error: MESSAGE``, then the source line, a caret under the
+column (with ``~`` under the rest of the offending text) and, when there is
+one, the suggestion.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Literal
+
+from storyscore.model import SourceSpan
+
+Severity = Literal["error", "warning"]
+
+
+@dataclass(frozen=True)
+class Diagnostic:
+    severity: Severity
+    message: str
+    span: SourceSpan
+    hint: str | None = None
+
+    def sort_key(self) -> tuple[str, int, int, int]:
+        rank = 0 if self.severity == "error" else 1
+        return (self.span.file, self.span.line, self.span.column, rank)
+
+
+def suggest(word: str, candidates: Iterable[str]) -> str | None:
+    """``did you mean 'x'?`` for the closest candidate, if one is close enough."""
+    pool = list(candidates)
+    matches = difflib.get_close_matches(word, pool, n=1, cutoff=0.6)
+    if not matches:
+        lowered = {c.lower(): c for c in pool}
+        matches = [lowered[m] for m in difflib.get_close_matches(word.lower(), lowered, 1, 0.6)]
+    return f"did you mean '{matches[0]}'?" if matches else None
+
+
+def render(diagnostic: Diagnostic, source_lines: list[str] | None) -> str:
+    """The diagnostic as the user sees it, several lines, no trailing newline."""
+    span = diagnostic.span
+    out = [f"{span.file}:{span.line}:{span.column}: {diagnostic.severity}: {diagnostic.message}"]
+    if source_lines is not None and 1 <= span.line <= len(source_lines):
+        text = source_lines[span.line - 1].rstrip("\r\n")
+        gutter = f"{span.line:>4} | "
+        out.append(gutter + text)
+        # Keep tabs so the caret lines up under the same character.
+        lead = "".join(ch if ch == "\t" else " " for ch in text[: span.column - 1])
+        width = 1
+        if span.end_line == span.line and span.end_column > span.column:
+            width = min(span.end_column, len(text) + 1) - span.column
+        out.append(" " * (len(gutter) - 2) + "| " + lead + "^" + "~" * max(0, width - 1))
+        if diagnostic.hint:
+            out.append(" " * (len(gutter) - 2) + "= " + diagnostic.hint)
+    elif diagnostic.hint:
+        out.append("  = " + diagnostic.hint)
+    return "\n".join(out)
+
+
+def render_all(diagnostics: Iterable[Diagnostic], source: str | None) -> str:
+    lines = source.splitlines() if source is not None else None
+    ordered = sorted(diagnostics, key=Diagnostic.sort_key)
+    return "\n".join(render(d, lines) for d in ordered)

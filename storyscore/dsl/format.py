@@ -1,0 +1,137 @@
+"""``storyscore fmt``: a script in canonical form, comments kept.
+
+Canonical form: story settings first with their values in one column, one
+blank line before each scene, scene statements indented by four spaces with
+their values in one column, strings re-quoted in one style, single spaces
+between arguments, a blank line kept (never more than one) where the author
+put one, and every comment where it was.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from storyscore.dsl import strings
+from storyscore.dsl.parser import Arg, Comment, Line, parse_lines
+
+INDENT = "    "
+HEADER_COLUMN = 7  # values of story settings start after this many characters
+BODY_COLUMN = 8  # values of scene statements start this far after the indent
+
+
+@dataclass
+class _Chunk:
+    first_line: int
+    last_line: int
+    depth: int
+    text: str  # without indentation for comments; formatted for statements
+    is_scene: bool = False
+    is_comment: bool = False
+    opens_body: bool = False
+
+
+def format_script(text: str, filename: str = "<string>") -> str:
+    """The canonical form of a script that parses (check it first)."""
+    parsed = parse_lines(text, filename)
+    chunks = _chunks(parsed.lines, parsed.comments)
+    return _assemble(chunks, text.replace("\r\n", "\n").split("\n"))
+
+
+def _chunks(lines: list[Line], comments: list[Comment]) -> list[_Chunk]:
+    trailing: dict[int, Comment] = {}
+    standalone: list[Comment] = []
+    statement_ends = {s.args[-1].span.end_line for line in lines for s in (line, *line.body)}
+    for comment in comments:
+        # Nothing can follow a comment on its line, so one on a line where a
+        # statement ends comes after that statement.
+        if comment.line in statement_ends:
+            trailing[comment.line] = comment
+        else:
+            standalone.append(comment)
+
+    chunks: list[_Chunk] = []
+    for index, line in enumerate(lines):
+        is_scene = line.args[0].kind == "WORD" and line.args[0].text == "scene"
+        chunks.append(_statement(line, 0, is_scene, trailing))
+        for statement in line.body:
+            chunks.append(_statement(statement, 1, False, trailing))
+        following = lines[index + 1].span.line if index + 1 < len(lines) else 10**9
+        last_body = line.body[-1].last_line if line.body else None
+        for comment in standalone:
+            if not line.span.line < comment.line < following:
+                continue
+            depth = 0
+            if line.body and last_body is not None and (
+                    comment.line < last_body or comment.column > 1):
+                depth = 1
+            chunks.append(_Chunk(comment.line, comment.line, depth, comment.text,
+                                 is_comment=True))
+    first = lines[0].span.line if lines else 10**9
+    chunks += [_Chunk(c.line, c.line, 0, c.text, is_comment=True)
+               for c in standalone if c.line < first]
+    chunks.sort(key=lambda c: c.first_line)
+    return chunks
+
+
+def _statement(line: Line, depth: int, is_scene: bool,
+               trailing: dict[int, Comment]) -> _Chunk:
+    indent = INDENT * depth
+    keyword, *args = line.args
+    parts = [_arg(arg, indent) for arg in args]
+    text = keyword.text
+    if parts:
+        column = 0 if is_scene else (BODY_COLUMN if depth else HEADER_COLUMN)
+        text = text.ljust(column - 1) + " " + _join(args, parts)
+    end = line.args[-1].span.end_line
+    if end in trailing:
+        text += "  " + trailing[end].text
+    return _Chunk(line.args[0].span.line, end, depth, text, is_scene=is_scene,
+                  opens_body=bool(line.body))
+
+
+def _join(args: list[Arg], parts: list[str]) -> str:
+    out = ""
+    for arg, part in zip(args, parts, strict=True):
+        if arg.kind == "COMMA":
+            out += ","
+        else:
+            out += (" " if out else "") + part
+    return out
+
+
+def _arg(arg: Arg, indent: str) -> str:
+    if arg.kind in ("STRING", "LONG_STRING"):
+        value = strings.decode(arg.text)
+        if "\n" in value and arg.kind == "LONG_STRING":
+            return strings.encode_block(value, indent + INDENT)
+        return strings.encode(value)
+    return arg.text
+
+
+def _assemble(chunks: list[_Chunk], source: list[str]) -> str:
+    out: list[str] = []
+    previous: _Chunk | None = None
+    for index, chunk in enumerate(chunks):
+        if previous is not None:
+            had_blank = any(not source[n - 1].strip()
+                            for n in range(previous.last_line + 1, chunk.first_line))
+            leads_scene = chunk.depth == 0 and _leads_to_scene(chunks, index)
+            after_head = previous.opens_body and chunk.depth == 1
+            first_of_group = leads_scene and not (
+                previous.is_comment and previous.depth == 0 and _leads_to_scene(chunks, index - 1))
+            if first_of_group or (had_blank and not after_head):
+                out.append("")
+        prefix = INDENT * chunk.depth
+        out.append(prefix + chunk.text)
+        previous = chunk
+    return "\n".join(out) + "\n"
+
+
+def _leads_to_scene(chunks: list[_Chunk], index: int) -> bool:
+    """A scene line, or a top-level comment that only comments precede a scene line."""
+    for chunk in chunks[index:]:
+        if chunk.is_scene:
+            return True
+        if not (chunk.is_comment and chunk.depth == 0):
+            return False
+    return False

@@ -1,0 +1,219 @@
+"""Meaning checks that need the whole story: references, the scene graph,
+transitions against scene lengths, and the files a script names.
+
+Every problem is collected; nothing here raises.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from pathlib import Path
+
+from storyscore.diagnostics import Diagnostic, suggest
+from storyscore.model import CHARACTER_REF, Scene, SourceSpan, Story
+
+# The shortest an ``auto`` scene can be (see the duration rules in the spec).
+AUTO_MIN_WITH_NARRATION = 4.0
+AUTO_WITHOUT_NARRATION = 5.0
+
+
+def validate(story: Story, damaged: Iterable[str] = ()) -> list[Diagnostic]:
+    """Every meaning problem of ``story``; scenes in ``damaged`` had errors of their own."""
+    checker = _Checker(story, set(damaged))
+    checker.run()
+    return checker.diagnostics
+
+
+def guaranteed_duration(scene: Scene) -> float:
+    """The least a scene can last: its own duration, or what ``auto`` promises."""
+    if scene.duration is not None:
+        return scene.duration
+    return AUTO_MIN_WITH_NARRATION if scene.paragraphs else AUTO_WITHOUT_NARRATION
+
+
+def image_kind(path: Path) -> str | None:
+    """``png`` or ``jpeg`` by the file's first bytes, else None."""
+    try:
+        with path.open("rb") as handle:
+            head = handle.read(8)
+    except OSError:
+        return None
+    if head.startswith(b"\x89PNG\r\n\x1a\n"):
+        return "png"
+    if head.startswith(b"\xff\xd8\xff"):
+        return "jpeg"
+    return None
+
+
+class _Checker:
+    def __init__(self, story: Story, damaged: set[str]):
+        self.story = story
+        self.damaged = damaged
+        self.diagnostics: list[Diagnostic] = []
+        self.ids = [scene.id for scene in story.scenes]
+
+    def error(self, span: SourceSpan, message: str, hint: str | None = None) -> None:
+        self.diagnostics.append(Diagnostic("error", message, span, hint))
+
+    def warning(self, span: SourceSpan, message: str, hint: str | None = None) -> None:
+        self.diagnostics.append(Diagnostic("warning", message, span, hint))
+
+    def run(self) -> None:
+        duplicate = self.check_ids()
+        self.check_characters()
+        for scene in self.story.scenes:
+            self.check_content(scene)
+        if not self.check_references():
+            return
+        if duplicate:
+            return
+        self.check_graph()
+        self.check_transitions()
+        self.check_soundfont()
+
+    def check_ids(self) -> bool:
+        first: dict[str, Scene] = {}
+        duplicate = False
+        for scene in self.story.scenes:
+            if scene.id in first:
+                duplicate = True
+                self.error(scene.id_span, f"scene id '{scene.id}' is used twice",
+                           f"it was first used on line {first[scene.id].id_span.line}; "
+                           "ids must be unique")
+            else:
+                first[scene.id] = scene
+        return duplicate
+
+    def check_characters(self) -> None:
+        known = {c.id for c in self.story.characters}
+        for scene in self.story.scenes:
+            if scene.prompt is None:
+                continue
+            span = scene.prompt_span
+            for match in CHARACTER_REF.finditer(scene.prompt):
+                if match[1] in known:
+                    continue
+                # The prompt was folded to one line; point at the string when we can.
+                at = span
+                if span.line == span.end_line:
+                    col = span.column + 1 + match.start()
+                    at = SourceSpan(span.file, span.line, col, span.line, col + len(match[0]))
+                hint = suggest(match[1], known)
+                self.error(at, f"unknown character '@{match[1]}'",
+                           hint or "define it before the first scene: "
+                           f'character {match[1]} "a description"')
+
+    def check_content(self, scene: Scene) -> None:
+        if scene.prompt is None and scene.image is None and scene.id not in self.damaged:
+            self.error(scene.id_span, f"scene '{scene.id}' has neither a prompt nor an image",
+                       'add a prompt "what to paint" or an image "file.png"')
+        if scene.image is not None:
+            path = self.story.base_dir / scene.image
+            if not path.is_file():
+                self.error(scene.image_span, f"image file '{scene.image}' does not exist",
+                           f"looked for {path}; image paths are relative to the script")
+            elif image_kind(path) is None:
+                self.error(scene.image_span, f"image file '{scene.image}' is not a PNG or JPEG",
+                           "convert it to PNG or JPEG")
+
+    def check_references(self) -> bool:
+        ok = True
+        for scene in self.story.scenes:
+            targets = [(c.target, c.target_span) for c in scene.choices]
+            if scene.next is not None:
+                targets.append((scene.next, scene.next_span))
+            for target, span in targets:
+                if target not in self.ids:
+                    ok = False
+                    self.error(span, f"unknown scene '{target}'",
+                               suggest(target, self.ids) or "scenes: " + ", ".join(self.ids))
+        return ok
+
+    def check_graph(self) -> None:
+        story = self.story
+        by_id = {scene.id: scene for scene in story.scenes}
+        first = story.scenes[0]
+        reached = {first.id}
+        todo = [first.id]
+        while todo:
+            for target in story.successors(by_id[todo.pop()]):
+                if target not in reached:
+                    reached.add(target)
+                    todo.append(target)
+        for scene in story.scenes:
+            if scene.id not in reached:
+                self.error(scene.id_span, f"scene '{scene.id}' is never reached",
+                           f"no path from the first scene '{first.id}' leads to it; "
+                           "add a choice or next that does")
+        # Scenes from which some path ends: walk the graph backwards from the ends.
+        predecessors: dict[str, list[str]] = {scene.id: [] for scene in story.scenes}
+        for scene in story.scenes:
+            for target in story.successors(scene):
+                predecessors[target].append(scene.id)
+        ending = {scene.id for scene in story.scenes if not story.successors(scene)}
+        todo = list(ending)
+        while todo:
+            for source in predecessors[todo.pop()]:
+                if source not in ending:
+                    ending.add(source)
+                    todo.append(source)
+        for scene in story.scenes:
+            if scene.id in reached and scene.id not in ending:
+                self.error(scene.id_span, f"no path from scene '{scene.id}' reaches an end",
+                           "the story would loop forever here; add 'end' or a choice that "
+                           "leads out")
+        if self.diagnostics and any(d.severity == "error" for d in self.diagnostics):
+            return
+        # The video follows the first choice at every branch: that path must end.
+        path = [first.id]
+        while True:
+            following = story.successors(by_id[path[-1]])
+            if not following:
+                break
+            if following[0] in path:
+                scene = by_id[path[-1]]
+                loop = " -> ".join([*path[path.index(following[0]):], following[0]])
+                span = scene.choices[0].span if scene.choices else (
+                    scene.next_span if scene.next else scene.id_span)
+                self.error(span, f"the default path loops: {loop}",
+                           "the video takes the first choice at every branch; make the first "
+                           "choice lead on")
+                break
+            path.append(following[0])
+
+    def check_transitions(self) -> None:
+        story = self.story
+        by_id = {scene.id: scene for scene in story.scenes}
+        for scene in story.scenes:
+            transition = story.transition_after(scene)
+            following = story.successors(scene)
+            if not following:
+                if scene.transition is not None and scene.transition.kind != "cut":
+                    self.warning(scene.transition.span,
+                                 f"scene '{scene.id}' ends the story, so its transition "
+                                 "is never used", "remove it")
+                continue
+            for target in following:
+                shorter = min(guaranteed_duration(scene), guaranteed_duration(by_id[target]))
+                if transition.duration > shorter:
+                    span = scene.transition.span if scene.transition else story.transition.span
+                    if scene.transition is None and span.line == 0:
+                        span = scene.id_span
+                    self.error(span,
+                               f"the {transition.kind} of {_seconds(transition.duration)} "
+                               f"between '{scene.id}' and '{target}' is longer than a scene "
+                               f"that lasts {_seconds(shorter)}",
+                               f"make it at most {_seconds(shorter)}, or lengthen the scenes")
+
+    def check_soundfont(self) -> None:
+        name = self.story.soundfont
+        if name is None:
+            return
+        path = self.story.base_dir / name
+        if not path.is_file():
+            self.error(self.story.soundfont_span, f"soundfont file '{name}' does not exist",
+                       f"looked for {path}; paths are relative to the script")
+
+
+def _seconds(value: float) -> str:
+    return f"{value:g}s"
