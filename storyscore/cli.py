@@ -23,7 +23,8 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 
-StoryArg = Annotated[Path, typer.Argument(help="The story script (.sco).", show_default=False)]
+StoryArg = Annotated[Path, typer.Argument(help="The story script (.sco).", metavar="STORY",
+                                          show_default=False)]
 
 
 def _fail(error: StoryscoreError) -> NoReturn:
@@ -108,7 +109,8 @@ def fmt(
 @app.command()
 def new(
     name: Annotated[str, typer.Argument(help="The new script's name, e.g. 'lighthouse' "
-                                        "(writes lighthouse.sco).", show_default=False)],
+                                        "(writes lighthouse.sco).", metavar="NAME",
+                                        show_default=False)],
 ) -> None:
     """Write a new script from a template that checks and renders as it is."""
     from importlib import resources

@@ -63,13 +63,11 @@ class _Checker:
         self.check_characters()
         for scene in self.story.scenes:
             self.check_content(scene)
-        if not self.check_references():
-            return
-        if duplicate:
-            return
-        self.check_graph()
+        references_ok = self.check_references()
         self.check_transitions()
         self.check_soundfont()
+        if references_ok and not duplicate:
+            self.check_graph()
 
     def check_ids(self) -> bool:
         first: dict[str, Scene] = {}
@@ -194,6 +192,8 @@ class _Checker:
                                  "is never used", "remove it")
                 continue
             for target in following:
+                if target not in by_id:
+                    continue
                 shorter = min(guaranteed_duration(scene), guaranteed_duration(by_id[target]))
                 if transition.duration > shorter:
                     span = scene.transition.span if scene.transition else story.transition.span

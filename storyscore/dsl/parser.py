@@ -108,6 +108,10 @@ class _Indenter:
                     yield Token.new_borrow_pos("_INDENT", " " * indent, newline)
                 else:
                     while len(levels) > 1 and indent < levels[-1]:
+                        if indent > levels[-2]:
+                            # Between two levels: most likely meant for the block
+                            # it is in, so keep it there (and report it below).
+                            break
                         levels.pop()
                         yield Token.new_borrow_pos("_DEDENT", "", newline)
                     if indent != levels[-1] and not had_tab:

@@ -1,0 +1,2 @@
+scene a 5min
+    prompt "a forest"

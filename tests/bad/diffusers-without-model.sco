@@ -1,0 +1,4 @@
+painter diffusers
+
+scene a
+    prompt "a forest"

@@ -1,0 +1,5 @@
+character mira "a girl"
+character mira "a woman"
+
+scene a
+    prompt "@mira"

@@ -1,0 +1,5 @@
+scene a
+    prompt "a forest"
+
+scene a
+    prompt "a lake"

@@ -1,0 +1,2 @@
+scene a 8
+    prompt "a forest"

@@ -1,0 +1,6 @@
+scene a
+    prompt "a forest"
+
+scene b
+    prompt "a lake"
+    next a

@@ -1,0 +1,4 @@
+fps 120
+
+scene a
+    prompt "a forest"

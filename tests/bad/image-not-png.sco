@@ -1,0 +1,2 @@
+scene a
+    image "../data/pictures/not-an-image.png"

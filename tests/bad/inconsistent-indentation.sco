@@ -1,0 +1,3 @@
+scene a
+    prompt "a forest"
+  narrate "Hello."

@@ -1,0 +1,2 @@
+scene a
+    image "pictures/missing.png"

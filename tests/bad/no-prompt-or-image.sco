@@ -1,0 +1,2 @@
+scene a
+    narrate "Nothing to paint."

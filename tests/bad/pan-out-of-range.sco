@@ -1,0 +1,3 @@
+scene a
+    prompt "a forest"
+    camera pan-left 0.8

@@ -1,0 +1,4 @@
+scene a
+    prompt "a forest"
+
+fps 30

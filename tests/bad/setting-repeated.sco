@@ -1,0 +1,5 @@
+title "One"
+title "Two"
+
+scene a
+    prompt "a forest"

@@ -1,0 +1,4 @@
+size 1281x720
+
+scene a
+    prompt "a forest"

@@ -1,0 +1,4 @@
+size 32x32
+
+scene a
+    prompt "a forest"

@@ -1,0 +1,4 @@
+size 720i
+
+scene a
+    prompt "a forest"

@@ -1,0 +1,4 @@
+voice joe speed 3
+
+scene a
+    prompt "a forest"

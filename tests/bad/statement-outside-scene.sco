@@ -1,0 +1,4 @@
+prompt "a forest"
+
+scene a
+    prompt "a lake"

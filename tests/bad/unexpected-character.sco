@@ -1,0 +1,2 @@
+scene a
+    prompt "a forest" @

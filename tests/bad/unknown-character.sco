@@ -1,0 +1,4 @@
+character mira "a girl with a red scarf"
+
+scene a
+    prompt "@mria in a forest"

@@ -1,0 +1,4 @@
+painter procedual
+
+scene a
+    prompt "a forest"

@@ -1,0 +1,6 @@
+scene a
+    prompt "a forest"
+    next towr
+
+scene tower
+    prompt "a tower"

@@ -1,0 +1,4 @@
+titel "A story"
+
+scene a
+    prompt "a forest"

@@ -1,0 +1,2 @@
+scene a
+    promt "a forest"

@@ -1,0 +1,4 @@
+voice jo
+
+scene a
+    prompt "a forest"

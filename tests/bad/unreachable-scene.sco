@@ -1,0 +1,6 @@
+scene a
+    prompt "a forest"
+    end
+
+scene b
+    prompt "a lake"

@@ -1,0 +1,4 @@
+scene a
+    prompt "a forest"
+    narrate """
+        Once upon a time

@@ -1,0 +1,2 @@
+scene a 0s
+    prompt "a forest"

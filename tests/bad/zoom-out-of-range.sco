@@ -1,0 +1,3 @@
+scene a
+    prompt "a forest"
+    camera zoom-in 2.5

@@ -1,0 +1,186 @@
+"""The command line as users see it: output, files and exit codes."""
+
+from __future__ import annotations
+
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from conftest import ROOT, STORIES, compare_golden
+from storyscore import __version__
+from storyscore.cli import app
+
+SPEC = ROOT.parent / "shared" / "spec" / "language.md"
+
+
+def run(*args: str) -> tuple[int, str, str]:
+    result = CliRunner().invoke(app, list(args))
+    return result.exit_code, result.stdout, result.stderr
+
+
+@pytest.mark.parametrize("script", STORIES, ids=lambda p: p.stem)
+def test_check_prints_the_outline(script: Path, update_golden: bool,
+                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(ROOT)
+    code, out, err = run("check", str(script.relative_to(ROOT)))
+    assert code == 0, err
+    compare_golden(ROOT / "tests" / "golden" / f"check-{script.stem}.txt", out + err,
+                   update_golden)
+
+
+def test_check_on_the_spec_example(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    if not SPEC.exists():
+        pytest.skip("the shared spec is not beside the repository")
+    example = SPEC.read_text(encoding="utf-8").split("```\n")[1]
+    assert example.startswith("# The Lighthouse")
+    (tmp_path / "pictures").mkdir()
+    shutil.copy(ROOT / "stories" / "pictures" / "village.png", tmp_path / "pictures")
+    (tmp_path / "story.sco").write_text(example, encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    code, out, err = run("check", "story.sco")
+    assert code == 0, err
+    assert err == ""
+    rows = [line.split()[0] for line in out.splitlines() if line.startswith("  ")][1:]
+    assert rows == ["dawn", "market", "storm", "tower", "village"]
+    assert '"Climb the tower" -> tower | "Run for the village" -> village' in out
+    assert "5 scenes, 1 branch point, endings: tower, village" in out
+    # The spec's example is already in canonical form.
+    assert run("fmt", "--check", "story.sco")[0] == 0
+
+
+def test_lighthouse_story_is_the_spec_example() -> None:
+    if not SPEC.exists():
+        pytest.skip("the shared spec is not beside the repository")
+    example = SPEC.read_text(encoding="utf-8").split("```\n")[1]
+    assert (ROOT / "stories" / "lighthouse.sco").read_text(encoding="utf-8") == example
+
+
+def test_check_reports_warnings_without_failing(tmp_path: Path,
+                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    Path("w.sco").write_text(
+        'scene a 2s\n    prompt "a forest"\n'
+        '    narrate "one two three four five six seven eight nine ten eleven twelve"\n'
+        '    transition fade\n    end\n')
+    code, out, err = run("check", "w.sco")
+    assert code == 0
+    assert err == (
+        "w.sco:1:9: warning: scene 'a' is 2s but its narration needs about 5.8s; "
+        "it is lengthened to 5.8s\n"
+        "   1 | scene a 2s\n"
+        "     |         ^~\n"
+        "     = lengthen the scene or shorten its narration (the narration length is "
+        "estimated from its word count)\n"
+        "w.sco:4:16: warning: scene 'a' ends the story, so its transition is never used\n"
+        "   4 |     transition fade\n"
+        "     |                ^~~~\n"
+        "     = remove it\n"
+    )
+    assert "a      a      ~5.8s (lengthened)  end" in out
+
+
+def test_check_missing_file() -> None:
+    code, out, err = run("check", "no-such-story.sco")
+    assert code == 2
+    assert out == ""
+    assert err == "error: no-such-story.sco: no such file\n"
+
+
+def test_check_non_utf8(tmp_path: Path) -> None:
+    path = tmp_path / "latin1.sco"
+    path.write_bytes(b'title "caf\xe9"\n')
+    code, _, err = run("check", str(path))
+    assert code == 2
+    assert err == f"{path}:1: error: the script is not UTF-8 text\n"
+
+
+MESSY = '''title "Messy"   # kept
+seed 3
+scene a 4s
+      prompt   "x"
+      narrate """One
+      two"""
+# the end
+'''
+
+CANONICAL = '''title  "Messy"  # kept
+seed   3
+
+scene a 4s
+    prompt  "x"
+    narrate """
+        One
+        two
+        """
+# the end
+'''
+
+
+def test_fmt_prints_canonical_form(tmp_path: Path) -> None:
+    path = tmp_path / "messy.sco"
+    path.write_text(MESSY)
+    assert run("fmt", str(path)) == (0, CANONICAL, "")
+    assert path.read_text() == MESSY
+
+
+def test_fmt_check_and_write(tmp_path: Path) -> None:
+    path = tmp_path / "messy.sco"
+    path.write_text(MESSY)
+    code, out, err = run("fmt", "--check", str(path))
+    assert (code, out) == (1, "")
+    assert err == f"{path} is not in canonical form; run: storyscore fmt -w {path}\n"
+    assert run("fmt", "-w", str(path)) == (0, "", f"reformatted {path}\n")
+    assert path.read_text() == CANONICAL
+    assert run("fmt", "--check", str(path)) == (0, "", "")
+    assert run("fmt", "-w", str(path)) == (0, "", "")
+
+
+def test_fmt_refuses_a_script_with_errors(tmp_path: Path) -> None:
+    path = tmp_path / "bad.sco"
+    path.write_text('scene a\n    promt "x"\n')
+    code, out, err = run("fmt", "-w", str(path))
+    assert code == 2
+    assert out == ""
+    assert "unknown statement 'promt'" in err
+    assert path.read_text() == 'scene a\n    promt "x"\n'
+
+
+@pytest.mark.parametrize("script", STORIES, ids=lambda p: p.stem)
+def test_example_stories_are_canonical(script: Path) -> None:
+    assert run("fmt", "--check", str(script))[0] == 0
+
+
+def test_new_writes_a_script_that_checks(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    assert run("new", "paper-moon") == (
+        0, "wrote paper-moon.sco; next: storyscore check paper-moon.sco\n", "")
+    text = Path("paper-moon.sco").read_text()
+    assert 'title  "Paper Moon"' in text
+    code, out, err = run("check", "paper-moon.sco")
+    assert (code, err) == (0, "")
+    assert out.startswith("Paper Moon\n")
+    assert run("fmt", "--check", "paper-moon.sco")[0] == 0
+    code, _, err = run("new", "paper-moon")
+    assert code == 2
+    assert err == "error: paper-moon.sco already exists\n  = choose another name or remove it\n"
+
+
+def test_version() -> None:
+    assert run("--version") == (0, f"storyscore {__version__}\n", "")
+
+
+@pytest.mark.parametrize("command", ["check", "fmt", "new"])
+def test_every_command_has_help(command: str) -> None:
+    code, out, _ = run(command, "--help")
+    assert code == 0
+    assert "Usage" in out
+    assert re.search(r"STORY|NAME", out)
+
+
+def test_no_placeholder_commands() -> None:
+    for command in ["render", "paint", "score", "book", "explain"]:
+        code, _, _ = run(command, "x.sco")
+        assert code == 2
