@@ -114,6 +114,9 @@ class _Indenter:
                             break
                         levels.pop()
                         yield Token.new_borrow_pos("_DEDENT", "", newline)
+                    if len(levels) == 1 and indent < levels[0]:
+                        # Back from an indented first line (already reported).
+                        levels[0] = indent
                     if indent != levels[-1] and not had_tab:
                         self._error(
                             line, 1, indent + 1,

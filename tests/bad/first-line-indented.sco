@@ -1,0 +1,4 @@
+    title "Indented"
+
+scene a
+    prompt "a forest"
