@@ -191,7 +191,7 @@ class Espeak:
         except ImportError as exc:
             raise AudioError(
                 "the espeak voices need piper-tts, which ships espeak-ng",
-                hint="pip install 'piper-tts>=1.3,<2'",
+                hint="pip install 'piper-tts>=1.8,<2'",
             ) from exc
         self._data_dir = str(ESPEAK_DATA_DIR)
         self._library = Path(espeakbridge.__file__)

