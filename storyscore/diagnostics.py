@@ -64,3 +64,13 @@ def render_all(diagnostics: Iterable[Diagnostic], source: str | None) -> str:
     lines = source.splitlines() if source is not None else None
     ordered = sorted(diagnostics, key=Diagnostic.sort_key)
     return "\n".join(render(d, lines) for d in ordered)
+
+
+def render_error(message: str, span: SourceSpan | None, hint: str | None,
+                 source: str | None) -> str:
+    """A runtime error: located like a diagnostic when it has a span, else ``error: ...``."""
+    if span is not None and span.line > 0:
+        return render(Diagnostic("error", message, span, hint),
+                      source.splitlines() if source is not None else None)
+    text = message if ": error:" in message else f"error: {message}"
+    return text + (f"\n  = {hint}" if hint else "")

@@ -1,0 +1,64 @@
+"""Command-line settings that override a script's own (command line wins)."""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from dataclasses import dataclass
+
+from storyscore import vocab
+from storyscore.errors import StoryscoreError
+from storyscore.model import Painter, Size, Story
+
+
+@dataclass(frozen=True)
+class Overrides:
+    """What the command line says about the story; None leaves the script's value."""
+
+    size: Size | None = None
+    fps: int | None = None
+    seed: int | None = None
+    painter: str | None = None
+    model: str | None = None
+    soundfont: str | None = None
+
+
+def parse_size(text: str) -> Size:
+    """``--size``: a preset (``720p``, ``square``…) or ``WxH``, checked like the script's."""
+    if text in vocab.SIZE_PRESETS:
+        return Size(*vocab.SIZE_PRESETS[text])
+    match = re.fullmatch(r"(\d+)x(\d+)", text.strip())
+    if match is None:
+        raise StoryscoreError(f"--size {text}: expected WxH or one of "
+                              + ", ".join(vocab.SIZE_PRESETS))
+    width, height = int(match[1]), int(match[2])
+    low, high = vocab.SIZE_RANGE
+    for side, value in (("width", width), ("height", height)):
+        if not low <= value <= high or value % 2:
+            raise StoryscoreError(f"--size {text}: {side} must be even and from {low} to {high}")
+    return Size(width, height)
+
+
+def apply(story: Story, overrides: Overrides) -> Story:
+    """The story as the command line wants it rendered."""
+    changes: dict[str, object] = {}
+    if overrides.size is not None:
+        changes["size"] = overrides.size
+    if overrides.fps is not None:
+        low, high = vocab.FPS_RANGE
+        if not low <= overrides.fps <= high:
+            raise StoryscoreError(f"--fps {overrides.fps}: use a value from {low} to {high}")
+        changes["fps"] = overrides.fps
+    if overrides.seed is not None:
+        changes["seed"] = overrides.seed
+    if overrides.painter is not None or overrides.model is not None:
+        name = overrides.painter
+        if name is None:
+            # --model alone means "paint with this model".
+            name = "diffusers" if overrides.model else story.painter.name
+        model = overrides.model if overrides.model is not None else (
+            story.painter.model if name == story.painter.name else None)
+        changes["painter"] = Painter(name, model)
+    if overrides.soundfont is not None:
+        changes["soundfont"] = overrides.soundfont
+    return dataclasses.replace(story, **changes) if changes else story  # type: ignore[arg-type]

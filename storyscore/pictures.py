@@ -1,0 +1,94 @@
+"""The picture stage: every scene's picture, painted (cached) or loaded from a file."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from PIL import Image
+
+from storyscore.cache import Cache
+from storyscore.errors import PaintError
+from storyscore.model import Scene, Story
+from storyscore.paint import PaintRequest, paint_picture
+from storyscore.paint.base import Painter
+from storyscore.paint.image_file import load_picture
+from storyscore.paint.registry import make_painter
+
+
+@dataclass(frozen=True)
+class ScenePicture:
+    scene_id: str
+    image: Image.Image
+    cache_hit: bool
+    source: str  # "painted", "cache" or "file"
+
+
+def painter_for(story: Story) -> Painter:
+    """The story's painter (after command-line overrides), located at its setting."""
+    try:
+        return make_painter(story.painter.name, story.painter.model)
+    except PaintError as error:
+        if error.span is None and story.painter.span.line:
+            error.span = story.painter.span
+        raise
+
+
+def request_for(story: Story, scene: Scene) -> PaintRequest:
+    return PaintRequest(
+        prompt=story.expand_prompt(scene) or "",
+        width=story.size.width,
+        height=story.size.height,
+        seed=story.seed,
+        negative=story.negative,
+    )
+
+
+def scene_picture(story: Story, scene: Scene, painter: Painter | None,
+                  cache: Cache) -> ScenePicture:
+    """One scene's picture; a failure is reported at the scene's prompt or image."""
+    try:
+        if scene.image is not None:
+            image = load_picture(story.base_dir / scene.image, story.size.width,
+                                 story.size.height)
+            return ScenePicture(scene.id, image, False, "file")
+        if painter is None:
+            painter = painter_for(story)
+        result = paint_picture(painter, request_for(story, scene), cache)
+        return ScenePicture(scene.id, result.image, result.cache_hit,
+                            "cache" if result.cache_hit else "painted")
+    except PaintError as error:
+        if error.span is None:
+            error.span = scene.image_span if scene.image is not None else scene.prompt_span
+        raise
+
+
+def scene_pictures(story: Story, scenes: Sequence[Scene], cache: Cache,
+                   on_done: Callable[[ScenePicture], None] | None = None
+                   ) -> dict[str, ScenePicture]:
+    """Pictures for ``scenes``, painted with one painter instance (models load once)."""
+    painter = painter_for(story) if any(s.image is None for s in scenes) else None
+    out: dict[str, ScenePicture] = {}
+    for scene in scenes:
+        picture = scene_picture(story, scene, painter, cache)
+        out[scene.id] = picture
+        if on_done is not None:
+            on_done(picture)
+    return out
+
+
+def picture_file_name(index: int, scene: Scene) -> str:
+    """``01-dawn.png``: numbered in script order so a folder lists like the story."""
+    return f"{index + 1:02d}-{scene.id}.png"
+
+
+def save_png(image: Image.Image, path: Path) -> None:
+    """Write a PNG through a temporary file, so a failure leaves no broken picture."""
+    temp = path.with_name(f".{path.name}.tmp")
+    try:
+        image.save(temp, format="PNG")
+        temp.replace(path)
+    except BaseException:
+        temp.unlink(missing_ok=True)
+        raise
