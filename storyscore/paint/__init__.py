@@ -1,0 +1,118 @@
+"""Pictures: painter backends behind one interface, and the cached door to them.
+
+``paint_picture`` is the way in for every stage that needs a scene's picture:
+it looks the request up in the cache and paints only on a miss.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from PIL import Image
+
+from storyscore.cache import Cache, cache_key
+from storyscore.errors import PaintError
+from storyscore.paint.base import Painter, PaintRequest
+
+__all__ = [
+    "PICTURE_STAGE",
+    "PICTURE_STAGE_VERSION",
+    "PaintRequest",
+    "PaintResult",
+    "Painter",
+    "paint_picture",
+    "picture_key",
+]
+
+PICTURE_STAGE = "picture"
+PICTURE_STAGE_VERSION = "1"
+
+
+@dataclass(frozen=True)
+class PaintResult:
+    """A painted picture, where its PNG lies, and whether it came from the cache."""
+
+    image: Image.Image
+    cache_hit: bool
+    path: Path
+
+
+def picture_key(painter: Painter, request: PaintRequest) -> str:
+    """The cache key of ``request`` painted by ``painter``.
+
+    It covers the painter's name and version, its model and settings (from
+    ``painter.cache_inputs()`` when it has one, else its ``model``
+    attribute), the expanded prompt, negative prompt, size and seed.
+    """
+    cache_inputs = getattr(painter, "cache_inputs", None)
+    settings: Any = cache_inputs() if callable(cache_inputs) else {}
+    inputs = {
+        "painter": painter.name,
+        "painter_version": painter.version,
+        "model": getattr(painter, "model", None),
+        "settings": settings,
+        "prompt": request.prompt,
+        "negative": request.negative,
+        "width": request.width,
+        "height": request.height,
+        "seed": request.seed,
+    }
+    return cache_key(PICTURE_STAGE, PICTURE_STAGE_VERSION, inputs)
+
+
+def paint_picture(painter: Painter, request: PaintRequest, cache: Cache) -> PaintResult:
+    """The picture for ``request``: from the cache when an intact PNG is
+    there, else painted by ``painter`` and stored."""
+    key = picture_key(painter, request)
+    size = (request.width, request.height)
+    painted: list[Image.Image] = []
+
+    def build(path: Path) -> None:
+        image = painter.paint(request)
+        if image.size != size:
+            raise PaintError(
+                f"the {painter.name} painter returned a {image.size[0]}x{image.size[1]} "
+                f"picture for a {size[0]}x{size[1]} request"
+            )
+        if image.mode != "RGB":
+            image = image.convert("RGB")
+        image.save(path, format="PNG")
+        painted.append(image)
+
+    def intact(path: Path) -> bool:
+        return _valid_png(path, size)
+
+    for _attempt in range(2):
+        path, hit = cache.get_or_create(PICTURE_STAGE, key, ".png", build, intact)
+        if not hit:
+            return PaintResult(painted[-1], cache_hit=False, path=path)
+        loaded = _load_png(path)
+        if loaded is not None:
+            return PaintResult(loaded, cache_hit=True, path=path)
+        # The entry broke between its check and its load: drop it and repaint.
+        cache.discard(PICTURE_STAGE, key, ".png")
+    raise PaintError(f"the cached picture {path} could not be read back")
+
+
+def _valid_png(path: Path, size: tuple[int, int]) -> bool:
+    """Whether ``path`` is a sound PNG of ``size`` (CRCs and structure checked)."""
+    try:
+        with Image.open(path, formats=["PNG"]) as image:
+            if image.size != size:
+                return False
+            image.verify()
+    except Exception:
+        # Pillow reports damage with many exception types; any of them means "repaint".
+        return False
+    return True
+
+
+def _load_png(path: Path) -> Image.Image | None:
+    try:
+        with Image.open(path, formats=["PNG"]) as image:
+            image.load()
+            return image.convert("RGB")
+    except Exception:
+        return None
