@@ -27,8 +27,14 @@ class ScenePicture:
 
 def painter_for(story: Story) -> Painter:
     """The story's painter (after command-line overrides), located at its setting."""
+    model = story.painter.model
+    if model is not None and story.painter.span.line:
+        # A folder named in the script is relative to the script's folder.
+        local = story.base_dir / model
+        if local.exists():
+            model = str(local)
     try:
-        return make_painter(story.painter.name, story.painter.model)
+        return make_painter(story.painter.name, model)
     except PaintError as error:
         if error.span is None and story.painter.span.line:
             error.span = story.painter.span
