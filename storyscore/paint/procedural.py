@@ -1,0 +1,85 @@
+"""The procedural painter: storyscore's default, dependency-free picture maker.
+
+It reads the prompt for about a hundred concepts (times of day, weather and
+light, places, things, colours, moods, media), plans a scene and paints it in
+layers: sky, far land, middle and near objects, water with reflections,
+weather, light and the texture of the medium. Everything derives from the
+request, so the same request gives a byte-identical picture.
+
+Pictures are painted on a working canvas of at most about a megapixel and
+upscaled, so a 4096x4096 picture costs little more time or memory than a 720p
+one; geometry is in units of the picture size, so every size shows the same
+composition.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from PIL import Image
+
+from storyscore.errors import PaintError
+from storyscore.paint._proc_canvas import Canvas
+from storyscore.paint._proc_concepts import CONCEPTS, read_prompt
+from storyscore.paint._proc_concepts import understand as understand
+from storyscore.paint._proc_draw import Ctx
+from storyscore.paint._proc_finish import finish, to_image
+from storyscore.paint._proc_interior import paint_cave, paint_room, paint_space, paint_staircase
+from storyscore.paint._proc_outdoor import horizon_for, paint_outdoor
+from storyscore.paint._proc_plan import make_plan
+from storyscore.paint.base import PaintRequest
+
+__all__ = ["CONCEPTS", "MAX_SIDE", "ProceduralPainter", "understand"]
+
+MAX_SIDE = 16384
+MIN_WORK_SIDE = 24
+
+
+class ProceduralPainter:
+    """Paints a storybook picture from a prompt with numpy and Pillow only."""
+
+    name = "procedural"
+    version = "1"
+
+    def __init__(self, max_work_pixels: int = 1_000_000) -> None:
+        self.max_work_pixels = max_work_pixels
+
+    def paint(self, request: PaintRequest) -> Image.Image:
+        """Return an RGB picture of exactly ``request.width`` x ``request.height``."""
+        width, height = request.width, request.height
+        if not (1 <= width <= MAX_SIDE and 1 <= height <= MAX_SIDE):
+            raise PaintError(
+                f"cannot paint a {width}x{height} picture",
+                hint=f"width and height must be between 1 and {MAX_SIDE} pixels",
+            )
+        reading = read_prompt(request.prompt)
+        plan = make_plan(request.prompt, request.seed, reading)
+        k = min(1.0, math.sqrt(self.max_work_pixels / (width * height)))
+        # Tiny pictures are painted a little bigger and shrunk, so every layer has room.
+        k = max(k, MIN_WORK_SIDE / min(width, height))
+        ww, wh = max(MIN_WORK_SIDE, round(width * k)), max(MIN_WORK_SIDE, round(height * k))
+        canvas = Canvas(ww, wh, ss=4 if ww * wh <= 700_000 else 3)
+        look = plan.look
+        ctx = Ctx(
+            cv=canvas,
+            plan=plan,
+            rng=np.random.default_rng(plan.layout_seed),
+            drng=np.random.default_rng(plan.detail_seed),
+            horizon=horizon_for(plan.template),
+            light_dir=1.0 if look.sun_x >= 0.5 else -1.0,
+        )
+        if plan.kind == "staircase":
+            paint_staircase(ctx)
+        elif plan.kind == "room":
+            paint_room(ctx)
+        elif plan.kind == "cave":
+            paint_cave(ctx)
+        elif plan.kind == "space":
+            paint_space(ctx)
+        else:
+            paint_outdoor(ctx)
+        img = finish(ctx)
+        grain = 0.012 if plan.style in ("watercolor", "pastel", "ink") else 0.008
+        return to_image(img, width, height, np.random.default_rng(plan.detail_seed ^ 0x5EED),
+                        grain)
