@@ -1,0 +1,110 @@
+"""Speed of the audio stages per minute of story: music synthesis, mixing, subtitles.
+
+Run: ``python bench/bench_audio.py [MINUTES]``. Builds a MIDI score of the
+given length (default 1) for five instruments, fake narration (shaped noise
+bursts, one sentence every few seconds, at a voice's 22.05 kHz), renders the
+score with the bundled SoundFont, mixes, and prints each stage's best of three
+runs with its ratio to real time (above 1: faster than real time).
+"""
+
+from __future__ import annotations
+
+import io
+import sys
+import time
+from collections.abc import Callable
+
+import mido  # type: ignore[import-untyped, unused-ignore]
+import numpy as np
+
+from storyscore.audio.mix import PlacedNarration, SceneGain, mix
+from storyscore.audio.synth import render_midi
+from storyscore.export.subtitles import SubtitleWord, TimedSentence, build_cues, to_srt
+
+REPEATS = 3
+BPM = 96
+VOICE_RATE = 22050
+# (channel, General MIDI program, lowest pitch, beats per note, velocity)
+PARTS = [(0, 0, 60, 0.5, 80), (1, 48, 48, 4.0, 60), (2, 73, 72, 1.0, 70), (3, 32, 36, 1.0, 90)]
+
+
+def score(minutes: float) -> bytes:
+    """A type-1 MIDI file: melody, string pads, flute, bass and a drum kit."""
+    rng = np.random.default_rng(7)
+    beats = minutes * BPM
+    scale = [0, 2, 4, 5, 7, 9, 11, 12]
+    song = mido.MidiFile(type=1, ticks_per_beat=480)
+    song.tracks.append(mido.MidiTrack([mido.MetaMessage("set_tempo", tempo=mido.bpm2tempo(BPM))]))
+    for channel, program, low, length, velocity in [*PARTS, (9, 0, 36, 0.5, 100)]:
+        track = mido.MidiTrack([mido.Message("program_change", channel=channel, program=program)])
+        ticks = round(length * 480)
+        for _ in range(int(beats / length)):
+            step = 0 if channel == 9 else scale[int(rng.integers(len(scale)))]
+            pitch = low + step + (6 * int(rng.integers(2)) if channel == 9 else 0)
+            track.append(mido.Message("note_on", channel=channel, note=pitch, velocity=velocity))
+            track.append(mido.Message("note_off", channel=channel, note=pitch, time=ticks))
+        song.tracks.append(track)
+    out = io.BytesIO()
+    song.save(file=out)
+    return out.getvalue()
+
+
+def narration(minutes: float) -> tuple[list[PlacedNarration], list[TimedSentence]]:
+    """Sentences of shaped noise: 3 s spoken, 1.5 s pause, 2.5 words a second."""
+    rng = np.random.default_rng(3)
+    placed, sentences = [], []
+    start = 1.0
+    while start + 3.0 < minutes * 60 - 1.5:
+        t = np.arange(3 * VOICE_RATE) / VOICE_RATE
+        syllables = np.abs(np.sin(np.pi * 4 * t)) ** 0.5
+        samples = (0.3 * rng.standard_normal(len(t)) * syllables).astype(np.float32)
+        placed.append(PlacedNarration(start, samples, VOICE_RATE, ((0.0, 3.0),)))
+        words = tuple(
+            SubtitleWord(f"word{i}," if i % 4 == 3 else f"word{i}", at, at + 0.35)
+            for i, at in enumerate(start + 0.4 * np.arange(7))
+        )
+        sentences.append(TimedSentence(words))
+        start += 4.5
+    return placed, sentences
+
+
+def best(run: Callable[[], object]) -> float:
+    """Best wall time of ``REPEATS`` runs."""
+    times = []
+    for _ in range(REPEATS):
+        started = time.perf_counter()
+        run()
+        times.append(time.perf_counter() - started)
+    return min(times)
+
+
+def main(minutes: float) -> None:
+    """Time each stage on ``minutes`` of story and print the ratios to real time."""
+    seconds = minutes * 60
+    midi = score(minutes)
+    placed, sentences = narration(minutes)
+    scenes = [
+        SceneGain(i * 10.0, (i + 1) * 10.0, volume=0.6 if i % 3 == 1 else 1.0, silent=i % 3 == 2)
+        for i in range(int(seconds // 10))
+    ]
+    render_midi(midi)  # warm the lazy imports and the SoundFont's page cache
+    music = render_midi(midi)
+    result = mix(music, placed, seconds, scenes)
+    timings = {
+        "synthesis": best(lambda: render_midi(midi)),
+        "mix": best(lambda: mix(music, placed, seconds, scenes)),
+        "subtitles": best(lambda: to_srt(build_cues(sentences))),
+    }
+    print(f"{minutes:g} min of story, {len(placed)} sentences, best of {REPEATS}")
+    for stage, taken in timings.items():
+        print(f"{stage:10} {taken:7.3f} s   {seconds / taken:8.1f}x real time")
+    total = sum(timings.values())
+    print(f"{'total':10} {total:7.3f} s   {seconds / total:8.1f}x real time")
+    print(
+        f"mix: {result.loudness_lufs:.2f} LUFS, {result.true_peak_dbtp:.2f} dBTP, "
+        f"gain {result.gain_db:+.1f} dB, limiter {result.limiter_db:.2f} dB"
+    )
+
+
+if __name__ == "__main__":
+    main(float(sys.argv[1]) if len(sys.argv) > 1 else 1.0)

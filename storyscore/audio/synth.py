@@ -1,0 +1,181 @@
+"""Music synthesis: a score's MIDI rendered through a SoundFont to stereo samples.
+
+The renderer is ``midirenderer`` (a Rust SoundFont synthesiser, no other
+dependencies), which writes 16-bit stereo WAV at 48 kHz and stops at the MIDI
+file's end-of-track. So that the last notes ring out instead of being cut, the
+MIDI's end is pushed back by a release tail before rendering. The default
+SoundFont is ``TimGM6mb.sf2``, the small General MIDI font shipped inside the
+``pretty-midi`` package.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import io
+import math
+import wave
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from storyscore.errors import AudioError
+
+if TYPE_CHECKING:
+    from storyscore.model import SourceSpan
+
+SAMPLE_RATE = 48000
+"""Sample rate of every audio buffer the mixer works with."""
+
+RELEASE_TAIL = 2.0
+"""Seconds rendered past the MIDI's end so the last notes decay naturally."""
+
+DEFAULT_SOUNDFONT_NAME = "TimGM6mb.sf2"
+
+_INSTALL_HINT = "install the audio extra: pip install midirenderer mido pretty-midi"
+_DEFAULT_TEMPO = 500_000  # microseconds per beat: MIDI's 120 bpm when no tempo is set
+
+
+def default_soundfont() -> Path:
+    """The bundled General MIDI SoundFont (``TimGM6mb.sf2`` from pretty-midi).
+
+    Found through the package's import spec, so pretty-midi itself is never
+    imported. Raises ``AudioError`` when pretty-midi is not installed.
+    """
+    spec = importlib.util.find_spec("pretty_midi")
+    folders = list(spec.submodule_search_locations or []) if spec else []
+    for folder in folders:
+        candidate = Path(folder) / DEFAULT_SOUNDFONT_NAME
+        if candidate.is_file():
+            return candidate
+    raise AudioError(
+        f"the bundled SoundFont {DEFAULT_SOUNDFONT_NAME} was not found",
+        hint="install it with: pip install pretty-midi, or set `soundfont` to a .sf2 file",
+    )
+
+
+def load_soundfont(path: Path, span: SourceSpan | None = None) -> bytes:
+    """Read a SoundFont file after checking that it is one (a RIFF ``sfbk`` file).
+
+    Raises ``AudioError`` naming the file, with ``span`` attached, when the
+    file is missing, unreadable or not a SoundFont 2.
+    """
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise AudioError(f"SoundFont file '{path}' does not exist", span) from None
+    except IsADirectoryError:
+        raise AudioError(f"SoundFont '{path}' is a folder, not a .sf2 file", span) from None
+    except OSError as exc:
+        raise AudioError(f"cannot read SoundFont file '{path}': {exc.strerror}", span) from exc
+    if len(data) < 12 or data[:4] != b"RIFF" or data[8:12] != b"sfbk":
+        raise AudioError(
+            f"'{path}' is not a SoundFont 2 file (expected a RIFF 'sfbk' header)",
+            span,
+            hint="give a .sf2 file",
+        )
+    return data
+
+
+def render_midi(
+    midi: bytes | Path,
+    soundfont: Path | None = None,
+    sample_rate: int = SAMPLE_RATE,
+    *,
+    tail: float = RELEASE_TAIL,
+    span: SourceSpan | None = None,
+) -> np.ndarray:
+    """Render a Standard MIDI File to float32 stereo samples of shape ``(n, 2)``.
+
+    ``midi`` is the file's bytes or its path; ``soundfont`` defaults to
+    ``default_soundfont()``. The result lasts the MIDI's duration plus
+    ``tail`` seconds of release. Rendering is deterministic. Raises
+    ``AudioError`` (with ``span``) for a bad SoundFont or MIDI file.
+    """
+    if sample_rate <= 0:
+        raise AudioError(f"sample rate must be positive, not {sample_rate}", span)
+    if tail < 0:
+        raise AudioError(f"release tail must not be negative, not {tail}", span)
+    try:
+        import midirenderer
+    except ImportError as exc:
+        raise AudioError("music synthesis needs midirenderer", span, hint=_INSTALL_HINT) from exc
+    font = load_soundfont(soundfont or default_soundfont(), span)
+    if isinstance(midi, Path):
+        try:
+            data = midi.read_bytes()
+        except OSError as exc:
+            raise AudioError(f"cannot read MIDI file '{midi}': {exc.strerror}", span) from exc
+    else:
+        data = midi
+    extended = _with_tail(data, tail, span)
+    try:
+        wav = midirenderer.render_wave_from(font, extended)
+    except (RuntimeError, ValueError) as exc:
+        raise AudioError(f"cannot render the music: {exc}", span) from exc
+    audio, rate = _decode_wav(wav)
+    if rate != sample_rate:
+        audio = _resample(audio, rate, sample_rate)
+    return audio
+
+
+def _with_tail(midi: bytes, tail: float, span: SourceSpan | None) -> bytes:
+    """The MIDI file with its end-of-track moved ``tail`` seconds later."""
+    try:
+        import mido  # type: ignore[import-untyped, unused-ignore]
+    except ImportError as exc:
+        raise AudioError("music synthesis needs mido", span, hint=_INSTALL_HINT) from exc
+    try:
+        song = mido.MidiFile(file=io.BytesIO(midi))
+    except (OSError, EOFError, ValueError, KeyError, IndexError, TypeError) as exc:
+        raise AudioError(f"not a readable MIDI file: {exc}", span) from exc
+    if song.type == 2:
+        raise AudioError("MIDI files of type 2 (independent songs) cannot be rendered", span)
+    if not song.tracks or tail == 0:
+        return midi
+    # The tail is measured in the tempo in force at the end of the song.
+    tempo_changes = []
+    for track in song.tracks:
+        ticks = 0
+        for message in track:
+            ticks += message.time
+            if message.type == "set_tempo":
+                tempo_changes.append((ticks, message.tempo))
+    tempo = max(tempo_changes, key=lambda change: change[0])[1] if tempo_changes else _DEFAULT_TEMPO
+    tail_ticks = math.ceil(tail * 1e6 / tempo * song.ticks_per_beat)
+    longest = max(song.tracks, key=lambda track: sum(message.time for message in track))
+    if longest and longest[-1].type == "end_of_track":
+        longest[-1] = longest[-1].copy(time=longest[-1].time + tail_ticks)
+    else:
+        longest.append(mido.MetaMessage("end_of_track", time=tail_ticks))
+    out = io.BytesIO()
+    song.save(file=out)
+    return out.getvalue()
+
+
+def _decode_wav(wav: bytes) -> tuple[np.ndarray, int]:
+    """Float32 stereo samples and the rate of the renderer's 16-bit PCM WAV."""
+    try:
+        with wave.open(io.BytesIO(wav)) as reader:
+            channels = reader.getnchannels()
+            width = reader.getsampwidth()
+            rate = reader.getframerate()
+            frames = reader.readframes(reader.getnframes())
+    except (wave.Error, EOFError) as exc:
+        raise AudioError(f"the synthesiser returned unreadable audio: {exc}") from exc
+    if width != 2 or channels not in (1, 2):
+        raise AudioError(f"the synthesiser returned {channels}-channel {8 * width}-bit audio")
+    samples = np.frombuffer(frames, dtype="<i2").reshape(-1, channels)
+    audio = samples.astype(np.float32) / np.float32(32768.0)
+    if channels == 1:
+        audio = np.repeat(audio, 2, axis=1)
+    return np.ascontiguousarray(audio), rate
+
+
+def _resample(audio: np.ndarray, rate: int, target: int) -> np.ndarray:
+    """Polyphase resampling of ``(n, channels)`` audio between integer rates."""
+    from scipy.signal import resample_poly  # type: ignore[import-untyped, unused-ignore]
+
+    divisor = math.gcd(rate, target)
+    out = resample_poly(audio, target // divisor, rate // divisor, axis=0)
+    return np.ascontiguousarray(out, dtype=np.float32)

@@ -1,0 +1,1 @@
+"""Exports beside the video: subtitles, the picture book, score files."""

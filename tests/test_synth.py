@@ -1,0 +1,171 @@
+"""Music synthesis: SoundFont rendering of MIDI to 48 kHz stereo, tails, errors."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import mido  # type: ignore[import-untyped, unused-ignore]
+import numpy as np
+import pytest
+
+from storyscore.audio.synth import (
+    SAMPLE_RATE,
+    default_soundfont,
+    load_soundfont,
+    render_midi,
+)
+from storyscore.errors import AudioError
+from storyscore.model import SourceSpan
+
+PIANO = 0
+STRINGS = 48
+SPAN = SourceSpan("story.sco", 3, 11, 3, 30)
+
+
+def make_midi(
+    notes: list[tuple[int, int, float, float]],
+    *,
+    bpm: float = 120.0,
+    programs: dict[int, int] | None = None,
+) -> bytes:
+    """A type-1 MIDI file: one track per channel of (channel, pitch, start beat, beats)."""
+    song = mido.MidiFile(type=1, ticks_per_beat=480)
+    tempo_track = mido.MidiTrack([mido.MetaMessage("set_tempo", tempo=mido.bpm2tempo(bpm))])
+    song.tracks.append(tempo_track)
+    for channel, program in sorted((programs or {0: PIANO}).items()):
+        events: list[tuple[int, mido.Message]] = [
+            (0, mido.Message("program_change", channel=channel, program=program))
+        ]
+        for ch, pitch, start, beats in notes:
+            if ch != channel:
+                continue
+            on, off = round(start * 480), round((start + beats) * 480)
+            events.append((on, mido.Message("note_on", channel=ch, note=pitch, velocity=96)))
+            events.append((off, mido.Message("note_off", channel=ch, note=pitch, velocity=0)))
+        events.sort(key=lambda event: event[0])
+        track = mido.MidiTrack()
+        now = 0
+        for tick, message in events:
+            track.append(message.copy(time=tick - now))
+            now = tick
+        song.tracks.append(track)
+    out = io.BytesIO()
+    song.save(file=out)
+    return out.getvalue()
+
+
+def midi_seconds(midi: bytes) -> float:
+    return float(mido.MidiFile(file=io.BytesIO(midi)).length)
+
+
+CHORD = [(0, 60, 0.0, 2.0), (0, 64, 0.0, 2.0), (0, 67, 0.0, 2.0)]
+DUET = [(0, 60, 0.0, 1.0), (0, 62, 1.0, 1.0), (1, 48, 0.0, 2.0), (1, 55, 0.0, 2.0)]
+
+
+def spectrum(audio: np.ndarray) -> np.ndarray:
+    """Normalised magnitude spectrum of the mono sum, in 64 bands."""
+    mono = audio.mean(axis=1)
+    magnitude = np.abs(np.fft.rfft(mono * np.hanning(len(mono))))
+    bands = np.array([band.sum() for band in np.array_split(magnitude[: len(magnitude) // 4], 64)])
+    normalised: np.ndarray = bands / bands.sum()
+    return normalised
+
+
+def test_renders_stereo_48k_with_release_tail() -> None:
+    midi = make_midi(DUET, programs={0: PIANO, 1: STRINGS})
+    audio = render_midi(midi, tail=1.0)
+    assert audio.dtype == np.float32
+    assert audio.ndim == 2
+    assert audio.shape[1] == 2
+    expected = (midi_seconds(midi) + 1.0) * SAMPLE_RATE
+    assert abs(len(audio) - expected) <= SAMPLE_RATE * 0.005
+    assert np.all(np.isfinite(audio))
+    assert np.abs(audio).max() <= 1.0
+    end = midi_seconds(midi)
+    rms = float(np.sqrt(np.mean(audio[: int(end * SAMPLE_RATE)] ** 2)))
+    assert rms > 1e-3, "the notes are not audible"
+    # Strings ring past the note-off: the tail is not silence.
+    after = audio[int((end + 0.05) * SAMPLE_RATE) : int((end + 0.3) * SAMPLE_RATE)]
+    assert np.abs(after).max() > 1e-3
+
+
+def test_tail_lengthens_by_the_tail_at_the_final_tempo() -> None:
+    midi = make_midi(CHORD, bpm=90)
+    short = render_midi(midi, tail=0.0)
+    long = render_midi(midi, tail=1.5)
+    assert abs(len(short) - midi_seconds(midi) * SAMPLE_RATE) <= SAMPLE_RATE * 0.005
+    assert abs((len(long) - len(short)) - 1.5 * SAMPLE_RATE) <= SAMPLE_RATE * 0.005
+    # Without a tail the sound is cut at the end; the tail lets it decay.
+    np.testing.assert_array_equal(long[: len(short) // 2], short[: len(short) // 2])
+    assert np.abs(long[-SAMPLE_RATE // 10 :]).max() < 0.1 * np.abs(long).max()
+
+
+def test_deterministic() -> None:
+    midi = make_midi(DUET, programs={0: PIANO, 1: STRINGS})
+    np.testing.assert_array_equal(render_midi(midi), render_midi(midi))
+
+
+def test_programs_sound_different() -> None:
+    piano = render_midi(make_midi(CHORD, programs={0: PIANO}), tail=0.5)
+    strings = render_midi(make_midi(CHORD, programs={0: STRINGS}), tail=0.5)
+    difference = np.abs(spectrum(piano) - spectrum(strings)).sum()
+    assert difference > 0.2
+    # Same program, same notes: the same spectrum.
+    again = render_midi(make_midi(CHORD, programs={0: PIANO}), tail=0.5)
+    assert np.abs(spectrum(piano) - spectrum(again)).sum() < 1e-9
+
+
+def test_accepts_a_path_and_other_rates(tmp_path: Path) -> None:
+    path = tmp_path / "song.mid"
+    path.write_bytes(make_midi(CHORD))
+    at_48k = render_midi(path, tail=0.5)
+    at_44k = render_midi(path, sample_rate=44100, tail=0.5)
+    assert abs(len(at_44k) - len(at_48k) * 44100 / 48000) <= 2
+    assert at_44k.shape[1] == 2
+    assert at_44k.dtype == np.float32
+
+
+def test_default_soundfont_is_a_soundfont() -> None:
+    path = default_soundfont()
+    assert path.name == "TimGM6mb.sf2"
+    assert load_soundfont(path)[8:12] == b"sfbk"
+
+
+def test_missing_soundfont_names_the_file(tmp_path: Path) -> None:
+    missing = tmp_path / "nope.sf2"
+    with pytest.raises(AudioError) as info:
+        render_midi(make_midi(CHORD), soundfont=missing, span=SPAN)
+    assert info.value.message == f"SoundFont file '{missing}' does not exist"
+    assert info.value.span == SPAN
+
+
+def test_not_a_soundfont_names_the_file(tmp_path: Path) -> None:
+    fake = tmp_path / "fake.sf2"
+    fake.write_bytes(b"RIFF\x04\x00\x00\x00WAVE")
+    with pytest.raises(AudioError) as info:
+        load_soundfont(fake, SPAN)
+    assert info.value.message == (
+        f"'{fake}' is not a SoundFont 2 file (expected a RIFF 'sfbk' header)"
+    )
+    assert info.value.span == SPAN
+    with pytest.raises(AudioError, match="is a folder"):
+        load_soundfont(tmp_path)
+
+
+def test_bad_midi_is_an_audio_error(tmp_path: Path) -> None:
+    with pytest.raises(AudioError, match="not a readable MIDI file"):
+        render_midi(b"this is not midi")
+    with pytest.raises(AudioError, match="cannot read MIDI file"):
+        render_midi(tmp_path / "absent.mid")
+
+
+def test_single_track_midi_gets_its_tail_too() -> None:
+    song = mido.MidiFile(file=io.BytesIO(make_midi(DUET, programs={0: PIANO, 1: STRINGS})))
+    single = mido.MidiFile(type=0, ticks_per_beat=song.ticks_per_beat)
+    single.tracks.append(mido.merge_tracks(song.tracks))
+    out = io.BytesIO()
+    single.save(file=out)
+    audio = render_midi(out.getvalue(), tail=0.5)
+    expected = (midi_seconds(out.getvalue()) + 0.5) * SAMPLE_RATE
+    assert abs(len(audio) - expected) <= SAMPLE_RATE * 0.005
