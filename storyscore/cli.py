@@ -2,18 +2,24 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import re
 import sys
 import tempfile
 from pathlib import Path
-from typing import Annotated, NoReturn
+from typing import TYPE_CHECKING, Annotated, NoReturn
 
 import typer
 
 from storyscore import __version__
-from storyscore.diagnostics import render_all
+from storyscore.diagnostics import render_all, render_error
 from storyscore.errors import ScriptError, StoryscoreError
+from storyscore.options import Overrides, apply, parse_size
+
+if TYPE_CHECKING:
+    from storyscore.load import Loaded
+    from storyscore.pictures import ScenePicture
 
 app = typer.Typer(
     name="storyscore",
@@ -23,21 +29,29 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 
+SizeOpt = Annotated[str | None, typer.Option(
+    "--size", help="Picture size: 480p, 720p, 1080p, square, portrait or WxH.")]
+FpsOpt = Annotated[int | None, typer.Option("--fps", help="Frames per second (1-60).")]
+SeedOpt = Annotated[int | None, typer.Option("--seed", help="Seed for every random choice.")]
+PainterOpt = Annotated[str | None, typer.Option(
+    "--painter", help="Image backend: procedural or diffusers.")]
+ModelOpt = Annotated[str | None, typer.Option(
+    "--model", help="Model id or local folder for the diffusers painter.")]
+NoCacheOpt = Annotated[bool, typer.Option(
+    "--no-cache", help="Rebuild everything; read and write no cache.")]
+QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="Print no progress.")]
 StoryArg = Annotated[Path, typer.Argument(help="The story script (.sco).", metavar="STORY",
                                           show_default=False)]
 
 
-def _fail(error: StoryscoreError) -> NoReturn:
+def _fail(error: StoryscoreError, source: str | None = None) -> NoReturn:
     if isinstance(error, ScriptError):
         typer.echo(render_all(error.diagnostics, error.source), err=True)
         errors = sum(1 for d in error.diagnostics if d.severity == "error")
         typer.echo(f"{errors} error{'s' if errors != 1 else ''}; nothing was written", err=True)
         raise typer.Exit(2)
-    text = str(error)
-    typer.echo(text if ": error:" in text else f"error: {text}", err=True)
-    if error.hint:
-        typer.echo(f"  = {error.hint}", err=True)
-    raise typer.Exit(2)
+    typer.echo(render_error(error.message, error.span, error.hint, source), err=True)
+    raise typer.Exit(2 if error.span is not None else 1)
 
 
 def _version(value: bool) -> None:
@@ -126,6 +140,72 @@ def new(
         _fail(StoryscoreError(f"folder {path.parent} does not exist"))
     _write_atomic(path, text)
     typer.echo(f"wrote {path}; next: storyscore check {path}")
+
+
+def _load(story: Path, overrides: Overrides | None = None) -> Loaded:
+    """Load and check a script (exiting on errors), then apply command-line overrides."""
+    from storyscore.load import load_story
+
+    try:
+        loaded = load_story(story)
+        if overrides is not None:
+            loaded = dataclasses.replace(loaded, story=apply(loaded.story, overrides))
+    except StoryscoreError as error:
+        _fail(error)
+    if loaded.warnings:
+        typer.echo(render_all(loaded.warnings, loaded.source), err=True)
+    return loaded
+
+
+def _overrides(size: str | None = None, fps: int | None = None, seed: int | None = None,
+               painter: str | None = None, model: str | None = None) -> Overrides:
+    try:
+        return Overrides(size=parse_size(size) if size else None, fps=fps, seed=seed,
+                         painter=painter, model=model)
+    except StoryscoreError as error:
+        _fail(error)
+
+
+@app.command()
+def paint(
+    story: StoryArg,
+    out: Annotated[Path | None, typer.Option(
+        "-o", "--out", help="Folder for the pictures (default: STEM-pictures).")] = None,
+    size: SizeOpt = None, seed: SeedOpt = None, painter: PainterOpt = None,
+    model: ModelOpt = None, no_cache: NoCacheOpt = False, quiet: QuietOpt = False,
+) -> None:
+    """Paint every scene's picture (all branches) into a folder, one PNG per scene."""
+    from storyscore.cache import Cache
+    from storyscore.pictures import picture_file_name, save_png, scene_pictures
+    from storyscore.progress import Progress
+
+    loaded = _load(story, _overrides(size=size, seed=seed, painter=painter, model=model))
+    scenes = loaded.story.scenes
+    folder = out if out is not None else Path(f"{story.stem}-pictures")
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        _fail(StoryscoreError(f"cannot create the folder {folder}: {exc.strerror}"))
+    index = {scene.id: i for i, scene in enumerate(scenes)}
+    cached = 0
+    with Cache.from_env(enabled=not no_cache) as cache, Progress(quiet) as progress:
+        task = progress.task("Painting", total=len(scenes))
+
+        def saved(picture: ScenePicture) -> None:
+            nonlocal cached
+            cached += picture.cache_hit
+            i = index[picture.scene_id]
+            save_png(picture.image, folder / picture_file_name(i, scenes[i]))
+            progress.advance(task, picture.scene_id)
+
+        try:
+            scene_pictures(loaded.story, scenes, cache, on_done=saved)
+        except StoryscoreError as error:
+            progress.stop()
+            _fail(error, loaded.source)
+    if not quiet:
+        typer.echo(f"wrote {len(scenes)} pictures to {folder}/ ({cached} from the cache)",
+                   err=True)
 
 
 def _write_atomic(path: Path, text: str) -> None:

@@ -374,7 +374,7 @@ class _AudioFormat:
 def _audio_format() -> _AudioFormat:
     """MP3 when ffmpeg has LAME (every browser plays it), else Opus in Ogg."""
     try:
-        import imageio_ffmpeg  # type: ignore[import-untyped]
+        import imageio_ffmpeg
     except ImportError as exc:
         raise RenderError(
             "the picture book needs ffmpeg from imageio-ffmpeg",
