@@ -208,6 +208,31 @@ def paint(
                    err=True)
 
 
+@app.command("explain")
+def explain_command(
+    story: StoryArg,
+    size: SizeOpt = None, seed: SeedOpt = None, painter: PainterOpt = None,
+    model: ModelOpt = None, no_cache: NoCacheOpt = False, quiet: QuietOpt = False,
+) -> None:
+    """Print each scene's musical plan (key, tempo, instruments, texture) and why."""
+    from storyscore.cache import Cache
+    from storyscore.explain import explain, story_music
+    from storyscore.pictures import scene_pictures
+    from storyscore.progress import Progress
+
+    loaded = _load(story, _overrides(size=size, seed=seed, painter=painter, model=model))
+    with Cache.from_env(enabled=not no_cache) as cache, Progress(quiet) as progress:
+        task = progress.task("Painting", total=len(loaded.story.scenes))
+        try:
+            pictures = scene_pictures(loaded.story, loaded.story.scenes, cache,
+                                      on_done=lambda p: progress.advance(task, p.scene_id))
+        except StoryscoreError as error:
+            progress.stop()
+            _fail(error, loaded.source)
+    features, music = story_music(loaded.story, {k: v.image for k, v in pictures.items()})
+    sys.stdout.write(explain(loaded.story, features, music))
+
+
 def _write_atomic(path: Path, text: str) -> None:
     """Write through a temporary file in the same folder, so a failure leaves the old file."""
     handle, temp = tempfile.mkstemp(dir=path.parent or Path("."), prefix=f".{path.name}.",

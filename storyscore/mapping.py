@@ -44,6 +44,8 @@ MOOD_COORDINATES: dict[str, tuple[float, float]] = {
     "dreamy": (0.35, -0.45),
 }
 
+MAJOR_THRESHOLD = -0.1
+
 # The circle of fifths, in the spellings the composer writes.
 FIFTHS_MAJOR = ("Gb", "Db", "Ab", "Eb", "Bb", "F", "C", "G", "D", "A", "E", "B", "F#")
 FIFTHS_MINOR = ("Eb", "Bb", "F", "C", "G", "D", "A", "E", "B", "F#", "C#", "G#", "D#")
@@ -180,13 +182,16 @@ def emotion(features: PictureFeatures, norms: _Norms) -> tuple[float, float, flo
     # dark saturated red reads as anger, not joy.
     valence = _squash(0.69 * light + 0.22 * chroma + 0.35 * yellow
                       - 1.2 * features.red_tension)
-    busy = (norms.z("edges", f["edges"]) + norms.z("complexity", f["complexity"])
-            + norms.z("fineness", f["fineness"])) / 3.0
+    # Busy pictures (fine texture such as rain or foliage, many edges, high
+    # visual complexity) are energetic whatever their colour.
+    busy = (0.25 * norms.z("edges", f["edges"]) + 0.25 * norms.z("complexity", f["complexity"])
+            + 0.5 * norms.z("fineness", f["fineness"]))
     sharp = norms.z("angularity", f["angularity"])
-    arousal = _squash(-0.31 * light + 0.60 * chroma + 0.35 * busy + 0.2 * sharp
-                      + 0.8 * features.red_tension + 0.15 * (f["edges"] * 10 - 1))
+    arousal = _squash(-0.25 * light + 0.45 * chroma + 0.6 * busy + 0.25 * sharp
+                      + 0.8 * features.red_tension)
     tension = _clip(0.6 * features.red_tension + 0.25 * max(0.0, sharp / 2)
-                    + 0.15 * max(0.0, -valence), 0.0, 1.0)
+                    + 0.15 * max(0.0, -valence) + 0.2 * max(0.0, busy) * max(0.0, -valence),
+                    0.0, 1.0)
     return valence, arousal, tension
 
 
@@ -250,7 +255,8 @@ def sonify(features: Sequence[PictureFeatures], settings: Sequence[MusicSettings
             tonic, mode = setting.key.tonic, setting.key.mode
             reasons.append(Reason(f"key {tonic} {mode}", "set by the script"))
         else:
-            mode = "major" if valence >= 0 else "minor"
+            # Slightly below zero still reads as major: a neutral picture is not sad.
+            mode = "major" if valence >= MAJOR_THRESHOLD else "minor"
             shift = round(1.2 * (feature.warmth - mean_warmth) + 1.0 * (valence - mean_valence))
             position = max(0, min(12, home_position + max(-2, min(2, shift))))
             # A minor scene takes the relative minor of the chosen signature.

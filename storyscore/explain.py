@@ -1,0 +1,47 @@
+"""``storyscore explain``: each scene's musical plan and the picture evidence for it."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from PIL import Image
+
+from storyscore.analyse import PictureFeatures, analyse
+from storyscore.mapping import SceneMusic, sonify
+from storyscore.model import Story
+
+
+def story_music(story: Story, pictures: Mapping[str, Image.Image]
+                ) -> tuple[dict[str, PictureFeatures], dict[str, SceneMusic]]:
+    """Features and music of every scene, read across the whole story.
+
+    Every scene of every branch takes part in the story-wide normalisation, so
+    a scene gets the same music whichever path leads to it.
+    """
+    features = {scene.id: analyse(pictures[scene.id]) for scene in story.scenes}
+    music = sonify([features[s.id] for s in story.scenes],
+                   [story.music_of(s) for s in story.scenes])
+    return features, {scene.id: m for scene, m in zip(story.scenes, music, strict=True)}
+
+
+def explain(story: Story, features: Mapping[str, PictureFeatures],
+            music: Mapping[str, SceneMusic]) -> str:
+    """The plan as text: one block per scene, choices first, then the reasons."""
+    blocks = [f"{story.title}: the music, scene by scene"]
+    for scene in story.scenes:
+        m, f = music[scene.id], features[scene.id]
+        head = (f"{scene.id} ({scene.title}): {m.key_name}, {m.tempo:g} BPM, "
+                f"{m.melody} with {m.accompaniment}"
+                + (f" and {m.bass}" if m.bass else "") + f", {m.texture} texture"
+                + (", silent" if m.silent else "")
+                + (f", volume {m.volume:g}" if m.volume != 1 else ""))
+        lines = [head,
+                 f"  picture: L* {f.lightness_mean:.0f}, chroma {f.chroma_mean:.0f}, "
+                 f"a* {f.a_mean:+.0f}, b* {f.b_mean:+.0f}, warmth {f.warmth:+.2f}, "
+                 f"edges {f.edge_density:.2f}, texture {f.texture_fineness:.2f}, "
+                 f"angularity {f.angularity:.2f}, complexity {f.complexity:.2f}",
+                 f"  emotion: valence {m.valence:+.2f}, arousal {m.arousal:+.2f}, "
+                 f"tension {m.tension:.2f}"]
+        lines += [f"  - {r.choice}: {r.because}" for r in m.reasons]
+        blocks.append("\n".join(lines))
+    return "\n\n".join(blocks) + "\n"

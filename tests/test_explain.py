@@ -1,0 +1,35 @@
+"""``storyscore explain``: the plan per scene with the evidence behind it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from conftest import ROOT
+from storyscore.cli import app
+
+
+def test_explain_lists_every_scene_with_key_tempo_instruments_and_reasons(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("STORYSCORE_CACHE", str(tmp_path))
+    result = CliRunner().invoke(app, ["explain", str(ROOT / "stories" / "lighthouse.sco"),
+                                      "--size", "160x90", "--quiet"])
+    assert result.exit_code == 0, result.stderr
+    out = result.stdout
+    blocks = out.split("\n\n")[1:]
+    assert [b.split(" ")[0] for b in blocks] == ["dawn", "market", "storm", "tower", "village"]
+    # Script settings win and say so.
+    assert "market (market): " in out
+    assert "126 BPM, strings with flute" in out
+    assert "village (village): D major" in out
+    assert "- key D major: set by the script" in out
+    for block in blocks:
+        assert " BPM, " in block
+        assert "valence" in block
+        assert "arousal" in block
+        assert "- melody follows the skyline" in block
+    again = CliRunner().invoke(app, ["explain", str(ROOT / "stories" / "lighthouse.sco"),
+                                     "--size", "160x90", "--quiet"])
+    assert again.stdout == out
