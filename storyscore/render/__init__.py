@@ -1,0 +1,152 @@
+"""Video: a story's pictures with camera moves and transitions, encoded to MP4.
+
+``render_video`` is the way in. Frames are generated one at a time and piped
+to ffmpeg as raw RGB; the video is encoded as per-scene segments, each cached
+by the content of everything that decides it, and the segments are joined
+without re-encoding. Audio and subtitles are muxed in that last step, so a
+narration change re-encodes no video and a picture change re-encodes only the
+segments that show it. The output file appears only when it is complete.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import tempfile
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from storyscore.cache import Cache
+from storyscore.errors import RenderError
+from storyscore.render.encode import MediaInfo, StreamInfo, join_segments, probe
+from storyscore.render.plan import (
+    CAMERA_MOVES,
+    TRANSITION_KINDS,
+    CameraMove,
+    EncodeSettings,
+    SceneShot,
+    TransitionSpec,
+    VideoPlan,
+)
+from storyscore.render.segments import (
+    SEGMENT_STAGE,
+    SegmentOutcome,
+    default_jobs,
+    plan_segments,
+    render_segments,
+)
+from storyscore.render.subtitles import read_srt
+
+__all__ = [
+    "CAMERA_MOVES",
+    "SEGMENT_STAGE",
+    "TRANSITION_KINDS",
+    "CameraMove",
+    "EncodeSettings",
+    "MediaInfo",
+    "RenderReport",
+    "SceneShot",
+    "SegmentOutcome",
+    "StreamInfo",
+    "TransitionSpec",
+    "VideoPlan",
+    "default_jobs",
+    "probe",
+    "render_video",
+]
+
+
+@dataclass(frozen=True)
+class RenderReport:
+    """What ``render_video`` made: the file, its format, and each segment's
+    outcome (encoded now, or taken from the cache)."""
+
+    path: Path
+    width: int
+    height: int
+    fps: int
+    frames: int
+    segments: tuple[SegmentOutcome, ...]
+
+    @property
+    def encoded(self) -> tuple[int, ...]:
+        """Scene indices whose segment was encoded by this render."""
+        return tuple(s.index for s in self.segments if not s.hit)
+
+    @property
+    def cached(self) -> tuple[int, ...]:
+        """Scene indices whose segment came from the cache."""
+        return tuple(s.index for s in self.segments if s.hit)
+
+
+def render_video(
+    plan: VideoPlan,
+    output: Path,
+    *,
+    settings: EncodeSettings | None = None,
+    audio: Path | None = None,
+    subtitles: Path | None = None,
+    burn_subtitles: bool = False,
+    cache: Cache | None = None,
+    jobs: int = 1,
+    on_progress: Callable[[int, int], None] | None = None,
+) -> RenderReport:
+    """Render ``plan`` to the MP4 ``output``.
+
+    ``audio`` is a WAV (or any audio ffmpeg reads), muxed as AAC 48 kHz
+    stereo; ``subtitles`` an SRT, added as a soft mov_text track, or drawn
+    into the picture when ``burn_subtitles`` is set. ``cache`` holds the
+    segments (None: a scratch folder, nothing reused). ``jobs`` > 1 encodes
+    segments in that many processes. ``on_progress(done, total)`` counts
+    frames, cached ones included.
+
+    ``output`` is replaced only when the new file is complete; on any failure
+    or interrupt it is left as it was and no temporary file remains.
+    """
+    settings = settings or EncodeSettings()
+    output = Path(output)
+    for label, path in (("audio", audio), ("subtitles", subtitles)):
+        if path is not None and not Path(path).is_file():
+            raise RenderError(f"the {label} file {path} does not exist")
+    # Read even when it only becomes a soft track: ffmpeg would quietly
+    # accept a malformed file and drop the subtitles.
+    cues = read_srt(Path(subtitles)) if subtitles is not None else ()
+    try:
+        output.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise RenderError(f"cannot create the folder {output.parent}: {exc.strerror}") from exc
+    scratch = Cache(Path(tempfile.gettempdir()), enabled=False) if cache is None else None
+    store = cache if cache is not None else scratch
+    assert store is not None
+    try:
+        segments = plan_segments(plan, settings, cues if burn_subtitles else ())
+        outcomes = render_segments(
+            segments, store, settings, jobs=max(1, jobs), on_progress=on_progress
+        )
+        temp = output.with_name(f".{output.stem}.{uuid.uuid4().hex}.tmp.mp4")
+        try:
+            join_segments(
+                [(o.path, o.frames) for o in outcomes],
+                plan.fps,
+                temp,
+                settings=settings,
+                audio=Path(audio) if audio is not None else None,
+                subtitles=None if burn_subtitles or subtitles is None else Path(subtitles),
+                title=plan.title,
+                author=plan.author,
+                label=output.name,
+            )
+            os.replace(temp, output)
+        except BaseException:
+            with contextlib.suppress(FileNotFoundError):
+                temp.unlink()
+            raise
+    finally:
+        if scratch is not None:
+            scratch.close()
+    width, height = settings.frame_size(plan.width, plan.height)
+    return RenderReport(
+        output, width, height, plan.fps, sum(o.frames for o in outcomes), tuple(outcomes)
+    )

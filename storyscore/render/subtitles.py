@@ -1,0 +1,193 @@
+"""Subtitles for the video: reading SRT cues, and drawing them into frames
+when they are burnt in rather than carried as a soft track.
+
+Burnt-in text is sized from the frame's height, wrapped to the frame's width
+and drawn white with a dark outline on a translucent box, so it stays legible
+on any picture at any size, draft included.
+"""
+
+from __future__ import annotations
+
+import functools
+import importlib.util
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from PIL import Image, ImageDraw, ImageFont
+
+from storyscore.errors import RenderError
+
+__all__ = ["Cue", "SubtitleOverlay", "cue_at", "font_name", "parse_srt", "read_srt"]
+
+_TIME = r"(\d+):(\d{1,2}):(\d{1,2})[,.](\d{1,3})"
+_TIMING = re.compile(rf"^\s*{_TIME}\s*-->\s*{_TIME}")
+_TAG = re.compile(r"<[^>]*>|\{\\[^}]*\}")
+
+FONT_SHARE = 0.055  # text height as a share of the frame's height
+MARGIN_SHARE = 0.05  # gap from the bottom edge
+WIDTH_SHARE = 0.9  # longest line as a share of the frame's width
+
+
+@dataclass(frozen=True)
+class Cue:
+    """One subtitle: seconds from the video's start, and its text (lines
+    separated by newlines)."""
+
+    start: float
+    end: float
+    text: str
+
+
+def _seconds(hours: str, minutes: str, seconds: str, millis: str) -> float:
+    return int(hours) * 3600 + int(minutes) * 60 + int(seconds) + int(millis.ljust(3, "0")) / 1000
+
+
+def parse_srt(text: str, source: str = "<srt>") -> tuple[Cue, ...]:
+    """The cues of an SRT document, in time order; formatting tags are dropped."""
+    cues: list[Cue] = []
+    blocks = re.split(r"\n\s*\n", text.replace("\r\n", "\n").replace("\r", "\n").lstrip("\ufeff"))
+    for block in blocks:
+        lines = block.strip("\n").split("\n")
+        if not any(line.strip() for line in lines):
+            continue
+        # The numeric counter line is optional in the wild; find the timing line.
+        at = next((i for i, line in enumerate(lines[:2]) if _TIMING.match(line)), None)
+        if at is None:
+            raise RenderError(f"{source}: no subtitle timing in the block {lines[0]!r}")
+        match = _TIMING.match(lines[at])
+        assert match is not None
+        start = _seconds(*match.groups()[:4])
+        end = _seconds(*match.groups()[4:])
+        body = "\n".join(_TAG.sub("", line).strip() for line in lines[at + 1 :]).strip()
+        if body and end > start:
+            cues.append(Cue(start, end, body))
+    return tuple(sorted(cues, key=lambda cue: (cue.start, cue.end)))
+
+
+def read_srt(path: Path) -> tuple[Cue, ...]:
+    """The cues of an SRT file (``RenderError`` if it cannot be read)."""
+    try:
+        text = Path(path).read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise RenderError(f"cannot read the subtitles {path}: {exc}") from exc
+    return parse_srt(text, str(path))
+
+
+@functools.cache
+def _font_file() -> str | None:
+    """A scalable font shipped with something already installed, if any."""
+    candidates: list[Path] = []
+    spec = importlib.util.find_spec("matplotlib")
+    if spec is not None and spec.origin is not None:
+        candidates.append(
+            Path(spec.origin).parent / "mpl-data" / "fonts" / "ttf" / "DejaVuSans.ttf"
+        )
+    candidates += [
+        Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"),
+        Path("/usr/share/fonts/TTF/DejaVuSans.ttf"),
+        Path("/usr/share/fonts/dejavu/DejaVuSans.ttf"),
+    ]
+    for candidate in candidates:
+        if candidate.is_file():
+            return str(candidate)
+    return None
+
+
+def font_name() -> str:
+    """Which font burnt-in subtitles use (it takes part in cache keys)."""
+    found = _font_file()
+    return Path(found).name if found else "pillow-default"
+
+
+def _font(size: int) -> ImageFont.FreeTypeFont | ImageFont.ImageFont:
+    found = _font_file()
+    if found is not None:
+        return ImageFont.truetype(found, size)
+    return ImageFont.load_default(size=size)
+
+
+def _wrap(text: str, font: ImageFont.FreeTypeFont | ImageFont.ImageFont, limit: float) -> list[str]:
+    """Greedy word wrap of each of ``text``'s lines to ``limit`` pixels."""
+    wrapped: list[str] = []
+    for paragraph in text.split("\n"):
+        line = ""
+        for word in paragraph.split():
+            candidate = f"{line} {word}" if line else word
+            if line and font.getlength(candidate) > limit:
+                wrapped.append(line)
+                line = word
+            else:
+                line = candidate
+        if line:
+            wrapped.append(line)
+    return wrapped
+
+
+def cue_at(cues: tuple[Cue, ...], t: float) -> int | None:
+    """The index of the cue showing at ``t`` seconds, if any (the latest to start)."""
+    showing = None
+    for index, cue in enumerate(cues):
+        if cue.start <= t < cue.end:
+            showing = index
+    return showing
+
+
+class SubtitleOverlay:
+    """Draws cues into frames of one size; each cue's text image is made once."""
+
+    def __init__(self, cues: tuple[Cue, ...], size: tuple[int, int]) -> None:
+        self.cues = cues
+        self.size = size
+        self._rendered: dict[int, tuple[Image.Image, tuple[int, int]]] = {}
+
+    def draw(self, frame: Image.Image, cue_index: int) -> Image.Image:
+        """A copy of ``frame`` with the cue drawn on it."""
+        overlay, position = self._overlay(cue_index)
+        out = frame.copy()
+        out.paste(overlay, position, overlay)
+        return out
+
+    def _overlay(self, cue_index: int) -> tuple[Image.Image, tuple[int, int]]:
+        if cue_index not in self._rendered:
+            self._rendered[cue_index] = self._render(self.cues[cue_index].text)
+        return self._rendered[cue_index]
+
+    def _render(self, text: str) -> tuple[Image.Image, tuple[int, int]]:
+        width, height = self.size
+        size = max(8, round(height * FONT_SHARE))
+        font = _font(size)
+        stroke = max(1, round(size / 14))
+        lines = _wrap(text, font, width * WIDTH_SHARE - 2 * stroke) or [""]
+        ascent, descent = _metrics(font, size)
+        line_height = ascent + descent + stroke * 2
+        pad = max(2, size // 3)
+        text_w = max(round(font.getlength(line)) for line in lines) + 2 * stroke
+        box_w = min(width, text_w + 2 * pad)
+        box_h = min(height, line_height * len(lines) + 2 * pad)
+        overlay = Image.new("RGBA", (box_w, box_h), (0, 0, 0, 0))
+        draw = ImageDraw.Draw(overlay)
+        radius = max(1, pad // 2)
+        draw.rounded_rectangle((0, 0, box_w - 1, box_h - 1), radius, fill=(0, 0, 0, 150))
+        for row, line in enumerate(lines):
+            x = box_w / 2
+            y = pad + row * line_height + stroke
+            draw.text(
+                (x, y),
+                line,
+                font=font,
+                fill=(255, 255, 255, 255),
+                anchor="ma",
+                stroke_width=stroke,
+                stroke_fill=(0, 0, 0, 255),
+            )
+        left = (width - box_w) // 2
+        top = max(0, height - round(height * MARGIN_SHARE) - box_h)
+        return overlay, (left, top)
+
+
+def _metrics(font: ImageFont.FreeTypeFont | ImageFont.ImageFont, size: int) -> tuple[int, int]:
+    if isinstance(font, ImageFont.FreeTypeFont):
+        ascent, descent = font.getmetrics()
+        return ascent, descent
+    return size, size // 4
