@@ -251,7 +251,7 @@ def lighthouse(ctx: Ctx, cx: float, base: float, h: float, fade: float,
     night = max(p.look.windows, 0.6 if p.stormy else 0.0)
     if night > 0.05:
         cv.fill(rm, mix(rgb("#ffe9a8"), (1.0, 1.0, 0.95), 0.3))
-        cv.emit(rm, rgb("#ffd27a"), 2.2 * night)
+        cv.emit(rm, rgb("#ffd27a"), 1.4 * night)
     else:
         cv.fill(rm, ctx.lit(rgb("#7f98a8"), fade, 0.9))
     bars = cv.shapes()
@@ -274,11 +274,12 @@ def beams(ctx: Ctx, x: float, y: float, strength: float, rng: np.random.Generato
     dx, dy = xs - x, ys - y
     dist = np.sqrt(dx * dx + dy * dy) / cv.unit
     ang = np.arctan2(dy, dx)
+    width = 0.03 + 0.09 * np.minimum(dist, 2.0)
+    fall = np.exp(-dist * 0.9)
     total = np.zeros((cv.h, cv.w), dtype=np.float32)
     for a0 in (float(rng.uniform(-0.25, 0.05)), math.pi + float(rng.uniform(-0.05, 0.25))):
-        da = np.angle(np.exp(1j * (ang - a0)))
-        width = 0.03 + 0.09 * np.clip(dist, 0, 2)
-        total += (np.exp(-((da / width) ** 2)) * np.exp(-dist * 0.9)).astype(np.float32)
+        da = (ang - a0 + math.pi) % (2 * math.pi) - math.pi
+        total += np.exp(-((da / width) ** 2)) * fall
     cv.add(Mask(total, 0, 0), rgb("#fff0b8"), 0.55 * strength)
 
 

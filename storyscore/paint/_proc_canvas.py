@@ -301,9 +301,14 @@ class Canvas:
         y1 = self.h if y_bottom is None else min(self.h, math.ceil(y_bottom))
         if y1 <= y0:
             return None
-        ys = np.arange(y0, y1, dtype=np.float32)[:, None]
-        cover = np.clip(ys + 1.0 - top[None, :], 0.0, 1.0)
-        a = cover.reshape(y1 - y0, x1 - x0, sub).mean(axis=2)
+        # Only the rows the outline passes through need partial coverage; below
+        # them the shape is solid.
+        edge_end = min(y1, math.ceil(float(top.max())) + 1)
+        a = np.ones((y1 - y0, x1 - x0), dtype=np.float32)
+        if edge_end > y0:
+            ys = np.arange(y0, edge_end, dtype=np.float32)[:, None]
+            cover = np.clip(ys + 1.0 - top[None, :], 0.0, 1.0)
+            a[: edge_end - y0] = cover.reshape(edge_end - y0, x1 - x0, sub).mean(axis=2)
         if y_bottom is not None:
             a[-1] *= min(1.0, max(0.0, y_bottom - (y1 - 1)))
         return Mask(a.astype(np.float32), x0, y0)
@@ -378,7 +383,16 @@ def blur(a: Arr, radius: float) -> Arr:
     k = 255.0 / (hi - lo)
     u8 = np.round((a - lo) * k).astype(np.uint8)
     mode = "L" if a.ndim == 2 else "RGB"
-    img = Image.fromarray(u8, mode).filter(ImageFilter.GaussianBlur(radius))
+    img = Image.fromarray(u8, mode)
+    # Wide blurs are done on a reduced copy: the result is smooth anyway.
+    factor = int(min(4, radius // 3))
+    if factor >= 2 and min(img.size) >= factor * 8:
+        size = img.size
+        img = img.reduce(factor).filter(ImageFilter.GaussianBlur(radius / factor))
+        img = img.resize(size, Image.Resampling.BILINEAR,
+                         box=(0.0, 0.0, size[0] / factor, size[1] / factor))
+    else:
+        img = img.filter(ImageFilter.GaussianBlur(radius))
     return (np.asarray(img, dtype=np.float32) * (1.0 / k) + lo).astype(np.float32)
 
 

@@ -54,6 +54,12 @@ class Ctx:
     def lit(self, albedo: RGB, fade: float = 0.0, side: float = 0.7) -> RGB:
         return self.plan.look.lit(albedo, fade, side)
 
+    def bright(self, albedo: RGB) -> RGB:
+        """A pale surface (foam, spray, snow) that still reads at night against dark water."""
+        lit = self.lit(albedo, 0.0, 0.9)
+        night = self.plan.look.night
+        return mix(lit, (albedo[0] * 0.6, albedo[1] * 0.65, albedo[2] * 0.72), 0.55 * night)
+
     def fade_at(self, y_px: float) -> float:
         """Atmospheric fade for something standing on the ground at ``y_px``."""
         hy = self.y(self.horizon)
@@ -113,11 +119,14 @@ def pine(body: Shapes, lit: Shapes, x: float, base: float, h: float, w: float,
     side = right if light_dir >= 0 else left
     lit.poly([*side[:-1], (x + 0.15 * w * (1 if light_dir >= 0 else -1), top + foliage_h * 0.9)])
     if snow is not None:
+        # A strip of snow along the upper edge of each tier, on both sides.
+        t = h * 0.05
         for i in range(0, len(right) - 1, 2):
             (x0, y0), (x1, y1) = right[i], right[i + 1]
-            lx0, lx1 = 2 * x - x0, 2 * x - x1
-            snow.poly([(x0, y0), (x1, y1 - h * 0.012), (x1 - (x1 - x0) * 0.6, y1 - h * 0.03),
-                       (lx1 + (x1 - x0) * 0.6, y1 - h * 0.03), (lx1, y1 - h * 0.012), (lx0, y0)])
+            for sgn in (1.0, -1.0):
+                ax, bx = x + (x0 - x) * sgn, x + (x1 - x) * sgn
+                snow.poly([(ax, y0), (bx, y1), (bx - (bx - ax) * 0.25, y1 + t * 0.1),
+                           (ax, y0 + t)])
 
 
 def round_tree(body: Shapes, lit: Shapes, trunk: Shapes, x: float, base: float, h: float,
@@ -193,8 +202,12 @@ def palm(body: Shapes, trunk: Shapes, x: float, base: float, h: float,
 def tree_row(ctx: Ctx, kind: str, ground: Callable[[float], float], count: int,
              height: tuple[float, float], fade: float, x_range: tuple[float, float] = (-0.05, 1.05),
              rng: np.random.Generator | None = None, jitter_y: float = 0.0,
-             avoid: tuple[float, float] | None = None) -> None:
-    """A row of trees standing on ``ground(x_frac) -> y_px``; heights in pixels."""
+             avoid: tuple[float, float] | None = None, max_width: float | None = None) -> None:
+    """A row of trees standing on ``ground(x_frac) -> y_px``; heights in pixels.
+
+    ``max_width`` caps a conifer's half-width in pixels, for tall trees framing a
+    tall picture.
+    """
     cv = ctx.cv
     rng = rng or ctx.rng
     snowy = ctx.snowy()
@@ -214,8 +227,10 @@ def tree_row(ctx: Ctx, kind: str, ground: Callable[[float], float], count: int,
         g = int(rng.integers(groups))
         x = cv.X(float(fx))
         if kind == "pine":
-            pine(bodies[g], lits[g], x, base, h, h * float(rng.uniform(0.2, 0.28)), rng,
-                 ctx.light_dir, snow)
+            half = h * float(rng.uniform(0.2, 0.28))
+            if max_width is not None:
+                half = min(half, max_width)
+            pine(bodies[g], lits[g], x, base, h, half, rng, ctx.light_dir, snow)
         elif kind == "palm":
             palm(bodies[g], trunks, x, base, h, rng)
         elif kind == "bare":
@@ -256,9 +271,14 @@ def rock_pile(ctx: Ctx, cx: float, base: float, width: float, height: float,
         b = height * float(rng.uniform(0.45, 0.6))
         rocks.append((cx + (t - 0.5) * width * 0.6, base - height + b * 0.9, a, b))
     rocks.sort(key=lambda r: r[1])
+    # Even black rock shows its form: a floor on the surface colour, and a wet sheen
+    # that reflects the sky along the upper edges.
+    colour = mix(colour, ROCK, 0.25) if max(colour) < 0.25 else colour
     dark = ctx.lit(mix(colour, (0.0, 0.0, 0.0), 0.2), fade, 0.25)
     mid = ctx.lit(colour, fade, 0.55)
     light = ctx.lit(colour, fade, 1.0)
+    look = ctx.plan.look
+    sheen_col = mix(look.horizon, (1.0, 1.0, 1.0), 0.15)
     for rx, ry, a, b in rocks:
         m = int(rng.integers(7, 11))
         pts: list[Point] = []
@@ -276,6 +296,8 @@ def rock_pile(ctx: Ctx, cx: float, base: float, width: float, height: float,
             if len(side) >= 2:
                 cv.fill(cv.shapes().poly([*side, (rx + ctx.light_dir * a * 0.1, ry)]).mask(),
                         light, 0.85)
+            sheen = cv.shapes().line(sorted(top), max(0.5, b * 0.04))
+            cv.fill(sheen.mask(), sheen_col, 0.2 + 0.35 * look.night)
 
 
 def figure(ctx: Ctx, x: float, base: float, h: float, clothes: RGB, fade: float,

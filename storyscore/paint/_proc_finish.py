@@ -103,17 +103,24 @@ def _style(ctx: Ctx, img: Arr) -> Arr:
         bright = np.clip(lum(img) - 0.6, 0, 1)[..., None] * img
         img = img + blur(bright, ctx.u(0.03)) * 0.5
     if style == "watercolor":
-        img = _warp(ctx, img, ctx.u(0.004), ctx.u(0.05))
-        soft = blur(img, ctx.u(0.0015))
-        img = img * 0.5 + soft * 0.5
+        img = _warp(ctx, img, ctx.u(0.005), ctx.u(0.04))
+        img = img * 0.45 + blur(img, ctx.u(0.002)) * 0.55
         L = lum(img)
-        edge = L - blur(L, ctx.u(0.006))
-        img = img + np.minimum(edge, 0.0)[..., None] * 0.9
-        mottle = fbm(ctx.drng, cv.w, cv.h, ctx.u(0.12), 3)
-        gran = noise(ctx.drng, cv.w, cv.h, max(1.0, ctx.u(0.004)))
-        img = img * (0.93 + 0.12 * mottle[..., None])
-        img = img * (1 - 0.12 * (1 - L[..., None]) * gran[..., None])
-        img = img * 0.9 + PAPER * 0.1
+        # Pigment gathers at the edges of each wash.
+        edge = L - blur(L, ctx.u(0.008))
+        img = img + np.minimum(edge, 0.0)[..., None] * 1.6
+        # Uneven washes: each channel mottles on its own, with tide marks where
+        # the wash dried.
+        for c in range(3):
+            img[..., c] *= 0.95 + 0.09 * fbm(ctx.drng, cv.w, cv.h, ctx.u(0.12), 2)
+        blot = fbm(ctx.drng, cv.w, cv.h, ctx.u(0.07), 3)
+        tide = np.exp(-(((blot - 0.5) / 0.03) ** 2))
+        img = img * (1 - 0.045 * tide[..., None])
+        # Granulation settles in the paper's tooth, more in dark pigment.
+        gran = noise(ctx.drng, cv.w, cv.h, max(1.0, ctx.u(0.003)))
+        img = img * (1 - 0.16 * (1 - L[..., None]) * gran[..., None])
+        img = img * 0.85 + PAPER * 0.15
+        img = img * _paper_relief(ctx, 0.022)[..., None]
     elif style == "oil":
         img = _warp(ctx, img, ctx.u(0.003), ctx.u(0.02))
         strokes = _strokes(ctx)
@@ -150,23 +157,34 @@ def _style(ctx: Ctx, img: Arr) -> Arr:
     return img.astype(np.float32)
 
 
+def _paper_relief(ctx: Ctx, depth: float) -> Arr:
+    """Light and shade of a rough paper surface, lit from the upper left."""
+    cv = ctx.cv
+    tooth = fbm(ctx.drng, cv.w, cv.h, max(1.0, ctx.u(0.008)), 2)
+    gy, gx = np.gradient(tooth)
+    out: Arr = 1.0 + (gx + gy) * ctx.u(0.008) * depth
+    return out.astype(np.float32)
+
+
 def _strokes(ctx: Ctx) -> Arr:
-    """A field of short directional brush marks in [0, 1]."""
+    """A field of short brush marks in [0, 1] whose direction changes from patch to patch."""
     cv = ctx.cv
     rng = ctx.drng
-    long_, short = max(2.0, ctx.u(0.03)), max(1.0, ctx.u(0.006))
+    long_, short = max(2.0, ctx.u(0.025)), max(1.0, ctx.u(0.005))
+    side = int(math.hypot(cv.w, cv.h)) + 2
+    gw, gh = max(2, int(side / long_) + 2), max(2, int(side / short) + 2)
+    angles = (0.0, 35.0, -35.0, 80.0)
+    which = fbm(rng, cv.w, cv.h, ctx.u(0.18), 2)
+    which = np.clip((which - which.min()) / max(1e-6, float(np.ptp(which))) * 4, 0, 3.999)
     out = np.zeros((cv.h, cv.w), dtype=np.float32)
-    for horizontal in (True, False):
-        gw = max(2, int(cv.w / (long_ if horizontal else short)) + 2)
-        gh = max(2, int(cv.h / (short if horizontal else long_)) + 2)
+    for k, angle in enumerate(angles):
         grid = rng.random((gh, gw), dtype=np.float32)
-        big = Image.fromarray(grid, "F").resize((cv.w, cv.h), Image.Resampling.BICUBIC)
-        layer = np.asarray(big)
-        if horizontal:
-            out += layer
-        else:
-            mix_mask = fbm(rng, cv.w, cv.h, ctx.u(0.25), 2)
-            out = out * (mix_mask > 0.5) + layer * (mix_mask <= 0.5)
+        layer = Image.fromarray(grid, "F").resize((side, side), Image.Resampling.BICUBIC)
+        layer = layer.rotate(angle, Image.Resampling.BILINEAR)
+        left, top = (side - cv.w) // 2, (side - cv.h) // 2
+        arr = np.asarray(layer, dtype=np.float32)[top : top + cv.h, left : left + cv.w]
+        weight = np.clip(1.0 - np.abs(which - (k + 0.5)), 0, 1)
+        out += arr * weight
     return np.clip(out, 0, 1).astype(np.float32)
 
 

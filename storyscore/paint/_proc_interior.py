@@ -45,8 +45,10 @@ class Surfaces:
 
     def composite(self, cv: Canvas, light: Arr) -> None:
         """Put the lit surfaces over ``cv``'s picture."""
+        # Bright light saturates gently instead of burning the walls to white.
+        light = light / (1.0 + 0.3 * light)
         cv.rgb *= (1.0 - self.cover)[..., None]
-        cv.rgb += self.cv.rgb * light
+        cv.rgb += self.cv.rgb * light * 1.15
 
 
 def _light_map(ctx: Ctx, ambient: float, lights: list[tuple[float, float, float, RGB, float]],

@@ -248,7 +248,7 @@ def waves(ctx: Ctx, top: float, rows: int, huge: bool, rng: np.random.Generator)
     span = cv.h - top
     body_col = mix(look.water, rgb("#0e2a34"), 0.35 if huge else 0.1)
     crest_col = mix(look.water, rgb("#6fb2b4"), 0.5)
-    foam_col = ctx.lit((0.95, 0.97, 1.0), 0.0, 0.9)
+    foam_col = ctx.bright((0.95, 0.97, 1.0))
     for i in range(rows):
         d = (i + 1) / rows
         base = top + span * (d**1.6) * 0.98
@@ -275,9 +275,15 @@ def waves(ctx: Ctx, top: float, rows: int, huge: bool, rng: np.random.Generator)
             ys = np.arange(foam.y0, foam.y1, dtype=np.float32)[:, None]
             xs = foam.x0 + np.arange(foam.a.shape[1], dtype=np.float32) + 0.5
             c = crest(xs)[None, :]
-            thick = cv.S(0.002 + (0.014 if huge else 0.004) * d)
+            thick = cv.S(0.003 + (0.02 if huge else 0.006) * d)
             hi = 0.5 + 0.5 * np.sin(xs / lam * 2 * math.pi + ph + 0.6 * np.sin(xs / lam * 1.3))
             band = foam.a * np.clip(1 - (ys - c) / thick, 0, 1) * (hi[None, :] ** 2)
+            if huge:
+                # Streaks of foam running down the wave faces.
+                streak = noise(rng, foam.a.shape[1], foam.a.shape[0], max(1.0, cv.S(0.012)))
+                face = np.clip(1 - (ys - c) / (amp * 1.2 + 1), 0, 1)
+                band = np.maximum(band, foam.a * face * np.clip((streak - 0.55) * 4, 0, 1)
+                                  * hi[None, :] * 0.8)
             fm = Mask(band.astype(np.float32), foam.x0, foam.y0)
             cv.fill(fm, foam_col, 0.9)
         if huge and d > 0.4:
@@ -369,7 +375,11 @@ def mist_band(ctx: Ctx, y: float, thickness: float, strength: float,
     d = (ys - y + wob) / thickness
     a = np.exp(-d * d) * (0.55 + 0.6 * n) * strength
     look = ctx.plan.look
+    # By night, mist glows faintly with moonlight, so it stays visible.
     colour = mix(look.haze, (1.0, 1.0, 1.0), 0.25 * (1 - look.night))
+    colour = mix(colour, scale(mix(look.haze, (0.7, 0.75, 0.8), 0.5), 1.8), 0.5 * look.night)
+    if "eerie" in ctx.plan.moods:
+        colour = mix(colour, rgb("#6f9a86"), 0.3)
     cv.fill(Mask(np.clip(a, 0, 1).astype(np.float32), 0, y0), colour)
 
 

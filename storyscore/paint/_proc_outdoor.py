@@ -108,7 +108,8 @@ def _crest_points(ctx: Ctx, ground: Ground, x0: float, x1: float, n: int = 40) -
 
 def _person_height(ctx: Ctx, base: float) -> float:
     """Screen height of a person standing at ``base`` pixels (eye level at the horizon)."""
-    return max(ctx.u(0.02), (base - ctx.y(ctx.horizon)) * 0.7)
+    # Tall pictures stretch the ground vertically; people keep their size in units.
+    return max(ctx.u(0.02), (base - ctx.y(ctx.horizon)) * 0.7 * ctx.cv.unit / ctx.cv.h)
 
 
 def _people(ctx: Ctx, ground: Ground, y_range: tuple[float, float], count: int,
@@ -249,22 +250,28 @@ def _forest(ctx: Ctx) -> None:
         land.mountains(ctx, hy + 1, ctx.u(0.2), 0.6, snow=ctx.snowy() or rng.random() < 0.5,
                        rng=rng, colour=rgb("#7888a8"))
     land.ground_plane(ctx, hy, ctx.ground_colour(), 1.0)
-    show_path = p.has("path", "figure") or rng.random() < 0.4
+    show_path = p.has("path", "figure", "river") or rng.random() < 0.4
     misty = "mist" in p.weather or p.haze > 0.3
     rows = 6
     for r in range(rows):
         d = r / (rows - 1)
         base = hy + (cv.h - hy) * (0.02 + 0.5 * d**1.6)
         fade = 0.75 * (1 - d) ** 1.4
-        hmin = ctx.u(0.07 + 0.5 * d**1.5)
-        count = int((40 - 30 * d) * cv.aspect / 1.78)
+        hmin = ctx.u(0.07 + 0.38 * d**1.8)
+        count = int((40 - 32 * d) * cv.aspect / 1.78)
         avoid = (0.4, 0.6) if (show_path and r >= 2) else None
         tree_row(ctx, kind, _flat(base), count, (hmin, hmin * 1.6), fade,
                  rng=rng, jitter_y=ctx.u(0.02 * d), avoid=avoid)
         if misty and r < rows - 1:
             land.mist_band(ctx, base - ctx.u(0.01), ctx.u(0.025 + 0.03 * d),
                            0.55 if "mist" in p.weather else 0.3, ctx.drng)
-        if r == 1 and show_path:
+        if r == 1 and p.has("river"):
+            centre = land.river(ctx, base, ctx.u(0.9), rng)
+            if p.has("bridge"):
+                deck = base + (cv.h - base) * 0.35
+                c = centre(deck)
+                build.bridge(ctx, c - ctx.u(0.3), c + ctx.u(0.3), deck, ctx.u(0.07), 0.1)
+        elif r == 1 and show_path:
             land.path(ctx, base, ctx.x(0.5), ctx.x(0.48), ctx.u(0.6),
                       mix(rgb("#b89a70"), ctx.ground_colour(), 0.3))
     if p.look.body == "sun" and p.look.sun_height < 0.7 and p.overcast < 0.6 and (
@@ -272,10 +279,11 @@ def _forest(ctx: Ctx) -> None:
         sx, sy = skym.sun_position(ctx)
         land.sunbeams(ctx, (sx, sy), 0.5, ctx.drng)
     # Tall framing trunks at the sides.
-    tree_row(ctx, kind, lambda fx: cv.h * 1.05, 2, (cv.h * 1.1, cv.h * 1.3), 0.0,
-             (-0.04, 0.1), rng)
-    tree_row(ctx, kind, lambda fx: cv.h * 1.05, 1, (cv.h * 1.1, cv.h * 1.3), 0.0,
-             (0.9, 1.04), rng)
+    tall = (max(cv.h, ctx.u(1.0)) * 1.1, max(cv.h, ctx.u(1.0)) * 1.3)
+    tree_row(ctx, kind, _flat(cv.h * 1.05), 2, tall, 0.0, (-0.04, 0.1), rng,
+             max_width=ctx.u(0.28))
+    tree_row(ctx, kind, _flat(cv.h * 1.05), 1, tall, 0.0, (0.9, 1.04), rng,
+             max_width=ctx.u(0.28))
     grass_strokes(ctx, hy + (cv.h - hy) * 0.5, cv.h, ctx.ground_colour(), 0.7, ctx.drng)
     _extras(ctx, lambda fx: hy, hy + (cv.h - hy) * 0.5, ctx.x(0.5))
 
@@ -316,7 +324,9 @@ def _lake(ctx: Ctx) -> None:
     tree_row(ctx, "round", near, 1, (ctx.u(0.45), ctx.u(0.55)), 0.0, (0.03, 0.15), rng)
     grass_strokes(ctx, shore, cv.h, ctx.ground_colour(), 0.8, ctx.drng)
     if ctx.plan.has("boats"):
-        build.boat(ctx, ctx.x(0.4), hy + (cv.h - hy) * 0.3, ctx.u(0.1), 0.1, rng, False)
+        by = hy + (cv.h - hy) * 0.42
+        build.boat(ctx, ctx.x(float(rng.uniform(0.35, 0.6))), by, ctx.u(0.22), 0.0, rng,
+                   rng.random() < 0.5)
     _extras(ctx, near, shore, ctx.x(0.4))
 
 
@@ -570,18 +580,31 @@ def _lighthouse(ctx: Ctx) -> None:
     lamp = build.lighthouse(ctx, x, foot + ctx.u(0.01), height, 0.0, rng)
     if p.look.windows > 0.3 or p.stormy:
         build.beams(ctx, *lamp, 0.8 + 0.4 * p.look.night, rng)
-    # Breakers hitting the rocks, then the near sea.
-    splash = cv.shapes()
-    for _ in range(26 if p.stormy else 10):
-        a = float(rng.uniform(math.pi * 0.05, math.pi * 0.95))
-        r = ctx.u(float(rng.uniform(0.02, 0.06 if p.stormy else 0.03)))
-        d = ctx.u(float(rng.uniform(0.15, 0.3)))
-        splash.ellipse(x + math.cos(a) * d * 1.2, base + ctx.u(0.06) - math.sin(a) * d * 0.5, r,
-                       r * 0.8)
-    sm = splash.mask()
+    # Surf around the foot of the rocks and spray flung up the sides.
+    foam = ctx.bright((0.95, 0.97, 1.0))
+    surf = cv.shapes()
+    for k in range(24):
+        t = (k + 0.5) / 24
+        sx = x + (t - 0.5) * ctx.u(0.7)
+        r = ctx.u(0.018 + 0.02 * math.sin(math.pi * t)) * float(rng.uniform(0.7, 1.2))
+        surf.ellipse(sx, base + ctx.u(0.05) + float(rng.uniform(-0.01, 0.01)) * cv.unit, r * 1.6, r)
+    sm = surf.mask()
     if sm is not None:
-        sm.a = blur(sm.a, ctx.u(0.006))
-        cv.fill(sm, ctx.lit((0.95, 0.97, 1.0), 0.0, 0.9), 0.75)
+        sm.a = blur(sm.a, ctx.u(0.003))
+        cv.fill(sm, foam, 0.85)
+    if p.stormy or p.has("waves"):
+        spray = cv.shapes()
+        for side in (-1, 1):
+            sx0 = x + side * ctx.u(0.28)
+            for _ in range(60):
+                a = float(rng.uniform(0.15, 1.2))
+                d = ctx.u(float(rng.uniform(0.02, 0.25))) * (1 - a / 2.5)
+                r = ctx.u(float(rng.uniform(0.002, 0.009)))
+                spray.ellipse(sx0 + side * math.cos(a) * d * 0.6, base - math.sin(a) * d, r, r)
+        spm = spray.mask()
+        if spm is not None:
+            spm.a = blur(spm.a, ctx.u(0.0015))
+            cv.fill(spm, foam, 0.8)
     near_top = base + ctx.u(0.06)
     land.waves(ctx, near_top, 3, p.stormy or p.has("waves"), ctx.drng)
     if p.has("boats") and not p.stormy:

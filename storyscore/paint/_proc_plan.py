@@ -75,9 +75,9 @@ TIMES: dict[str, TimeLook] = {
     "twilight": TimeLook(rgb("#0f1639"), rgb("#4c5c96"), rgb("#7484c4"), rgb("#eef2ff"),
                          (0.34, 0.38, 0.60), 0.55, "moon", 0.55, 1.0),
     "night": TimeLook(rgb("#050a1f"), rgb("#1c2b52"), rgb("#2c3d6c"), rgb("#f4f1e2"),
-                      (0.19, 0.25, 0.44), 0.62, "moon", 1.0, 1.0),
+                      (0.22, 0.28, 0.48), 0.62, "moon", 1.0, 1.0),
     "midnight": TimeLook(rgb("#02040f"), rgb("#0d1532"), rgb("#1c2850"), rgb("#f1efe6"),
-                         (0.13, 0.17, 0.33), 0.75, "moon", 1.2, 1.0),
+                         (0.16, 0.2, 0.38), 0.75, "moon", 1.2, 1.0),
 }
 DAY_TIMES = ("dawn", "sunrise", "morning", "noon", "afternoon", "sunset")
 NIGHT_TIMES = ("dusk", "twilight", "night", "midnight")
@@ -308,8 +308,8 @@ def _template(places: set[str], rng: np.random.Generator) -> str:
     """The base landscape: from the prompt's places, else a seeded choice."""
     order = (
         "street", "harbour", "market", "lighthouse", "city", "skyline", "castle", "village",
-        "island", "beach", "cliffs", "sea", "bridge", "river", "lake", "desert", "dunes",
-        "mountains", "pines", "forest", "garden", "field", "meadow", "hills", "tower",
+        "island", "beach", "cliffs", "sea", "lake", "pines", "forest", "bridge", "river",
+        "desert", "dunes", "mountains", "garden", "field", "meadow", "hills", "tower",
     )
     for name in order:
         if name in places:

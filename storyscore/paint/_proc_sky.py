@@ -157,7 +157,8 @@ def clouds(ctx: Ctx) -> None:
         n = int(ctx.rng.integers(1, 3))
     if p.overcast >= 0.6:
         n = 0
-    if p.time in ("sunset", "dawn", "sunrise", "dusk") and "clear" not in p.weather:
+    if (p.time in ("sunset", "dawn", "sunrise", "dusk") and "clear" not in p.weather
+            and p.overcast < 0.6):
         streaks(ctx)
     for _ in range(n):
         puffy_cloud(ctx)
