@@ -19,6 +19,7 @@ from storyscore.options import Overrides, apply, parse_size
 
 if TYPE_CHECKING:
     from storyscore.load import Loaded
+    from storyscore.model import Scene, Story
     from storyscore.pictures import ScenePicture
 
 app = typer.Typer(
@@ -39,6 +40,11 @@ ModelOpt = Annotated[str | None, typer.Option(
     "--model", help="Model id or local folder for the diffusers painter.")]
 NoCacheOpt = Annotated[bool, typer.Option(
     "--no-cache", help="Rebuild everything; read and write no cache.")]
+PathOpt = Annotated[str | None, typer.Option(
+    "--path", help="Scenes to take at the branch points, e.g. tower or storm,tower "
+                   "(default: the first choice at every branch).")]
+SoundfontOpt = Annotated[Path | None, typer.Option(
+    "--soundfont", help="A .sf2 General MIDI soundfont for the score's instruments.")]
 QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="Print no progress.")]
 StoryArg = Annotated[Path, typer.Argument(help="The story script (.sco).", metavar="STORY",
                                           show_default=False)]
@@ -231,6 +237,71 @@ def explain_command(
             _fail(error, loaded.source)
     features, music = story_music(loaded.story, {k: v.image for k, v in pictures.items()})
     sys.stdout.write(explain(loaded.story, features, music))
+
+
+def _path(story: Story, picks: str | None) -> list[Scene]:
+    from storyscore.plan import choose_path, default_path
+
+    if not picks:
+        return default_path(story)
+    try:
+        return choose_path(story, [p.strip() for p in picks.split(",") if p.strip()])
+    except StoryscoreError as error:
+        _fail(error)
+
+
+SCORE_FORMATS = {".musicxml": "musicxml", ".xml": "musicxml", ".mid": "midi",
+                 ".midi": "midi", ".wav": "wav"}
+
+
+@app.command()
+def score(
+    story: StoryArg,
+    out: Annotated[Path, typer.Option(
+        "-o", "--out", help="The file to write: .musicxml, .mid or .wav.",
+        show_default=False)],
+    path: PathOpt = None, size: SizeOpt = None, fps: FpsOpt = None, seed: SeedOpt = None,
+    painter: PainterOpt = None, model: ModelOpt = None, soundfont: SoundfontOpt = None,
+    no_cache: NoCacheOpt = False, quiet: QuietOpt = False,
+) -> None:
+    """Write the music alone: MusicXML, MIDI or WAV, chosen by the file's extension."""
+    from storyscore.audio.mix import write_wav
+    from storyscore.cache import Cache
+    from storyscore.produce import compose_path, music_only, prepare
+    from storyscore.progress import Progress
+
+    kind = SCORE_FORMATS.get(out.suffix.lower())
+    if kind is None:
+        _fail(StoryscoreError(f"cannot tell what to write from '{out.name}'",
+                              hint="use a .musicxml, .mid or .wav file name"))
+    overrides = _overrides(size=size, fps=fps, seed=seed, painter=painter, model=model)
+    if soundfont is not None:
+        overrides = dataclasses.replace(overrides, soundfont=str(soundfont.resolve()))
+    loaded = _load(story, overrides)
+    scenes = _path(loaded.story, path)
+    with Cache.from_env(enabled=not no_cache) as cache, Progress(quiet) as progress:
+        bars = {"pictures": progress.task("Painting", len(loaded.story.scenes)),
+                "narration": progress.task("Narrating", len(scenes))}
+        try:
+            prepared = prepare(loaded.story, scenes, cache,
+                               lambda stage, item: progress.advance(bars[stage], item))
+            composing = progress.task("Composing", 1)
+            composition = compose_path(prepared, scenes)
+            progress.advance(composing)
+            if kind == "musicxml":
+                composition.score.write_musicxml(out)
+            elif kind == "midi":
+                composition.score.write_midi(out)
+            else:
+                synthesising = progress.task("Synthesising", 1)
+                write_wav(out, music_only(prepared, composition).audio)
+                progress.advance(synthesising)
+        except StoryscoreError as error:
+            progress.stop()
+            _fail(error, loaded.source)
+    if not quiet:
+        typer.echo(f"wrote {out} ({composition.duration:.1f}s of music, "
+                   f"{len(scenes)} scenes: {' -> '.join(s.id for s in scenes)})", err=True)
 
 
 def _write_atomic(path: Path, text: str) -> None:

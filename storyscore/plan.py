@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from storyscore.diagnostics import Diagnostic
+from storyscore.diagnostics import Diagnostic, suggest
+from storyscore.errors import StoryscoreError
 from storyscore.model import Scene, Story
 
 NARRATION_LEAD = 0.5  # narration starts this long after the scene starts
@@ -64,17 +65,55 @@ def default_path(story: Story) -> list[Scene]:
 
 
 def choose_path(story: Story, picks: list[str]) -> list[Scene]:
-    """The path that takes, at each branch in turn, the scene named in ``picks``."""
-    picks = list(picks)
+    """The path that takes, at each branch in turn, the scene named in ``picks``.
+
+    ``--path`` lists the scenes to take at the branch points (it may also name
+    scenes on the way, which are checked and passed); branches it does not
+    reach take their first choice.
+    """
+    ids = [scene.id for scene in story.scenes]
+    for pick in picks:
+        if pick not in ids:
+            hint = suggest(pick, ids)
+            raise StoryscoreError(f"--path: there is no scene '{pick}'",
+                                  hint=hint or "scenes: " + ", ".join(ids))
+    remaining = list(picks)
     path = [story.scenes[0]]
-    if picks and picks[0] == path[0].id:
-        picks.pop(0)
+    if remaining and remaining[0] == path[0].id:
+        remaining.pop(0)
     while following := story.successors(path[-1]):
         target = following[0]
-        if picks and picks[0] in following:
-            target = picks.pop(0)
+        if remaining and remaining[0] in following:
+            target = remaining.pop(0)
+        elif remaining and len(following) > 1:
+            raise StoryscoreError(
+                f"--path: at scene '{path[-1].id}' the choices lead to "
+                f"{', '.join(following)}, not '{remaining[0]}'")
+        if any(scene.id == target for scene in path):
+            raise StoryscoreError(f"--path: the path returns to scene '{target}'",
+                                  hint="name a choice that leads on at each branch")
         path.append(story.scene(target))
+    if remaining:
+        raise StoryscoreError(f"--path: the path ends at '{path[-1].id}' before reaching "
+                              f"'{remaining[0]}'")
     return path
+
+
+def all_paths(story: Story) -> list[list[Scene]]:
+    """Every path from the first scene to an ending that visits no scene twice."""
+    found: list[list[Scene]] = []
+
+    def walk(path: list[Scene]) -> None:
+        following = story.successors(path[-1])
+        if not following:
+            found.append(list(path))
+            return
+        for target in following:
+            if all(scene.id != target for scene in path):
+                walk([*path, story.scene(target)])
+
+    walk([story.scenes[0]])
+    return found
 
 
 def timeline(story: Story, path: list[Scene],

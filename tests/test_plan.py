@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import pytest
 
+from storyscore.errors import StoryscoreError
 from storyscore.load import parse_story
 from storyscore.model import Story
 from storyscore.plan import (
+    all_paths,
     choose_path,
     default_path,
     estimate_speech,
@@ -70,3 +72,22 @@ def test_lengthening_warning_names_scene_and_both_lengths() -> None:
     assert warning.severity == "warning"
     assert warning.message == ("scene 'a' is 2s but its narration needs about 5.0s; "
                                "it is lengthened to 5.0s")
+
+
+def test_path_errors_are_clear() -> None:
+    s = story(BRANCHING)
+    with pytest.raises(StoryscoreError, match="there is no scene 'cc'") as caught:
+        choose_path(s, ["cc"])
+    assert caught.value.hint == "did you mean 'c'?"
+    with pytest.raises(StoryscoreError, match="the choices lead to b, c, not 'd'"):
+        choose_path(s, ["d"])
+    with pytest.raises(StoryscoreError, match="ends at 'b' before reaching 'c'"):
+        choose_path(s, ["b", "c"])
+
+
+def test_all_paths_reach_every_ending_once() -> None:
+    s = story(BRANCHING)
+    assert [[x.id for x in p] for p in all_paths(s)] == [["a", "b"], ["a", "c", "d"]]
+    looping = story('scene a\n    prompt "x"\n    choice "On" -> b\n    choice "Back" -> a\n\n'
+                    'scene b\n    prompt "y"\n')
+    assert [[x.id for x in p] for p in all_paths(looping)] == [["a", "b"]]
