@@ -332,8 +332,8 @@ def figure(ctx: Ctx, x: float, base: float, h: float, clothes: RGB, fade: float,
     cv.fill(arms.mask(), ctx.lit(mix(clothes, (0.0, 0.0, 0.0), 0.15), fade, 0.6))
     head = cv.shapes().ellipse(x, hy, head_r, head_r * 1.05)
     cv.fill(head.mask(), ctx.lit(skin, fade, 0.8))
-    hair_s = cv.shapes().ellipse(x - facing * head_r * 0.15, hy - head_r * 0.3, head_r * 1.05,
-                                 head_r * 0.8)
+    hair_s = cv.shapes().ellipse(x - facing * head_r * 0.2, hy - head_r * 0.45, head_r * 1.05,
+                                 head_r * 0.7)
     hair_s.line([(x - facing * head_r * 0.8, hy), (x - facing * head_r * 1.1, hy + head_r * 2.0)],
                 head_r * 0.5)
     cv.fill(hair_s.mask(), ctx.lit(hair, fade, 0.6))

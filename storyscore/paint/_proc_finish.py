@@ -114,12 +114,13 @@ def _style(ctx: Ctx, img: Arr) -> Arr:
         for c in range(3):
             img[..., c] *= 0.95 + 0.09 * fbm(ctx.drng, cv.w, cv.h, ctx.u(0.12), 2)
         blot = fbm(ctx.drng, cv.w, cv.h, ctx.u(0.07), 3)
-        tide = np.exp(-(((blot - 0.5) / 0.03) ** 2))
-        img = img * (1 - 0.045 * tide[..., None])
+        tide = np.exp(-(((blot - 0.5) / 0.05) ** 2))
+        img = img * (1 - 0.03 * tide[..., None])
         # Granulation settles in the paper's tooth, more in dark pigment.
         gran = noise(ctx.drng, cv.w, cv.h, max(1.0, ctx.u(0.003)))
         img = img * (1 - 0.16 * (1 - L[..., None]) * gran[..., None])
-        img = img * 0.85 + PAPER * 0.15
+        # The paper shows through light washes; dark pigment stays dark.
+        img = img + (PAPER - img) * (0.16 * np.clip(L, 0, 1))[..., None]
         img = img * _paper_relief(ctx, 0.022)[..., None]
     elif style == "oil":
         img = _warp(ctx, img, ctx.u(0.003), ctx.u(0.02))

@@ -47,6 +47,11 @@ class Surfaces:
         """Put the lit surfaces over ``cv``'s picture."""
         # Bright light saturates gently instead of burning the walls to white.
         light = light / (1.0 + 0.3 * light)
+        # Lights painted outdoors before the walls went up must not glow through them.
+        g = cv.glow_scale
+        gh, gw = cv.emission.shape[:2]
+        pad = np.pad(self.cover, ((0, gh * g - cv.h), (0, gw * g - cv.w)), mode="edge")
+        cv.emission *= (1.0 - pad.reshape(gh, g, gw, g).mean(axis=(1, 3)))[..., None]
         cv.rgb *= (1.0 - self.cover)[..., None]
         cv.rgb += self.cv.rgb * light * 1.15
 
@@ -273,7 +278,7 @@ def paint_staircase(ctx: Ctx) -> None:
     per_turn = 18
     dth = 2 * math.pi / per_turn
     inner = 0.46
-    tread = p.colour_of("staircase", rgb("#cdbd9c"))
+    tread = p.colour_of("staircase", rgb("#dccbaa"))
     wall = mix(p.colour_of("lighthouse", p.colour_of("tower", rgb("#8e8270"))), tread, 0.2)
     wood = rgb("#6a4426")
     spin = 1 if rng.random() < 0.5 else -1
@@ -282,16 +287,28 @@ def paint_staircase(ctx: Ctx) -> None:
     def radius(theta: float) -> float:
         return r0 * math.exp(-b * theta)
 
+    # The camera is not quite above the well's axis, so deeper turns drift aside:
+    # that eccentricity is what makes the nested turns read as one spiral.
+    drift_x = ctx.u(float(rng.uniform(0.08, 0.14))) * (1 if rng.random() < 0.5 else -1)
+    drift_y = ctx.u(float(rng.uniform(-0.06, 0.06)))
+
     def pt(theta: float, r: float) -> Point:
         a = theta0 + spin * theta
-        return cx + math.cos(a) * r, cy + math.sin(a) * r * 0.92
+        k = 1.0 - math.exp(-b * max(theta, 0.0) * 0.8)
+        return (cx + drift_x * k + math.cos(a) * r,
+                cy + drift_y * k + math.sin(a) * r * 0.92)
 
     # The deep well first: stone walls in rings of courses, darker the deeper.
     ys = np.arange(h, dtype=np.float32)[:, None] + 0.5
     xs = np.arange(w, dtype=np.float32)[None, :] + 0.5
     dist = np.sqrt((xs - cx) ** 2 + ((ys - cy) / 0.92) ** 2)
     depth = np.log(np.maximum(dist, 1.0) / r0) / -b
-    ang = np.arctan2((ys - cy) / 0.92, xs - cx)
+    # Refine once with the drifting centre of the turn each pixel belongs to.
+    k = 1.0 - np.exp(-b * np.maximum(depth, 0.0) * 0.8)
+    ccx, ccy = cx + drift_x * k, cy + drift_y * k
+    dist = np.sqrt((xs - ccx) ** 2 + ((ys - ccy) / 0.92) ** 2)
+    depth = np.log(np.maximum(dist, 1.0) / r0) / -b
+    ang = np.arctan2((ys - ccy) / 0.92, xs - ccx)
     course = (depth * 2.5) % 1.0
     offset = (np.floor(depth * 2.5) % 2) * 0.5
     joint = (ang / (2 * math.pi) * 24 + offset) % 1.0
@@ -314,7 +331,7 @@ def paint_staircase(ctx: Ctx) -> None:
         # Shadow under the next step's overhang at the back of the tread.
         back = [pt(tb - dth * 0.1, radius(tb - dth * 0.1) * 1.04), pt(tb, radius(tb) * 1.04),
                 pt(tb, radius(tb) * inner), pt(tb - dth * 0.1, radius(tb - dth * 0.1) * inner)]
-        s.paint(cv.shapes().poly(back).mask(), scale(tread, 0.55), 0.8)
+        s.paint(cv.shapes().poly(back).mask(), scale(tread, 0.4), 0.9)
         nose = cv.shapes().line([pt(ta, ra * 1.03), pt(ta, ra * inner)], max(0.5, ra * 0.012))
         s.paint(nose.mask(), mix(tread, (1.0, 1.0, 1.0), 0.45), 0.9)
         # Stringer and handrail along the open inner edge.
@@ -326,13 +343,22 @@ def paint_staircase(ctx: Ctx) -> None:
         hi = cv.shapes().line([pt(ta + dth * k / 4, radius(ta + dth * k / 4) * (inner - 0.008))
                                for k in range(5)], max(0.4, ra * 0.006))
         s.paint(hi.mask(), mix(wood, (1.0, 0.9, 0.7), 0.45), 0.8)
+        # Balusters, seen from above, point down toward the bottom of the well.
+        tm = ta + dth * 0.5
+        rm = radius(tm)
+        post = cv.shapes().line([pt(tm, rm * (inner - 0.03)),
+                                 pt(tm + dth * 0.15, rm * (inner - 0.12))], max(0.4, rm * 0.005))
+        s.paint(post.mask(), scale(wood, 0.6))
     # Light: the lantern in the well, fading with depth; a little daylight from above.
     side = 1 if rng.random() < 0.5 else -1
     lx, ly = cx + side * ctx.u(0.42), cy - ctx.u(0.2)
     night = _night_level(ctx)
-    depth_dark = np.exp(-np.clip(depth + 1.0, 0, None) * 0.2).astype(np.float32)
-    light = _light_map(ctx, 0.2 + 0.3 * (1 - night), [(lx, ly, ctx.u(0.6), WARM_LIGHT, 1.8)])
-    light *= depth_dark[..., None] * 0.9 + 0.1
+    depth_dark = np.exp(-np.clip(depth + 1.0, 0, None) * 0.26).astype(np.float32)
+    light = _light_map(ctx, 0.14 + 0.22 * (1 - night), [(lx, ly, ctx.u(0.75), WARM_LIGHT, 2.4)])
+    light *= depth_dark[..., None] * 0.92 + 0.08
+    # Each tread is brightest at its nosing and falls into shade toward the step behind.
+    within = (((ang - theta0) * spin) % (2 * math.pi)) / dth % 1.0
+    light *= (0.8 + 0.32 * (1.0 - within) ** 1.5)[..., None].astype(np.float32)
     s.composite(cv, light)
     if p.has("figure"):
         t = 0.9

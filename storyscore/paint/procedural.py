@@ -80,6 +80,6 @@ class ProceduralPainter:
         else:
             paint_outdoor(ctx)
         img = finish(ctx)
-        grain = 0.012 if plan.style in ("watercolor", "pastel", "ink") else 0.008
+        grain = 0.006 if plan.style in ("watercolor", "pastel", "ink") else 0.004
         return to_image(img, width, height, np.random.default_rng(plan.detail_seed ^ 0x5EED),
                         grain)
