@@ -8,6 +8,8 @@ import tracemalloc
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from PIL import Image
 
 from storyscore.errors import PaintError
@@ -158,7 +160,11 @@ def test_colour_binds_to_the_thing_it_describes() -> None:
     r = read_prompt("a girl with a red scarf on black rocks under a golden sky")
     assert r.bindings == {"figure": ["red"], "rocks": ["black"], "sky": ["golden"]}
     assert r.free_colours == []
+    # An unusual colour for a place colours the scene; a natural one stays local.
     assert read_prompt("a crimson village").free_colours == ["crimson"]
+    green = read_prompt("rolling green hills")
+    assert green.free_colours == []
+    assert green.bindings == {"hills": ["green"]}
 
 
 def test_inside_means_interior_only_for_buildings() -> None:
@@ -293,6 +299,23 @@ def test_never_blank(prompt: str) -> None:
     a = paint(prompt, 96, 64)
     assert float(np.std(a)) > 0.04
     assert np.all(np.isfinite(a))
+
+
+_WORDS = sorted({w for c in CONCEPTS for w in (c.name, *c.words)})
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    words=st.lists(st.sampled_from(_WORDS) | st.text(max_size=8), max_size=6),
+    width=st.integers(1, 90),
+    height=st.integers(1, 90),
+    seed=st.integers(0, 2**63 - 1),
+)
+def test_any_prompt_gives_a_picture(words: list[str], width: int, height: int,
+                                    seed: int) -> None:
+    img = PAINTER.paint(PaintRequest(" ".join(words), width, height, seed=seed))
+    assert img.size == (width, height)
+    assert img.mode == "RGB"
 
 
 def test_same_composition_at_every_size() -> None:

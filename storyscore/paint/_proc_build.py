@@ -42,6 +42,8 @@ def house(ctx: Ctx, x: float, base: float, w: float, h: float, fade: float,
     cv = ctx.cv
     p = ctx.plan
     wall = wall or p.colour_of("houses", WALLS[int(rng.integers(len(WALLS)))])
+    if roof is None and "village" in p.bound and rng.random() < 0.7:
+        roof = p.bound["village"]
     roof = roof or (p.accent(rng) if (p.free_colours and rng.random() < 0.5)
                     else ROOFS[int(rng.integers(len(ROOFS)))])
     if ctx.snowy():

@@ -214,6 +214,26 @@ for _w, _names in _COMPOUNDS.items():
 _MAX_PHRASE = max(len(k) for k in _PHRASES)
 
 
+# Colours a place or weather already has: "green hills" colour only the hills,
+# while "crimson hills" colour the whole scene.
+NATURAL: dict[str, frozenset[str]] = {
+    name: frozenset(colours.split())
+    for name, colours in {
+        "hills": "green emerald golden", "meadow": "green emerald golden yellow",
+        "field": "golden yellow amber green", "forest": "green emerald black",
+        "pines": "green emerald black", "desert": "golden yellow amber orange",
+        "dunes": "golden yellow amber orange", "beach": "golden white yellow",
+        "sea": "blue teal turquoise silver green", "lake": "blue teal turquoise silver green",
+        "river": "blue teal turquoise silver", "mountains": "blue silver white purple violet",
+        "city": "silver black white", "skyline": "silver black white", "cliffs": "white",
+        "clouds": "white silver black", "snow": "white silver", "mist": "white silver",
+        "rain": "silver", "lantern": "golden amber yellow orange",
+        "candle": "golden amber yellow", "fire": "orange red golden amber",
+        "lightning": "white silver violet", "space": "black",
+    }.items()
+}
+
+
 @dataclass
 class Reading:
     """What the painter made of a prompt."""
@@ -299,14 +319,17 @@ def read_prompt(prompt: str) -> Reading:
             reading.concepts.append(name)
         if CATEGORY[name] == "colour":
             target = next(
-                (n for p, n in hits[k + 1 :] if p - pos <= 2 and CATEGORY[n] in ("thing", "place")),
+                (n for p, n in hits[k + 1 :]
+                 if p - pos <= 2 and CATEGORY[n] in ("thing", "place", "weather")),
                 None,
             )
             if target is not None:
                 reading.bindings.setdefault(target, []).append(name)
-            # A coloured place ("a crimson village") colours the whole scene.
-            if (target is None or CATEGORY[target] == "place") and (
-                    name not in reading.free_colours):
+            # A place or weather in an unusual colour ("a crimson village") colours the
+            # whole scene; things ("a red scarf") and natural colours stay local.
+            scene_wide = target is None or (
+                CATEGORY[target] != "thing" and name not in NATURAL.get(target, frozenset()))
+            if scene_wide and name not in reading.free_colours:
                 reading.free_colours.append(name)
     return reading
 

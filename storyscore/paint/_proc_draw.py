@@ -74,7 +74,7 @@ class Ctx:
         p = self.plan
         if p.season == "autumn":
             return AUTUMN[k % len(AUTUMN)]
-        base = p.colour_of("trees", FOLIAGE)
+        base = p.colour_of("trees", p.colour_of("forest", FOLIAGE))
         if p.season == "spring" and k % 3 == 1:
             return SPRING[k % 2]
         if "eerie" in p.moods or "gloomy" in p.moods:
@@ -89,7 +89,7 @@ class Ctx:
             return p.colour_of("desert", SAND)
         if p.season == "autumn":
             return rgb("#a08a4a")
-        base = p.colour_of("meadow", p.colour_of("field", GRASS))
+        base = p.colour_of("meadow", p.colour_of("field", p.colour_of("hills", GRASS)))
         if "eerie" in p.moods or "gloomy" in p.moods:
             return saturate(base, 0.55)
         return base
@@ -244,7 +244,7 @@ def tree_row(ctx: Ctx, kind: str, ground: Callable[[float], float], count: int,
     for g in range(groups):
         leaf = PINE if kind == "pine" else (rgb("#3f6a36") if kind == "palm" else ctx.foliage(g))
         if kind == "pine":
-            leaf = p.colour_of("pines", p.colour_of("trees", PINE))
+            leaf = p.colour_of("pines", p.colour_of("trees", p.colour_of("forest", PINE)))
         cv.fill(bodies[g].mask(), ctx.lit(leaf, fade, 0.25))
         cv.fill(lits[g].mask(), ctx.lit(leaf, fade, 0.95), 0.85)
     if snow is not None:
@@ -347,9 +347,10 @@ def figure(ctx: Ctx, x: float, base: float, h: float, clothes: RGB, fade: float,
 
 
 def lantern(ctx: Ctx, x: float, y: float, size: float, strength: float = 1.0,
-            colour: RGB = WARM_LIGHT, hanging: bool = True) -> None:
-    """A small glowing lantern at (x, y), ``size`` pixels tall."""
+            colour: RGB | None = None, hanging: bool = True) -> None:
+    """A small glowing lantern at (x, y), ``size`` pixels tall ("red lanterns" glow red)."""
     cv = ctx.cv
+    colour = colour or ctx.plan.colour_of("lantern", WARM_LIGHT)
     frame = cv.shapes()
     if hanging:
         frame.line([(x, y - size * 0.9), (x, y - size * 0.5)], max(size * 0.06, 0.5))

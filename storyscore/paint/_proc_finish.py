@@ -127,7 +127,7 @@ def _style(ctx: Ctx, img: Arr) -> Arr:
         strokes = _strokes(ctx)
         gy, gx = np.gradient(strokes)
         relief = np.clip((gx - gy) * ctx.u(0.02), -1, 1)
-        img = img * (0.94 + 0.12 * strokes[..., None]) + relief[..., None] * 0.05
+        img = img * (0.96 + 0.08 * strokes[..., None]) + relief[..., None] * 0.03
         g = lum(img)[..., None]
         img = g + (img - g) * 1.12
     elif style == "ink":
@@ -147,8 +147,9 @@ def _style(ctx: Ctx, img: Arr) -> Arr:
         img = g + (img - g) * 0.7
         img = img * 0.68 + 0.32
         img = img * 0.6 + blur(img, ctx.u(0.003)) * 0.4
-        tooth = noise(ctx.drng, cv.w, cv.h, max(1.0, ctx.u(0.003)))
-        img = img * (1 - 0.1 * np.clip(tooth - 0.55, 0, 1)[..., None] * 3)
+        # Chalk skips over the paper's tooth in streaks, letting the paper show.
+        tooth = _strokes(ctx)
+        img = img + (PAPER - img) * (0.22 * np.clip((tooth - 0.55) * 3.0, 0, 1))[..., None]
     else:  # storybook: gentle outlines and a warm paper
         img = _warp(ctx, img, ctx.u(0.0015), ctx.u(0.04))
         img = _outlines(ctx, img, 0.22, 0.0015)

@@ -421,7 +421,9 @@ def _look(
     horizon = scale(horizon, 0.4 + 0.6 * brightness)
     fill = mix(zenith, horizon, 0.5)
     haze_col = mix(horizon, zenith, 0.25)
-    water = mix(mul(rgb("#2f6a8a"), light), mix(zenith, horizon, 0.3), 0.45)
+    water_albedo = next((bound[k] for k in ("sea", "lake", "river", "waves") if k in bound),
+                        rgb("#2f6a8a"))
+    water = mix(mul(water_albedo, light), mix(zenith, horizon, 0.3), 0.45)
     if "storm" in weather:
         water = mix(water, rgb("#1c2a30"), 0.4)
     sun_x = float(rng.uniform(0.22, 0.78))

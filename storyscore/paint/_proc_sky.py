@@ -76,8 +76,10 @@ def stars(ctx: Ctx) -> None:
     warm = np.clip(tints / np.maximum(field, 1e-6), 0, 1)
     col = np.stack([0.85 + 0.15 * warm, 0.88 + 0.05 * warm, 1.0 - 0.2 * warm], axis=-1)
     cv.rgb += (np.clip(field, 0, 1.5)[..., None] * col).astype(np.float32)
+    # The brightest stars get a small halo.
     for k in np.nonzero(mag > 0.55)[0][:40]:
-        cv.emit_point(float(xs[k]), float(ys[k]), (0.8, 0.85, 1.0), float(bright[k]) * 0.6)
+        halo = cv.radial(float(xs[k]), float(ys[k]), max(0.7, cv.S(0.004)))
+        cv.add(halo, (0.8, 0.85, 1.0), float(bright[k]) * 0.35)
 
 
 def sun_or_moon(ctx: Ctx) -> None:
@@ -106,9 +108,14 @@ def sun_or_moon(ctx: Ctx) -> None:
             colour = mix(colour, rgb("#ff8a3a"), 0.35)
         disc = cv.shapes().ellipse(sx, sy, r, r).mask()
         veil = 1.0 - 0.7 * p.overcast - 0.4 * ("mist" in p.weather)
-        cv.fill(disc, colour, max(0.25, veil))
-        cv.emit(disc, mix(colour, look.glow, 0.5), 0.8 * max(0.2, veil))
+        # The glow is painted now, not bloomed at the end, so hills and towers
+        # in front of a low sun hide it.
         cv.add(cv.radial(sx, sy, r * 3.5, "inverse"), look.glow, 0.35 * max(0.2, veil))
+        cv.add(cv.radial(sx, sy, r * 1.4, "gauss"), mix(colour, look.glow, 0.5),
+               0.6 * max(0.2, veil))
+        # The disc is brighter than white, so it stays the brightest thing after the glow.
+        hot = (colour[0] * 1.6, colour[1] * 1.6, colour[2] * 1.6)
+        cv.fill(disc, hot, max(0.25, veil))
     else:
         r = cv.S(0.05)
         colour = p.colour_of("moon", look.sun)
@@ -130,8 +137,8 @@ def sun_or_moon(ctx: Ctx) -> None:
                 seas.ellipse(sx + math.cos(a) * d, sy + math.sin(a) * d, cr, cr * 0.85)
             cv.fill(seas.mask(), mix(colour, rgb("#a8a4a0"), 0.6), 0.35)
         veil = 1.0 - 0.6 * p.overcast
-        cv.emit(disc, scale(colour, 0.8), 0.8 * veil)
         cv.add(cv.radial(sx, sy, r * 2.8, "inverse"), rgb("#b8c4e0"), 0.16 * veil)
+        cv.add(cv.radial(sx, sy, r * 1.3, "gauss"), scale(colour, 0.8), 0.3 * veil)
 
 
 def _cut(mask: Mask, hole: Mask) -> None:
