@@ -304,6 +304,75 @@ def score(
                    f"{len(scenes)} scenes: {' -> '.join(s.id for s in scenes)})", err=True)
 
 
+@app.command()
+def render(
+    story: StoryArg,
+    out: Annotated[Path | None, typer.Option(
+        "-o", "--out", help="The MP4 to write (default: STEM.mp4 in the current folder); "
+                            "OUT.srt, OUT.musicxml and OUT.mid go beside it.")] = None,
+    path: PathOpt = None,
+    all_paths: Annotated[bool, typer.Option(
+        "--all-paths", help="Render one MP4 per ending, each named after its path.")] = False,
+    draft: Annotated[bool, typer.Option(
+        "--draft", help="Fast, half-size render for checking a draft.")] = False,
+    burn_subtitles: Annotated[bool, typer.Option(
+        "--burn-subtitles", help="Draw the subtitles into the picture as well.")] = False,
+    jobs: Annotated[int, typer.Option(
+        "--jobs", "-j", min=1, help="Scene segments to encode in parallel.")] = 1,
+    size: SizeOpt = None, fps: FpsOpt = None, seed: SeedOpt = None,
+    painter: PainterOpt = None, model: ModelOpt = None, soundfont: SoundfontOpt = None,
+    no_cache: NoCacheOpt = False, quiet: QuietOpt = False,
+) -> None:
+    """Render the narrated, scored MP4 (with .srt, .musicxml and .mid beside it)."""
+    import time
+
+    from storyscore.cache import Cache
+    from storyscore.plan import all_paths as every_path
+    from storyscore.progress import Progress
+    from storyscore.video import RenderJob, render_story
+
+    started = time.monotonic()
+    if all_paths and path:
+        _fail(StoryscoreError("--path and --all-paths cannot be used together"))
+    overrides = _overrides(size=size, fps=fps, seed=seed, painter=painter, model=model)
+    if soundfont is not None:
+        overrides = dataclasses.replace(overrides, soundfont=str(soundfont.resolve()))
+    loaded = _load(story, overrides)
+    base = out if out is not None else Path(f"{story.stem}.mp4")
+    if base.suffix.lower() != ".mp4":
+        _fail(StoryscoreError(f"{base}: the video is an .mp4 file", hint=f"use -o {base}.mp4"))
+    if all_paths:
+        paths = every_path(loaded.story)
+        jobs_list = [RenderJob(p, _path_output(base, loaded.story, p, len(paths))) for p in paths]
+    else:
+        jobs_list = [RenderJob(_path(loaded.story, path), base)]
+    with Cache.from_env(enabled=not no_cache) as cache, Progress(quiet) as progress:
+        try:
+            reports = render_story(loaded.story, jobs_list, cache, progress=progress,
+                                   draft=draft, burn_subtitles=burn_subtitles, jobs_count=jobs)
+        except StoryscoreError as error:
+            progress.stop()
+            _fail(error, loaded.source)
+        except KeyboardInterrupt:
+            progress.stop()
+            typer.echo("interrupted: nothing was replaced; run again to resume from the cache",
+                       err=True)
+            raise typer.Exit(130) from None
+    for warning in reports.warnings:
+        typer.echo(render_all([warning], loaded.source), err=True)
+    if not quiet:
+        typer.echo(reports.summary(time.monotonic() - started), err=True)
+
+
+def _path_output(base: Path, story: Story, path: list[Scene], count: int) -> Path:
+    """``STEM-PICK-PICK.mp4``: named after the choices taken at the branch points."""
+    if count == 1:
+        return base
+    picks = [path[i + 1].id for i, scene in enumerate(path[:-1])
+             if len(story.successors(scene)) > 1]
+    return base.with_name(f"{base.stem}-{'-'.join(picks)}{base.suffix}")
+
+
 def _write_atomic(path: Path, text: str) -> None:
     """Write through a temporary file in the same folder, so a failure leaves the old file."""
     handle, temp = tempfile.mkstemp(dir=path.parent or Path("."), prefix=f".{path.name}.",
