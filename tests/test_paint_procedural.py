@@ -158,7 +158,8 @@ def test_unknown_words_and_empty_prompt_are_fine() -> None:
 
 def test_colour_binds_to_the_thing_it_describes() -> None:
     r = read_prompt("a girl with a red scarf on black rocks under a golden sky")
-    assert r.bindings == {"figure": ["red"], "rocks": ["black"], "sky": ["golden"]}
+    assert r.bindings == {"accent": ["red"], "rocks": ["black"], "sky": ["golden"]}
+    assert read_prompt("a boy in a blue coat").bindings == {"clothes": ["blue"]}
     assert r.free_colours == []
     # An unusual colour for a place colours the scene; a natural one stays local.
     assert read_prompt("a crimson village").free_colours == ["crimson"]
@@ -192,6 +193,16 @@ def test_layout_ignores_time_and_weather_words() -> None:
     b = make_plan("the village at night, rain", 5, read_prompt("the village at night, rain"))
     assert a.layout_seed == b.layout_seed
     assert a.detail_seed != b.detail_seed
+
+
+def test_negative_prompt_leaves_concepts_out() -> None:
+    prompt = "a harbour with boats at noon, rain"
+    dry = PAINTER.paint(PaintRequest(prompt, W, H, seed=7, negative="rain, blurry"))
+    wet = PAINTER.paint(PaintRequest(prompt, W, H, seed=7))
+    a = np.asarray(dry, dtype=np.float64) / 255
+    b = np.asarray(wet, dtype=np.float64) / 255
+    assert lightness(a) > lightness(b) + 5
+    assert high_freq(a) / np.std(a) < high_freq(b) / np.std(b)
 
 
 # ---- mood, light and colour -------------------------------------------------------
@@ -394,3 +405,4 @@ def test_portrait_1080x1920() -> None:
 
 def test_categories_cover_every_concept() -> None:
     assert set(CATEGORY) == {c.name for c in CONCEPTS}
+

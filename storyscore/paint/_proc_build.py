@@ -194,15 +194,23 @@ def round_tower(ctx: Ctx, cx: float, base: float, w: float, h: float, fade: floa
     _paint_window(ctx, wins, rng, fade)
 
 
-def _cylinder(ctx: Ctx, m: Mask | None, cx: float, w: float, colour: RGB, fade: float) -> None:
-    """Fill ``m`` with round shading across a column ``w`` pixels wide centred on ``cx``."""
+def _cylinder(ctx: Ctx, m: Mask | None, cx: float, w: float, colour: RGB, fade: float,
+              glow: float = 0.0) -> None:
+    """Fill ``m`` with round shading across a column ``w`` pixels wide centred on ``cx``.
+
+    ``glow`` lets a landmark keep some of its colour at night, as if lit by its
+    own lamp.
+    """
     if m is None:
         return
     xs = (m.x0 + np.arange(m.a.shape[1], dtype=np.float32) + 0.5 - cx) / (w / 2)
     t = np.clip(xs, -1, 1)
     side = np.clip(0.5 + 0.55 * t * ctx.light_dir + 0.25 * np.sqrt(1 - t * t) - 0.1, 0, 1)
-    lit = np.asarray(ctx.lit(colour, fade, 1.0), dtype=np.float32)
-    dark = np.asarray(ctx.lit(colour, fade, 0.0), dtype=np.float32)
+    k = glow * ctx.plan.look.night
+    lit_c = mix(ctx.lit(colour, fade, 1.0), scale(colour, 0.55), k)
+    dark_c = mix(ctx.lit(colour, fade, 0.0), scale(colour, 0.25), k)
+    lit = np.asarray(lit_c, dtype=np.float32)
+    dark = np.asarray(dark_c, dtype=np.float32)
     arr = dark[None, :] + (lit - dark)[None, :] * side[:, None]
     ctx.cv.fill(m, arr[None, :, :].astype(np.float32))
 
@@ -228,7 +236,7 @@ def lighthouse(ctx: Ctx, cx: float, base: float, h: float, fade: float,
         band = cv.shapes().poly([(cx - half_width(ya), ya + (1 if k == 0 else 0.3)),
                                  (cx + half_width(ya), ya + (1 if k == 0 else 0.3)),
                                  (cx + half_width(yb), yb), (cx - half_width(yb), yb)])
-        _cylinder(ctx, band.mask(), cx, wb, stripe if k % 2 else white, fade)
+        _cylinder(ctx, band.mask(), cx, wb, stripe if k % 2 else white, fade, glow=0.6)
     door = cv.shapes().rect(cx - wb * 0.1, base - h * 0.08, cx + wb * 0.1, base)
     door.ellipse(cx, base - h * 0.08, wb * 0.1, wb * 0.1)
     cv.fill(door.mask(), ctx.lit(rgb("#3a2a22"), fade, 0.5))

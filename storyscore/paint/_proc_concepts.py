@@ -165,10 +165,13 @@ CATEGORY: dict[str, str] = {c.name: c.category for c in CONCEPTS}
 # Places one can be inside of: "inside a lighthouse" is an interior, "inside the forest" is not.
 _ENCLOSURES = frozenset({"lighthouse", "tower", "castle", "houses", "room", "cave", "staircase"})
 
-_ATTIRE = frozenset({
-    "scarf", "cloak", "coat", "dress", "hat", "hood", "umbrella", "shawl", "jacket", "cape",
-    "kite", "balloon",
-})
+# What a person wears or carries; a colour on it binds to "clothes" or to "accent".
+_ATTIRE: dict[str, str] = {
+    "scarf": "accent", "hat": "accent", "hood": "accent", "umbrella": "accent",
+    "shawl": "accent", "kite": "accent", "balloon": "accent", "ribbon": "accent",
+    "cloak": "clothes", "coat": "clothes", "dress": "clothes", "jacket": "clothes",
+    "cape": "clothes", "gown": "clothes", "tunic": "clothes",
+}
 
 _STOP = frozenset({
     "a", "an", "the", "of", "and", "or", "in", "into", "on", "at", "by", "with", "between", "to",
@@ -236,7 +239,11 @@ NATURAL: dict[str, frozenset[str]] = {
 
 @dataclass
 class Reading:
-    """What the painter made of a prompt."""
+    """What the painter made of a prompt.
+
+    ``bindings`` maps a concept (or "clothes"/"accent" for what a person wears)
+    to the colours the prompt gave it.
+    """
 
     concepts: list[str] = field(default_factory=list)
     bindings: dict[str, list[str]] = field(default_factory=dict)
@@ -291,6 +298,7 @@ def read_prompt(prompt: str) -> Reading:
     """Read a prompt into concepts, colour bindings and leftover words."""
     toks = _tokens(prompt)
     hits: list[tuple[int, str]] = []
+    worn: dict[int, str] = {}  # token position -> "clothes" or "accent"
     unknown: list[str] = []
     i = 0
     while i < len(toks):
@@ -301,9 +309,11 @@ def read_prompt(prompt: str) -> Reading:
                 i += n
                 break
         else:
-            if toks[i] in _ATTIRE or toks[i].rstrip("s") in _ATTIRE:
-                # A coloured scarf or cloak is worn by someone.
+            role = _ATTIRE.get(toks[i]) or _ATTIRE.get(toks[i].rstrip("s"))
+            if role is not None:
+                # A scarf or a cloak is worn by someone.
                 hits.append((i, "figure"))
+                worn[i] = role
             elif toks[i] not in _STOP:
                 unknown.append(toks[i])
             i += 1
@@ -318,13 +328,15 @@ def read_prompt(prompt: str) -> Reading:
         if name not in reading.concepts:
             reading.concepts.append(name)
         if CATEGORY[name] == "colour":
-            target = next(
-                (n for p, n in hits[k + 1 :]
+            found = next(
+                ((p, n) for p, n in hits[k + 1 :]
                  if p - pos <= 2 and CATEGORY[n] in ("thing", "place", "weather")),
                 None,
             )
-            if target is not None:
-                reading.bindings.setdefault(target, []).append(name)
+            target = found[1] if found else None
+            if found is not None:
+                key = worn.get(found[0], found[1])
+                reading.bindings.setdefault(key, []).append(name)
             # A place or weather in an unusual colour ("a crimson village") colours the
             # whole scene; things ("a red scarf") and natural colours stay local.
             scene_wide = target is None or (

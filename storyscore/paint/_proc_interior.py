@@ -26,7 +26,7 @@ from storyscore.paint._proc_canvas import (
     scale,
     smoothstep,
 )
-from storyscore.paint._proc_draw import WARM_LIGHT, Ctx, campfire, candle, lantern
+from storyscore.paint._proc_draw import WARM_LIGHT, Ctx, campfire, candle, figure, lantern
 
 
 class Surfaces:
@@ -204,13 +204,10 @@ def paint_room(ctx: Ctx) -> None:
 
 
 def _hero_inside(ctx: Ctx, x: float, base: float) -> None:
-    if ctx.plan.has("figure"):
-        from storyscore.paint._proc_draw import figure
-
-        p = ctx.plan
-        figure(ctx, x, base, ctx.cv.h * 0.42, p.colour_of("figure", rgb("#4a6a9a")), 0.0,
-               ctx.rng, facing=-1, walking=False,
-               accent=p.bound.get("figure") or (p.free_colours[0] if p.free_colours else None))
+    p = ctx.plan
+    if p.has("figure"):
+        figure(ctx, x, base, ctx.cv.h * 0.42, p.clothes(rgb("#4a6a9a")), 0.0, ctx.rng,
+               facing=-1, walking=False, accent=p.worn_accent())
 
 
 def _wallpaper(ctx: Ctx, m: Mask, colour: RGB) -> Arr:
@@ -364,7 +361,7 @@ def paint_staircase(ctx: Ctx) -> None:
         t = 0.9
         fx, fy = pt(t, radius(t) * 0.72)
         r = radius(t) * 0.06
-        clothes = p.colour_of("figure", rgb("#4a6a9a"))
+        clothes = p.clothes(rgb("#4a6a9a"))
         body = cv.shapes().ellipse(fx, fy, r * 1.6, r * 1.0)
         cv.fill(body.mask(), ctx.lit(clothes, 0.0, 0.6))
         head = cv.shapes().ellipse(fx, fy - r * 0.2, r * 0.75, r * 0.75)
@@ -437,11 +434,9 @@ def paint_cave(ctx: Ctx) -> None:
         else:
             campfire(ctx, fx, fy, ctx.u(0.14))
     if p.has("figure"):
-        from storyscore.paint._proc_draw import figure
-
         base = cy + ry * 0.62
-        figure(ctx, cx - rx * 0.3, base, ry * 0.5, p.colour_of("figure", rgb("#3a4a6a")), 0.0,
-               rng, accent=p.bound.get("figure"))
+        figure(ctx, cx - rx * 0.3, base, ry * 0.5, p.clothes(rgb("#3a4a6a")), 0.0, rng,
+               accent=p.worn_accent())
 
 
 # ---- outer space ------------------------------------------------------------------

@@ -130,10 +130,9 @@ def _hero_figure(ctx: Ctx, x: float, base: float) -> None:
     if not p.has("figure"):
         return
     h = _person_height(ctx, base)
-    clothes = p.colour_of("figure", rgb("#4a6a9a") if p.look.night < 0.5 else rgb("#6a7aa0"))
-    accent = p.bound.get("figure") or (p.free_colours[0] if p.free_colours else rgb("#c83a32"))
-    figure(ctx, x, base, h, mix(clothes, rgb("#e8dcc8"), 0.2) if "figure" in p.bound else clothes,
-           0.0, ctx.rng, facing=-1 if x > ctx.x(0.5) else 1, accent=accent)
+    clothes = p.clothes(rgb("#4a6a9a") if p.look.night < 0.5 else rgb("#6a7aa0"))
+    figure(ctx, x, base, h, clothes, 0.0, ctx.rng, facing=-1 if x > ctx.x(0.5) else 1,
+           accent=p.worn_accent() or rgb("#c83a32"))
 
 
 def _extras(ctx: Ctx, ground: Ground, near_top: float, hero_x: float) -> None:
@@ -320,7 +319,9 @@ def _lake(ctx: Ctx) -> None:
     land.water(ctx, hy + ctx.u(0.004), calm=0.95)
     shore = hy + (cv.h - hy) * 0.6
     near = _near_ground(ctx, shore, ctx.ground_colour(), ctx.u(0.035))
-    rock_pile(ctx, ctx.x(0.8), shore + ctx.u(0.08), ctx.u(0.25), ctx.u(0.08), ROCK, 0.0, rng, 4)
+    if ctx.plan.has("rocks"):
+        rock_pile(ctx, ctx.x(0.8), shore + ctx.u(0.1), ctx.u(0.3), ctx.u(0.12),
+                  ctx.plan.colour_of("rocks", ROCK), 0.0, rng, 4)
     tree_row(ctx, "round", near, 1, (ctx.u(0.45), ctx.u(0.55)), 0.0, (0.03, 0.15), rng)
     grass_strokes(ctx, shore, cv.h, ctx.ground_colour(), 0.8, ctx.drng)
     if ctx.plan.has("boats"):

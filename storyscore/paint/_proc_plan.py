@@ -61,7 +61,7 @@ TIMES: dict[str, TimeLook] = {
     "dawn": TimeLook(rgb("#39497e"), rgb("#f3b9a2"), rgb("#ffd6b8"), rgb("#fff2dc"),
                      (0.80, 0.73, 0.78), 0.06, "sun", 0.15, 0.45),
     "sunrise": TimeLook(rgb("#4d6ca6"), rgb("#ffb374"), rgb("#ffc47a"), rgb("#fff4cf"),
-                        (0.98, 0.80, 0.62), 0.10, "sun", 0.0, 0.2),
+                        (0.98, 0.80, 0.62), 0.14, "sun", 0.0, 0.2),
     "morning": TimeLook(rgb("#5a8fd6"), rgb("#d2e6f4"), rgb("#fff6dc"), rgb("#fffbee"),
                         (0.98, 0.96, 0.90), 0.50, "sun", 0.0, 0.0),
     "noon": TimeLook(rgb("#3d7ee2"), rgb("#bedcf7"), rgb("#fffef4"), rgb("#fffff4"),
@@ -69,7 +69,7 @@ TIMES: dict[str, TimeLook] = {
     "afternoon": TimeLook(rgb("#4e86d2"), rgb("#efdcb4"), rgb("#ffe8b6"), rgb("#fff3d4"),
                           (1.00, 0.92, 0.79), 0.40, "sun", 0.0, 0.0),
     "sunset": TimeLook(rgb("#3d3472"), rgb("#ff8a3e"), rgb("#ff6d33"), rgb("#ffd27e"),
-                       (0.95, 0.60, 0.42), 0.07, "sun", 0.05, 0.55),
+                       (0.95, 0.60, 0.42), 0.13, "sun", 0.05, 0.55),
     "dusk": TimeLook(rgb("#1f2352"), rgb("#c76b6c"), rgb("#e07c62"), rgb("#ff9a5a"),
                      (0.54, 0.44, 0.60), -0.05, "sun", 0.3, 0.85),
     "twilight": TimeLook(rgb("#0f1639"), rgb("#4c5c96"), rgb("#7484c4"), rgb("#eef2ff"),
@@ -153,6 +153,14 @@ class Plan:
     def colour_of(self, thing: str, default: RGB) -> RGB:
         """The colour the prompt gave ``thing`` ("red scarf"), else ``default``."""
         return self.bound.get(thing, default)
+
+    def clothes(self, default: RGB) -> RGB:
+        """What the main figure wears: "a red cloak", else ``default``."""
+        return self.bound.get("clothes") or self.bound.get("figure") or default
+
+    def worn_accent(self) -> RGB | None:
+        """The figure's scarf or hat colour, if the prompt gives one or a scene colour."""
+        return self.bound.get("accent") or (self.free_colours[0] if self.free_colours else None)
 
     def accent(self, rng: np.random.Generator) -> RGB:
         """A colour for an accent object (awning, flag, roof, flower, boat)."""

@@ -54,6 +54,12 @@ class ProceduralPainter:
                 hint=f"width and height must be between 1 and {MAX_SIDE} pixels",
             )
         reading = read_prompt(request.prompt)
+        if request.negative:
+            # What the negative prompt names is left out of the picture.
+            unwanted = set(read_prompt(request.negative).concepts)
+            reading.concepts = [c for c in reading.concepts if c not in unwanted]
+            reading.bindings = {k: v for k, v in reading.bindings.items() if k not in unwanted}
+            reading.free_colours = [c for c in reading.free_colours if c not in unwanted]
         plan = make_plan(request.prompt, request.seed, reading)
         k = min(1.0, math.sqrt(self.max_work_pixels / (width * height)))
         # Tiny pictures are painted a little bigger and shrunk, so every layer has room.
