@@ -1,0 +1,121 @@
+"""``storyscore render`` end to end, at tiny sizes: the MP4 and its sidecars, the
+cache at work on re-renders, branches, and nothing lost on failure."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import srt
+from typer.testing import CliRunner
+
+from storyscore.cli import app
+from storyscore.render import probe
+
+STORY = '''title  "Tiny"
+author "Tests"
+size   96x64
+fps    8
+voice  espeak speed 1.5
+transition crossfade 1s
+
+scene one "One" 3s
+    prompt  "a lighthouse at night, storm"
+    narrate "A short line."
+    camera  zoom-in
+    choice  "Left" -> two
+    choice  "Right" -> three
+
+scene two 3s
+    prompt  "a sunny meadow at noon"
+    narrate "The left path."
+    transition wipe-left 500ms
+    next    four
+
+scene three 3s
+    prompt  "a quiet lake at dusk"
+    narrate "The right path."
+    next    four
+
+scene four 3s
+    prompt  "a village at sunset"
+    voice   none
+    music   silent
+    end
+'''
+
+
+@pytest.fixture
+def story(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setenv("STORYSCORE_CACHE", str(tmp_path / "cache"))
+    monkeypatch.chdir(tmp_path)
+    path = tmp_path / "tiny.sco"
+    path.write_text(STORY)
+    return path
+
+
+def render(*args: str) -> tuple[int, str]:
+    result = CliRunner().invoke(app, ["render", *args])
+    return result.exit_code, result.stderr
+
+
+def test_render_writes_the_mp4_and_its_sidecars_then_reuses_the_cache(story: Path) -> None:
+    code, err = render(str(story))
+    assert code == 0, err
+    mp4 = Path("tiny.mp4")
+    info = probe(mp4)
+    (video,) = info.streams_of("video")
+    (audio,) = info.streams_of("audio")
+    (subtitle,) = info.streams_of("subtitle")
+    assert (video.codec, video.profile, video.pix_fmt) == ("h264", "High", "yuv420p")
+    assert (video.width, video.height, video.fps) == (96, 64, 8)
+    assert (audio.codec, audio.sample_rate) == ("aac", 48000)
+    assert subtitle.codec == "mov_text"
+    assert info.metadata.get("title") == "Tiny"
+    assert info.duration is not None
+    assert abs(info.duration - 9.0) < 0.2  # one + two + four, 3 s each
+    cues = list(srt.parse(Path("tiny.srt").read_text()))
+    assert [c.content.replace("\n", " ") for c in cues] == ["A short line.", "The left path."]
+    assert cues[1].start.total_seconds() >= 3.5  # narration starts 0.5 s into its scene
+    assert Path("tiny.musicxml").read_text().lstrip().startswith("<?xml")
+    assert Path("tiny.mid").read_bytes()[:4] == b"MThd"
+    assert "from the cache: 0/4 pictures" in err
+
+    code, err = render(str(story))
+    assert code == 0, err
+    assert "from the cache: 4/4 pictures, 3/3 narrations, 3/3 video segments" in err
+
+    # Editing a narration re-encodes no video.
+    story.write_text(STORY.replace("The left path.", "The left path, again."))
+    code, err = render(str(story))
+    assert code == 0, err
+    assert "2/3 narrations, 3/3 video segments" in err
+
+
+def test_path_and_all_paths(story: Path) -> None:
+    code, err = render(str(story), "--path", "three", "-o", "right.mp4", "--quiet")
+    assert (code, err) == (0, "")
+    assert "The right path." in Path("right.srt").read_text()
+    code, err = render(str(story), "--all-paths", "-q")
+    assert code == 0, err
+    assert Path("tiny-two.mp4").exists()
+    assert Path("tiny-three.mp4").exists()
+
+
+def test_a_failed_render_leaves_the_previous_output(story: Path) -> None:
+    Path("tiny.mp4").write_bytes(b"previous")
+    story.write_text(STORY.replace('    prompt  "a quiet lake at dusk"', '    image   "gone.png"'))
+    code, err = render(str(story))
+    assert code == 2
+    assert "image file 'gone.png' does not exist" in err
+    assert Path("tiny.mp4").read_bytes() == b"previous"
+    assert not Path("tiny.srt").exists()
+
+
+def test_bad_options(story: Path) -> None:
+    code, err = render(str(story), "--path", "thre")
+    assert code == 1
+    assert "there is no scene 'thre'" in err
+    assert "did you mean 'three'?" in err
+    code, err = render(str(story), "-o", "out.avi")
+    assert "the video is an .mp4 file" in err
