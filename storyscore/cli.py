@@ -364,6 +364,44 @@ def render(
         typer.echo(reports.summary(time.monotonic() - started), err=True)
 
 
+@app.command()
+def book(
+    story: StoryArg,
+    out: Annotated[Path | None, typer.Option(
+        "-o", "--out", help="The book's folder (default: STEM-book).")] = None,
+    size: SizeOpt = None, seed: SeedOpt = None, painter: PainterOpt = None,
+    model: ModelOpt = None, soundfont: SoundfontOpt = None,
+    no_cache: NoCacheOpt = False, quiet: QuietOpt = False,
+) -> None:
+    """Make the interactive picture book: a folder that opens offline in a browser."""
+    import time
+
+    from storyscore.cache import Cache
+    from storyscore.picturebook import make_book
+    from storyscore.progress import Progress
+
+    started = time.monotonic()
+    overrides = _overrides(size=size, seed=seed, painter=painter, model=model)
+    if soundfont is not None:
+        overrides = dataclasses.replace(overrides, soundfont=str(soundfont.resolve()))
+    loaded = _load(story, overrides)
+    folder = out if out is not None else Path(f"{story.stem}-book")
+    with Cache.from_env(enabled=not no_cache) as cache, Progress(quiet) as progress:
+        try:
+            made = make_book(loaded.story, folder, cache, progress)
+        except StoryscoreError as error:
+            progress.stop()
+            _fail(error, loaded.source)
+        except KeyboardInterrupt:
+            progress.stop()
+            typer.echo("interrupted: the book was not replaced", err=True)
+            raise typer.Exit(130) from None
+    if not quiet:
+        typer.echo(f"wrote the book to {made}/ ({len(loaded.story.scenes)} pages); open "
+                   f"{made / 'index.html'} in a browser ({time.monotonic() - started:.1f}s)",
+                   err=True)
+
+
 def _path_output(base: Path, story: Story, path: list[Scene], count: int) -> Path:
     """``STEM-PICK-PICK.mp4``: named after the choices taken at the branch points."""
     if count == 1:

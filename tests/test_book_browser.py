@@ -33,6 +33,7 @@ SIZE = (640, 400)
 if not CHROMIUM.is_file():
     pytest.skip(f"no Chromium at {CHROMIUM}", allow_module_level=True)
 sync_api = pytest.importorskip("playwright.sync_api")
+pytestmark = pytest.mark.browser
 
 
 def make_story_book(src: Path) -> Book:

@@ -1,0 +1,105 @@
+"""``storyscore book``: every scene of every branch as a page of an offline picture book.
+
+Each page gets its own music (the scene composed on its own, ending on a
+cadence) mixed with its narration; each way from one page to the next gets a
+musical bridge: the two scenes composed as one piece, cut around their
+boundary, so the key moves through its pivot chord instead of jumping.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+
+from storyscore.audio.mix import SceneGain, mix, write_wav
+from storyscore.cache import Cache
+from storyscore.export.book import Book, BookChoice, BookPage, BookWord, write_book
+from storyscore.model import Scene, Story, expand_characters
+from storyscore.pictures import save_png
+from storyscore.plan import NARRATION_LEAD
+from storyscore.produce import Prepared, compose_path, music_samples, prepare, story_audio
+from storyscore.progress import Progress
+
+BRIDGE_BEFORE = 3.0  # seconds of the outgoing scene's music in a bridge
+BRIDGE_AFTER = 1.5  # and of the incoming scene's
+EDGE_FADE = 0.4
+
+
+def _alt(story: Story, scene: Scene) -> str:
+    """Alt text: what the picture shows (the prompt, characters expanded, no style)."""
+    if scene.prompt is None:
+        return scene.title
+    return expand_characters(scene.prompt, {c.id: c.description for c in story.characters})
+
+
+def _bridge(prepared: Prepared, origin: Scene, target: Scene, path: Path) -> None:
+    """The music around the boundary of ``origin`` and ``target``, composed as one piece."""
+    composition = compose_path(prepared, [origin, target])
+    music = music_samples(prepared.story, composition)
+    boundary = composition.times[1].start
+    rate = 48000
+    start = max(0.0, boundary - BRIDGE_BEFORE)
+    end = min(composition.duration, boundary + BRIDGE_AFTER)
+    gains = [SceneGain(t.start, t.end, 1.0, prepared.music[t.scene.id].silent)
+             for t in composition.times]
+    mixed = mix(music, [], composition.duration, gains, fade_in_s=0.0, fade_out_s=0.0)
+    clip = mixed.audio[int(start * rate):int(end * rate)].copy()
+    fade = min(len(clip) // 2, int(EDGE_FADE * rate))
+    if fade:
+        ramp = np.sin(np.linspace(0, np.pi / 2, fade)) ** 2
+        clip[:fade] *= ramp[:, None]
+        clip[-fade:] *= ramp[::-1, None]
+    write_wav(path, clip, rate)
+
+
+def make_book(story: Story, out_dir: Path, cache: Cache, progress: Progress,
+              on_page: Callable[[str], None] | None = None) -> Path:
+    """Write the book for every scene and every choice of ``story`` into ``out_dir``."""
+    bars = {"pictures": progress.task("Painting", len(story.scenes)),
+            "narration": progress.task("Narrating", len(story.scenes))}
+    prepared = prepare(story, list(story.scenes), cache,
+                       lambda stage, item: progress.advance(bars[stage], item))
+    pages_bar = progress.task("Pages", len(story.scenes))
+    with tempfile.TemporaryDirectory(prefix="storyscore-book-") as scratch:
+        folder = Path(scratch)
+        bridges: dict[tuple[str, str], Path] = {}
+
+        def bridge(origin: Scene, target_id: str) -> Path:
+            key = (origin.id, target_id)
+            if key not in bridges:
+                path = folder / f"bridge-{len(bridges)}.wav"
+                _bridge(prepared, origin, story.scene(target_id), path)
+                bridges[key] = path
+            return bridges[key]
+
+        pages = []
+        for scene in story.scenes:
+            composition = compose_path(prepared, [scene])
+            audio = folder / f"{scene.id}.wav"
+            write_wav(audio, story_audio(prepared, composition).audio)
+            picture = folder / f"{scene.id}.png"
+            save_png(prepared.image(scene.id), picture)
+            narration = prepared.narration(scene.id)
+            words = tuple(BookWord(w.text, NARRATION_LEAD + w.start, NARRATION_LEAD + w.end)
+                          for w in narration.words)
+            following = story.successors(scene)
+            choices = tuple(BookChoice(c.text, c.target, bridge(scene, c.target))
+                            for c in scene.choices)
+            next_scene = following[0] if following and not scene.choices else None
+            pages.append(BookPage(
+                scene_id=scene.id, title=scene.title, picture=picture, alt=_alt(story, scene),
+                paragraphs=scene.paragraphs, words=words, audio=audio, choices=choices,
+                next_scene=next_scene,
+                bridge_to_next=bridge(scene, next_scene) if next_scene else None,
+                is_ending=not following,
+            ))
+            progress.advance(pages_bar, scene.id)
+            if on_page is not None:
+                on_page(scene.id)
+        book = Book(story.title, story.author or "", tuple(pages), story.scenes[0].id)
+        writing = progress.task("Writing", 1)
+        return write_book(book, out_dir, on_progress=lambda done, total, item: progress.update(
+            writing, done / max(1, total), item))
