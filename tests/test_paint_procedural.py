@@ -375,11 +375,13 @@ def test_720p_is_fast() -> None:
         "a girl walking into a tranquil pine forest at dawn, mist between the trees, "
         "storybook watercolor, soft light", 1280, 720, seed=7,
     )
+    # CPU time, not wall time: the painter is single-threaded, and a busy machine
+    # should not fail the test by making it wait for a core.
     best = math.inf
     for _ in range(2):
-        t = time.perf_counter()
+        t = time.process_time()
         img = PAINTER.paint(req)
-        best = min(best, time.perf_counter() - t)
+        best = min(best, time.process_time() - t)
     assert img.size == (1280, 720)
     assert best < 2.0
 

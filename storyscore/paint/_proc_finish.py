@@ -111,8 +111,10 @@ def _style(ctx: Ctx, img: Arr) -> Arr:
         img = img + np.minimum(edge, 0.0)[..., None] * 1.6
         # Uneven washes: each channel mottles on its own, with tide marks where
         # the wash dried.
-        for c in range(3):
-            img[..., c] *= 0.95 + 0.09 * fbm(ctx.drng, cv.w, cv.h, ctx.u(0.12), 2)
+        mottle = fbm(ctx.drng, cv.w, cv.h, ctx.u(0.12), 2)
+        shift = max(1, int(ctx.u(0.1)))
+        for c, (dy, dx) in enumerate(((0, 0), (shift, 0), (0, shift))):
+            img[..., c] *= 0.95 + 0.09 * np.roll(mottle, (dy, dx), axis=(0, 1))
         blot = fbm(ctx.drng, cv.w, cv.h, ctx.u(0.07), 3)
         tide = np.exp(-(((blot - 0.5) / 0.05) ** 2))
         img = img * (1 - 0.03 * tide[..., None])
