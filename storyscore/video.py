@@ -14,6 +14,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from rich.progress import TaskID
+
 from storyscore.audio.mix import write_wav
 from storyscore.cache import Cache
 from storyscore.diagnostics import Diagnostic
@@ -138,12 +140,16 @@ def render_story(story: Story, jobs: Sequence[RenderJob], cache: Cache, *,
             composition.score.write_midi(folder / "score.mid")
             progress.advance(composing, name)
             frames = progress.task("Video", 1)
+
+            def frames_done(done: int, total: int, bar: TaskID = frames,
+                            name: str = name) -> None:
+                progress.update(bar, done / max(1, total), name)
+
             report = render_video(
                 video_plan(prepared, composition), job.output, settings=settings,
                 audio=folder / "mix.wav", subtitles=folder / "subtitles.srt",
                 burn_subtitles=burn_subtitles, cache=cache, jobs=jobs_count,
-                on_progress=lambda done, total, bar=frames, name=name: progress.update(
-                    bar, done / max(1, total), name),
+                on_progress=frames_done,
             )
             sidecars = []
             for temp, suffix in (("subtitles.srt", ".srt"), ("score.musicxml", ".musicxml"),
