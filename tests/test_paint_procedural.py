@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import hashlib
 import math
+import os
+import subprocess
+import sys
 import time
 import tracemalloc
 
@@ -70,6 +74,23 @@ def test_same_request_gives_byte_identical_picture() -> None:
     a = PAINTER.paint(req).tobytes()
     b = ProceduralPainter().paint(req).tobytes()
     assert a == b
+
+
+def test_same_picture_in_another_process_with_another_hash_seed() -> None:
+    code = (
+        "import hashlib;"
+        "from storyscore.paint.procedural import ProceduralPainter;"
+        "from storyscore.paint.base import PaintRequest;"
+        "img = ProceduralPainter().paint(PaintRequest("
+        "'a girl with a red scarf in a misty pine forest at dawn, boats, lanterns', 64, 48, 3));"
+        "print(hashlib.sha256(img.tobytes()).hexdigest())"
+    )
+    env = {**os.environ, "PYTHONHASHSEED": "12345"}
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True,
+                         check=True).stdout.strip()
+    here = PAINTER.paint(PaintRequest(
+        "a girl with a red scarf in a misty pine forest at dawn, boats, lanterns", 64, 48, 3))
+    assert out == hashlib.sha256(here.tobytes()).hexdigest()
 
 
 def test_seed_and_prompt_change_the_picture() -> None:

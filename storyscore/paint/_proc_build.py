@@ -27,7 +27,8 @@ def window_colour(ctx: Ctx, rng: np.random.Generator) -> tuple[RGB, float]:
     return ctx.lit(mix(DARK_GLASS, ctx.plan.look.zenith, 0.25), 0.0, 0.8), 0.0
 
 
-def _paint_window(ctx: Ctx, shapes: Shapes, rng: np.random.Generator, fade: float) -> None:
+def paint_window(ctx: Ctx, shapes: Shapes, rng: np.random.Generator, fade: float) -> None:
+    """Fill window shapes: dark glass by day, warm and glowing at dusk and night."""
     col, glow = window_colour(ctx, rng)
     m = shapes.mask()
     ctx.cv.fill(m, mix(col, ctx.plan.look.haze, fade * (0.3 if glow else 1.0)))
@@ -89,7 +90,7 @@ def house(ctx: Ctx, x: float, base: float, w: float, h: float, fade: float,
         wx0, wx1 = edge + d * t0, edge + d * t1
         wins.poly([(wx0, base - h * 0.42 - skew * t0), (wx1, base - h * 0.42 - skew * t1),
                    (wx1, base - h * 0.75 - skew * t1), (wx0, base - h * 0.75 - skew * t0)])
-    _paint_window(ctx, wins, rng, fade)
+    paint_window(ctx, wins, rng, fade)
     if silhouette is not None:
         silhouette.poly(front).poly(side).poly(roof_side)
 
@@ -157,7 +158,7 @@ def castle(ctx: Ctx, cx: float, base: float, s: float, fade: float,
         for k in range(2):
             wy = top + (base - top) * (0.25 + 0.3 * k)
             wins.rect(tx - tw * 0.08, wy, tx + tw * 0.08, wy + tw * 0.3)
-        _paint_window(ctx, wins, rng, fade)
+        paint_window(ctx, wins, rng, fade)
 
     wall_top = base - s * 0.28
     block(cx - s * 0.5, cx + s * 0.5, wall_top, base, True)
@@ -191,7 +192,7 @@ def round_tower(ctx: Ctx, cx: float, base: float, w: float, h: float, fade: floa
         wy = base - h * (0.25 + 0.25 * k)
         wins.rect(cx - w * 0.07, wy - w * 0.2, cx + w * 0.07, wy)
         wins.ellipse(cx, wy - w * 0.2, w * 0.07, w * 0.07)
-    _paint_window(ctx, wins, rng, fade)
+    paint_window(ctx, wins, rng, fade)
 
 
 def _cylinder(ctx: Ctx, m: Mask | None, cx: float, w: float, colour: RGB, fade: float,
@@ -244,7 +245,7 @@ def lighthouse(ctx: Ctx, cx: float, base: float, h: float, fade: float,
     for k in (1, 2, 3):
         wy = base - (base - top) * (k / 4)
         wins.rect(cx - wt * 0.08, wy - wt * 0.18, cx + wt * 0.08, wy)
-    _paint_window(ctx, wins, rng, fade)
+    paint_window(ctx, wins, rng, fade)
     # Gallery, lamp room and dome.
     gal = cv.shapes().rect(cx - wt * 0.75, top - h * 0.025, cx + wt * 0.75, top + h * 0.005)
     cv.fill(gal.mask(), ctx.lit(rgb("#2e2e30"), fade, 0.6))

@@ -58,17 +58,6 @@ def saturate(a: RGB, k: float) -> RGB:
     )
 
 
-def jitter(a: RGB, rng: np.random.Generator, amount: float) -> RGB:
-    """A colour nudged at random, so repeated objects are not clones."""
-    d = rng.uniform(-amount, amount, 3)
-    k = rng.uniform(1 - amount, 1 + amount)
-    return (
-        min(1.0, max(0.0, a[0] * k + d[0] * 0.4)),
-        min(1.0, max(0.0, a[1] * k + d[1] * 0.4)),
-        min(1.0, max(0.0, a[2] * k + d[2] * 0.4)),
-    )
-
-
 def smoothstep(e0: float, e1: float, x: Arr) -> Arr:
     """Hermite step from 0 at ``e0`` to 1 at ``e1``."""
     t = np.clip((x - e0) / (e1 - e0), 0.0, 1.0)
@@ -213,10 +202,6 @@ class Canvas:
         """Start recording shapes for one mask."""
         return Shapes(self)
 
-    def full_mask(self, a: Arr) -> Mask:
-        """A canvas-sized coverage array as a mask."""
-        return Mask(a.astype(np.float32, copy=False), 0, 0)
-
     # ---- painting ----------------------------------------------------------
     def fill(self, mask: Mask | None, colour: RGB | Arr, alpha: float | Arr = 1.0) -> None:
         """Paint ``colour`` (a colour or an array over the mask's box) through ``mask``."""
@@ -258,13 +243,6 @@ class Canvas:
         target = self.emission[gy0 : gy0 + hc, gx0 : gx0 + wc]
         coarse = coarse[: target.shape[0], : target.shape[1]]
         target += coarse[..., None] * (np.asarray(colour, dtype=np.float32) * strength)
-
-    def emit_point(self, x: float, y: float, colour: RGB, strength: float) -> None:
-        """A point light source at pixel (x, y)."""
-        g = self.glow_scale
-        gy = min(self.emission.shape[0] - 1, max(0, int(y / g)))
-        gx = min(self.emission.shape[1] - 1, max(0, int(x / g)))
-        self.emission[gy, gx] += np.asarray(colour, dtype=np.float32) * strength
 
     def radial(self, cx: float, cy: float, radius: float, falloff: str = "gauss",
                squash: float = 1.0) -> Mask | None:

@@ -60,15 +60,6 @@ class Ctx:
         night = self.plan.look.night
         return mix(lit, (albedo[0] * 0.6, albedo[1] * 0.65, albedo[2] * 0.72), 0.55 * night)
 
-    def fade_at(self, y_px: float) -> float:
-        """Atmospheric fade for something standing on the ground at ``y_px``."""
-        hy = self.y(self.horizon)
-        d = max(0.0, (y_px - hy) / max(1.0, self.cv.h - hy))
-        return float(self.plan.haze * (1.0 - min(1.0, d * 2.2)) ** 2)
-
-    def night_windows(self) -> float:
-        return self.plan.look.windows
-
     def foliage(self, k: int = 0) -> RGB:
         """Leaf colour for the season and mood."""
         p = self.plan

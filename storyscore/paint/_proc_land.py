@@ -410,11 +410,6 @@ def sunbeams(ctx: Ctx, origin: tuple[float, float], strength: float,
     cv.add(Mask(np.asarray(full, dtype=np.float32), 0, 0), colour, 0.3)
 
 
-def snow_cover(ctx: Ctx, colour: RGB) -> RGB:
-    """Ground colour under snow."""
-    return mix(colour, SNOW, 0.85)
-
-
 def field_rows(ctx: Ctx, top: float, colour: RGB) -> None:
     """Crop rows converging toward a vanishing point on the horizon."""
     cv = ctx.cv

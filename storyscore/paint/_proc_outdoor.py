@@ -766,7 +766,7 @@ def _street(ctx: Ctx) -> None:
                     ya, yb = fl * 3.2 + 0.6, fl * 3.2 + 2.2
                     wins.poly([proj(x, ya, za), proj(x, ya, zb), proj(x, yb, zb),
                                proj(x, yb, za)])
-            build._paint_window(ctx, wins, rng, fade)
+            build.paint_window(ctx, wins, rng, fade)
             door_z = z + depth * 0.5
             door = cv.shapes().poly([proj(x, 0, door_z - 0.6), proj(x, 0, door_z + 0.6),
                                      proj(x, 2.3, door_z + 0.6), proj(x, 2.3, door_z - 0.6)])

@@ -79,8 +79,6 @@ TIMES: dict[str, TimeLook] = {
     "midnight": TimeLook(rgb("#02040f"), rgb("#0d1532"), rgb("#1c2850"), rgb("#f1efe6"),
                          (0.16, 0.2, 0.38), 0.75, "moon", 1.2, 1.0),
 }
-DAY_TIMES = ("dawn", "sunrise", "morning", "noon", "afternoon", "sunset")
-NIGHT_TIMES = ("dusk", "twilight", "night", "midnight")
 
 OUTDOOR_TEMPLATES = (
     "hills", "mountains", "sea", "forest", "meadow", "village", "desert", "lake", "field",
@@ -295,7 +293,7 @@ def make_plan(prompt: str, seed: int, reading: Reading) -> Plan:
         elif reading.free_colours == ["white"]:
             saturation *= 0.8
 
-    look = _look(time, weather, brightness, free, bound, rng, haze)
+    look = _look(time, weather, brightness, free, bound, rng)
     return Plan(
         reading=reading, kind=kind, template=template, time=time, weather=weather,
         moods=moods, style=style, soft="soft" in c, season=season, look=look,
@@ -303,13 +301,6 @@ def make_plan(prompt: str, seed: int, reading: Reading) -> Plan:
         contrast=contrast, tint=tint, tint_amount=tint_amount, haze=min(haze, 0.8),
         layout_seed=layout_seed, detail_seed=detail_seed, places=places,
     )
-
-
-_LANDSCAPE = {
-    "forest", "pines", "meadow", "field", "hills", "mountains", "desert", "dunes", "sea",
-    "lake", "river", "beach", "island", "harbour", "city", "skyline", "village", "market",
-    "street", "castle", "lighthouse", "tower", "bridge", "garden", "cliffs",
-}
 
 
 def _template(places: set[str], rng: np.random.Generator) -> str:
@@ -382,7 +373,6 @@ def _look(
     free: list[RGB],
     bound: dict[str, RGB],
     rng: np.random.Generator,
-    haze: float,
 ) -> Look:
     t = TIMES[time]
     zenith, horizon, glow, sun, light = t.zenith, t.horizon, t.glow, t.sun, t.light
