@@ -14,9 +14,10 @@ $(VENV)/.installed-$(EXTRAS): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[$(EXTRAS)]'
 	touch $@
 
-## Check the demo story and print its outline.
+## Render the demo story to out/demo.mp4 (with .srt, .musicxml and .mid beside it).
 demo: install
 	$(BIN)/storyscore check stories/demo.sco
+	$(BIN)/storyscore render stories/demo.sco -o out/demo.mp4
 
 ## Lint, type-check and run every test.
 test: install lint
