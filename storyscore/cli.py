@@ -57,7 +57,7 @@ def _fail(error: StoryscoreError, source: str | None = None) -> NoReturn:
         typer.echo(f"{errors} error{'s' if errors != 1 else ''}; nothing was written", err=True)
         raise typer.Exit(2)
     typer.echo(render_error(error.message, error.span, error.hint, source), err=True)
-    raise typer.Exit(2 if error.span is not None else 1)
+    raise typer.Exit(2)
 
 
 def _version(value: bool) -> None:

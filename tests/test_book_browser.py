@@ -117,6 +117,32 @@ class Session:
         assert [url for url in self.requests if not url.startswith(inside)] == []
 
 
+AUDIO_DURATIONS = """async () => {
+    const data = JSON.parse(document.getElementById('book-data').textContent);
+    const urls = new Set();
+    for (const page of data.pages) {
+        urls.add(page.audio);
+        if (page.bridge) urls.add(page.bridge);
+        for (const choice of page.choices) if (choice.bridge) urls.add(choice.bridge);
+    }
+    const out = {};
+    for (const url of urls) {
+        const audio = new Audio(url);
+        out[url] = await new Promise((ok) => {
+            audio.addEventListener('loadedmetadata', () => ok(audio.duration));
+            audio.addEventListener('error', () => ok(-1));
+        });
+    }
+    return out;
+}"""
+
+
+def audio_durations(page: Any) -> dict[str, float]:
+    """Seconds of every page and bridge audio file, as Chromium loads them (-1: failed)."""
+    durations: dict[str, float] = page.evaluate(AUDIO_DURATIONS)
+    return durations
+
+
 def wait_for_title(p: Any, title: str, timeout: float = 3000) -> None:
     """Wait until the page on screen has ``title`` (with CSP on, a function, not a string, runs)."""
     p.wait_for_function("(t) => document.getElementById('page-title').textContent === t",
@@ -245,24 +271,7 @@ def test_every_audio_file_plays_in_chromium(
     open_book: Callable[..., Session], book_dir: Path
 ) -> None:
     s = open_book()
-    durations = s.page.evaluate("""async () => {
-        const data = JSON.parse(document.getElementById('book-data').textContent);
-        const urls = new Set();
-        for (const page of data.pages) {
-            urls.add(page.audio);
-            if (page.bridge) urls.add(page.bridge);
-            for (const choice of page.choices) if (choice.bridge) urls.add(choice.bridge);
-        }
-        const out = {};
-        for (const url of urls) {
-            const audio = new Audio(url);
-            out[url] = await new Promise((ok) => {
-                audio.addEventListener('loadedmetadata', () => ok(audio.duration));
-                audio.addEventListener('error', () => ok(-1));
-            });
-        }
-        return out;
-    }""")
+    durations = audio_durations(s.page)
     ext = Path(next(iter(durations))).suffix
     expected = {"meadow": 2.0, "wood": 2.0, "river": 1.5, "light": 1.5, "home": 1.5,
                 "bridge-meadow-wood": 0.8, "bridge-wood-river": 0.8}

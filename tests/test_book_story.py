@@ -52,24 +52,7 @@ def test_the_branching_story_reads_as_a_book(browser: Any, story_book: Path) -> 
         wait_for_title(page, "The dark path")
         page.get_by_role("button", name="Keep going").click()
         wait_for_title(page, "The owl")
-        durations = page.evaluate("""async () => {
-            const data = JSON.parse(document.getElementById('book-data').textContent);
-            const urls = new Set();
-            for (const p of data.pages) {
-                urls.add(p.audio);
-                if (p.bridge) urls.add(p.bridge);
-                for (const c of p.choices) if (c.bridge) urls.add(c.bridge);
-            }
-            const out = {};
-            for (const url of urls) {
-                const audio = new Audio(url);
-                out[url] = await new Promise((ok) => {
-                    audio.addEventListener('loadedmetadata', () => ok(audio.duration));
-                    audio.addEventListener('error', () => ok(-1));
-                });
-            }
-            return out;
-        }""")
+        durations = test_book_browser.audio_durations(page)
         # Five pages and a bridge for each of the six ways between them.
         assert len(durations) == 11
         assert all(seconds > 0.5 for seconds in durations.values()), durations

@@ -178,9 +178,3 @@ def test_every_command_has_help(command: str) -> None:
     assert code == 0
     assert "Usage" in out
     assert re.search(r"STORY|NAME", out)
-
-
-def test_no_placeholder_commands() -> None:
-    for command in ["render", "paint", "score", "book", "explain"]:
-        code, _, _ = run(command, "x.sco")
-        assert code == 2

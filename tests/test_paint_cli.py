@@ -56,7 +56,7 @@ def test_no_cache_writes_nothing_to_the_cache(tmp_path: Path, cache: Path) -> No
 def test_unknown_painter_lists_the_installed_ones(tmp_path: Path) -> None:
     code, _, err = run("paint", str(ROOT / "stories" / "demo.sco"), "-o", str(tmp_path),
                        "--painter", "procedual")
-    assert code == 1
+    assert code == 2
     assert err.startswith("error: unknown painter 'procedual' (installed painters: procedural")
     assert "did you mean 'procedural'?" in err
 

@@ -114,7 +114,7 @@ def test_a_failed_render_leaves_the_previous_output(story: Path) -> None:
 
 def test_bad_options(story: Path) -> None:
     code, err = render(str(story), "--path", "thre")
-    assert code == 1
+    assert code == 2
     assert "there is no scene 'thre'" in err
     assert "did you mean 'three'?" in err
     code, err = render(str(story), "-o", "out.avi")

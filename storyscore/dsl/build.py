@@ -130,6 +130,18 @@ class _Args:
         self.pos += 1
         return arg
 
+    def one_of(self, what: str, choices: Iterable[str], plural: str) -> Arg | None:
+        """A word that must be one of ``choices``; reports an unknown one with a suggestion."""
+        pool = list(choices)
+        arg = self.word(f"a {what}", pool)
+        if arg is None:
+            return None
+        if arg.text not in pool:
+            self.error(arg.span, f"unknown {what} '{arg.text}'",
+                       suggest(arg.text, pool) or f"{plural}: {', '.join(pool)}")
+            return None
+        return arg
+
     def number(self, what: str, low: float, high: float, *, whole: bool = False) -> float | None:
         arg = self.peek()
         if arg is None or arg.kind != "NUMBER":
@@ -362,13 +374,8 @@ class _Builder:
         return None if value is None else int(value)
 
     def _painter(self, args: _Args) -> Painter | None:
-        arg = args.word("a painter", vocab.PAINTERS)
+        arg = args.one_of("painter", vocab.PAINTERS, "painters")
         if arg is None:
-            return None
-        if arg.text not in vocab.PAINTERS:
-            args.error(arg.span, f"unknown painter '{arg.text}'",
-                       suggest(arg.text, vocab.PAINTERS)
-                       or f"painters: {', '.join(vocab.PAINTERS)}")
             return None
         if arg.text == "procedural":
             return Painter("procedural", None, arg.span)
@@ -404,13 +411,8 @@ class _Builder:
         return Voice(name, speed, arg.span)
 
     def _transition(self, args: _Args) -> Transition | None:
-        arg = args.word("a transition", vocab.TRANSITIONS)
+        arg = args.one_of("transition", vocab.TRANSITIONS, "transitions")
         if arg is None:
-            return None
-        if arg.text not in vocab.TRANSITIONS:
-            args.error(arg.span, f"unknown transition '{arg.text}'",
-                       suggest(arg.text, vocab.TRANSITIONS)
-                       or f"transitions: {', '.join(vocab.TRANSITIONS)}")
             return None
         if arg.text == "cut":
             nxt = args.peek()
@@ -488,14 +490,8 @@ class _Builder:
         return args.number("tempo", *vocab.TEMPO_RANGE)
 
     def _mood(self, args: _Args) -> str | None:
-        arg = args.word("a mood", vocab.MOODS)
-        if arg is None:
-            return None
-        if arg.text not in vocab.MOODS:
-            args.error(arg.span, f"unknown mood '{arg.text}'",
-                       suggest(arg.text, vocab.MOODS) or "moods: " + ", ".join(vocab.MOODS))
-            return None
-        return arg.text
+        arg = args.one_of("mood", vocab.MOODS, "moods")
+        return None if arg is None else arg.text
 
     def _instrument(self, args: _Args) -> tuple[str, ...] | None:
         arg = args.word("an instrument", example="instrument harp+strings")
@@ -690,13 +686,8 @@ class _Builder:
         return Choice(strings.one_line(got[0]), target.text, args.keyword.span, target.span)
 
     def _camera(self, args: _Args) -> Camera | None:
-        arg = args.word("a camera move", vocab.CAMERA_MOVES)
+        arg = args.one_of("camera move", vocab.CAMERA_MOVES, "moves")
         if arg is None:
-            return None
-        if arg.text not in vocab.CAMERA_MOVES:
-            args.error(arg.span, f"unknown camera move '{arg.text}'",
-                       suggest(arg.text, vocab.CAMERA_MOVES)
-                       or "moves: " + ", ".join(vocab.CAMERA_MOVES))
             return None
         default, low, high = vocab.CAMERA_MOVES[arg.text]
         amount = default
