@@ -1,0 +1,282 @@
+"""Chord progressions for every bar: phrases, cadences and modulations.
+
+Each scene speaks in its own key and mood. Its bars group into four-bar
+phrases that pair as periods: an antecedent ending on a half cadence (V), a
+consequent ending on an authentic cadence (V7–I). The scene's last phrase leads
+into the next scene: a pre-dominant (same key) or a pivot chord diatonic to both
+keys, then the next key's V7, whose I arrives on the boundary's downbeat (an
+elided authentic cadence). Keys more than two fifths apart travel a route of
+closely related keys (see ``theory.key_route``), two bars per step; when the
+outgoing scene is too short the remaining steps continue in the incoming
+scene's first bars, and with no room at all the steps shrink to one bar each.
+Before a silent scene, and at the very end, the phrase closes on V7–I with the
+I on a downbeat.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from storyscore.compose.plan import ScenePlan, tonic_to_m21
+from storyscore.compose.theory import Chord, Key, key_route, pivot_chord, realise
+from storyscore.compose.timeline import Bar, Timeline
+
+Token = tuple[str, Key]  # a Roman numeral and the key it is read in
+BarPlan = list[Token]  # the chords of one bar, in order (one to three)
+
+# Four-bar phrase models per (mood, mode): antecedents end on V (half cadence),
+# consequents on V7–I (authentic cadence). Bars are separated by "|".
+_ANTECEDENTS = {
+    ("bright", "major"): ("I | V | vi | IV V", "I | IV | I | ii V", "I | vi | IV | V"),
+    ("calm", "major"): ("I | vi | IV | V", "I | IV | I | V", "I | iii | IV | V"),
+    ("sad", "major"): ("I | vi | ii | V", "I | iii | vi | V"),
+    ("tense", "major"): ("I | bVI | iv | V", "I | iv | bII6 | V"),
+    ("mysterious", "major"): ("I | bVII | IV | V", "I | bVI | bVII | V"),
+    ("bright", "minor"): ("i | VII | VI | V", "i | VI | III | VII V"),
+    ("calm", "minor"): ("i | iv | i | V", "i | VI | iv | V"),
+    ("sad", "minor"): ("i | VI | III | VII V", "i | iv | i | V"),
+    ("tense", "minor"): ("i | bII | i | V", "i | iio6 | viio7 | V"),
+    ("mysterious", "minor"): ("i | IV | i | V", "i | bII | VII | V"),
+}
+_CONSEQUENTS = {
+    ("bright", "major"): ("I | V | IV V7 | I", "I | IV | ii6 V7 | I"),
+    ("calm", "major"): ("I | vi | I64 V7 | I", "I | IV I | IV V7 | I"),
+    ("sad", "major"): ("I | vi | ii6 V7 | I", "I | IV | iv V7 | I"),
+    ("tense", "major"): ("I | bVI | iv V7 | I", "I | iv | bII6 V7 | I"),
+    ("mysterious", "major"): ("I | bVI | iv V7 | I", "I | bVII | IV V7 | I"),
+    ("bright", "minor"): ("i | VI | VII V7 | i", "i | III | iv V7 | i"),
+    ("calm", "minor"): ("i | iv | V7 | i", "i | VI | iio6 V7 | i"),
+    ("sad", "minor"): ("i | iv | v V7 | i", "i | VI | iv V7 | i"),
+    ("tense", "minor"): ("i | bII6 | V7 | i", "i | iv | viio7 V7 | i"),
+    ("mysterious", "minor"): ("i | IV | iv V7 | i", "i | bII | iv V7 | i"),
+}
+_PREDOMINANTS = {
+    ("bright", "major"): ("IV", "ii6"),
+    ("calm", "major"): ("IV", "ii6"),
+    ("sad", "major"): ("ii6", "iv"),
+    ("tense", "major"): ("bII6", "iv"),
+    ("mysterious", "major"): ("iv", "IV"),
+    ("bright", "minor"): ("iv", "VI"),
+    ("calm", "minor"): ("iv", "iio6"),
+    ("sad", "minor"): ("iv", "iio6"),
+    ("tense", "minor"): ("bII6", "iio6"),
+    ("mysterious", "minor"): ("IV", "iv"),
+}
+
+
+def mood_of(plan: ScenePlan) -> str:
+    """The progression family for a scene's valence, arousal and tension."""
+    if plan.tension >= 0.6:
+        return "tense"
+    if plan.valence >= 0.25:
+        return "bright" if plan.arousal >= 0 else "calm"
+    if plan.valence <= -0.25:
+        return "sad"
+    return "bright" if plan.arousal >= 0.3 else "mysterious"
+
+
+def scene_key(plan: ScenePlan) -> Key:
+    return Key(tonic_to_m21(plan.tonic), plan.mode)
+
+
+@dataclass(frozen=True)
+class HarmonySpan:
+    """One chord of the score: where it sounds and what it is."""
+
+    offset: float  # quarter notes
+    length: float
+    chord: Chord
+    scene: int
+    bar: int  # global bar index
+    cadence: str | None  # "half", "authentic" (its I), "final", or None
+
+    @property
+    def end(self) -> float:
+        return self.offset + self.length
+
+
+def _parse(model: str, key: Key) -> list[BarPlan]:
+    return [[(fig, key) for fig in bar.split()] for bar in model.split("|")]
+
+
+def _tonic(key: Key) -> str:
+    return "I" if key.mode == "major" else "i"
+
+
+def _hop_bars(route: Sequence[Key], compact: bool) -> list[BarPlan]:
+    """Bars that walk a key route: pivot, then the next key's V7, per step."""
+    bars: list[BarPlan] = []
+    for j in range(len(route) - 1):
+        here, there = route[j], route[j + 1]
+        pivot = pivot_chord(here, there)
+        first: BarPlan = [(_tonic(here), here)] if j > 0 else []
+        if pivot is not None:
+            first.append((pivot.figure, here))
+        dominant: Token = ("V7", there)
+        if compact:
+            bars.append([*first, dominant] if first else [dominant])
+        else:
+            bars.append(first or [dominant])
+            bars.append([dominant])
+    return bars
+
+
+@dataclass
+class _SceneHarmony:
+    bars: list[BarPlan]
+    cadences: dict[tuple[int, int], str]  # (bar, chord index) -> cadence kind
+
+
+def plan_harmony(
+    plans: Sequence[ScenePlan], timeline: Timeline, seed: int
+) -> tuple[HarmonySpan, ...]:
+    """Chords for every bar of every non-silent scene (see the module docstring)."""
+    count = len(plans)
+    keys = [scene_key(p) for p in plans]
+    bars_of = [timeline.scene_bars(i) for i in range(count)]
+    last_music = max((i for i in range(count) if not plans[i].silent), default=-1)
+    spill: list[list[BarPlan]] = [[] for _ in range(count)]
+    spans: list[HarmonySpan] = []
+    for i in range(count):
+        if plans[i].silent:
+            continue
+        rng = np.random.default_rng([seed, i, 0x4A12])
+        mood = mood_of(plans[i])
+        n_bars = len(bars_of[i])
+        leads = i < count - 1 and not plans[i + 1].silent
+        own = n_bars - len(spill[i])
+        closing: list[BarPlan]
+        if leads:
+            route = key_route(keys[i], keys[i + 1])
+            closing, spill[i + 1] = _lead_closing(
+                route, own, len(bars_of[i + 1]), mood, keys[i], rng
+            )
+        else:
+            closing = _final_closing(own, mood, keys[i], rng)
+        plan = _scene_bars(own, closing, mood, keys[i], rng, leads)
+        plan.bars = spill[i] + plan.bars
+        shift = len(spill[i])
+        cadences = {(b + shift, c): kind for (b, c), kind in plan.cadences.items()}
+        if i > 0 and not plans[i - 1].silent and plan.bars[shift:]:
+            cadences.setdefault((shift, 0), "arrival")
+        if i == last_music:
+            cadences[(n_bars - 1, 0)] = "final"
+        spans.extend(_lay_out(plan.bars, bars_of[i], i, cadences))
+    return tuple(spans)
+
+
+def _final_closing(room: int, mood: str, key: Key, rng: np.random.Generator) -> list[BarPlan]:
+    predominant = str(rng.choice(_PREDOMINANTS[(mood, key.mode)]))
+    if room >= 3:
+        return [[(predominant, key), ("V7", key)], [(_tonic(key), key)]]
+    if room == 2:
+        return [[(_tonic(key), key), ("V7", key)], [(_tonic(key), key)]]
+    return [[(_tonic(key), key)]]
+
+
+def _lead_closing(
+    route: tuple[Key, ...], room: int, next_room: int, mood: str, key: Key,
+    rng: np.random.Generator,
+) -> tuple[list[BarPlan], list[BarPlan]]:
+    """Closing bars of a scene that leads into the next, and bars spilled into it."""
+    if len(route) == 1:
+        predominant: Token = (str(rng.choice(_PREDOMINANTS[(mood, key.mode)])), key)
+        if room >= 3:
+            return [[predominant], [("V7", key)]], []
+        if room == 2:
+            return [[(_tonic(key), key), predominant], [("V7", key)]], []
+        return [[(_tonic(key), key), ("V7", key)]], []
+    if len(route) == 2:
+        hops = _hop_bars(route, compact=False)
+        if room >= 3:
+            return hops, []
+        if room == 2:
+            return [[(_tonic(key), key), *hops[0]], hops[1]], []
+        return _hop_bars(route, compact=True), []
+    # A route through intermediate keys: two bars per step where there is room.
+    steps = len(route) - 1
+    free_out = max(0, room - 1)
+    free_in = max(0, next_room - 3)  # leave the next scene its tonic and a closing
+    full = _hop_bars(route, compact=False)
+    compact = _hop_bars(route, compact=True)
+    if 2 * steps <= free_out + free_in:
+        here = min(len(full), free_out - free_out % 2)
+        return full[:here], full[here:]
+    if steps <= free_out + free_in:
+        here = min(steps, free_out)
+        return compact[:here], compact[here:]
+    # No room for the route: enter the new key through its V7 (after a pivot if any).
+    return _hop_bars((route[0], route[-1]), compact=room < 3), []
+
+
+def _scene_bars(
+    room: int, closing: list[BarPlan], mood: str, key: Key, rng: np.random.Generator,
+    leads: bool,
+) -> _SceneHarmony:
+    """The scene's own bars: opening tonic, periods of four-bar phrases, then ``closing``."""
+    cadences: dict[tuple[int, int], str] = {}
+    head = room - len(closing)
+    if head <= 0:
+        short = closing[-room:] if room > 0 else []
+        if not leads and short:
+            cadences[(len(short) - 1, 0)] = "authentic"
+        return _SceneHarmony(short, cadences)
+    antecedents = _ANTECEDENTS[(mood, key.mode)]
+    consequents = _CONSEQUENTS[(mood, key.mode)]
+    first = _parse(str(rng.choice(antecedents)), key)
+    second = _parse(str(rng.choice(antecedents)), key)
+    # Four-bar phrases first, leaving at least one bar to open the closing phrase.
+    body_len = (head - 1) // 4 * 4
+    opener_len = head - body_len
+    bars: list[BarPlan] = []
+    for k in range(body_len // 4):
+        if k % 2 == 0:
+            phrase = first if k % 4 == 0 else second
+            kind = "half"
+        else:
+            phrase = _parse(str(rng.choice(consequents)), key)
+            kind = "authentic"
+        start = len(bars)
+        bars.extend(phrase)
+        last = start + 3
+        cadences[(last, len(bars[last]) - 1) if kind == "half" else (last, 0)] = kind
+    pool = first[:3] + second[1:3] + first[1:3]
+    opener = pool[:opener_len]
+    if opener_len > 1 and closing and opener[-1] == closing[0][:1]:
+        # Do not sound the pivot (or pre-dominant) twice in a row.
+        opener[-1] = pool[opener_len]
+    bars.extend(opener)
+    bars.extend(closing)
+    if not leads:
+        cadences[(len(bars) - 1, 0)] = "authentic"
+    return _SceneHarmony(bars, cadences)
+
+
+def _split(length: float, parts: int) -> list[float]:
+    """Chord lengths for ``parts`` chords in a bar: the first takes the larger half."""
+    if parts <= 1:
+        return [length]
+    grid = next((g for g in (1.0, 0.5, 0.25) if length >= g * parts), 0.25)
+    first = min(math.ceil(length / 2 / grid - 1e-9) * grid, length - grid * (parts - 1))
+    return [first, *_split(length - first, parts - 1)]
+
+
+def _lay_out(
+    plan: list[BarPlan], bars: list[Bar], scene: int, cadences: dict[tuple[int, int], str]
+) -> list[HarmonySpan]:
+    spans: list[HarmonySpan] = []
+    for b, (bar, chords) in enumerate(zip(bars, plan, strict=True)):
+        # A bar too short for all its chords keeps the last ones (the V7 matters most).
+        while len(chords) > 1 and bar.length / len(chords) < 0.25:
+            chords = chords[1:]
+        position = bar.offset
+        for c, ((figure, key), length) in enumerate(zip(chords, _split(bar.length, len(chords)),
+                                                       strict=True)):
+            spans.append(HarmonySpan(position, length, realise(figure, key), scene, bar.index,
+                                     cadences.get((b, c))))
+            position += length
+    return spans

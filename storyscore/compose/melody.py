@@ -1,0 +1,340 @@
+"""The melody: rhythm from density and arousal, pitch from the picture's skyline.
+
+Rhythm: each bar splits into cells at its strong beats (1 and 3 in 4/4) and at
+chord changes. A scene picks one rhythm motif per cell length from a library
+ordered by density level, repeats it (varying the third bar of each phrase),
+and holds a long note on cadence chords, so phrases sound like phrases. Under
+narration the melody thins to one soft, lower note per bar.
+
+Pitch: one second-order Viterbi pass over the whole melody. Every note whose
+onset starts a cell must be a chord tone; other notes use the key's scale as
+altered by the chord (``theory.melodic_pcs``). Costs pull each note toward the
+skyline target (the scene's contour stretched over its bars, around its
+register), prefer steps to skips and skips to leaps, and charge a leap that is
+not resolved by a step back; cadences pull toward the tonic (authentic) or the
+second and seventh degrees (half). The piece's final note is the tonic.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from storyscore.compose.harmony import HarmonySpan
+from storyscore.compose.notes import NoteEvent, clamp_velocity
+from storyscore.compose.plan import ScenePlan
+from storyscore.compose.theory import Chord, melodic_pcs
+from storyscore.compose.timeline import Bar, Timeline
+
+# Rhythm motifs per cell length and density level (quarter-note durations).
+_MOTIFS: dict[float, tuple[tuple[tuple[float, ...], ...], ...]] = {
+    2.0: (
+        ((2,),),
+        ((1.5, 0.5), (1, 1), (2,)),
+        ((1, 1), (1, 0.5, 0.5), (0.5, 0.5, 1), (1.5, 0.5)),
+        ((0.5, 0.5, 0.5, 0.5), (1, 0.5, 0.5), (0.5, 0.5, 1), (0.75, 0.25, 0.5, 0.5)),
+        ((0.25, 0.25, 0.5, 0.5, 0.5), (0.5, 0.25, 0.25, 0.5, 0.5),
+         (0.5, 0.5, 0.25, 0.25, 0.25, 0.25)),
+    ),
+    3.0: (
+        ((3,),),
+        ((2, 1), (1, 2), (3,)),
+        ((1, 1, 1), (2, 0.5, 0.5), (1.5, 0.5, 1)),
+        ((1, 0.5, 0.5, 1), (0.5, 0.5, 1, 1), (1, 0.5, 0.5, 0.5, 0.5)),
+        ((0.5, 0.5, 0.5, 0.5, 0.5, 0.5), (0.25, 0.25, 0.5, 1, 1),
+         (0.5, 0.5, 0.25, 0.25, 0.5, 1)),
+    ),
+}
+_UNIT_BY_LEVEL = (None, 1.0, 1.0, 0.5, 0.25)
+_GAP_SEMITONES = 5  # how far below its register the melody sinks under narration
+_RANGE = 11  # semitones the melody may stray from its register
+
+
+def _interval_cost(semitones: int) -> float:
+    table = {0: 1.0, 1: 0.0, 2: 0.0, 3: 0.6, 4: 0.8, 5: 1.5, 6: 5.0, 7: 2.0, 8: 3.0,
+             9: 3.2, 10: 6.0, 11: 7.0, 12: 3.5}
+    return table.get(abs(semitones), 1e6)
+
+
+def density_level(plan: ScenePlan) -> int:
+    """0 (long notes) .. 4 (running sixteenths), from density, arousal and tempo."""
+    drive = 0.6 * plan.density + 0.4 * (plan.arousal + 1) / 2
+    level = min(4, int(drive * 5))
+    if plan.tempo >= 130 and level >= 3:
+        level -= 1
+    if plan.tempo < 70 and level <= 2:
+        level += 1
+    return level
+
+
+def metric_cells(length: float) -> list[float]:
+    """Strong-beat groups of a bar: 4 → 2+2, 5 → 3+2, 6 → 3+3, shorter bars whole."""
+    if length <= 3 + 1e-9:
+        return [length]
+    if abs(length - 4) < 1e-9:
+        return [2.0, 2.0]
+    if length <= 6 + 1e-9:
+        return [3.0, length - 3]
+    return [2.0, *metric_cells(length - 2)]
+
+
+@dataclass
+class _Slot:
+    """A melody note before its pitch is chosen."""
+
+    offset: float
+    length: float
+    sound: float  # sounding length after articulation
+    strong: bool  # starts a cell: must be a chord tone
+    chord: Chord
+    target: float
+    velocity: float
+    cadence: str | None
+    scene: int
+    quiet: bool
+
+
+def _cells(bar: Bar, spans: list[HarmonySpan]) -> list[tuple[float, float, HarmonySpan]]:
+    """(offset, length, harmony) cells of a bar: metric groups cut at chord changes."""
+    cuts = {bar.offset, bar.end}
+    position = bar.offset
+    for piece in metric_cells(bar.length):
+        position += piece
+        cuts.add(position)
+    for span in spans:
+        if bar.offset < span.offset < bar.end:
+            cuts.add(span.offset)
+    edges = sorted(cuts)
+    out = []
+    for a, b in itertools.pairwise(edges):
+        span = next(s for s in spans if s.offset <= a + 1e-9 < s.end)
+        out.append((a, b - a, span))
+    return out
+
+
+def _pattern(length: float, level: int, rng: np.random.Generator) -> tuple[float, ...]:
+    table = _MOTIFS.get(length)
+    if table is not None:
+        options = table[level]
+        return options[int(rng.integers(len(options)))]
+    unit = _UNIT_BY_LEVEL[level]
+    if unit is None or length <= unit:
+        return (length,)
+    count = int(length // unit)
+    rest = length - count * unit
+    notes = [unit] * count
+    notes[-1] += rest
+    return tuple(notes)
+
+
+def _shape(count: int, rng: np.random.Generator) -> tuple[float, ...]:
+    """A melodic gesture for a motif: semitone offsets from its first note, a run or a turn."""
+    direction = 1.0 if rng.random() < 0.5 else -1.0
+    turn = int(rng.integers(1, count + 1))
+    offsets = [0.0]
+    for k in range(1, count):
+        if k == turn:
+            direction = -direction
+        offsets.append(offsets[-1] + direction * float(rng.choice((1.5, 2.0, 3.0))))
+    return tuple(offsets)
+
+
+def _in_windows(start: float, end: float, windows: list[tuple[float, float]]) -> bool:
+    return any(start < b and a < end for a, b in windows)
+
+
+def _contour_at(plan: ScenePlan, fraction: float) -> float:
+    if not plan.contour:
+        return 0.5
+    xs = np.linspace(0.0, 1.0, len(plan.contour)) if len(plan.contour) > 1 else np.array([0.0])
+    return float(np.interp(fraction, xs, np.array(plan.contour)))
+
+
+def _articulate(length: float, staccato: float) -> float:
+    """Sounding length: legato keeps it all, staccato leaves a rest (sixteenth grid)."""
+    if staccato < 0.3 or length <= 0.25:
+        return length
+    sound = math.floor(length * (1 - 0.5 * staccato) * 4 + 1e-9) / 4
+    return max(0.25, sound)
+
+
+def _scene_slots(
+    i: int, plan: ScenePlan, timeline: Timeline, spans: list[HarmonySpan],
+    rng: np.random.Generator,
+) -> list[_Slot]:
+    start_s = timeline.scene_starts[i]
+    windows = [
+        (timeline.offset_at(start_s + a), timeline.offset_at(start_s + b))
+        for a, b in plan.narration
+    ]
+    level = density_level(plan)
+    base = plan.velocity * math.sqrt(plan.volume)
+    offset0, length0 = timeline.scene_offsets[i], timeline.scene_lengths[i]
+    motifs: dict[float, tuple[float, ...]] = {}
+    shapes: dict[float, tuple[float, ...]] = {}
+    slots: list[_Slot] = []
+    bars = timeline.scene_bars(i)
+    for b, bar in enumerate(bars):
+        bar_spans = [s for s in spans if s.end > bar.offset and s.offset < bar.end]
+        quiet_bar = _in_windows(bar.offset, bar.end, windows)
+        phrase_pos = b % 4
+        for cell_offset, cell_len, span in _cells(bar, bar_spans):
+            onset_cadence = span.cadence if abs(span.offset - cell_offset) < 1e-9 else None
+            quiet = quiet_bar or _in_windows(cell_offset, cell_offset + cell_len, windows)
+            held = span.cadence in ("half", "authentic", "final") and onset_cadence is None
+            if (quiet and cell_offset > bar.offset + 1e-9) or held:
+                previous = slots[-1] if slots else None
+                if (previous is not None and previous.chord == span.chord
+                        and previous.offset >= bar.offset):
+                    # Hold the bar's one note (or the cadence note) instead of a new onset.
+                    previous.length += cell_len
+                    previous.sound = previous.length
+                    continue
+                if quiet:
+                    continue
+            shape: tuple[float, ...] = (0.0,)
+            if quiet or span.cadence in ("half", "authentic", "final") or level == 0:
+                rhythm: tuple[float, ...] = (cell_len,)
+            else:
+                if cell_len not in motifs:
+                    motifs[cell_len] = _pattern(cell_len, level, rng)
+                    shapes[cell_len] = _shape(len(motifs[cell_len]), rng)
+                rhythm, shape = motifs[cell_len], shapes[cell_len]
+                if phrase_pos == 2:
+                    rhythm = _pattern(cell_len, level, rng)
+                    shape = _shape(len(rhythm), rng)
+            position = cell_offset
+            for k, dur in enumerate(rhythm):
+                fraction = (position - offset0) / length0
+                arch = math.sin(math.pi * (phrase_pos + (position - bar.offset) / bar.length) / 4)
+                target = (plan.register + (_contour_at(plan, fraction) - 0.5) * 12
+                          + 2.0 * arch + shape[k])
+                velocity = base * (1.0 if k == 0 else 0.86)
+                velocity *= 1 + 0.08 * math.sin(math.pi * (phrase_pos + (position - bar.offset)
+                                                           / bar.length) / 4)
+                if quiet:
+                    target -= _GAP_SEMITONES
+                    velocity *= 0.6
+                # The piece's last note rings to the end, however detached the rest.
+                sound = dur if span.cadence == "final" else _articulate(dur, plan.staccato)
+                slots.append(_Slot(
+                    position, dur, sound, k == 0, span.chord, target,
+                    velocity, onset_cadence if k == 0 else None, i, quiet,
+                ))
+                position += dur
+    for slot in slots:
+        if slot.quiet:
+            slot.sound = slot.length
+    return slots
+
+
+def _solve_pitches(slots: list[_Slot], plans: Sequence[ScenePlan]) -> list[int]:
+    """Second-order Viterbi over a run of slots (see the module docstring)."""
+    low = min(plans[s.scene].register for s in slots) - _RANGE - _GAP_SEMITONES
+    high = max(plans[s.scene].register for s in slots) + _RANGE
+    grid = np.arange(low, high + 1)
+    size = len(grid)
+    big = 1e6
+    diff = grid[None, :] - grid[:, None]  # [a, b] = b - a
+    pair = np.vectorize(_interval_cost)(diff).astype(float)
+    # triple[a, b, c]: penalties that need three notes.
+    first = diff[:, :, None]  # b - a
+    second = diff[None, :, :]  # c - b
+    leap = np.abs(first) >= 5
+    resolved = (np.sign(second) == -np.sign(first)) & (np.abs(second) >= 1) & (np.abs(second) <= 2)
+    triple = np.where(leap & ~resolved, 3.0, 0.0)
+    triple += np.where((np.abs(first) >= 3) & (np.abs(second) >= 3)
+                       & (np.sign(first) == np.sign(second)), 1.0, 0.0)
+    triple += np.where((first == 0) & (second == 0), 1.5, 0.0)
+    # Trills (C D C D ...) are cheap note by note; charge the return to discourage them.
+    triple += np.where((first != 0) & (first == -second) & (np.abs(first) <= 2), 0.5, 0.0)
+    unary = np.full((len(slots), size), big)
+    pcs_of_grid = grid % 12
+    for n, slot in enumerate(slots):
+        register = plans[slot.scene].register
+        allowed = set(slot.chord.pcs) if slot.strong else set(melodic_pcs(slot.chord))
+        tonic = slot.chord.key.pc
+        if slot.cadence == "final":
+            allowed = {tonic}
+        ok = np.isin(pcs_of_grid, list(allowed))
+        ok &= (grid >= register - _RANGE - (_GAP_SEMITONES if slot.quiet else 0))
+        ok &= grid <= register + _RANGE
+        distance = np.abs(grid - slot.target)
+        cost = 0.3 * distance + 0.04 * np.maximum(0, distance - 5) ** 2
+        if slot.cadence in ("authentic", "arrival"):
+            cost = cost - np.where(pcs_of_grid == tonic, 2.5, 0.0)
+        elif slot.cadence == "half":
+            second_degree = (tonic + 2) % 12
+            leading = (tonic + 11) % 12
+            cost = cost - np.where(np.isin(pcs_of_grid, [second_degree, leading]), 1.5, 0.0)
+        unary[n] = np.where(ok, cost, big)
+        if not ok.any():
+            # No allowed pitch in range (cannot happen for real chords); fall back to the target.
+            unary[n] = 0.3 * distance
+    gaps = [slots[n].offset - slots[n - 1].offset - slots[n - 1].sound for n in range(len(slots))]
+    if len(slots) == 1:
+        return [int(grid[int(np.argmin(unary[0]))])]
+    weight = [0.5 if n and gaps[n] >= 1 else 1.0 for n in range(len(slots))]
+    cost = unary[0][:, None] + weight[1] * pair + unary[1][None, :]
+    back: list[np.ndarray] = []
+    for n in range(2, len(slots)):
+        w_t = 0.0 if gaps[n] >= 1 or gaps[n - 1] >= 1 else 1.0
+        total = cost[:, :, None] + w_t * triple
+        arg = np.argmin(total, axis=0)
+        best = np.take_along_axis(total, arg[None, :, :], axis=0)[0]
+        cost = best + weight[n] * pair + unary[n][None, :]
+        back.append(arg.astype(np.int16))
+    last_two = np.unravel_index(int(np.argmin(cost)), cost.shape)
+    a, b = int(last_two[0]), int(last_two[1])
+    path = [b, a]
+    for arg in reversed(back):
+        a, b = int(arg[a, b]), a
+        path.append(a)
+    path.reverse()
+    return [int(grid[k]) for k in path]
+
+
+def compose_melody(
+    plans: Sequence[ScenePlan], timeline: Timeline, spans: Sequence[HarmonySpan], seed: int
+) -> list[NoteEvent]:
+    """The melody of the whole path (see the module docstring)."""
+    runs: list[list[_Slot]] = []
+    for i, plan in enumerate(plans):
+        if plan.silent or plan.volume <= 0:
+            runs.append([])
+            continue
+        rng = np.random.default_rng([seed, i, 0x3E10])
+        scene_spans = [s for s in spans if s.scene == i]
+        slots = _scene_slots(i, plan, timeline, scene_spans, rng)
+        if runs and runs[-1] and i > 0 and not plans[i - 1].silent:
+            runs[-1].extend(slots)
+        else:
+            runs.append(slots)
+    events: list[NoteEvent] = []
+    for run in runs:
+        if not run:
+            continue
+        pitches = _solve_pitches(run, plans)
+        legato = [plans[s.scene].staccato < 0.15 for s in run]
+        for n, (slot, pitch) in enumerate(zip(run, pitches, strict=True)):
+            tie_stop = (n > 0 and legato[n] and pitches[n - 1] == pitch
+                        and abs(run[n - 1].offset + run[n - 1].sound - slot.offset) < 1e-9
+                        and not slot.strong)
+            events.append(NoteEvent(slot.offset, slot.sound, (pitch,),
+                                    clamp_velocity(slot.velocity), slot.chord,
+                                    tie_stop=tie_stop))
+    return _mark_ties(events)
+
+
+def _mark_ties(events: list[NoteEvent]) -> list[NoteEvent]:
+    out = list(events)
+    for n in range(1, len(out)):
+        if out[n].tie_stop:
+            prev = out[n - 1]
+            out[n - 1] = NoteEvent(prev.offset, prev.length, prev.pitches, prev.velocity,
+                                   prev.chord, tie_start=True, tie_stop=prev.tie_stop)
+    return out

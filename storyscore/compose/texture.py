@@ -1,0 +1,251 @@
+"""Accompaniment textures and the bass line.
+
+The accompaniment voices each chord close to the previous voicing (least total
+movement) an octave or so below the melody, then plays it as the scene's
+texture: a sustained ``pad``, a rising-and-falling ``arpeggio``, an
+``alberti`` bass (low–high–middle–high), ``block`` chords on the beats (on
+beats 2 and 3 of a 3/4 bar when a bass takes beat 1: a waltz), or an
+``ostinato`` of eighths grouped 3+3+2. Before a metric modulation the last
+bar plays the coming beat (an old triplet, dotted or quintuplet pulse) so the
+new tempo is heard to grow out of the old one. The bass plays the chord's bass note
+(the root, for root-position chords) in the octave nearest its last note. Under
+narration every texture thins to fewer, softer notes. Scenes without a bass
+instrument get their bass notes in the accompaniment.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+from storyscore.compose.harmony import HarmonySpan
+from storyscore.compose.melody import density_level
+from storyscore.compose.notes import NoteEvent, clamp_velocity
+from storyscore.compose.plan import ScenePlan
+from storyscore.compose.theory import Chord
+from storyscore.compose.timeline import Timeline
+
+_BASS_RANGE = (31, 52)  # G1..E3
+_OSTINATO_FIGURE = (0, 2, 1, 0, 2, 1, 2, 1)  # voicing indices, eighths grouped 3+3+2
+_OSTINATO_ACCENTS = (0, 3, 6)
+
+
+def _voicings(chord: Chord, low: int, high: int) -> list[tuple[int, ...]]:
+    """Close-position voicings of ``chord`` (every inversion) lying in ``low..high``."""
+    pcs = list(chord.pcs)
+    out = []
+    for rotation in range(len(pcs)):
+        order = pcs[rotation:] + pcs[:rotation]
+        for base in range(low, low + 12):
+            if base % 12 != order[0]:
+                continue
+            notes = [base]
+            for pc in order[1:]:
+                nxt = notes[-1] + 1
+                while nxt % 12 != pc:
+                    nxt += 1
+                notes.append(nxt)
+            if notes[-1] <= high:
+                out.append(tuple(notes))
+    return out
+
+
+def _choose_voicing(
+    chord: Chord, previous: tuple[int, ...] | None, center: int, ceiling: int
+) -> tuple[int, ...]:
+    candidates = _voicings(chord, center - 9, max(center + 7, ceiling))
+    if not candidates:
+        candidates = _voicings(chord, center - 12, center + 14)
+
+    def cost(v: tuple[int, ...]) -> float:
+        spread = abs(sum(v) / len(v) - center) * 0.5 + max(0, v[-1] - ceiling) * 3.0
+        if previous is None:
+            return spread
+        moves = sorted(abs(a - b) for a in v for b in previous)[: len(v)]
+        return sum(moves) + spread * 0.6
+
+    return min(candidates, key=lambda v: (cost(v), v))
+
+
+def _nearest(pc: int, previous: int, low: int, high: int) -> int:
+    options = [p for p in range(low, high + 1) if p % 12 == pc]
+    return min(options, key=lambda p: (abs(p - previous), p))
+
+
+def _windows(i: int, plan: ScenePlan, timeline: Timeline) -> list[tuple[float, float]]:
+    start = timeline.scene_starts[i]
+    return [(timeline.offset_at(start + a), timeline.offset_at(start + b))
+            for a, b in plan.narration]
+
+
+def _quiet(offset: float, end: float, windows: list[tuple[float, float]]) -> bool:
+    return any(offset < b and a < end for a, b in windows)
+
+
+def _articulate(length: float, staccato: float) -> float:
+    if staccato < 0.3 or length <= 0.25:
+        return length
+    return max(0.25, math.floor(length * (1 - 0.5 * staccato) * 4 + 1e-9) / 4)
+
+
+def _figure(
+    texture: str, span: HarmonySpan, voicing: tuple[int, ...], plan: ScenePlan, level: int,
+    quiet: bool, meter: int, has_bass: bool, bar_offset: float,
+) -> list[tuple[float, float, tuple[int, ...], float]]:
+    """(offset, length, pitches, accent) notes of one chord in the given texture."""
+    start, length = span.offset, span.length
+    notes: list[tuple[float, float, tuple[int, ...], float]] = []
+
+    def run(step: float, pitch_at: list[tuple[int, ...]], accents: Sequence[int] = ()) -> None:
+        count = max(1, int(length // step + 1e-9))
+        for k in range(count):
+            pitches = pitch_at[k % len(pitch_at)]
+            size = step if k < count - 1 else length - step * (count - 1)
+            notes.append((start + k * step, size, pitches, 1.15 if k in accents else 1.0))
+
+    if texture == "pad" or (quiet and texture in ("arpeggio", "alberti") and length <= 1):
+        notes.append((start, length, voicing, 1.0))
+    elif texture == "arpeggio":
+        up = [*voicing, voicing[0] + 12]
+        cycle = up + up[-2:0:-1]
+        step = 1.0 if quiet else (0.25 if level >= 4 and plan.tempo < 110 else 0.5)
+        run(step, [(p,) for p in cycle])
+    elif texture == "alberti":
+        low, mid, high = voicing[0], voicing[len(voicing) // 2], voicing[-1]
+        step = 1.0 if quiet else (0.25 if level >= 4 and plan.tempo < 100 else 0.5)
+        run(step, [(low,), (high,), (mid,), (high,)])
+    elif texture == "block":
+        if meter == 3 and has_bass and abs(start - bar_offset) < 1e-9 and length >= 3:
+            # Waltz: the bass takes the downbeat, the chords answer on 2 and 3.
+            for k in (1, 2):
+                notes.append((start + k, 1.0, voicing, 1.0))
+        else:
+            step = 2.0 if quiet else (0.5 if level >= 3 else 1.0)
+            run(min(step, length), [voicing], accents=(0,))
+    else:  # ostinato
+        step = 1.0 if quiet else 0.5
+        figure: list[tuple[int, ...]] = [(voicing[min(k, len(voicing) - 1)],)
+                                         for k in _OSTINATO_FIGURE]
+        phase = round((start - bar_offset) / step)
+        figure = figure[phase % len(figure):] + figure[: phase % len(figure)]
+        run(step, figure, accents=() if quiet else tuple(
+            (a - phase) % len(figure) for a in _OSTINATO_ACCENTS))
+    if texture in ("block", "ostinato"):
+        notes = [(o, _articulate(n, plan.staccato), p, a) for o, n, p, a in notes]
+    return notes
+
+
+def _pulse_figure(
+    span: HarmonySpan, voicing: tuple[int, ...], pulse: float, bar_end: float
+) -> list[tuple[float, float, tuple[int, ...], float]]:
+    """Notes one new beat long, counted back from the bar line of a metric modulation.
+
+    The listener hears the coming beat before the tempo mark changes: the old
+    triplet (or dotted, or quintuplet) pulse simply carries on as the new beat.
+    """
+    points = []
+    k = 1
+    while bar_end - k * pulse > span.offset - 1e-9:
+        if bar_end - k * pulse < span.end - 1e-9:
+            points.append(bar_end - k * pulse)
+        k += 1
+    points.sort()
+    if not points or points[0] > span.offset + 1e-9:
+        points.insert(0, span.offset)
+    up = [*voicing, voicing[0] + 12]
+    cycle = up + up[-2:0:-1]
+    notes: list[tuple[float, float, tuple[int, ...], float]] = []
+    for n, start in enumerate(points):
+        end = points[n + 1] if n + 1 < len(points) else min(span.end, start + pulse)
+        notes.append((start, end - start, (cycle[n % len(cycle)],), 1.1))
+    return notes
+
+
+def _bass_rhythm(
+    plan: ScenePlan, span: HarmonySpan, level: int, quiet: bool, meter: int
+) -> list[tuple[float, float, bool]]:
+    """(offset, length, on the fifth) bass notes for one chord."""
+    start, length = span.offset, span.length
+    if quiet or plan.texture in ("pad", "arpeggio") or length < 2 or level <= 1:
+        return [(start, length, False)]
+    if plan.texture == "ostinato" and length == 4:
+        return [(start, 1.5, False), (start + 1.5, 1.5, False), (start + 3, 1.0, True)]
+    if level >= 3 and plan.texture in ("block", "alberti"):
+        count = int(length)
+        return [(start + k, 1.0, k % 2 == 1) for k in range(count)] + (
+            [(start + count, length - count, False)] if length - count > 1e-9 else [])
+    if meter == 3:
+        return [(start, length, False)]
+    half = length / 2
+    return [(start, half, False), (start + half, half, True)]
+
+
+def compose_accompaniment(
+    plans: Sequence[ScenePlan], timeline: Timeline, spans: Sequence[HarmonySpan]
+) -> tuple[list[NoteEvent], list[NoteEvent]]:
+    """The accompaniment and bass parts of the whole path."""
+    accompaniment: list[NoteEvent] = []
+    bass: list[NoteEvent] = []
+    voicing: tuple[int, ...] | None = None
+    last_bass = 40
+    bar_offsets = {bar.index: bar.offset for bar in timeline.bars}
+    bar_ends = {bar.index: bar.end for bar in timeline.bars}
+    # Scenes that end in a metric modulation: the new beat's length in old quarter notes.
+    pulses = {i - 1: 1 / float(m.modulation) for m in timeline.marks if m.modulation is not None
+              for i, start in enumerate(timeline.scene_offsets) if start == m.offset}
+    for i, plan in enumerate(plans):
+        if plan.silent or plan.volume <= 0:
+            continue
+        windows = _windows(i, plan, timeline)
+        level = density_level(plan)
+        base = plan.velocity * math.sqrt(plan.volume)
+        center = plan.register - 14
+        ceiling = plan.register - 3
+        has_bass = plan.bass_program is not None
+        meter = timeline.meters[i]
+        for span in (s for s in spans if s.scene == i):
+            quiet = _quiet(span.offset, span.end, windows)
+            voicing = _choose_voicing(span.chord, voicing, center, ceiling)
+            bass_pitch = _nearest(span.chord.bass, last_bass, *_BASS_RANGE)
+            last_bass = bass_pitch
+            soft = 0.7 if quiet else 1.0
+            upper = voicing if has_bass else (bass_pitch + 12 if bass_pitch + 12 < voicing[0]
+                                              else bass_pitch, *voicing)
+            last_bar = bar_ends[span.bar] == timeline.scene_offsets[i] + timeline.scene_lengths[i]
+            if span.cadence == "final":
+                # The last chord is struck once and held: the piece ends, it does not stop.
+                figure = [(span.offset, span.length, upper, 1.0)]
+            elif i in pulses and last_bar:
+                figure = _pulse_figure(span, upper, pulses[i], bar_ends[span.bar])
+            else:
+                figure = _figure(plan.texture, span, upper, plan, level, quiet, meter, has_bass,
+                                 bar_offsets[span.bar])
+            for offset, length, pitches, accent in figure:
+                velocity = base * 0.68 * soft * accent * (0.85 if plan.texture == "pad" else 1.0)
+                accompaniment.append(NoteEvent(offset, length, pitches,
+                                               clamp_velocity(velocity), span.chord))
+            if not has_bass:
+                continue
+            fifth = span.chord.pcs[2] if len(span.chord.pcs) > 2 else span.chord.pcs[0]
+            rhythm = ([(span.offset, span.length, False)] if span.cadence == "final"
+                      else _bass_rhythm(plan, span, level, quiet, meter))
+            for offset, length, on_fifth in rhythm:
+                pitch = _nearest(fifth, bass_pitch, *_BASS_RANGE) if on_fifth else bass_pitch
+                sound = _articulate(length, plan.staccato) if length < 2 else length
+                bass.append(NoteEvent(offset, sound, (pitch,),
+                                      clamp_velocity(base * 0.78 * soft), span.chord))
+    return _tie_repeats(accompaniment), _tie_repeats(bass)
+
+
+def _tie_repeats(events: list[NoteEvent]) -> list[NoteEvent]:
+    """Tie a sustained chord into an identical one that follows it without a gap."""
+    out = list(events)
+    for n in range(1, len(out)):
+        prev, cur = out[n - 1], out[n]
+        if (prev.pitches == cur.pitches and abs(prev.end - cur.offset) < 1e-9
+                and prev.length >= 2 and cur.length >= 2 and prev.chord == cur.chord):
+            out[n - 1] = NoteEvent(prev.offset, prev.length, prev.pitches, prev.velocity,
+                                   prev.chord, True, prev.tie_stop)
+            out[n] = NoteEvent(cur.offset, cur.length, cur.pitches, cur.velocity, cur.chord,
+                               cur.tie_start, True)
+    return out

@@ -1,0 +1,501 @@
+"""The composer: time grid, harmony, melody and textures of composed scores."""
+
+from __future__ import annotations
+
+import dataclasses
+import itertools
+import math
+from collections.abc import Iterator
+
+import numpy as np
+import pytest
+
+from storyscore.compose import ComposedScore, ScenePlan, compose
+from storyscore.compose.harmony import HarmonySpan
+from storyscore.compose.timeline import MODULATION_RATIOS
+
+FPS = 24
+
+# Published Krumhansl–Kessler probe-tone profiles (C major, C minor), kept here
+# independently of the composer so the test checks its key routes, not itself.
+KK_MAJOR = [6.35, 2.23, 3.48, 2.33, 4.38, 4.09, 2.52, 5.19, 2.39, 3.66, 2.29, 2.88]
+KK_MINOR = [6.33, 2.68, 3.52, 5.38, 2.60, 3.53, 2.54, 4.75, 3.98, 2.69, 3.34, 3.17]
+MAJOR = (0, 2, 4, 5, 7, 9, 11)
+MINOR_HARMONIC = (0, 2, 3, 5, 7, 8, 10, 11)
+
+
+def plan(**changes: object) -> ScenePlan:
+    base = ScenePlan(
+        scene_id="s", duration=10.0, flexible=False, tonic="C", mode="major", tempo=100.0,
+        valence=0.5, arousal=0.2, tension=0.2, melody_program=73, accompaniment_program=0,
+        bass_program=32, register=72, density=0.5, velocity=80, staccato=0.2,
+        texture="arpeggio", contour=(0.3, 0.7, 0.5), narration=(), volume=1.0, silent=False,
+    )
+    return dataclasses.replace(base, **changes)  # type: ignore[arg-type]
+
+
+def notes(cs: ComposedScore, part: str) -> Iterator[tuple[float, float, list[int], int]]:
+    """(offset, length, midi pitches, velocity) of every note or chord of a part."""
+    from music21 import chord, note
+
+    for p in cs.score.parts:
+        if p.id != part:
+            continue
+        for element in p.flatten().notes:
+            if isinstance(element, note.Note | chord.Chord):
+                yield (float(element.offset), float(element.quarterLength),
+                       [int(x.midi) for x in element.pitches], int(element.volume.velocity or 0))
+
+
+def onsets(cs: ComposedScore, part: str) -> list[tuple[float, float, list[int], int]]:
+    """Like ``notes`` but without tie continuations (only real attacks)."""
+    from music21 import chord, note
+
+    out = []
+    for p in cs.score.parts:
+        if p.id != part:
+            continue
+        for element in p.flatten().notes:
+            if isinstance(element, note.Note | chord.Chord) and not (
+                element.tie is not None and element.tie.type in ("stop", "continue")
+            ):
+                out.append((float(element.offset), float(element.quarterLength),
+                            [int(x.midi) for x in element.pitches],
+                            int(element.volume.velocity or 0)))
+    return out
+
+
+def chord_at(cs: ComposedScore, offset: float) -> HarmonySpan:
+    return next(s for s in cs.harmony if s.offset <= offset + 1e-9 < s.end)
+
+
+def measure_seconds(cs: ComposedScore) -> dict[float, float]:
+    """Quarter-note offset → seconds of every measure start, from the written tempo marks."""
+    from music21 import stream
+
+    part = cs.score.parts[0]
+    return {float(e["element"].offset): float(e["offsetSeconds"]) for e in part.secondsMap
+            if isinstance(e["element"], stream.Measure)}
+
+
+def kk_r(a: tuple[int, str], b: tuple[int, str]) -> float:
+    pa = np.roll(KK_MAJOR if a[1] == "major" else KK_MINOR, a[0])
+    pb = np.roll(KK_MAJOR if b[1] == "major" else KK_MINOR, b[0])
+    return float(np.corrcoef(pa, pb)[0, 1])
+
+
+def scale(pc: int, mode: str) -> set[int]:
+    return {(pc + s) % 12 for s in (MAJOR if mode == "major" else MINOR_HARMONIC)}
+
+
+# ---------------------------------------------------------------- time grid
+
+AWKWARD = [
+    plan(scene_id="a", duration=7.3, tempo=97),
+    plan(scene_id="b", duration=4.0, tempo=133, tonic="G"),
+    plan(scene_id="c", duration=11.1, tempo=80, tonic="E", mode="minor", valence=-0.5),
+    plan(scene_id="d", duration=5.0, tempo=60, flexible=True, tonic="A", mode="minor"),
+    plan(scene_id="e", duration=6.2, tempo=150, tonic="F", arousal=0.8),
+]
+
+
+@pytest.fixture(scope="module")
+def awkward() -> ComposedScore:
+    return compose(AWKWARD, fps=FPS, seed=3)
+
+
+def test_every_boundary_is_a_downbeat_within_one_frame(awkward: ComposedScore) -> None:
+    seconds = measure_seconds(awkward)
+    target = 0.0
+    for i, p in enumerate(AWKWARD):
+        offset = awkward.timeline.scene_offsets[i]
+        assert offset in seconds, f"scene {p.scene_id} does not start on a downbeat"
+        assert abs(seconds[offset] - target) <= 1 / FPS, p.scene_id
+        assert abs(awkward.scene_starts[i] - seconds[offset]) < 1e-6
+        if p.flexible:
+            assert awkward.scene_durations[i] >= p.duration - 1e-9
+            target += awkward.scene_durations[i]
+        else:
+            assert awkward.scene_durations[i] == pytest.approx(p.duration, abs=1e-6)
+            target += p.duration
+    assert awkward.total_seconds == pytest.approx(target, abs=1e-6)
+
+
+def test_steady_tempo_stays_within_five_percent(awkward: ComposedScore) -> None:
+    from music21 import tempo
+
+    written = [float(m.number) for m in
+               awkward.score.parts[0].flatten().getElementsByClass(tempo.MetronomeMark)]
+    for i, p in enumerate(AWKWARD):
+        steady = awkward.timeline.tempos[i]
+        assert abs(steady / p.tempo - 1) <= 0.05 + 1e-9, (p.scene_id, steady)
+        assert any(abs(bpm - steady) < 1e-9 for bpm in written)
+
+
+def test_one_odd_bar_when_tempo_alone_cannot_fit() -> None:
+    # 4.0 s at 133 BPM is 8.9 beats: two 4/4 bars would need 120 BPM (-10 %).
+    cs = compose([plan(duration=4.0, tempo=133), plan(duration=6.0, tempo=133)],
+                 fps=FPS, seed=1)
+    first = cs.timeline.scene_bars(0)
+    odd = [b for b in first if b.time_signature != "4/4"]
+    assert len(odd) == 1
+    assert odd[0] is first[-1]
+    assert odd[0].time_signature in ("2/4", "3/4", "5/4", "6/4")
+    from music21 import meter
+
+    written = [ts.ratioString for ts in cs.score.parts[0].flatten().getElementsByClass(
+        meter.TimeSignature)]
+    assert odd[0].time_signature in written
+    assert cs.scene_durations[0] == pytest.approx(4.0, abs=1 / FPS)
+
+
+def test_flexible_scene_rounds_up_to_a_downbeat_at_its_tempo() -> None:
+    cs = compose([plan(duration=4.0, tempo=133, flexible=True), plan(duration=6.0, tempo=133)],
+                 fps=FPS, seed=1)
+    bars = cs.timeline.scene_bars(0)
+    assert all(b.time_signature == "4/4" for b in bars)
+    assert cs.scene_durations[0] >= 4.0
+    assert cs.scene_durations[0] < 4.0 + 4 * 60 / 133 + 1e-6  # at most one bar longer
+    assert cs.timeline.marks[0].bpm == pytest.approx(133)
+
+
+def _ramp_violations(cs: ComposedScore) -> list[tuple[float, float, float]]:
+    marks = cs.timeline.marks
+    bad = []
+    for a, b in itertools.pairwise(marks):
+        ratio = b.bpm / a.bpm
+        if b.modulation is not None:
+            ratio /= float(b.modulation)
+        if abs(math.log(ratio)) > math.log(1.03) + 1e-9:
+            bad.append((b.offset, a.bpm, b.bpm))
+    return bad
+
+
+def test_tempo_ramps_at_most_three_percent_per_beat() -> None:
+    plans = [plan(duration=12, tempo=70), plan(duration=12, tempo=88),
+             plan(duration=12, tempo=72), plan(duration=4.2, tempo=120),
+             plan(duration=12, tempo=60)]
+    cs = compose(plans, fps=FPS, seed=2)
+    assert _ramp_violations(cs) == []
+    marks = cs.timeline.marks
+    # The 70 -> 88 change ramps beat by beat across the boundary, with no jump.
+    boundary = cs.timeline.scene_offsets[1]
+    ramp = [m for m in marks if boundary - 8 <= m.offset <= boundary + 8]
+    assert len(ramp) >= 7
+    assert all(m.modulation is None for m in ramp)
+    assert all(b.offset - a.offset == 1 for a, b in itertools.pairwise(ramp))
+    assert ramp[0].offset < boundary < ramp[-1].offset
+    steady = cs.timeline.tempos
+    assert steady[0] < ramp[0].bpm
+    assert ramp[-1].bpm <= steady[1] + 1e-9
+    assert [m.offset for m in marks if m.modulation is not None] == [
+        m.offset for m in marks if m.modulation is not None and m.offset in
+        cs.timeline.scene_offsets]
+    from music21 import tempo
+
+    written = cs.score.parts[0].flatten().getElementsByClass(tempo.MetronomeMark)
+    assert len(written) == len(marks)
+
+
+def test_large_change_without_room_is_a_metric_modulation() -> None:
+    # A one-bar scene at 60 BPM cannot ramp to 120 at 3 % per beat.
+    cs = compose([plan(duration=4.0, tempo=60), plan(duration=8.0, tempo=120)],
+                 fps=FPS, seed=1)
+    boundary = cs.timeline.scene_offsets[1]
+    mark = next(m for m in cs.timeline.marks if m.offset == boundary)
+    assert mark.modulation in MODULATION_RATIOS
+    assert mark.modulation == 2
+    assert _ramp_violations(cs) == []
+    events = "\n".join(cs.events())
+    assert "metric modulation" in events
+    # The bar before plays the coming beat (old eighths = new quarters) up to the bar line.
+    last_bar = cs.timeline.scene_bars(0)[-1]
+    pulse = [n for n in notes(cs, "accompaniment") if last_bar.offset <= n[0] < boundary]
+    assert [n[0] for n in pulse] == [last_bar.offset + k * 0.5 for k in range(8)]
+    assert all(n[1] == 0.5 for n in pulse)
+
+
+def test_silent_scene_keeps_time_and_music_resumes_on_the_downbeat() -> None:
+    plans = [plan(duration=8), plan(duration=6.5, silent=True, tempo=90),
+             plan(duration=8, tonic="D")]
+    cs = compose(plans, fps=FPS, seed=1)
+    start, end = cs.timeline.scene_offsets[1], cs.timeline.scene_offsets[2]
+    for part in ("melody", "accompaniment", "bass"):
+        sounding = [n for n in notes(cs, part) if n[0] < end - 1e-9 and n[0] + n[1] > start + 1e-9]
+        assert sounding == [], part
+        first_after = min(n[0] for n in notes(cs, part) if n[0] >= end - 1e-9)
+        assert first_after == end
+    assert cs.scene_durations[1] == pytest.approx(6.5, abs=1 / FPS)
+    assert measure_seconds(cs)[end] == pytest.approx(14.5, abs=1 / FPS)
+
+
+# ---------------------------------------------------------------- harmony
+
+
+def _keys_between(cs: ComposedScore, scene: int) -> list[tuple[int, str]]:
+    """Distinct keys of the chords from scene ``scene``'s last tonic to the next scene's."""
+    out: list[tuple[int, str]] = []
+    for span in cs.harmony:
+        if span.scene in (scene, scene + 1):
+            key = (span.chord.key.pc, span.chord.key.mode)
+            if not out or out[-1] != key:
+                out.append(key)
+    return out
+
+
+def test_close_keys_modulate_through_a_pivot_chord() -> None:
+    keys = [("C", "major"), ("G", "major"), ("E", "minor"), ("D", "major"), ("B", "minor")]
+    plans = [plan(duration=12, tonic=t, mode=m) for t, m in keys]
+    cs = compose(plans, fps=FPS, seed=5)
+    for i in range(len(plans) - 1):
+        old = next(s.chord.key for s in cs.harmony if s.scene == i)
+        new = next(s.chord.key for s in cs.harmony if s.scene == i + 1)
+        boundary = cs.timeline.scene_offsets[i + 1]
+        bars = cs.timeline.scene_bars(i)[-3:]
+        around = [s for s in cs.harmony if bars[0].offset <= s.offset < boundary]
+        assert any(set(s.chord.pcs) <= scale(old.pc, old.mode)
+                   and set(s.chord.pcs) <= scale(new.pc, new.mode) for s in around), i
+        last, arrival = around[-1], chord_at(cs, boundary)
+        assert last.chord.key == new
+        assert last.chord.figure in ("V", "V7")
+        assert arrival.offset == boundary
+        assert arrival.chord.key == new
+        assert arrival.chord.figure in ("I", "i")
+        assert (last.chord.root - new.pc) % 12 == 7
+
+
+def test_distant_keys_step_through_related_keys_two_bars_each() -> None:
+    plans = [plan(duration=30, tonic="C"), plan(duration=20, tonic="F#")]
+    cs = compose(plans, fps=FPS, seed=1)
+    route = _keys_between(cs, 0)
+    assert route[0] == (0, "major")
+    assert route[-1] == (6, "major")
+    assert len(route) >= 3
+    for a, b in itertools.pairwise(route):
+        assert kk_r(a, b) >= 0.5, (a, b)
+    # Each intermediate key is heard for at least two bars.
+    for key in route[1:-1]:
+        spans = [s for s in cs.harmony if (s.chord.key.pc, s.chord.key.mode) == key]
+        assert max(s.end for s in spans) - min(s.offset for s in spans) >= 8
+    # The new key's tonic arrives on the boundary's downbeat, with its signature.
+    arrival = chord_at(cs, cs.timeline.scene_offsets[1])
+    assert arrival.chord.figure == "I"
+    assert arrival.chord.key.pc == 6
+    from music21 import key as m21key
+
+    signatures = [(k.sharps, float(k.getOffsetBySite(k.activeSite) + k.activeSite.offset))
+                  for k in cs.score.parts[0].recurse().getElementsByClass(m21key.Key)]
+    assert (6, cs.timeline.scene_offsets[1]) in signatures
+    assert len(signatures) >= len(route)
+
+
+def test_phrases_end_in_cadences_and_the_piece_ends_on_v_i() -> None:
+    cs = compose([plan(duration=40, tempo=96), plan(duration=30, tonic="A", mode="minor",
+                                                    valence=-0.5)], fps=FPS, seed=7)
+    spans = list(cs.harmony)
+    halves = [s for s in spans if s.cadence == "half"]
+    authentic = [s for s in spans if s.cadence in ("authentic", "final")]
+    assert halves
+    assert authentic
+    for s in halves:
+        assert s.chord.figure == "V"
+        assert s.end == cs.timeline.bars[s.bar].end  # the phrase's last chord
+    for s in authentic:
+        before = spans[spans.index(s) - 1]
+        assert s.chord.figure in ("I", "i")
+        assert before.chord.figure in ("V", "V7")
+        assert s.offset == cs.timeline.bars[s.bar].offset  # on a downbeat
+    final = spans[-1]
+    assert final.cadence == "final"
+    assert final.chord.figure == "i"
+    assert final.offset == cs.timeline.bars[-1].offset
+    assert spans[-2].chord.figure in ("V", "V7")
+    assert spans[-2].chord.key == final.chord.key
+    # Phrases are four bars: half cadences close bars 4, 12, ... of a scene.
+    first_scene = [s for s in halves if s.scene == 0]
+    assert [s.bar % 8 for s in first_scene] == [3] * len(first_scene)
+
+
+@pytest.mark.parametrize(
+    ("mood", "mode", "expected"),
+    [
+        ({"valence": 0.8, "arousal": 0.6, "tension": 0.1}, "major", {"vi", "IV"}),
+        ({"valence": -0.7, "arousal": -0.3, "tension": 0.2}, "minor", {"VI", "iv"}),
+        ({"valence": -0.2, "arousal": 0.4, "tension": 0.9}, "minor", {"bII", "bII6", "iio6",
+                                                                 "viio7"}),
+        ({"valence": 0.05, "arousal": -0.5, "tension": 0.3}, "major", {"bVI", "bVII", "iv"}),
+    ],
+)
+def test_mood_chooses_the_progression(mood: dict[str, float], mode: str,
+                                      expected: set[str]) -> None:
+    cs = compose([plan(duration=30, mode=mode, **mood)], fps=FPS, seed=11)
+    figures = {s.chord.figure for s in cs.harmony}
+    assert figures & expected, figures
+
+
+# ---------------------------------------------------------------- melody
+
+VARIED = [
+    plan(scene_id="a", duration=12, texture="arpeggio", density=0.7),
+    plan(scene_id="b", duration=10, tonic="A", mode="minor", valence=-0.6, texture="alberti",
+         density=0.9, arousal=0.7),
+    plan(scene_id="c", duration=9, tonic="F", valence=0.6, arousal=-0.6, texture="pad"),
+    plan(scene_id="d", duration=9, tonic="D", mode="minor", tension=0.8, texture="ostinato",
+         staccato=0.7),
+    plan(scene_id="e", duration=9.7, tonic="D", texture="block", bass_program=None),
+]
+
+
+@pytest.fixture(scope="module")
+def varied() -> ComposedScore:
+    return compose(VARIED, fps=FPS, seed=9)
+
+
+def test_strong_beat_melody_notes_are_chord_tones(varied: ComposedScore) -> None:
+    checked = 0
+    for offset, _, pitches, _ in onsets(varied, "melody"):
+        bar = next(b for b in varied.timeline.bars if b.offset <= offset < b.end)
+        beat = offset - bar.offset
+        strong = beat == 0 or (bar.time_signature == "4/4" and beat == 2)
+        if strong:
+            assert pitches[0] % 12 in chord_at(varied, offset).chord.pcs, (offset, pitches)
+            checked += 1
+    assert checked > 20
+
+
+def test_accompaniment_and_bass_sound_the_written_chords(varied: ComposedScore) -> None:
+    for part in ("accompaniment", "bass"):
+        for offset, _, pitches, _ in notes(varied, part):
+            chord = chord_at(varied, offset).chord
+            assert {p % 12 for p in pitches} <= set(chord.pcs), (part, offset, chord.label())
+    roots = 0
+    for span in varied.harmony:
+        attack = [n for n in notes(varied, "bass") if n[0] == span.offset]
+        if attack:
+            assert attack[0][2][0] % 12 == span.chord.bass
+            roots += 1
+    assert roots > 10
+
+
+def _mean_pitch(cs: ComposedScore, lo: float, hi: float) -> float:
+    pitches = [n[2][0] for n in notes(cs, "melody") if lo <= n[0] < hi]
+    return float(np.mean(pitches))
+
+
+def test_melody_follows_the_skyline() -> None:
+    rising = compose([plan(duration=24, contour=(0.0, 0.25, 0.5, 0.75, 1.0))], fps=FPS, seed=1)
+    falling = compose([plan(duration=24, contour=(1.0, 0.75, 0.5, 0.25, 0.0))], fps=FPS, seed=1)
+    for cs, sign in ((rising, 1), (falling, -1)):
+        length = cs.timeline.total_quarters
+        first = _mean_pitch(cs, 0, length / 3)
+        last = _mean_pitch(cs, 2 * length / 3, length - 4)
+        assert sign * (last - first) >= 4, (first, last)
+
+
+def test_melody_moves_by_step_and_resolves_leaps(varied: ComposedScore) -> None:
+    melody = onsets(varied, "melody")
+    pitches = [n[2][0] for n in melody]
+    intervals = np.diff(pitches)
+    assert np.mean(np.abs(intervals) <= 2) >= 0.5
+    leaps = resolved = 0
+    for k in range(len(melody) - 2):
+        first, second = pitches[k + 1] - pitches[k], pitches[k + 2] - pitches[k + 1]
+        gap = melody[k + 2][0] - (melody[k + 1][0] + melody[k + 1][1])
+        if abs(first) >= 5 and gap < 1:
+            leaps += 1
+            resolved += int(np.sign(second) == -np.sign(first) and 1 <= abs(second) <= 2)
+    assert leaps == 0 or resolved / leaps >= 0.7, (resolved, leaps)
+    assert max(abs(int(i)) for i in intervals) <= 12
+
+
+def test_density_and_arousal_drive_the_rhythm() -> None:
+    calm = compose([plan(duration=20, density=0.1, arousal=-0.8)], fps=FPS, seed=1)
+    busy = compose([plan(duration=20, density=0.9, arousal=0.8)], fps=FPS, seed=1)
+    rate = [len(onsets(cs, "melody")) / cs.total_seconds for cs in (calm, busy)]
+    assert rate[1] > 2 * rate[0]
+
+
+def test_staccato_leaves_rests_and_legato_fills() -> None:
+    def filled(cs: ComposedScore) -> float:
+        melody = list(notes(cs, "melody"))
+        return sum(n[1] for n in melody) / (melody[-1][0] + melody[-1][1] - melody[0][0])
+
+    legato = compose([plan(duration=16, staccato=0.0)], fps=FPS, seed=1)
+    staccato = compose([plan(duration=16, staccato=1.0)], fps=FPS, seed=1)
+    assert filled(legato) == pytest.approx(1.0)
+    assert filled(staccato) < 0.75
+
+
+def test_narration_thins_the_melody_and_the_texture() -> None:
+    p = plan(duration=30, density=0.7, arousal=0.5, narration=((8.0, 20.0),))
+    cs = compose([p], fps=FPS, seed=1)
+    lo, hi = cs.timeline.offset_at(8.0), cs.timeline.offset_at(20.0)
+    for part in ("melody", "accompaniment"):
+        inside = [n for n in onsets(cs, part) if lo <= n[0] < hi]
+        outside = [n for n in onsets(cs, part) if not lo <= n[0] < hi]
+        rate_in = len(inside) / 12.0
+        rate_out = len(outside) / (cs.total_seconds - 12.0)
+        assert rate_in < rate_out * 0.7, part
+        assert np.mean([n[3] for n in inside]) < np.mean([n[3] for n in outside]), part
+
+
+# ---------------------------------------------------------------- textures
+
+
+def _texture(texture: str, **changes: object) -> ComposedScore:
+    return compose([plan(duration=12, tempo=90, texture=texture, density=0.5, arousal=0.0,
+                         **changes)], fps=FPS, seed=1)
+
+
+def test_pad_sustains_chords() -> None:
+    acc = list(notes(_texture("pad"), "accompaniment"))
+    assert all(len(n[2]) >= 3 and n[1] >= 2 for n in acc)
+
+
+def test_arpeggio_breaks_chords_up_and_down() -> None:
+    acc = list(notes(_texture("arpeggio"), "accompaniment"))
+    assert all(len(n[2]) == 1 and n[1] == 0.5 for n in acc[:-1])
+    first_bar = [n[2][0] for n in acc if n[0] < 4]
+    assert first_bar[:4] == sorted(first_bar[:4])
+    assert first_bar[4] < first_bar[3]
+
+
+def test_alberti_plays_low_high_middle_high() -> None:
+    acc = list(notes(_texture("alberti"), "accompaniment"))
+    low, high, mid, high2 = (n[2][0] for n in acc[:4])
+    assert low < mid < high == high2
+    assert all(n[1] == 0.5 for n in acc[:8])
+
+
+def test_block_chords_on_the_beats() -> None:
+    acc = list(notes(_texture("block", staccato=0.0), "accompaniment"))
+    assert all(len(n[2]) >= 3 and n[0] == int(n[0]) for n in acc)
+
+
+def test_ostinato_repeats_one_figure() -> None:
+    cs = _texture("ostinato", staccato=0.0)
+    # (The final chord is held; the rest keeps the eighth-note figure.)
+    acc = [n for n in notes(cs, "accompaniment") if n[0] < cs.timeline.bars[-1].offset]
+    assert all(n[1] == 0.5 for n in acc)
+
+    def contour(bar: int) -> list[int]:
+        pitches = [n[2][0] for n in acc if bar * 4 <= n[0] < bar * 4 + 4]
+        return [int(np.sign(b - a)) for a, b in itertools.pairwise(pitches)]
+
+    assert contour(0) == contour(1) == contour(2)
+
+
+def test_scene_without_bass_instrument_keeps_the_root_in_the_accompaniment() -> None:
+    cs = _texture("pad", bass_program=None)
+    assert "bass" not in [p.id for p in cs.score.parts]
+    for offset, _, pitches, _ in notes(cs, "accompaniment"):
+        assert min(pitches) % 12 == chord_at(cs, offset).chord.bass
+
+
+def test_plans_are_checked() -> None:
+    with pytest.raises(ValueError, match="scene 'x': tempo"):
+        compose([plan(scene_id="x", tempo=300)], fps=FPS, seed=1)
+    with pytest.raises(ValueError, match="texture"):
+        compose([plan(texture="waltz")], fps=FPS, seed=1)
+    with pytest.raises(ValueError, match="not a note name"):
+        compose([plan(tonic="H")], fps=FPS, seed=1)
