@@ -2,33 +2,38 @@
 PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
-EXTRAS ?= dev
 
-.PHONY: install demo test lint check-stories clean
+.PHONY: demo test lint check-stories clean
 
-install: $(VENV)/.installed-$(EXTRAS)
-
-$(VENV)/.installed-$(EXTRAS): pyproject.toml
+# The demo needs only the package; the tests also need the dev tools and the
+# diffusers extra (torch is pinned to the CPU build in pyproject.toml).
+$(VENV)/.installed-base: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[$(EXTRAS)]'
+	$(BIN)/python -m pip install --quiet -e .
 	touch $@
 
+$(VENV)/.installed-test: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev,diffusers]'
+	touch $@ $(VENV)/.installed-base
+
 ## Render the demo story to out/demo.mp4 (with .srt, .musicxml and .mid beside it).
-demo: install
+demo: $(VENV)/.installed-base
 	$(BIN)/storyscore check stories/demo.sco
 	$(BIN)/storyscore render stories/demo.sco -o out/demo.mp4
 
 ## Lint, type-check and run every test.
-test: install lint
+test: lint
 	$(BIN)/python -m pytest
 
-lint: install
+lint: $(VENV)/.installed-test
 	$(BIN)/ruff check storyscore tests bench
 	$(BIN)/mypy
 
-check-stories: install
+check-stories: $(VENV)/.installed-base
 	for story in stories/*.sco; do $(BIN)/storyscore check $$story > /dev/null || exit 2; done
 
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis out
