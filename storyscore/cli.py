@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import dataclasses
-import os
 import re
 import sys
-import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, NoReturn
 
@@ -15,6 +13,7 @@ import typer
 from storyscore import __version__
 from storyscore.diagnostics import render_all, render_error
 from storyscore.errors import ScriptError, StoryscoreError
+from storyscore.files import write_text
 from storyscore.options import Overrides, apply, parse_size
 
 if TYPE_CHECKING:
@@ -120,7 +119,7 @@ def fmt(
         return
     if write:
         if formatted != loaded.source:
-            _write_atomic(story, formatted)
+            write_text(story, formatted)
             typer.echo(f"reformatted {story}", err=True)
         return
     sys.stdout.write(formatted)
@@ -144,7 +143,7 @@ def new(
     text = template.replace("{title}", title.replace('"', "'")).replace("{filename}", str(path))
     if not path.parent.is_dir():
         _fail(StoryscoreError(f"folder {path.parent} does not exist"))
-    _write_atomic(path, text)
+    write_text(path, text)
     typer.echo(f"wrote {path}; next: storyscore check {path}")
 
 
@@ -409,18 +408,3 @@ def _path_output(base: Path, story: Story, path: list[Scene], count: int) -> Pat
     picks = [path[i + 1].id for i, scene in enumerate(path[:-1])
              if len(story.successors(scene)) > 1]
     return base.with_name(f"{base.stem}-{'-'.join(picks)}{base.suffix}")
-
-
-def _write_atomic(path: Path, text: str) -> None:
-    """Write through a temporary file in the same folder, so a failure leaves the old file."""
-    handle, temp = tempfile.mkstemp(dir=path.parent or Path("."), prefix=f".{path.name}.",
-                                    suffix=".tmp")
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8", newline="\n") as out:
-            out.write(text)
-        if path.exists():
-            os.chmod(temp, path.stat().st_mode & 0o777)
-        os.replace(temp, path)
-    except BaseException:
-        Path(temp).unlink(missing_ok=True)
-        raise

@@ -10,6 +10,7 @@ from PIL import Image
 
 from storyscore.cache import Cache
 from storyscore.errors import PaintError
+from storyscore.files import atomic_path
 from storyscore.model import Scene, Story
 from storyscore.paint import PaintRequest, paint_picture
 from storyscore.paint.base import Painter
@@ -91,10 +92,5 @@ def picture_file_name(index: int, scene: Scene) -> str:
 
 def save_png(image: Image.Image, path: Path) -> None:
     """Write a PNG through a temporary file, so a failure leaves no broken picture."""
-    temp = path.with_name(f".{path.name}.tmp")
-    try:
+    with atomic_path(path) as temp:
         image.save(temp, format="PNG")
-        temp.replace(path)
-    except BaseException:
-        temp.unlink(missing_ok=True)
-        raise

@@ -20,6 +20,7 @@ from storyscore.audio.mix import write_wav
 from storyscore.cache import Cache
 from storyscore.diagnostics import Diagnostic
 from storyscore.export.subtitles import write_srt
+from storyscore.files import atomic_path
 from storyscore.model import Scene, Story
 from storyscore.produce import (
     Composition,
@@ -163,10 +164,5 @@ def render_story(story: Story, jobs: Sequence[RenderJob], cache: Cache, *,
 
 def _replace(source: Path, target: Path) -> None:
     """Move a finished file into place without ever leaving a half-written target."""
-    temp = target.with_name(f".{target.name}.tmp")
-    try:
+    with atomic_path(target) as temp:
         shutil.copyfile(source, temp)
-        temp.replace(target)
-    except BaseException:
-        temp.unlink(missing_ok=True)
-        raise

@@ -14,8 +14,6 @@ from __future__ import annotations
 import functools
 import itertools
 import math
-import os
-import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,6 +23,7 @@ import numpy as np
 
 from storyscore.audio.synth import SAMPLE_RATE
 from storyscore.errors import AudioError
+from storyscore.files import atomic_path
 
 _METER_BLOCK = 0.4  # BS.1770 gating block: the shortest audio pyloudnorm can measure
 _TRUE_PEAK_OVERSAMPLING = 4
@@ -544,14 +543,7 @@ def write_wav(
         raise AudioError(f"WAV files are written with 16 or 32 bits, not {bits}")
     path = Path(path)
     try:
-        handle, name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    except OSError as exc:
-        raise AudioError(f"cannot write '{path}': {exc.strerror or exc}") from exc
-    temporary = Path(name)
-    try:
-        with os.fdopen(handle, "wb") as stream:
+        with atomic_path(path) as temporary, temporary.open("wb") as stream:
             wavfile.write(stream, sample_rate, pcm)
-        os.replace(temporary, path)
     except OSError as exc:
-        temporary.unlink(missing_ok=True)
         raise AudioError(f"cannot write '{path}': {exc.strerror or exc}") from exc

@@ -12,7 +12,6 @@ a lyric under its bass note, so the score shows its own harmonic analysis.
 from __future__ import annotations
 
 import os
-import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 from fractions import Fraction
@@ -24,6 +23,7 @@ from storyscore.compose.notes import NoteEvent
 from storyscore.compose.plan import ScenePlan
 from storyscore.compose.theory import Key, spell
 from storyscore.compose.timeline import Bar, Timeline
+from storyscore.files import write_bytes
 
 if TYPE_CHECKING:
     from music21 import chord, note, stream
@@ -55,29 +55,22 @@ class ComposedScore:
 
     def write_midi(self, path: str | os.PathLike[str]) -> None:
         """Write the MIDI file atomically (temporary file, then rename)."""
-        _atomic_write(Path(path), self.midi_bytes())
+        _write_output(Path(path), self.midi_bytes())
 
     def write_musicxml(self, path: str | os.PathLike[str]) -> None:
         """Write MusicXML atomically (temporary file, then rename)."""
         from music21.musicxml.m21ToXml import GeneralObjectExporter
 
-        _atomic_write(Path(path), bytes(GeneralObjectExporter(self.score).parse()))
+        _write_output(Path(path), bytes(GeneralObjectExporter(self.score).parse()))
 
     def events(self) -> list[str]:
         """A readable event list: one line per note, chord, tempo, key, metre or instrument."""
         return score_events(self.score)
 
 
-def _atomic_write(path: Path, data: bytes) -> None:
+def _write_output(path: Path, data: bytes) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    write_bytes(path, data)
 
 
 def _key_changes(spans: Sequence[HarmonySpan]) -> dict[int, Key]:

@@ -11,15 +11,14 @@ lengthened to one second where the next cue leaves room.
 
 from __future__ import annotations
 
-import os
 import re
-import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
 from storyscore.errors import RenderError
+from storyscore.files import write_text
 
 MAX_CHARS = 42
 MAX_LINES = 2
@@ -354,14 +353,6 @@ def write_webvtt(path: Path, cues: Sequence[Cue]) -> None:
 
 def _write_text(path: Path, text: str) -> None:
     try:
-        handle, name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+        write_text(path, text)
     except OSError as exc:
-        raise RenderError(f"cannot write subtitles '{path}': {exc.strerror or exc}") from exc
-    temporary = Path(name)
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8", newline="\n") as stream:
-            stream.write(text)
-        os.replace(temporary, path)
-    except OSError as exc:
-        temporary.unlink(missing_ok=True)
         raise RenderError(f"cannot write subtitles '{path}': {exc.strerror or exc}") from exc
