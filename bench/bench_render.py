@@ -11,6 +11,10 @@ scene, then measures, each in a fresh process so peak memory is per phase:
 
 - T_enc: ffmpeg encoding as many frames of its ``testsrc2`` pattern at the
   same size, rate, preset and crf: the cost of encoding alone;
+- T_enc(content): ffmpeg encoding the rendered video's own frames (decoded
+  from it and piped to a second ffmpeg): painted pictures under a moving
+  camera cost x264 more than ``testsrc2`` does;
+- frames only: generating every frame without encoding it;
 - cold: ``render_video`` with an empty segment cache (every frame generated
   and encoded);
 - warm: the same render again (every segment from the cache; join and mux);
@@ -51,7 +55,7 @@ PROMPTS = [
     "a ship sailing on a calm sea at sunset",
 ]
 CHANGED_PROMPT = "a desert with red dunes under a starry sky"
-BLEND = 1.0  # seconds of crossfade between scenes
+BLEND = 1.0  # seconds of crossfade between scenes (less if scenes are shorter)
 
 
 def _parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -71,7 +75,12 @@ def _parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     )
     parser.add_argument("--workdir", default=None, help="keep pictures and outputs here")
     # Internal: one measured phase, run in its own process.
-    parser.add_argument("--phase", choices=["render", "moviepy"], help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--skip-content-encode",
+        action="store_true",
+        help="skip the T_enc(content) row (it takes about as long as cold)",
+    )
+    parser.add_argument("--phase", choices=["render", "frames", "moviepy"], help=argparse.SUPPRESS)
     parser.add_argument("--pictures", nargs="*", help=argparse.SUPPRESS)
     parser.add_argument("--cache", help=argparse.SUPPRESS)
     parser.add_argument("--out", help=argparse.SUPPRESS)
@@ -91,6 +100,10 @@ def _timeline(args: argparse.Namespace) -> list[tuple[float, float, str]]:
     return [(i * duration, duration, MOVES[i % len(MOVES)]) for i in range(args.scenes)]
 
 
+def _blend(args: argparse.Namespace) -> float:
+    return min(BLEND, float(args.seconds) / int(args.scenes))
+
+
 def _maxrss_mib(who: int) -> float:
     """Peak resident memory of this process or of its largest child, in MiB."""
     if who == resource.RUSAGE_SELF:
@@ -108,25 +121,47 @@ def _maxrss_mib(who: int) -> float:
 # --- phases (each runs in its own process) ---------------------------------
 
 
-def _phase_render(args: argparse.Namespace) -> dict[str, Any]:
-    from storyscore.cache import Cache
-    from storyscore.render import (
-        CameraMove,
-        EncodeSettings,
-        SceneShot,
-        TransitionSpec,
-        VideoPlan,
-        render_video,
-    )
+def _plan(args: argparse.Namespace) -> Any:
+    from storyscore.render import CameraMove, SceneShot, TransitionSpec, VideoPlan
 
     width, height = _size(args.size)
     shots = tuple(
         SceneShot(
-            Path(picture), start, duration, CameraMove(move), TransitionSpec("crossfade", BLEND)
+            Path(picture),
+            start,
+            duration,
+            CameraMove(move),
+            TransitionSpec("crossfade", _blend(args)),
         )
         for picture, (start, duration, move) in zip(args.pictures, _timeline(args), strict=True)
     )
-    plan = VideoPlan(shots, width, height, args.fps, title="bench")
+    return VideoPlan(shots, width, height, args.fps, title="bench")
+
+
+def _phase_frames(args: argparse.Namespace) -> dict[str, Any]:
+    from storyscore.render import EncodeSettings
+    from storyscore.render.frames import iter_frame_bytes, load_picture
+    from storyscore.render.segments import plan_segments
+
+    started, cpu = time.perf_counter(), time.process_time()
+    frames = 0
+    for segment in plan_segments(_plan(args), EncodeSettings(draft=args.draft)):
+        following = load_picture(segment.following) if segment.following is not None else None
+        for _ in iter_frame_bytes(segment.job, load_picture(segment.picture), following):
+            frames += 1
+    return {
+        "seconds": time.perf_counter() - started,
+        "cpu_seconds": time.process_time() - cpu,
+        "frames": frames,
+        "python_mib": _maxrss_mib(resource.RUSAGE_SELF),
+    }
+
+
+def _phase_render(args: argparse.Namespace) -> dict[str, Any]:
+    from storyscore.cache import Cache
+    from storyscore.render import EncodeSettings, render_video
+
+    plan = _plan(args)
     started = time.perf_counter()
     report = render_video(
         plan, Path(args.out), settings=EncodeSettings(draft=args.draft),
@@ -158,13 +193,13 @@ def _phase_moviepy(args: argparse.Namespace) -> dict[str, Any]:
         zip(args.pictures, timeline, strict=True)
     ):
         # Visible from half a blend before its start to half a blend after its end.
-        first = start - (BLEND / 2 if i > 0 else 0.0)
-        last = start + duration + (BLEND / 2 if i < len(timeline) - 1 else 0.0)
+        first = start - (_blend(args) / 2 if i > 0 else 0.0)
+        last = start + duration + (_blend(args) / 2 if i < len(timeline) - 1 else 0.0)
         span = last - first
         clip = ImageClip(picture).with_start(first).with_duration(span)
         clip = _moviepy_camera(clip, move, span, width, height)
         if i > 0:
-            clip = clip.with_effects([vfx.CrossFadeIn(BLEND)])
+            clip = clip.with_effects([vfx.CrossFadeIn(_blend(args))])
         clips.append(clip)
     video = CompositeVideoClip(clips, size=(width, height)).with_duration(total)
     started = time.perf_counter()
@@ -280,20 +315,53 @@ def _run_phase(
     return data
 
 
-def _t_enc(args: argparse.Namespace, frames: int, preset: str, crf: int, out: Path) -> float:
-    import imageio_ffmpeg
-
+def _encoded_size(args: argparse.Namespace) -> tuple[int, int]:
     width, height = _size(args.size)
     if args.draft:
         width, height = max(2, width // 4 * 2), max(2, height // 4 * 2)
+    return width, height
+
+
+def _encoder(args: argparse.Namespace, preset: str, crf: int, out: Path) -> list[str]:
+    return [
+        "-c:v", "libx264", "-preset", preset, "-crf", str(crf),
+        "-profile:v", "high", "-pix_fmt", "yuv420p", "-f", "matroska", str(out),
+    ]  # fmt: skip
+
+
+def _t_enc(args: argparse.Namespace, frames: int, preset: str, crf: int, out: Path) -> float:
+    import imageio_ffmpeg
+
+    width, height = _encoded_size(args)
     command = [
         imageio_ffmpeg.get_ffmpeg_exe(), "-hide_banner", "-nostdin", "-loglevel", "error", "-y",
         "-f", "lavfi", "-i", f"testsrc2=size={width}x{height}:rate={args.fps}",
-        "-frames:v", str(frames), "-c:v", "libx264", "-preset", preset, "-crf", str(crf),
-        "-profile:v", "high", "-pix_fmt", "yuv420p", "-f", "matroska", str(out),
+        "-frames:v", str(frames), *_encoder(args, preset, crf, out),
     ]  # fmt: skip
     started = time.perf_counter()
     subprocess.run(command, check=True)
+    return time.perf_counter() - started
+
+
+def _t_enc_content(
+    args: argparse.Namespace, video: Path, preset: str, crf: int, out: Path
+) -> float:
+    """Encoding the rendered frames themselves: decode ``video`` and pipe its
+    raw frames into an encoder with the same settings."""
+    import imageio_ffmpeg
+
+    exe = imageio_ffmpeg.get_ffmpeg_exe()
+    width, height = _encoded_size(args)
+    decode = [exe, "-nostdin", "-v", "error", "-i", str(video), "-f", "rawvideo",
+              "-pix_fmt", "rgb24", "-"]  # fmt: skip
+    encode = [
+        exe, "-nostdin", "-v", "error", "-y", "-f", "rawvideo", "-pix_fmt", "rgb24",
+        "-s", f"{width}x{height}", "-framerate", str(args.fps), "-i", "-",
+        *_encoder(args, preset, crf, out),
+    ]  # fmt: skip
+    started = time.perf_counter()
+    with subprocess.Popen(decode, stdout=subprocess.PIPE) as source:
+        subprocess.run(encode, stdin=source.stdout, check=True)
     return time.perf_counter() - started
 
 
@@ -304,6 +372,9 @@ def main(argv: list[str] | None = None) -> None:
         return
     if args.phase == "moviepy":
         print(json.dumps(_phase_moviepy(args)))
+        return
+    if args.phase == "frames":
+        print(json.dumps(_phase_frames(args)))
         return
 
     from storyscore.render import EncodeSettings
@@ -326,6 +397,10 @@ def main(argv: list[str] | None = None) -> None:
     common = ["--cache", str(cache), "--out", str(work / "out.mp4")]
     cold = _run_phase(sys.executable, args, "render", [*common, "--pictures", *map(str, pictures)])
     warm = _run_phase(sys.executable, args, "render", [*common, "--pictures", *map(str, pictures)])
+    content = None
+    if not args.skip_content_encode:
+        content = _t_enc_content(args, work / "out.mp4", preset, crf, work / "content.mkv")
+    frames_only = _run_phase(sys.executable, args, "frames", ["--pictures", *map(str, pictures)])
     changed_pictures = list(pictures)
     changed_pictures[min(3, len(pictures) - 1)] = replacement
     changed = _run_phase(
@@ -352,6 +427,11 @@ def main(argv: list[str] | None = None) -> None:
 
     print(f"\n{frames} frames")
     row("T_enc (ffmpeg testsrc2)", t_enc)
+    if content is not None:
+        row("T_enc(content)", content, "decode + encode of the rendered frames")
+    row("frames only", frames_only["seconds"],
+        f"{1000 * frames_only['cpu_seconds'] / frames:.1f} ms CPU a frame, "
+        f"peak RSS {frames_only['python_mib']:.0f} MiB")  # fmt: skip
     for name, data in (
         ("cold (empty cache)", cold),
         ("warm (all cached)", warm),

@@ -278,7 +278,12 @@ def test_parallel_jobs_make_the_same_video(tmp_path: Path) -> None:
         on_progress=lambda d, t: progress.append((d, t)),
     )
     assert parallel.encoded == (0, 1, 2, 3)
-    assert np.array_equal(decode(serial.path), decode(parallel.path))
+    # Each worker's encoder runs fewer threads, which moves x264's choices a
+    # little; the pictures are the same.
+    serial_frames, parallel_frames = decode(serial.path), decode(parallel.path)
+    assert serial_frames.shape == parallel_frames.shape
+    difference = np.abs(serial_frames.astype(int) - parallel_frames.astype(int))
+    assert difference.mean() < 1.0
     assert progress[-1] == (plan.frame_count, plan.frame_count)
 
 
@@ -405,3 +410,9 @@ def test_a_failing_worker_stops_the_parallel_render(tmp_path: Path, cache: Cache
 def test_missing_inputs_are_reported_before_rendering(tmp_path: Path) -> None:
     with pytest.raises(RenderError, match=r"audio file .* does not exist"):
         render_video(story(), tmp_path / "o.mp4", audio=tmp_path / "none.wav")
+
+
+def test_encoder_threads_are_shared_among_workers() -> None:
+    one, two = segments_module.encoder_threads(1), segments_module.encoder_threads(2)
+    assert 1 <= two <= one <= segments_module.MAX_ENCODER_THREADS
+    assert segments_module.encoder_threads(1000) == 1

@@ -123,11 +123,16 @@ class SegmentEncoder:
 
     Use as a context manager: ``write`` each frame, then ``finish``. Leaving
     the block early (an error, KeyboardInterrupt) kills ffmpeg; the caller
-    owns removing ``path``.
+    owns removing ``path``. ``threads`` caps x264's threads (0: its own choice).
     """
 
     def __init__(
-        self, path: Path, size: tuple[int, int], fps: int, settings: EncodeSettings
+        self,
+        path: Path,
+        size: tuple[int, int],
+        fps: int,
+        settings: EncodeSettings,
+        threads: int = 0,
     ) -> None:
         self.path = Path(path)
         self.size = size
@@ -142,6 +147,9 @@ class SegmentEncoder:
             "-vf", "scale=out_color_matrix=bt709:out_range=tv,"
                    "setparams=colorspace=bt709:color_primaries=bt709:color_trc=bt709:range=tv",
             *video_encoder_args(settings),
+            # Threads change neither the stream's parameters nor its validity,
+            # only speed and memory, so they are not part of the shared args.
+            "-threads", str(max(0, threads)),
             "-fflags", "+bitexact", "-flags:v", "+bitexact", "-map_metadata", "-1",
             "-f", "matroska", str(self.path),
         ]  # fmt: skip

@@ -124,7 +124,6 @@ class SceneShot:
     duration: float
     camera: CameraMove = CameraMove()
     transition: TransitionSpec = CUT
-    name: str = ""  # for messages only
 
     def __post_init__(self) -> None:
         if not math.isfinite(self.duration) or self.duration <= 0:
