@@ -10,16 +10,14 @@ segments that show it. The output file appears only when it is complete.
 
 from __future__ import annotations
 
-import contextlib
-import os
 import tempfile
-import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 from storyscore.cache import Cache
 from storyscore.errors import RenderError
+from storyscore.files import atomic_path
 from storyscore.render.encode import MediaInfo, StreamInfo, join_segments, probe
 from storyscore.render.plan import (
     CAMERA_MOVES,
@@ -125,28 +123,40 @@ def render_video(
         outcomes = render_segments(
             segments, store, settings, jobs=max(1, jobs), on_progress=on_progress
         )
-        temp = output.with_name(f".{output.stem}.{uuid.uuid4().hex}.tmp.mp4")
+        # The MP4 is written beside ``output`` and moved over it only once
+        # complete; on any failure the temporary file is removed.
         try:
-            join_segments(
-                [(o.path, o.frames) for o in outcomes],
-                plan.fps,
-                temp,
-                settings=settings,
-                audio=Path(audio) if audio is not None else None,
-                subtitles=None if burn_subtitles or subtitles is None else Path(subtitles),
-                title=plan.title,
-                author=plan.author,
-                label=output.name,
-            )
-            os.replace(temp, output)
-        except BaseException:
-            with contextlib.suppress(FileNotFoundError):
-                temp.unlink()
-            raise
+            with atomic_path(output) as temp:
+                _join(plan, outcomes, temp, output, settings, audio, subtitles, burn_subtitles)
+        except OSError as exc:
+            raise RenderError(f"cannot write {output}: {exc.strerror or exc}") from exc
     finally:
         if scratch is not None:
             scratch.close()
     width, height = settings.frame_size(plan.width, plan.height)
     return RenderReport(
         output, width, height, plan.fps, sum(o.frames for o in outcomes), tuple(outcomes)
+    )
+
+
+def _join(
+    plan: VideoPlan,
+    outcomes: list[SegmentOutcome],
+    temp: Path,
+    output: Path,
+    settings: EncodeSettings,
+    audio: Path | None,
+    subtitles: Path | None,
+    burn_subtitles: bool,
+) -> None:
+    join_segments(
+        [(o.path, o.frames) for o in outcomes],
+        plan.fps,
+        temp,
+        settings=settings,
+        audio=Path(audio) if audio is not None else None,
+        subtitles=None if burn_subtitles or subtitles is None else Path(subtitles),
+        title=plan.title,
+        author=plan.author,
+        label=output.name,
     )
