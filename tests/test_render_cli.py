@@ -91,6 +91,12 @@ def test_render_writes_the_mp4_and_its_sidecars_then_reuses_the_cache(story: Pat
     assert code == 0, err
     assert "2/3 narrations, 3/3 video segments" in err
 
+    # Editing a prompt re-encodes that scene and the transition into it, nothing else.
+    story.write_text(STORY.replace("a sunny meadow at noon", "a snowy meadow at dawn"))
+    code, err = render(str(story))
+    assert code == 0, err
+    assert "3/4 pictures, 3/3 narrations, 1/3 video segments" in err
+
 
 def test_path_and_all_paths(story: Path) -> None:
     code, err = render(str(story), "--path", "three", "-o", "right.mp4", "--quiet")
