@@ -19,9 +19,14 @@ def story_music(story: Story, pictures: Mapping[str, Image.Image]
     a scene gets the same music whichever path leads to it.
     """
     features = {scene.id: analyse(pictures[scene.id]) for scene in story.scenes}
+    return features, music_of(story, features)
+
+
+def music_of(story: Story, features: Mapping[str, PictureFeatures]) -> dict[str, SceneMusic]:
+    """Every scene's music from its picture features and its settings."""
     music = sonify([features[s.id] for s in story.scenes],
                    [story.music_of(s) for s in story.scenes])
-    return features, {scene.id: m for scene, m in zip(story.scenes, music, strict=True)}
+    return {scene.id: m for scene, m in zip(story.scenes, music, strict=True)}
 
 
 def explain(story: Story, features: Mapping[str, PictureFeatures],

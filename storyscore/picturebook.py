@@ -18,7 +18,6 @@ from storyscore.audio.mix import SceneGain, mix, write_wav
 from storyscore.cache import Cache
 from storyscore.export.book import Book, BookChoice, BookPage, BookWord, write_book
 from storyscore.model import Scene, Story, expand_characters
-from storyscore.pictures import save_png
 from storyscore.plan import NARRATION_LEAD
 from storyscore.produce import Prepared, compose_path, music_samples, prepare, story_audio
 from storyscore.progress import Progress
@@ -80,8 +79,7 @@ def make_book(story: Story, out_dir: Path, cache: Cache, progress: Progress,
             composition = compose_path(prepared, [scene])
             audio = folder / f"{scene.id}.wav"
             write_wav(audio, story_audio(prepared, composition).audio)
-            picture = folder / f"{scene.id}.png"
-            save_png(prepared.image(scene.id), picture)
+            picture = prepared.pictures[scene.id].path
             narration = prepared.narration(scene.id)
             words = tuple(BookWord(w.text, NARRATION_LEAD + w.start, NARRATION_LEAD + w.end)
                           for w in narration.words)

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from PIL import Image
 
-from storyscore.cache import Cache
+from storyscore.cache import Cache, cache_key
 from storyscore.errors import PaintError
 from storyscore.files import atomic_path
 from storyscore.model import Scene, Story
@@ -17,13 +18,24 @@ from storyscore.paint.base import Painter
 from storyscore.paint.image_file import load_picture
 from storyscore.paint.registry import make_painter
 
+FITTED_STAGE = "fitted"
+FITTED_STAGE_VERSION = "1"
+
 
 @dataclass(frozen=True)
 class ScenePicture:
+    """A scene's picture as a PNG at the story's size (in the cache, or its scratch
+    folder with ``--no-cache``); loaded only when asked, so no stage holds them all."""
+
     scene_id: str
-    image: Image.Image
+    path: Path
     cache_hit: bool
-    source: str  # "painted", "cache" or "file"
+    source: str  # "painted" or "file"
+
+    @property
+    def image(self) -> Image.Image:
+        with Image.open(self.path) as image:
+            return image.convert("RGB")
 
 
 def painter_for(story: Story) -> Painter:
@@ -57,18 +69,32 @@ def scene_picture(story: Story, scene: Scene, painter: Painter | None,
     """One scene's picture; a failure is reported at the scene's prompt or image."""
     try:
         if scene.image is not None:
-            image = load_picture(story.base_dir / scene.image, story.size.width,
-                                 story.size.height)
-            return ScenePicture(scene.id, image, False, "file")
+            path, hit = _fitted(story.base_dir / scene.image, story.size.width,
+                                story.size.height, cache)
+            return ScenePicture(scene.id, path, hit, "file")
         if painter is None:
             painter = painter_for(story)
         result = paint_picture(painter, request_for(story, scene), cache)
-        return ScenePicture(scene.id, result.image, result.cache_hit,
-                            "cache" if result.cache_hit else "painted")
+        return ScenePicture(scene.id, result.path, result.cache_hit, "painted")
     except PaintError as error:
         if error.span is None:
             error.span = scene.image_span if scene.image is not None else scene.prompt_span
         raise
+
+
+def _fitted(path: Path, width: int, height: int, cache: Cache) -> tuple[Path, bool]:
+    """An author's image fitted to the story's size, cached by the file's content."""
+    try:
+        digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    except OSError as exc:
+        raise PaintError(f"cannot read the image file {path}: {exc.strerror}") from exc
+    key = cache_key(FITTED_STAGE, FITTED_STAGE_VERSION,
+                    {"file": digest, "width": width, "height": height})
+
+    def build(target: Path) -> None:
+        load_picture(path, width, height).save(target, format="PNG")
+
+    return cache.get_or_create(FITTED_STAGE, key, ".png", build)
 
 
 def scene_pictures(story: Story, scenes: Sequence[Scene], cache: Cache,

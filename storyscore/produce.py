@@ -16,13 +16,13 @@ import numpy as np
 from PIL import Image
 
 from storyscore import vocab
-from storyscore.analyse import PictureFeatures
+from storyscore.analyse import PictureFeatures, analyse
 from storyscore.audio.mix import MixResult, PlacedNarration, SceneGain, mix
 from storyscore.audio.synth import SAMPLE_RATE, default_soundfont, load_soundfont, render_midi
 from storyscore.audio.voices import Narration
 from storyscore.cache import Cache
 from storyscore.compose import ComposedScore, ScenePlan, compose
-from storyscore.explain import story_music
+from storyscore.explain import music_of
 from storyscore.export.subtitles import Cue, build_cues, timed_sentences
 from storyscore.mapping import SceneMusic
 from storyscore.model import Scene, Story
@@ -61,10 +61,16 @@ def prepare(story: Story, scenes: Sequence[Scene], cache: Cache,
     def done(stage: str) -> Callable[[ScenePicture | SceneNarration], None]:
         return lambda item: tick(stage, item.scene_id) if tick is not None else None
 
-    pictures = scene_pictures(story, story.scenes, cache, on_done=done("pictures"))
+    features: dict[str, PictureFeatures] = {}
+
+    def painted(picture: ScenePicture) -> None:
+        # Analysed as soon as it exists: one picture in memory at a time.
+        features[picture.scene_id] = analyse(picture.image)
+        done("pictures")(picture)
+
+    pictures = scene_pictures(story, story.scenes, cache, on_done=painted)
     narrations = scene_narrations(story, scenes, cache, on_done=done("narration"))
-    features, music = story_music(story, {k: v.image for k, v in pictures.items()})
-    return Prepared(story, pictures, narrations, features, music)
+    return Prepared(story, pictures, narrations, features, music_of(story, features))
 
 
 def speech_windows(narration: Narration) -> tuple[tuple[float, float], ...]:

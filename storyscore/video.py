@@ -102,7 +102,8 @@ def video_plan(prepared: Prepared, composition: Composition) -> VideoPlan:
         camera = story.camera_of(time.scene)
         transition = story.transition_after(time.scene)
         shots.append(SceneShot(
-            picture=prepared.image(time.scene.id), start=time.start, duration=time.duration,
+            picture=prepared.pictures[time.scene.id].path, start=time.start,
+            duration=time.duration,
             camera=CameraMove(camera.move, camera.amount if camera.move != "still" else None),
             transition=TransitionSpec(transition.kind, transition.duration),
         ))

@@ -41,7 +41,7 @@ def test_paint_writes_every_scene_of_every_branch_then_reads_the_cache(tmp_path:
     first = (out / "03-storm.png").read_bytes()
     code, _, err = run("paint", story, "-o", str(out), "--size", "96x64")
     assert code == 0
-    assert "(4 from the cache)" in err  # the village is the author's image file
+    assert "(5 from the cache)" in err  # the village image, fitted, is cached too
     assert (out / "03-storm.png").read_bytes() == first
 
 
