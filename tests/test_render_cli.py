@@ -118,6 +118,13 @@ def test_a_failed_render_leaves_the_previous_output(story: Path) -> None:
     assert not Path("tiny.srt").exists()
 
 
+def test_draft_renders_at_half_size(story: Path) -> None:
+    code, err = render(str(story), "--draft", "-q", "-o", "draft.mp4")
+    assert (code, err) == (0, "")
+    (video,) = probe(Path("draft.mp4")).streams_of("video")
+    assert (video.width, video.height) == (48, 32)
+
+
 def test_bad_options(story: Path) -> None:
     code, err = render(str(story), "--path", "thre")
     assert code == 2
