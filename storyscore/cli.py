@@ -218,24 +218,35 @@ def explain_command(
     story: StoryArg,
     size: SizeOpt = None, seed: SeedOpt = None, painter: PainterOpt = None,
     model: ModelOpt = None, no_cache: NoCacheOpt = False, quiet: QuietOpt = False,
+    metrics: Annotated[bool, typer.Option(
+        "--metrics", help="Also compose the default path and print the eight quality "
+                          "checks: figure, threshold, PASS or FAIL.")] = False,
 ) -> None:
     """Print each scene's musical plan (key, tempo, instruments, texture) and why."""
     from storyscore.cache import Cache
     from storyscore.explain import explain, story_music
+    from storyscore.metrics import StoryMetrics, format_metrics, measure_story
     from storyscore.pictures import scene_pictures
     from storyscore.progress import Progress
 
     loaded = _load(story, _overrides(size=size, seed=seed, painter=painter, model=model))
+    measured: StoryMetrics | None = None
     with Cache.from_env(enabled=not no_cache) as cache, Progress(quiet) as progress:
         task = progress.task("Painting", total=len(loaded.story.scenes))
         try:
             pictures = scene_pictures(loaded.story, loaded.story.scenes, cache,
                                       on_done=lambda p: progress.advance(task, p.scene_id))
+            if metrics:
+                measuring = progress.task("Measuring", total=1)
+                measured = measure_story(loaded.story, cache)
+                progress.advance(measuring)
         except StoryscoreError as error:
             progress.stop()
             _fail(error, loaded.source)
     features, music = story_music(loaded.story, {k: v.image for k, v in pictures.items()})
     sys.stdout.write(explain(loaded.story, features, music))
+    if measured is not None:
+        sys.stdout.write("\n" + format_metrics(measured))
 
 
 def _path(story: Story, picks: str | None) -> list[Scene]:

@@ -1,0 +1,445 @@
+"""The eight quality checks: on every example story, on generated scene plans, and
+each one failing on a deliberately bad score so that none of them can pass vacuously."""
+
+from __future__ import annotations
+
+import copy
+import dataclasses
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from hypothesis import Phase, given, settings
+from hypothesis import strategies as st
+from PIL import Image
+from typer.testing import CliRunner
+
+from conftest import ROOT, STORIES
+from storyscore import metrics
+from storyscore.cache import Cache
+from storyscore.cli import app
+from storyscore.compose import ComposedScore, HarmonySpan, ScenePlan, compose
+from storyscore.compose.theory import Key, realise
+from storyscore.load import load_story
+from storyscore.metrics import Check, StoryMetrics, story_metrics
+from storyscore.model import Story
+from storyscore.options import Overrides, apply, parse_size
+from storyscore.plan import all_paths
+from storyscore.produce import Prepared, prepare
+
+FPS = 24
+
+
+def plan(**changes: object) -> ScenePlan:
+    base = ScenePlan(
+        scene_id="s", duration=24.0, flexible=False, tonic="C", mode="major", tempo=100.0,
+        valence=0.5, arousal=0.2, tension=0.2, melody_program=73, accompaniment_program=0,
+        bass_program=32, register=72, density=0.5, velocity=80, staccato=0.2,
+        texture="arpeggio", contour=(0.0, 0.25, 0.5, 0.75, 1.0), narration=(), volume=1.0,
+        silent=False,
+    )
+    return dataclasses.replace(base, **changes)  # type: ignore[arg-type]
+
+
+def by_number(measured: StoryMetrics, number: int) -> Check:
+    return next(c for c in measured.checks if c.number == number)
+
+
+# ---------------------------------------------------------------- the example stories
+
+
+def _story(path: Path) -> Story:
+    return apply(load_story(path).story, Overrides(size=parse_size("96x64")))
+
+
+# (story file, scene ids of a path) for every path of every example story.
+EXAMPLES = [(path.name, tuple(s.id for s in p)) for path in STORIES
+            for p in all_paths(_story(path))]
+
+# Where the composer does not yet meet a check on an example story (see the report in
+# docs/music.md): strict, so that a fix shows up as XPASS and the mark must go.
+_KEY = "composer: 2-3 bar scenes and thinned narration textures set their key up weakly"
+_KK = ("composer: keys up to two fifths apart modulate directly even when their KK "
+       "profiles correlate below 0.5 (theory.key_route)")
+_BASS = ("composer: with no bass instrument the bass note can sit above the voicing "
+         "(texture.compose_accompaniment), a six-four chord on every beat of 'winter'")
+KNOWN: dict[tuple[str, tuple[str, ...], int], str] = {
+    ("demo.sco", ("harbour", "river", "night"), 1): _KEY,
+    ("forest-path.sco", ("edge", "stream", "clearing"), 1): _KEY,
+    ("forest-path.sco", ("edge", "dark", "owl", "clearing"), 1): _KEY,
+    ("forest-path.sco", ("edge", "dark", "owl", "clearing"), 2): _KK,
+    ("lighthouse.sco", ("dawn", "market", "storm", "tower"), 2): _KK,
+    ("lighthouse.sco", ("dawn", "market", "storm", "village"), 2): _KK,
+    ("seasons.sco", ("spring", "summer", "autumn", "winter", "credits"), 1): _KEY,
+    ("seasons.sco", ("spring", "summer", "autumn", "winter", "credits"), 2): _KK,
+    ("seasons.sco", ("spring", "summer", "autumn", "winter", "credits"), 6): _BASS,
+}
+STORY_CHECKS = (1, 2, 3, 4, 5, 6, 8)  # 7 is about the mapping, not a story
+
+
+@pytest.fixture(scope="module")
+def example_metrics(tmp_path_factory: pytest.TempPathFactory
+                    ) -> Iterator[Callable[[str, tuple[str, ...]], StoryMetrics]]:
+    """Metrics of an example path, composed as the renderer does (real voices, cached)."""
+    prepared: dict[str, Prepared] = {}
+    measured: dict[tuple[str, tuple[str, ...]], StoryMetrics] = {}
+    cache = Cache(tmp_path_factory.mktemp("cache"))
+
+    def get(name: str, ids: tuple[str, ...]) -> StoryMetrics:
+        if (name, ids) not in measured:
+            if name not in prepared:
+                story = _story(ROOT / "stories" / name)
+                prepared[name] = prepare(story, story.scenes, cache)
+            ready = prepared[name]
+            path = [ready.story.scene(i) for i in ids]
+            measured[(name, ids)] = metrics.path_metrics(ready, path)
+        return measured[(name, ids)]
+
+    with cache:
+        yield get
+
+
+def test_every_example_path_is_measured() -> None:
+    assert {name for name, _ in EXAMPLES} == {p.name for p in STORIES}
+    assert len(EXAMPLES) >= len(STORIES) + 2  # the branching stories add paths
+
+
+@pytest.mark.parametrize(("name", "ids", "number"), [
+    pytest.param(name, ids, number, id=f"{name}:{'-'.join(ids)}:check{number}",
+                 marks=[pytest.mark.xfail(strict=True, reason=KNOWN[(name, ids, number)])]
+                 if (name, ids, number) in KNOWN else [])
+    for name, ids in EXAMPLES for number in STORY_CHECKS
+])
+def test_example_story_passes_check(
+        example_metrics: Callable[[str, tuple[str, ...]], StoryMetrics],
+        name: str, ids: tuple[str, ...], number: int) -> None:
+    check = by_number(example_metrics(name, ids), number)
+    assert check.passed, f"{check.title}: {check.figure}; " + "; ".join(check.problems)
+
+
+def test_example_stories_keep_time_exactly(
+        example_metrics: Callable[[str, tuple[str, ...]], StoryMetrics]) -> None:
+    for name, ids in EXAMPLES:
+        measured = example_metrics(name, ids)
+        # Every scene starts on a bar line, and the music ends on one.
+        assert len(measured.downbeats.boundaries) == len(ids) + 1
+        assert measured.downbeats.error < 1e-3, name
+        assert measured.tempo.largest is None or measured.tempo.largest.change <= 0.03
+
+
+def test_palmer_replication_over_eighteen_pictures() -> None:
+    palmer = metrics.palmer_replication()
+    assert palmer.pictures >= 18
+    assert palmer.r >= 0.7
+    assert [name for name, _ in palmer.effects] == ["lightness", "saturation", "yellowness"]
+    assert all(effect > 0 for _, effect in palmer.effects), palmer.effects
+    assert palmer.passed
+
+
+# ---------------------------------------------------------------- generated scene plans
+
+MAJOR_TONICS = ("Eb", "Bb", "F", "C", "G", "D", "A", "E")
+MINOR_TONICS = ("C", "G", "D", "A", "E", "B", "F#", "C#")
+
+
+@st.composite
+def scene_plan(draw: st.DrawFn) -> ScenePlan:
+    """A scene as a story gives it to the composer: 4 s or more, 40 to 200 BPM."""
+    mode = draw(st.sampled_from(("major", "minor")))
+    duration = draw(st.floats(4.0, 40.0))
+    narration: tuple[tuple[float, float], ...] = ()
+    if draw(st.booleans()):
+        end = 0.5 + draw(st.floats(0.1, 1.0)) * (duration - 1.0)
+        narration = ((0.5, end),)
+    return plan(
+        duration=duration, flexible=draw(st.booleans()),
+        tonic=draw(st.sampled_from(MAJOR_TONICS if mode == "major" else MINOR_TONICS)),
+        mode=mode, tempo=draw(st.floats(40.0, 200.0)),
+        valence=draw(st.floats(-1, 1)), arousal=draw(st.floats(-1, 1)),
+        tension=draw(st.floats(0, 1)),
+        bass_program=draw(st.sampled_from((None, 32, 42))),
+        register=draw(st.integers(55, 79)), density=draw(st.floats(0.1, 1.0)),
+        staccato=draw(st.floats(0, 1)),
+        texture=draw(st.sampled_from(("pad", "arpeggio", "alberti", "block", "ostinato"))),
+        contour=tuple(draw(st.lists(st.floats(0, 1), min_size=2, max_size=8))),
+        narration=narration, volume=draw(st.sampled_from((1.0, 1.0, 0.6))),
+        silent=draw(st.booleans()) and draw(st.booleans()) and draw(st.booleans()),
+    )
+
+
+PATHS = st.lists(scene_plan(), min_size=1, max_size=4).map(
+    lambda plans: [dataclasses.replace(p, scene_id=f"s{i}") for i, p in enumerate(plans)])
+
+
+@settings(max_examples=20, deadline=None)
+@given(PATHS, st.integers(0, 2**16), st.sampled_from((24, 25, 30)))
+def test_generated_paths_keep_time(plans: list[ScenePlan], seed: int, fps: int) -> None:
+    cs = compose(plans, fps=fps, seed=seed)
+    measured = story_metrics(plans, cs, fps)
+    assert measured.tempo.passed, measured.tempo.problems
+    assert measured.downbeats.passed, measured.downbeats.problems
+    # The other checks measure something real on every path: figures are finite.
+    assert all(s.r == s.r for s in measured.key.scenes)
+    assert all(-1 <= s.rho <= 1 for s in measured.contour.scenes)
+    assert 0 <= measured.consonance.share <= 1
+    assert metrics.format_metrics(measured).count("\n") >= 8 * 3
+
+
+@pytest.mark.xfail(strict=True, reason=f"{_KEY}; {_KK}; {_BASS}; composer: the melody "
+                   "follows a clear skyline at Spearman rho 0.2-0.4 in some scenes, and "
+                   "some scenes' melodies span fewer than 7 semitones")
+@settings(max_examples=20, deadline=None, derandomize=True, database=None,
+          phases=[Phase.explicit, Phase.generate])
+@given(PATHS, st.integers(0, 2**16))
+def test_generated_paths_pass_every_musical_check(plans: list[ScenePlan], seed: int) -> None:
+    cs = compose(plans, fps=FPS, seed=seed)
+    measured = story_metrics(plans, cs, FPS)
+    assert measured.passed, measured.problems
+
+
+# ---------------------------------------------------------------- each check can fail
+
+
+@pytest.fixture(scope="module")
+def single() -> ComposedScore:
+    return compose([plan()], fps=FPS, seed=1)
+
+
+def test_a_plain_scene_passes_every_check(single: ComposedScore) -> None:
+    measured = story_metrics([plan()], single, FPS)
+    assert measured.passed, measured.problems
+    assert measured.key.scenes[0].found == "C major"
+    assert measured.contour.scenes[0].clear
+
+
+def test_key_agreement_fails_in_another_key() -> None:
+    written = compose([plan(tonic="F#")], fps=FPS, seed=1)
+    result = metrics.key_agreement([plan(tonic="C")], written)
+    assert not result.passed
+    assert result.scenes[0].found == "F# major"
+    assert result.scenes[0].r_intended < 0.75
+    assert "intended C major" in result.problems[0]
+
+
+def test_key_agreement_leaves_out_scenes_too_short_to_tell() -> None:
+    plans = [plan(scene_id="a", duration=2.4), plan(scene_id="b", tonic="G")]
+    result = metrics.key_agreement(plans, compose(plans, fps=FPS, seed=1))
+    assert result.short == ("a",)
+    assert [s.scene_id for s in result.scenes] == ["b"]
+
+
+def _with_harmony(cs: ComposedScore, bars: list[list[tuple[str, Key]]]) -> ComposedScore:
+    """The score with its chord labels replaced, one list of (numeral, key) per bar."""
+    spans = []
+    for bar, chords in zip(cs.timeline.bars, bars, strict=False):
+        length = bar.length / len(chords)
+        for k, (figure, key) in enumerate(chords):
+            spans.append(HarmonySpan(bar.offset + k * length, length, realise(figure, key),
+                                     bar.scene, bar.index, None))
+    return dataclasses.replace(cs, harmony=tuple(spans))
+
+
+def test_modulation_check_fails_on_a_distant_hop_in_one_bar(single: ComposedScore) -> None:
+    c, g, fsharp = Key("C", "major"), Key("G", "major"), Key("F#", "major")
+    # vi of C is ii of G: the pivot, then G's V7, then G's I on the next bar.
+    close = _with_harmony(single, [[("I", c)], [("vi", c)], [("V7", g)], [("I", g)],
+                                   [("IV", g)], [("V", g)], [("V7", g)], [("I", g)]])
+    good = metrics.modulations([plan(tonic="G")], close)
+    assert good.passed, good.problems
+    assert [(h.old, h.new, h.bars) for h in good.hops] == [("C major", "G major", 2)]
+    assert good.hops[0].r == pytest.approx(0.591, abs=0.01)
+    distant = _with_harmony(single, [[("I", c)], [("I", c), ("V7", fsharp)], [("I", fsharp)],
+                                     [("IV", fsharp)], [("V7", fsharp)], [("I", fsharp)]])
+    bad = metrics.modulations([plan(tonic="F#")], distant)
+    assert not bad.passed
+    (hop,) = bad.hops
+    assert hop.r < 0.5
+    assert hop.bars == 1
+
+
+def test_modulation_check_wants_the_arrival_key_held(single: ComposedScore) -> None:
+    c, g = Key("C", "major"), Key("G", "major")
+    restless = _with_harmony(single, [[("I", c)], [("vi", c)], [("V7", g)], [("I", g)],
+                                      [("V", g)], [("IV", c)], [("V7", c)], [("I", c)]])
+    result = metrics.modulations([plan(tonic="G")], restless)
+    assert not result.passed
+    assert [(a.key, a.bars, a.required) for a in result.arrivals] == [("G major", 2, True)]
+
+
+def _marks_changed(cs: ComposedScore, bar: int, factor: float, text: str | None = None
+                   ) -> ComposedScore:
+    """The score with a new tempo from ``bar`` on (its bpm times ``factor``)."""
+    from music21 import expressions, stream, tempo
+
+    score = copy.deepcopy(cs.score)
+    top = score.parts[0]
+    measure = top.getElementsByClass(stream.Measure)[bar]
+    measure.insert(0, tempo.MetronomeMark(number=cs.timeline.tempos[0] * factor, referent=1.0))
+    if text is not None:
+        measure.insert(0, expressions.TextExpression(text))  # type: ignore[no-untyped-call]
+    return dataclasses.replace(cs, score=score)
+
+
+def test_tempo_check_fails_on_a_ten_percent_jump(single: ComposedScore) -> None:
+    assert metrics.tempo_changes(single).passed
+    result = metrics.tempo_changes(_marks_changed(single, 3, 1.10))
+    assert not result.passed
+    assert result.largest is not None
+    assert result.largest.change == pytest.approx(0.10)
+    assert len(result.undeclared_jumps) == 1
+    assert "bar 4" in result.problems[0]
+
+
+def test_tempo_check_allows_a_declared_metric_modulation(single: ComposedScore) -> None:
+    declared = metrics.tempo_changes(
+        _marks_changed(single, 3, 1.5, "metric modulation: tempo x3/2"))
+    assert declared.passed, declared.problems
+    assert [s.declared for s in declared.modulations] == [(3, 2)]
+    wrong = metrics.tempo_changes(_marks_changed(single, 3, 1.6, "metric modulation: tempo x3/2"))
+    assert not wrong.passed  # 1.6 is 3/2 and then 6.7 % more
+
+
+def test_tempo_check_reads_the_composers_metric_modulations() -> None:
+    plans = [plan(duration=4.0, tempo=60), plan(duration=8.0, tempo=120)]
+    result = metrics.tempo_changes(compose(plans, fps=FPS, seed=1))
+    assert result.passed, result.problems
+    assert result.modulations
+    assert max(s.raw for s in result.modulations) > 0.06
+
+
+def test_downbeat_check_fails_off_the_story_timeline() -> None:
+    plans = [plan(scene_id="a", duration=10.0), plan(scene_id="b", duration=8.0)]
+    cs = compose(plans, fps=FPS, seed=1)
+    assert metrics.downbeats(plans, cs, FPS).passed
+    late = [dataclasses.replace(plans[0], duration=10.5), plans[1]]
+    result = metrics.downbeats(late, cs, FPS)
+    assert not result.passed
+    assert result.error == pytest.approx(0.5, abs=1e-6)
+    shifted = dataclasses.replace(cs, timeline=dataclasses.replace(
+        cs.timeline, scene_offsets=(0.0, cs.timeline.scene_offsets[1] + 0.5)))
+    off = metrics.downbeats(plans, shifted, FPS)
+    assert not off.passed
+    assert "b: not on a bar line" in off.problems[0]
+
+
+def test_downbeat_check_bounds_auto_scenes() -> None:
+    plans = [plan(scene_id="a", duration=7.3, flexible=True), plan(scene_id="b", duration=8.0)]
+    cs = compose(plans, fps=FPS, seed=1)
+    result = metrics.downbeats(plans, cs, FPS)
+    assert result.passed, result.problems
+    (auto,) = result.auto
+    assert auto.asked <= auto.heard + 1 / FPS
+    longer = dataclasses.replace(cs, scene_durations=(cs.scene_durations[0] + 0.5,
+                                                      cs.scene_durations[1]))
+    assert not metrics.downbeats(plans, longer, FPS).passed
+    asked_less = [dataclasses.replace(plans[0], duration=auto.heard - auto.last_bar - 0.1),
+                  plans[1]]
+    assert not metrics.downbeats(asked_less, cs, FPS).passed
+
+
+def _melody_changed(cs: ComposedScore, pitch: Callable[[int, int], int]) -> ComposedScore:
+    """The score with the k-th melody note (of midi m) moved to ``pitch(k, m)``."""
+    from music21 import note
+
+    score = copy.deepcopy(cs.score)
+    melody = next(p for p in score.parts if p.id == "melody")
+    previous: int | None = None
+    for k, n in enumerate(melody.flatten().getElementsByClass(note.Note)):
+        tied = n.tie is not None and n.tie.type in ("stop", "continue")
+        n.pitch.midi = previous if tied and previous is not None else pitch(k, n.pitch.midi)
+        previous = n.pitch.midi
+    return dataclasses.replace(cs, score=score)
+
+
+def test_melody_check_fails_on_leaps_that_keep_going(single: ComposedScore) -> None:
+    good = metrics.melody_shape([plan()], single)
+    assert good.passed, good.problems
+    assert good.step_share >= 0.45
+    climbing = _melody_changed(single, lambda k, _: 40 + 5 * (k % 12))
+    result = metrics.melody_shape([plan()], climbing)
+    assert not result.passed
+    assert result.step_share == 0.0
+    assert result.turn_share < 0.6
+    assert result.scenes[0].range > 17
+
+
+def test_melody_check_wants_a_range(single: ComposedScore) -> None:
+    narrow = _melody_changed(single, lambda k, _: 72 + k % 2)
+    result = metrics.melody_shape([plan()], narrow)
+    assert not result.passed
+    assert result.scenes[0].range == 1
+    assert "range 1 semitones" in result.problems[0]
+
+
+def test_consonance_check_fails_on_clusters() -> None:
+    plans = [plan(texture="pad", bass_program=None)]
+    cs = compose(plans, fps=FPS, seed=1)
+    assert metrics.consonance(plans, cs).passed
+    from music21 import chord, pitch
+
+    score = copy.deepcopy(cs.score)
+    for part in score.parts:
+        if part.id == "accompaniment":
+            for element in part.flatten().notes:
+                if isinstance(element, chord.Chord):
+                    element.pitches = tuple(pitch.Pitch(p) for p in ("C4", "C#4", "D4"))
+    result = metrics.consonance(plans, dataclasses.replace(cs, score=score))
+    assert not result.passed
+    assert result.share < 0.1
+    assert result.beats == metrics.consonance(plans, cs).beats
+
+
+def test_palmer_check_fails_without_enough_varied_pictures() -> None:
+    grey = [metrics.palmer_picture((128, 128, 128))] * 18
+    flat = metrics.palmer_replication(grey)
+    assert not flat.passed
+    assert flat.r == 0.0
+    few: list[Image.Image] = metrics.palmer_pictures()[:6]
+    assert not metrics.palmer_replication(few).passed
+
+
+def test_contour_check_fails_against_the_opposite_skyline(single: ComposedScore) -> None:
+    rising = metrics.contour([plan()], single)
+    assert rising.passed, rising.problems
+    assert rising.scenes[0].rho >= 0.5
+    falling = metrics.contour([plan(contour=(1.0, 0.75, 0.5, 0.25, 0.0))], single)
+    assert not falling.passed
+    assert falling.scenes[0].rho <= -0.5
+    flat = metrics.contour([plan(contour=(0.5, 0.55, 0.5))], single)
+    assert flat.passed
+    assert not flat.scenes[0].clear
+
+
+# ---------------------------------------------------------------- what users see
+
+
+def test_format_lists_every_check_with_figure_threshold_and_verdict(
+        single: ComposedScore) -> None:
+    text = metrics.format_metrics(story_metrics([plan()], single, FPS))
+    lines = text.splitlines()
+    assert lines[0] == "Quality checks for the path s"
+    for number in range(1, 9):
+        head = next(line for line in lines if line.startswith(f"{number}. "))
+        assert head.endswith(": PASS")
+    assert text.count("   measured: ") == 8
+    assert "   wanted:   Spearman rho >= 0.5" in text
+    assert lines[-1] == "8 of 8 checks pass"
+    bad = metrics.format_metrics(story_metrics([plan(tonic="G")], single, FPS))
+    assert "1. key agreement (Krumhansl-Schmuckler): FAIL" in bad
+    assert "   - s: found C major" in bad
+
+
+def test_explain_metrics_prints_the_checks_after_the_plan(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("STORYSCORE_CACHE", str(tmp_path))
+    result = CliRunner().invoke(app, ["explain", str(ROOT / "stories" / "seasons.sco"),
+                                      "--size", "96x64", "--quiet", "--metrics"])
+    assert result.exit_code == 0, result.stderr
+    plan_text, checks = result.stdout.split("\nQuality checks for the path ")
+    assert plan_text.startswith("Four Seasons: the music, scene by scene")
+    assert checks.startswith("spring -> summer -> autumn -> winter -> credits\n")
+    for number in range(1, 9):
+        assert f"\n{number}. " in checks
+    assert checks.count("   measured: ") == 8
+    assert "4. scene boundaries on downbeats: PASS" in checks
+    assert checks.rstrip().endswith("checks pass")
