@@ -2,20 +2,25 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
+import itertools
 import math
 import os
 import subprocess
 import sys
 import time
 import tracemalloc
+from collections.abc import Callable
 
 import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from numpy.lib.stride_tricks import sliding_window_view
 from PIL import Image
 
+from storyscore.analyse import srgb_to_lab
 from storyscore.errors import PaintError
 from storyscore.paint._proc_canvas import Canvas
 from storyscore.paint._proc_concepts import CATEGORY, CONCEPTS, read_prompt
@@ -66,7 +71,7 @@ def high_freq(a: np.ndarray) -> float:
 def test_is_a_painter_with_name_and_version() -> None:
     assert isinstance(PAINTER, Painter)
     assert PAINTER.name == "procedural"
-    assert PAINTER.version == "1"
+    assert PAINTER.version == "2"
 
 
 def test_same_request_gives_byte_identical_picture() -> None:
@@ -356,6 +361,270 @@ def test_same_composition_at_every_size() -> None:
     big = PAINTER.paint(PaintRequest(prompt, 512, 288, seed=7))
     shrunk = np.asarray(big.resize((128, 72), Image.Resampling.BOX), dtype=np.float64) / 255
     assert np.mean(np.abs(shrunk - small)) < 0.05
+
+
+# ---- prompt-awareness, measured in CIELAB ----------------------------------------
+#
+# Each claim a reader would make about a prompt ("the crimson sunset is red, the
+# calm sea mirrors the sky") becomes a statistic of the painted picture, taken
+# with the analysis stage's own colour conversion. A prompt that names no time
+# or weather leaves them to the seed ("a meadow" may be painted at dusk), so
+# comparisons use the mean over a few seeds, and what every picture of a prompt
+# must show is checked on each of them.
+
+AWARE_SIZE = (160, 90)
+AWARE_SEEDS = (0, 1, 2, 3)
+
+
+@functools.lru_cache(maxsize=256)
+def _lab_picture(prompt: str, seed: int) -> np.ndarray:
+    img = PAINTER.paint(PaintRequest(prompt, *AWARE_SIZE, seed=seed))
+    lab = srgb_to_lab(np.asarray(img)).astype(np.float32)  # ~200 of them stay cached
+    lab.flags.writeable = False
+    return lab
+
+
+def labs(prompt: str) -> list[np.ndarray]:
+    """The pictures of ``prompt`` in CIELAB (L*, a*, b*), one per seed, painted once."""
+    return [_lab_picture(prompt, seed) for seed in AWARE_SEEDS]
+
+
+def avg(stat: Callable[[np.ndarray], float], prompt: str) -> float:
+    """The mean of ``stat`` over the pictures of ``prompt``."""
+    return float(np.mean([stat(lab) for lab in labs(prompt)]))
+
+
+def mean_l(lab: np.ndarray) -> float:
+    return float(np.mean(lab[..., 0]))
+
+
+def mean_a(lab: np.ndarray) -> float:
+    return float(np.mean(lab[..., 1]))
+
+
+def mean_b(lab: np.ndarray) -> float:
+    return float(np.mean(lab[..., 2]))
+
+
+def mean_chroma(lab: np.ndarray) -> float:
+    return float(np.mean(np.hypot(lab[..., 1], lab[..., 2])))
+
+
+def hue_share(lo: float, hi: float, min_chroma: float) -> Callable[[np.ndarray], float]:
+    """The share of pixels whose hue angle h_ab lies from ``lo`` to ``hi`` degrees
+    (wrapping past 360), with a chroma of at least ``min_chroma``. Red is near
+    30 degrees, yellow near 90, green near 140, blue near 270."""
+
+    def share(lab: np.ndarray) -> float:
+        hue = np.degrees(np.arctan2(lab[..., 2], lab[..., 1])) % 360
+        inside = (hue >= lo) & (hue <= hi) if lo <= hi else (hue >= lo) | (hue <= hi)
+        return float(np.mean(inside & (np.hypot(lab[..., 1], lab[..., 2]) >= min_chroma)))
+
+    return share
+
+
+RED = hue_share(340, 50, 20)
+WARM = hue_share(20, 100, 15)  # orange to yellow
+GREEN = hue_share(100, 200, 15)
+BLUE = hue_share(200, 300, 10)
+
+
+def rms_contrast(lab: np.ndarray) -> float:
+    """RMS contrast: the standard deviation of relative luminance Y over its mean."""
+    lightness = lab[..., 0]
+    y = np.where(lightness > 8, ((lightness + 16) / 116) ** 3, lightness / 903.3)
+    return float(np.std(y) / np.mean(y))
+
+
+def fine_contrast(lab: np.ndarray) -> float:
+    """Mean absolute Laplacian of L*: contrast at the scale of a few pixels."""
+    lt = lab[..., 0]
+    lap = 4 * lt[1:-1, 1:-1] - lt[:-2, 1:-1] - lt[2:, 1:-1] - lt[1:-1, :-2] - lt[1:-1, 2:]
+    return float(np.mean(np.abs(lap)))
+
+
+def bright_points(lab: np.ndarray) -> int:
+    """Small bright points (stars, flakes, sparks) in the top half of the picture:
+    3x3 local maxima at least 15 L* above the median of their 7x7 neighbourhood,
+    with every pixel 3 away at least 10 L* darker (so not part of a big light)."""
+    lt = lab[..., 0]
+    win = sliding_window_view(np.pad(lt, 3, mode="edge"), (7, 7))
+    near = sliding_window_view(np.pad(lt, 1, mode="edge"), (3, 3)).max(axis=(-1, -2))
+    median = np.median(win.reshape(*lt.shape, -1), axis=-1)
+    ring = np.concatenate(
+        [win[..., 0, :], win[..., -1, :], win[..., 1:-1, 0], win[..., 1:-1, -1]], axis=-1
+    ).max(axis=-1)
+    points = (lt >= near) & (lt - median > 15) & (ring < lt - 10)
+    return int(np.count_nonzero(points[: lt.shape[0] // 2]))
+
+
+def horizon_row(lightness: np.ndarray) -> tuple[int, float]:
+    """The row boundary in the middle 40 % of the picture with the largest median
+    step of L* across it (a straight horizon steps in every column), and that step."""
+    h = lightness.shape[0]
+    lo, hi = round(0.3 * h), round(0.7 * h)
+    steps = np.median(np.abs(np.diff(lightness, axis=0)), axis=1)
+    row = lo + int(np.argmax(steps[lo:hi]))
+    return row, float(steps[row])
+
+
+def _corr(a: np.ndarray, b: np.ndarray) -> float:
+    a, b = a - a.mean(), b - b.mean()
+    return float(np.sum(a * b) / math.sqrt(float(np.sum(a * a) * np.sum(b * b))))
+
+
+def mirror_correlation(lab: np.ndarray, flip: bool = True) -> float:
+    """Pixelwise correlation of L* in the band just below the horizon with the
+    band just above it, flipped upside down (a mirror image) or as it is."""
+    lightness = lab[..., 0]
+    row, _ = horizon_row(lightness)
+    k = round(0.15 * lightness.shape[0])
+    above = lightness[row - k + 1 : row + 1]
+    below = lightness[row + 1 : row + 1 + k]
+    return _corr(above[::-1] if flip else above, below)
+
+
+def bright_spot(lab: np.ndarray) -> tuple[float, float]:
+    """The brightest 3x3 patch: how far it stands above the picture's median L*,
+    and above the mean L* of a ring 8-12 % of the height away from it."""
+    lt = lab[..., 0]
+    h, w = lt.shape
+    patch = sliding_window_view(np.pad(lt, 1, mode="edge"), (3, 3)).mean(axis=(-1, -2))
+    y, x = np.unravel_index(int(np.argmax(patch)), patch.shape)
+    yy, xx = np.mgrid[:h, :w]
+    r = np.hypot(yy - y, xx - x)
+    ring = lt[(r >= 0.08 * h) & (r < 0.12 * h)]
+    peak = float(patch[y, x])
+    return peak - float(np.median(lt)), peak - float(np.mean(ring))
+
+
+def test_crimson_sunset_is_redder_than_a_blue_lagoon() -> None:
+    sunset, lagoon = "a crimson sunset", "a blue lagoon"
+    assert avg(mean_a, sunset) > avg(mean_a, lagoon) + 25
+    assert avg(RED, sunset) > 0.8
+    assert avg(RED, lagoon) < 0.3
+    assert avg(BLUE, lagoon) > avg(BLUE, sunset) + 0.2
+
+
+@pytest.mark.parametrize("snowy", ["snow", "snowy hills", "a snowy village"])
+def test_snow_is_lighter_and_less_saturated_than_an_autumn_forest(snowy: str) -> None:
+    autumn = "an autumn forest"
+    assert avg(mean_l, snowy) > avg(mean_l, autumn) + 5
+    assert avg(mean_chroma, snowy) < avg(mean_chroma, autumn) / 3
+
+
+def test_a_snowy_forest_is_paler_than_an_autumn_forest() -> None:
+    # Its dark pines keep it no lighter on average than a sunlit autumn wood,
+    # but the snow takes the colour out of it.
+    assert avg(mean_chroma, "a snowy forest") < avg(mean_chroma, "an autumn forest") / 2.5
+
+
+@pytest.mark.parametrize("prompt", ["a starry night", "a starry night over the hills"])
+def test_starry_night_has_small_bright_points(prompt: str) -> None:
+    for lab in labs(prompt):
+        assert bright_points(lab) >= 8
+    for lab in labs("a meadow at noon") + labs("a village at noon"):
+        assert bright_points(lab) <= 2
+
+
+# (At dawn the low sun's glare washes the horizon out, so a seed that paints
+# "a calm sea" at dawn shows a faint horizon: the tests name the time.)
+@pytest.mark.parametrize(
+    "prompt", ["a calm sea in the morning", "a calm sea at noon", "a calm sea at sunset"]
+)
+def test_calm_sea_has_a_horizon_and_a_mirrored_band_below_it(prompt: str) -> None:
+    for lab in labs(prompt):
+        lightness = lab[..., 0]
+        row, step = horizon_row(lightness)
+        # The horizon: one straight line right across the picture (anti-aliased,
+        # so its step may be shared with the next row).
+        assert step > 3
+        assert np.mean(np.abs(lightness[row + 2] - lightness[row - 1]) > 3) > 0.9
+        # Below it the water repeats the sky, upside down.
+        assert mirror_correlation(lab) > 0.4
+    assert avg(mirror_correlation, prompt) > 0.5
+    # A mirror image, not just more of the same: flipping the sky matters.
+    assert avg(mirror_correlation, prompt) > avg(
+        lambda lab: mirror_correlation(lab, flip=False), prompt) + 0.08
+
+
+@pytest.mark.parametrize("prompt", ["a meadow", "a desert", "a field"])
+def test_land_mirrors_no_sky(prompt: str) -> None:
+    assert avg(mirror_correlation, prompt) < 0.45
+
+
+@pytest.mark.parametrize(
+    ("storm", "meadow", "darker_by"),
+    [
+        ("a storm", "a meadow", 5),  # both at times of day left to the seed
+        ("a storm at noon", "a meadow at noon", 15),
+        ("a stormy sea in the morning", "a meadow in the morning", 15),
+        ("a storm over the hills in the afternoon", "a meadow in the afternoon", 15),
+    ],
+)
+def test_storm_is_darker_and_has_more_fine_contrast_than_a_meadow(
+    storm: str, meadow: str, darker_by: float
+) -> None:
+    assert avg(mean_l, storm) < avg(mean_l, meadow) - darker_by
+    # Rain streaks and broken water: strong contrast at the scale of a few pixels.
+    # (Over the whole frame the overcast veils the picture: its RMS contrast is
+    # lower than the sunlit meadow's.)
+    assert avg(fine_contrast, storm) > avg(fine_contrast, meadow) * 1.25
+
+
+def test_lightning_gives_a_storm_its_brightest_light() -> None:
+    for calm, flash in zip(labs("a storm at sea"), labs("a storm at sea, lightning"),
+                           strict=True):
+        assert float(np.max(flash[..., 0])) > float(np.max(calm[..., 0])) + 15
+        assert bright_spot(flash)[0] > bright_spot(calm)[0] + 15
+
+
+@pytest.mark.parametrize(
+    "place", ["a pine forest at morning", "a village at morning", "a lake at noon"]
+)
+def test_fog_lowers_contrast(place: str) -> None:
+    clear, foggy = f"{place}, clear", f"{place}, thick fog"
+    assert avg(rms_contrast, foggy) < avg(rms_contrast, clear) * 0.92
+    assert avg(mean_l, foggy) > avg(mean_l, clear)
+
+
+@pytest.mark.parametrize("place", ["a village", "a harbour", "hills"])
+def test_sunset_is_warmer_than_midnight(place: str) -> None:
+    sunset, midnight = f"{place} at sunset", f"{place} at midnight"
+    assert avg(mean_b, sunset) > avg(mean_b, midnight) + 15
+    assert avg(mean_a, sunset) > avg(mean_a, midnight) + 5
+    assert avg(WARM, sunset) > avg(WARM, midnight) + 0.3
+
+
+def test_the_day_brightens_from_midnight_to_noon() -> None:
+    order = ["midnight", "night", "twilight", "dusk", "noon"]
+    light = [avg(mean_l, f"a village at {t}") for t in order]
+    assert all(b > a + 3 for a, b in itertools.pairwise(light)), light
+
+
+def test_rain_darkens_a_noon_village() -> None:
+    assert avg(mean_l, "a village at noon, rain") < avg(mean_l, "a village at noon") - 10
+
+
+def test_emerald_forest_is_greener_than_a_desert() -> None:
+    forest, desert = "an emerald forest", "a desert"
+    assert avg(mean_a, forest) < avg(mean_a, desert) - 10
+    assert avg(GREEN, forest) > 0.35
+    assert avg(GREEN, desert) < 0.05
+
+
+@pytest.mark.parametrize(
+    "prompt",
+    ["a cosy room with lantern light", "a spiral staircase inside a lighthouse, lantern light"],
+)
+def test_lantern_light_is_a_bright_local_spot(prompt: str) -> None:
+    for lab in labs(prompt):
+        over_median, over_ring = bright_spot(lab)
+        assert over_median > 60
+        assert over_ring > 12
+    # By day the brightest patch is not far above the rest of the picture.
+    for lab in labs("a village at noon"):
+        assert bright_spot(lab)[0] < 40
 
 
 # ---- anti-aliasing ----------------------------------------------------------------

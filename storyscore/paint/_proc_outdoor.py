@@ -453,9 +453,15 @@ def _sea(ctx: Ctx) -> None:
     p = ctx.plan
     hy = ctx.y(ctx.horizon)
     _distant_coast(ctx)
-    land.water(ctx, hy, calm=0.3 if p.stormy else 0.75)
     stormy = p.stormy or p.has("waves")
-    land.waves(ctx, hy, 9 if stormy else 6, p.stormy, ctx.drng)
+    # A calm sea is a mirror: its far half reflects the sky and the coast, and
+    # only a few low swells roll in near the viewer.
+    calm = not stormy and bool({"tranquil", "serene"} & set(p.moods))
+    land.water(ctx, hy, calm=0.3 if p.stormy else 0.95 if calm else 0.75)
+    if calm:
+        land.waves(ctx, hy + (cv.h - hy) * 0.45, 3, False, ctx.drng)
+    else:
+        land.waves(ctx, hy, 9 if stormy else 6, p.stormy, ctx.drng)
     if p.has("island"):
         _island(ctx, float(rng.uniform(0.25, 0.75)), hy)
     if p.has("boats") or rng.random() < 0.4:

@@ -84,6 +84,7 @@ OUTDOOR_TEMPLATES = (
     "hills", "mountains", "sea", "forest", "meadow", "village", "desert", "lake", "field",
     "beach", "island", "garden",
 )
+SNOW_TEMPLATES = ("hills", "mountains", "forest", "village", "lake", "field")
 
 
 @dataclass(frozen=True)
@@ -210,7 +211,7 @@ def make_plan(prompt: str, seed: int, reading: Reading) -> Plan:
         kind = "space"
 
     places = {n for n in c if CATEGORY[n] in ("place", "thing")}
-    template = _template(places, rng)
+    template = _template(places, rng, snowy=bool(c & {"snow", "winter"}))
     places |= _implied(template, places)
 
     moods = [n for n in reading.concepts if CATEGORY[n] == "mood"]
@@ -303,8 +304,9 @@ def make_plan(prompt: str, seed: int, reading: Reading) -> Plan:
     )
 
 
-def _template(places: set[str], rng: np.random.Generator) -> str:
-    """The base landscape: from the prompt's places, else a seeded choice."""
+def _template(places: set[str], rng: np.random.Generator, snowy: bool = False) -> str:
+    """The base landscape: from the prompt's places, else a seeded choice
+    (a land that can lie under snow when the prompt says it snows)."""
     order = (
         "street", "harbour", "market", "lighthouse", "city", "skyline", "castle", "village",
         "island", "beach", "cliffs", "sea", "lake", "pines", "forest", "bridge", "river",
@@ -323,7 +325,8 @@ def _template(places: set[str], rng: np.random.Generator) -> str:
         return "garden" if rng.random() < 0.4 else "meadow"
     if "rocks" in places:
         return "beach" if rng.random() < 0.5 else "mountains"
-    return str(OUTDOOR_TEMPLATES[int(rng.integers(len(OUTDOOR_TEMPLATES)))])
+    choices = SNOW_TEMPLATES if snowy else OUTDOOR_TEMPLATES
+    return str(choices[int(rng.integers(len(choices)))])
 
 
 def _implied(template: str, places: set[str]) -> set[str]:
@@ -358,6 +361,9 @@ def _default_time(c: set[str], moods: list[str], rng: np.random.Generator) -> st
         return "dusk" if rng.random() < 0.4 else "night"
     if "gloomy" in moods or "melancholy" in moods:
         return "dusk" if rng.random() < 0.5 else "afternoon"
+    if c & {"snow", "winter"}:
+        # Snow is seen by day unless the prompt says otherwise: a white land.
+        return ("morning", "noon", "afternoon", "morning")[int(rng.integers(4))]
     if "joyful" in moods or "bustling" in moods or "bright" in moods:
         return "noon" if rng.random() < 0.6 else "morning"
     if "sun" in c:

@@ -40,7 +40,7 @@ class ProceduralPainter:
     """Paints a storybook picture from a prompt with numpy and Pillow only."""
 
     name = "procedural"
-    version = "1"
+    version = "2"
 
     def __init__(self, max_work_pixels: int = 1_000_000) -> None:
         self.max_work_pixels = max_work_pixels
