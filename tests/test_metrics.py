@@ -56,8 +56,8 @@ def _story(path: Path) -> Story:
 EXAMPLES = [(path.name, tuple(s.id for s in p)) for path in STORIES
             for p in all_paths(_story(path))]
 
-# Where the composer does not yet meet a check on an example story (see the report in
-# docs/music.md): strict, so that a fix shows up as XPASS and the mark must go.
+# Where the composer does not yet meet a check on an example story (docs/music.md, "What
+# the checks find today"): strict, so that a fix shows up as XPASS and the mark must go.
 _KEY = "composer: 2-3 bar scenes and thinned narration textures set their key up weakly"
 _KK = ("composer: keys up to two fifths apart modulate directly even when their KK "
        "profiles correlate below 0.5 (theory.key_route)")
