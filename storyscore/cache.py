@@ -197,8 +197,10 @@ class Cache:
     ) -> Path | None:
         """The entry's path if it is present and intact, else None.
 
-        A damaged entry (digest mismatch, missing sidecar, or ``validate``
-        returning False) is deleted so that it is rebuilt.
+        A damaged entry (digest mismatch, or ``validate`` returning False) is
+        deleted so that it is rebuilt. A payload without its digest is a miss
+        but stays: another process may be between writing the two, and a
+        rebuild replaces both anyway.
         """
         if not self._enabled:
             return None
@@ -207,8 +209,6 @@ class Cache:
         try:
             expected = sidecar.read_text(encoding="ascii").strip()
         except (FileNotFoundError, NotADirectoryError):
-            if path.exists():
-                self._discard(path)
             return None
         except UnicodeDecodeError:
             self._discard(path)
