@@ -1141,20 +1141,12 @@ def story_metrics(plans: Sequence[ScenePlan], composed: ComposedScore, fps: int,
     )
 
 
-def path_plans(prepared: Prepared, path: Sequence[Scene]) -> list[ScenePlan]:
-    """The composer's input for ``path``, as ``produce.compose_path`` builds it."""
-    from storyscore.produce import measured_timeline, scene_plan
-
-    return [scene_plan(t.scene, t, prepared.music[t.scene.id], prepared.narration(t.scene.id))
-            for t in measured_timeline(prepared, path)]
-
-
 def path_metrics(prepared: Prepared, path: Sequence[Scene]) -> StoryMetrics:
     """Compose ``path`` as the renderer does and measure it."""
     from storyscore.produce import compose_path
 
     composition = compose_path(prepared, path)
-    return story_metrics(path_plans(prepared, path), composition.score, prepared.story.fps)
+    return story_metrics(composition.plans, composition.score, prepared.story.fps)
 
 
 def measure_story(story: Story, cache: Cache, path: Sequence[Scene] | None = None,

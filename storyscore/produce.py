@@ -110,6 +110,7 @@ class Composition:
     score: ComposedScore
     times: tuple[SceneTime, ...]
     warnings: tuple[object, ...]
+    plans: tuple[ScenePlan, ...]  # what the composer was asked for
 
     @property
     def duration(self) -> float:
@@ -128,7 +129,7 @@ def compose_path(prepared: Prepared, path: Sequence[Scene]) -> Composition:
         for t, start, duration in zip(measured, score.scene_starts, score.scene_durations,
                                       strict=True)
     )
-    return Composition(score, times, tuple(lengthening_warnings(measured)))
+    return Composition(score, times, tuple(lengthening_warnings(measured)), tuple(plans))
 
 
 def soundfont_bytes(story: Story) -> bytes:
