@@ -224,7 +224,7 @@ def explain_command(
 ) -> None:
     """Print each scene's musical plan (key, tempo, instruments, texture) and why."""
     from storyscore.cache import Cache
-    from storyscore.explain import explain, story_music
+    from storyscore.explain import explain, picture_notes, story_music
     from storyscore.metrics import StoryMetrics, format_metrics, measure_story
     from storyscore.pictures import scene_pictures
     from storyscore.progress import Progress
@@ -244,7 +244,7 @@ def explain_command(
             progress.stop()
             _fail(error, loaded.source)
     features, music = story_music(loaded.story, {k: v.image for k, v in pictures.items()})
-    sys.stdout.write(explain(loaded.story, features, music))
+    sys.stdout.write(explain(loaded.story, features, music, picture_notes(loaded.story)))
     if measured is not None:
         sys.stdout.write("\n" + format_metrics(measured))
 

@@ -9,6 +9,8 @@ from PIL import Image
 from storyscore.analyse import PictureFeatures, analyse
 from storyscore.mapping import SceneMusic, sonify
 from storyscore.model import Story
+from storyscore.paint.base import Understands
+from storyscore.pictures import painter_for, request_for
 
 
 def story_music(story: Story, pictures: Mapping[str, Image.Image]
@@ -29,8 +31,24 @@ def music_of(story: Story, features: Mapping[str, PictureFeatures]) -> dict[str,
     return {scene.id: m for scene, m in zip(story.scenes, music, strict=True)}
 
 
+def picture_notes(story: Story) -> dict[str, str]:
+    """Per scene, where its picture comes from and what the painter understood."""
+    painter = painter_for(story) if any(s.image is None for s in story.scenes) else None
+    notes = {}
+    for scene in story.scenes:
+        if scene.image is not None:
+            notes[scene.id] = f"the author's image {scene.image}"
+        elif isinstance(painter, Understands):
+            concepts = painter.understood(request_for(story, scene))
+            notes[scene.id] = (f"{painter.name} painter, understood: "
+                               + (", ".join(concepts) if concepts else "nothing it knows"))
+        elif painter is not None:
+            notes[scene.id] = f"{painter.name} painter"
+    return notes
+
+
 def explain(story: Story, features: Mapping[str, PictureFeatures],
-            music: Mapping[str, SceneMusic]) -> str:
+            music: Mapping[str, SceneMusic], notes: Mapping[str, str] | None = None) -> str:
     """The plan as text: one block per scene, choices first, then the reasons."""
     blocks = [f"{story.title}: the music, scene by scene"]
     for scene in story.scenes:
@@ -40,8 +58,10 @@ def explain(story: Story, features: Mapping[str, PictureFeatures],
                 + (f" and {m.bass}" if m.bass else "") + f", {m.texture} texture"
                 + (", silent" if m.silent else "")
                 + (f", volume {m.volume:g}" if m.volume != 1 else ""))
-        lines = [head,
-                 f"  picture: L* {f.lightness_mean:.0f}, chroma {f.chroma_mean:.0f}, "
+        lines = [head]
+        if notes and scene.id in notes:
+            lines.append(f"  picture: {notes[scene.id]}")
+        lines += [f"  colour and shape: L* {f.lightness_mean:.0f}, chroma {f.chroma_mean:.0f}, "
                  f"a* {f.a_mean:+.0f}, b* {f.b_mean:+.0f}, warmth {f.warmth:+.2f}, "
                  f"edges {f.edge_density:.2f}, texture {f.texture_fineness:.2f}, "
                  f"angularity {f.angularity:.2f}, complexity {f.complexity:.2f}",

@@ -25,6 +25,10 @@ def test_explain_lists_every_scene_with_key_tempo_instruments_and_reasons(
     assert "126 BPM, strings with flute" in out
     assert "village (village): D major" in out
     assert "- key D major: set by the script" in out
+    assert "  picture: the author's image pictures/village.png" in out
+    storm = next(b for b in blocks if b.startswith("storm "))
+    understood = storm.split("understood: ")[1].split("\n")[0].split(", ")
+    assert {"lighthouse", "rocks", "night", "storm", "waves", "lightning"} <= set(understood)
     for block in blocks:
         assert " BPM, " in block
         assert "valence" in block

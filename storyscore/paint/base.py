@@ -24,6 +24,15 @@ class PaintRequest:
 
 
 @runtime_checkable
+class Understands(Protocol):
+    """A painter that can say which concepts of a prompt it painted."""
+
+    def understood(self, request: PaintRequest) -> list[str]:
+        """The concepts the picture for ``request`` shows, in the prompt's order."""
+        ...
+
+
+@runtime_checkable
 class Painter(Protocol):
     """An image backend. ``name`` and ``version`` take part in cache keys."""
 

@@ -45,6 +45,11 @@ class ProceduralPainter:
     def __init__(self, max_work_pixels: int = 1_000_000) -> None:
         self.max_work_pixels = max_work_pixels
 
+    def understood(self, request: PaintRequest) -> list[str]:
+        """The concepts of the prompt that the picture shows (for ``explain``)."""
+        unwanted = set(read_prompt(request.negative).concepts) if request.negative else set()
+        return [c for c in read_prompt(request.prompt).concepts if c not in unwanted]
+
     def paint(self, request: PaintRequest) -> Image.Image:
         """Return an RGB picture of exactly ``request.width`` x ``request.height``."""
         width, height = request.width, request.height
