@@ -72,7 +72,6 @@ KNOWN: dict[tuple[str, tuple[str, ...], int], str] = {
     ("lighthouse.sco", ("dawn", "market", "storm", "village"), 2): _KK,
     ("seasons.sco", ("spring", "summer", "autumn", "winter", "credits"), 1): _KEY,
     ("seasons.sco", ("spring", "summer", "autumn", "winter", "credits"), 2): _KK,
-    ("seasons.sco", ("spring", "summer", "autumn", "winter", "credits"), 6): _BASS,
 }
 STORY_CHECKS = (1, 2, 3, 4, 5, 6, 8)  # 7 is about the mapping, not a story
 

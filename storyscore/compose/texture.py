@@ -209,8 +209,15 @@ def compose_accompaniment(
             bass_pitch = _nearest(span.chord.bass, last_bass, *_BASS_RANGE)
             last_bass = bass_pitch
             soft = 0.7 if quiet else 1.0
-            upper = voicing if has_bass else (bass_pitch + 12 if bass_pitch + 12 < voicing[0]
-                                              else bass_pitch, *voicing)
+            if has_bass:
+                upper = voicing
+            else:
+                # The accompaniment's own bass note lies below the whole voicing, so that a
+                # root-position chord never turns into a six-four.
+                low_bass = bass_pitch + 12
+                while low_bass >= voicing[0]:
+                    low_bass -= 12
+                upper = (low_bass, *voicing)
             last_bar = bar_ends[span.bar] == timeline.scene_offsets[i] + timeline.scene_lengths[i]
             if span.cadence == "final":
                 # The last chord is struck once and held: the piece ends, it does not stop.
