@@ -15,6 +15,7 @@ from pathlib import Path
 import numpy as np
 
 from storyscore.audio.mix import SceneGain, mix, write_wav
+from storyscore.audio.synth import SAMPLE_RATE
 from storyscore.cache import Cache
 from storyscore.export.book import Book, BookChoice, BookPage, BookWord, write_book
 from storyscore.model import Scene, Story, expand_characters
@@ -39,7 +40,7 @@ def _bridge(prepared: Prepared, origin: Scene, target: Scene, path: Path) -> Non
     composition = compose_path(prepared, [origin, target])
     music = music_samples(prepared.story, composition)
     boundary = composition.times[1].start
-    rate = 48000
+    rate = SAMPLE_RATE
     start = max(0.0, boundary - BRIDGE_BEFORE)
     end = min(composition.duration, boundary + BRIDGE_AFTER)
     gains = [SceneGain(t.start, t.end, 1.0, prepared.music[t.scene.id].silent)

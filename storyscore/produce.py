@@ -22,6 +22,7 @@ from storyscore.audio.synth import SAMPLE_RATE, default_soundfont, load_soundfon
 from storyscore.audio.voices import Narration
 from storyscore.cache import Cache
 from storyscore.compose import ComposedScore, ScenePlan, compose
+from storyscore.diagnostics import Diagnostic
 from storyscore.explain import music_of
 from storyscore.export.subtitles import Cue, build_cues, timed_sentences
 from storyscore.mapping import SceneMusic
@@ -109,7 +110,7 @@ class Composition:
 
     score: ComposedScore
     times: tuple[SceneTime, ...]
-    warnings: tuple[object, ...]
+    warnings: tuple[Diagnostic, ...]  # scenes lengthened to fit their narration
     plans: tuple[ScenePlan, ...]  # what the composer was asked for
 
     @property

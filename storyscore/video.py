@@ -131,7 +131,7 @@ def render_story(story: Story, jobs: Sequence[RenderJob], cache: Cache, *,
         name = job.output.name
         composing = progress.task("Composing", 2)
         composition = compose_path(prepared, job.path)
-        summary.warnings += [w for w in composition.warnings if isinstance(w, Diagnostic)]
+        summary.warnings += composition.warnings
         progress.advance(composing, name)
         with tempfile.TemporaryDirectory(prefix="storyscore-") as scratch:
             folder = Path(scratch)
