@@ -37,6 +37,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from storyscore.audio.voices import WordTiming
 from storyscore.errors import RenderError
 
 __all__ = [
@@ -70,13 +71,8 @@ _JPEG_QUALITY = 88
 # ------------------------------------------------------------------ model
 
 
-@dataclass(frozen=True)
-class BookWord:
-    """A spoken word and its time in the page's audio, in seconds."""
-
-    text: str
-    start: float
-    end: float
+BookWord = WordTiming
+"""A spoken word and its time in the page's audio, in seconds."""
 
 
 @dataclass(frozen=True)

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
+from storyscore.audio.voices import WordTiming
 from storyscore.errors import RenderError
 from storyscore.files import write_text
 
@@ -44,13 +45,8 @@ _SHORT_CUE_COST = 4.0
 _FEW_CHARS = 16
 
 
-@dataclass(frozen=True)
-class SubtitleWord:
-    """A word as shown (punctuation attached) and when it is spoken, in story seconds."""
-
-    text: str
-    start: float
-    end: float
+SubtitleWord = WordTiming
+"""A word as shown (punctuation attached) and when it is spoken, in story seconds."""
 
 
 @dataclass(frozen=True)
