@@ -8,7 +8,8 @@ keys, then the next key's V7, whose I arrives on the boundary's downbeat (an
 elided authentic cadence). Keys more than two fifths apart travel a route of
 closely related keys (see ``theory.key_route``), two bars per step; when the
 outgoing scene is too short the remaining steps continue in the incoming
-scene's first bars, and with no room at all the steps shrink to one bar each.
+scene's first bars, and only when both scenes together are too short do the
+steps shrink to one bar each.
 Before a silent scene, and at the very end, the phrase closes on V7–I with the
 I on a downbeat.
 """
@@ -108,20 +109,25 @@ def _tonic(key: Key) -> str:
 
 
 def _hop_bars(route: Sequence[Key], compact: bool) -> list[BarPlan]:
-    """Bars that walk a key route: pivot, then the next key's V7, per step."""
+    """Bars that walk a key route, per step: the old tonic and the pivot, then the new
+    key's cadential six-four and V7 (``compact``: all in one bar)."""
     bars: list[BarPlan] = []
     for j in range(len(route) - 1):
         here, there = route[j], route[j + 1]
         pivot = pivot_chord(here, there)
-        first: BarPlan = [(_tonic(here), here)] if j > 0 else []
+        # Each step opens on the tonic of the key it leaves, which sets that key up.
+        first: BarPlan = [(_tonic(here), here)]
         if pivot is not None:
             first.append((pivot.figure, here))
         dominant: Token = ("V7", there)
         if compact:
-            bars.append([*first, dominant] if first else [dominant])
+            bars.append([*first, dominant])
         else:
-            bars.append(first or [dominant])
-            bars.append([dominant])
+            # Without a pivot the new key's V7 starts the step's first bar, so the step
+            # still lasts two bars. The second bar is a cadential six-four: the new
+            # tonic's tones over its dominant's bass, which tells the ear the new key.
+            bars.append(first if pivot is not None else [*first, dominant])
+            bars.append([(_tonic(there) + "64", there), dominant])
     return bars
 
 
@@ -188,28 +194,31 @@ def _lead_closing(
         if room >= 3:
             return [[predominant], [("V7", key)]], []
         if room == 2:
-            return [[(_tonic(key), key), predominant], [("V7", key)]], []
+            # A whole bar of tonic: two bars are little enough to set a key up in.
+            return [[(_tonic(key), key)], [predominant, ("V7", key)]], []
         return [[(_tonic(key), key), ("V7", key)]], []
-    if len(route) == 2:
-        hops = _hop_bars(route, compact=False)
-        if room >= 3:
-            return hops, []
-        if room == 2:
-            return [[(_tonic(key), key), *hops[0]], hops[1]], []
-        return _hop_bars(route, compact=True), []
-    # A route through intermediate keys: two bars per step where there is room.
-    steps = len(route) - 1
-    free_out = max(0, room - 1)
-    free_in = max(0, next_room - 3)  # leave the next scene its tonic and a closing
-    full = _hop_bars(route, compact=False)
+    full = _hop_bars(route, compact=False)  # two bars per step
+    if len(route) == 2 and room >= 2:
+        return full, []
+    # Two bars per step, from the end of this scene and, where it is too short, the start
+    # of the next. First leave this scene an opening bar and the next its tonic and a
+    # closing; then only the next scene's tonic; then nothing but the route.
+    for free_out, free_in in ((room - 1, next_room - 3), (room - 1, next_room - 1),
+                              (room, next_room - 1)):
+        free_out, free_in = max(0, free_out), max(0, free_in)
+        if len(full) <= free_out + free_in:
+            here = min(len(full), free_out - free_out % 2 if len(route) > 2 else free_out)
+            if len(full) - here > free_in:
+                here = len(full) - free_in
+            closing = full[:here]
+            return closing, full[here:]
+    # No room for two bars a step even so: the shortest valid route, one bar a step.
     compact = _hop_bars(route, compact=True)
-    if 2 * steps <= free_out + free_in:
-        here = min(len(full), free_out - free_out % 2)
-        return full[:here], full[here:]
-    if steps <= free_out + free_in:
-        here = min(steps, free_out)
+    steps = len(compact)
+    if steps <= room + max(0, next_room - 1):
+        here = min(steps, room)
         return compact[:here], compact[here:]
-    # No room for the route: enter the new key through its V7 (after a pivot if any).
+    # Not even one bar a step: straight to the new key's V7 (the check reports the hop).
     return _hop_bars((route[0], route[-1]), compact=room < 3), []
 
 

@@ -4,7 +4,8 @@ Rhythm: each bar splits into cells at its strong beats (1 and 3 in 4/4) and at
 chord changes. A scene picks one rhythm motif per cell length from a library
 ordered by density level, repeats it (varying the third bar of each phrase),
 and holds a long note on cadence chords, so phrases sound like phrases. Under
-narration the melody thins to one soft, lower note per bar.
+narration the melody thins to one soft, lower note per chord,
+drawn to the tonic triad.
 
 Pitch: one second-order Viterbi pass over the whole melody. Every note whose
 onset starts a cell must be a chord tone; other notes use the key's scale as
@@ -194,7 +195,7 @@ def _scene_slots(
                     previous.length += cell_len
                     previous.sound = previous.length
                     continue
-                if quiet:
+                if quiet and span.offset < cell_offset - 1e-9:
                     continue
             shape: tuple[float, ...] = (0.0,)
             if quiet or span.cadence in ("half", "authentic", "final") or level == 0:
@@ -265,6 +266,14 @@ def _solve_pitches(slots: list[_Slot], plans: Sequence[ScenePlan]) -> list[int]:
         ok &= grid <= register + _RANGE
         distance = np.abs(grid - slot.target)
         cost = 0.3 * distance + 0.04 * np.maximum(0, distance - 5) ** 2
+        # Tonic-triad tones (the tonic above all) help a short scene set its key up: a
+        # gentle pull everywhere, a firmer one on the soft notes under narration, whose
+        # job under speech is to confirm the key.
+        triad = [(tonic + step) % 12 for step in (0, 4 if slot.chord.key.mode == "major"
+                                                   else 3, 7)]
+        pull = 0.5 if slot.quiet else 0.2
+        cost = cost - pull * np.where(pcs_of_grid == tonic, 2.0,
+                                      np.where(np.isin(pcs_of_grid, triad), 1.0, 0.0))
         if slot.cadence in ("authentic", "arrival"):
             cost = cost - np.where(pcs_of_grid == tonic, 2.5, 0.0)
         elif slot.cadence == "half":

@@ -103,17 +103,21 @@ def _figure(
             size = step if k < count - 1 else length - step * (count - 1)
             notes.append((start + k * step, size, pitches, 1.15 if k in accents else 1.0))
 
-    if texture == "pad" or (quiet and texture in ("arpeggio", "alberti") and length <= 1):
+    if texture == "pad" or (quiet and texture in ("arpeggio", "alberti")):
+        # Under narration a broken chord thins to the held chord: thinned to a beat a note,
+        # it would sound only some of its tones (a bare fifth, say, or the third twice as
+        # long as the root), which leaves a short scene's key in doubt.
         notes.append((start, length, voicing, 1.0))
-    elif texture == "arpeggio":
+    elif texture == "arpeggio" and length // _broken_step(texture, plan, level) >= 3:
         up = [*voicing, voicing[0] + 12]
         cycle = up + up[-2:0:-1]
-        step = 1.0 if quiet else (0.25 if level >= 4 and plan.tempo < 110 else 0.5)
-        run(step, [(p,) for p in cycle])
-    elif texture == "alberti":
-        low, mid, high = voicing[0], voicing[len(voicing) // 2], voicing[-1]
-        step = 1.0 if quiet else (0.25 if level >= 4 and plan.tempo < 100 else 0.5)
-        run(step, [(low,), (high,), (mid,), (high,)])
+        run(_broken_step(texture, plan, level), [(p,) for p in cycle])
+    elif texture == "alberti" and length // _broken_step(texture, plan, level) >= 3:
+        low, mid, high = voicing[0], *_alberti_upper(span.chord, voicing)
+        run(_broken_step(texture, plan, level), [(low,), (high,), (mid,), (high,)])
+    elif texture in ("arpeggio", "alberti"):
+        # Too short to break into three notes: a broken chord would drop a chord tone.
+        notes.append((start, length, voicing, 1.0))
     elif texture == "block":
         if meter == 3 and has_bass and abs(start - bar_offset) < 1e-9 and length >= 3:
             # Waltz: the bass takes the downbeat, the chords answer on 2 and 3.
@@ -124,8 +128,9 @@ def _figure(
             run(min(step, length), [voicing], accents=(0,))
     else:  # ostinato
         step = 1.0 if quiet else 0.5
-        figure: list[tuple[int, ...]] = [(voicing[min(k, len(voicing) - 1)],)
-                                         for k in _OSTINATO_FIGURE]
+        # Three tones: the lowest and two others, the third among them (see _alberti_upper).
+        tones = (voicing[0], *_alberti_upper(span.chord, voicing))
+        figure: list[tuple[int, ...]] = [(tones[k],) for k in _OSTINATO_FIGURE]
         phase = round((start - bar_offset) / step)
         figure = figure[phase % len(figure):] + figure[: phase % len(figure)]
         run(step, figure, accents=() if quiet else tuple(
@@ -133,6 +138,32 @@ def _figure(
     if texture in ("block", "ostinato"):
         notes = [(o, _articulate(n, plan.staccato), p, a) for o, n, p, a in notes]
     return notes
+
+
+def _broken_step(texture: str, plan: ScenePlan, level: int) -> float:
+    """Note length of an arpeggio or Alberti figure (not under narration)."""
+    fast = 110 if texture == "arpeggio" else 100
+    return 0.25 if level >= 4 and plan.tempo < fast else 0.5
+
+
+def _alberti_upper(chord: Chord, voicing: tuple[int, ...]) -> tuple[int, int]:
+    """The middle and top notes of an Alberti figure over ``voicing[0]``.
+
+    Three notes sound in the figure, so they should be three different chord
+    tones, the third above all (it tells major from minor), then the seventh.
+    """
+    third = chord.pcs[1] if len(chord.pcs) > 1 else chord.pcs[0]
+    rank = {pc: n for n, pc in enumerate(
+        [third, *chord.pcs[3:], chord.pcs[0], *chord.pcs[2:3]])}
+    above = [p for p in voicing[1:] if p % 12 != voicing[0] % 12] or list(voicing[1:])
+    if len(above) < 2:
+        return voicing[len(voicing) // 2], voicing[-1]
+    picked: list[int] = []
+    for p in sorted(above, key=lambda p: (rank.get(p % 12, 9), -p)):
+        if all(q % 12 != p % 12 for q in picked):
+            picked.append(p)
+    picked = sorted(picked[:2]) if len(picked) >= 2 else [above[-2], above[-1]]
+    return picked[0], picked[1]
 
 
 def _pulse_figure(

@@ -115,14 +115,16 @@ def kk_correlation(a: Key, b: Key) -> float:
 def key_route(a: Key, b: Key) -> tuple[Key, ...]:
     """Keys to pass through from ``a`` to ``b``, both ends included.
 
-    Keys up to two fifths apart modulate directly through a pivot chord. Farther
-    keys step through the fewest intermediate keys such that each consecutive
-    pair's KK correlation is at least ``KK_STEP_MIN_R`` (ties: the route whose
-    steps correlate best in sum).
+    Keys whose KK profiles correlate at ``KK_STEP_MIN_R`` or better modulate
+    directly through a pivot chord, however close their signatures: A minor and
+    D minor share a key signature's neighbourhood yet correlate at only 0.34.
+    Other keys step through the fewest intermediate keys such that each
+    consecutive pair's KK correlation is at least ``KK_STEP_MIN_R`` (ties: the
+    route whose steps correlate best in sum).
     """
     if a.same_as == b.same_as:
         return (a,)
-    if fifths_apart(a, b) <= 2 or kk_correlation(a, b) >= KK_STEP_MIN_R:
+    if kk_correlation(a, b) >= KK_STEP_MIN_R:
         return (a, b)
     nodes = [(pc, mode) for mode in ("major", "minor") for pc in range(12)]
 
