@@ -192,7 +192,8 @@ def _lead_closing(
     if len(route) == 1:
         predominant: Token = (str(rng.choice(_PREDOMINANTS[(mood, key.mode)])), key)
         if room >= 3:
-            return [[predominant], [("V7", key)]], []
+            # The cadential six-four before V7 says the key once more as the scene ends.
+            return [[predominant], [(_tonic(key) + "64", key), ("V7", key)]], []
         if room == 2:
             # A whole bar of tonic: two bars are little enough to set a key up in.
             return [[(_tonic(key), key)], [predominant, ("V7", key)]], []
