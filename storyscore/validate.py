@@ -7,10 +7,10 @@ Every problem is collected; nothing here raises.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from pathlib import Path
 
 from storyscore.diagnostics import Diagnostic, suggest
 from storyscore.model import CHARACTER_REF, Scene, SourceSpan, Story
+from storyscore.paint.image_file import image_kind
 
 # The shortest an ``auto`` scene can be (see the duration rules in the spec).
 AUTO_MIN_WITH_NARRATION = 4.0
@@ -29,20 +29,6 @@ def guaranteed_duration(scene: Scene) -> float:
     if scene.duration is not None:
         return scene.duration
     return AUTO_MIN_WITH_NARRATION if scene.paragraphs else AUTO_WITHOUT_NARRATION
-
-
-def image_kind(path: Path) -> str | None:
-    """``png`` or ``jpeg`` by the file's first bytes, else None."""
-    try:
-        with path.open("rb") as handle:
-            head = handle.read(8)
-    except OSError:
-        return None
-    if head.startswith(b"\x89PNG\r\n\x1a\n"):
-        return "png"
-    if head.startswith(b"\xff\xd8\xff"):
-        return "jpeg"
-    return None
 
 
 class _Checker:

@@ -8,14 +8,15 @@ from __future__ import annotations
 
 import difflib
 
+from storyscore import vocab
 from storyscore.errors import PaintError
 from storyscore.paint import diffusers_backend
 from storyscore.paint.base import Painter
 
 __all__ = ["PAINTER_NAMES", "available_painters", "make_painter"]
 
-PAINTER_NAMES: tuple[str, ...] = ("procedural", "diffusers")
-"""Every painter storyscore knows, installed or not."""
+PAINTER_NAMES: tuple[str, ...] = vocab.PAINTERS
+"""Every painter storyscore knows, installed or not (the names the language accepts)."""
 
 
 def available_painters() -> list[str]:
