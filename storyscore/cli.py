@@ -163,10 +163,12 @@ def _load(story: Path, overrides: Overrides | None = None) -> Loaded:
 
 
 def _overrides(size: str | None = None, fps: int | None = None, seed: int | None = None,
-               painter: str | None = None, model: str | None = None) -> Overrides:
+               painter: str | None = None, model: str | None = None,
+               soundfont: Path | None = None) -> Overrides:
     try:
         return Overrides(size=parse_size(size) if size else None, fps=fps, seed=seed,
-                         painter=painter, model=model)
+                         painter=painter, model=model,
+                         soundfont=str(soundfont.resolve()) if soundfont else None)
     except StoryscoreError as error:
         _fail(error)
 
@@ -284,9 +286,8 @@ def score(
     if kind is None:
         _fail(StoryscoreError(f"cannot tell what to write from '{out.name}'",
                               hint="use a .musicxml, .mid or .wav file name"))
-    overrides = _overrides(size=size, fps=fps, seed=seed, painter=painter, model=model)
-    if soundfont is not None:
-        overrides = dataclasses.replace(overrides, soundfont=str(soundfont.resolve()))
+    overrides = _overrides(size=size, fps=fps, seed=seed, painter=painter, model=model,
+                           soundfont=soundfont)
     loaded = _load(story, overrides)
     scenes = _path(loaded.story, path)
     with Cache.from_env(enabled=not no_cache) as cache, Progress(quiet) as progress:
@@ -344,9 +345,8 @@ def render(
     started = time.monotonic()
     if all_paths and path:
         _fail(StoryscoreError("--path and --all-paths cannot be used together"))
-    overrides = _overrides(size=size, fps=fps, seed=seed, painter=painter, model=model)
-    if soundfont is not None:
-        overrides = dataclasses.replace(overrides, soundfont=str(soundfont.resolve()))
+    overrides = _overrides(size=size, fps=fps, seed=seed, painter=painter, model=model,
+                           soundfont=soundfont)
     loaded = _load(story, overrides)
     base = out if out is not None else Path(f"{story.stem}.mp4")
     if base.suffix.lower() != ".mp4":
@@ -391,9 +391,8 @@ def book(
     from storyscore.progress import Progress
 
     started = time.monotonic()
-    overrides = _overrides(size=size, seed=seed, painter=painter, model=model)
-    if soundfont is not None:
-        overrides = dataclasses.replace(overrides, soundfont=str(soundfont.resolve()))
+    overrides = _overrides(size=size, seed=seed, painter=painter, model=model,
+                           soundfont=soundfont)
     loaded = _load(story, overrides)
     folder = out if out is not None else Path(f"{story.stem}-book")
     with Cache.from_env(enabled=not no_cache) as cache, Progress(quiet) as progress:

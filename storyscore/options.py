@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from storyscore import vocab
 from storyscore.errors import StoryscoreError
-from storyscore.model import Painter, Size, Story
+from storyscore.model import NOWHERE, Painter, Size, Story
 
 
 @dataclass(frozen=True)
@@ -61,4 +61,5 @@ def apply(story: Story, overrides: Overrides) -> Story:
         changes["painter"] = Painter(name, model)
     if overrides.soundfont is not None:
         changes["soundfont"] = overrides.soundfont
+        changes["soundfont_span"] = NOWHERE  # not the script's line any more
     return dataclasses.replace(story, **changes) if changes else story  # type: ignore[arg-type]

@@ -71,3 +71,14 @@ def test_a_missing_model_fails_fast_at_the_script_line(tmp_path: Path) -> None:
     assert code == 2
     assert err.startswith(f"{script}:1:9: error: ")
     assert "no-such-org/no-such-model" in err
+
+
+def test_a_missing_soundfont_on_the_command_line_is_named(tmp_path: Path) -> None:
+    script = tmp_path / "s.sco"
+    script.write_text('voice none\n\nscene a 2s\n    prompt "a forest"\n')
+    code, _, err = run("score", str(script), "-o", str(tmp_path / "music.wav"), "--size",
+                       "64x64", "--soundfont", str(tmp_path / "nope.sf2"), "-q")
+    assert code == 2
+    assert err.startswith("error: ")
+    assert "nope.sf2" in err
+    assert not (tmp_path / "music.wav").exists()
