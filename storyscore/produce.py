@@ -18,7 +18,7 @@ from PIL import Image
 from storyscore import vocab
 from storyscore.analyse import PictureFeatures, analyse
 from storyscore.audio.mix import MixResult, PlacedNarration, SceneGain, mix
-from storyscore.audio.synth import SAMPLE_RATE, default_soundfont, load_soundfont, render_midi
+from storyscore.audio.synth import SAMPLE_RATE, default_soundfont, render_midi
 from storyscore.audio.voices import Narration
 from storyscore.cache import Cache
 from storyscore.compose import ComposedScore, ScenePlan, compose
@@ -133,20 +133,12 @@ def compose_path(prepared: Prepared, path: Sequence[Scene]) -> Composition:
     return Composition(score, times, tuple(lengthening_warnings(measured)), tuple(plans))
 
 
-def soundfont_bytes(story: Story) -> bytes:
-    """The story's soundfont (checked), or the bundled General MIDI one."""
-    if story.soundfont is None:
-        return load_soundfont(default_soundfont())
-    return load_soundfont(story.base_dir / story.soundfont,
-                          story.soundfont_span if story.soundfont_span.line else None)
-
-
 def music_samples(story: Story, composition: Composition) -> np.ndarray:
     """The score synthesised with the story's soundfont: 48 kHz stereo float32."""
+    # render_midi checks the soundfont and reports a bad one at the script's line.
     path = (story.base_dir / story.soundfont) if story.soundfont else default_soundfont()
-    soundfont_bytes(story)  # a clear error at the script's line before synthesis
-    return render_midi(composition.score.midi_bytes(), path,
-                       span=story.soundfont_span if story.soundfont else None)
+    span = story.soundfont_span if story.soundfont and story.soundfont_span.line else None
+    return render_midi(composition.score.midi_bytes(), path, span=span)
 
 
 def story_audio(prepared: Prepared, composition: Composition,
