@@ -115,6 +115,7 @@ class _Checker:
 
     def check_graph(self) -> None:
         story = self.story
+        graph_errors_before = len(self.diagnostics)
         by_id = {scene.id: scene for scene in story.scenes}
         first = story.scenes[0]
         reached = {first.id}
@@ -146,7 +147,8 @@ class _Checker:
                 self.error(scene.id_span, f"no path from scene '{scene.id}' reaches an end",
                            "the story would loop forever here; add 'end' or a choice that "
                            "leads out")
-        if self.diagnostics and any(d.severity == "error" for d in self.diagnostics):
+        if len(self.diagnostics) > graph_errors_before:
+            # Unreachable or endless scenes already explain a looping default path.
             return
         # The video follows the first choice at every branch: that path must end.
         path = [first.id]
