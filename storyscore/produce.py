@@ -18,7 +18,7 @@ from PIL import Image
 from storyscore import vocab
 from storyscore.analyse import PictureFeatures, analyse
 from storyscore.audio.mix import MixResult, PlacedNarration, SceneGain, mix
-from storyscore.audio.synth import SAMPLE_RATE, default_soundfont, render_midi
+from storyscore.audio.synth import default_soundfont, render_midi
 from storyscore.audio.voices import Narration
 from storyscore.cache import Cache
 from storyscore.compose import ComposedScore, ScenePlan, compose
@@ -177,7 +177,6 @@ def subtitle_cues(prepared: Prepared, composition: Composition) -> list[Cue]:
 
 
 __all__ = [
-    "SAMPLE_RATE",
     "Composition",
     "Prepared",
     "compose_path",
