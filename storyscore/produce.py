@@ -13,7 +13,6 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
-from PIL import Image
 
 from storyscore import vocab
 from storyscore.analyse import PictureFeatures, analyse
@@ -43,9 +42,6 @@ class Prepared:
     narrations: dict[str, SceneNarration]
     features: dict[str, PictureFeatures]
     music: dict[str, SceneMusic]
-
-    def image(self, scene_id: str) -> Image.Image:
-        return self.pictures[scene_id].image
 
     def narration(self, scene_id: str) -> Narration:
         return self.narrations[scene_id].narration
