@@ -16,6 +16,7 @@ I on a downbeat.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -23,8 +24,12 @@ from dataclasses import dataclass
 import numpy as np
 
 from storyscore.compose.plan import ScenePlan, tonic_to_m21
-from storyscore.compose.theory import Chord, Key, key_route, pivot_chord, realise
+from storyscore.compose.theory import Chord, Key, key_route, kk_profile, pivot_chord, realise
 from storyscore.compose.timeline import Bar, Timeline
+
+_DRAFTS = 8  # harmonic drafts per scene
+PHRASE_BARS = 4
+LONG_SCENE_BARS = 8  # a scene this long holds its key a phrase before it modulates away
 
 Token = tuple[str, Key]  # a Roman numeral and the key it is read in
 BarPlan = list[Token]  # the chords of one bar, in order (one to three)
@@ -35,13 +40,13 @@ _ANTECEDENTS = {
     ("bright", "major"): ("I | V | vi | IV V", "I | IV | I | ii V", "I | vi | IV | V"),
     ("calm", "major"): ("I | vi | IV | V", "I | IV | I | V", "I | iii | IV | V"),
     ("sad", "major"): ("I | vi | ii | V", "I | iii | vi | V"),
-    ("tense", "major"): ("I | bVI | iv | V", "I | iv | bII6 | V"),
-    ("mysterious", "major"): ("I | bVII | IV | V", "I | bVI | bVII | V"),
+    ("tense", "major"): ("I | iv | I | V", "I | bII6 | I | V"),
+    ("mysterious", "major"): ("I | bVII | IV | V", "I | bVI | IV | V"),
     ("bright", "minor"): ("i | VII | VI | V", "i | VI | III | VII V"),
     ("calm", "minor"): ("i | iv | i | V", "i | VI | iv | V"),
     ("sad", "minor"): ("i | VI | III | VII V", "i | iv | i | V"),
-    ("tense", "minor"): ("i | bII | i | V", "i | iio6 | viio7 | V"),
-    ("mysterious", "minor"): ("i | IV | i | V", "i | bII | VII | V"),
+    ("tense", "minor"): ("i | bII | i | V", "i | iio6 | i | V"),
+    ("mysterious", "minor"): ("i | IV | i | V", "i | VII | i | V"),
 }
 _CONSEQUENTS = {
     ("bright", "major"): ("I | V | IV V7 | I", "I | IV | ii6 V7 | I"),
@@ -108,26 +113,21 @@ def _tonic(key: Key) -> str:
     return "I" if key.mode == "major" else "i"
 
 
-def _hop_bars(route: Sequence[Key], compact: bool) -> list[BarPlan]:
-    """Bars that walk a key route, per step: the old tonic and the pivot, then the new
-    key's cadential six-four and V7 (``compact``: all in one bar)."""
+def _hop_bars(route: Sequence[Key]) -> list[BarPlan]:
+    """Bars that walk a key route, two per step: the old tonic and the pivot, then the
+    new key's dominant and its seventh."""
     bars: list[BarPlan] = []
     for j in range(len(route) - 1):
         here, there = route[j], route[j + 1]
         pivot = pivot_chord(here, there)
         # Each step opens on the tonic of the key it leaves, which sets that key up.
         first: BarPlan = [(_tonic(here), here)]
-        if pivot is not None:
-            first.append((pivot.figure, here))
         dominant: Token = ("V7", there)
-        if compact:
-            bars.append([*first, dominant])
-        else:
-            # Without a pivot the new key's V7 starts the step's first bar, so the step
-            # still lasts two bars. The second bar is a cadential six-four: the new
-            # tonic's tones over its dominant's bass, which tells the ear the new key.
-            bars.append(first if pivot is not None else [*first, dominant])
-            bars.append([(_tonic(there) + "64", there), dominant])
+        # Without a pivot the new key's V7 ends the step's first bar, so the step still
+        # lasts two bars.
+        bars.append([*first, (pivot.figure, here)] if pivot is not None
+                    else [*first, dominant])
+        bars.append([("V", there), dominant])
     return bars
 
 
@@ -150,20 +150,33 @@ def plan_harmony(
     for i in range(count):
         if plans[i].silent:
             continue
-        rng = np.random.default_rng([seed, i, 0x4A12])
         mood = mood_of(plans[i])
         n_bars = len(bars_of[i])
         leads = i < count - 1 and not plans[i + 1].silent
         own = n_bars - len(spill[i])
-        closing: list[BarPlan]
+        route = key_route(keys[i], keys[i + 1]) if leads else (keys[i],)
+        next_room = len(bars_of[i + 1]) if leads else 0
+        # A long scene holds the key it arrives in for a phrase before it leaves.
+        keep = PHRASE_BARS if n_bars >= LONG_SCENE_BARS else 1
+        # Several drafts, one per random stream; the one that states its key most clearly wins.
+        drafts = []
+        for draft in range(_DRAFTS):
+            rng = np.random.default_rng([seed, i, 0x4A12, draft])
+            closing: list[BarPlan]
+            spilled: list[BarPlan] = []
+            fresh = False
+            if leads:
+                closing, spilled, fresh = _lead_closing(route, own, keep, next_room, mood,
+                                                        keys[i], rng)
+            else:
+                closing = _final_closing(own, mood, keys[i], rng)
+            drafts.append((_scene_bars(own, closing, mood, keys[i], rng, leads and not fresh),
+                           spilled, fresh))
+        lengths = [bar.length for bar in bars_of[i][len(spill[i]):]]
+        plan, spilled, fresh = max(drafts, key=lambda d: key_clarity(d[0].bars, keys[i],
+                                                                     lengths))
         if leads:
-            route = key_route(keys[i], keys[i + 1])
-            closing, spill[i + 1] = _lead_closing(
-                route, own, len(bars_of[i + 1]), mood, keys[i], rng
-            )
-        else:
-            closing = _final_closing(own, mood, keys[i], rng)
-        plan = _scene_bars(own, closing, mood, keys[i], rng, leads)
+            spill[i + 1] = spilled
         plan.bars = spill[i] + plan.bars
         shift = len(spill[i])
         cadences = {(b + shift, c): kind for (b, c), kind in plan.cadences.items()}
@@ -171,8 +184,31 @@ def plan_harmony(
             cadences.setdefault((shift, 0), "arrival")
         if i == last_music:
             cadences[(n_bars - 1, 0)] = "final"
-        spans.extend(_lay_out(plan.bars, bars_of[i], i, cadences))
+        laid = _lay_out(plan.bars, bars_of[i], i, cadences)
+        if fresh and laid:
+            # The breath before a new key: the last chord gives up a beat (or half itself).
+            last = laid[-1]
+            laid[-1] = dataclasses.replace(last, length=last.length - min(1.0, last.length / 2))
+        spans.extend(laid)
     return tuple(spans)
+
+
+def key_clarity(bars: Sequence[BarPlan], key: Key, lengths: Sequence[float]) -> float:
+    """How plainly chords say ``key``: their tones (the bass twice), weighted by how long
+    each sounds, against the key's Krumhansl–Kessler profile (Pearson r)."""
+    weights = np.zeros(12)
+    for chords, length in zip(bars, lengths, strict=False):
+        for figure, in_key in chords:
+            if in_key != key:
+                continue
+            chord = realise(figure, in_key)
+            share = length / len(chords)
+            for pc in chord.pcs:
+                weights[pc] += share
+            weights[chord.bass] += share
+    if not weights.any():
+        return -1.0
+    return float(np.corrcoef(weights, kk_profile(key))[0, 1])
 
 
 def _final_closing(room: int, mood: str, key: Key, rng: np.random.Generator) -> list[BarPlan]:
@@ -185,42 +221,41 @@ def _final_closing(room: int, mood: str, key: Key, rng: np.random.Generator) -> 
 
 
 def _lead_closing(
-    route: tuple[Key, ...], room: int, next_room: int, mood: str, key: Key,
+    route: tuple[Key, ...], room: int, keep: int, next_room: int, mood: str, key: Key,
     rng: np.random.Generator,
-) -> tuple[list[BarPlan], list[BarPlan]]:
-    """Closing bars of a scene that leads into the next, and bars spilled into it."""
+) -> tuple[list[BarPlan], list[BarPlan], bool]:
+    """Closing bars of a scene that leads into the next, bars spilled into the next, and
+    whether the next key starts afresh after a full close (no room for its route).
+
+    ``keep`` is how many bars the scene keeps in its own key before a route leaves it.
+    """
     if len(route) == 1:
         predominant: Token = (str(rng.choice(_PREDOMINANTS[(mood, key.mode)])), key)
         if room >= 3:
-            # The cadential six-four before V7 says the key once more as the scene ends.
-            return [[predominant], [(_tonic(key) + "64", key), ("V7", key)]], []
+            # The dominant, then its seventh: the key once more as the scene ends.
+            return [[predominant], [("V", key), ("V7", key)]], [], False
         if room == 2:
             # A whole bar of tonic: two bars are little enough to set a key up in.
-            return [[(_tonic(key), key)], [predominant, ("V7", key)]], []
-        return [[(_tonic(key), key), ("V7", key)]], []
-    full = _hop_bars(route, compact=False)  # two bars per step
-    if len(route) == 2 and room >= 2:
-        return full, []
+            return [[(_tonic(key), key)], [predominant, ("V7", key)]], [], False
+        return [[(_tonic(key), key), ("V7", key)]], [], False
+    full = _hop_bars(route)  # two bars per step
+    if len(route) == 2 and room >= max(2, keep + 1):
+        return full, [], False
     # Two bars per step, from the end of this scene and, where it is too short, the start
-    # of the next. First leave this scene an opening bar and the next its tonic and a
-    # closing; then only the next scene's tonic; then nothing but the route.
-    for free_out, free_in in ((room - 1, next_room - 3), (room - 1, next_room - 1),
-                              (room, next_room - 1)):
+    # of the next. First leave this scene its bars and the next three of its own; then the
+    # next two (its tonic and a cadence: a key needs two bars to be heard); then this one
+    # only its opening bar.
+    for free_out, free_in in ((room - keep, next_room - 3), (room - keep, next_room - 2),
+                              (room - 1, next_room - 2)):
         free_out, free_in = max(0, free_out), max(0, free_in)
         if len(full) <= free_out + free_in:
             here = min(len(full), free_out - free_out % 2 if len(route) > 2 else free_out)
             if len(full) - here > free_in:
                 here = len(full) - free_in
-            closing = full[:here]
-            return closing, full[here:]
-    # No room for two bars a step even so: the shortest valid route, one bar a step.
-    compact = _hop_bars(route, compact=True)
-    steps = len(compact)
-    if steps <= room + max(0, next_room - 1):
-        here = min(steps, room)
-        return compact[:here], compact[here:]
-    # Not even one bar a step: straight to the new key's V7 (the check reports the hop).
-    return _hop_bars((route[0], route[-1]), compact=room < 3), []
+            return full[:here], full[here:], False
+    # No room for two bars a step: close in this key, take a breath, and let the next
+    # scene begin in its own key (a phrase modulation, as at a cut in a film score).
+    return _final_closing(room, mood, key, rng), [], True
 
 
 def _scene_bars(
@@ -254,7 +289,7 @@ def _scene_bars(
         bars.extend(phrase)
         last = start + 3
         cadences[(last, len(bars[last]) - 1) if kind == "half" else (last, 0)] = kind
-    pool = first[:3] + second[1:3] + first[1:3]
+    pool = [*first[:3], [(_tonic(key), key)], *second[1:3]]
     opener = pool[:opener_len]
     if opener_len > 1 and closing and opener[-1] == closing[0][:1]:
         # Do not sound the pivot (or pre-dominant) twice in a row.

@@ -51,7 +51,11 @@ _MOTIFS: dict[float, tuple[tuple[tuple[float, ...], ...], ...]] = {
     ),
 }
 _UNIT_BY_LEVEL = (None, 1.0, 1.0, 0.5, 0.25)
-_GAP_SEMITONES = 5  # how far below its register the melody sinks under narration
+_SKYLINE_SPAN = 10.0  # semitones between the skyline's lowest and highest points
+_FLAT_SKYLINE = 0.2  # a skyline spanning less of the picture's height is stretched less
+_ARCH = 1.0  # semitones a four-bar phrase rises in its middle
+_LEAST_RANGE = 9.0  # semitones skyline and arch span together at the least
+_GESTURE = 0.5  # how much of a motif's own run or turn the melody keeps
 _RANGE = 11  # semitones the melody may stray from its register
 
 
@@ -91,6 +95,7 @@ class _Slot:
     length: float
     sound: float  # sounding length after articulation
     strong: bool  # starts a cell: must be a chord tone
+    beat: bool  # starts on a beat: a chord tone, unless a step leads in and out
     chord: Chord
     target: float
     velocity: float
@@ -112,8 +117,9 @@ def _cells(bar: Bar, spans: list[HarmonySpan]) -> list[tuple[float, float, Harmo
     edges = sorted(cuts)
     out = []
     for a, b in itertools.pairwise(edges):
-        span = next(s for s in spans if s.offset <= a + 1e-9 < s.end)
-        out.append((a, b - a, span))
+        span = next((s for s in spans if s.offset <= a + 1e-9 < s.end), None)
+        if span is not None:  # else a breath between two keys: a rest
+            out.append((a, b - a, span))
     return out
 
 
@@ -148,11 +154,28 @@ def _in_windows(start: float, end: float, windows: list[tuple[float, float]]) ->
     return any(start < b and a < end for a, b in windows)
 
 
-def _contour_at(plan: ScenePlan, fraction: float) -> float:
-    if not plan.contour:
-        return 0.5
-    xs = np.linspace(0.0, 1.0, len(plan.contour)) if len(plan.contour) > 1 else np.array([0.0])
-    return float(np.interp(fraction, xs, np.array(plan.contour)))
+def skyline_targets(contour: Sequence[float]) -> tuple[np.ndarray, np.ndarray]:
+    """The skyline as the melody reads it: (x, semitones from the register) samples.
+
+    Smoothed over a tenth of the picture's width (a gap between two trees is
+    not a leap), then stretched so that its lowest and highest points lie
+    ``_SKYLINE_SPAN`` semitones apart; a skyline flatter than
+    ``_FLAT_SKYLINE`` of the picture's height is stretched less, in
+    proportion, so that a flat horizon gives a level line.
+    """
+    if not contour:
+        return np.array([0.0, 1.0]), np.zeros(2)
+    values = np.asarray(contour, dtype=float)
+    if len(values) == 1:
+        values = np.repeat(values, 2)
+    width = max(1, round(len(values) / 10))
+    if width > 1:
+        padded = np.pad(values, width // 2 + 1, mode="edge")
+        values = np.convolve(padded, np.ones(width) / width, mode="same")[
+            width // 2 + 1: width // 2 + 1 + len(values)]
+    low, high = float(values.min()), float(values.max())
+    scale = _SKYLINE_SPAN / max(high - low, _FLAT_SKYLINE)
+    return np.linspace(0.0, 1.0, len(values)), (values - (low + high) / 2) * scale
 
 
 def _articulate(length: float, staccato: float) -> float:
@@ -173,57 +196,61 @@ def _scene_slots(
         for a, b in plan.narration
     ]
     level = density_level(plan)
+    # Under narration the melody keeps its register and its line, in fewer, longer notes.
+    quiet_level = min(level, 1)
     base = plan.velocity * math.sqrt(plan.volume)
     offset0, length0 = timeline.scene_offsets[i], timeline.scene_lengths[i]
-    motifs: dict[float, tuple[float, ...]] = {}
-    shapes: dict[float, tuple[float, ...]] = {}
+    xs, heights = skyline_targets(plan.contour)
+    # A flat skyline leaves the phrase's arch to give the melody its range.
+    arch_height = max(_ARCH, _LEAST_RANGE - float(np.ptp(heights)))
+    motifs: dict[tuple[float, bool], tuple[float, ...]] = {}
+    shapes: dict[tuple[float, bool], tuple[float, ...]] = {}
     slots: list[_Slot] = []
     bars = timeline.scene_bars(i)
     for b, bar in enumerate(bars):
         bar_spans = [s for s in spans if s.end > bar.offset and s.offset < bar.end]
-        quiet_bar = _in_windows(bar.offset, bar.end, windows)
         phrase_pos = b % 4
         for cell_offset, cell_len, span in _cells(bar, bar_spans):
             onset_cadence = span.cadence if abs(span.offset - cell_offset) < 1e-9 else None
-            quiet = quiet_bar or _in_windows(cell_offset, cell_offset + cell_len, windows)
+            quiet = _in_windows(cell_offset, cell_offset + cell_len, windows)
             held = span.cadence in ("half", "authentic", "final") and onset_cadence is None
-            if (quiet and cell_offset > bar.offset + 1e-9) or held:
+            if held:
                 previous = slots[-1] if slots else None
-                if (previous is not None and previous.chord == span.chord
-                        and previous.offset >= bar.offset):
-                    # Hold the bar's one note (or the cadence note) instead of a new onset.
+                if previous is not None and previous.chord == span.chord:
+                    # Hold the cadence note instead of a new onset.
                     previous.length += cell_len
                     previous.sound = previous.length
                     continue
-                if quiet and span.offset < cell_offset - 1e-9:
-                    continue
             shape: tuple[float, ...] = (0.0,)
-            if quiet or span.cadence in ("half", "authentic", "final") or level == 0:
+            cell_level = quiet_level if quiet else level
+            if span.cadence in ("half", "authentic", "final") or cell_level == 0:
                 rhythm: tuple[float, ...] = (cell_len,)
             else:
-                if cell_len not in motifs:
-                    motifs[cell_len] = _pattern(cell_len, level, rng)
-                    shapes[cell_len] = _shape(len(motifs[cell_len]), rng)
-                rhythm, shape = motifs[cell_len], shapes[cell_len]
-                if phrase_pos == 2:
-                    rhythm = _pattern(cell_len, level, rng)
+                motif = (cell_len, quiet)
+                if motif not in motifs:
+                    motifs[motif] = _pattern(cell_len, cell_level, rng)
+                    shapes[motif] = _shape(len(motifs[motif]), rng)
+                rhythm, shape = motifs[motif], shapes[motif]
+                if phrase_pos == 2 and not quiet:
+                    rhythm = _pattern(cell_len, cell_level, rng)
                     shape = _shape(len(rhythm), rng)
             position = cell_offset
             for k, dur in enumerate(rhythm):
                 fraction = (position - offset0) / length0
-                arch = math.sin(math.pi * (phrase_pos + (position - bar.offset) / bar.length) / 4)
-                target = (plan.register + (_contour_at(plan, fraction) - 0.5) * 12
-                          + 2.0 * arch + shape[k])
+                in_bar = position - bar.offset
+                arch = math.sin(math.pi * (phrase_pos + in_bar / bar.length) / 4)
+                target = (plan.register + float(np.interp(fraction, xs, heights))
+                          + arch_height * arch + _GESTURE * shape[k])
                 velocity = base * (1.0 if k == 0 else 0.86)
-                velocity *= 1 + 0.08 * math.sin(math.pi * (phrase_pos + (position - bar.offset)
-                                                           / bar.length) / 4)
+                velocity *= 1 + 0.08 * arch
                 if quiet:
-                    target -= _GAP_SEMITONES
                     velocity *= 0.6
                 # The piece's last note rings to the end, however detached the rest.
                 sound = dur if span.cadence == "final" else _articulate(dur, plan.staccato)
+                # A note on a beat is a chord tone; notes between beats may pass or turn.
+                on_beat = abs(in_bar - round(in_bar)) < 1e-9
                 slots.append(_Slot(
-                    position, dur, sound, k == 0, span.chord, target,
+                    position, dur, sound, k == 0, on_beat, span.chord, target,
                     velocity, onset_cadence if k == 0 else None, i, quiet,
                 ))
                 position += dur
@@ -235,7 +262,7 @@ def _scene_slots(
 
 def _solve_pitches(slots: list[_Slot], plans: Sequence[ScenePlan]) -> list[int]:
     """Second-order Viterbi over a run of slots (see the module docstring)."""
-    low = min(plans[s.scene].register for s in slots) - _RANGE - _GAP_SEMITONES
+    low = min(plans[s.scene].register for s in slots) - _RANGE
     high = max(plans[s.scene].register for s in slots) + _RANGE
     grid = np.arange(low, high + 1)
     size = len(grid)
@@ -253,6 +280,9 @@ def _solve_pitches(slots: list[_Slot], plans: Sequence[ScenePlan]) -> list[int]:
     triple += np.where((first == 0) & (second == 0), 1.5, 0.0)
     # Trills (C D C D ...) are cheap note by note; charge the return to discourage them.
     triple += np.where((first != 0) & (first == -second) & (np.abs(first) <= 2), 0.5, 0.0)
+    # A non-chord tone on a beat must be a passing or neighbour note: a step in, a step out.
+    by_step = ((np.abs(first) >= 1) & (np.abs(first) <= 2)
+               & (np.abs(second) >= 1) & (np.abs(second) <= 2))
     unary = np.full((len(slots), size), big)
     pcs_of_grid = grid % 12
     for n, slot in enumerate(slots):
@@ -262,7 +292,7 @@ def _solve_pitches(slots: list[_Slot], plans: Sequence[ScenePlan]) -> list[int]:
         if slot.cadence == "final":
             allowed = {tonic}
         ok = np.isin(pcs_of_grid, list(allowed))
-        ok &= (grid >= register - _RANGE - (_GAP_SEMITONES if slot.quiet else 0))
+        ok &= grid >= register - _RANGE
         ok &= grid <= register + _RANGE
         distance = np.abs(grid - slot.target)
         cost = 0.3 * distance + 0.04 * np.maximum(0, distance - 5) ** 2
@@ -293,6 +323,10 @@ def _solve_pitches(slots: list[_Slot], plans: Sequence[ScenePlan]) -> list[int]:
     for n in range(2, len(slots)):
         w_t = 0.0 if gaps[n] >= 1 or gaps[n - 1] >= 1 else 1.0
         total = cost[:, :, None] + w_t * triple
+        middle = slots[n - 1]
+        if middle.beat and not middle.strong:
+            foreign = ~np.isin(pcs_of_grid, middle.chord.pcs)
+            total = total + np.where(foreign[None, :, None] & ~by_step, big, 0.0)
         arg = np.argmin(total, axis=0)
         best = np.take_along_axis(total, arg[None, :, :], axis=0)[0]
         cost = best + weight[n] * pair + unary[n][None, :]

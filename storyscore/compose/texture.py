@@ -241,6 +241,13 @@ def compose_accompaniment(
             last_bass = bass_pitch
             soft = 0.7 if quiet else 1.0
             if has_bass:
+                # The chord lies above the bass, so that a root-position chord stays one.
+                while voicing[0] <= bass_pitch:
+                    if bass_pitch - 12 >= _BASS_RANGE[0]:
+                        bass_pitch -= 12
+                    else:
+                        voicing = tuple(p + 12 for p in voicing)
+                last_bass = bass_pitch
                 upper = voicing
             else:
                 # The accompaniment's own bass note lies below the whole voicing, so that a
