@@ -24,12 +24,23 @@ from dataclasses import dataclass
 import numpy as np
 
 from storyscore.compose.plan import ScenePlan, tonic_to_m21
-from storyscore.compose.theory import Chord, Key, key_route, kk_profile, pivot_chord, realise
+from storyscore.compose.theory import (
+    KK_MAJOR,
+    KK_MINOR,
+    Chord,
+    Key,
+    key_route,
+    pivot_chord,
+    realise,
+)
 from storyscore.compose.timeline import Bar, Timeline
 
 _DRAFTS = 8  # harmonic drafts per scene
 PHRASE_BARS = 4
 LONG_SCENE_BARS = 8  # a scene this long holds its key a phrase before it modulates away
+
+_ALL_KEYS = [(pc, mode) for mode in ("major", "minor") for pc in range(12)]
+_ALL_PROFILES = [np.roll(KK_MAJOR if mode == "major" else KK_MINOR, pc) for pc, mode in _ALL_KEYS]
 
 Token = tuple[str, Key]  # a Roman numeral and the key it is read in
 BarPlan = list[Token]  # the chords of one bar, in order (one to three)
@@ -37,28 +48,28 @@ BarPlan = list[Token]  # the chords of one bar, in order (one to three)
 # Four-bar phrase models per (mood, mode): antecedents end on V (half cadence),
 # consequents on V7–I (authentic cadence). Bars are separated by "|".
 _ANTECEDENTS = {
-    ("bright", "major"): ("I | V | vi | IV V", "I | IV | I | ii V", "I | vi | IV | V"),
-    ("calm", "major"): ("I | vi | IV | V", "I | IV | I | V", "I | iii | IV | V"),
-    ("sad", "major"): ("I | vi | ii | V", "I | iii | vi | V"),
+    ("bright", "major"): ("I | V | vi | IV V", "I | IV | I | ii V", "I | IV | vi | V"),
+    ("calm", "major"): ("I | vi | I | V", "I | IV | I | V", "I | iii | IV | V"),
+    ("sad", "major"): ("I | vi | I | V", "I | IV | iv | V"),
     ("tense", "major"): ("I | iv | I | V", "I | bII6 | I | V"),
-    ("mysterious", "major"): ("I | bVII | IV | V", "I | bVI | IV | V"),
-    ("bright", "minor"): ("i | VII | VI | V", "i | VI | III | VII V"),
+    ("mysterious", "major"): ("I | bVII | I | V", "I | bVI | IV | V"),
+    ("bright", "minor"): ("i | VII | VI | V", "i | III | iv | V"),
     ("calm", "minor"): ("i | iv | i | V", "i | VI | iv | V"),
-    ("sad", "minor"): ("i | VI | III | VII V", "i | iv | i | V"),
+    ("sad", "minor"): ("i | VI | iv | V", "i | iv | i | V"),
     ("tense", "minor"): ("i | bII | i | V", "i | iio6 | i | V"),
-    ("mysterious", "minor"): ("i | IV | i | V", "i | VII | i | V"),
+    ("mysterious", "minor"): ("i | IV | VI | V", "i | VII | i | V"),
 }
 _CONSEQUENTS = {
     ("bright", "major"): ("I | V | IV V7 | I", "I | IV | ii6 V7 | I"),
     ("calm", "major"): ("I | vi | I64 V7 | I", "I | IV I | IV V7 | I"),
     ("sad", "major"): ("I | vi | ii6 V7 | I", "I | IV | iv V7 | I"),
-    ("tense", "major"): ("I | bVI | iv V7 | I", "I | iv | bII6 V7 | I"),
-    ("mysterious", "major"): ("I | bVI | iv V7 | I", "I | bVII | IV V7 | I"),
+    ("tense", "major"): ("I | iv | I V7 | I", "I | iv | bII6 V7 | I"),
+    ("mysterious", "major"): ("I | IV | bVI V7 | I", "I | bVII | I V7 | I"),
     ("bright", "minor"): ("i | VI | VII V7 | i", "i | III | iv V7 | i"),
     ("calm", "minor"): ("i | iv | V7 | i", "i | VI | iio6 V7 | i"),
     ("sad", "minor"): ("i | iv | v V7 | i", "i | VI | iv V7 | i"),
-    ("tense", "minor"): ("i | bII6 | V7 | i", "i | iv | viio7 V7 | i"),
-    ("mysterious", "minor"): ("i | IV | iv V7 | i", "i | bII | iv V7 | i"),
+    ("tense", "minor"): ("i | bII6 | i V7 | i", "i | iv | viio7 V7 | i"),
+    ("mysterious", "minor"): ("i | VI | IV V7 | i", "i | bII | iv V7 | i"),
 }
 _PREDOMINANTS = {
     ("bright", "major"): ("IV", "ii6"),
@@ -195,7 +206,8 @@ def plan_harmony(
 
 def key_clarity(bars: Sequence[BarPlan], key: Key, lengths: Sequence[float]) -> float:
     """How plainly chords say ``key``: their tones (the bass twice), weighted by how long
-    each sounds, against the key's Krumhansl–Kessler profile (Pearson r)."""
+    each sounds, correlated with the key's Krumhansl–Kessler profile (Pearson r), less
+    the best correlation with any other key's profile."""
     weights = np.zeros(12)
     for chords, length in zip(bars, lengths, strict=False):
         for figure, in_key in chords:
@@ -207,8 +219,12 @@ def key_clarity(bars: Sequence[BarPlan], key: Key, lengths: Sequence[float]) -> 
                 weights[pc] += share
             weights[chord.bass] += share
     if not weights.any():
-        return -1.0
-    return float(np.corrcoef(weights, kk_profile(key))[0, 1])
+        return -2.0
+    r = [float(np.corrcoef(weights, profile)[0, 1]) for profile in _ALL_PROFILES]
+    own = r[_ALL_KEYS.index(key.same_as)]
+    # Margin over the best other key (the relative or parallel key, mostly): a listener
+    # (and Krumhansl–Schmuckler key finding) takes whichever key fits best.
+    return own - max(x for k, x in enumerate(r) if _ALL_KEYS[k] != key.same_as)
 
 
 def _final_closing(room: int, mood: str, key: Key, rng: np.random.Generator) -> list[BarPlan]:

@@ -51,12 +51,14 @@ _MOTIFS: dict[float, tuple[tuple[tuple[float, ...], ...], ...]] = {
     ),
 }
 _UNIT_BY_LEVEL = (None, 1.0, 1.0, 0.5, 0.25)
-_SKYLINE_SPAN = 10.0  # semitones between the skyline's lowest and highest points
+_SKYLINE_SPAN = 12.0  # semitones between the skyline's lowest and highest points
 _FLAT_SKYLINE = 0.2  # a skyline spanning less of the picture's height is stretched less
 _ARCH = 1.0  # semitones a four-bar phrase rises in its middle
-_LEAST_RANGE = 9.0  # semitones skyline and arch span together at the least
+_LEAST_RANGE = 11.0  # semitones skyline and arch span together at the least
+_PULL = 0.5  # cost of a semitone between a note and its skyline target
+_TONIC_PULL = 0.2  # reward for a tonic-triad tone (twice that for the tonic)
 _GESTURE = 0.5  # how much of a motif's own run or turn the melody keeps
-_RANGE = 11  # semitones the melody may stray from its register
+_RANGE = 8  # semitones the melody may stray from its register (a scene spans 16 at most)
 
 
 def _interval_cost(semitones: int) -> float:
@@ -154,17 +156,11 @@ def _in_windows(start: float, end: float, windows: list[tuple[float, float]]) ->
     return any(start < b and a < end for a, b in windows)
 
 
-def skyline_targets(contour: Sequence[float]) -> tuple[np.ndarray, np.ndarray]:
-    """The skyline as the melody reads it: (x, semitones from the register) samples.
-
-    Smoothed over a tenth of the picture's width (a gap between two trees is
-    not a leap), then stretched so that its lowest and highest points lie
-    ``_SKYLINE_SPAN`` semitones apart; a skyline flatter than
-    ``_FLAT_SKYLINE`` of the picture's height is stretched less, in
-    proportion, so that a flat horizon gives a level line.
-    """
+def smooth_skyline(contour: Sequence[float]) -> tuple[np.ndarray, np.ndarray]:
+    """The skyline as the melody reads it: (x, height) samples, smoothed over a tenth of
+    the picture's width (a gap between two trees is not a leap)."""
     if not contour:
-        return np.array([0.0, 1.0]), np.zeros(2)
+        return np.array([0.0, 1.0]), np.full(2, 0.5)
     values = np.asarray(contour, dtype=float)
     if len(values) == 1:
         values = np.repeat(values, 2)
@@ -173,9 +169,26 @@ def skyline_targets(contour: Sequence[float]) -> tuple[np.ndarray, np.ndarray]:
         padded = np.pad(values, width // 2 + 1, mode="edge")
         values = np.convolve(padded, np.ones(width) / width, mode="same")[
             width // 2 + 1: width // 2 + 1 + len(values)]
-    low, high = float(values.min()), float(values.max())
-    scale = _SKYLINE_SPAN / max(high - low, _FLAT_SKYLINE)
-    return np.linspace(0.0, 1.0, len(values)), (values - (low + high) / 2) * scale
+    return np.linspace(0.0, 1.0, len(values)), values
+
+
+def _aim(slots: list[_Slot], heights: list[float], arches: list[float], register: int) -> None:
+    """Set each slot's target pitch from the skyline's height at its note.
+
+    The heights the notes meet are stretched so that the lowest and highest lie
+    ``_SKYLINE_SPAN`` semitones apart around the register; heights that vary by
+    less than ``_FLAT_SKYLINE`` of the picture are stretched less, in proportion,
+    and the phrase's arch makes up the rest of a singable range.
+    """
+    if not slots:
+        return
+    values = np.asarray(heights)
+    spread = float(np.ptp(values))
+    scale = _SKYLINE_SPAN / max(spread, _FLAT_SKYLINE)
+    arch_height = max(_ARCH, _LEAST_RANGE - spread * scale)
+    middle = (float(values.max()) + float(values.min())) / 2
+    for slot, height, arch in zip(slots, values, arches, strict=True):
+        slot.target += register + (float(height) - middle) * scale + arch_height * (arch - 0.5)
 
 
 def _articulate(length: float, staccato: float) -> float:
@@ -200,9 +213,9 @@ def _scene_slots(
     quiet_level = min(level, 1)
     base = plan.velocity * math.sqrt(plan.volume)
     offset0, length0 = timeline.scene_offsets[i], timeline.scene_lengths[i]
-    xs, heights = skyline_targets(plan.contour)
-    # A flat skyline leaves the phrase's arch to give the melody its range.
-    arch_height = max(_ARCH, _LEAST_RANGE - float(np.ptp(heights)))
+    xs, skyline = smooth_skyline(plan.contour)
+    heights: list[float] = []
+    arches: list[float] = []
     motifs: dict[tuple[float, bool], tuple[float, ...]] = {}
     shapes: dict[tuple[float, bool], tuple[float, ...]] = {}
     slots: list[_Slot] = []
@@ -210,6 +223,7 @@ def _scene_slots(
     for b, bar in enumerate(bars):
         bar_spans = [s for s in spans if s.end > bar.offset and s.offset < bar.end]
         phrase_pos = b % 4
+        phrase_bars = min(4, len(bars) - (b - phrase_pos))
         for cell_offset, cell_len, span in _cells(bar, bar_spans):
             onset_cadence = span.cadence if abs(span.offset - cell_offset) < 1e-9 else None
             quiet = _in_windows(cell_offset, cell_offset + cell_len, windows)
@@ -238,9 +252,11 @@ def _scene_slots(
             for k, dur in enumerate(rhythm):
                 fraction = (position - offset0) / length0
                 in_bar = position - bar.offset
-                arch = math.sin(math.pi * (phrase_pos + in_bar / bar.length) / 4)
-                target = (plan.register + float(np.interp(fraction, xs, heights))
-                          + arch_height * arch + _GESTURE * shape[k])
+                # The arch spans a four-bar phrase, or the whole of a shorter scene.
+                arch = math.sin(math.pi * (phrase_pos + in_bar / bar.length) / phrase_bars)
+                heights.append(float(np.interp(fraction, xs, skyline)))
+                arches.append(arch)
+                target = _GESTURE * shape[k]  # _aim adds the skyline and the arch
                 velocity = base * (1.0 if k == 0 else 0.86)
                 velocity *= 1 + 0.08 * arch
                 if quiet:
@@ -257,6 +273,7 @@ def _scene_slots(
     for slot in slots:
         if slot.quiet:
             slot.sound = slot.length
+    _aim(slots, heights, arches, plan.register)
     return slots
 
 
@@ -295,13 +312,13 @@ def _solve_pitches(slots: list[_Slot], plans: Sequence[ScenePlan]) -> list[int]:
         ok &= grid >= register - _RANGE
         ok &= grid <= register + _RANGE
         distance = np.abs(grid - slot.target)
-        cost = 0.3 * distance + 0.04 * np.maximum(0, distance - 5) ** 2
+        cost = _PULL * distance + 0.04 * np.maximum(0, distance - 5) ** 2
         # Tonic-triad tones (the tonic above all) help a short scene set its key up: a
         # gentle pull everywhere, a firmer one on the soft notes under narration, whose
         # job under speech is to confirm the key.
         triad = [(tonic + step) % 12 for step in (0, 4 if slot.chord.key.mode == "major"
                                                    else 3, 7)]
-        pull = 0.5 if slot.quiet else 0.2
+        pull = _TONIC_PULL
         cost = cost - pull * np.where(pcs_of_grid == tonic, 2.0,
                                       np.where(np.isin(pcs_of_grid, triad), 1.0, 0.0))
         if slot.cadence in ("authentic", "arrival"):
@@ -318,10 +335,18 @@ def _solve_pitches(slots: list[_Slot], plans: Sequence[ScenePlan]) -> list[int]:
     if len(slots) == 1:
         return [int(grid[int(np.argmin(unary[0]))])]
     weight = [0.5 if n and gaps[n] >= 1 else 1.0 for n in range(len(slots))]
-    cost = unary[0][:, None] + weight[1] * pair + unary[1][None, :]
+    # A new scene starts a new phrase: it may open with a wide leap to its own register.
+    new_phrase = [n > 0 and slots[n].scene != slots[n - 1].scene for n in range(len(slots))]
+    across = np.minimum(pair, 1.0)
+
+    def moves(n: int) -> np.ndarray:
+        return weight[n] * (across if new_phrase[n] else pair)
+
+    cost = unary[0][:, None] + moves(1) + unary[1][None, :]
     back: list[np.ndarray] = []
     for n in range(2, len(slots)):
-        w_t = 0.0 if gaps[n] >= 1 or gaps[n - 1] >= 1 else 1.0
+        w_t = 0.0 if gaps[n] >= 1 or gaps[n - 1] >= 1 or new_phrase[n] or new_phrase[n - 1] \
+            else 1.0
         total = cost[:, :, None] + w_t * triple
         middle = slots[n - 1]
         if middle.beat and not middle.strong:
@@ -329,7 +354,7 @@ def _solve_pitches(slots: list[_Slot], plans: Sequence[ScenePlan]) -> list[int]:
             total = total + np.where(foreign[None, :, None] & ~by_step, big, 0.0)
         arg = np.argmin(total, axis=0)
         best = np.take_along_axis(total, arg[None, :, :], axis=0)[0]
-        cost = best + weight[n] * pair + unary[n][None, :]
+        cost = best + moves(n) + unary[n][None, :]
         back.append(arg.astype(np.int16))
     last_two = np.unravel_index(int(np.argmin(cost)), cost.shape)
     a, b = int(last_two[0]), int(last_two[1])
