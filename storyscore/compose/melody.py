@@ -57,6 +57,11 @@ _ARCH = 1.0  # semitones a four-bar phrase rises in its middle
 _LEAST_RANGE = 11.0  # semitones skyline and arch span together at the least
 _PULL = 0.5  # cost of a semitone between a note and its skyline target
 _TONIC_PULL = 0.2  # reward for a tonic-triad tone (twice that for the tonic)
+_PHRASE_NOTES = 8  # notes enough for a melody to show its range and its shape
+_LEAST_SPAN = 7  # semitones a scene's melody spans at the least (a fifth and more)
+_CLEAR_SKYLINE = 0.15  # a skyline that rises or falls by more of the picture's height
+_LEAST_FOLLOWING = 0.6  # rank correlation of a scene's notes with its skyline
+_REVISIONS = 3
 _GESTURE = 0.5  # how much of a motif's own run or turn the melody keeps
 _RANGE = 8  # semitones the melody may stray from its register (a scene spans 16 at most)
 
@@ -104,6 +109,8 @@ class _Slot:
     cadence: str | None
     scene: int
     quiet: bool
+    height: float = 0.5  # the (smoothed) skyline's height where the note starts
+    pull: float = 1.0  # how firmly the note keeps to its target (raised on revision)
 
 
 def _cells(bar: Bar, spans: list[HarmonySpan]) -> list[tuple[float, float, HarmonySpan]]:
@@ -188,6 +195,7 @@ def _aim(slots: list[_Slot], heights: list[float], arches: list[float], register
     arch_height = max(_ARCH, _LEAST_RANGE - spread * scale)
     middle = (float(values.max()) + float(values.min())) / 2
     for slot, height, arch in zip(slots, values, arches, strict=True):
+        slot.height = float(height)
         slot.target += register + (float(height) - middle) * scale + arch_height * (arch - 0.5)
 
 
@@ -312,7 +320,7 @@ def _solve_pitches(slots: list[_Slot], plans: Sequence[ScenePlan]) -> list[int]:
         ok &= grid >= register - _RANGE
         ok &= grid <= register + _RANGE
         distance = np.abs(grid - slot.target)
-        cost = _PULL * distance + 0.04 * np.maximum(0, distance - 5) ** 2
+        cost = _PULL * slot.pull * distance + 0.04 * np.maximum(0, distance - 5) ** 2
         # Tonic-triad tones (the tonic above all) help a short scene set its key up: a
         # gentle pull everywhere, a firmer one on the soft notes under narration, whose
         # job under speech is to confirm the key.
@@ -366,6 +374,54 @@ def _solve_pitches(slots: list[_Slot], plans: Sequence[ScenePlan]) -> list[int]:
     return [int(grid[k]) for k in path]
 
 
+def _ranks(values: np.ndarray) -> np.ndarray:
+    """Ranks from 0, ties sharing their mean rank."""
+    order = np.argsort(np.argsort(values, kind="stable"), kind="stable").astype(float)
+    _, groups = np.unique(values, return_inverse=True)
+    means = np.bincount(groups, order) / np.bincount(groups)
+    return np.asarray(means[groups])
+
+
+def _rank_correlation(a: np.ndarray, b: np.ndarray) -> float:
+    """Spearman's rho; 0 where either side does not vary."""
+    ra, rb = _ranks(a), _ranks(b)
+    if np.ptp(ra) == 0 or np.ptp(rb) == 0:
+        return 0.0
+    return float(np.corrcoef(ra, rb)[0, 1])
+
+
+def _solve_and_revise(slots: list[_Slot], plans: Sequence[ScenePlan]) -> list[int]:
+    """Solve the pitches, then read each scene's melody back as a composer would and
+    solve again where it falls short: a scene of a phrase's worth of notes that spans
+    less than ``_LEAST_SPAN`` semitones gets its targets spread further from its
+    register; one whose notes do not rise and fall with a clear skyline (rank
+    correlation under ``_LEAST_FOLLOWING``) keeps closer to its targets."""
+    pitches = _solve_pitches(slots, plans)
+    for _ in range(_REVISIONS):
+        revised = False
+        for scene in sorted({slot.scene for slot in slots}):
+            notes = [n for n, slot in enumerate(slots) if slot.scene == scene]
+            if len(notes) < _PHRASE_NOTES:
+                continue
+            sung = np.array([pitches[n] for n in notes], dtype=float)
+            register = plans[scene].register
+            if np.ptp(sung) < _LEAST_SPAN:
+                for n in notes:
+                    slots[n].target = register + (slots[n].target - register) * 1.5
+                revised = True
+            contour = plans[scene].contour
+            heights = np.array([slots[n].height for n in notes])
+            if (contour and max(contour) - min(contour) > _CLEAR_SKYLINE
+                    and _rank_correlation(sung, heights) < _LEAST_FOLLOWING):
+                for n in notes:
+                    slots[n].pull *= 2
+                revised = True
+        if not revised:
+            break
+        pitches = _solve_pitches(slots, plans)
+    return pitches
+
+
 def compose_melody(
     plans: Sequence[ScenePlan], timeline: Timeline, spans: Sequence[HarmonySpan], seed: int
 ) -> list[NoteEvent]:
@@ -386,7 +442,7 @@ def compose_melody(
     for run in runs:
         if not run:
             continue
-        pitches = _solve_pitches(run, plans)
+        pitches = _solve_and_revise(run, plans)
         legato = [plans[s.scene].staccato < 0.15 for s in run]
         for n, (slot, pitch) in enumerate(zip(run, pitches, strict=True)):
             tie_stop = (n > 0 and legato[n] and pitches[n - 1] == pitch
