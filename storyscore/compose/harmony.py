@@ -258,16 +258,12 @@ def _lead_closing(
     if len(route) == 2 and room >= max(2, keep + 1):
         return full, [], False
     # Two bars per step, from the end of this scene and, where it is too short, the start
-    # of the next. First leave this scene its bars and the next three of its own; then the
-    # next two (its tonic and a cadence: a key needs two bars to be heard); then this one
-    # only its opening bar.
-    for free_out, free_in in ((room - keep, next_room - 3), (room - keep, next_room - 2),
-                              (room - 1, next_room - 2)):
-        free_out, free_in = max(0, free_out), max(0, free_in)
+    # of the next: leave the next scene three bars of its own, else two (its tonic and a
+    # cadence: a key needs two bars to be heard).
+    for free_in in (next_room - 3, next_room - 2):
+        free_out, free_in = max(0, room - keep), max(0, free_in)
         if len(full) <= free_out + free_in:
-            here = min(len(full), free_out - free_out % 2 if len(route) > 2 else free_out)
-            if len(full) - here > free_in:
-                here = len(full) - free_in
+            here = min(len(full), free_out)
             return full[:here], full[here:], False
     # No room for two bars a step: close in this key, take a breath, and let the next
     # scene begin in its own key (a phrase modulation, as at a cut in a film score).

@@ -8,7 +8,9 @@ beats 2 and 3 of a 3/4 bar when a bass takes beat 1: a waltz), or an
 ``ostinato`` of eighths grouped 3+3+2. Before a metric modulation the last
 bar plays the coming beat (an old triplet, dotted or quintuplet pulse) so the
 new tempo is heard to grow out of the old one. The bass plays the chord's bass note
-(the root, for root-position chords) in the octave nearest its last note. Under
+(the root, for root-position chords) in the octave nearest its last note; a
+moving bass answers it in the other octave, not on the fifth, which under the
+chord would make a six-four. Under
 narration every texture thins to fewer, softer notes. Scenes without a bass
 instrument get their bass notes in the accompaniment.
 """
@@ -195,7 +197,8 @@ def _pulse_figure(
 def _bass_rhythm(
     plan: ScenePlan, span: HarmonySpan, level: int, quiet: bool, meter: int
 ) -> list[tuple[float, float, bool]]:
-    """(offset, length, on the fifth) bass notes for one chord."""
+    """(offset, length, answering) bass notes for one chord; an answering note sounds the
+    bass an octave away (a fifth there would turn the chord into a six-four)."""
     start, length = span.offset, span.length
     if quiet or plan.texture in ("pad", "arpeggio") or length < 2 or level <= 1:
         return [(start, length, False)]
@@ -271,11 +274,11 @@ def compose_accompaniment(
                                                clamp_velocity(velocity), span.chord))
             if not has_bass:
                 continue
-            fifth = span.chord.pcs[2] if len(span.chord.pcs) > 2 else span.chord.pcs[0]
+            octave = bass_pitch + 12 if bass_pitch + 12 <= _BASS_RANGE[1] else bass_pitch - 12
             rhythm = ([(span.offset, span.length, False)] if span.cadence == "final"
                       else _bass_rhythm(plan, span, level, quiet, meter))
-            for offset, length, on_fifth in rhythm:
-                pitch = _nearest(fifth, bass_pitch, *_BASS_RANGE) if on_fifth else bass_pitch
+            for offset, length, answering in rhythm:
+                pitch = octave if answering else bass_pitch
                 sound = _articulate(length, plan.staccato) if length < 2 else length
                 bass.append(NoteEvent(offset, sound, (pitch,),
                                       clamp_velocity(base * 0.78 * soft), span.chord))
