@@ -18,7 +18,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from storyscore.compose.harmony import HarmonySpan, plan_harmony
-from storyscore.compose.melody import compose_melody
+from storyscore.compose.melody import backdrop, compose_melody
 from storyscore.compose.plan import ScenePlan, check_plans
 from storyscore.compose.score import ComposedScore, build_score
 from storyscore.compose.texture import compose_accompaniment
@@ -37,8 +37,9 @@ def compose(
     timeline = build_timeline(plans)
     _check_boundaries(plans, timeline, fps)
     spans = plan_harmony(plans, timeline, seed)
-    melody = compose_melody(plans, timeline, spans, seed)
     accompaniment, bass = compose_accompaniment(plans, timeline, spans)
+    melody = compose_melody(plans, timeline, spans, seed,
+                            backdrop(plans, spans, (accompaniment, bass)))
     score = build_score(plans, timeline, spans,
                         {"melody": melody, "accompaniment": accompaniment, "bass": bass}, title)
     return ComposedScore(

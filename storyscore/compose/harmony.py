@@ -24,23 +24,12 @@ from dataclasses import dataclass
 import numpy as np
 
 from storyscore.compose.plan import ScenePlan, tonic_to_m21
-from storyscore.compose.theory import (
-    KK_MAJOR,
-    KK_MINOR,
-    Chord,
-    Key,
-    key_route,
-    pivot_chord,
-    realise,
-)
+from storyscore.compose.theory import Chord, Key, key_margin, key_route, pivot_chord, realise
 from storyscore.compose.timeline import Bar, Timeline
 
 _DRAFTS = 8  # harmonic drafts per scene
 PHRASE_BARS = 4
 LONG_SCENE_BARS = 8  # a scene this long holds its key a phrase before it modulates away
-
-_ALL_KEYS = [(pc, mode) for mode in ("major", "minor") for pc in range(12)]
-_ALL_PROFILES = [np.roll(KK_MAJOR if mode == "major" else KK_MINOR, pc) for pc, mode in _ALL_KEYS]
 
 Token = tuple[str, Key]  # a Roman numeral and the key it is read in
 BarPlan = list[Token]  # the chords of one bar, in order (one to three)
@@ -218,13 +207,7 @@ def key_clarity(bars: Sequence[BarPlan], key: Key, lengths: Sequence[float]) -> 
             for pc in chord.pcs:
                 weights[pc] += share
             weights[chord.bass] += share
-    if not weights.any():
-        return -2.0
-    r = [float(np.corrcoef(weights, profile)[0, 1]) for profile in _ALL_PROFILES]
-    own = r[_ALL_KEYS.index(key.same_as)]
-    # Margin over the best other key (the relative or parallel key, mostly): a listener
-    # (and Krumhansl–Schmuckler key finding) takes whichever key fits best.
-    return own - max(x for k, x in enumerate(r) if _ALL_KEYS[k] != key.same_as)
+    return key_margin(weights, key)[1]
 
 
 def _final_closing(room: int, mood: str, key: Key, rng: np.random.Generator) -> list[BarPlan]:

@@ -18,6 +18,7 @@ second and seventh degrees (half). The piece's final note is the tonic.
 
 from __future__ import annotations
 
+import bisect
 import itertools
 import math
 from collections.abc import Sequence
@@ -27,8 +28,8 @@ import numpy as np
 
 from storyscore.compose.harmony import HarmonySpan
 from storyscore.compose.notes import NoteEvent, clamp_velocity
-from storyscore.compose.plan import ScenePlan
-from storyscore.compose.theory import Chord, melodic_pcs
+from storyscore.compose.plan import ScenePlan, tonic_to_m21
+from storyscore.compose.theory import Chord, Key, key_margin, melodic_pcs
 from storyscore.compose.timeline import Bar, Timeline
 
 # Rhythm motifs per cell length and density level (quarter-note durations).
@@ -56,12 +57,13 @@ _FLAT_SKYLINE = 0.2  # a skyline spanning less of the picture's height is stretc
 _ARCH = 1.0  # semitones a four-bar phrase rises in its middle
 _LEAST_RANGE = 11.0  # semitones skyline and arch span together at the least
 _PULL = 0.5  # cost of a semitone between a note and its skyline target
-_TONIC_PULL = 0.2  # reward for a tonic-triad tone (twice that for the tonic)
+_TONIC_PULL = 0.35  # reward for a tonic-triad tone (twice that for the tonic)
 _PHRASE_NOTES = 8  # notes enough for a melody to show its range and its shape
 _LEAST_SPAN = 7  # semitones a scene's melody spans at the least (a fifth and more)
 _CLEAR_SKYLINE = 0.15  # a skyline that rises or falls by more of the picture's height
 _LEAST_FOLLOWING = 0.6  # rank correlation of a scene's notes with its skyline
 _REVISIONS = 3
+_KEY_CLEAR = 0.8  # correlation with its key's profile a scene's own bars should reach
 _GESTURE = 0.5  # how much of a motif's own run or turn the melody keeps
 _RANGE = 8  # semitones the melody may stray from its register (a scene spans 16 at most)
 
@@ -109,8 +111,10 @@ class _Slot:
     cadence: str | None
     scene: int
     quiet: bool
+    bar: int = 0  # global bar index
     height: float = 0.5  # the (smoothed) skyline's height where the note starts
     pull: float = 1.0  # how firmly the note keeps to its target (raised on revision)
+    tonic_pull: float = 1.0  # how strongly the tonic triad draws it (raised on revision)
 
 
 def _cells(bar: Bar, spans: list[HarmonySpan]) -> list[tuple[float, float, HarmonySpan]]:
@@ -275,7 +279,7 @@ def _scene_slots(
                 on_beat = abs(in_bar - round(in_bar)) < 1e-9
                 slots.append(_Slot(
                     position, dur, sound, k == 0, on_beat, span.chord, target,
-                    velocity, onset_cadence if k == 0 else None, i, quiet,
+                    velocity, onset_cadence if k == 0 else None, i, quiet, span.bar,
                 ))
                 position += dur
     for slot in slots:
@@ -326,7 +330,7 @@ def _solve_pitches(slots: list[_Slot], plans: Sequence[ScenePlan]) -> list[int]:
         # job under speech is to confirm the key.
         triad = [(tonic + step) % 12 for step in (0, 4 if slot.chord.key.mode == "major"
                                                    else 3, 7)]
-        pull = _TONIC_PULL
+        pull = _TONIC_PULL * slot.tonic_pull
         cost = cost - pull * np.where(pcs_of_grid == tonic, 2.0,
                                       np.where(np.isin(pcs_of_grid, triad), 1.0, 0.0))
         if slot.cadence in ("authentic", "arrival"):
@@ -390,17 +394,34 @@ def _rank_correlation(a: np.ndarray, b: np.ndarray) -> float:
     return float(np.corrcoef(ra, rb)[0, 1])
 
 
-def _solve_and_revise(slots: list[_Slot], plans: Sequence[ScenePlan]) -> list[int]:
+def _solve_and_revise(slots: list[_Slot], plans: Sequence[ScenePlan],
+                      backdrop: Backdrop) -> list[int]:
     """Solve the pitches, then read each scene's melody back as a composer would and
-    solve again where it falls short: a scene of a phrase's worth of notes that spans
-    less than ``_LEAST_SPAN`` semitones gets its targets spread further from its
-    register; one whose notes do not rise and fall with a clear skyline (rank
-    correlation under ``_LEAST_FOLLOWING``) keeps closer to its targets."""
+    solve again where it falls short:
+
+    * a scene whose own bars (those in its key), with the accompaniment and bass
+      under them, do not name its key first by Krumhansl–Schmuckler key finding,
+      or only weakly (r under ``_KEY_CLEAR``), has its melody drawn harder to the
+      tonic triad there;
+    * a scene of a phrase's worth of notes that spans less than ``_LEAST_SPAN``
+      semitones gets its targets spread further from its register;
+    * one whose notes do not rise and fall with a clear skyline (rank
+      correlation under ``_LEAST_FOLLOWING``) keeps closer to its targets.
+    """
     pitches = _solve_pitches(slots, plans)
     for _ in range(_REVISIONS):
         revised = False
         for scene in sorted({slot.scene for slot in slots}):
             notes = [n for n, slot in enumerate(slots) if slot.scene == scene]
+            own = [n for n in notes if slots[n].bar in backdrop.own_bars[scene]] or notes
+            weights = backdrop.weights[scene].copy()
+            for n in own:
+                weights[pitches[n] % 12] += slots[n].sound
+            r, margin = key_margin(weights, backdrop.keys[scene])
+            if margin <= 0 or r < _KEY_CLEAR:
+                for n in own:
+                    slots[n].tonic_pull *= 2
+                revised = True
             if len(notes) < _PHRASE_NOTES:
                 continue
             sung = np.array([pitches[n] for n in notes], dtype=float)
@@ -422,10 +443,48 @@ def _solve_and_revise(slots: list[_Slot], plans: Sequence[ScenePlan]) -> list[in
     return pitches
 
 
+@dataclass(frozen=True)
+class Backdrop:
+    """What sounds under the melody, scene by scene, for hearing each scene's key."""
+
+    keys: tuple[Key, ...]
+    own_bars: tuple[frozenset[int], ...]  # bars whose chords are all in the scene's key
+    weights: tuple[np.ndarray, ...]  # pitch-class durations of the other parts there
+
+
+def backdrop(plans: Sequence[ScenePlan], spans: Sequence[HarmonySpan],
+             parts: Sequence[Sequence[NoteEvent]]) -> Backdrop:
+    """The accompaniment and bass under each scene's own bars (see ``Backdrop``)."""
+    keys = tuple(Key(tonic_to_m21(p.tonic), p.mode) for p in plans)
+    bar_keys: dict[int, set[tuple[int, str]]] = {}
+    bar_scene: dict[int, int] = {}
+    for span in spans:
+        bar_keys.setdefault(span.bar, set()).add(span.chord.key.same_as)
+        bar_scene[span.bar] = span.scene
+    own = tuple(frozenset(b for b, found in bar_keys.items()
+                          if bar_scene[b] == i and found == {keys[i].same_as})
+                for i in range(len(plans)))
+    ordered = sorted(spans, key=lambda s: s.offset)
+    starts = [s.offset for s in ordered]
+    weights = [np.zeros(12) for _ in plans]
+    for part in parts:
+        for event in part:
+            k = bisect.bisect_right(starts, event.offset + 1e-9) - 1
+            if k < 0 or event.offset >= ordered[k].end - 1e-9:
+                continue
+            span = ordered[k]
+            if span.bar in own[span.scene]:
+                for pitch in event.pitches:
+                    weights[span.scene][pitch % 12] += event.length
+    return Backdrop(keys, own, tuple(weights))
+
+
 def compose_melody(
-    plans: Sequence[ScenePlan], timeline: Timeline, spans: Sequence[HarmonySpan], seed: int
+    plans: Sequence[ScenePlan], timeline: Timeline, spans: Sequence[HarmonySpan], seed: int,
+    backdrop: Backdrop,
 ) -> list[NoteEvent]:
-    """The melody of the whole path (see the module docstring)."""
+    """The melody of the whole path (see the module docstring); ``backdrop`` is what the
+    other parts play under it."""
     runs: list[list[_Slot]] = []
     for i, plan in enumerate(plans):
         if plan.silent or plan.volume <= 0:
@@ -442,7 +501,7 @@ def compose_melody(
     for run in runs:
         if not run:
             continue
-        pitches = _solve_and_revise(run, plans)
+        pitches = _solve_and_revise(run, plans, backdrop)
         legato = [plans[s.scene].staccato < 0.15 for s in run]
         for n, (slot, pitch) in enumerate(zip(run, pitches, strict=True)):
             tie_stop = (n > 0 and legato[n] and pitches[n - 1] == pitch

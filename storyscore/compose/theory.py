@@ -106,6 +106,22 @@ def kk_profile(key: Key) -> np.ndarray:
     return np.roll(base, key.pc)
 
 
+# Every key as (tonic pitch class, mode), and its KK profile, in the same order.
+ALL_KEYS = tuple((pc, mode) for mode in ("major", "minor") for pc in range(12))
+ALL_PROFILES = np.array([np.roll(KK_MAJOR if mode == "major" else KK_MINOR, pc)
+                         for pc, mode in ALL_KEYS])
+
+
+def key_margin(weights: np.ndarray, key: Key) -> tuple[float, float]:
+    """Krumhansl–Schmuckler key finding on pitch-class ``weights``: the correlation with
+    ``key``'s profile, and its margin over the best-correlated other key."""
+    if not weights.any() or np.ptp(weights) == 0:
+        return 0.0, -1.0
+    r = [float(np.corrcoef(weights, profile)[0, 1]) for profile in ALL_PROFILES]
+    own = ALL_KEYS.index(key.same_as)
+    return r[own], r[own] - max(x for k, x in enumerate(r) if k != own)
+
+
 def kk_correlation(a: Key, b: Key) -> float:
     """Pearson correlation of two keys' KK profiles."""
     return float(np.corrcoef(kk_profile(a), kk_profile(b))[0, 1])
