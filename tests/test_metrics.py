@@ -176,7 +176,7 @@ def test_generated_paths_keep_time(plans: list[ScenePlan], seed: int, fps: int) 
     assert metrics.format_metrics(measured).count("\n") >= 8 * 3
 
 
-@pytest.mark.xfail(strict=True, reason="composer: in generated paths the melody follows a "
+@pytest.mark.xfail(strict=False, reason="composer: in generated paths the melody follows a "
                    "clear skyline weakly (check 8, rho down to -0.4 in half of 40 paths), and "
                    "a few paths still miss checks 1, 2, 5 or 6")
 @settings(max_examples=20, deadline=None, derandomize=True, database=None,

@@ -64,12 +64,12 @@ _PREDOMINANTS = {
     ("bright", "major"): ("IV", "ii6"),
     ("calm", "major"): ("IV", "ii6"),
     ("sad", "major"): ("ii6", "iv"),
-    ("tense", "major"): ("bII6", "iv"),
+    ("tense", "major"): ("bII6", "iv", "IV"),
     ("mysterious", "major"): ("iv", "IV"),
     ("bright", "minor"): ("iv", "VI"),
     ("calm", "minor"): ("iv", "iio6"),
     ("sad", "minor"): ("iv", "iio6"),
-    ("tense", "minor"): ("bII6", "iio6"),
+    ("tense", "minor"): ("bII6", "iio6", "iv"),
     ("mysterious", "minor"): ("IV", "iv"),
 }
 

@@ -62,6 +62,7 @@ _PHRASE_NOTES = 8  # notes enough for a melody to show its range and its shape
 _LEAST_SPAN = 7  # semitones a scene's melody spans at the least (a fifth and more)
 _CLEAR_SKYLINE = 0.15  # a skyline that rises or falls by more of the picture's height
 _LEAST_FOLLOWING = 0.6  # rank correlation of a scene's notes with its skyline
+_LEAST_STEPS = 0.5  # share of a scene's moves that are steps (up to two semitones)
 _REVISIONS = 3
 _KEY_CLEAR = 0.8  # correlation with its key's profile a scene's own bars should reach
 _GESTURE = 0.5  # how much of a motif's own run or turn the melody keeps
@@ -303,7 +304,9 @@ def _solve_pitches(slots: list[_Slot], plans: Sequence[ScenePlan]) -> list[int]:
     second = diff[None, :, :]  # c - b
     leap = np.abs(first) >= 5
     resolved = (np.sign(second) == -np.sign(first)) & (np.abs(second) >= 1) & (np.abs(second) <= 2)
-    triple = np.where(leap & ~resolved, 3.0, 0.0)
+    turned = np.sign(second) == -np.sign(first)
+    # A leap is best answered by a step back, at least by a move back; never by more of it.
+    triple = np.where(leap & ~resolved, np.where(turned, 1.5, 6.0), 0.0)
     triple += np.where((np.abs(first) >= 3) & (np.abs(second) >= 3)
                        & (np.sign(first) == np.sign(second)), 1.0, 0.0)
     triple += np.where((first == 0) & (second == 0), 1.5, 0.0)
@@ -404,9 +407,12 @@ def _solve_and_revise(slots: list[_Slot], plans: Sequence[ScenePlan],
       or only weakly (r under ``_KEY_CLEAR``), has its melody drawn harder to the
       tonic triad there;
     * a scene of a phrase's worth of notes that spans less than ``_LEAST_SPAN``
-      semitones gets its targets spread further from its register;
+      semitones gets its targets spread further from its register, and keeps
+      closer to them;
     * one whose notes do not rise and fall with a clear skyline (rank
-      correlation under ``_LEAST_FOLLOWING``) keeps closer to its targets.
+      correlation under ``_LEAST_FOLLOWING``) keeps closer to its targets;
+    * otherwise, one that moves by step less than ``_LEAST_STEPS`` of the time
+      keeps less close to them.
     """
     pitches = _solve_pitches(slots, plans)
     for _ in range(_REVISIONS):
@@ -429,13 +435,21 @@ def _solve_and_revise(slots: list[_Slot], plans: Sequence[ScenePlan],
             if np.ptp(sung) < _LEAST_SPAN:
                 for n in notes:
                     slots[n].target = register + (slots[n].target - register) * 1.5
+                    slots[n].pull *= 1.25
                 revised = True
+                continue
             contour = plans[scene].contour
             heights = np.array([slots[n].height for n in notes])
+            moves = np.abs(np.diff(sung))
+            moves = moves[moves > 0]
             if (contour and max(contour) - min(contour) > _CLEAR_SKYLINE
                     and _rank_correlation(sung, heights) < _LEAST_FOLLOWING):
                 for n in notes:
                     slots[n].pull *= 2
+                revised = True
+            elif len(moves) and np.mean(moves <= 2) < _LEAST_STEPS:
+                for n in notes:
+                    slots[n].pull *= 0.7
                 revised = True
         if not revised:
             break
