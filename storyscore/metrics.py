@@ -10,7 +10,8 @@ prints them for ``storyscore explain --metrics``.
    own bars ranks the intended key first, r >= 0.75.
 2. Modulations: every hop joins keys whose Krumhansl–Kessler profiles
    correlate at r >= 0.5 and lasts two bars or more; the key a scene arrives
-   in is held four bars or more when the scene has eight bars or more.
+   in is held four bars or more when the scene has eight bars or more; a new
+   key after a rest (a phrase modulation) follows a full close.
 3. Tempo: no step between written tempo marks above 3 % (after dividing out a
    declared metric modulation), none above 6 % undeclared.
 4. Downbeats: every scene boundary, timed by music21 from the written tempo
@@ -408,6 +409,21 @@ class Arrival:
 
 
 @dataclass(frozen=True)
+class Restart:
+    """A new key after the music rests: a phrase modulation, which needs a full close."""
+
+    scene_id: str  # the scene the new key starts in
+    bar: int
+    old: str
+    new: str
+    closed: bool  # the music before the rest ended on its tonic
+
+    @property
+    def passed(self) -> bool:
+        return self.closed
+
+
+@dataclass(frozen=True)
 class Modulations:
     """Check 2: close hops, two bars each, and arrival keys that settle."""
 
@@ -415,19 +431,24 @@ class Modulations:
     title: ClassVar[str] = "modulations"
     hops: tuple[Hop, ...]
     arrivals: tuple[Arrival, ...]
+    restarts: tuple[Restart, ...] = ()
 
     @property
     def passed(self) -> bool:
-        return all(h.passed for h in self.hops) and all(a.passed for a in self.arrivals)
+        return (all(h.passed for h in self.hops) and all(a.passed for a in self.arrivals)
+                and all(r.passed for r in self.restarts))
 
     @property
     def figure(self) -> str:
+        count = len(self.restarts)
+        after_rest = (f"; {count} new key{'s' if count > 1 else ''} after a full close "
+                      "and a rest" if count else "")
         if not self.hops:
-            return "no modulation"
+            return "no modulation" + after_rest
         held = [a.bars for a in self.arrivals if a.required]
         return (f"{len(self.hops)} hops, least r {min(h.r for h in self.hops):.2f}, "
                 f"shortest {min(h.bars for h in self.hops)} bars; arrival held "
-                + (f"{min(held)}+ bars" if held else "(no scene of 8+ bars)"))
+                + (f"{min(held)}+ bars" if held else "(no scene of 8+ bars)") + after_rest)
 
     @property
     def threshold(self) -> str:
@@ -440,6 +461,8 @@ class Modulations:
                for h in self.hops if not h.passed]
         out += [f"{a.scene_id}: {a.key} held {a.bars} of {a.scene_bars} bars"
                 for a in self.arrivals if not a.passed]
+        out += [f"bar {r.bar} ({r.scene_id}): {r.old} -> {r.new} after a rest, without "
+                "a full close" for r in self.restarts if not r.passed]
         return tuple(out)
 
 
@@ -452,6 +475,11 @@ def modulations(plans: Sequence[ScenePlan], composed: ComposedScore) -> Modulati
     the new key's first chord) and ends where the new key's tonic first sounds.
     A run in the key of the scene it sounds in is that scene's arrival; it is
     held from its tonic until the next hop starts (or the music stops).
+
+    Where the chords stop before the next scene's begin, the music rests: the
+    new key is a fresh start (a phrase modulation), not a hop. Between two
+    scenes that both sound, that is allowed only after a full close: the
+    last chord before the rest must be the old key's tonic.
     """
     spans = sorted(composed.harmony, key=lambda s: s.offset)
     number = {b.index: b.index + 1 for b in composed.timeline.bars}
@@ -464,14 +492,21 @@ def modulations(plans: Sequence[ScenePlan], composed: ComposedScore) -> Modulati
         else:
             runs.append([k])
     hops: list[Hop] = []
+    restarts: list[Restart] = []
     starts: dict[int, int] = {}  # run index -> bar index where the hop out of it starts
     arrivals_at: dict[int, tuple[int, int]] = {}  # run index -> (bar, scene) of its tonic
     for r_index in range(1, len(runs)):
         before, after = runs[r_index - 1], runs[r_index]
         last, first = spans[before[-1]], spans[after[0]]
-        if abs(last.end - first.offset) > _EPS:
-            continue  # music stopped (a silent scene): a fresh start, not a modulation
         old, new = _key_of(last), _key_of(first)
+        if abs(last.end - first.offset) > _EPS:
+            # The music rested: a fresh start, not a modulation. Within the music (not
+            # after a silent scene) the old key must have closed on its tonic first.
+            if first.scene == last.scene + 1:
+                restarts.append(Restart(plans[first.scene].scene_id, number[first.bar],
+                                        _key_label(*old), _key_label(*new),
+                                        last.chord.figure in _TONICS))
+            continue
         pivot = set(last.chord.pcs) <= _scale(new)
         start_bar = last.bar if pivot else first.bar
         tonic = next((spans[k] for k in after if spans[k].chord.figure in _TONICS), None)
@@ -491,7 +526,7 @@ def modulations(plans: Sequence[ScenePlan], composed: ComposedScore) -> Modulati
         until = starts.get(r_index, spans[run[-1]].bar + 1)
         arrivals.append(Arrival(plan.scene_id, _key_label(*key), until - tonic_bar,
                                 len(composed.timeline.scene_bars(scene))))
-    return Modulations(tuple(hops), tuple(arrivals))
+    return Modulations(tuple(hops), tuple(arrivals), tuple(restarts))
 
 
 # ----------------------------------------------------------------- 3. tempo

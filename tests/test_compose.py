@@ -289,6 +289,36 @@ def test_distant_keys_step_through_related_keys_two_bars_each() -> None:
     assert len(signatures) >= len(route)
 
 
+def test_a_route_with_no_room_becomes_a_phrase_modulation_after_a_full_close() -> None:
+    # A minor to D minor needs a route of two steps (their KK profiles correlate at only
+    # 0.34): four bars, and two short scenes have five between them.
+    plans = [plan(scene_id="a", duration=6, tempo=80, tonic="A", mode="minor"),
+             plan(scene_id="b", duration=6, tempo=80, tonic="D", mode="minor")]
+    cs = compose(plans, fps=FPS, seed=3)
+    boundary = cs.timeline.scene_offsets[1]
+    before = max((s for s in cs.harmony if s.scene == 0), key=lambda s: s.offset)
+    after = chord_at(cs, boundary)
+    # The old key closes on its tonic, gives up a beat for a breath, and the new key
+    # starts on the boundary's downbeat; nothing sounds in the breath.
+    assert (before.chord.key.tonic, before.chord.figure) == ("A", "i")
+    assert before.end == pytest.approx(boundary - 1.0)
+    assert (after.chord.key.tonic, after.chord.key.mode, after.chord.figure) == (
+        "D", "minor", "i")
+    for part in ("melody", "accompaniment", "bass"):
+        assert not [n for n in notes(cs, part) if n[0] < boundary and n[0] + n[1] > before.end
+                    + 1e-9], part
+    assert {s.chord.key.tonic for s in cs.harmony} == {"A", "D"}
+
+
+def test_a_route_that_fits_is_preferred_to_a_phrase_modulation() -> None:
+    plans = [plan(scene_id="a", duration=16, tempo=80, tonic="A", mode="minor"),
+             plan(scene_id="b", duration=16, tempo=80, tonic="D", mode="minor")]
+    cs = compose(plans, fps=FPS, seed=3)
+    assert len(_keys_between(cs, 0)) == 3
+    spans = sorted(cs.harmony, key=lambda s: s.offset)
+    assert all(a.end == pytest.approx(b.offset) for a, b in itertools.pairwise(spans))
+
+
 def test_phrases_end_in_cadences_and_the_piece_ends_on_v_i() -> None:
     cs = compose([plan(duration=40, tempo=96), plan(duration=30, tonic="A", mode="minor",
                                                     valence=-0.5)], fps=FPS, seed=7)
@@ -397,14 +427,16 @@ def test_melody_moves_by_step_and_resolves_leaps(varied: ComposedScore) -> None:
     pitches = [n[2][0] for n in melody]
     intervals = np.diff(pitches)
     assert np.mean(np.abs(intervals) <= 2) >= 0.5
-    leaps = resolved = 0
+    leaps = turned = by_step = 0
     for k in range(len(melody) - 2):
         first, second = pitches[k + 1] - pitches[k], pitches[k + 2] - pitches[k + 1]
         gap = melody[k + 2][0] - (melody[k + 1][0] + melody[k + 1][1])
         if abs(first) >= 5 and gap < 1:
             leaps += 1
-            resolved += int(np.sign(second) == -np.sign(first) and 1 <= abs(second) <= 2)
-    assert leaps == 0 or resolved / leaps >= 0.7, (resolved, leaps)
+            turned += int(np.sign(second) == -np.sign(first))
+            by_step += int(np.sign(second) == -np.sign(first) and 1 <= abs(second) <= 2)
+    # Leaps turn back (the issue asks 60 %), mostly by step.
+    assert leaps == 0 or (turned / leaps >= 0.6 and by_step / leaps >= 0.5), (turned, leaps)
     assert max(abs(int(i)) for i in intervals) <= 12
 
 
@@ -424,6 +456,42 @@ def test_staccato_leaves_rests_and_legato_fills() -> None:
     staccato = compose([plan(duration=16, staccato=1.0)], fps=FPS, seed=1)
     assert filled(legato) == pytest.approx(1.0)
     assert filled(staccato) < 0.75
+
+
+def test_melody_keeps_its_line_under_narration() -> None:
+    # Under speech the melody thins but does not sink or fall silent: it keeps its
+    # register and goes on following the skyline.
+    p = plan(duration=30, density=0.7, arousal=0.5, narration=((0.5, 29.0),),
+             contour=(0.0, 0.5, 1.0))
+    cs = compose([p], fps=FPS, seed=1)
+    melody = onsets(cs, "melody")
+    assert len(melody) >= 12
+    pitches = [n[2][0] for n in melody]
+    assert abs(np.mean(pitches) - p.register) <= 4
+    half = len(pitches) // 2
+    assert np.mean(pitches[half:]) > np.mean(pitches[:half]) + 2
+
+
+def test_each_scene_states_its_key_to_key_finding() -> None:
+    from music21 import analysis, stream
+    from music21 import note as m21note
+
+    keys = [("D", "major"), ("B", "minor"), ("Bb", "major"), ("E", "minor")]
+    plans = [plan(scene_id=f"s{k}", duration=14, tonic=t, mode=m, valence=-0.4,
+                  arousal=-0.3, tension=0.7 if k % 2 else 0.1) for k, (t, m) in enumerate(keys)]
+    cs = compose(plans, fps=FPS, seed=11)
+    for i, (tonic, mode) in enumerate(keys):
+        # The scene's own chords: not the route that leads on to the next key.
+        own = [s for s in cs.harmony if s.scene == i and s.chord.key.tonic == plans[i].tonic
+               .replace("b", "-") and s.chord.key.mode == mode]
+        excerpt: stream.Stream[m21note.Note] = stream.Stream()
+        for part in ("melody", "accompaniment", "bass"):
+            for offset, length, pitches, _ in notes(cs, part):
+                if any(s.offset <= offset < s.end for s in own):
+                    for midi in pitches:
+                        excerpt.insert(offset, m21note.Note(midi, quarterLength=length))
+        found = analysis.discrete.KrumhanslSchmuckler().getSolution(excerpt)
+        assert (found.tonic.name.replace("-", "b"), found.mode) == (tonic, mode), i
 
 
 def test_narration_thins_the_melody_and_the_texture() -> None:

@@ -126,8 +126,9 @@ def _cells(bar: Bar, spans: list[HarmonySpan]) -> list[tuple[float, float, Harmo
         position += piece
         cuts.add(position)
     for span in spans:
-        if bar.offset < span.offset < bar.end:
-            cuts.add(span.offset)
+        for edge in (span.offset, span.end):  # a chord's end, too: a breath may follow
+            if bar.offset < edge < bar.end:
+                cuts.add(edge)
     edges = sorted(cuts)
     out = []
     for a, b in itertools.pairwise(edges):
