@@ -446,7 +446,9 @@ class Modulations:
         if not self.hops:
             return "no modulation" + after_rest
         held = [a.bars for a in self.arrivals if a.required]
-        return (f"{len(self.hops)} hops, least r {min(h.r for h in self.hops):.2f}, "
+        hops = len(self.hops)
+        return (f"{hops} hop{'s' if hops > 1 else ''}, least r "
+                f"{min(h.r for h in self.hops):.2f}, "
                 f"shortest {min(h.bars for h in self.hops)} bars; arrival held "
                 + (f"{min(held)}+ bars" if held else "(no scene of 8+ bars)") + after_rest)
 
@@ -1076,8 +1078,8 @@ class Contour:
         clear = [s for s in self.scenes if s.clear]
         if not clear:
             return f"no scene with a clear skyline and {CONTOUR_MIN_NOTES}+ melody notes"
-        return (f"least rho {min(s.rho for s in clear):.2f} over {len(clear)} scenes "
-                "with a clear skyline")
+        return (f"least rho {min(s.rho for s in clear):.2f} over {len(clear)} "
+                f"scene{'s' if len(clear) > 1 else ''} with a clear skyline")
 
     @property
     def threshold(self) -> str:

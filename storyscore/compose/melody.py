@@ -132,9 +132,9 @@ def _cells(bar: Bar, spans: list[HarmonySpan]) -> list[tuple[float, float, Harmo
     edges = sorted(cuts)
     out = []
     for a, b in itertools.pairwise(edges):
-        span = next((s for s in spans if s.offset <= a + 1e-9 < s.end), None)
-        if span is not None:  # else a breath between two keys: a rest
-            out.append((a, b - a, span))
+        sounding = next((s for s in spans if s.offset <= a + 1e-9 < s.end), None)
+        if sounding is not None:  # else a breath between two keys: a rest
+            out.append((a, b - a, sounding))
     return out
 
 
@@ -356,7 +356,7 @@ def _solve_pitches(slots: list[_Slot], plans: Sequence[ScenePlan]) -> list[int]:
     across = np.minimum(pair, 1.0)
 
     def moves(n: int) -> np.ndarray:
-        return weight[n] * (across if new_phrase[n] else pair)
+        return np.asarray(weight[n] * (across if new_phrase[n] else pair))
 
     cost = unary[0][:, None] + moves(1) + unary[1][None, :]
     back: list[np.ndarray] = []
