@@ -5,13 +5,15 @@ phrases that pair as periods: an antecedent ending on a half cadence (V), a
 consequent ending on an authentic cadence (V7–I). The scene's last phrase leads
 into the next scene: a pre-dominant (same key) or a pivot chord diatonic to both
 keys, then the next key's V7, whose I arrives on the boundary's downbeat (an
-elided authentic cadence). Keys more than two fifths apart travel a route of
-closely related keys (see ``theory.key_route``), two bars per step; when the
-outgoing scene is too short the remaining steps continue in the incoming
-scene's first bars, and only when both scenes together are too short do the
-steps shrink to one bar each.
-Before a silent scene, and at the very end, the phrase closes on V7–I with the
-I on a downbeat.
+elided authentic cadence). Keys whose Krumhansl–Kessler profiles correlate
+below 0.5 travel a route of closely related keys (see ``theory.key_route``),
+two bars per step, filling the outgoing scene's closing bars (a long scene
+keeps a phrase in its own key first) and, where it must, the incoming scene's
+first bars. Where both scenes together have no room for that, the outgoing
+scene closes on its tonic and takes a beat's breath, and the next key starts
+afresh on the downbeat (a phrase modulation). Before a silent scene, and at
+the very end, the phrase closes on V7–I with the I on a downbeat. Each scene is
+drafted ``_DRAFTS`` times; the draft that states its key most clearly wins.
 """
 
 from __future__ import annotations

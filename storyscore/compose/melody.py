@@ -4,16 +4,20 @@ Rhythm: each bar splits into cells at its strong beats (1 and 3 in 4/4) and at
 chord changes. A scene picks one rhythm motif per cell length from a library
 ordered by density level, repeats it (varying the third bar of each phrase),
 and holds a long note on cadence chords, so phrases sound like phrases. Under
-narration the melody thins to one soft, lower note per chord,
-drawn to the tonic triad.
+narration the melody keeps its register and its line but thins to the two
+sparsest levels, softer.
 
 Pitch: one second-order Viterbi pass over the whole melody. Every note whose
-onset starts a cell must be a chord tone; other notes use the key's scale as
-altered by the chord (``theory.melodic_pcs``). Costs pull each note toward the
-skyline target (the scene's contour stretched over its bars, around its
-register), prefer steps to skips and skips to leaps, and charge a leap that is
-not resolved by a step back; cadences pull toward the tonic (authentic) or the
-second and seventh degrees (half). The piece's final note is the tonic.
+onset starts a cell must be a chord tone, and so must any other note on a beat
+unless a step leads in and out; notes between beats use the key's scale as
+altered by the chord (``theory.melodic_pcs``). Costs pull each note toward its
+skyline target (the heights the scene's notes meet, stretched to about an
+octave around its register, plus a phrase arch), prefer steps to skips and
+skips to leaps, charge a leap that does not turn back, lean on the tonic
+triad; cadences pull toward the tonic (authentic) or the second and seventh
+degrees (half). The piece's final note is the tonic. Then each scene is read
+back (``_solve_and_revise``) and solved again where its key, range, contour or
+steps fall short.
 """
 
 from __future__ import annotations
@@ -329,9 +333,8 @@ def _solve_pitches(slots: list[_Slot], plans: Sequence[ScenePlan]) -> list[int]:
         ok &= grid <= register + _RANGE
         distance = np.abs(grid - slot.target)
         cost = _PULL * slot.pull * distance + 0.04 * np.maximum(0, distance - 5) ** 2
-        # Tonic-triad tones (the tonic above all) help a short scene set its key up: a
-        # gentle pull everywhere, a firmer one on the soft notes under narration, whose
-        # job under speech is to confirm the key.
+        # Tonic-triad tones (the tonic above all) help a short scene set its key up:
+        # a gentle pull everywhere, made firmer where a scene's key is heard weakly.
         triad = [(tonic + step) % 12 for step in (0, 4 if slot.chord.key.mode == "major"
                                                    else 3, 7)]
         pull = _TONIC_PULL * slot.tonic_pull
