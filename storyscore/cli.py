@@ -226,13 +226,14 @@ def explain_command(
 ) -> None:
     """Print each scene's musical plan (key, tempo, instruments, texture) and why."""
     from storyscore.cache import Cache
-    from storyscore.explain import explain, picture_notes, story_music
+    from storyscore.explain import explain, path_notes, picture_notes, story_music
     from storyscore.metrics import StoryMetrics, format_metrics, measure_story
     from storyscore.pictures import scene_pictures
+    from storyscore.produce import Composition
     from storyscore.progress import Progress
 
     loaded = _load(story, _overrides(size=size, seed=seed, painter=painter, model=model))
-    measured: StoryMetrics | None = None
+    measured: tuple[StoryMetrics, Composition] | None = None
     with Cache.from_env(enabled=not no_cache) as cache, Progress(quiet) as progress:
         task = progress.task("Painting", total=len(loaded.story.scenes))
         try:
@@ -248,7 +249,9 @@ def explain_command(
     features, music = story_music(loaded.story, {k: v.image for k, v in pictures.items()})
     sys.stdout.write(explain(loaded.story, features, music, picture_notes(loaded.story)))
     if measured is not None:
-        sys.stdout.write("\n" + format_metrics(measured))
+        checks, composition = measured
+        sys.stdout.write("\n" + path_notes(composition.plans, composition.score))
+        sys.stdout.write("\n" + format_metrics(checks))
 
 
 def _path(story: Story, picks: str | None) -> list[Scene]:

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING
 
 from PIL import Image
 
@@ -11,6 +12,9 @@ from storyscore.mapping import SceneMusic, sonify
 from storyscore.model import Story
 from storyscore.paint.base import Understands
 from storyscore.pictures import painter_for, request_for
+
+if TYPE_CHECKING:
+    from storyscore.compose import ComposedScore, HarmonySpan, ScenePlan
 
 
 def story_music(story: Story, pictures: Mapping[str, Image.Image]
@@ -70,3 +74,88 @@ def explain(story: Story, features: Mapping[str, PictureFeatures],
         lines += [f"  - {r.choice}: {r.because}" for r in m.reasons]
         blocks.append("\n".join(lines))
     return "\n\n".join(blocks) + "\n"
+
+
+def path_notes(plans: Sequence[ScenePlan], composed: ComposedScore) -> str:
+    """How the composed music moves from each scene of a path to the next: the key
+    change (pivot, route or phrase modulation), the tempo change, and the ending."""
+    from storyscore.compose.harmony import scene_key
+
+    timeline = composed.timeline
+    spans = sorted(composed.harmony, key=lambda s: s.offset)
+    bar_number = {bar.index: bar.index + 1 for bar in timeline.bars}
+    lines = [f"How the music moves on, along the path {' -> '.join(p.scene_id for p in plans)}"]
+    for i in range(len(plans) - 1):
+        old, new = plans[i], plans[i + 1]
+        head = f"- {old.scene_id} -> {new.scene_id}: "
+        boundary = timeline.scene_offsets[i + 1]
+        bar = bar_number[next(b.index for b in timeline.bars if abs(b.offset - boundary) < 1e-6)]
+        if new.silent:
+            lines.append(head + f"the music closes on a cadence and rests from bar {bar}")
+            continue
+        if old.silent:
+            lines.append(head + f"the music starts again in {scene_key(new)} at bar {bar}")
+            continue
+        lines.append(head + _key_change(i, plans, spans, boundary, bar) + "; "
+                     + _tempo_change(i, composed))
+    last = max((i for i, p in enumerate(plans) if not p.silent), default=None)
+    if last is not None:
+        lines.append(f"- the piece ends in {scene_key(plans[last])} on a cadence (V7-I), "
+                     "its last chord held")
+    return "\n".join(lines) + "\n"
+
+
+def _key_change(i: int, plans: Sequence[ScenePlan], spans: Sequence[HarmonySpan],
+                boundary: float, bar: int) -> str:
+    from storyscore.compose.harmony import scene_key
+    from storyscore.compose.theory import key_route
+
+    old, new = scene_key(plans[i]), scene_key(plans[i + 1])
+    if old.same_as == new.same_as:
+        return f"stays in {old}, a cadence on the downbeat of bar {bar}"
+    before = [s for s in spans if s.scene == i]
+    after = [s for s in spans if s.scene == i + 1]
+    if before and after and after[0].offset - before[-1].end > 1e-6:
+        via = [str(k) for k in key_route(old, new)[1:-1]]
+        return (f"{old} closes on its tonic and rests a beat, and {new} begins afresh on "
+                f"the downbeat of bar {bar} (a phrase modulation: no room for the route "
+                f"through {', '.join(via)} at two bars a step)")
+    # The keys the chords pass through, from the last chord in the old key on.
+    start = max((k for k, s in enumerate(before) if s.chord.key.same_as == old.same_as),
+                default=0)
+    passage = before[start:] + after
+    keys: list[str] = []
+    for span in passage:
+        if not keys or keys[-1] != str(span.chord.key):
+            keys.append(str(span.chord.key))
+        if span.chord.key.same_as == new.same_as and span.chord.figure in ("I", "i"):
+            arrival = span
+            break
+    else:
+        arrival = None
+    pivot = before[start] if before else None
+    text = f"modulates from {old} to {new}"
+    if len(keys) > 2:
+        text += f" through {', '.join(keys[1:-1])}, two bars a step"
+    if pivot is not None and pivot.chord.figure not in ("I", "i"):
+        text += f", pivoting on {pivot.chord.figure} of {old}"
+    if arrival is not None:
+        where = ("on the downbeat of bar" if abs(arrival.offset - boundary) < 1e-6
+                 else "in bar")
+        text += f", its tonic arriving {where} {arrival.bar + 1}"
+    return text
+
+
+def _tempo_change(i: int, composed: ComposedScore) -> str:
+    timeline = composed.timeline
+    slow, fast = timeline.tempos[i], timeline.tempos[i + 1]
+    if abs(fast / slow - 1) < 0.03:  # a scene's tempo is fitted within 5 % of its target
+        return f"tempo stays near {fast:.0f} BPM"
+    boundary = timeline.scene_offsets[i + 1]
+    jump = next((m for m in timeline.marks
+                 if m.modulation is not None and abs(m.offset - boundary) < 1e-6), None)
+    if jump is not None and jump.modulation is not None:
+        ratio = jump.modulation
+        return (f"tempo {slow:.0f} -> {fast:.0f} BPM by a metric modulation "
+                f"(x{ratio.numerator}/{ratio.denominator}) at the bar line, the rest ramped")
+    return f"tempo ramps {slow:.0f} -> {fast:.0f} BPM around the boundary, at most 3 % a beat"

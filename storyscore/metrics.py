@@ -51,7 +51,7 @@ if TYPE_CHECKING:
     from storyscore.cache import Cache
     from storyscore.compose import ComposedScore, HarmonySpan
     from storyscore.model import Scene, Story
-    from storyscore.produce import Prepared
+    from storyscore.produce import Composition, Prepared
 
 # Thresholds, as the music issue states them.
 KEY_MIN_R = 0.75
@@ -1187,13 +1187,16 @@ def path_metrics(prepared: Prepared, path: Sequence[Scene]) -> StoryMetrics:
 
 
 def measure_story(story: Story, cache: Cache, path: Sequence[Scene] | None = None,
-                  tick: Callable[[str, str], None] | None = None) -> StoryMetrics:
-    """Paint, narrate, compose and measure a path (default: the story's default path)."""
+                  tick: Callable[[str, str], None] | None = None
+                  ) -> tuple[StoryMetrics, Composition]:
+    """Paint, narrate, compose and measure a path (default: the story's default path);
+    the measured figures and the composition they were measured on."""
     from storyscore.plan import default_path
-    from storyscore.produce import prepare
+    from storyscore.produce import compose_path, prepare
 
     scenes = list(path) if path is not None else default_path(story)
-    return path_metrics(prepare(story, scenes, cache, tick), scenes)
+    composition = compose_path(prepare(story, scenes, cache, tick), scenes)
+    return story_metrics(composition.plans, composition.score, story.fps), composition
 
 
 def format_metrics(metrics: StoryMetrics) -> str:

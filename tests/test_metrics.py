@@ -426,6 +426,24 @@ def test_format_lists_every_check_with_figure_threshold_and_verdict(
     assert "   - s: found C major" in bad
 
 
+def test_path_notes_name_the_route_the_pivot_and_the_tempo() -> None:
+    from storyscore.explain import path_notes
+
+    plans = [plan(scene_id="a", duration=16, tempo=80, tonic="A", mode="minor"),
+             plan(scene_id="b", duration=16, tempo=80, tonic="D", mode="minor"),
+             plan(scene_id="c", duration=16, tempo=120, tonic="D", mode="minor")]
+    text = path_notes(plans, compose(plans, fps=FPS, seed=3))
+    lines = text.splitlines()
+    assert lines[0] == "How the music moves on, along the path a -> b -> c"
+    assert lines[1].startswith("- a -> b: modulates from A minor to D minor through F major, "
+                               "two bars a step, pivoting on ")
+    assert "its tonic arriving on the downbeat of bar " in lines[1]
+    assert lines[1].endswith("tempo stays near 80 BPM")
+    assert lines[2].startswith("- b -> c: stays in D minor")
+    assert "tempo ramps 80 -> 12" in lines[2]  # 120 BPM asked, fitted within 5 %
+    assert lines[3] == "- the piece ends in D minor on a cadence (V7-I), its last chord held"
+
+
 def test_explain_metrics_prints_the_checks_after_the_plan(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("STORYSCORE_CACHE", str(tmp_path))
@@ -434,6 +452,14 @@ def test_explain_metrics_prints_the_checks_after_the_plan(
     assert result.exit_code == 0, result.stderr
     plan_text, checks = result.stdout.split("\nQuality checks for the path ")
     assert plan_text.startswith("Four Seasons: the music, scene by scene")
+    # Before the checks, a composer's note on how the music moves from scene to scene.
+    moves = plan_text.split("\nHow the music moves on, along the path ")[1]
+    assert moves.startswith("spring -> summer -> autumn -> winter -> credits\n")
+    assert "- spring -> summer: modulates from F major to C major, pivoting on " in moves
+    assert ("- autumn -> winter: A minor closes on its tonic and rests a beat, and D minor "
+            "begins afresh") in moves
+    assert "- winter -> credits: the music closes on a cadence and rests from bar " in moves
+    assert "- the piece ends in D minor on a cadence" in moves
     assert checks.startswith("spring -> summer -> autumn -> winter -> credits\n")
     for number in range(1, 9):
         assert f"\n{number}. " in checks
