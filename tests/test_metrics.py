@@ -244,7 +244,7 @@ def test_modulation_check_wants_the_arrival_key_held(single: ComposedScore) -> N
 
 
 def test_modulation_check_wants_a_full_close_before_a_new_key_after_a_rest() -> None:
-    a, d = Key("A", "minor"), Key("D", "minor")
+    a = Key("A", "minor")
     plans = [plan(scene_id="a", duration=6, tempo=80, tonic="A", mode="minor"),
              plan(scene_id="b", duration=6, tempo=80, tonic="D", mode="minor")]
     composed = compose(plans, fps=FPS, seed=3)
@@ -260,7 +260,6 @@ def test_modulation_check_wants_a_full_close_before_a_new_key_after_a_rest() -> 
     open_ended = metrics.modulations(plans, dataclasses.replace(composed, harmony=tuple(spans)))
     assert not open_ended.passed
     assert "A minor -> D minor after a rest, without a full close" in open_ended.problems[0]
-    assert d.tonic == "D"
 
 
 def _marks_changed(cs: ComposedScore, bar: int, factor: float, text: str | None = None

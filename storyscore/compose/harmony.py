@@ -245,8 +245,8 @@ def _lead_closing(
     # Two bars per step, from the end of this scene and, where it is too short, the start
     # of the next: leave the next scene three bars of its own, else two (its tonic and a
     # cadence: a key needs two bars to be heard).
-    for free_in in (next_room - 3, next_room - 2):
-        free_out, free_in = max(0, room - keep), max(0, free_in)
+    free_out = max(0, room - keep)
+    for free_in in (max(0, next_room - 3), max(0, next_room - 2)):
         if len(full) <= free_out + free_in:
             here = min(len(full), free_out)
             return full[:here], full[here:], False

@@ -30,9 +30,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from storyscore.compose.harmony import HarmonySpan
+from storyscore.compose.harmony import HarmonySpan, scene_key
 from storyscore.compose.notes import NoteEvent, clamp_velocity
-from storyscore.compose.plan import ScenePlan, tonic_to_m21
+from storyscore.compose.plan import ScenePlan
 from storyscore.compose.theory import Chord, Key, key_margin, melodic_pcs
 from storyscore.compose.timeline import Bar, Timeline
 
@@ -385,17 +385,11 @@ def _solve_pitches(slots: list[_Slot], plans: Sequence[ScenePlan]) -> list[int]:
     return [int(grid[k]) for k in path]
 
 
-def _ranks(values: np.ndarray) -> np.ndarray:
-    """Ranks from 0, ties sharing their mean rank."""
-    order = np.argsort(np.argsort(values, kind="stable"), kind="stable").astype(float)
-    _, groups = np.unique(values, return_inverse=True)
-    means = np.bincount(groups, order) / np.bincount(groups)
-    return np.asarray(means[groups])
-
-
 def _rank_correlation(a: np.ndarray, b: np.ndarray) -> float:
     """Spearman's rho; 0 where either side does not vary."""
-    ra, rb = _ranks(a), _ranks(b)
+    from scipy.stats import rankdata
+
+    ra, rb = rankdata(a), rankdata(b)
     if np.ptp(ra) == 0 or np.ptp(rb) == 0:
         return 0.0
     return float(np.corrcoef(ra, rb)[0, 1])
@@ -473,7 +467,7 @@ class Backdrop:
 def backdrop(plans: Sequence[ScenePlan], spans: Sequence[HarmonySpan],
              parts: Sequence[Sequence[NoteEvent]]) -> Backdrop:
     """The accompaniment and bass under each scene's own bars (see ``Backdrop``)."""
-    keys = tuple(Key(tonic_to_m21(p.tonic), p.mode) for p in plans)
+    keys = tuple(scene_key(p) for p in plans)
     bar_keys: dict[int, set[tuple[int, str]]] = {}
     bar_scene: dict[int, int] = {}
     for span in spans:

@@ -110,16 +110,19 @@ def kk_profile(key: Key) -> np.ndarray:
 ALL_KEYS = tuple((pc, mode) for mode in ("major", "minor") for pc in range(12))
 ALL_PROFILES = np.array([np.roll(KK_MAJOR if mode == "major" else KK_MINOR, pc)
                          for pc, mode in ALL_KEYS])
+_STANDARD_PROFILES = ((ALL_PROFILES - ALL_PROFILES.mean(axis=1, keepdims=True))
+                      / ALL_PROFILES.std(axis=1, keepdims=True))
 
 
 def key_margin(weights: np.ndarray, key: Key) -> tuple[float, float]:
     """Krumhansl–Schmuckler key finding on pitch-class ``weights``: the correlation with
     ``key``'s profile, and its margin over the best-correlated other key."""
-    if not weights.any() or np.ptp(weights) == 0:
+    spread = float(np.std(weights))
+    if spread == 0:
         return 0.0, -1.0
-    r = [float(np.corrcoef(weights, profile)[0, 1]) for profile in ALL_PROFILES]
+    r = _STANDARD_PROFILES @ ((weights - weights.mean()) / spread) / len(weights)
     own = ALL_KEYS.index(key.same_as)
-    return r[own], r[own] - max(x for k, x in enumerate(r) if k != own)
+    return float(r[own]), float(r[own] - np.delete(r, own).max())
 
 
 def kk_correlation(a: Key, b: Key) -> float:
