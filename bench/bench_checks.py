@@ -17,7 +17,7 @@ import sys
 import numpy as np
 
 from storyscore.compose import ScenePlan, compose
-from storyscore.metrics import palmer_replication, story_metrics
+from storyscore.reports.metrics import palmer_replication, story_metrics
 
 MAJOR_TONICS = ("Eb", "Bb", "F", "C", "G", "D", "A", "E")
 MINOR_TONICS = ("C", "G", "D", "A", "E", "B", "F#", "C#")

@@ -14,12 +14,12 @@ from storyscore import __version__
 from storyscore.diagnostics import render_all, render_error
 from storyscore.errors import ScriptError, StoryscoreError
 from storyscore.files import write_text
-from storyscore.options import Overrides, apply, parse_size
+from storyscore.settings import Overrides, apply, parse_size
 
 if TYPE_CHECKING:
-    from storyscore.load import Loaded
+    from storyscore.dsl.load import Loaded
     from storyscore.model import Scene, Story
-    from storyscore.pictures import ScenePicture
+    from storyscore.pipeline.pictures import ScenePicture
 
 app = typer.Typer(
     name="storyscore",
@@ -80,8 +80,8 @@ def check(story: StoryArg) -> None:
     Paints nothing. Problems are reported as FILE:LINE:COL with the source
     line; any error makes the exit status 2.
     """
-    from storyscore.load import load_story
-    from storyscore.outline import outline
+    from storyscore.dsl.load import load_story
+    from storyscore.reports.outline import outline
 
     try:
         loaded = load_story(story)
@@ -104,7 +104,7 @@ def fmt(
 ) -> None:
     """Print a script in canonical form (comments kept); -w rewrites it."""
     from storyscore.dsl.format import format_script
-    from storyscore.load import load_story
+    from storyscore.dsl.load import load_story
 
     try:
         loaded = load_story(story)
@@ -149,7 +149,7 @@ def new(
 
 def _load(story: Path, overrides: Overrides | None = None) -> Loaded:
     """Load and check a script (exiting on errors), then apply command-line overrides."""
-    from storyscore.load import load_story
+    from storyscore.dsl.load import load_story
 
     try:
         loaded = load_story(story)
@@ -183,7 +183,7 @@ def paint(
 ) -> None:
     """Paint every scene's picture (all branches) into a folder, one PNG per scene."""
     from storyscore.cache import Cache
-    from storyscore.pictures import picture_file_name, save_png, scene_pictures
+    from storyscore.pipeline.pictures import picture_file_name, save_png, scene_pictures
     from storyscore.progress import Progress
 
     loaded = _load(story, _overrides(size=size, seed=seed, painter=painter, model=model))
@@ -226,11 +226,11 @@ def explain_command(
 ) -> None:
     """Print each scene's musical plan (key, tempo, instruments, texture) and why."""
     from storyscore.cache import Cache
-    from storyscore.explain import explain, path_notes, picture_notes, story_music
-    from storyscore.metrics import StoryMetrics, format_metrics, measure_story
-    from storyscore.pictures import scene_pictures
-    from storyscore.produce import Composition
+    from storyscore.pipeline.pictures import scene_pictures
+    from storyscore.pipeline.produce import Composition
     from storyscore.progress import Progress
+    from storyscore.reports.explain import explain, path_notes, picture_notes, story_music
+    from storyscore.reports.metrics import StoryMetrics, format_metrics, measure_story
 
     loaded = _load(story, _overrides(size=size, seed=seed, painter=painter, model=model))
     measured: tuple[StoryMetrics, Composition] | None = None
@@ -255,7 +255,7 @@ def explain_command(
 
 
 def _path(story: Story, picks: str | None) -> list[Scene]:
-    from storyscore.plan import choose_path, default_path
+    from storyscore.timeline import choose_path, default_path
 
     if not picks:
         return default_path(story)
@@ -282,7 +282,7 @@ def score(
     """Write the music alone: MusicXML, MIDI or WAV, chosen by the file's extension."""
     from storyscore.audio.mix import write_wav
     from storyscore.cache import Cache
-    from storyscore.produce import compose_path, music_only, prepare
+    from storyscore.pipeline.produce import compose_path, music_only, prepare
     from storyscore.progress import Progress
 
     kind = SCORE_FORMATS.get(out.suffix.lower())
@@ -341,9 +341,9 @@ def render(
     import time
 
     from storyscore.cache import Cache
-    from storyscore.plan import all_paths as every_path
+    from storyscore.pipeline.video import RenderJob, render_story
     from storyscore.progress import Progress
-    from storyscore.video import RenderJob, render_story
+    from storyscore.timeline import all_paths as every_path
 
     started = time.monotonic()
     if all_paths and path:
@@ -390,7 +390,7 @@ def book(
     import time
 
     from storyscore.cache import Cache
-    from storyscore.picturebook import make_book
+    from storyscore.pipeline.book import make_book
     from storyscore.progress import Progress
 
     started = time.monotonic()

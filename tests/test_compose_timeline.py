@@ -8,7 +8,7 @@ import math
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from storyscore.compose.plan import ScenePlan
+from storyscore.compose.request import ScenePlan
 from storyscore.compose.timeline import MODULATION_RATIOS, build_timeline
 
 BASE = ScenePlan(

@@ -13,8 +13,8 @@ from typer.testing import CliRunner
 
 from conftest import ROOT, compare_golden
 from storyscore.cli import app
+from storyscore.dsl.load import parse_story
 from storyscore.errors import ScriptError
-from storyscore.load import parse_story
 
 BAD = sorted((ROOT / "tests" / "bad").glob("*.sco"))
 

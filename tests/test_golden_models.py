@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from conftest import DATA, ROOT, STORIES, compare_golden
-from storyscore.load import load_story
+from storyscore.dsl.load import load_story
 from storyscore.model import to_jsonable
 
 SCRIPTS = [*STORIES, DATA / "everything.sco"]

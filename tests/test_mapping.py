@@ -6,9 +6,9 @@ import numpy as np
 from PIL import Image, ImageDraw
 
 from storyscore.analyse import analyse
-from storyscore.mapping import ENSEMBLES, MOOD_COORDINATES, sonify
-from storyscore.metrics import palmer_replication
 from storyscore.model import Key, MusicSettings
+from storyscore.pipeline.mapping import ENSEMBLES, MOOD_COORDINATES, sonify
+from storyscore.reports.metrics import palmer_replication
 
 
 def flat(rgb: tuple[int, int, int], size: tuple[int, int] = (160, 90)) -> Image.Image:

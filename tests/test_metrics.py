@@ -15,17 +15,17 @@ from PIL import Image
 from typer.testing import CliRunner
 
 from conftest import ROOT, STORIES
-from storyscore import metrics
 from storyscore.cache import Cache
 from storyscore.cli import app
 from storyscore.compose import ComposedScore, HarmonySpan, ScenePlan, compose
 from storyscore.compose.theory import Key, realise
-from storyscore.load import load_story
-from storyscore.metrics import Check, StoryMetrics, story_metrics
+from storyscore.dsl.load import load_story
 from storyscore.model import Story
-from storyscore.options import Overrides, apply, parse_size
-from storyscore.plan import all_paths
-from storyscore.produce import Prepared, prepare
+from storyscore.pipeline.produce import Prepared, prepare
+from storyscore.reports import metrics
+from storyscore.reports.metrics import Check, StoryMetrics, story_metrics
+from storyscore.settings import Overrides, apply, parse_size
+from storyscore.timeline import all_paths
 
 FPS = 24
 
@@ -426,7 +426,7 @@ def test_format_lists_every_check_with_figure_threshold_and_verdict(
 
 
 def test_path_notes_name_the_route_the_pivot_and_the_tempo() -> None:
-    from storyscore.explain import path_notes
+    from storyscore.reports.explain import path_notes
 
     plans = [plan(scene_id="a", duration=16, tempo=80, tonic="A", mode="minor"),
              plan(scene_id="b", duration=16, tempo=80, tonic="D", mode="minor"),

@@ -21,11 +21,11 @@ from PIL import Image
 
 from storyscore.analyse import srgb_to_lab
 from storyscore.errors import PaintError
-from storyscore.paint._proc_canvas import Canvas
-from storyscore.paint._proc_concepts import CATEGORY, CONCEPTS, read_prompt
-from storyscore.paint._proc_plan import make_plan
 from storyscore.paint.base import Painter, PaintRequest
 from storyscore.paint.procedural import ProceduralPainter, understand
+from storyscore.paint.procedural.canvas import Canvas
+from storyscore.paint.procedural.concepts import CATEGORY, CONCEPTS, read_prompt
+from storyscore.paint.procedural.design import make_plan
 
 W, H = 160, 90
 PAINTER = ProceduralPainter()

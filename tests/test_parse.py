@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from storyscore.dsl.build import parse_duration
+from storyscore.dsl.load import parse_story
 from storyscore.errors import ScriptError
-from storyscore.load import parse_story
 from storyscore.model import Camera, Key, MusicSettings, Size, Story, Transition, Voice
 
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
+from storyscore.dsl.load import parse_story
 from storyscore.errors import StoryscoreError
-from storyscore.load import parse_story
 from storyscore.model import Story
-from storyscore.plan import (
+from storyscore.timeline import (
     all_paths,
     choose_path,
     default_path,

@@ -12,8 +12,8 @@ from conftest import DATA, STORIES
 from storyscore import vocab
 from storyscore.diagnostics import render_all
 from storyscore.dsl.format import format_script
+from storyscore.dsl.load import parse_story
 from storyscore.errors import ScriptError
-from storyscore.load import parse_story
 
 SEEDS = [path.read_text(encoding="utf-8") for path in [*STORIES, DATA / "everything.sco"]]
 

@@ -15,8 +15,8 @@ from storyscore.errors import RenderError
 from storyscore.render import CameraMove, EncodeSettings, SceneShot, TransitionSpec, VideoPlan
 from storyscore.render.camera import ShotView, ease, view_box
 from storyscore.render.frames import iter_frames
-from storyscore.render.plan import TRANSITION_KINDS
 from storyscore.render.segments import plan_segments
+from storyscore.render.spec import TRANSITION_KINDS
 from storyscore.render.subtitles import Cue, SubtitleOverlay, cue_at, parse_srt
 from storyscore.render.transitions import compose
 

@@ -12,13 +12,11 @@ import srt
 from conftest import ROOT
 from storyscore.audio.mix import true_peak
 from storyscore.cache import Cache
+from storyscore.dsl.load import load_story, parse_story
 from storyscore.errors import AudioError, ScriptError, StoryscoreError
 from storyscore.export.subtitles import to_srt
-from storyscore.load import load_story, parse_story
 from storyscore.model import Story
-from storyscore.options import Overrides, apply, parse_size
-from storyscore.plan import NARRATION_LEAD, default_path
-from storyscore.produce import (
+from storyscore.pipeline.produce import (
     Composition,
     Prepared,
     compose_path,
@@ -27,6 +25,8 @@ from storyscore.produce import (
     story_audio,
     subtitle_cues,
 )
+from storyscore.settings import Overrides, apply, parse_size
+from storyscore.timeline import NARRATION_LEAD, default_path
 
 
 @pytest.fixture(scope="module")

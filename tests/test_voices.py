@@ -9,7 +9,6 @@ import sys
 import numpy as np
 import pytest
 
-from storyscore.audio import voice_piper
 from storyscore.audio.voices import (
     PARAGRAPH_PAUSE,
     SENTENCE_PAUSE,
@@ -23,6 +22,7 @@ from storyscore.audio.voices import (
     split_sentences,
     split_words,
 )
+from storyscore.audio.voices import piper as voice_piper
 from storyscore.errors import AudioError
 
 SPEAKING = ["joe", "espeak", "espeak:en-gb"]

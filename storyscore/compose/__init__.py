@@ -19,7 +19,7 @@ from collections.abc import Sequence
 
 from storyscore.compose.harmony import HarmonySpan, plan_harmony
 from storyscore.compose.melody import backdrop, compose_melody
-from storyscore.compose.plan import ScenePlan, check_plans
+from storyscore.compose.request import ScenePlan, check_plans
 from storyscore.compose.score import ComposedScore, build_score
 from storyscore.compose.texture import compose_accompaniment
 from storyscore.compose.timeline import Timeline, build_timeline

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from storyscore.compose.plan import ScenePlan, tonic_to_m21
+from storyscore.compose.request import ScenePlan, tonic_to_m21
 from storyscore.compose.theory import Chord, Key, key_margin, key_route, pivot_chord, realise
 from storyscore.compose.timeline import Bar, Timeline
 

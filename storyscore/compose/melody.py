@@ -32,7 +32,7 @@ import numpy as np
 
 from storyscore.compose.harmony import HarmonySpan, scene_key
 from storyscore.compose.notes import NoteEvent, clamp_velocity
-from storyscore.compose.plan import ScenePlan
+from storyscore.compose.request import ScenePlan
 from storyscore.compose.theory import Chord, Key, key_margin, melodic_pcs
 from storyscore.compose.timeline import Bar, Timeline
 

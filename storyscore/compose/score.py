@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 
 from storyscore.compose.harmony import HarmonySpan
 from storyscore.compose.notes import NoteEvent
-from storyscore.compose.plan import ScenePlan
+from storyscore.compose.request import ScenePlan
 from storyscore.compose.theory import Key, spell
 from storyscore.compose.timeline import Bar, Timeline
 from storyscore.files import write_bytes

@@ -23,7 +23,7 @@ from collections.abc import Sequence
 from storyscore.compose.harmony import HarmonySpan
 from storyscore.compose.melody import density_level
 from storyscore.compose.notes import NoteEvent, clamp_velocity
-from storyscore.compose.plan import ScenePlan
+from storyscore.compose.request import ScenePlan
 from storyscore.compose.theory import Chord
 from storyscore.compose.timeline import Timeline
 

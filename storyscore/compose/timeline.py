@@ -35,7 +35,7 @@ from fractions import Fraction
 
 import numpy as np
 
-from storyscore.compose.plan import ScenePlan
+from storyscore.compose.request import ScenePlan
 
 MAX_TEMPO_DEVIATION = 0.05
 MAX_RAMP_STEP = 0.03

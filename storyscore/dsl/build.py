@@ -4,7 +4,7 @@ Every statement is checked here against the vocabulary of the language
 (``storyscore.vocab``): unknown words get a suggestion, numbers are range
 checked where they are written, and every problem is collected. Checks that
 need the whole story (references, reachability, transitions against scene
-lengths, files on disk) live in ``storyscore.validate``.
+lengths, files on disk) live in ``storyscore.dsl.validate``.
 """
 
 from __future__ import annotations

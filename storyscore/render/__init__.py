@@ -19,7 +19,14 @@ from storyscore.cache import Cache
 from storyscore.errors import RenderError
 from storyscore.files import atomic_path
 from storyscore.render.encode import MediaInfo, StreamInfo, join_segments, probe
-from storyscore.render.plan import (
+from storyscore.render.segments import (
+    SEGMENT_STAGE,
+    SegmentOutcome,
+    default_jobs,
+    plan_segments,
+    render_segments,
+)
+from storyscore.render.spec import (
     CAMERA_MOVES,
     TRANSITION_KINDS,
     CameraMove,
@@ -27,13 +34,6 @@ from storyscore.render.plan import (
     SceneShot,
     TransitionSpec,
     VideoPlan,
-)
-from storyscore.render.segments import (
-    SEGMENT_STAGE,
-    SegmentOutcome,
-    default_jobs,
-    plan_segments,
-    render_segments,
 )
 from storyscore.render.subtitles import read_srt
 

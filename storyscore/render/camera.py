@@ -13,7 +13,7 @@ import math
 
 from PIL import Image
 
-from storyscore.render.plan import CameraMove
+from storyscore.render.spec import CameraMove
 
 __all__ = ["ShotView", "cover", "ease", "view_box"]
 

@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from storyscore.errors import RenderError
-from storyscore.render.plan import EncodeSettings
+from storyscore.render.spec import EncodeSettings
 
 __all__ = [
     "MediaInfo",

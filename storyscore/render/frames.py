@@ -16,7 +16,7 @@ from PIL import Image
 
 from storyscore.errors import RenderError
 from storyscore.render.camera import ShotView
-from storyscore.render.plan import CameraMove, TransitionSpec
+from storyscore.render.spec import CameraMove, TransitionSpec
 from storyscore.render.subtitles import Cue, SubtitleOverlay, cue_at
 
 __all__ = [

@@ -35,7 +35,7 @@ from storyscore.render.frames import (
     iter_frame_bytes,
     load_picture,
 )
-from storyscore.render.plan import EncodeSettings, VideoPlan
+from storyscore.render.spec import EncodeSettings, VideoPlan
 from storyscore.render.subtitles import Cue, font_name
 
 __all__ = [

@@ -16,7 +16,7 @@ import numpy as np
 from PIL import Image
 
 from storyscore.render.camera import ease
-from storyscore.render.plan import TRANSITION_KINDS
+from storyscore.render.spec import TRANSITION_KINDS
 
 __all__ = ["compose"]
 

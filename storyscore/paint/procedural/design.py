@@ -11,8 +11,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from storyscore.paint._proc_canvas import RGB, luma, mix, mul, rgb, saturate, scale
-from storyscore.paint._proc_concepts import CATEGORY, Reading
+from storyscore.paint.procedural.canvas import RGB, luma, mix, mul, rgb, saturate, scale
+from storyscore.paint.procedural.concepts import CATEGORY, Reading
 
 COLOURS: dict[str, RGB] = {
     "red": rgb("#d3262b"),

@@ -43,7 +43,7 @@ from typing import TYPE_CHECKING, ClassVar, Protocol
 import numpy as np
 from PIL import Image, ImageDraw
 
-from storyscore.compose.plan import ScenePlan, tonic_to_m21
+from storyscore.compose.request import ScenePlan, tonic_to_m21
 
 if TYPE_CHECKING:
     from music21 import stream
@@ -51,7 +51,7 @@ if TYPE_CHECKING:
     from storyscore.cache import Cache
     from storyscore.compose import ComposedScore, HarmonySpan
     from storyscore.model import Scene, Story
-    from storyscore.produce import Composition, Prepared
+    from storyscore.pipeline.produce import Composition, Prepared
 
 # Thresholds, as the music issue states them.
 KEY_MIN_R = 0.75
@@ -1011,8 +1011,8 @@ def _default_palmer() -> PalmerReplication:
 
 def _palmer(pictures: list[Image.Image]) -> PalmerReplication:
     from storyscore.analyse import analyse
-    from storyscore.mapping import sonify
     from storyscore.model import MusicSettings
+    from storyscore.pipeline.mapping import sonify
 
     features = [analyse(p) for p in pictures]
     music = sonify(features, [MusicSettings()] * len(features))
@@ -1180,7 +1180,7 @@ def story_metrics(plans: Sequence[ScenePlan], composed: ComposedScore, fps: int,
 
 def path_metrics(prepared: Prepared, path: Sequence[Scene]) -> StoryMetrics:
     """Compose ``path`` as the renderer does and measure it."""
-    from storyscore.produce import compose_path
+    from storyscore.pipeline.produce import compose_path
 
     composition = compose_path(prepared, path)
     return story_metrics(composition.plans, composition.score, prepared.story.fps)
@@ -1191,8 +1191,8 @@ def measure_story(story: Story, cache: Cache, path: Sequence[Scene] | None = Non
                   ) -> tuple[StoryMetrics, Composition]:
     """Paint, narrate, compose and measure a path (default: the story's default path);
     the measured figures and the composition they were measured on."""
-    from storyscore.plan import default_path
-    from storyscore.produce import compose_path, prepare
+    from storyscore.pipeline.produce import compose_path, prepare
+    from storyscore.timeline import default_path
 
     scenes = list(path) if path is not None else default_path(story)
     composition = compose_path(prepare(story, scenes, cache, tick), scenes)

@@ -23,7 +23,6 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from storyscore.audio.voice_espeak import ESPEAK_LOCK, Espeak, espeak
 from storyscore.audio.voices import (
     Narration,
     Sentence,
@@ -32,6 +31,7 @@ from storyscore.audio.voices import (
     align_words,
     narrate,
 )
+from storyscore.audio.voices.espeak import ESPEAK_LOCK, Espeak, espeak
 from storyscore.errors import AudioError
 
 if TYPE_CHECKING:

@@ -12,8 +12,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from storyscore.paint._proc_canvas import RGB, Arr, Canvas, Point, Shapes, mix, rgb, saturate
-from storyscore.paint._proc_plan import Plan
+from storyscore.paint.procedural.canvas import RGB, Arr, Canvas, Point, Shapes, mix, rgb, saturate
+from storyscore.paint.procedural.design import Plan
 
 GRASS = rgb("#6e9c4a")
 FOLIAGE = rgb("#4c8a3c")

@@ -6,8 +6,8 @@ import math
 
 import numpy as np
 
-from storyscore.paint._proc_canvas import Mask, Point, blur, fbm, mix, rgb, scale
-from storyscore.paint._proc_draw import Ctx
+from storyscore.paint.procedural.canvas import Mask, Point, blur, fbm, mix, rgb, scale
+from storyscore.paint.procedural.draw import Ctx
 
 
 def sun_position(ctx: Ctx) -> Point:

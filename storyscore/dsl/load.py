@@ -8,9 +8,9 @@ from pathlib import Path
 from storyscore.diagnostics import Diagnostic
 from storyscore.dsl.build import build_story
 from storyscore.dsl.parser import parse_lines
+from storyscore.dsl.validate import validate
 from storyscore.errors import ScriptError, StoryscoreError
 from storyscore.model import Story
-from storyscore.validate import validate
 
 
 @dataclass(frozen=True)

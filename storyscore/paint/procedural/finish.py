@@ -12,9 +12,9 @@ import math
 import numpy as np
 from PIL import Image
 
-from storyscore.paint._proc_canvas import Arr, blur, fbm, noise
-from storyscore.paint._proc_draw import Ctx
-from storyscore.paint._proc_plan import Plan
+from storyscore.paint.procedural.canvas import Arr, blur, fbm, noise
+from storyscore.paint.procedural.design import Plan
+from storyscore.paint.procedural.draw import Ctx
 
 PAPER = np.asarray((0.975, 0.955, 0.915), dtype=np.float32)
 _LUMA = np.asarray((0.2126, 0.7152, 0.0722), dtype=np.float32)

@@ -20,15 +20,20 @@ import numpy as np
 from PIL import Image
 
 from storyscore.errors import PaintError
-from storyscore.paint._proc_canvas import Canvas
-from storyscore.paint._proc_concepts import CONCEPTS, read_prompt
-from storyscore.paint._proc_concepts import understand as understand
-from storyscore.paint._proc_draw import Ctx
-from storyscore.paint._proc_finish import finish, to_image
-from storyscore.paint._proc_interior import paint_cave, paint_room, paint_space, paint_staircase
-from storyscore.paint._proc_outdoor import horizon_for, paint_outdoor
-from storyscore.paint._proc_plan import make_plan
 from storyscore.paint.base import PaintRequest
+from storyscore.paint.procedural.canvas import Canvas
+from storyscore.paint.procedural.concepts import CONCEPTS, read_prompt
+from storyscore.paint.procedural.concepts import understand as understand
+from storyscore.paint.procedural.design import make_plan
+from storyscore.paint.procedural.draw import Ctx
+from storyscore.paint.procedural.finish import finish, to_image
+from storyscore.paint.procedural.interior import (
+    paint_cave,
+    paint_room,
+    paint_space,
+    paint_staircase,
+)
+from storyscore.paint.procedural.outdoor import horizon_for, paint_outdoor
 
 __all__ = ["CONCEPTS", "MAX_SIDE", "ProceduralPainter", "understand"]
 

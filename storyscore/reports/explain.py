@@ -8,10 +8,10 @@ from typing import TYPE_CHECKING
 from PIL import Image
 
 from storyscore.analyse import PictureFeatures, analyse
-from storyscore.mapping import SceneMusic, sonify
 from storyscore.model import Story
 from storyscore.paint.base import Understands
-from storyscore.pictures import painter_for, request_for
+from storyscore.pipeline.mapping import SceneMusic, sonify
+from storyscore.pipeline.pictures import painter_for, request_for
 
 if TYPE_CHECKING:
     from storyscore.compose import ComposedScore, HarmonySpan, ScenePlan

@@ -11,9 +11,9 @@ import math
 
 import numpy as np
 
-from storyscore.paint import _proc_outdoor as outdoor
-from storyscore.paint import _proc_sky as skym
-from storyscore.paint._proc_canvas import (
+from storyscore.paint.procedural import outdoor as outdoor
+from storyscore.paint.procedural import sky as skym
+from storyscore.paint.procedural.canvas import (
     RGB,
     Arr,
     Canvas,
@@ -26,7 +26,7 @@ from storyscore.paint._proc_canvas import (
     scale,
     smoothstep,
 )
-from storyscore.paint._proc_draw import WARM_LIGHT, Ctx, campfire, candle, figure, lantern
+from storyscore.paint.procedural.draw import WARM_LIGHT, Ctx, campfire, candle, figure, lantern
 
 
 class Surfaces:

@@ -8,7 +8,7 @@ from collections.abc import Callable
 import numpy as np
 from PIL import Image
 
-from storyscore.paint._proc_canvas import (
+from storyscore.paint.procedural.canvas import (
     RGB,
     Arr,
     Mask,
@@ -22,7 +22,7 @@ from storyscore.paint._proc_canvas import (
     scale,
     smoothstep,
 )
-from storyscore.paint._proc_draw import SNOW, Ctx, column_colour
+from storyscore.paint.procedural.draw import SNOW, Ctx, column_colour
 
 Ground = Callable[[float], float]
 

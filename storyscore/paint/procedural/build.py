@@ -6,8 +6,8 @@ import math
 
 import numpy as np
 
-from storyscore.paint._proc_canvas import RGB, Mask, Point, Shapes, box_blur, mix, rgb, scale
-from storyscore.paint._proc_draw import SNOW, WARM_LIGHT, Ctx, lantern
+from storyscore.paint.procedural.canvas import RGB, Mask, Point, Shapes, box_blur, mix, rgb, scale
+from storyscore.paint.procedural.draw import SNOW, WARM_LIGHT, Ctx, lantern
 
 WALLS = tuple(rgb(h) for h in ("#efe2c4", "#e8d0a8", "#f2ece0", "#d9b48a", "#c9d3dc", "#e9c3b0",
                                "#d8cfae"))

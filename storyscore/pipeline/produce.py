@@ -22,13 +22,13 @@ from storyscore.audio.voices import Narration
 from storyscore.cache import Cache
 from storyscore.compose import ComposedScore, ScenePlan, compose
 from storyscore.diagnostics import Diagnostic
-from storyscore.explain import music_of
 from storyscore.export.subtitles import Cue, build_cues, timed_sentences
-from storyscore.mapping import SceneMusic
 from storyscore.model import Scene, Story
-from storyscore.narration import SceneNarration, scene_narrations
-from storyscore.pictures import ScenePicture, scene_pictures
-from storyscore.plan import NARRATION_LEAD, SceneTime, lengthening_warnings, timeline
+from storyscore.pipeline.mapping import SceneMusic
+from storyscore.pipeline.narration import SceneNarration, scene_narrations
+from storyscore.pipeline.pictures import ScenePicture, scene_pictures
+from storyscore.reports.explain import music_of
+from storyscore.timeline import NARRATION_LEAD, SceneTime, lengthening_warnings, timeline
 
 Tick = Callable[[str, str], None]  # (stage, scene id) after each unit of work
 

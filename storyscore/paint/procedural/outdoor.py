@@ -7,11 +7,11 @@ from collections.abc import Callable
 
 import numpy as np
 
-from storyscore.paint import _proc_build as build
-from storyscore.paint import _proc_land as land
-from storyscore.paint import _proc_sky as skym
-from storyscore.paint._proc_canvas import RGB, Mask, blur, mix, rgb, saturate, scale
-from storyscore.paint._proc_draw import (
+from storyscore.paint.procedural import build as build
+from storyscore.paint.procedural import land as land
+from storyscore.paint.procedural import sky as skym
+from storyscore.paint.procedural.canvas import RGB, Mask, blur, mix, rgb, saturate, scale
+from storyscore.paint.procedural.draw import (
     GRASS,
     ROCK,
     SAND,

@@ -109,7 +109,7 @@ def available_voices() -> list[str]:
     """
     names = list(BASE_VOICES)
     try:
-        from storyscore.audio.voice_espeak import espeak_languages
+        from storyscore.audio.voices.espeak import espeak_languages
 
         names += [f"espeak:{lang}" for lang in espeak_languages()]
     except AudioError:
@@ -121,11 +121,11 @@ def make_voice(spec: str) -> Voice:
     """Build the voice named by ``spec``: ``joe``, ``espeak``, ``espeak:VOICE`` or ``none``."""
     name, _, variant = spec.strip().partition(":")
     if name == "joe" and not variant:
-        from storyscore.audio.voice_piper import JoeVoice
+        from storyscore.audio.voices.piper import JoeVoice
 
         return JoeVoice()
     if name == "espeak":
-        from storyscore.audio.voice_espeak import DEFAULT_ESPEAK_VOICE, EspeakVoice
+        from storyscore.audio.voices.espeak import DEFAULT_ESPEAK_VOICE, EspeakVoice
 
         if ":" in spec and not variant:
             raise AudioError(

@@ -19,9 +19,9 @@ from storyscore.audio.synth import SAMPLE_RATE
 from storyscore.cache import Cache
 from storyscore.export.book import Book, BookChoice, BookPage, BookWord, write_book
 from storyscore.model import Scene, Story, expand_characters
-from storyscore.plan import NARRATION_LEAD
-from storyscore.produce import Prepared, compose_path, music_samples, prepare, story_audio
+from storyscore.pipeline.produce import Prepared, compose_path, music_samples, prepare, story_audio
 from storyscore.progress import Progress
+from storyscore.timeline import NARRATION_LEAD
 
 BRIDGE_BEFORE = 3.0  # seconds of the outgoing scene's music in a bridge
 BRIDGE_AFTER = 1.5  # and of the incoming scene's

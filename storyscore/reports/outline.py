@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from storyscore.diagnostics import Diagnostic
 from storyscore.model import Story
-from storyscore.plan import default_path, lengthening_warnings, timeline
+from storyscore.timeline import default_path, lengthening_warnings, timeline
 
 
 def _seconds(value: float) -> str:

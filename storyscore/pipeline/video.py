@@ -22,7 +22,7 @@ from storyscore.diagnostics import Diagnostic
 from storyscore.export.subtitles import write_srt
 from storyscore.files import atomic_path
 from storyscore.model import Scene, Story
-from storyscore.produce import (
+from storyscore.pipeline.produce import (
     Composition,
     Prepared,
     compose_path,

@@ -1,0 +1,1 @@
+"""What storyscore tells authors about a story: outline, explain, metrics."""
