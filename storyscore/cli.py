@@ -226,10 +226,11 @@ def explain_command(
 ) -> None:
     """Print each scene's musical plan (key, tempo, instruments, texture) and why."""
     from storyscore.cache import Cache
+    from storyscore.pipeline.mapping import story_music
     from storyscore.pipeline.pictures import scene_pictures
-    from storyscore.pipeline.produce import Composition
+    from storyscore.pipeline.soundtrack import Composition
     from storyscore.progress import Progress
-    from storyscore.reports.explain import explain, path_notes, picture_notes, story_music
+    from storyscore.reports.explain import explain, path_notes, picture_notes
     from storyscore.reports.metrics import StoryMetrics, format_metrics, measure_story
 
     loaded = _load(story, _overrides(size=size, seed=seed, painter=painter, model=model))
@@ -282,7 +283,8 @@ def score(
     """Write the music alone: MusicXML, MIDI or WAV, chosen by the file's extension."""
     from storyscore.audio.mix import write_wav
     from storyscore.cache import Cache
-    from storyscore.pipeline.produce import compose_path, music_only, prepare
+    from storyscore.pipeline.prepare import prepare
+    from storyscore.pipeline.soundtrack import compose_path, music_only
     from storyscore.progress import Progress
 
     kind = SCORE_FORMATS.get(out.suffix.lower())

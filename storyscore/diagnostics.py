@@ -7,14 +7,29 @@ one, the suggestion.
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Literal
 
-from storyscore.model import SourceSpan
-
 Severity = Literal["error", "warning"]
+
+
+@dataclass(frozen=True, order=True)
+class SourceSpan:
+    """Where a node is in its script: 1-based lines and columns, end exclusive."""
+
+    file: str
+    line: int
+    column: int
+    end_line: int
+    end_column: int
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}:{self.column}"
+
+
+NOWHERE = SourceSpan("<default>", 0, 0, 0, 0)
+
 
 
 @dataclass(frozen=True)
@@ -27,16 +42,6 @@ class Diagnostic:
     def sort_key(self) -> tuple[str, int, int, int]:
         rank = 0 if self.severity == "error" else 1
         return (self.span.file, self.span.line, self.span.column, rank)
-
-
-def suggest(word: str, candidates: Iterable[str]) -> str | None:
-    """``did you mean 'x'?`` for the closest candidate, if one is close enough."""
-    pool = list(candidates)
-    matches = difflib.get_close_matches(word, pool, n=1, cutoff=0.6)
-    if not matches:
-        lowered = {c.lower(): c for c in pool}
-        matches = [lowered[m] for m in difflib.get_close_matches(word.lower(), lowered, 1, 0.6)]
-    return f"did you mean '{matches[0]}'?" if matches else None
 
 
 def render(diagnostic: Diagnostic, source_lines: list[str] | None) -> str:

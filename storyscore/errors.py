@@ -17,11 +17,12 @@ Errors that point into a script carry a ``SourceSpan`` so they print as
 
 from __future__ import annotations
 
+import difflib
+from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from storyscore.diagnostics import Diagnostic
-    from storyscore.model import SourceSpan
+    from storyscore.diagnostics import Diagnostic, SourceSpan
 
 
 class StoryscoreError(Exception):
@@ -69,3 +70,23 @@ class AudioError(StoryscoreError):
 
 class RenderError(StoryscoreError):
     """Encoding a video or writing an export failed."""
+
+
+def closest(word: str, candidates: Iterable[str], cutoff: float = 0.6) -> str | None:
+    """The candidate closest to ``word`` (ignoring case when nothing matches as written)."""
+    pool = list(candidates)
+    matches = difflib.get_close_matches(word, pool, n=1, cutoff=cutoff)
+    if not matches:
+        lowered = {c.lower(): c for c in pool}
+        matches = [lowered[m] for m in difflib.get_close_matches(word.lower(), lowered, 1, cutoff)]
+    return matches[0] if matches else None
+
+
+def suggest(word: str, candidates: Iterable[str], cutoff: float = 0.6,
+            shown: str = "{}") -> str | None:
+    """``did you mean 'x'?`` for the closest candidate, if one is close enough.
+
+    ``shown`` formats the candidate as the user should type it (e.g. ``espeak:{}``).
+    """
+    match = closest(word, candidates, cutoff)
+    return f"did you mean '{shown.format(match)}'?" if match is not None else None

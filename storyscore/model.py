@@ -12,24 +12,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
+from storyscore.diagnostics import NOWHERE, SourceSpan
+
 Mode = Literal["major", "minor"]
 
 
-@dataclass(frozen=True, order=True)
-class SourceSpan:
-    """Where a node is in its script: 1-based lines and columns, end exclusive."""
-
-    file: str
-    line: int
-    column: int
-    end_line: int
-    end_column: int
-
-    def __str__(self) -> str:
-        return f"{self.file}:{self.line}:{self.column}"
-
-
-NOWHERE = SourceSpan("<default>", 0, 0, 0, 0)
 
 
 def _span() -> Any:

@@ -7,8 +7,9 @@ import re
 from dataclasses import dataclass
 
 from storyscore import vocab
+from storyscore.diagnostics import NOWHERE
 from storyscore.errors import StoryscoreError
-from storyscore.model import NOWHERE, Painter, Size, Story
+from storyscore.model import Painter, Size, Story
 
 
 @dataclass(frozen=True)

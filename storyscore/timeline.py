@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from storyscore.diagnostics import Diagnostic, suggest
-from storyscore.errors import StoryscoreError
+from storyscore.diagnostics import Diagnostic
+from storyscore.errors import StoryscoreError, suggest
 from storyscore.model import Scene, Story
 
 NARRATION_LEAD = 0.5  # narration starts this long after the scene starts

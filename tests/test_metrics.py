@@ -21,7 +21,7 @@ from storyscore.compose import ComposedScore, HarmonySpan, ScenePlan, compose
 from storyscore.compose.theory import Key, realise
 from storyscore.dsl.load import load_story
 from storyscore.model import Story
-from storyscore.pipeline.produce import Prepared, prepare
+from storyscore.pipeline.prepare import Prepared, prepare
 from storyscore.reports import metrics
 from storyscore.reports.metrics import Check, StoryMetrics, story_metrics
 from storyscore.settings import Overrides, apply, parse_size

@@ -16,12 +16,11 @@ from storyscore.dsl.load import load_story, parse_story
 from storyscore.errors import AudioError, ScriptError, StoryscoreError
 from storyscore.export.subtitles import to_srt
 from storyscore.model import Story
-from storyscore.pipeline.produce import (
+from storyscore.pipeline.prepare import Prepared, prepare
+from storyscore.pipeline.soundtrack import (
     Composition,
-    Prepared,
     compose_path,
     music_samples,
-    prepare,
     story_audio,
     subtitle_cues,
 )

@@ -15,8 +15,8 @@ from storyscore.audio.synth import (
     load_soundfont,
     render_midi,
 )
+from storyscore.diagnostics import SourceSpan
 from storyscore.errors import AudioError
-from storyscore.model import SourceSpan
 
 PIANO = 0
 STRINGS = 48

@@ -13,15 +13,14 @@ from storyscore.audio.voices import (
     PARAGRAPH_PAUSE,
     SENTENCE_PAUSE,
     Narration,
-    TimedPhoneme,
     Voice,
-    align_words,
     available_voices,
     make_voice,
     split_paragraphs,
     split_sentences,
     split_words,
 )
+from storyscore.audio.voices.base import TimedPhoneme, align_words
 from storyscore.audio.voices import piper as voice_piper
 from storyscore.errors import AudioError
 

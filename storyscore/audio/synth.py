@@ -22,7 +22,7 @@ import numpy as np
 from storyscore.errors import AudioError
 
 if TYPE_CHECKING:
-    from storyscore.model import SourceSpan
+    from storyscore.diagnostics import SourceSpan
 
 SAMPLE_RATE = 48000
 """Sample rate of every audio buffer the mixer works with."""

@@ -15,9 +15,10 @@ from dataclasses import dataclass, field
 from pathlib import PurePath
 
 from storyscore import vocab
-from storyscore.diagnostics import Diagnostic, suggest
+from storyscore.diagnostics import Diagnostic, SourceSpan
 from storyscore.dsl import strings
 from storyscore.dsl.parser import Arg, Line
+from storyscore.errors import suggest
 from storyscore.model import (
     Camera,
     Character,
@@ -29,7 +30,6 @@ from storyscore.model import (
     Painter,
     Scene,
     Size,
-    SourceSpan,
     Story,
     Transition,
     Voice,

@@ -17,8 +17,7 @@ from importlib import resources
 from lark import Lark, Token, Tree
 from lark.exceptions import LarkError
 
-from storyscore.diagnostics import Diagnostic
-from storyscore.model import SourceSpan
+from storyscore.diagnostics import Diagnostic, SourceSpan
 
 
 @dataclass(frozen=True)

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from storyscore.diagnostics import Diagnostic, suggest
-from storyscore.model import CHARACTER_REF, Scene, SourceSpan, Story
+from storyscore.diagnostics import Diagnostic, SourceSpan
+from storyscore.errors import suggest
+from storyscore.model import CHARACTER_REF, Scene, Story
 from storyscore.paint.image_file import image_kind
 
 # The shortest an ``auto`` scene can be (see the duration rules in the spec).

@@ -6,10 +6,8 @@ never imports torch.
 
 from __future__ import annotations
 
-import difflib
-
 from storyscore import vocab
-from storyscore.errors import PaintError
+from storyscore.errors import PaintError, closest
 from storyscore.paint import diffusers_backend
 from storyscore.paint.base import Painter
 
@@ -58,10 +56,10 @@ def make_painter(name: str, model: str | None = None) -> Painter:
 def _unknown(name: str) -> PaintError:
     installed = available_painters()
     message = f"unknown painter '{name}' (installed painters: {', '.join(installed)})"
-    close = difflib.get_close_matches(name.lower(), PAINTER_NAMES, n=1, cutoff=0.6)
-    if not close:
+    close = closest(name.lower(), PAINTER_NAMES)
+    if close is None:
         return PaintError(message)
-    hint = f"did you mean '{close[0]}'?"
-    if close[0] not in installed:
+    hint = f"did you mean '{close}'?"
+    if close not in installed:
         hint += f" (it needs {diffusers_backend.INSTALL_COMMAND})"
     return PaintError(message, hint=hint)

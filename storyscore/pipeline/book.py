@@ -19,7 +19,8 @@ from storyscore.audio.synth import SAMPLE_RATE
 from storyscore.cache import Cache
 from storyscore.export.book import Book, BookChoice, BookPage, BookWord, write_book
 from storyscore.model import Scene, Story, expand_characters
-from storyscore.pipeline.produce import Prepared, compose_path, music_samples, prepare, story_audio
+from storyscore.pipeline.prepare import Prepared, prepare
+from storyscore.pipeline.soundtrack import compose_path, music_samples, story_audio
 from storyscore.progress import Progress
 from storyscore.timeline import NARRATION_LEAD
 

@@ -25,12 +25,14 @@ silent``) always win over derived values.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
+from PIL import Image
+
 from storyscore import vocab
-from storyscore.analyse import PictureFeatures
-from storyscore.model import MusicSettings
+from storyscore.analyse import PictureFeatures, analyse
+from storyscore.model import MusicSettings, Story
 
 # Mood words as points in (valence, arousal), each in -1..1 (Russell's circumplex).
 MOOD_COORDINATES: dict[str, tuple[float, float]] = {
@@ -338,3 +340,21 @@ def sonify(features: Sequence[PictureFeatures], settings: Sequence[MusicSettings
             silent=setting.silent, reasons=tuple(reasons),
         ))
     return out
+
+
+def story_music(story: Story, pictures: Mapping[str, Image.Image]
+                ) -> tuple[dict[str, PictureFeatures], dict[str, SceneMusic]]:
+    """Features and music of every scene, read across the whole story.
+
+    Every scene of every branch takes part in the story-wide normalisation, so
+    a scene gets the same music whichever path leads to it.
+    """
+    features = {scene.id: analyse(pictures[scene.id]) for scene in story.scenes}
+    return features, music_of(story, features)
+
+
+def music_of(story: Story, features: Mapping[str, PictureFeatures]) -> dict[str, SceneMusic]:
+    """Every scene's music from its picture features and its settings."""
+    music = sonify([features[s.id] for s in story.scenes],
+                   [story.music_of(s) for s in story.scenes])
+    return {scene.id: m for scene, m in zip(story.scenes, music, strict=True)}

@@ -22,14 +22,8 @@ from storyscore.diagnostics import Diagnostic
 from storyscore.export.subtitles import write_srt
 from storyscore.files import atomic_path
 from storyscore.model import Scene, Story
-from storyscore.pipeline.produce import (
-    Composition,
-    Prepared,
-    compose_path,
-    prepare,
-    story_audio,
-    subtitle_cues,
-)
+from storyscore.pipeline.prepare import Prepared, prepare
+from storyscore.pipeline.soundtrack import Composition, compose_path, story_audio, subtitle_cues
 from storyscore.progress import Progress
 from storyscore.render import (
     CameraMove,

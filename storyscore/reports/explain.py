@@ -5,34 +5,14 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING
 
-from PIL import Image
-
-from storyscore.analyse import PictureFeatures, analyse
+from storyscore.analyse import PictureFeatures
 from storyscore.model import Story
 from storyscore.paint.base import Understands
-from storyscore.pipeline.mapping import SceneMusic, sonify
+from storyscore.pipeline.mapping import SceneMusic
 from storyscore.pipeline.pictures import painter_for, request_for
 
 if TYPE_CHECKING:
     from storyscore.compose import ComposedScore, HarmonySpan, ScenePlan
-
-
-def story_music(story: Story, pictures: Mapping[str, Image.Image]
-                ) -> tuple[dict[str, PictureFeatures], dict[str, SceneMusic]]:
-    """Features and music of every scene, read across the whole story.
-
-    Every scene of every branch takes part in the story-wide normalisation, so
-    a scene gets the same music whichever path leads to it.
-    """
-    features = {scene.id: analyse(pictures[scene.id]) for scene in story.scenes}
-    return features, music_of(story, features)
-
-
-def music_of(story: Story, features: Mapping[str, PictureFeatures]) -> dict[str, SceneMusic]:
-    """Every scene's music from its picture features and its settings."""
-    music = sonify([features[s.id] for s in story.scenes],
-                   [story.music_of(s) for s in story.scenes])
-    return {scene.id: m for scene, m in zip(story.scenes, music, strict=True)}
 
 
 def picture_notes(story: Story) -> dict[str, str]:

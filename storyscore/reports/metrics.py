@@ -51,7 +51,8 @@ if TYPE_CHECKING:
     from storyscore.cache import Cache
     from storyscore.compose import ComposedScore, HarmonySpan
     from storyscore.model import Scene, Story
-    from storyscore.pipeline.produce import Composition, Prepared
+    from storyscore.pipeline.prepare import Prepared
+    from storyscore.pipeline.soundtrack import Composition
 
 # Thresholds, as the music issue states them.
 KEY_MIN_R = 0.75
@@ -1180,7 +1181,7 @@ def story_metrics(plans: Sequence[ScenePlan], composed: ComposedScore, fps: int,
 
 def path_metrics(prepared: Prepared, path: Sequence[Scene]) -> StoryMetrics:
     """Compose ``path`` as the renderer does and measure it."""
-    from storyscore.pipeline.produce import compose_path
+    from storyscore.pipeline.soundtrack import compose_path
 
     composition = compose_path(prepared, path)
     return story_metrics(composition.plans, composition.score, prepared.story.fps)
@@ -1191,7 +1192,8 @@ def measure_story(story: Story, cache: Cache, path: Sequence[Scene] | None = Non
                   ) -> tuple[StoryMetrics, Composition]:
     """Paint, narrate, compose and measure a path (default: the story's default path);
     the measured figures and the composition they were measured on."""
-    from storyscore.pipeline.produce import compose_path, prepare
+    from storyscore.pipeline.prepare import prepare
+    from storyscore.pipeline.soundtrack import compose_path
     from storyscore.timeline import default_path
 
     scenes = list(path) if path is not None else default_path(story)

@@ -27,7 +27,6 @@ from __future__ import annotations
 import _ctypes
 import atexit
 import ctypes
-import difflib
 import functools
 import shutil
 import tempfile
@@ -38,7 +37,7 @@ from pathlib import Path
 
 import numpy as np
 
-from storyscore.audio.voices import (
+from storyscore.audio.voices.base import (
     Narration,
     Sentence,
     SpokenSentence,
@@ -46,7 +45,7 @@ from storyscore.audio.voices import (
     align_words,
     narrate,
 )
-from storyscore.errors import AudioError
+from storyscore.errors import AudioError, suggest
 
 DEFAULT_ESPEAK_VOICE = "en-us"
 VOICE_VERSION = "1"
@@ -238,10 +237,10 @@ class Espeak:
         key = voice.strip().lower()
         if key in self.voices:
             return self.voices[key]
-        close = difflib.get_close_matches(key, list(self.voices), n=1, cutoff=0.6)
+        close = suggest(key, self.voices, shown="espeak:{}")
         raise AudioError(
             f"unknown espeak-ng voice '{voice}'",
-            hint=(f"did you mean 'espeak:{close[0]}'? " if close else "")
+            hint=(f"{close} " if close else "")
             + "use a language code such as en, en-gb, en-us, fr, de",
         )
 

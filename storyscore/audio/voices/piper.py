@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from storyscore.audio.voices import (
+from storyscore.audio.voices.base import (
     Narration,
     Sentence,
     SpokenSentence,

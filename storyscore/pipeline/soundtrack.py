@@ -1,73 +1,29 @@
-"""From a checked story to its media: the stages in order, one door per product.
+"""A path of scenes to its soundtrack: the score, the music, the mix and the cues.
 
-``prepare`` paints, analyses and narrates (each cached per scene);
-``compose_path`` turns a path of scenes into one continuous score and the final
-timeline; ``music_audio`` and ``story_audio`` synthesise and mix;
-``subtitle_cues`` places the spoken words on the timeline. The CLI calls
-these and reports; nothing here prints.
+``compose_path`` turns a path of prepared scenes (see ``prepare``) into one
+continuous score and the final timeline; ``music_samples``, ``story_audio``
+and ``music_only`` synthesise and mix; ``subtitle_cues`` places the spoken
+words on the timeline. Nothing here prints.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
 from storyscore import vocab
-from storyscore.analyse import PictureFeatures, analyse
 from storyscore.audio.mix import MixResult, PlacedNarration, SceneGain, mix
 from storyscore.audio.synth import default_soundfont, render_midi
 from storyscore.audio.voices import Narration
-from storyscore.cache import Cache
 from storyscore.compose import ComposedScore, ScenePlan, compose
 from storyscore.diagnostics import Diagnostic
 from storyscore.export.subtitles import Cue, build_cues, timed_sentences
 from storyscore.model import Scene, Story
 from storyscore.pipeline.mapping import SceneMusic
-from storyscore.pipeline.narration import SceneNarration, scene_narrations
-from storyscore.pipeline.pictures import ScenePicture, scene_pictures
-from storyscore.reports.explain import music_of
+from storyscore.pipeline.prepare import Prepared
 from storyscore.timeline import NARRATION_LEAD, SceneTime, lengthening_warnings, timeline
-
-Tick = Callable[[str, str], None]  # (stage, scene id) after each unit of work
-
-
-@dataclass(frozen=True)
-class Prepared:
-    """Everything per scene that does not depend on the path taken."""
-
-    story: Story
-    pictures: dict[str, ScenePicture]
-    narrations: dict[str, SceneNarration]
-    features: dict[str, PictureFeatures]
-    music: dict[str, SceneMusic]
-
-    def narration(self, scene_id: str) -> Narration:
-        return self.narrations[scene_id].narration
-
-
-def prepare(story: Story, scenes: Sequence[Scene], cache: Cache,
-            tick: Tick | None = None) -> Prepared:
-    """Pictures and narration for ``scenes``; the music plan for every scene of the story.
-
-    The music is read across the whole story (all branches), so pictures of
-    scenes off ``scenes`` are painted too: a scene sounds the same whichever
-    path leads to it.
-    """
-    def done(stage: str) -> Callable[[ScenePicture | SceneNarration], None]:
-        return lambda item: tick(stage, item.scene_id) if tick is not None else None
-
-    features: dict[str, PictureFeatures] = {}
-
-    def painted(picture: ScenePicture) -> None:
-        # Analysed as soon as it exists: one picture in memory at a time.
-        features[picture.scene_id] = analyse(picture.image)
-        done("pictures")(picture)
-
-    pictures = scene_pictures(story, story.scenes, cache, on_done=painted)
-    narrations = scene_narrations(story, scenes, cache, on_done=done("narration"))
-    return Prepared(story, pictures, narrations, features, music_of(story, features))
 
 
 def speech_windows(narration: Narration) -> tuple[tuple[float, float], ...]:
@@ -174,10 +130,8 @@ def subtitle_cues(prepared: Prepared, composition: Composition) -> list[Cue]:
 
 __all__ = [
     "Composition",
-    "Prepared",
     "compose_path",
     "music_only",
-    "prepare",
     "scene_plan",
     "story_audio",
     "subtitle_cues",

@@ -1,0 +1,54 @@
+"""Everything per scene that does not depend on the path: pictures, features,
+narration and each scene's music plan (each cached per scene)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from storyscore.analyse import PictureFeatures, analyse
+from storyscore.audio.voices import Narration
+from storyscore.cache import Cache
+from storyscore.model import Scene, Story
+from storyscore.pipeline.mapping import SceneMusic, music_of
+from storyscore.pipeline.narration import SceneNarration, scene_narrations
+from storyscore.pipeline.pictures import ScenePicture, scene_pictures
+
+Tick = Callable[[str, str], None]  # (stage, scene id) after each unit of work
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """Everything per scene that does not depend on the path taken."""
+
+    story: Story
+    pictures: dict[str, ScenePicture]
+    narrations: dict[str, SceneNarration]
+    features: dict[str, PictureFeatures]
+    music: dict[str, SceneMusic]
+
+    def narration(self, scene_id: str) -> Narration:
+        return self.narrations[scene_id].narration
+
+
+def prepare(story: Story, scenes: Sequence[Scene], cache: Cache,
+            tick: Tick | None = None) -> Prepared:
+    """Pictures and narration for ``scenes``; the music plan for every scene of the story.
+
+    The music is read across the whole story (all branches), so pictures of
+    scenes off ``scenes`` are painted too: a scene sounds the same whichever
+    path leads to it.
+    """
+    def done(stage: str) -> Callable[[ScenePicture | SceneNarration], None]:
+        return lambda item: tick(stage, item.scene_id) if tick is not None else None
+
+    features: dict[str, PictureFeatures] = {}
+
+    def painted(picture: ScenePicture) -> None:
+        # Analysed as soon as it exists: one picture in memory at a time.
+        features[picture.scene_id] = analyse(picture.image)
+        done("pictures")(picture)
+
+    pictures = scene_pictures(story, story.scenes, cache, on_done=painted)
+    narrations = scene_narrations(story, scenes, cache, on_done=done("narration"))
+    return Prepared(story, pictures, narrations, features, music_of(story, features))
