@@ -131,7 +131,8 @@ def render_story(story: Story, jobs: Sequence[RenderJob], cache: Cache, *,
             folder = Path(scratch)
             mixed = story_audio(prepared, composition)
             write_wav(folder / "mix.wav", mixed.audio, mixed.sample_rate)
-            write_srt(folder / "subtitles.srt", subtitle_cues(prepared, composition))
+            cues = subtitle_cues(prepared, composition)
+            write_srt(folder / "subtitles.srt", cues)
             composition.score.write_musicxml(folder / "score.musicxml")
             composition.score.write_midi(folder / "score.mid")
             progress.advance(composing, name)
@@ -143,7 +144,7 @@ def render_story(story: Story, jobs: Sequence[RenderJob], cache: Cache, *,
 
             report = render_video(
                 video_plan(prepared, composition), job.output, settings=settings,
-                audio=folder / "mix.wav", subtitles=folder / "subtitles.srt",
+                audio=folder / "mix.wav", cues=cues,
                 burn_subtitles=burn_subtitles, cache=cache, jobs=jobs_count,
                 on_progress=frames_done,
             )
