@@ -423,3 +423,22 @@ def _path_output(base: Path, story: Story, path: list[Scene], count: int) -> Pat
     picks = [path[i + 1].id for i, scene in enumerate(path[:-1])
              if len(story.successors(scene)) > 1]
     return base.with_name(f"{base.stem}-{'-'.join(picks)}{base.suffix}")
+
+
+# -- the author's loop: language server and live preview ----------------------
+
+
+@app.command()
+def lsp() -> None:
+    """Run a Language Server Protocol server on stdin/stdout, for editors.
+
+    It reports check's diagnostics as you type (with quick fixes), completes
+    keywords, settings and ids, shows scene lengths and music on hover, finds
+    definitions and references, lists the scenes and formats like fmt.
+    """
+    try:
+        from storyscore.lsp.server import serve
+    except ImportError as exc:
+        _fail(StoryscoreError(f"the language server needs pygls ({exc.name} is missing)",
+                              hint="pip install 'pygls>=2,<3'"))
+    serve()

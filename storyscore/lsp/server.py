@@ -1,0 +1,280 @@
+"""The language server: pygls wiring from protocol requests to the analysis."""
+
+from __future__ import annotations
+
+from concurrent.futures import Future, ThreadPoolExecutor
+from typing import Any
+
+from lsprotocol import types
+from pygls.lsp.server import LanguageServer
+from pygls.workspace import TextDocument
+from pygls.workspace.position_codec import ServerTextPosition, ServerTextRange
+
+from storyscore import __version__
+from storyscore.cache import Cache
+from storyscore.diagnostics import Diagnostic, SourceSpan
+from storyscore.dsl.format import format_script
+from storyscore.dsl.symbols import Definition, Reference
+from storyscore.errors import StoryscoreError
+from storyscore.lsp.analysis import Analysis, analyse_text, replacement, suggestion
+from storyscore.lsp.complete import Candidate, candidates
+from storyscore.model import Story
+from storyscore.reports.scenes import (
+    MusicPlan,
+    describe_length,
+    describe_music,
+    describe_settings,
+    music_plan,
+    plan_is_cheap,
+    scene_times,
+)
+
+_KINDS = {
+    "keyword": types.CompletionItemKind.Keyword,
+    "setting": types.CompletionItemKind.Property,
+    "value": types.CompletionItemKind.EnumMember,
+    "scene": types.CompletionItemKind.Reference,
+    "character": types.CompletionItemKind.Variable,
+}
+
+
+PLANS_KEPT = 8  # finished plans kept, so undoing an edit finds its plan again
+
+
+class StoryServer(LanguageServer):
+    """A language server that remembers each open script's analysis and its music plans."""
+
+    def __init__(self, cache: Cache) -> None:
+        super().__init__("storyscore", __version__)
+        self.cache = cache
+        self.analyses: dict[str, Analysis] = {}
+        self.last_good: dict[str, Story] = {}
+        # Plans paint pictures, so they are made one at a time off the protocol's thread.
+        self.planner = ThreadPoolExecutor(max_workers=1, thread_name_prefix="plan")
+        self.plans: dict[Story, Future[MusicPlan]] = {}
+
+    def analyse(self, document: TextDocument) -> Analysis:
+        analysis = analyse_text(document.source, _filename(document))
+        self.analyses[document.uri] = analysis
+        if analysis.loaded is not None:
+            story = analysis.loaded.story
+            self.last_good[document.uri] = story
+            if story not in self.plans and plan_is_cheap(story):
+                self.schedule_plan(story)
+        return analysis
+
+    def schedule_plan(self, story: Story) -> None:
+        """Plan ``story`` next, dropping plans of older versions that have not started."""
+        for older, future in list(self.plans.items()):
+            if future.cancel():
+                del self.plans[older]
+        self.plans[story] = self.planner.submit(music_plan, story, self.cache)
+        while len(self.plans) > PLANS_KEPT:
+            del self.plans[next(iter(self.plans))]
+
+    def analysis(self, uri: str) -> tuple[TextDocument, Analysis]:
+        document = self.workspace.get_text_document(uri)
+        known = self.analyses.get(uri)
+        return document, known if known is not None else self.analyse(document)
+
+    def plan_for(self, story: Story) -> MusicPlan | str:
+        """The story's music plan, or why there is none yet."""
+        future = self.plans.get(story)
+        if future is None:
+            return "derived from the pictures once they are painted (storyscore explain)"
+        if not future.done():
+            return "being worked out from the pictures…"
+        try:
+            return future.result()
+        except StoryscoreError as error:
+            return f"unavailable: {error.message}"
+
+
+def _filename(document: TextDocument) -> str:
+    return document.path if document.uri.startswith("file:") else document.uri
+
+
+def to_range(document: TextDocument, span: SourceSpan) -> types.Range:
+    """A 1-based, end-exclusive span as a protocol range in the client's units."""
+    end_line, end_column = span.end_line, span.end_column
+    if (end_line, end_column) <= (span.line, span.column):
+        end_line, end_column = span.line, span.column + 1
+    points = ServerTextRange(ServerTextPosition(span.line - 1, span.column - 1),
+                             ServerTextPosition(end_line - 1, end_column - 1))
+    return document.range_to_client_units(points)
+
+
+def _text_in(document: TextDocument, span: SourceSpan) -> str:
+    if span.line != span.end_line or not 1 <= span.line <= len(document.lines):
+        return ""
+    return document.lines[span.line - 1][span.column - 1: span.end_column - 1]
+
+
+def to_lsp_diagnostic(document: TextDocument, found: Diagnostic) -> types.Diagnostic:
+    """A diagnostic as the protocol carries it; a suggestion travels in ``data``."""
+    severity = (types.DiagnosticSeverity.Error if found.severity == "error"
+                else types.DiagnosticSeverity.Warning)
+    data: dict[str, Any] | None = None
+    suggested = suggestion(found)
+    if suggested is not None:
+        fix = replacement(_text_in(document, found.span), suggested)
+        data = {"fix": fix} if fix is not None else None
+    message = found.message + (f"\n{found.hint}" if found.hint else "")
+    return types.Diagnostic(range=to_range(document, found.span), message=message,
+                            severity=severity, source="storyscore", data=data)
+
+
+def _where(server: StoryServer, uri: str, position: types.Position
+           ) -> tuple[TextDocument, Analysis, Definition | Reference | None]:
+    document, analysis = server.analysis(uri)
+    at = document.position_from_client_units(position)
+    return document, analysis, analysis.symbols.at(at.line + 1, at.character + 1)
+
+
+def _hover_text(server: StoryServer, uri: str, item: Definition | Reference,
+                analysis: Analysis) -> str | None:
+    definition = analysis.symbols.definition(item.kind, item.name)
+    if item.kind == "character":
+        if definition is None:
+            return None
+        return f"**character {item.name}**: {definition.detail}"
+    story = server.last_good.get(uri)
+    if story is None or all(s.id != item.name for s in story.scenes):
+        return f"**scene {item.name}**" + (f" — {definition.detail}" if definition else "")
+    scene = story.scene(item.name)
+    lines = [f"**scene {scene.id}** — {scene.title}",
+             f"duration: {describe_length(scene_times(story)[scene.id])}"]
+    asked = describe_settings(story, scene)
+    if asked:
+        lines.append(f"music asked for: {asked}")
+    plan = server.plan_for(story)
+    music = plan if isinstance(plan, str) else describe_music(plan.music[scene.id])
+    lines.append(f"music: {music}")
+    return "\n\n".join(lines)
+
+
+def _symbol(document: TextDocument, definition: Definition) -> types.DocumentSymbol:
+    kind = (types.SymbolKind.Class if definition.kind == "scene"
+            else types.SymbolKind.Variable)
+    return types.DocumentSymbol(
+        name=definition.name, kind=kind, detail=definition.detail,
+        range=to_range(document, definition.extent),
+        selection_range=to_range(document, definition.span))
+
+
+def _item(candidate: Candidate) -> types.CompletionItem:
+    return types.CompletionItem(label=candidate.label, kind=_KINDS[candidate.category],
+                                detail=candidate.detail)
+
+
+def make_server(cache: Cache) -> StoryServer:
+    """A language server for story scripts, painting (for hovers) through ``cache``."""
+    server = StoryServer(cache)
+
+    def publish(document: TextDocument) -> None:
+        analysis = server.analyse(document)
+        server.text_document_publish_diagnostics(types.PublishDiagnosticsParams(
+            uri=document.uri, version=document.version,
+            diagnostics=[to_lsp_diagnostic(document, d) for d in analysis.diagnostics]))
+
+    @server.feature(types.TEXT_DOCUMENT_DID_OPEN)
+    def did_open(ls: StoryServer, params: types.DidOpenTextDocumentParams) -> None:
+        publish(ls.workspace.get_text_document(params.text_document.uri))
+
+    @server.feature(types.TEXT_DOCUMENT_DID_CHANGE)
+    def did_change(ls: StoryServer, params: types.DidChangeTextDocumentParams) -> None:
+        publish(ls.workspace.get_text_document(params.text_document.uri))
+
+    @server.feature(types.TEXT_DOCUMENT_DID_CLOSE)
+    def did_close(ls: StoryServer, params: types.DidCloseTextDocumentParams) -> None:
+        ls.analyses.pop(params.text_document.uri, None)
+        ls.text_document_publish_diagnostics(types.PublishDiagnosticsParams(
+            uri=params.text_document.uri, diagnostics=[]))
+
+    @server.feature(types.TEXT_DOCUMENT_CODE_ACTION, types.CodeActionOptions(
+        code_action_kinds=[types.CodeActionKind.QuickFix]))
+    def code_action(ls: StoryServer, params: types.CodeActionParams) -> list[types.CodeAction]:
+        actions = []
+        for found in params.context.diagnostics:
+            fix = found.data.get("fix") if isinstance(found.data, dict) else None
+            if not isinstance(fix, str):
+                continue
+            edit = types.TextEdit(range=found.range, new_text=fix)
+            actions.append(types.CodeAction(
+                title=f"Change to '{fix}'", kind=types.CodeActionKind.QuickFix,
+                diagnostics=[found], is_preferred=True,
+                edit=types.WorkspaceEdit(changes={params.text_document.uri: [edit]})))
+        return actions
+
+    @server.feature(types.TEXT_DOCUMENT_COMPLETION, types.CompletionOptions(
+        trigger_characters=["@", " ", ",", "+"]))
+    def completion(ls: StoryServer, params: types.CompletionParams) -> types.CompletionList:
+        document, analysis = ls.analysis(params.text_document.uri)
+        at = document.position_from_client_units(params.position)
+        line = document.lines[at.line] if at.line < len(document.lines) else ""
+        found = candidates(line.rstrip("\r\n"), at.character, analysis.symbols)
+        return types.CompletionList(is_incomplete=False, items=[_item(c) for c in found])
+
+    @server.feature(types.TEXT_DOCUMENT_HOVER)
+    def hover(ls: StoryServer, params: types.HoverParams) -> types.Hover | None:
+        document, analysis, item = _where(ls, params.text_document.uri, params.position)
+        if item is None:
+            return None
+        text = _hover_text(ls, params.text_document.uri, item, analysis)
+        if text is None:
+            return None
+        return types.Hover(contents=types.MarkupContent(types.MarkupKind.Markdown, text),
+                           range=to_range(document, item.span))
+
+    @server.feature(types.TEXT_DOCUMENT_DEFINITION)
+    def definition(ls: StoryServer, params: types.DefinitionParams) -> types.Location | None:
+        document, analysis, item = _where(ls, params.text_document.uri, params.position)
+        if item is None:
+            return None
+        target = analysis.symbols.definition(item.kind, item.name)
+        if target is None:
+            return None
+        return types.Location(uri=document.uri, range=to_range(document, target.span))
+
+    @server.feature(types.TEXT_DOCUMENT_REFERENCES)
+    def references(ls: StoryServer, params: types.ReferenceParams) -> list[types.Location]:
+        document, analysis, item = _where(ls, params.text_document.uri, params.position)
+        if item is None:
+            return []
+        spans = [r.span for r in analysis.symbols.uses(item.kind, item.name)]
+        target = analysis.symbols.definition(item.kind, item.name)
+        if params.context.include_declaration and target is not None:
+            spans.insert(0, target.span)
+        return [types.Location(uri=document.uri, range=to_range(document, s)) for s in spans]
+
+    @server.feature(types.TEXT_DOCUMENT_DOCUMENT_SYMBOL)
+    def document_symbol(ls: StoryServer, params: types.DocumentSymbolParams
+                        ) -> list[types.DocumentSymbol]:
+        document, analysis = ls.analysis(params.text_document.uri)
+        return [_symbol(document, d) for d in analysis.symbols.definitions]
+
+    @server.feature(types.TEXT_DOCUMENT_FORMATTING)
+    def formatting(ls: StoryServer, params: types.DocumentFormattingParams
+                   ) -> list[types.TextEdit] | None:
+        document, analysis = ls.analysis(params.text_document.uri)
+        if analysis.loaded is None:
+            return None  # as `fmt`, which formats only a script that checks
+        text = document.source
+        formatted = format_script(text, _filename(document))
+        if formatted == text:
+            return []
+        whole = types.Range(types.Position(0, 0), types.Position(len(document.lines), 0))
+        return [types.TextEdit(range=whole, new_text=formatted)]
+
+    @server.feature(types.SHUTDOWN)
+    def shutdown(ls: StoryServer, params: None) -> None:
+        ls.planner.shutdown(wait=False, cancel_futures=True)
+
+    return server
+
+
+def serve() -> None:
+    """Run the language server on stdin and stdout until the client exits."""
+    with Cache.from_env() as cache:
+        server = make_server(cache)
+        server.start_io()
