@@ -442,3 +442,48 @@ def lsp() -> None:
         _fail(StoryscoreError(f"the language server needs pygls ({exc.name} is missing)",
                               hint="pip install 'pygls>=2,<3'"))
     serve()
+
+
+@app.command()
+def preview(
+    story: StoryArg,
+    port: Annotated[int, typer.Option(
+        "--port", min=0, max=65535, help="Port on 127.0.0.1 (default: a free one).")] = 0,
+    no_open: Annotated[bool, typer.Option(
+        "--no-open", help="Do not open the preview in a browser.")] = False,
+) -> None:
+    """Preview the story in the browser; the page follows every save of the script.
+
+    Served on loopback only. Errors show in the page as check prints them, over
+    the last good preview. Ctrl-C stops it.
+    """
+    import webbrowser
+
+    from storyscore.cache import Cache
+    from storyscore.dsl.load import read_script
+    from storyscore.preview.server import PreviewServer
+    from storyscore.preview.state import PreviewBuilder, Snapshot
+
+    try:
+        read_script(story)  # a missing file is an error here, not a page that waits
+    except StoryscoreError as error:
+        _fail(error)
+
+    def report(snapshot: Snapshot) -> None:
+        state = "has errors (shown in the page)" if snapshot.error else "is up to date"
+        typer.echo(f"update {snapshot.version}: {story} {state}", err=True)
+
+    with Cache.from_env() as cache:
+        try:
+            server = PreviewServer(PreviewBuilder(story, cache), port)
+        except StoryscoreError as error:
+            _fail(error)
+        typer.echo(f"previewing {story} at {server.url} (Ctrl-C stops)", err=True)
+        if not no_open:
+            webbrowser.open(server.url)
+        try:
+            server.serve(on_rebuild=report)
+        except KeyboardInterrupt:
+            typer.echo("stopping the preview", err=True)
+        finally:
+            server.stop()

@@ -76,3 +76,14 @@ def describe_settings(story: Story, scene: Scene) -> str | None:
     if settings.silent:
         parts.append("silent")
     return ", ".join(parts) if parts else None
+
+
+def describe_features(features: PictureFeatures, music: SceneMusic) -> list[str]:
+    """The picture evidence behind a scene's music, as ``explain`` lists it."""
+    f, m = features, music
+    return [f"colour and shape: L* {f.lightness_mean:.0f}, chroma {f.chroma_mean:.0f}, "
+            f"a* {f.a_mean:+.0f}, b* {f.b_mean:+.0f}, warmth {f.warmth:+.2f}, "
+            f"edges {f.edge_density:.2f}, texture {f.texture_fineness:.2f}, "
+            f"angularity {f.angularity:.2f}, complexity {f.complexity:.2f}",
+            f"emotion: valence {m.valence:+.2f}, arousal {m.arousal:+.2f}, "
+            f"tension {m.tension:.2f}"]
