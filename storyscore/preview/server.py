@@ -118,10 +118,12 @@ class PreviewServer:
             if _signature(files) != seen:
                 # Editors save through a temporary file; let the rename land first.
                 time.sleep(0.05)
-                before = _signature(files)
+                before = dict((entry[0], entry) for entry in _signature(files))
                 self._rebuild()
-                now_watched = self.builder.snapshot.watched
-                seen = before if now_watched == files else _signature(now_watched)
+                # Files watched before keep the state read before the rebuild, so a save
+                # made while it ran is seen on the next look.
+                now = _signature(self.builder.snapshot.watched)
+                seen = tuple(before.get(entry[0], entry) for entry in now)
             self.stopping.wait(POLL_SECONDS)
 
     def wait_for_change(self, version: int, timeout: float) -> Snapshot:
@@ -183,6 +185,8 @@ class _PreviewHandler(BaseHTTPRequestHandler):
             self._send(HTTPStatus.OK, body, "application/json")
         elif path == "/events":
             self._events()
+        elif path == "/favicon.ico":  # browsers ask; an empty answer keeps the console clean
+            self._send(HTTPStatus.NO_CONTENT, b"", "image/x-icon")
         elif path.startswith("/picture/"):
             self._picture(path.removeprefix("/picture/"))
         else:
