@@ -133,7 +133,7 @@ def test_only_changed_scenes_are_repainted(tmp_path: Path) -> None:
 
 
 def test_server_serves_only_its_routes(served: tuple[PreviewServer, Path]) -> None:
-    server, script = served
+    server, _ = served
     status, body = get(server, "/state")
     assert status == 200
     state = json.loads(body)

@@ -118,7 +118,7 @@ class PreviewServer:
             if _signature(files) != seen:
                 # Editors save through a temporary file; let the rename land first.
                 time.sleep(0.05)
-                before = dict((entry[0], entry) for entry in _signature(files))
+                before = {entry[0]: entry for entry in _signature(files)}
                 self._rebuild()
                 # Files watched before keep the state read before the rebuild, so a save
                 # made while it ran is seen on the next look.
