@@ -441,7 +441,10 @@ def lsp() -> None:
     except ImportError as exc:
         _fail(StoryscoreError(f"the language server needs pygls ({exc.name} is missing)",
                               hint="pip install 'pygls>=2,<3'"))
-    serve()
+    try:
+        serve()
+    except StoryscoreError as error:  # e.g. a cache folder that cannot be made
+        _fail(error)
 
 
 @app.command()

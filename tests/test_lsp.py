@@ -211,6 +211,11 @@ async def test_completion(client: LanguageClient, tmp_path: Path) -> None:
     for typed in ('    narrate "The cr', "    # camera z"):
         text = demo + typed + "\n"
         assert await _complete(client, uri, text, text.count("\n") - 1, len(typed)) == set()
+    # Inside a triple-quoted string, lines are text: only '@' completes.
+    for typed, expected in (("        na", set()), ("        a boat and @", {"boat"})):
+        text = demo + '    narrate """\n        Once.\n' + typed + '\n        """\n'
+        line = text.count("\n") - 2
+        assert await _complete(client, uri, text, line, len(typed)) == expected, typed
 
 
 def _position(text: str, needle: str, nth: int = 0, offset: int = 0) -> types.Position:

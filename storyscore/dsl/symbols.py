@@ -48,6 +48,7 @@ class Symbols:
 
     definitions: tuple[Definition, ...]
     references: tuple[Reference, ...]
+    long_strings: tuple[SourceSpan, ...] = ()  # triple-quoted strings over several lines
 
     def definition(self, kind: Kind, name: str) -> Definition | None:
         """The first definition of ``name`` (a later duplicate is an error ``check`` reports)."""
@@ -60,6 +61,15 @@ class Symbols:
         """The definition or reference under a 1-based line and column, if any."""
         items: list[Definition | Reference] = [*self.definitions, *self.references]
         return next((i for i in items if _contains(i.span, line, column)), None)
+
+    def in_long_string(self, line: int, column: int) -> bool:
+        """Whether a 1-based place below the first line of a triple-quoted string is in it.
+
+        (On the string's first line the quotes before the place tell.)
+        """
+        return any(s.line < line < s.end_line or (s.line < line == s.end_line
+                                                   and column <= s.end_column - 3)
+                   for s in self.long_strings)
 
     def uses(self, kind: Kind, name: str) -> list[Reference]:
         return [r for r in self.references if r.kind == kind and r.name == name]
@@ -128,7 +138,8 @@ def index_symbols(text: str, filename: str = "<string>") -> Symbols:
     """The scenes and characters ``text`` defines and where it uses them."""
     definitions: list[Definition] = []
     references: list[Reference] = []
-    for line in parse_lines(text, filename).lines:
+    parsed = parse_lines(text, filename).lines
+    for line in parsed:
         args = line.args
         head = args[0]
         has_id = len(args) > 1 and args[1].kind == "WORD"
@@ -141,4 +152,13 @@ def index_symbols(text: str, filename: str = "<string>") -> Symbols:
                                           _extent(line), _string_value(args, 2)))
         for statement in line.body:
             references += _statement_refs(statement)
-    return Symbols(tuple(definitions), tuple(references))
+    return Symbols(tuple(definitions), tuple(references), tuple(_long_strings(parsed)))
+
+
+def _long_strings(lines: list[Line]) -> list[SourceSpan]:
+    out = []
+    for line in lines:
+        out += [a.span for a in line.args if a.kind in ("LONG_STRING", "BAD_LONG_STRING")
+                and a.span.end_line > a.span.line]
+        out += _long_strings(line.body)
+    return out

@@ -84,10 +84,11 @@ def _music_values(words: list[str], typed: str) -> list[Candidate]:
     return []
 
 
-def candidates(line: str, column: int, symbols: Symbols) -> list[Candidate]:
-    """The words that fit at ``column`` (0-based, in characters) of ``line``."""
+def candidates(line: str, column: int, symbols: Symbols, number: int) -> list[Candidate]:
+    """The words that fit at ``column`` (0-based, in characters) of ``line``, line ``number``
+    (0-based) of the script."""
     prefix = line[:column]
-    place = _place(prefix)
+    place = "string" if symbols.in_long_string(number + 1, column + 1) else _place(prefix)
     if place == "string":
         if re.search(r"@[\w-]*$", prefix) is None:
             return []

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
@@ -212,7 +213,7 @@ def make_server(cache: Cache) -> StoryServer:
         document, analysis = ls.analysis(params.text_document.uri)
         at = document.position_from_client_units(params.position)
         line = document.lines[at.line] if at.line < len(document.lines) else ""
-        found = candidates(line.rstrip("\r\n"), at.character, analysis.symbols)
+        found = candidates(line.rstrip("\r\n"), at.character, analysis.symbols, at.line)
         return types.CompletionList(is_incomplete=False, items=[_item(c) for c in found])
 
     @server.feature(types.TEXT_DOCUMENT_HOVER)
@@ -275,6 +276,9 @@ def make_server(cache: Cache) -> StoryServer:
 
 def serve() -> None:
     """Run the language server on stdin and stdout until the client exits."""
+    protocol_out = sys.stdout.buffer
+    # Stdout carries the protocol: anything a stage prints goes to stderr instead.
+    sys.stdout = sys.stderr
     with Cache.from_env() as cache:
         server = make_server(cache)
-        server.start_io()
+        server.start_io(sys.stdin.buffer, protocol_out)
