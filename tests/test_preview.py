@@ -19,6 +19,7 @@ from typer.testing import CliRunner
 
 from storyscore.cache import Cache
 from storyscore.cli import app
+from storyscore.errors import StoryscoreError
 from storyscore.preview.server import PreviewServer
 from storyscore.preview.state import PreviewBuilder, Snapshot
 
@@ -203,3 +204,12 @@ def test_preview_command_reports_a_missing_script(tmp_path: Path) -> None:
     result = CliRunner().invoke(app, ["preview", str(tmp_path / "none.sco"), "--no-open"])
     assert result.exit_code == 2
     assert result.stderr == f"error: {tmp_path / 'none.sco'}: no such file\n"
+
+
+def test_a_port_in_use_is_a_clear_error(served: tuple[PreviewServer, Path],
+                                        tmp_path: Path) -> None:
+    server, script = served
+    with Cache(tmp_path / "other-cache") as cache, pytest.raises(StoryscoreError) as caught:
+        PreviewServer(PreviewBuilder(script, cache), port=server.port)
+    assert caught.value.message.startswith(f"cannot serve the preview on 127.0.0.1:{server.port}: ")
+    assert caught.value.hint == "choose another --port, or leave it out for a free one"

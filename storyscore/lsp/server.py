@@ -89,6 +89,8 @@ class StoryServer(LanguageServer):
             return future.result()
         except StoryscoreError as error:
             return f"unavailable: {error.message}"
+        except Exception as error:  # a hover must answer even when a stage fails
+            return f"unavailable: {error!r}"
 
 
 def _filename(document: TextDocument) -> str:
