@@ -171,15 +171,20 @@ async def test_ranges_count_utf16_units(client: LanguageClient, tmp_path: Path) 
     assert found.range.end == types.Position(2, start + 5)
 
 
-async def _complete(client: LanguageClient, uri: str, text: str, line: int,
-                    column: int) -> set[str]:
+async def _completions(client: LanguageClient, uri: str, text: str, line: int,
+                       column: int) -> list[types.CompletionItem]:
     client.text_document_did_change(types.DidChangeTextDocumentParams(
         types.VersionedTextDocumentIdentifier(uri=uri, version=line * 1000 + column),
         [types.TextDocumentContentChangeWholeDocument(text=text)]))
     result = await client.text_document_completion_async(types.CompletionParams(
         text_document=types.TextDocumentIdentifier(uri), position=types.Position(line, column)))
     assert isinstance(result, types.CompletionList)
-    return {item.label for item in result.items}
+    return result.items
+
+
+async def _complete(client: LanguageClient, uri: str, text: str, line: int,
+                    column: int) -> set[str]:
+    return {item.label for item in await _completions(client, uri, text, line, column)}
 
 
 @pytest.mark.asyncio
@@ -211,6 +216,19 @@ async def test_completion(client: LanguageClient, tmp_path: Path) -> None:
     for typed in ('    narrate "The cr', "    # camera z"):
         text = demo + typed + "\n"
         assert await _complete(client, uri, text, text.count("\n") - 1, len(typed)) == set()
+    # Each completion replaces the word typed so far, up to a '+' or an '@'.
+    for typed, word in (("    camera zoom-", "zoom-"), ("    music instrument harp+str", "str"),
+                        ('    prompt "a @bo', "bo"), ("    music key F#", "F#")):
+        text = demo + typed + "\n"
+        line = text.count("\n") - 1
+        first = len(typed) - len(word)
+        items = await _completions(client, uri, text, line, len(typed))
+        assert items, typed
+        for item in items:
+            assert isinstance(item.text_edit, types.TextEdit)
+            assert item.text_edit.range == types.Range(types.Position(line, first),
+                                                       types.Position(line, len(typed)))
+            assert item.text_edit.new_text == item.label
     # Inside a triple-quoted string, lines are text: only '@' completes.
     for typed, expected in (("        na", set()), ("        a boat and @", {"boat"})):
         text = demo + '    narrate """\n        Once.\n' + typed + '\n        """\n'

@@ -17,6 +17,9 @@ from storyscore.dsl.symbols import Symbols
 Category = Literal["keyword", "setting", "value", "scene", "character"]
 
 _WORD_TAIL = re.compile(r"[\w\-+:#♯♭]*$")
+# The part of the word before the cursor that a completion replaces: not the
+# instruments before a '+', not the '@' before a character.
+_REPLACED = re.compile(r"[\w\-#♯♭]*$")
 _NOTES = tuple(f"{letter}{accidental}" for letter in vocab.NOTE_LETTERS
                for accidental in ("", "#", "b"))
 
@@ -82,6 +85,12 @@ def _music_values(words: list[str], typed: str) -> list[Candidate]:
     if setting == "key" and len(clause) == 2:
         return [Candidate(m, "value", "mode") for m in vocab.MODES]
     return []
+
+
+def replaced_from(line: str, column: int) -> int:
+    """Where the word a completion at ``column`` replaces starts (0-based)."""
+    found = _REPLACED.search(line[:column])
+    return column - len(found[0]) if found else column
 
 
 def candidates(line: str, column: int, symbols: Symbols, number: int) -> list[Candidate]:

@@ -18,7 +18,7 @@ from storyscore.dsl.format import format_script
 from storyscore.dsl.symbols import Definition, Reference
 from storyscore.errors import StoryscoreError
 from storyscore.lsp.analysis import Analysis, analyse_text, replacement, suggestion
-from storyscore.lsp.complete import Candidate, candidates
+from storyscore.lsp.complete import Candidate, candidates, replaced_from
 from storyscore.model import Story
 from storyscore.reports.scenes import (
     MusicPlan,
@@ -165,9 +165,11 @@ def _symbol(document: TextDocument, definition: Definition) -> types.DocumentSym
         selection_range=to_range(document, definition.span))
 
 
-def _item(candidate: Candidate) -> types.CompletionItem:
+def _item(candidate: Candidate, typed: types.Range) -> types.CompletionItem:
+    # An explicit edit: clients disagree on where a word with '-' or '#' starts.
     return types.CompletionItem(label=candidate.label, kind=_KINDS[candidate.category],
-                                detail=candidate.detail)
+                                detail=candidate.detail,
+                                text_edit=types.TextEdit(range=typed, new_text=candidate.label))
 
 
 def make_server(cache: Cache) -> StoryServer:
@@ -215,8 +217,11 @@ def make_server(cache: Cache) -> StoryServer:
         document, analysis = ls.analysis(params.text_document.uri)
         at = document.position_from_client_units(params.position)
         line = document.lines[at.line] if at.line < len(document.lines) else ""
-        found = candidates(line.rstrip("\r\n"), at.character, analysis.symbols, at.line)
-        return types.CompletionList(is_incomplete=False, items=[_item(c) for c in found])
+        text = line.rstrip("\r\n")
+        found = candidates(text, at.character, analysis.symbols, at.line)
+        start = ServerTextPosition(at.line, replaced_from(text, at.character))
+        typed = document.range_to_client_units(ServerTextRange(start, at))
+        return types.CompletionList(is_incomplete=False, items=[_item(c, typed) for c in found])
 
     @server.feature(types.TEXT_DOCUMENT_HOVER)
     def hover(ls: StoryServer, params: types.HoverParams) -> types.Hover | None:
