@@ -202,6 +202,7 @@ async def test_completion(client: LanguageClient, tmp_path: Path) -> None:
         ("    music tempo 90, ", "instrument", "mood"),
         ("    music instrument harp+", "strings", "flute"),
         ("    music key D ", "major", "minor"),
+        ("    music key F# ", "major", "minor"),  # 'F#' is a note, not a comment
         ("    voice ", "espeak", "joe"),
         ("    next ", "harbour", "night"),
         ('    choice "Sail on" -> ', "river", "night"),
@@ -213,7 +214,7 @@ async def test_completion(client: LanguageClient, tmp_path: Path) -> None:
         labels = await _complete(client, uri, text, line, len(typed))
         assert set(expected) <= labels, typed
     # Nothing is offered inside a plain string or a comment.
-    for typed in ('    narrate "The cr', "    # camera z"):
+    for typed in ('    narrate "The cr', "    # camera z", "    music key F# minor # mood "):
         text = demo + typed + "\n"
         assert await _complete(client, uri, text, text.count("\n") - 1, len(typed)) == set()
     # Each completion replaces the word typed so far, up to a '+' or an '@'.

@@ -20,6 +20,8 @@ _WORD_TAIL = re.compile(r"[\w\-+:#♯♭]*$")
 # The part of the word before the cursor that a completion replaces: not the
 # instruments before a '+', not the '@' before a character.
 _REPLACED = re.compile(r"[\w\-#♯♭]*$")
+# "F#" is a note, not the start of a comment (as in the grammar's NOTE token).
+_NOTE_SHARP = re.compile(r"(?<![\w#])[A-Ga-g]#(?=[\s,]|$)")
 _NOTES = tuple(f"{letter}{accidental}" for letter in vocab.NOTE_LETTERS
                for accidental in ("", "#", "b"))
 
@@ -43,7 +45,7 @@ def _place(prefix: str) -> Literal["code", "string", "comment"]:
             continue
         if prefix[i] == '"':
             inside = not inside
-        elif prefix[i] == "#" and not inside:
+        elif prefix[i] == "#" and not inside and not _NOTE_SHARP.match(prefix, i - 1):
             return "comment"
         i += 1
     return "string" if inside else "code"
