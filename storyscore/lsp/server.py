@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
@@ -172,112 +173,143 @@ def _item(candidate: Candidate, typed: types.Range) -> types.CompletionItem:
                                 text_edit=types.TextEdit(range=typed, new_text=candidate.label))
 
 
+
+def _publish(ls: StoryServer, document: TextDocument) -> None:
+    """Check the document and send its diagnostics."""
+    analysis = ls.analyse(document)
+    ls.text_document_publish_diagnostics(types.PublishDiagnosticsParams(
+        uri=document.uri, version=document.version,
+        diagnostics=[to_lsp_diagnostic(document, d) for d in analysis.diagnostics]))
+
+
+def did_open(ls: StoryServer, params: types.DidOpenTextDocumentParams) -> None:
+    """A document opened: check it."""
+    _publish(ls, ls.workspace.get_text_document(params.text_document.uri))
+
+
+def did_change(ls: StoryServer, params: types.DidChangeTextDocumentParams) -> None:
+    """A document edited: check it again (diagnostics as you type)."""
+    _publish(ls, ls.workspace.get_text_document(params.text_document.uri))
+
+
+def did_close(ls: StoryServer, params: types.DidCloseTextDocumentParams) -> None:
+    """A document closed: forget it and clear its diagnostics."""
+    ls.analyses.pop(params.text_document.uri, None)
+    ls.text_document_publish_diagnostics(types.PublishDiagnosticsParams(
+        uri=params.text_document.uri, diagnostics=[]))
+
+
+def code_action(ls: StoryServer, params: types.CodeActionParams) -> list[types.CodeAction]:
+    """Quick fixes: each diagnostic with a suggestion offers to apply it."""
+    actions = []
+    for found in params.context.diagnostics:
+        fix = found.data.get("fix") if isinstance(found.data, dict) else None
+        if not isinstance(fix, str):
+            continue
+        edit = types.TextEdit(range=found.range, new_text=fix)
+        actions.append(types.CodeAction(
+            title=f"Change to '{fix}'", kind=types.CodeActionKind.QuickFix,
+            diagnostics=[found], is_preferred=True,
+            edit=types.WorkspaceEdit(changes={params.text_document.uri: [edit]})))
+    return actions
+
+
+def completion(ls: StoryServer, params: types.CompletionParams) -> types.CompletionList:
+    """The words that fit at the cursor, each replacing the word typed so far."""
+    document, analysis = ls.analysis(params.text_document.uri)
+    at = document.position_from_client_units(params.position)
+    line = document.lines[at.line] if at.line < len(document.lines) else ""
+    text = line.rstrip("\r\n")
+    found = candidates(text, at.character, analysis.symbols, at.line)
+    start = ServerTextPosition(at.line, replaced_from(text, at.character))
+    typed = document.range_to_client_units(ServerTextRange(start, at))
+    return types.CompletionList(is_incomplete=False, items=[_item(c, typed) for c in found])
+
+
+def hover(ls: StoryServer, params: types.HoverParams) -> types.Hover | None:
+    """A scene's length and music, or a character's description."""
+    document, analysis, item = _where(ls, params.text_document.uri, params.position)
+    if item is None:
+        return None
+    text = _hover_text(ls, params.text_document.uri, item, analysis)
+    if text is None:
+        return None
+    return types.Hover(contents=types.MarkupContent(types.MarkupKind.Markdown, text),
+                       range=to_range(document, item.span))
+
+
+def definition(ls: StoryServer, params: types.DefinitionParams) -> types.Location | None:
+    """Where the scene or character under the cursor is defined."""
+    document, analysis, item = _where(ls, params.text_document.uri, params.position)
+    if item is None:
+        return None
+    target = analysis.symbols.definition(item.kind, item.name)
+    if target is None:
+        return None
+    return types.Location(uri=document.uri, range=to_range(document, target.span))
+
+
+def references(ls: StoryServer, params: types.ReferenceParams) -> list[types.Location]:
+    """Every use of the scene or character under the cursor."""
+    document, analysis, item = _where(ls, params.text_document.uri, params.position)
+    if item is None:
+        return []
+    spans = [r.span for r in analysis.symbols.uses(item.kind, item.name)]
+    target = analysis.symbols.definition(item.kind, item.name)
+    if params.context.include_declaration and target is not None:
+        spans.insert(0, target.span)
+    return [types.Location(uri=document.uri, range=to_range(document, s)) for s in spans]
+
+
+def document_symbol(ls: StoryServer, params: types.DocumentSymbolParams
+                    ) -> list[types.DocumentSymbol]:
+    """The characters and scenes, as an outline."""
+    document, analysis = ls.analysis(params.text_document.uri)
+    return [_symbol(document, d) for d in analysis.symbols.definitions]
+
+
+def formatting(ls: StoryServer, params: types.DocumentFormattingParams
+               ) -> list[types.TextEdit] | None:
+    """The whole document as ``fmt`` writes it."""
+    document, analysis = ls.analysis(params.text_document.uri)
+    if analysis.loaded is None:
+        return None  # as `fmt`, which formats only a script that checks
+    text = document.source
+    formatted = format_script(text, _filename(document))
+    if formatted == text:
+        return []
+    whole = types.Range(types.Position(0, 0), types.Position(len(document.lines), 0))
+    return [types.TextEdit(range=whole, new_text=formatted)]
+
+
+def shutdown(ls: StoryServer, params: None) -> None:
+    """Stop planning music: the client is leaving."""
+    ls.planner.shutdown(wait=False, cancel_futures=True)
+
+
+# Each protocol method the server answers: its name, its options, its handler.
+FEATURES: list[tuple[str, Any, Callable[..., Any]]] = [
+    (types.TEXT_DOCUMENT_DID_OPEN, None, did_open),
+    (types.TEXT_DOCUMENT_DID_CHANGE, None, did_change),
+    (types.TEXT_DOCUMENT_DID_CLOSE, None, did_close),
+    (types.TEXT_DOCUMENT_CODE_ACTION,
+     types.CodeActionOptions(code_action_kinds=[types.CodeActionKind.QuickFix]), code_action),
+    (types.TEXT_DOCUMENT_COMPLETION,
+     types.CompletionOptions(trigger_characters=["@", " ", ",", "+"]), completion),
+    (types.TEXT_DOCUMENT_HOVER, None, hover),
+    (types.TEXT_DOCUMENT_DEFINITION, None, definition),
+    (types.TEXT_DOCUMENT_REFERENCES, None, references),
+    (types.TEXT_DOCUMENT_DOCUMENT_SYMBOL, None, document_symbol),
+    (types.TEXT_DOCUMENT_FORMATTING, None, formatting),
+    (types.SHUTDOWN, None, shutdown),
+]
+
+
 def make_server(cache: Cache) -> StoryServer:
     """A language server for story scripts, painting (for hovers) through ``cache``."""
     server = StoryServer(cache)
-
-    def publish(document: TextDocument) -> None:
-        analysis = server.analyse(document)
-        server.text_document_publish_diagnostics(types.PublishDiagnosticsParams(
-            uri=document.uri, version=document.version,
-            diagnostics=[to_lsp_diagnostic(document, d) for d in analysis.diagnostics]))
-
-    @server.feature(types.TEXT_DOCUMENT_DID_OPEN)
-    def did_open(ls: StoryServer, params: types.DidOpenTextDocumentParams) -> None:
-        publish(ls.workspace.get_text_document(params.text_document.uri))
-
-    @server.feature(types.TEXT_DOCUMENT_DID_CHANGE)
-    def did_change(ls: StoryServer, params: types.DidChangeTextDocumentParams) -> None:
-        publish(ls.workspace.get_text_document(params.text_document.uri))
-
-    @server.feature(types.TEXT_DOCUMENT_DID_CLOSE)
-    def did_close(ls: StoryServer, params: types.DidCloseTextDocumentParams) -> None:
-        ls.analyses.pop(params.text_document.uri, None)
-        ls.text_document_publish_diagnostics(types.PublishDiagnosticsParams(
-            uri=params.text_document.uri, diagnostics=[]))
-
-    @server.feature(types.TEXT_DOCUMENT_CODE_ACTION, types.CodeActionOptions(
-        code_action_kinds=[types.CodeActionKind.QuickFix]))
-    def code_action(ls: StoryServer, params: types.CodeActionParams) -> list[types.CodeAction]:
-        actions = []
-        for found in params.context.diagnostics:
-            fix = found.data.get("fix") if isinstance(found.data, dict) else None
-            if not isinstance(fix, str):
-                continue
-            edit = types.TextEdit(range=found.range, new_text=fix)
-            actions.append(types.CodeAction(
-                title=f"Change to '{fix}'", kind=types.CodeActionKind.QuickFix,
-                diagnostics=[found], is_preferred=True,
-                edit=types.WorkspaceEdit(changes={params.text_document.uri: [edit]})))
-        return actions
-
-    @server.feature(types.TEXT_DOCUMENT_COMPLETION, types.CompletionOptions(
-        trigger_characters=["@", " ", ",", "+"]))
-    def completion(ls: StoryServer, params: types.CompletionParams) -> types.CompletionList:
-        document, analysis = ls.analysis(params.text_document.uri)
-        at = document.position_from_client_units(params.position)
-        line = document.lines[at.line] if at.line < len(document.lines) else ""
-        text = line.rstrip("\r\n")
-        found = candidates(text, at.character, analysis.symbols, at.line)
-        start = ServerTextPosition(at.line, replaced_from(text, at.character))
-        typed = document.range_to_client_units(ServerTextRange(start, at))
-        return types.CompletionList(is_incomplete=False, items=[_item(c, typed) for c in found])
-
-    @server.feature(types.TEXT_DOCUMENT_HOVER)
-    def hover(ls: StoryServer, params: types.HoverParams) -> types.Hover | None:
-        document, analysis, item = _where(ls, params.text_document.uri, params.position)
-        if item is None:
-            return None
-        text = _hover_text(ls, params.text_document.uri, item, analysis)
-        if text is None:
-            return None
-        return types.Hover(contents=types.MarkupContent(types.MarkupKind.Markdown, text),
-                           range=to_range(document, item.span))
-
-    @server.feature(types.TEXT_DOCUMENT_DEFINITION)
-    def definition(ls: StoryServer, params: types.DefinitionParams) -> types.Location | None:
-        document, analysis, item = _where(ls, params.text_document.uri, params.position)
-        if item is None:
-            return None
-        target = analysis.symbols.definition(item.kind, item.name)
-        if target is None:
-            return None
-        return types.Location(uri=document.uri, range=to_range(document, target.span))
-
-    @server.feature(types.TEXT_DOCUMENT_REFERENCES)
-    def references(ls: StoryServer, params: types.ReferenceParams) -> list[types.Location]:
-        document, analysis, item = _where(ls, params.text_document.uri, params.position)
-        if item is None:
-            return []
-        spans = [r.span for r in analysis.symbols.uses(item.kind, item.name)]
-        target = analysis.symbols.definition(item.kind, item.name)
-        if params.context.include_declaration and target is not None:
-            spans.insert(0, target.span)
-        return [types.Location(uri=document.uri, range=to_range(document, s)) for s in spans]
-
-    @server.feature(types.TEXT_DOCUMENT_DOCUMENT_SYMBOL)
-    def document_symbol(ls: StoryServer, params: types.DocumentSymbolParams
-                        ) -> list[types.DocumentSymbol]:
-        document, analysis = ls.analysis(params.text_document.uri)
-        return [_symbol(document, d) for d in analysis.symbols.definitions]
-
-    @server.feature(types.TEXT_DOCUMENT_FORMATTING)
-    def formatting(ls: StoryServer, params: types.DocumentFormattingParams
-                   ) -> list[types.TextEdit] | None:
-        document, analysis = ls.analysis(params.text_document.uri)
-        if analysis.loaded is None:
-            return None  # as `fmt`, which formats only a script that checks
-        text = document.source
-        formatted = format_script(text, _filename(document))
-        if formatted == text:
-            return []
-        whole = types.Range(types.Position(0, 0), types.Position(len(document.lines), 0))
-        return [types.TextEdit(range=whole, new_text=formatted)]
-
-    @server.feature(types.SHUTDOWN)
-    def shutdown(ls: StoryServer, params: None) -> None:
-        ls.planner.shutdown(wait=False, cancel_futures=True)
-
+    for name, options, handler in FEATURES:
+        server.feature(name, options)(handler)
     return server
 
 
