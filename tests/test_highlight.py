@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
+import subprocess
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
@@ -30,6 +32,7 @@ class Token:
     text: str
     scopes: tuple[str, ...]
     line: int
+    column: int = 0  # 0-based, in characters
 
 
 def _patterns(rules: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -98,6 +101,21 @@ def tokenise(text: str) -> list[Token]:
     return [t for t in tokens if t.text.strip()]
 
 
+def _placed(text: str, tokens: list[Token]) -> dict[tuple[int, int], str]:
+    """The innermost scope of every non-blank character, by (line, column)."""
+    lines = text.splitlines(keepends=True)
+    out: dict[tuple[int, int], str] = {}
+    column_of: dict[int, int] = {}
+    for token in tokens:
+        row = lines[token.line - 1]
+        start = row.index(token.text, column_of.get(token.line, 0))
+        column_of[token.line] = start + len(token.text)
+        for offset, char in enumerate(token.text):
+            if not char.isspace() and token.scopes:
+                out[(token.line, start + offset)] = token.scopes[-1]
+    return out
+
+
 def _scoped(tokens: list[Token], prefix: str) -> list[str]:
     return [t.text for t in tokens if any(s.startswith(prefix) for s in t.scopes)]
 
@@ -142,15 +160,18 @@ def test_grammar_tokenises_the_stories(story: Path) -> None:
     assert set(transitions) <= set(_scoped(tokens, "support.constant"))
 
 
+DETAILS = (
+    'character mira "a girl"\n'
+    "scene dawn\n"
+    '    prompt "@mira at \\"dawn\\""\n'
+    "    music key F# minor, instrument harp+strings  # soft\n"
+    '    narrate """\n        Once upon a time\n        """\n'
+    '    choice "Go" -> dusk\n'
+    "    promt \"typo\"\n")
+
+
 def test_grammar_scopes_the_details() -> None:
-    tokens = tokenise(
-        'character mira "a girl"\n'
-        "scene dawn\n"
-        '    prompt "@mira at \\"dawn\\""\n'
-        "    music key F# minor, instrument harp+strings  # soft\n"
-        '    narrate """\n        Once upon a time\n        """\n'
-        '    choice "Go" -> dusk\n'
-        "    promt \"typo\"\n")
+    tokens = tokenise(DETAILS)
     scopes = {t.text: t.scopes[-1] for t in tokens}
     assert scopes["mira"] == "variable.other.character.storyscore"
     assert scopes["@mira"] == "variable.other.character.storyscore"
@@ -161,6 +182,42 @@ def test_grammar_scopes_the_details() -> None:
     assert scopes["        Once upon a time\n"] == "string.quoted.triple.storyscore"
     assert scopes["dusk"] == "entity.name.function.scene.storyscore"
     assert scopes["promt"] == "invalid.illegal.keyword.storyscore"
+
+
+NODE_MODULES = EXTENSION / "node_modules"
+
+
+@pytest.mark.skipif(shutil.which("node") is None
+                    or not (NODE_MODULES / "vscode-textmate").is_dir(),
+                    reason="needs node and `npm install` in editors/vscode")
+def test_vscode_engine_agrees(tmp_path: Path) -> None:
+    """VS Code's own engine (vscode-textmate) gives every character the scope tested here."""
+    details = tmp_path / "details.sco"
+    details.write_text(DETAILS, "utf-8")
+    files = [*STORIES, details]
+    result = subprocess.run(
+        ["node", str(EXTENSION / "test" / "tokenise.js"), str(ROOT / GRAMMAR_PATH),
+         *map(str, files)], capture_output=True, text=True, check=True, timeout=120)
+    engine = json.loads(result.stdout)
+    for path in files:
+        text = path.read_text("utf-8")
+        theirs = {(row + 1, column): token["scopes"][-1]
+                  for row, tokens in enumerate(engine[str(path)])
+                  for token, column in _columns(tokens)
+                  for column in range(column, column + len(token["text"]))
+                  if not text.splitlines()[row][column].isspace()}
+        ours = _placed(text, tokenise(text))
+        theirs = {k: v for k, v in theirs.items() if v != GRAMMAR["scopeName"]}
+        assert ours, path.name
+        assert ours == theirs, path.name
+
+
+def _columns(tokens: list[dict[str, Any]]) -> list[tuple[dict[str, Any], int]]:
+    out, column = [], 0
+    for token in tokens:
+        out.append((token, column))
+        column += len(token["text"])
+    return out
 
 
 def _lex(text: str) -> list[tuple[_TokenType, str]]:
