@@ -35,8 +35,19 @@ SizeOpt = Annotated[str | None, typer.Option(
     "--size", help="Picture size: 480p, 720p, 1080p, square, portrait or WxH.")]
 FpsOpt = Annotated[int | None, typer.Option("--fps", help="Frames per second (1-60).")]
 SeedOpt = Annotated[int | None, typer.Option("--seed", help="Seed for every random choice.")]
-PainterOpt = Annotated[str | None, typer.Option(
-    "--painter", help="Image backend: procedural or diffusers.")]
+
+
+def _painter_help() -> str:
+    """``--painter``'s help, naming the painters installed as plugins."""
+    from storyscore import plugins, vocab
+
+    extra = plugins.names(plugins.PAINTERS, besides=vocab.PAINTERS)
+    if not extra:
+        return "Image backend: procedural or diffusers."
+    return f"Image backend: procedural, diffusers or a plugin: {', '.join(extra)}."
+
+
+PainterOpt = Annotated[str | None, typer.Option("--painter", help=_painter_help())]
 ModelOpt = Annotated[str | None, typer.Option(
     "--model", help="Model id or local folder for the diffusers painter.")]
 NoCacheOpt = Annotated[bool, typer.Option(
