@@ -5,8 +5,9 @@ BIN    := $(VENV)/bin
 
 .PHONY: demo test lint check-stories clean
 
-# The demo needs only the package; the tests also need the dev tools and the
-# diffusers extra (torch is pinned to the CPU build in pyproject.toml).
+# The demo needs only the package; the tests also need the dev tools, the
+# diffusers extra (torch is pinned to the CPU build in pyproject.toml) and the
+# moviepy extra (storyscore.moviepy is tested with a real clip).
 $(VENV)/.installed-base: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
@@ -16,7 +17,7 @@ $(VENV)/.installed-base: pyproject.toml
 $(VENV)/.installed-test: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev,diffusers]'
+	$(BIN)/python -m pip install --quiet -e '.[dev,diffusers,moviepy]'
 	touch $@ $(VENV)/.installed-base
 
 ## Render the demo story to out/demo.mp4 (with .srt, .musicxml and .mid beside it).
