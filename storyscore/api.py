@@ -43,7 +43,9 @@ __all__ = [
     "SCORE_FORMATS",
     "Painted",
     "RenderResult",
+    "Route",
     "Scored",
+    "StrPath",
     "Video",
     "explain",
     "load",
@@ -56,6 +58,7 @@ __all__ = [
 ]
 
 StrPath = str | os.PathLike[str]
+"""A file or folder: a string or a path."""
 Route = str | Sequence[str] | None
 """Scenes to take at the branch points: ``"storm,tower"`` or ``["storm", "tower"]``;
 None (or nothing named) takes the first choice at every branch."""
