@@ -374,7 +374,10 @@ class _Builder:
         return None if value is None else int(value)
 
     def _painter(self, args: _Args) -> Painter | None:
-        installed = plugins.names(plugins.PAINTERS, besides=vocab.PAINTERS)
+        nxt = args.peek()
+        # Plugins are looked up (a scan of the installed packages) only when needed.
+        installed = () if nxt is not None and nxt.text in vocab.PAINTERS else plugins.names(
+            plugins.PAINTERS, besides=vocab.PAINTERS)
         arg = args.one_of("painter", [*vocab.PAINTERS, *installed], "painters")
         if arg is None:
             return None
