@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 
-.PHONY: demo test lint check-stories clean
+.PHONY: demo test fast lint check-stories clean
 
 # The demo needs only the package; the tests also need the dev tools, the
 # diffusers extra (torch is pinned to the CPU build in pyproject.toml) and the
@@ -30,9 +30,13 @@ demo: $(VENV)/.installed-base
 	$(BIN)/storyscore check stories/demo.sco
 	$(BIN)/storyscore render stories/demo.sco -o out/demo.mp4
 
-## Lint, type-check and run every test.
+## Lint, type-check and run every test, in parallel on every core.
 test: lint
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n auto
+
+## The fast loop: every test that runs no ffmpeg, voice, synthesis or browser (under a minute).
+fast: $(VENV)/.installed-test
+	$(BIN)/python -m pytest -m "not slow"
 
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check storyscore tests bench

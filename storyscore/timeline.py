@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from storyscore import vocab
 from storyscore.diagnostics import Diagnostic
 from storyscore.errors import StoryscoreError, suggest
 from storyscore.model import Scene, Story
@@ -16,7 +17,6 @@ NARRATION_LEAD = 0.5  # narration starts this long after the scene starts
 NARRATION_TAIL = 0.5  # and ends at least this long before it ends
 AUTO_MINIMUM = 4.0
 SILENT_SCENE = 5.0
-PARAGRAPH_PAUSE = 0.6
 WORDS_PER_SECOND = 2.5  # about 150 words a minute at speed 1
 
 
@@ -27,7 +27,7 @@ def estimate_speech(scene: Scene, story: Story) -> float:
         return 0.0
     words = sum(len(p.split()) for p in paragraphs)
     speed = story.voice_of(scene).speed
-    return words / (WORDS_PER_SECOND * speed) + PARAGRAPH_PAUSE * (len(paragraphs) - 1)
+    return words / (WORDS_PER_SECOND * speed) + vocab.PARAGRAPH_PAUSE * (len(paragraphs) - 1)
 
 
 @dataclass(frozen=True)

@@ -24,7 +24,8 @@ SIZE_PRESETS: dict[str, tuple[int, int]] = {
 }
 SIZE_RANGE = (64, 4096)
 FPS_RANGE = (1, 60)
-SPEED_RANGE = (0.5, 2.0)
+SPEED_RANGE = (0.5, 2.0)  # narration speed
+PARAGRAPH_PAUSE = 0.6  # seconds between narrated paragraphs at speed 1
 TEMPO_RANGE = (20.0, 240.0)
 VOLUME_RANGE = (0.0, 1.0)
 

@@ -11,6 +11,41 @@ STORIES = sorted((ROOT / "stories").glob("*.sco"))
 DATA = ROOT / "tests" / "data"
 
 
+# Modules whose every test runs ffmpeg, a voice, soundfont synthesis, torch or a
+# browser: marked ``slow`` here, so ``pytest -m "not slow"`` is the fast loop.
+SLOW_MODULES = frozenset({
+    "test_render_cli", "test_render_video", "test_video_browser", "test_book_browser",
+    "test_book_story", "test_sound_story", "test_synth", "test_voices", "test_paint_diffusers",
+})
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if item.path.stem in SLOW_MODULES or item.get_closest_marker("browser"):
+            item.add_marker(pytest.mark.slow)
+
+
+@pytest.fixture(scope="session")
+def shared_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One cache for the whole run (per xdist worker), never the user's own."""
+    return tmp_path_factory.mktemp("cache")
+
+
+@pytest.fixture(autouse=True)
+def _isolated(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory,
+              shared_cache: Path) -> None:
+    """Every test gets its own home folder and the run's scratch cache.
+
+    The cache is shared between the tests of one run (pictures and narration
+    are slow to make); a test that needs an empty cache sets
+    ``STORYSCORE_CACHE`` itself.
+    """
+    home = tmp_path_factory.mktemp("home")
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.setenv("XDG_CACHE_HOME", str(home / ".cache"))
+    monkeypatch.setenv("STORYSCORE_CACHE", str(shared_cache))
+
+
 def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addoption("--update-golden", action="store_true",
                      help="rewrite golden files from the current output")

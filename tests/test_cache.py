@@ -396,6 +396,7 @@ def _run_two(target: Callable[..., None], root: Path) -> list[tuple[str, str, bo
     return got
 
 
+@pytest.mark.slow
 def test_two_processes_writing_the_same_entry_leave_a_valid_entry(tmp_path: Path) -> None:
     got = _run_two(_write_same_entry, tmp_path)
     expected = hashlib.sha256(PAYLOAD).hexdigest()
@@ -408,6 +409,7 @@ def test_two_processes_writing_the_same_entry_leave_a_valid_entry(tmp_path: Path
     assert files_under(tmp_path) == [f"audio/ab/{KEY}.bin", f"audio/ab/{KEY}.bin.sha256"]
 
 
+@pytest.mark.slow
 def test_two_processes_painting_the_same_picture_leave_one_valid_png(tmp_path: Path) -> None:
     got = _run_two(_paint_same_picture, tmp_path)
     assert [name for name, *_ in got] == ["first", "second"]

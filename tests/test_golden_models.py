@@ -20,7 +20,9 @@ def test_there_are_at_least_three_stories() -> None:
 
 
 @pytest.mark.parametrize("script", SCRIPTS, ids=lambda p: p.stem)
-def test_model_snapshot(script: Path, update_golden: bool) -> None:
+def test_model_snapshot(script: Path, update_golden: bool,
+                        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(ROOT)  # the snapshot holds the script's path as the user typed it
     story = load_story(script.relative_to(ROOT)).story
     text = json.dumps(to_jsonable(story), indent=2, ensure_ascii=False) + "\n"
     compare_golden(ROOT / "tests" / "golden" / f"{script.stem}.json", text, update_golden)

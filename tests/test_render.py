@@ -12,12 +12,13 @@ import pytest
 from PIL import Image
 
 from storyscore.errors import RenderError
+from storyscore.export.subtitles import Cue
 from storyscore.render import CameraMove, EncodeSettings, SceneShot, TransitionSpec, VideoPlan
 from storyscore.render.camera import ShotView, ease, view_box
 from storyscore.render.frames import iter_frames
 from storyscore.render.segments import plan_segments
 from storyscore.render.spec import TRANSITION_KINDS
-from storyscore.render.subtitles import Cue, SubtitleOverlay, cue_at, parse_srt
+from storyscore.render.subtitles import SubtitleOverlay, cue_at
 from storyscore.render.transitions import compose
 
 W, H, FPS = 96, 64, 8
@@ -430,36 +431,19 @@ def test_fade_renders_only_the_picture_it_shows() -> None:
 
 # --- subtitles ---------------------------------------------------------------------------------
 
-SRT = """\ufeff1
-00:00:00,500 --> 00:00:02,000
-Every morning, <i>before</i> the village woke,
-
-2
-00:00:02,250 --> 00:00:04,100
-Mira walked
-into the forest.
-
-"""
-
-
-def test_parse_srt() -> None:
-    cues = parse_srt(SRT)
-    assert cues == (
-        Cue(0.5, 2.0, "Every morning, before the village woke,"),
-        Cue(2.25, 4.1, "Mira walked\ninto the forest."),
-    )
+def test_cue_at_finds_the_cue_showing() -> None:
+    cues = (Cue(0.5, 2.0, ("Every morning, before the village woke,",)),
+            Cue(2.25, 4.1, ("Mira walked", "into the forest.")))
     assert cue_at(cues, 1.0) == 0
     assert cue_at(cues, 2.1) is None
     assert cue_at(cues, 4.0) == 1
-    with pytest.raises(RenderError, match="no subtitle timing"):
-        parse_srt("1\nhello\n")
 
 
 @pytest.mark.parametrize("size", [(96, 64), (320, 180), (1280, 720)])
 def test_burnt_subtitles_scale_with_the_frame(size: tuple[int, int]) -> None:
     width, height = size
     background = flat((90, 140, 90), width, height)
-    cue = Cue(0, 1, "Mira walked into the forest, where the mist was thick.")
+    cue = Cue(0, 1, ("Mira walked into the forest, where the mist was thick.",))
     drawn = arr(SubtitleOverlay((cue,), size).draw(background, 0))
     changed = np.abs(drawn - arr(background)).max(axis=2) > 8
     rows, cols = np.nonzero(changed)
@@ -479,10 +463,10 @@ def test_burnt_subtitles_scale_with_the_frame(size: tuple[int, int]) -> None:
 def test_subtitles_in_segment_keys_only_where_they_show() -> None:
     plan = VideoPlan(shots([2.0, 2.0, 2.0], [TransitionSpec(), TransitionSpec()]), W, H, FPS)
     plain = plan_segments(plan, EncodeSettings())
-    burnt = plan_segments(plan, EncodeSettings(), [Cue(2.5, 3.5, "hello")])
+    burnt = plan_segments(plan, EncodeSettings(), [Cue(2.5, 3.5, ("hello",))])
     assert [s.key == t.key for s, t in zip(plain, burnt, strict=True)] == [True, False, True]
     # Cue times are relative to the scene they show in.
-    assert burnt[1].job.cues == (Cue(0.5, 1.5, "hello"),)
+    assert burnt[1].job.cues == (Cue(0.5, 1.5, ("hello",)),)
 
 
 # --- cache keys -------------------------------------------------------------------------------

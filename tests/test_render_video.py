@@ -18,6 +18,7 @@ from PIL import Image
 
 from storyscore.cache import Cache
 from storyscore.errors import RenderError
+from storyscore.export.subtitles import Cue
 from storyscore.render import (
     CameraMove,
     EncodeSettings,
@@ -224,11 +225,10 @@ def test_audio_and_subtitles_are_muxed_without_re_encoding_video(
     plan = story()
     render_video(plan, tmp_path / "silent.mp4", cache=cache)
     encodes.clear()
-    wav, srt = tmp_path / "narration.wav", tmp_path / "story.srt"
+    wav = tmp_path / "narration.wav"
     write_wav(wav, 8.0)  # longer than the video: cut to it
-    srt.write_text("1\n00:00:00,500 --> 00:00:02,000\nHello there.\n\n", encoding="utf-8")
     out = tmp_path / "full.mp4"
-    render_video(plan, out, cache=cache, audio=wav, subtitles=srt)
+    render_video(plan, out, cache=cache, audio=wav, cues=[Cue(0.5, 2.0, ("Hello there.",))])
     assert encodes == []
     info = probe(out)
     (audio,) = info.streams_of("audio")
@@ -242,11 +242,10 @@ def test_audio_and_subtitles_are_muxed_without_re_encoding_video(
 
 def test_burnt_subtitles_are_in_the_picture(tmp_path: Path, cache: Cache) -> None:
     plan = story()
-    srt = tmp_path / "story.srt"
-    srt.write_text("1\n00:00:00,000 --> 00:00:01,000\nHello there.\n\n", encoding="utf-8")
     plain = decode(render_video(plan, tmp_path / "plain.mp4", cache=cache).path).astype(int)
     out = tmp_path / "burnt.mp4"
-    report = render_video(plan, out, cache=cache, subtitles=srt, burn_subtitles=True)
+    report = render_video(plan, out, cache=cache, cues=[Cue(0.0, 1.0, ("Hello there.",))],
+                          burn_subtitles=True)
     assert report.encoded == (0,)  # only the first scene shows the cue
     assert probe(out).streams_of("subtitle") == ()
     burnt = decode(out).astype(int)
@@ -372,14 +371,6 @@ def test_a_failing_join_leaves_no_partial_file(tmp_path: Path, cache: Cache) -> 
     assert out.read_bytes() == b"old"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["cache", "noise.wav", "story.mp4"]
     assert not leftovers(tmp_path)
-
-
-def test_a_malformed_srt_is_refused_before_rendering(tmp_path: Path, encodes: list[str]) -> None:
-    srt = tmp_path / "bad.srt"
-    srt.write_text("this is not a subtitle file\n", encoding="utf-8")
-    with pytest.raises(RenderError, match="no subtitle timing"):
-        render_video(story(), tmp_path / "o.mp4", subtitles=srt)
-    assert encodes == []
 
 
 def test_ffmpeg_failures_become_render_errors_with_its_report(tmp_path: Path, cache: Cache) -> None:

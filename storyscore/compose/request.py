@@ -11,8 +11,10 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from storyscore import vocab
+
 TEXTURES = ("pad", "arpeggio", "alberti", "block", "ostinato")
-MODES = ("major", "minor")
+MODES = vocab.MODES
 _TONIC_LETTERS = "ABCDEFG"
 
 

@@ -6,6 +6,7 @@ it looks the request up in the cache and paints only on a miss.
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -15,19 +16,24 @@ from PIL import Image
 from storyscore.cache import Cache, cache_key
 from storyscore.errors import PaintError
 from storyscore.paint.base import Painter, PaintRequest
+from storyscore.paint.image_file import load_picture
 
 __all__ = [
+    "FITTED_STAGE",
     "PICTURE_STAGE",
     "PICTURE_STAGE_VERSION",
     "PaintRequest",
     "PaintResult",
     "Painter",
+    "fitted_picture",
     "paint_picture",
     "picture_key",
 ]
 
 PICTURE_STAGE = "picture"
 PICTURE_STAGE_VERSION = "1"
+FITTED_STAGE = "fitted"
+FITTED_STAGE_VERSION = "1"
 
 
 @dataclass(frozen=True)
@@ -116,3 +122,21 @@ def _load_png(path: Path) -> Image.Image | None:
             return image.convert("RGB")
     except Exception:
         return None
+
+
+def fitted_picture(path: Path, width: int, height: int, cache: Cache) -> tuple[Path, bool]:
+    """An author's image fitted to the story's size, cached by the file's content.
+
+    Returns where the PNG lies and whether it came from the cache.
+    """
+    try:
+        digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    except OSError as exc:
+        raise PaintError(f"cannot read the image file {path}: {exc.strerror}") from exc
+    key = cache_key(FITTED_STAGE, FITTED_STAGE_VERSION,
+                    {"file": digest, "width": width, "height": height})
+
+    def build(target: Path) -> None:
+        load_picture(path, width, height).save(target, format="PNG")
+
+    return cache.get_or_create(FITTED_STAGE, key, ".png", build)

@@ -1,26 +1,16 @@
-"""The narration stage: each scene's narration spoken by its voice, cached per scene.
-
-A scene's audio and its sentence and word timings are cached together under a
-key of the voice, its version, the speed and the text, so editing one scene's
-narration speaks only that scene again.
-"""
+"""The narration stage: each scene's narration spoken by its voice, cached per
+scene (by ``audio.voices.speak_cached``), so editing one scene's narration
+speaks only that scene again."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 
-import numpy as np
-
-from storyscore.audio.voices import Narration, SentenceTiming, Voice, WordTiming, make_voice
-from storyscore.cache import Cache, cache_key
+from storyscore.audio.voices import Narration, Voice, make_voice, speak_cached
+from storyscore.cache import Cache
 from storyscore.errors import AudioError
 from storyscore.model import Scene, Story
-
-NARRATION_STAGE = "narration"
-NARRATION_STAGE_VERSION = "1"
 
 
 @dataclass(frozen=True)
@@ -42,61 +32,13 @@ class Voices:
         return self._voices[name]
 
 
-def narration_key(voice: Voice, speed: float, text: str) -> str:
-    return cache_key(NARRATION_STAGE, NARRATION_STAGE_VERSION, {
-        "voice": voice.name, "voice_version": voice.version, "speed": speed, "text": text,
-    })
-
-
-def _save(narration: Narration, path: Path) -> None:
-    timings = [
-        {"text": s.text, "start": s.start, "end": s.end,
-         "words": [[w.text, w.start, w.end] for w in s.words]}
-        for s in narration.sentences
-    ]
-    with path.open("wb") as handle:
-        np.savez(handle, samples=narration.samples.astype(np.float32),
-                 sample_rate=np.int64(narration.sample_rate),
-                 timings=np.array(json.dumps(timings)))
-
-
-def _load(path: Path) -> Narration:
-    with np.load(path, allow_pickle=False) as data:
-        timings = json.loads(str(data["timings"]))
-        sentences = tuple(
-            SentenceTiming(s["text"], s["start"], s["end"],
-                           tuple(WordTiming(w[0], w[1], w[2]) for w in s["words"]))
-            for s in timings
-        )
-        return Narration(data["samples"].astype(np.float32), int(data["sample_rate"]),
-                         sentences)
-
-
-def _readable(path: Path) -> bool:
-    try:
-        _load(path)
-    except (OSError, ValueError, KeyError):
-        return False
-    return True
-
-
 def scene_narration(story: Story, scene: Scene, voices: Voices, cache: Cache) -> SceneNarration:
     """The scene's narration, spoken or from the cache; errors point at the narration."""
     voice_setting = story.voice_of(scene)
     span = scene.narration[0].span if scene.narration else scene.id_span
     try:
         voice = voices.get(voice_setting.name)
-        text = scene.narration_text
-        key = narration_key(voice, voice_setting.speed, text)
-        spoken: list[Narration] = []
-
-        def build(path: Path) -> None:
-            narration = voice.speak(text, voice_setting.speed)
-            _save(narration, path)
-            spoken.append(narration)
-
-        path, hit = cache.get_or_create(NARRATION_STAGE, key, ".npz", build, _readable)
-        narration = spoken[-1] if spoken else _load(path)
+        narration, hit = speak_cached(voice, scene.narration_text, voice_setting.speed, cache)
         return SceneNarration(scene.id, narration, hit)
     except AudioError as error:
         if error.span is None:

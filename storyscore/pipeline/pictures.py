@@ -2,24 +2,19 @@
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from PIL import Image
 
-from storyscore.cache import Cache, cache_key
+from storyscore.cache import Cache
 from storyscore.errors import PaintError
 from storyscore.files import atomic_path
 from storyscore.model import Scene, Story
-from storyscore.paint import PaintRequest, paint_picture
+from storyscore.paint import PaintRequest, fitted_picture, paint_picture
 from storyscore.paint.base import Painter
-from storyscore.paint.image_file import load_picture
 from storyscore.paint.registry import make_painter
-
-FITTED_STAGE = "fitted"
-FITTED_STAGE_VERSION = "1"
 
 
 @dataclass(frozen=True)
@@ -69,8 +64,8 @@ def scene_picture(story: Story, scene: Scene, painter: Painter | None,
     """One scene's picture; a failure is reported at the scene's prompt or image."""
     try:
         if scene.image is not None:
-            path, hit = _fitted(story.base_dir / scene.image, story.size.width,
-                                story.size.height, cache)
+            path, hit = fitted_picture(story.base_dir / scene.image, story.size.width,
+                                       story.size.height, cache)
             return ScenePicture(scene.id, path, hit, "file")
         if painter is None:
             painter = painter_for(story)
@@ -80,21 +75,6 @@ def scene_picture(story: Story, scene: Scene, painter: Painter | None,
         if error.span is None:
             error.span = scene.image_span if scene.image is not None else scene.prompt_span
         raise
-
-
-def _fitted(path: Path, width: int, height: int, cache: Cache) -> tuple[Path, bool]:
-    """An author's image fitted to the story's size, cached by the file's content."""
-    try:
-        digest = hashlib.sha256(path.read_bytes()).hexdigest()
-    except OSError as exc:
-        raise PaintError(f"cannot read the image file {path}: {exc.strerror}") from exc
-    key = cache_key(FITTED_STAGE, FITTED_STAGE_VERSION,
-                    {"file": digest, "width": width, "height": height})
-
-    def build(target: Path) -> None:
-        load_picture(path, width, height).save(target, format="PNG")
-
-    return cache.get_or_create(FITTED_STAGE, key, ".png", build)
 
 
 def scene_pictures(story: Story, scenes: Sequence[Scene], cache: Cache,

@@ -17,7 +17,7 @@ from pathlib import Path
 from storyscore.audio.mix import write_wav
 from storyscore.cache import Cache
 from storyscore.diagnostics import Diagnostic
-from storyscore.export.subtitles import write_srt
+from storyscore.export.subtitles import Cue, write_srt
 from storyscore.files import atomic_path
 from storyscore.model import Scene, Story
 from storyscore.pipeline.prepare import Prepared, prepare, progress_tick
@@ -134,12 +134,12 @@ def _render_job(prepared: Prepared, job: RenderJob, cache: Cache, settings: Enco
     composing.advance(name)
     with tempfile.TemporaryDirectory(prefix="storyscore-") as scratch:
         folder = Path(scratch)
-        _write_sound_and_sidecars(prepared, composition, folder)
+        cues = _write_sound_and_sidecars(prepared, composition, folder)
         composing.advance(name)
         frames = Stage(on_progress, VIDEO, 1)
         report = render_video(
             video_plan(prepared, composition), job.output, settings=settings,
-            audio=folder / "mix.wav", subtitles=folder / "subtitles.srt",
+            audio=folder / "mix.wav", cues=cues,
             burn_subtitles=burn_subtitles, cache=cache, jobs=jobs_count,
             on_progress=lambda done, total: frames.update(done, total, name),
         )
@@ -153,13 +153,16 @@ def _render_job(prepared: Prepared, job: RenderJob, cache: Cache, settings: Enco
 
 
 def _write_sound_and_sidecars(prepared: Prepared, composition: Composition,
-                              folder: Path) -> None:
-    """The mix, the subtitles and the score of a path, as files in ``folder``."""
+                              folder: Path) -> list[Cue]:
+    """The mix, the subtitles and the score of a path, as files in ``folder``; the
+    subtitles' cues, built once, for the video too."""
     mixed = story_audio(prepared, composition)
     write_wav(folder / "mix.wav", mixed.audio, mixed.sample_rate)
-    write_srt(folder / "subtitles.srt", subtitle_cues(prepared, composition))
+    cues = subtitle_cues(prepared, composition)
+    write_srt(folder / "subtitles.srt", cues)
     composition.score.write_musicxml(folder / "score.musicxml")
     composition.score.write_midi(folder / "score.mid")
+    return cues
 
 
 def _replace(source: Path, target: Path) -> None:

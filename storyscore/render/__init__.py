@@ -11,12 +11,13 @@ segments that show it. The output file appears only when it is complete.
 from __future__ import annotations
 
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from storyscore.cache import Cache
 from storyscore.errors import RenderError
+from storyscore.export.subtitles import Cue
 from storyscore.files import atomic_path
 from storyscore.render.encode import MediaInfo, StreamInfo, join_segments, probe
 from storyscore.render.segments import (
@@ -35,7 +36,6 @@ from storyscore.render.spec import (
     TransitionSpec,
     VideoPlan,
 )
-from storyscore.render.subtitles import read_srt
 
 __all__ = [
     "CAMERA_MOVES",
@@ -85,7 +85,7 @@ def render_video(
     *,
     settings: EncodeSettings | None = None,
     audio: Path | None = None,
-    subtitles: Path | None = None,
+    cues: Sequence[Cue] = (),
     burn_subtitles: bool = False,
     cache: Cache | None = None,
     jobs: int = 1,
@@ -94,7 +94,7 @@ def render_video(
     """Render ``plan`` to the MP4 ``output``.
 
     ``audio`` is a WAV (or any audio ffmpeg reads), muxed as AAC 48 kHz
-    stereo; ``subtitles`` an SRT, added as a soft mov_text track, or drawn
+    stereo; ``cues`` the subtitles, added as a soft mov_text track, or drawn
     into the picture when ``burn_subtitles`` is set. ``cache`` holds the
     segments (None: a scratch folder, nothing reused). ``jobs`` > 1 encodes
     segments in that many processes. ``on_progress(done, total)`` counts
@@ -105,12 +105,11 @@ def render_video(
     """
     settings = settings or EncodeSettings()
     output = Path(output)
-    for label, path in (("audio", audio), ("subtitles", subtitles)):
-        if path is not None and not Path(path).is_file():
-            raise RenderError(f"the {label} file {path} does not exist")
-    # Read even when it only becomes a soft track: ffmpeg would quietly
-    # accept a malformed file and drop the subtitles.
-    cues = read_srt(Path(subtitles)) if subtitles is not None else ()
+    if audio is not None and not Path(audio).is_file():
+        raise RenderError(f"the audio file {audio} does not exist")
+    # On the millisecond, as the soft track and the .srt beside the video
+    # carry them: a burnt cue shows on exactly the frames a player shows it.
+    cues = tuple(Cue(round(c.start, 3), round(c.end, 3), c.lines) for c in cues)
     try:
         output.parent.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
@@ -127,7 +126,7 @@ def render_video(
         # complete; on any failure the temporary file is removed.
         try:
             with atomic_path(output) as temp:
-                _join(plan, outcomes, temp, output, settings, audio, subtitles, burn_subtitles)
+                _join(plan, outcomes, temp, output, settings, audio, cues, burn_subtitles)
         except OSError as exc:
             raise RenderError(f"cannot write {output}: {exc.strerror or exc}") from exc
     finally:
@@ -146,7 +145,7 @@ def _join(
     output: Path,
     settings: EncodeSettings,
     audio: Path | None,
-    subtitles: Path | None,
+    cues: Sequence[Cue],
     burn_subtitles: bool,
 ) -> None:
     join_segments(
@@ -155,7 +154,7 @@ def _join(
         temp,
         settings=settings,
         audio=Path(audio) if audio is not None else None,
-        subtitles=None if burn_subtitles or subtitles is None else Path(subtitles),
+        cues=() if burn_subtitles else cues,
         title=plan.title,
         author=plan.author,
         label=output.name,

@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from storyscore.errors import RenderError
+from storyscore.export.subtitles import Cue, to_srt
 from storyscore.render.spec import EncodeSettings
 
 __all__ = [
@@ -234,14 +235,14 @@ def join_segments(
     *,
     settings: EncodeSettings,
     audio: Path | None = None,
-    subtitles: Path | None = None,
+    cues: Sequence[Cue] = (),
     title: str = "",
     author: str | None = None,
     label: str | None = None,
 ) -> None:
     """Join ``(segment, frame count)`` pairs into the MP4 ``output`` by
     copying their video, and add ``audio`` (encoded to AAC 48 kHz stereo, cut
-    to the video's length) and ``subtitles`` (an SRT, as a mov_text track).
+    to the video's length) and ``cues`` (as a mov_text track, through SRT).
     ``label`` names the file in error messages (default: ``output``'s name)."""
     total = sum(frames for _, frames in segments) / fps
     with tempfile.TemporaryDirectory(prefix="storyscore-join-") as scratch:
@@ -263,7 +264,9 @@ def join_segments(
                 "-ar", str(AUDIO_RATE), "-ac", str(AUDIO_CHANNELS), "-flags:a", "+bitexact",
             ]  # fmt: skip
             next_input += 1
-        if subtitles is not None:
+        if cues:
+            subtitles = Path(scratch) / "subtitles.srt"
+            subtitles.write_text(to_srt(cues), encoding="utf-8")
             args += ["-f", "srt", "-i", str(subtitles)]
             maps += ["-map", f"{next_input}:s:0"]
             codecs += ["-c:s", "mov_text"]

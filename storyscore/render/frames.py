@@ -15,9 +15,10 @@ from typing import Any
 from PIL import Image
 
 from storyscore.errors import RenderError
+from storyscore.export.subtitles import Cue
 from storyscore.render.camera import ShotView
 from storyscore.render.spec import CameraMove, TransitionSpec
-from storyscore.render.subtitles import Cue, SubtitleOverlay, cue_at
+from storyscore.render.subtitles import SubtitleOverlay, cue_at
 
 __all__ = [
     "PictureSource",

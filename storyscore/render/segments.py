@@ -27,6 +27,7 @@ from PIL import Image
 
 from storyscore.cache import Cache, cache_key
 from storyscore.errors import RenderError
+from storyscore.export.subtitles import Cue
 from storyscore.render.encode import SegmentEncoder, ffmpeg_version, video_encoder_args
 from storyscore.render.frames import (
     PictureSource,
@@ -36,7 +37,7 @@ from storyscore.render.frames import (
     load_picture,
 )
 from storyscore.render.spec import EncodeSettings, VideoPlan
-from storyscore.render.subtitles import Cue, font_name
+from storyscore.render.subtitles import font_name
 
 __all__ = [
     "SEGMENT_STAGE",
@@ -168,7 +169,7 @@ def plan_segments(
             boundary=_rel(shot.duration),
             following=following,
             cues=tuple(
-                Cue(_rel(c.start - shot.start), _rel(c.end - shot.start), c.text)
+                Cue(_rel(c.start - shot.start), _rel(c.end - shot.start), c.lines)
                 for c in segment_cues
             ),
             draft=settings.draft,

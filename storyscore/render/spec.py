@@ -14,6 +14,8 @@ from pathlib import Path
 
 from PIL import Image
 
+from storyscore import vocab
+
 __all__ = [
     "CAMERA_MOVES",
     "TRANSITION_KINDS",
@@ -24,32 +26,10 @@ __all__ = [
     "VideoPlan",
 ]
 
-CAMERA_MOVES = (
-    "still",
-    "zoom-in",
-    "zoom-out",
-    "pan-left",
-    "pan-right",
-    "pan-up",
-    "pan-down",
-)
-TRANSITION_KINDS = (
-    "cut",
-    "crossfade",
-    "fade",
-    "fade-white",
-    "wipe-left",
-    "wipe-right",
-    "wipe-up",
-    "wipe-down",
-    "slide-left",
-    "slide-right",
-    "slide-up",
-    "slide-down",
-    "zoom",
-)
-DEFAULT_ZOOM = 1.15
-DEFAULT_PAN = 0.1
+CAMERA_MOVES = tuple(vocab.CAMERA_MOVES)
+TRANSITION_KINDS = vocab.TRANSITIONS
+DEFAULT_ZOOM, *ZOOM_RANGE = vocab.CAMERA_MOVES["zoom-in"]
+DEFAULT_PAN, *PAN_RANGE = vocab.CAMERA_MOVES["pan-left"]
 # Times are compared at this precision so that float noise in a caller's sums
 # neither breaks the checks below nor changes a cache key.
 TIME_EPSILON = 1e-6
@@ -72,10 +52,10 @@ class CameraMove:
         if self.move not in CAMERA_MOVES:
             raise ValueError(f"unknown camera move {self.move!r}")
         value = self.value
-        if self.move.startswith("zoom") and not 1.0 <= value <= 2.0:
-            raise ValueError(f"zoom factor {value} is outside 1.0 to 2.0")
-        if self.move.startswith("pan") and not 0.0 <= value <= 0.5:
-            raise ValueError(f"pan share {value} is outside 0 to 0.5")
+        low, high = ZOOM_RANGE if self.move.startswith("zoom") else PAN_RANGE
+        if self.move != "still" and not low <= value <= high:
+            kind = "zoom factor" if self.move.startswith("zoom") else "pan share"
+            raise ValueError(f"{kind} {value} is outside {low:g} to {high:g}")
 
     @property
     def value(self) -> float:

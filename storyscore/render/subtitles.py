@@ -1,5 +1,6 @@
-"""Subtitles for the video: reading SRT cues, and drawing them into frames
-when they are burnt in rather than carried as a soft track.
+"""Subtitles drawn into the frames, when they are burnt in rather than carried
+as a soft track. The cues themselves are ``storyscore.export.subtitles.Cue``,
+built once per render and passed here in memory.
 
 Burnt-in text is sized from the frame's height, wrapped to the frame's width
 and drawn white with a dark outline on a translucent box, so it stays legible
@@ -10,68 +11,18 @@ from __future__ import annotations
 
 import functools
 import importlib.util
-import re
-from dataclasses import dataclass
 from pathlib import Path
 
 from PIL import Image, ImageDraw, ImageFont
 
-from storyscore.errors import RenderError
+from storyscore.export.subtitles import Cue
 
-__all__ = ["Cue", "SubtitleOverlay", "cue_at", "font_name", "parse_srt", "read_srt"]
+__all__ = ["SubtitleOverlay", "cue_at", "font_name"]
 
-_TIME = r"(\d+):(\d{1,2}):(\d{1,2})[,.](\d{1,3})"
-_TIMING = re.compile(rf"^\s*{_TIME}\s*-->\s*{_TIME}")
-_TAG = re.compile(r"<[^>]*>|\{\\[^}]*\}")
 
 FONT_SHARE = 0.055  # text height as a share of the frame's height
 MARGIN_SHARE = 0.05  # gap from the bottom edge
 WIDTH_SHARE = 0.9  # longest line as a share of the frame's width
-
-
-@dataclass(frozen=True)
-class Cue:
-    """One subtitle: seconds from the video's start, and its text (lines
-    separated by newlines)."""
-
-    start: float
-    end: float
-    text: str
-
-
-def _seconds(hours: str, minutes: str, seconds: str, millis: str) -> float:
-    return int(hours) * 3600 + int(minutes) * 60 + int(seconds) + int(millis.ljust(3, "0")) / 1000
-
-
-def parse_srt(text: str, source: str = "<srt>") -> tuple[Cue, ...]:
-    """The cues of an SRT document, in time order; formatting tags are dropped."""
-    cues: list[Cue] = []
-    blocks = re.split(r"\n\s*\n", text.replace("\r\n", "\n").replace("\r", "\n").lstrip("\ufeff"))
-    for block in blocks:
-        lines = block.strip("\n").split("\n")
-        if not any(line.strip() for line in lines):
-            continue
-        # The numeric counter line is optional in the wild; find the timing line.
-        at = next((i for i, line in enumerate(lines[:2]) if _TIMING.match(line)), None)
-        if at is None:
-            raise RenderError(f"{source}: no subtitle timing in the block {lines[0]!r}")
-        match = _TIMING.match(lines[at])
-        assert match is not None
-        start = _seconds(*match.groups()[:4])
-        end = _seconds(*match.groups()[4:])
-        body = "\n".join(_TAG.sub("", line).strip() for line in lines[at + 1 :]).strip()
-        if body and end > start:
-            cues.append(Cue(start, end, body))
-    return tuple(sorted(cues, key=lambda cue: (cue.start, cue.end)))
-
-
-def read_srt(path: Path) -> tuple[Cue, ...]:
-    """The cues of an SRT file (``RenderError`` if it cannot be read)."""
-    try:
-        text = Path(path).read_text(encoding="utf-8-sig")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise RenderError(f"cannot read the subtitles {path}: {exc}") from exc
-    return parse_srt(text, str(path))
 
 
 @functools.cache

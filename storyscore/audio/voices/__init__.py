@@ -15,6 +15,7 @@ from storyscore.audio.voices.base import (
     split_sentences,
     split_words,
 )
+from storyscore.audio.voices.cached import speak_cached
 from storyscore.audio.voices.registry import available_voices, make_voice
 
 __all__ = [
@@ -29,6 +30,7 @@ __all__ = [
     "available_voices",
     "check_speed",
     "make_voice",
+    "speak_cached",
     "split_paragraphs",
     "split_sentences",
     "split_words",

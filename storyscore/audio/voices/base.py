@@ -20,15 +20,15 @@ from typing import Protocol, runtime_checkable
 
 import numpy as np
 
+from storyscore import vocab
 from storyscore.errors import AudioError
 
-MIN_SPEED = 0.5
-MAX_SPEED = 2.0
+MIN_SPEED, MAX_SPEED = vocab.SPEED_RANGE
 
 SENTENCE_PAUSE = 0.3
 """Seconds of silence between sentences at speed 1 (divided by the speed)."""
 
-PARAGRAPH_PAUSE = 0.6
+PARAGRAPH_PAUSE = vocab.PARAGRAPH_PAUSE
 """Seconds of silence between paragraphs at speed 1 (divided by the speed)."""
 
 PEAK_LEVEL = 0.891
