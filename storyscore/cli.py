@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import dataclasses
+import functools
 import re
 import sys
+import time
+from collections.abc import Callable
+from contextvars import ContextVar
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, NoReturn
+from typing import TYPE_CHECKING, Annotated, NoReturn, ParamSpec, TypeVar
 
 import typer
 
@@ -18,8 +22,6 @@ from storyscore.settings import Overrides, apply, parse_size
 
 if TYPE_CHECKING:
     from storyscore.dsl.load import Loaded
-    from storyscore.model import Scene, Story
-    from storyscore.pipeline.pictures import ScenePicture
 
 app = typer.Typer(
     name="storyscore",
@@ -33,8 +35,19 @@ SizeOpt = Annotated[str | None, typer.Option(
     "--size", help="Picture size: 480p, 720p, 1080p, square, portrait or WxH.")]
 FpsOpt = Annotated[int | None, typer.Option("--fps", help="Frames per second (1-60).")]
 SeedOpt = Annotated[int | None, typer.Option("--seed", help="Seed for every random choice.")]
-PainterOpt = Annotated[str | None, typer.Option(
-    "--painter", help="Image backend: procedural or diffusers.")]
+
+
+def _painter_help() -> str:
+    """``--painter``'s help, naming the painters installed as plugins."""
+    from storyscore import plugins, vocab
+
+    extra = plugins.names(plugins.PAINTERS, besides=vocab.PAINTERS)
+    if not extra:
+        return "Image backend: procedural or diffusers."
+    return f"Image backend: procedural, diffusers or a plugin: {', '.join(extra)}."
+
+
+PainterOpt = Annotated[str | None, typer.Option("--painter", help=_painter_help())]
 ModelOpt = Annotated[str | None, typer.Option(
     "--model", help="Model id or local folder for the diffusers painter.")]
 NoCacheOpt = Annotated[bool, typer.Option(
@@ -59,6 +72,38 @@ def _fail(error: StoryscoreError, source: str | None = None) -> NoReturn:
     raise typer.Exit(2)
 
 
+_SOURCE: ContextVar[str | None] = ContextVar("storyscore_source", default=None)
+"""The text of the script the running command loaded, for errors that point into it."""
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def guarded(interrupted: str = "nothing was replaced"
+            ) -> Callable[[Callable[P, R]], Callable[P, R]]:
+    """Run a command so that every failure ends the same way: a ``StoryscoreError``
+    or an ``OSError`` prints in the one format and exits 2; an interrupt prints
+    ``interrupted: INTERRUPTED`` and exits 130. Never a traceback."""
+    def wrap(command: Callable[P, R]) -> Callable[P, R]:
+        @functools.wraps(command)
+        def run(*args: P.args, **kwargs: P.kwargs) -> R:
+            token = _SOURCE.set(None)
+            try:
+                return command(*args, **kwargs)
+            except StoryscoreError as error:
+                _fail(error, _SOURCE.get())
+            except KeyboardInterrupt:
+                typer.echo(f"interrupted: {interrupted}", err=True)
+                raise typer.Exit(130) from None
+            except OSError as exc:
+                where = f"{exc.filename}: " if exc.filename else ""
+                _fail(StoryscoreError(f"{where}{exc.strerror or exc}"))
+            finally:
+                _SOURCE.reset(token)
+        return run
+    return wrap
+
+
 def _version(value: bool) -> None:
     if value:
         typer.echo(f"storyscore {__version__}")
@@ -74,6 +119,7 @@ def main(
 
 
 @app.command()
+@guarded()
 def check(story: StoryArg) -> None:
     """Check a script and print its outline: scenes, durations, transitions, branches.
 
@@ -83,10 +129,7 @@ def check(story: StoryArg) -> None:
     from storyscore.dsl.load import load_story
     from storyscore.reports.outline import outline
 
-    try:
-        loaded = load_story(story)
-    except StoryscoreError as error:
-        _fail(error)
+    loaded = load_story(story)
     text, planned = outline(loaded.story)
     warnings = [*loaded.warnings, *planned]
     if warnings:
@@ -95,6 +138,7 @@ def check(story: StoryArg) -> None:
 
 
 @app.command()
+@guarded()
 def fmt(
     story: StoryArg,
     write: Annotated[bool, typer.Option(
@@ -106,10 +150,7 @@ def fmt(
     from storyscore.dsl.format import format_script
     from storyscore.dsl.load import load_story
 
-    try:
-        loaded = load_story(story)
-    except StoryscoreError as error:
-        _fail(error)
+    loaded = load_story(story)
     formatted = format_script(loaded.source, str(story))
     if check_only:
         if formatted != loaded.source:
@@ -126,6 +167,7 @@ def fmt(
 
 
 @app.command()
+@guarded()
 def new(
     name: Annotated[str, typer.Argument(help="The new script's name, e.g. 'lighthouse' "
                                         "(writes lighthouse.sco).", metavar="NAME",
@@ -136,27 +178,25 @@ def new(
 
     path = Path(name if name.endswith(".sco") else f"{name}.sco")
     if path.exists():
-        _fail(StoryscoreError(f"{path} already exists", hint="choose another name or remove it"))
+        raise StoryscoreError(f"{path} already exists", hint="choose another name or remove it")
     stem = path.stem
     title = re.sub(r"[-_]+", " ", stem).strip().title() or "A New Story"
     template = resources.files("storyscore").joinpath("templates/new.sco").read_text("utf-8")
     text = template.replace("{title}", title.replace('"', "'")).replace("{filename}", str(path))
     if not path.parent.is_dir():
-        _fail(StoryscoreError(f"folder {path.parent} does not exist"))
+        raise StoryscoreError(f"folder {path.parent} does not exist")
     write_text(path, text)
     typer.echo(f"wrote {path}; next: storyscore check {path}")
 
 
 def _load(story: Path, overrides: Overrides | None = None) -> Loaded:
-    """Load and check a script (exiting on errors), then apply command-line overrides."""
+    """Load and check a script, apply command-line overrides, print its warnings."""
     from storyscore.dsl.load import load_story
 
-    try:
-        loaded = load_story(story)
-        if overrides is not None:
-            loaded = dataclasses.replace(loaded, story=apply(loaded.story, overrides))
-    except StoryscoreError as error:
-        _fail(error)
+    loaded = load_story(story)
+    if overrides is not None:
+        loaded = dataclasses.replace(loaded, story=apply(loaded.story, overrides))
+    _SOURCE.set(loaded.source)
     if loaded.warnings:
         typer.echo(render_all(loaded.warnings, loaded.source), err=True)
     return loaded
@@ -165,15 +205,13 @@ def _load(story: Path, overrides: Overrides | None = None) -> Loaded:
 def _overrides(size: str | None = None, fps: int | None = None, seed: int | None = None,
                painter: str | None = None, model: str | None = None,
                soundfont: Path | None = None) -> Overrides:
-    try:
-        return Overrides(size=parse_size(size) if size else None, fps=fps, seed=seed,
-                         painter=painter, model=model,
-                         soundfont=str(soundfont.resolve()) if soundfont else None)
-    except StoryscoreError as error:
-        _fail(error)
+    return Overrides(size=parse_size(size) if size else None, fps=fps, seed=seed,
+                     painter=painter, model=model,
+                     soundfont=str(soundfont.resolve()) if soundfont else None)
 
 
 @app.command()
+@guarded(interrupted="the pictures painted so far are in place; run again to resume")
 def paint(
     story: StoryArg,
     out: Annotated[Path | None, typer.Option(
@@ -182,40 +220,20 @@ def paint(
     model: ModelOpt = None, no_cache: NoCacheOpt = False, quiet: QuietOpt = False,
 ) -> None:
     """Paint every scene's picture (all branches) into a folder, one PNG per scene."""
-    from storyscore.cache import Cache
-    from storyscore.pipeline.pictures import picture_file_name, save_png, scene_pictures
-    from storyscore.progress import Progress
+    from storyscore import api
+    from storyscore.bars import Bars
 
     loaded = _load(story, _overrides(size=size, seed=seed, painter=painter, model=model))
-    scenes = loaded.story.scenes
     folder = out if out is not None else Path(f"{story.stem}-pictures")
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        _fail(StoryscoreError(f"cannot create the folder {folder}: {exc.strerror}"))
-    index = {scene.id: i for i, scene in enumerate(scenes)}
-    cached = 0
-    with Cache.from_env(enabled=not no_cache) as cache, Progress(quiet) as progress:
-        task = progress.task("Painting", total=len(scenes))
-
-        def saved(picture: ScenePicture) -> None:
-            nonlocal cached
-            cached += picture.cache_hit
-            i = index[picture.scene_id]
-            save_png(picture.image, folder / picture_file_name(i, scenes[i]))
-            progress.advance(task, picture.scene_id)
-
-        try:
-            scene_pictures(loaded.story, scenes, cache, on_done=saved)
-        except StoryscoreError as error:
-            progress.stop()
-            _fail(error, loaded.source)
+    with Bars(quiet) as bars:
+        painted = api.paint(loaded.story, folder, cache=not no_cache, on_progress=bars)
     if not quiet:
-        typer.echo(f"wrote {len(scenes)} pictures to {folder}/ ({cached} from the cache)",
-                   err=True)
+        typer.echo(f"wrote {len(painted.files)} pictures to {folder}/ "
+                   f"({painted.from_cache} from the cache)", err=True)
 
 
 @app.command("explain")
+@guarded(interrupted="nothing was written")
 def explain_command(
     story: StoryArg,
     size: SizeOpt = None, seed: SeedOpt = None, painter: PainterOpt = None,
@@ -225,52 +243,17 @@ def explain_command(
                           "checks: figure, threshold, PASS or FAIL.")] = False,
 ) -> None:
     """Print each scene's musical plan (key, tempo, instruments, texture) and why."""
-    from storyscore.cache import Cache
-    from storyscore.pipeline.mapping import story_music
-    from storyscore.pipeline.pictures import scene_pictures
-    from storyscore.pipeline.soundtrack import Composition
-    from storyscore.progress import Progress
-    from storyscore.reports.explain import explain, path_notes, picture_notes
-    from storyscore.reports.metrics import StoryMetrics, format_metrics, measure_story
+    from storyscore import api
+    from storyscore.bars import Bars
 
     loaded = _load(story, _overrides(size=size, seed=seed, painter=painter, model=model))
-    measured: tuple[StoryMetrics, Composition] | None = None
-    with Cache.from_env(enabled=not no_cache) as cache, Progress(quiet) as progress:
-        task = progress.task("Painting", total=len(loaded.story.scenes))
-        try:
-            pictures = scene_pictures(loaded.story, loaded.story.scenes, cache,
-                                      on_done=lambda p: progress.advance(task, p.scene_id))
-            if metrics:
-                measuring = progress.task("Measuring", total=1)
-                measured = measure_story(loaded.story, cache)
-                progress.advance(measuring)
-        except StoryscoreError as error:
-            progress.stop()
-            _fail(error, loaded.source)
-    features, music = story_music(loaded.story, {k: v.image for k, v in pictures.items()})
-    sys.stdout.write(explain(loaded.story, features, music, picture_notes(loaded.story)))
-    if measured is not None:
-        checks, composition = measured
-        sys.stdout.write("\n" + path_notes(composition.plans, composition.score))
-        sys.stdout.write("\n" + format_metrics(checks))
-
-
-def _path(story: Story, picks: str | None) -> list[Scene]:
-    from storyscore.timeline import choose_path, default_path
-
-    if not picks:
-        return default_path(story)
-    try:
-        return choose_path(story, [p.strip() for p in picks.split(",") if p.strip()])
-    except StoryscoreError as error:
-        _fail(error)
-
-
-SCORE_FORMATS = {".musicxml": "musicxml", ".xml": "musicxml", ".mid": "midi",
-                 ".midi": "midi", ".wav": "wav"}
+    with Bars(quiet) as bars:
+        text = api.explain(loaded.story, metrics=metrics, cache=not no_cache, on_progress=bars)
+    sys.stdout.write(text)
 
 
 @app.command()
+@guarded()
 def score(
     story: StoryArg,
     out: Annotated[Path, typer.Option(
@@ -281,46 +264,22 @@ def score(
     no_cache: NoCacheOpt = False, quiet: QuietOpt = False,
 ) -> None:
     """Write the music alone: MusicXML, MIDI or WAV, chosen by the file's extension."""
-    from storyscore.audio.mix import write_wav
-    from storyscore.cache import Cache
-    from storyscore.pipeline.prepare import prepare
-    from storyscore.pipeline.soundtrack import compose_path, music_only
-    from storyscore.progress import Progress
+    from storyscore import api
+    from storyscore.bars import Bars
 
-    kind = SCORE_FORMATS.get(out.suffix.lower())
-    if kind is None:
-        _fail(StoryscoreError(f"cannot tell what to write from '{out.name}'",
-                              hint="use a .musicxml, .mid or .wav file name"))
+    api.score_format(out)  # before loading: a wrong name is the first thing to say
     overrides = _overrides(size=size, fps=fps, seed=seed, painter=painter, model=model,
                            soundfont=soundfont)
     loaded = _load(story, overrides)
-    scenes = _path(loaded.story, path)
-    with Cache.from_env(enabled=not no_cache) as cache, Progress(quiet) as progress:
-        bars = {"pictures": progress.task("Painting", len(loaded.story.scenes)),
-                "narration": progress.task("Narrating", len(scenes))}
-        try:
-            prepared = prepare(loaded.story, scenes, cache,
-                               lambda stage, item: progress.advance(bars[stage], item))
-            composing = progress.task("Composing", 1)
-            composition = compose_path(prepared, scenes)
-            progress.advance(composing)
-            if kind == "musicxml":
-                composition.score.write_musicxml(out)
-            elif kind == "midi":
-                composition.score.write_midi(out)
-            else:
-                synthesising = progress.task("Synthesising", 1)
-                write_wav(out, music_only(prepared, composition).audio)
-                progress.advance(synthesising)
-        except StoryscoreError as error:
-            progress.stop()
-            _fail(error, loaded.source)
+    with Bars(quiet) as bars:
+        scored = api.score(loaded.story, out, path=path, cache=not no_cache, on_progress=bars)
     if not quiet:
-        typer.echo(f"wrote {out} ({composition.duration:.1f}s of music, "
-                   f"{len(scenes)} scenes: {' -> '.join(s.id for s in scenes)})", err=True)
+        typer.echo(f"wrote {out} ({scored.duration:.1f}s of music, "
+                   f"{len(scored.scenes)} scenes: {' -> '.join(scored.scenes)})", err=True)
 
 
 @app.command()
+@guarded(interrupted="nothing was replaced; run again to resume from the cache")
 def render(
     story: StoryArg,
     out: Annotated[Path | None, typer.Option(
@@ -340,46 +299,28 @@ def render(
     no_cache: NoCacheOpt = False, quiet: QuietOpt = False,
 ) -> None:
     """Render the narrated, scored MP4 (with .srt, .musicxml and .mid beside it)."""
-    import time
-
-    from storyscore.cache import Cache
-    from storyscore.pipeline.video import RenderJob, render_story
-    from storyscore.progress import Progress
-    from storyscore.timeline import all_paths as every_path
+    from storyscore import api
+    from storyscore.bars import Bars
 
     started = time.monotonic()
     if all_paths and path:
-        _fail(StoryscoreError("--path and --all-paths cannot be used together"))
+        raise StoryscoreError("--path and --all-paths cannot be used together")
     overrides = _overrides(size=size, fps=fps, seed=seed, painter=painter, model=model,
                            soundfont=soundfont)
     loaded = _load(story, overrides)
-    base = out if out is not None else Path(f"{story.stem}.mp4")
-    if base.suffix.lower() != ".mp4":
-        _fail(StoryscoreError(f"{base}: the video is an .mp4 file", hint=f"use -o {base}.mp4"))
-    if all_paths:
-        paths = every_path(loaded.story)
-        jobs_list = [RenderJob(p, _path_output(base, loaded.story, p, len(paths))) for p in paths]
-    else:
-        jobs_list = [RenderJob(_path(loaded.story, path), base)]
-    with Cache.from_env(enabled=not no_cache) as cache, Progress(quiet) as progress:
-        try:
-            reports = render_story(loaded.story, jobs_list, cache, progress=progress,
-                                   draft=draft, burn_subtitles=burn_subtitles, jobs_count=jobs)
-        except StoryscoreError as error:
-            progress.stop()
-            _fail(error, loaded.source)
-        except KeyboardInterrupt:
-            progress.stop()
-            typer.echo("interrupted: nothing was replaced; run again to resume from the cache",
-                       err=True)
-            raise typer.Exit(130) from None
-    for warning in reports.warnings:
+    output = out if out is not None else Path(f"{story.stem}.mp4")
+    with Bars(quiet) as bars:
+        result = api.render(loaded.story, output, path=path, all_paths=all_paths, draft=draft,
+                            burn_subtitles=burn_subtitles, jobs=jobs, cache=not no_cache,
+                            on_progress=bars)
+    for warning in result.warnings:
         typer.echo(render_all([warning], loaded.source), err=True)
     if not quiet:
-        typer.echo(reports.summary(time.monotonic() - started), err=True)
+        typer.echo(result.summary(time.monotonic() - started), err=True)
 
 
 @app.command()
+@guarded(interrupted="the book was not replaced")
 def book(
     story: StoryArg,
     out: Annotated[Path | None, typer.Option(
@@ -389,46 +330,25 @@ def book(
     no_cache: NoCacheOpt = False, quiet: QuietOpt = False,
 ) -> None:
     """Make the interactive picture book: a folder that opens offline in a browser."""
-    import time
-
-    from storyscore.cache import Cache
-    from storyscore.pipeline.book import make_book
-    from storyscore.progress import Progress
+    from storyscore import api
+    from storyscore.bars import Bars
 
     started = time.monotonic()
     overrides = _overrides(size=size, seed=seed, painter=painter, model=model,
                            soundfont=soundfont)
     loaded = _load(story, overrides)
     folder = out if out is not None else Path(f"{story.stem}-book")
-    with Cache.from_env(enabled=not no_cache) as cache, Progress(quiet) as progress:
-        try:
-            made = make_book(loaded.story, folder, cache, progress)
-        except StoryscoreError as error:
-            progress.stop()
-            _fail(error, loaded.source)
-        except KeyboardInterrupt:
-            progress.stop()
-            typer.echo("interrupted: the book was not replaced", err=True)
-            raise typer.Exit(130) from None
+    with Bars(quiet) as bars:
+        made = api.make_book(loaded.story, folder, cache=not no_cache, on_progress=bars)
     if not quiet:
         typer.echo(f"wrote the book to {made}/ ({len(loaded.story.scenes)} pages); open "
                    f"{made / 'index.html'} in a browser ({time.monotonic() - started:.1f}s)",
                    err=True)
-
-
-def _path_output(base: Path, story: Story, path: list[Scene], count: int) -> Path:
-    """``STEM-PICK-PICK.mp4``: named after the choices taken at the branch points."""
-    if count == 1:
-        return base
-    picks = [path[i + 1].id for i, scene in enumerate(path[:-1])
-             if len(story.successors(scene)) > 1]
-    return base.with_name(f"{base.stem}-{'-'.join(picks)}{base.suffix}")
-
-
 # -- the author's loop: language server and live preview ----------------------
 
 
 @app.command()
+@guarded()
 def lsp() -> None:
     """Run a Language Server Protocol server on stdin/stdout, for editors.
 
@@ -439,15 +359,13 @@ def lsp() -> None:
     try:
         from storyscore.lsp.server import serve
     except ImportError as exc:
-        _fail(StoryscoreError(f"the language server needs pygls ({exc.name} is missing)",
-                              hint="pip install 'pygls>=2,<3'"))
-    try:
-        serve()
-    except StoryscoreError as error:  # e.g. a cache folder that cannot be made
-        _fail(error)
+        raise StoryscoreError(f"the language server needs pygls ({exc.name} is missing)",
+                              hint="pip install 'pygls>=2,<3'") from None
+    serve()
 
 
 @app.command()
+@guarded(interrupted="the preview stopped")
 def preview(
     story: StoryArg,
     port: Annotated[int, typer.Option(
@@ -467,20 +385,14 @@ def preview(
     from storyscore.preview.server import PreviewServer
     from storyscore.preview.state import PreviewBuilder, Snapshot
 
-    try:
-        read_script(story)  # a missing file is an error here, not a page that waits
-    except StoryscoreError as error:
-        _fail(error)
+    read_script(story)  # a missing file is an error here, not a page that waits
 
     def report(snapshot: Snapshot) -> None:
         state = "has errors (shown in the page)" if snapshot.error else "is up to date"
         typer.echo(f"update {snapshot.version}: {story} {state}", err=True)
 
     with Cache.from_env() as cache:
-        try:
-            server = PreviewServer(PreviewBuilder(story, cache), port)
-        except StoryscoreError as error:
-            _fail(error)
+        server = PreviewServer(PreviewBuilder(story, cache), port)
         typer.echo(f"previewing {story} at {server.url} (Ctrl-C stops)", err=True)
         if not no_open:
             webbrowser.open(server.url)

@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import PurePath
 
-from storyscore import vocab
+from storyscore import plugins, vocab
 from storyscore.diagnostics import Diagnostic, SourceSpan
 from storyscore.dsl import strings
 from storyscore.dsl.parser import Arg, Line
@@ -374,11 +374,22 @@ class _Builder:
         return None if value is None else int(value)
 
     def _painter(self, args: _Args) -> Painter | None:
-        arg = args.one_of("painter", vocab.PAINTERS, "painters")
+        nxt = args.peek()
+        # Plugins are looked up (a scan of the installed packages) only when needed.
+        installed = () if nxt is not None and nxt.text in vocab.PAINTERS else plugins.names(
+            plugins.PAINTERS, besides=vocab.PAINTERS)
+        arg = args.one_of("painter", [*vocab.PAINTERS, *installed], "painters")
         if arg is None:
             return None
         if arg.text == "procedural":
             return Painter("procedural", None, arg.span)
+        if arg.text != "diffusers":
+            # A plugin painter takes a model when the script names one.
+            nxt = args.peek()
+            if nxt is None or nxt.kind not in _STRING_KINDS:
+                return Painter(arg.text, None, arg.span)
+            got = args.string("a model in quotes", f'{arg.text} "MODEL"')
+            return Painter(arg.text, got[0], arg.span) if got else None
         got = args.string("a model id or folder in quotes", 'diffusers "stabilityai/sd-turbo"')
         return Painter(arg.text, got[0], arg.span) if got else None
 
@@ -390,10 +401,12 @@ class _Builder:
         known = name in vocab.VOICES or (
             name.startswith(vocab.ESPEAK_PREFIX) and len(name) > len(vocab.ESPEAK_PREFIX)
         )
-        if not known:
+        installed = () if known else plugins.names(plugins.VOICES, besides=vocab.VOICES)
+        if not known and name.partition(":")[0] not in installed:
             args.error(arg.span, f"unknown voice '{name}'",
-                       suggest(name, vocab.VOICES)
-                       or "voices: joe, espeak, espeak:VOICE (for example espeak:en-gb), none")
+                       suggest(name, [*vocab.VOICES, *installed])
+                       or "voices: joe, espeak, espeak:VOICE (for example espeak:en-gb), none"
+                       + "".join(f", {plugin}" for plugin in installed))
             return None
         speed = 1.0
         nxt = args.peek()

@@ -9,7 +9,6 @@ boundary, so the key moves through its pivot chord instead of jumping.
 from __future__ import annotations
 
 import tempfile
-from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -19,9 +18,9 @@ from storyscore.audio.synth import SAMPLE_RATE
 from storyscore.cache import Cache
 from storyscore.export.book import Book, BookChoice, BookPage, BookWord, write_book
 from storyscore.model import Scene, Story, expand_characters
-from storyscore.pipeline.prepare import Prepared, prepare
+from storyscore.pipeline.prepare import Prepared, prepare, progress_tick
 from storyscore.pipeline.soundtrack import compose_path, music_samples, story_audio
-from storyscore.progress import Progress
+from storyscore.progress import PAGES, WRITING, Progress, Stage
 from storyscore.timeline import NARRATION_LEAD
 
 BRIDGE_BEFORE = 3.0  # seconds of the outgoing scene's music in a bridge
@@ -56,50 +55,58 @@ def _bridge(prepared: Prepared, origin: Scene, target: Scene, path: Path) -> Non
     write_wav(path, clip, rate)
 
 
-def make_book(story: Story, out_dir: Path, cache: Cache, progress: Progress,
-              on_page: Callable[[str], None] | None = None) -> Path:
+class _Bridges:
+    """The musical bridges of a book, each composed once, as WAVs in a scratch folder."""
+
+    def __init__(self, prepared: Prepared, folder: Path):
+        self.prepared = prepared
+        self.folder = folder
+        self.made: dict[tuple[str, str], Path] = {}
+
+    def __call__(self, origin: Scene, target_id: str) -> Path:
+        key = (origin.id, target_id)
+        if key not in self.made:
+            path = self.folder / f"bridge-{len(self.made)}.wav"
+            _bridge(self.prepared, origin, self.prepared.story.scene(target_id), path)
+            self.made[key] = path
+        return self.made[key]
+
+
+def _page(prepared: Prepared, scene: Scene, folder: Path, bridge: _Bridges) -> BookPage:
+    """One scene as a page: its picture, words, music with narration, and ways on."""
+    story = prepared.story
+    composition = compose_path(prepared, [scene])
+    audio = folder / f"{scene.id}.wav"
+    write_wav(audio, story_audio(prepared, composition).audio)
+    narration = prepared.narration(scene.id)
+    words = tuple(BookWord(w.text, NARRATION_LEAD + w.start, NARRATION_LEAD + w.end)
+                  for w in narration.words)
+    following = story.successors(scene)
+    choices = tuple(BookChoice(c.text, c.target, bridge(scene, c.target))
+                    for c in scene.choices)
+    next_scene = following[0] if following and not scene.choices else None
+    return BookPage(
+        scene_id=scene.id, title=scene.title, picture=prepared.pictures[scene.id].path,
+        alt=_alt(story, scene), paragraphs=scene.paragraphs, words=words, audio=audio,
+        choices=choices, next_scene=next_scene,
+        bridge_to_next=bridge(scene, next_scene) if next_scene else None,
+        is_ending=not following,
+    )
+
+
+def make_book(story: Story, out_dir: Path, cache: Cache,
+              on_progress: Progress | None = None) -> Path:
     """Write the book for every scene and every choice of ``story`` into ``out_dir``."""
-    bars = {"pictures": progress.task("Painting", len(story.scenes)),
-            "narration": progress.task("Narrating", len(story.scenes))}
-    prepared = prepare(story, list(story.scenes), cache,
-                       lambda stage, item: progress.advance(bars[stage], item))
-    pages_bar = progress.task("Pages", len(story.scenes))
+    scenes = list(story.scenes)
+    prepared = prepare(story, scenes, cache, progress_tick(on_progress, story, scenes))
+    pages_done = Stage(on_progress, PAGES, len(scenes))
     with tempfile.TemporaryDirectory(prefix="storyscore-book-") as scratch:
         folder = Path(scratch)
-        bridges: dict[tuple[str, str], Path] = {}
-
-        def bridge(origin: Scene, target_id: str) -> Path:
-            key = (origin.id, target_id)
-            if key not in bridges:
-                path = folder / f"bridge-{len(bridges)}.wav"
-                _bridge(prepared, origin, story.scene(target_id), path)
-                bridges[key] = path
-            return bridges[key]
-
+        bridge = _Bridges(prepared, folder)
         pages = []
-        for scene in story.scenes:
-            composition = compose_path(prepared, [scene])
-            audio = folder / f"{scene.id}.wav"
-            write_wav(audio, story_audio(prepared, composition).audio)
-            picture = prepared.pictures[scene.id].path
-            narration = prepared.narration(scene.id)
-            words = tuple(BookWord(w.text, NARRATION_LEAD + w.start, NARRATION_LEAD + w.end)
-                          for w in narration.words)
-            following = story.successors(scene)
-            choices = tuple(BookChoice(c.text, c.target, bridge(scene, c.target))
-                            for c in scene.choices)
-            next_scene = following[0] if following and not scene.choices else None
-            pages.append(BookPage(
-                scene_id=scene.id, title=scene.title, picture=picture, alt=_alt(story, scene),
-                paragraphs=scene.paragraphs, words=words, audio=audio, choices=choices,
-                next_scene=next_scene,
-                bridge_to_next=bridge(scene, next_scene) if next_scene else None,
-                is_ending=not following,
-            ))
-            progress.advance(pages_bar, scene.id)
-            if on_page is not None:
-                on_page(scene.id)
+        for scene in scenes:
+            pages.append(_page(prepared, scene, folder, bridge))
+            pages_done.advance(scene.id)
         book = Book(story.title, story.author or "", tuple(pages), story.scenes[0].id)
-        writing = progress.task("Writing", 1)
-        return write_book(book, out_dir, on_progress=lambda done, total, item: progress.update(
-            writing, done / max(1, total), item))
+        writing = Stage(on_progress, WRITING, 1)
+        return write_book(book, out_dir, on_progress=writing.update)

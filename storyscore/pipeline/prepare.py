@@ -13,6 +13,7 @@ from storyscore.model import Scene, Story
 from storyscore.pipeline.mapping import SceneMusic, music_of
 from storyscore.pipeline.narration import SceneNarration, scene_narrations
 from storyscore.pipeline.pictures import ScenePicture, scene_pictures
+from storyscore.progress import NARRATING, PAINTING, Progress, Stage
 
 Tick = Callable[[str, str], None]  # (stage, scene id) after each unit of work
 
@@ -52,3 +53,10 @@ def prepare(story: Story, scenes: Sequence[Scene], cache: Cache,
     pictures = scene_pictures(story, story.scenes, cache, on_done=painted)
     narrations = scene_narrations(story, scenes, cache, on_done=done("narration"))
     return Prepared(story, pictures, narrations, features, music_of(story, features))
+
+
+def progress_tick(on_progress: Progress | None, story: Story, scenes: Sequence[Scene]) -> Tick:
+    """A ``tick`` for ``prepare`` that reports its painting and narrating to ``on_progress``."""
+    stages = {"pictures": Stage(on_progress, PAINTING, len(story.scenes)),
+              "narration": Stage(on_progress, NARRATING, len(scenes))}
+    return lambda stage, item: stages[stage].advance(item)

@@ -14,17 +14,15 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from rich.progress import TaskID
-
 from storyscore.audio.mix import write_wav
 from storyscore.cache import Cache
 from storyscore.diagnostics import Diagnostic
-from storyscore.export.subtitles import write_srt
+from storyscore.export.subtitles import Cue, write_srt
 from storyscore.files import atomic_path
 from storyscore.model import Scene, Story
-from storyscore.pipeline.prepare import Prepared, prepare
+from storyscore.pipeline.prepare import Prepared, prepare, progress_tick
 from storyscore.pipeline.soundtrack import Composition, compose_path, story_audio, subtitle_cues
-from storyscore.progress import Progress
+from storyscore.progress import COMPOSING, VIDEO, Progress, Stage
 from storyscore.render import (
     CameraMove,
     EncodeSettings,
@@ -106,15 +104,12 @@ def video_plan(prepared: Prepared, composition: Composition) -> VideoPlan:
 
 
 def render_story(story: Story, jobs: Sequence[RenderJob], cache: Cache, *,
-                 progress: Progress, draft: bool = False, burn_subtitles: bool = False,
-                 jobs_count: int = 1) -> RenderSummary:
+                 on_progress: Progress | None = None, draft: bool = False,
+                 burn_subtitles: bool = False, jobs_count: int = 1) -> RenderSummary:
     """Render every job; outputs of a job are replaced only once all of them are ready."""
     on_paths = {scene.id for job in jobs for scene in job.path}
     scenes = [scene for scene in story.scenes if scene.id in on_paths]
-    bars = {"pictures": progress.task("Painting", len(story.scenes)),
-            "narration": progress.task("Narrating", len(scenes))}
-    prepared = prepare(story, scenes, cache,
-                       lambda stage, item: progress.advance(bars[stage], item))
+    prepared = prepare(story, scenes, cache, progress_tick(on_progress, story, scenes))
     summary = RenderSummary(
         pictures=(sum(p.cache_hit for p in prepared.pictures.values()), len(prepared.pictures)),
         narrations=(sum(n.cache_hit for n in prepared.narrations.values()),
@@ -122,40 +117,52 @@ def render_story(story: Story, jobs: Sequence[RenderJob], cache: Cache, *,
     )
     settings = EncodeSettings(draft=draft)
     for job in jobs:
-        name = job.output.name
-        composing = progress.task("Composing", 2)
-        composition = compose_path(prepared, job.path)
-        summary.warnings += composition.warnings
-        progress.advance(composing, name)
-        with tempfile.TemporaryDirectory(prefix="storyscore-") as scratch:
-            folder = Path(scratch)
-            mixed = story_audio(prepared, composition)
-            write_wav(folder / "mix.wav", mixed.audio, mixed.sample_rate)
-            cues = subtitle_cues(prepared, composition)
-            write_srt(folder / "subtitles.srt", cues)
-            composition.score.write_musicxml(folder / "score.musicxml")
-            composition.score.write_midi(folder / "score.mid")
-            progress.advance(composing, name)
-            frames = progress.task("Video", 1)
-
-            def frames_done(done: int, total: int, bar: TaskID = frames,
-                            name: str = name) -> None:
-                progress.update(bar, done / max(1, total), name)
-
-            report = render_video(
-                video_plan(prepared, composition), job.output, settings=settings,
-                audio=folder / "mix.wav", cues=cues,
-                burn_subtitles=burn_subtitles, cache=cache, jobs=jobs_count,
-                on_progress=frames_done,
-            )
-            sidecars = []
-            for temp, suffix in (("subtitles.srt", ".srt"), ("score.musicxml", ".musicxml"),
-                                 ("score.mid", ".mid")):
-                target = job.output.with_suffix(suffix)
-                _replace(folder / temp, target)
-                sidecars.append(target)
-        summary.rendered.append(Rendered(job, composition, report, (job.output, *sidecars)))
+        rendered = _render_job(prepared, job, cache, settings, on_progress=on_progress,
+                               burn_subtitles=burn_subtitles, jobs_count=jobs_count)
+        summary.warnings += rendered.composition.warnings
+        summary.rendered.append(rendered)
     return summary
+
+
+def _render_job(prepared: Prepared, job: RenderJob, cache: Cache, settings: EncodeSettings, *,
+                on_progress: Progress | None, burn_subtitles: bool,
+                jobs_count: int) -> Rendered:
+    """One path: compose it, write its sound and sidecars, encode the video, move all in."""
+    name = job.output.name
+    composing = Stage(on_progress, COMPOSING, 2)
+    composition = compose_path(prepared, job.path)
+    composing.advance(name)
+    with tempfile.TemporaryDirectory(prefix="storyscore-") as scratch:
+        folder = Path(scratch)
+        cues = _write_sound_and_sidecars(prepared, composition, folder)
+        composing.advance(name)
+        frames = Stage(on_progress, VIDEO, 1)
+        report = render_video(
+            video_plan(prepared, composition), job.output, settings=settings,
+            audio=folder / "mix.wav", cues=cues,
+            burn_subtitles=burn_subtitles, cache=cache, jobs=jobs_count,
+            on_progress=lambda done, total: frames.update(done, total, name),
+        )
+        sidecars = []
+        for temp, suffix in (("subtitles.srt", ".srt"), ("score.musicxml", ".musicxml"),
+                             ("score.mid", ".mid")):
+            target = job.output.with_suffix(suffix)
+            _replace(folder / temp, target)
+            sidecars.append(target)
+    return Rendered(job, composition, report, (job.output, *sidecars))
+
+
+def _write_sound_and_sidecars(prepared: Prepared, composition: Composition,
+                              folder: Path) -> list[Cue]:
+    """The mix, the subtitles and the score of a path, as files in ``folder``; the
+    subtitles' cues, built once, for the video too."""
+    mixed = story_audio(prepared, composition)
+    write_wav(folder / "mix.wav", mixed.audio, mixed.sample_rate)
+    cues = subtitle_cues(prepared, composition)
+    write_srt(folder / "subtitles.srt", cues)
+    composition.score.write_musicxml(folder / "score.musicxml")
+    composition.score.write_midi(folder / "score.mid")
+    return cues
 
 
 def _replace(source: Path, target: Path) -> None:

@@ -1,13 +1,88 @@
-"""The voice registry: a voice's name in a script to the object that speaks it."""
+"""The voice registry: a voice's name in a script to the factory that makes it.
+
+The built-in voices are ``joe``, ``espeak`` (``espeak:VOICE`` for another
+espeak-ng voice) and ``none``; installed plugins (entry-point group
+``storyscore.voices``, see ``storyscore.plugins``) add more, as ``NAME`` or
+``NAME:VARIANT``. Voices are imported only when made.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import partial
+
+from storyscore import plugins
 from storyscore.audio.voices.base import BASE_VOICES, SilentVoice, Voice
-from storyscore.errors import AudioError, suggest
+from storyscore.errors import AudioError, StoryscoreError, suggest
+
+__all__ = [
+    "BUILTIN_VOICES",
+    "VoiceFactory",
+    "available_voices",
+    "make_voice",
+    "plugin_voices",
+    "voice_factories",
+]
+
+VoiceFactory = Callable[[str | None], Voice]
+"""Makes a voice from the variant after the name's colon (None without one)."""
+
+
+def _joe(variant: str | None) -> Voice:
+    from storyscore.audio.voices.piper import JoeVoice
+
+    return JoeVoice()
+
+
+def _espeak(variant: str | None) -> Voice:
+    from storyscore.audio.voices.espeak import DEFAULT_ESPEAK_VOICE, EspeakVoice
+
+    if variant == "":
+        raise AudioError(
+            "voice 'espeak:' names no espeak-ng voice",
+            hint="write 'espeak' or 'espeak:LANG', e.g. 'espeak:en-gb'",
+        )
+    return EspeakVoice(variant or DEFAULT_ESPEAK_VOICE)
+
+
+def _none(variant: str | None) -> Voice:
+    return SilentVoice()
+
+
+BUILTIN_VOICES: dict[str, VoiceFactory] = {"joe": _joe, "espeak": _espeak, "none": _none}
+_VARIANTS = frozenset({"espeak"})  # the built-ins that take ``NAME:VARIANT``
+
+
+def plugin_voices() -> tuple[str, ...]:
+    """The voices installed as plugins, by name (none of them imported)."""
+    return plugins.names(plugins.VOICES, besides=BASE_VOICES)
+
+
+def _plugin(name: str, variant: str | None) -> Voice:
+    factory = plugins.load(plugins.VOICES, name, AudioError)
+    try:
+        voice = factory(variant)
+    except StoryscoreError:
+        raise
+    except Exception as exc:
+        # A third party's failure, translated at the edge into the one tree.
+        raise AudioError(f"the voice plugin '{name}' failed: {exc}") from exc
+    if not isinstance(voice, Voice):
+        raise AudioError(f"the voice plugin '{name}' made a {type(voice).__name__}, "
+                         "not a voice (it needs name, version and speak(text, speed))")
+    return voice
+
+
+def voice_factories() -> dict[str, VoiceFactory]:
+    """Every voice name to its factory: the built-ins, then the plugins."""
+    factories = dict(BUILTIN_VOICES)
+    for name in plugin_voices():
+        factories[name] = partial(_plugin, name)
+    return factories
 
 
 def available_voices() -> list[str]:
-    """Every voice name ``make_voice`` accepts, base names first.
+    """Every voice name ``make_voice`` accepts, base names first, plugins last.
 
     Lists ``espeak:LANG`` for each espeak-ng language when piper-tts (which
     ships espeak-ng) is installed.
@@ -19,34 +94,23 @@ def available_voices() -> list[str]:
         names += [f"espeak:{lang}" for lang in espeak_languages()]
     except AudioError:
         pass
-    return names
+    return names + list(plugin_voices())
 
 
 def make_voice(spec: str) -> Voice:
-    """Build the voice named by ``spec``: ``joe``, ``espeak``, ``espeak:VOICE`` or ``none``."""
-    name, _, variant = spec.strip().partition(":")
-    if name == "joe" and not variant:
-        from storyscore.audio.voices.piper import JoeVoice
-
-        return JoeVoice()
-    if name == "espeak":
-        from storyscore.audio.voices.espeak import DEFAULT_ESPEAK_VOICE, EspeakVoice
-
-        if ":" in spec and not variant:
-            raise AudioError(
-                "voice 'espeak:' names no espeak-ng voice",
-                hint="write 'espeak' or 'espeak:LANG', e.g. 'espeak:en-gb'",
-            )
-        return EspeakVoice(variant or DEFAULT_ESPEAK_VOICE)
-    if name == "none" and not variant:
-        return SilentVoice()
-    raise AudioError(
-        f"unknown voice '{spec}'",
-        hint=_did_you_mean(spec)
-        + "voices are: joe, espeak, espeak:VOICE (e.g. espeak:en-gb), none",
-    )
+    """Build the voice named by ``spec``: ``joe``, ``espeak``, ``espeak:VOICE``,
+    ``none``, or a plugin's ``NAME`` or ``NAME:VARIANT``."""
+    name, colon, variant = spec.strip().partition(":")
+    factory = voice_factories().get(name)
+    if factory is None or (colon and name in BUILTIN_VOICES and name not in _VARIANTS):
+        raise AudioError(f"unknown voice '{spec}'", hint=_unknown_hint(spec))
+    return factory(variant if colon else None)
 
 
-def _did_you_mean(spec: str) -> str:
-    hint = suggest(spec, BASE_VOICES, cutoff=0.5)
-    return f"{hint} " if hint else ""
+def _unknown_hint(spec: str) -> str:
+    installed = plugin_voices()
+    hint = suggest(spec, [*BASE_VOICES, *installed], cutoff=0.5)
+    choices = "voices are: joe, espeak, espeak:VOICE (e.g. espeak:en-gb), none"
+    if installed:
+        choices += ", " + ", ".join(installed)
+    return f"{hint} {choices}" if hint else choices
