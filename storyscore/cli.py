@@ -180,10 +180,18 @@ def paint(
         "-o", "--out", help="Folder for the pictures (default: STEM-pictures).")] = None,
     size: SizeOpt = None, seed: SeedOpt = None, painter: PainterOpt = None,
     model: ModelOpt = None, no_cache: NoCacheOpt = False, quiet: QuietOpt = False,
+    layout: Annotated[bool, typer.Option(
+        "--layout", help="Also write beside each PNG a JSON list of what it shows where.")
+    ] = False,
 ) -> None:
     """Paint every scene's picture (all branches) into a folder, one PNG per scene."""
     from storyscore.cache import Cache
-    from storyscore.pipeline.pictures import picture_file_name, save_png, scene_pictures
+    from storyscore.pipeline.pictures import (
+        picture_file_name,
+        save_layout,
+        save_png,
+        scene_pictures,
+    )
     from storyscore.progress import Progress
 
     loaded = _load(story, _overrides(size=size, seed=seed, painter=painter, model=model))
@@ -202,11 +210,14 @@ def paint(
             nonlocal cached
             cached += picture.cache_hit
             i = index[picture.scene_id]
-            save_png(picture.image, folder / picture_file_name(i, scenes[i]))
+            target = folder / picture_file_name(i, scenes[i])
+            save_png(picture.image, target)
+            if picture.layout is not None:
+                save_layout(picture.layout, target.with_suffix(".json"))
             progress.advance(task, picture.scene_id)
 
         try:
-            scene_pictures(loaded.story, scenes, cache, on_done=saved)
+            scene_pictures(loaded.story, scenes, cache, on_done=saved, layout=layout)
         except StoryscoreError as error:
             progress.stop()
             _fail(error, loaded.source)

@@ -8,10 +8,12 @@ callers scale them from the normalised composition.
 
 from __future__ import annotations
 
+import functools
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any, TypeAlias
+from typing import Any, ParamSpec, TypeAlias, TypeVar
 
 import numpy as np
 import numpy.typing as npt
@@ -179,6 +181,28 @@ class Canvas:
         gh = height // self.glow_scale + 1
         gw = width // self.glow_scale + 1
         self.emission: Arr = np.zeros((gh, gw, 3), dtype=np.float32)
+        # What is being drawn ("trees", "moon"), and the box each name has covered,
+        # for the layout report.
+        self._tags: list[str] = []
+        self.boxes: dict[str, list[int]] = {}
+
+    @contextmanager
+    def tagged(self, name: str) -> Iterator[None]:
+        """Count what is filled inside the block toward ``name``'s box."""
+        self._tags.append(name)
+        try:
+            yield
+        finally:
+            self._tags.pop()
+
+    def _note(self, mask: Mask) -> None:
+        box = self.boxes.get(self._tags[-1])
+        x1, y1 = min(self.w, mask.x1), min(self.h, mask.y1)
+        if box is None:
+            self.boxes[self._tags[-1]] = [mask.x0, mask.y0, x1, y1]
+        else:
+            box[0], box[1] = min(box[0], mask.x0), min(box[1], mask.y0)
+            box[2], box[3] = max(box[2], x1), max(box[3], y1)
 
     # ---- coordinates -------------------------------------------------------
     def X(self, fx: float) -> float:
@@ -207,6 +231,8 @@ class Canvas:
         """Paint ``colour`` (a colour or an array over the mask's box) through ``mask``."""
         if mask is None:
             return
+        if self._tags:
+            self._note(mask)
         region = self.rgb[mask.y0 : mask.y1, mask.x0 : mask.x1]
         m = (mask.a * alpha)[..., None]
         col = np.asarray(colour, dtype=np.float32)
@@ -322,6 +348,26 @@ class Canvas:
             glow[..., c] = np.asarray(big)
         # Light brightens dark areas more than bright ones, as a screen blend does.
         self.rgb += glow * strength * (1.0 - 0.6 * np.clip(self.rgb, 0, 1))
+
+
+_P = ParamSpec("_P")
+_R = TypeVar("_R")
+
+
+def tagged(name: str) -> Callable[[Callable[_P, _R]], Callable[_P, _R]]:
+    """Decorate a drawing routine whose first argument has a canvas ``cv``: what it
+    fills counts toward ``name`` in the layout report."""
+
+    def wrap(fn: Callable[_P, _R]) -> Callable[_P, _R]:
+        @functools.wraps(fn)
+        def inner(*args: _P.args, **kwargs: _P.kwargs) -> _R:
+            cv: Canvas = args[0].cv  # type: ignore[attr-defined]
+            with cv.tagged(name):
+                return fn(*args, **kwargs)
+
+        return inner
+
+    return wrap
 
 
 def box_blur(a: Arr, sigma: float) -> Arr:

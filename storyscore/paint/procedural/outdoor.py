@@ -57,7 +57,8 @@ def paint_sky(ctx: Ctx) -> None:
     skym.stars(ctx)
     if p.has("aurora") or "aurora" in p.reading.concepts:
         skym.aurora(ctx)
-    skym.sun_or_moon(ctx)
+    with ctx.cv.tagged(p.look.body):
+        skym.sun_or_moon(ctx)
     skym.clouds(ctx)
     if "rainbow" in p.weather:
         skym.rainbow(ctx)
@@ -631,12 +632,16 @@ def _harbour(ctx: Ctx) -> None:
         lx = float(rng.choice([0.1, 0.9]))
         build.lighthouse(ctx, ctx.x(lx), hy + ctx.u(0.01), ctx.u(0.22), 0.3, rng)
     market = p.has("market") or p.has("awnings")
-    quay = hy + (cv.h - hy) * (0.3 if market else 0.62)
+    # A boat or a swimmer in front needs the harbour's water to reach the viewer.
+    moorings = hy + (cv.h - hy) * (0.3 if market else 0.62)
+    quay = moorings if market or not ctx.subject_afloat else hy + (cv.h - hy) * 0.92
     land.water(ctx, hy + 1, quay + ctx.u(0.005), calm=0.6 if not p.stormy else 0.3)
     boats = sorted(float(rng.uniform(0.1, 0.9)) for _ in range(int(rng.integers(3, 6))))
     rows = sorted((float(rng.uniform(0.15, 0.85)), fx) for fx in boats)
+    # Moored boats keep to the far water when a subject floats in front.
+    reach = 0.45 if quay > moorings else 1.0
     for d, fx in rows:
-        by = hy + (quay - hy) * d
+        by = hy + (moorings - hy) * d * reach
         build.boat(ctx, ctx.x(fx), by, (by - hy) * 1.6 + ctx.u(0.03), 0.1 * (1 - d), rng,
                    rng.random() < 0.6)
     # The quay: a stone wall, then paving to the bottom.

@@ -6,7 +6,7 @@ import math
 
 import numpy as np
 
-from storyscore.paint.procedural.canvas import Mask, Point, blur, fbm, mix, rgb, scale
+from storyscore.paint.procedural.canvas import Mask, Point, blur, fbm, mix, rgb, scale, tagged
 from storyscore.paint.procedural.draw import Ctx
 
 
@@ -152,6 +152,7 @@ def _cut(mask: Mask, hole: Mask) -> None:
     )
 
 
+@tagged("clouds")
 def clouds(ctx: Ctx) -> None:
     """Puffy clouds in fair weather, a textured overcast in rain and storm."""
     p = ctx.plan
@@ -248,6 +249,7 @@ def overcast_layer(ctx: Ctx, amount: float) -> None:
     cv.fill(Mask(cover.astype(np.float32), 0, 0), colour)
 
 
+@tagged("aurora")
 def aurora(ctx: Ctx) -> None:
     """Curtains of green and violet light in the night sky."""
     cv = ctx.cv
@@ -273,6 +275,7 @@ def aurora(ctx: Ctx) -> None:
     cv.rgb[:hy] += (total[..., None] * colour * 0.35).astype(np.float32)
 
 
+@tagged("rainbow")
 def rainbow(ctx: Ctx) -> None:
     """A translucent arc of bands, centred opposite the sun."""
     cv = ctx.cv
@@ -300,6 +303,7 @@ def rainbow(ctx: Ctx) -> None:
     cv.fill(Mask(alpha.astype(np.float32), x0, y0), colour.astype(np.float32))
 
 
+@tagged("birds")
 def birds(ctx: Ctx, count: int, white: bool = False) -> None:
     """A loose flock of small V-shaped birds."""
     cv, rng = ctx.cv, ctx.rng
@@ -320,6 +324,7 @@ def birds(ctx: Ctx, count: int, white: bool = False) -> None:
     cv.fill(shapes.mask(), colour, 0.9)
 
 
+@tagged("lightning")
 def lightning(ctx: Ctx) -> None:
     """A forked bolt from the clouds to the horizon, with a flash in the sky."""
     cv, rng = ctx.cv, ctx.drng
