@@ -33,6 +33,8 @@ MAX_SUBJECTS = 3
 # A subject covers about this share of the frame (before its size words).
 SUBJECT_AREA = 0.075
 FAR_AREA = 0.012
+# Small things stay small beside the creatures: a lantern is not a house.
+_AREA = {"lantern": 0.4, "kite": 0.7, "bird": 0.8, "fish": 0.85}
 # Kinds the scenery already paints when a prompt names them in passing.
 _NOT_AD_HOC = frozenset({"person", "child", "lantern"})
 _DETERMINERS = frozenset({"a", "an", "the", "one", "single", "lone", "lonely", "solitary"})
@@ -164,6 +166,9 @@ _RELATIONS = (
     ("above", "above"), ("over", "above"), ("behind", "behind"), ("beside", "beside"),
     ("riding", "on"), ("upon", "on"), ("on", "on"),
 )
+_PERCH = re.compile(r"\b(on|from|along) (a|an|the|its|his|her) ([a-z]+ )?"
+                    r"(branch|bough|twig|perch)\b"
+                    r"|\b(up )?in (a|an|the) ([a-z]+ )?tree\b(?! ?house)")
 _FAR = ("in the distance", "far away", "far off", "far-off", "distant", "faraway",
         "on the horizon", "far ")
 _NEAR = ("in the foreground", "close up", "close-up", "nearby", "near us", "up close")
@@ -182,8 +187,7 @@ def _read_places(prompt: str, subjects: list[Subject]) -> None:
             s.side = "left"
         elif "right" in tokens(near_words):
             s.side = "right"
-        if re.search(r"\b(on|in|from) (a|an|the|its|his|her) ([a-z]+ )?(branch|bough|twig|perch|"
-                     r"tree|oak|pine)\b", own) and s.design.family in ("owl", "bird", "quadruped"):
+        if _PERCH.search(own) and s.design.family in ("owl", "bird", "quadruped"):
             s.perch = True
         if any(w in near_words for w in _FAR):
             s.distance = "far"
@@ -212,7 +216,7 @@ def place(ctx: Ctx, subjects: list[Subject]) -> list[Placed]:
         drawing = draw(sub.design, sub.pose)
         bounds = drawing.bounds()
         lw, lh = bounds[2] - bounds[0], bounds[3] - bounds[1]
-        area = SUBJECT_AREA * min(1.5, sub.design.size ** 2)
+        area = SUBJECT_AREA * min(1.5, sub.design.size ** 2) * _AREA.get(sub.design.family, 1.0)
         if sub.distance == "far":
             area = FAR_AREA
         elif sub.distance == "near":
