@@ -362,3 +362,19 @@ def test_the_layout_in_words_for_alt_text() -> None:
               Drawn("character", "boat", "boat", (160, 100, 320, 260), "#d03030")]
     text = describe_layout(layout, story, 480, 270)
     assert text == "a small paper boat with a red sail, large, lower middle. Also drawn: sun."
+
+
+def test_the_book_alt_text_says_where_the_characters_are(tmp_path: Path) -> None:
+    from storyscore.cache import Cache
+    from storyscore.pipeline.book import _alt
+    from storyscore.pipeline.pictures import scene_layout
+
+    story = load_story(ROOT / "stories" / "demo.sco").story
+    scene = story.scenes[1]
+    with Cache(tmp_path / "cache") as cache:
+        layout = scene_layout(story, scene, cache)
+    assert layout is not None
+    alt = _alt(story, scene, layout)
+    assert alt.startswith("a small paper boat with a red sail sailing down a river")
+    assert ". In the picture: a small paper boat with a red sail, large, lower middle." in alt
+    assert "Also drawn: " in alt

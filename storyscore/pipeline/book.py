@@ -9,7 +9,7 @@ boundary, so the key moves through its pivot chord instead of jumping.
 from __future__ import annotations
 
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -19,6 +19,8 @@ from storyscore.audio.synth import SAMPLE_RATE
 from storyscore.cache import Cache
 from storyscore.export.book import Book, BookChoice, BookPage, BookWord, write_book
 from storyscore.model import Scene, Story, expand_characters
+from storyscore.paint.base import Drawn
+from storyscore.pipeline.pictures import describe_layout, scene_layout
 from storyscore.pipeline.prepare import Prepared, prepare
 from storyscore.pipeline.soundtrack import compose_path, music_samples, story_audio
 from storyscore.progress import Progress
@@ -29,11 +31,17 @@ BRIDGE_AFTER = 1.5  # and of the incoming scene's
 EDGE_FADE = 0.4
 
 
-def _alt(story: Story, scene: Scene) -> str:
-    """Alt text: what the picture shows (the prompt, characters expanded, no style)."""
+def _alt(story: Story, scene: Scene, layout: Sequence[Drawn] | None = None) -> str:
+    """Alt text: what the picture shows (the prompt, characters expanded, no style),
+    then, when the painter said, where its characters are and what else it drew."""
     if scene.prompt is None:
         return scene.title
-    return expand_characters(scene.prompt, {c.id: c.description for c in story.characters})
+    text = expand_characters(scene.prompt, {c.id: c.description for c in story.characters})
+    if layout:
+        shown = describe_layout(layout, story, story.size.width, story.size.height)
+        if shown:
+            text = f"{text}. In the picture: {shown}"
+    return text
 
 
 def _bridge(prepared: Prepared, origin: Scene, target: Scene, path: Path) -> None:
@@ -90,7 +98,8 @@ def make_book(story: Story, out_dir: Path, cache: Cache, progress: Progress,
                             for c in scene.choices)
             next_scene = following[0] if following and not scene.choices else None
             pages.append(BookPage(
-                scene_id=scene.id, title=scene.title, picture=picture, alt=_alt(story, scene),
+                scene_id=scene.id, title=scene.title, picture=picture,
+                alt=_alt(story, scene, scene_layout(story, scene, cache)),
                 paragraphs=scene.paragraphs, words=words, audio=audio, choices=choices,
                 next_scene=next_scene,
                 bridge_to_next=bridge(scene, next_scene) if next_scene else None,

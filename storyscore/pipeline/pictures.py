@@ -107,6 +107,15 @@ def scene_picture(story: Story, scene: Scene, painter: Painter | None,
         raise
 
 
+def scene_layout(story: Story, scene: Scene, cache: Cache,
+                 painter: Painter | None = None) -> tuple[Drawn, ...] | None:
+    """What a painted scene's picture shows where (from the cache when it was painted
+    before), or None for an author's image or a painter that cannot say."""
+    if scene.image is not None or scene.prompt is None:
+        return None
+    return picture_layout(painter or painter_for(story), request_for(story, scene), cache)
+
+
 def _fitted(path: Path, width: int, height: int, cache: Cache) -> tuple[Path, bool]:
     """An author's image fitted to the story's size, cached by the file's content."""
     try:
@@ -165,7 +174,7 @@ def describe_layout(layout: Sequence[Drawn], story: Story, width: int, height: i
             continue
         x0, y0, x1, y1 = d.box
         share = (x1 - x0) * (y1 - y0) / max(1, width * height)
-        size = "large" if share > 0.06 else "small" if share < 0.02 else "mid-sized"
+        size = "large" if share > 0.04 else "small" if share < 0.015 else "mid-sized"
         cx, cy = (x0 + x1) / 2 / width, (y0 + y1) / 2 / height
         across = "left" if cx < 0.36 else "right" if cx > 0.64 else "middle"
         down = "upper" if cy < 0.4 else "lower" if cy > 0.6 else "centre"
