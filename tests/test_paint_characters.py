@@ -378,3 +378,48 @@ def test_the_book_alt_text_says_where_the_characters_are(tmp_path: Path) -> None
     assert alt.startswith("a small paper boat with a red sail sailing down a river")
     assert ". In the picture: a small paper boat with a red sail, large, lower middle." in alt
     assert "Also drawn: " in alt
+
+
+# ---- prompts the painter used to miss ------------------------------------------------
+
+def test_a_volcano_erupting_at_night_with_rivers_of_lava() -> None:
+    prompt = "a volcano erupting at night, rivers of lava"
+    understood = PAINTER.understood(PaintRequest(prompt, W, H))
+    assert "volcano" in understood
+    assert "lava" in understood
+    assert "river" not in understood
+    for seed in (1, 2, 3):
+        pixels, layout = painted(prompt, seed=seed)
+        names = {d.name for d in layout}
+        assert {"volcano", "lava"} <= names
+        assert "water" not in names
+        glowing = hue_match(pixels, CHARACTER_COLOURS["orange"], tol=0.08, min_sat=0.5) & (
+            pixels.max(axis=-1) > 0.6)
+        assert glowing.mean() > 0.03, seed
+        # The night sky above the cone stays dark.
+        assert pixels[: H // 8].mean() < 0.3
+
+
+def test_a_foggy_empty_field_is_pale_and_flat_not_a_sunset() -> None:
+    for seed in range(6):
+        foggy, layout = painted("a foggy empty field", seed=seed)
+        assert "field" in {d.name for d in layout}
+        mx, mn = foggy.max(axis=-1), foggy.min(axis=-1)
+        assert float((mx - mn).mean()) < 0.3, seed
+        assert float(foggy.mean()) > 0.45, seed
+        # Not orange: red barely above blue over the sky.
+        sky = foggy[: H // 3]
+        assert float(sky[..., 0].mean() - sky[..., 2].mean()) < 0.12, seed
+
+
+def test_a_dark_cave_with_a_single_candle() -> None:
+    pixels, layout = painted("a dark cave with a single candle")
+    assert "candle" in {d.name for d in layout}
+    lum = pixels.mean(axis=-1)
+    assert float(lum.mean()) < 0.3
+    # No sky: the top of the picture is rock in the dark.
+    assert float(lum[: H // 5].mean()) < 0.2
+    # The brightest light is the candle, low in the middle of the picture.
+    y, x = np.unravel_index(int(np.argmax(lum)), lum.shape)
+    assert 0.3 * W < x < 0.7 * W
+    assert y > 0.45 * H

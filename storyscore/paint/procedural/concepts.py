@@ -91,6 +91,7 @@ CONCEPTS: tuple[Concept, ...] = (
     _c("space", "place", "outer space, cosmos, galaxy, galaxies, nebula, universe, planets, "
        "planet"),
     _c("cliffs", "place", "cliff, clifftop, crag, crags, bluff"),
+    _c("volcano", "place", "volcanoes, volcanic, eruption, erupting, erupts, crater"),
     # things
     _c("sun", "thing", "sunshine, sunlight, sunlit, sunny sky"),
     _c("moon", "thing", "moons, moonlight, moonlit, full moon, crescent, crescent moon"),
@@ -114,6 +115,8 @@ CONCEPTS: tuple[Concept, ...] = (
     _c("sky", "thing", "skies, heavens"),
     _c("flags", "thing", "flag, banners, banner, bunting, pennants, pennant"),
     _c("path", "thing", "paths, trail, trails, track, footpath"),
+    _c("lava", "thing", "magma, molten rock, lava flow, lava flows, rivers of lava, "
+       "river of lava"),
     # colours
     _c("red", "colour", "reds, reddish"),
     _c("crimson", "colour", ""),
@@ -233,6 +236,7 @@ NATURAL: dict[str, frozenset[str]] = {
         "rain": "silver", "lantern": "golden amber yellow orange",
         "candle": "golden amber yellow", "fire": "orange red golden amber",
         "lightning": "white silver violet", "space": "black",
+        "lava": "red orange golden amber yellow crimson scarlet", "volcano": "black red orange",
     }.items()
 }
 

@@ -211,6 +211,9 @@ def make_plan(prompt: str, seed: int, reading: Reading) -> Plan:
         kind = "space"
 
     places = {n for n in c if CATEGORY[n] in ("place", "thing")}
+    if "lava" in places:
+        # "Rivers of lava" burn; they hold no water.
+        places.discard("river")
     template = _template(places, rng, snowy=bool(c & {"snow", "winter"}))
     places |= _implied(template, places)
 
@@ -308,7 +311,8 @@ def _template(places: set[str], rng: np.random.Generator, snowy: bool = False) -
     """The base landscape: from the prompt's places, else a seeded choice
     (a land that can lie under snow when the prompt says it snows)."""
     order = (
-        "street", "harbour", "market", "lighthouse", "city", "skyline", "castle", "village",
+        "volcano", "street", "harbour", "market", "lighthouse", "city", "skyline", "castle",
+        "village",
         "island", "beach", "cliffs", "sea", "lake", "pines", "forest", "bridge", "river",
         "desert", "dunes", "mountains", "garden", "field", "meadow", "hills", "tower",
     )
@@ -343,6 +347,7 @@ def _implied(template: str, places: set[str]) -> set[str]:
         "village": {"houses", "hills"},
         "market": {"awnings", "crowd"},
         "garden": {"flowers"},
+        "volcano": {"lava"},
     }
     out = set(extra.get(template, set()))
     for p in places & set(extra):
@@ -353,6 +358,12 @@ def _implied(template: str, places: set[str]) -> set[str]:
 
 
 def _default_time(c: set[str], moods: list[str], rng: np.random.Generator) -> str:
+    if c & {"volcano", "lava"}:
+        # Lava glows best against a dark sky.
+        return ("dusk", "night", "twilight")[int(rng.integers(3))]
+    if "mist" in c and not moods:
+        # Fog is the pale, flat light of the early day, not a sunset.
+        return ("dawn", "morning", "morning", "noon")[int(rng.integers(4))]
     if c & {"stars", "aurora", "space"} or "eerie" in moods:
         return "night" if rng.random() < 0.7 else "twilight"
     if "moon" in c or "mysterious" in moods:

@@ -10,7 +10,16 @@ import numpy as np
 from storyscore.paint.procedural import build as build
 from storyscore.paint.procedural import land as land
 from storyscore.paint.procedural import sky as skym
-from storyscore.paint.procedural.canvas import RGB, Mask, blur, mix, rgb, saturate, scale
+from storyscore.paint.procedural.canvas import (
+    RGB,
+    Mask,
+    blur,
+    mix,
+    noise,
+    rgb,
+    saturate,
+    scale,
+)
 from storyscore.paint.procedural.draw import (
     GRASS,
     ROCK,
@@ -32,7 +41,7 @@ HORIZONS = {
     "skyline": 0.64, "castle": 0.62, "village": 0.58, "island": 0.6, "beach": 0.56,
     "cliffs": 0.58, "sea": 0.56, "bridge": 0.56, "river": 0.54, "lake": 0.56, "desert": 0.6,
     "dunes": 0.6, "mountains": 0.6, "pines": 0.66, "forest": 0.66, "garden": 0.56,
-    "field": 0.55, "meadow": 0.58, "hills": 0.6, "tower": 0.6,
+    "field": 0.55, "meadow": 0.58, "hills": 0.6, "tower": 0.6, "volcano": 0.66,
 }
 
 
@@ -845,13 +854,114 @@ def _market(ctx: Ctx) -> None:
     _hero_figure(ctx, ctx.x(0.5), cv.h * 0.96)
 
 
+LAVA = (rgb("#ff4a10"), rgb("#ff8a1c"), rgb("#ffd25a"))
+BASALT = rgb("#3a3230")
+
+
+def _volcano(ctx: Ctx) -> None:
+    """A volcano erupting: a dark cone, a glowing crater and plume, lava running down
+    its sides and winding toward the viewer across black rock."""
+    cv = ctx.cv
+    rng = ctx.rng
+    hy = ctx.y(ctx.horizon)
+    _far(ctx, "hills")
+    cx = ctx.x(float(rng.uniform(0.38, 0.62)))
+    top = hy - ctx.u(0.42)
+    crater = ctx.u(0.07)
+    foot = min(cv.w * 0.5, ctx.u(0.85))
+    cone = cv.shapes().poly([(cx - foot, hy + ctx.u(0.02)), (cx - crater * 1.4, top + ctx.u(0.015)),
+                             (cx - crater, top), (cx + crater, top),
+                             (cx + crater * 1.4, top + ctx.u(0.015)),
+                             (cx + foot, hy + ctx.u(0.02))])
+    with cv.tagged("volcano"):
+        m = cone.mask()
+        if m is not None:
+            xs = (np.arange(m.x0, m.x1, dtype=np.float32) + 0.5 - cx) / foot
+            side = np.clip(0.5 + 0.6 * xs * ctx.light_dir, 0, 1)
+            lit = np.asarray(ctx.lit(rgb("#5a4a44"), 0.1, 0.9), dtype=np.float32)
+            dark = np.asarray(ctx.lit(BASALT, 0.1, 0.2), dtype=np.float32)
+            cv.fill(m, (dark + (lit - dark) * side[None, :, None]).astype(np.float32))
+        # The eruption: a glow in the crater, a plume of ash lit from below, embers.
+        glow = cv.shapes().ellipse(cx, top, crater * 1.05, ctx.u(0.02))
+        gm = glow.mask()
+        cv.fill(gm, LAVA[2])
+        cv.emit(gm, LAVA[1], 3.0)
+        cv.add(cv.radial(cx, top, ctx.u(0.25), "inverse"), LAVA[0], 0.5)
+        plume = cv.shapes()
+        for k in range(12):
+            t = k / 11
+            r = ctx.u(0.05 + 0.13 * t)
+            plume.ellipse(cx + ctx.u(0.14) * t * float(rng.uniform(-1, 1)),
+                          top - ctx.u(0.04) - ctx.u(0.45) * t, r, r * 0.8)
+        pm = plume.mask()
+        if pm is not None:
+            ys = (np.arange(pm.y0, pm.y1, dtype=np.float32) - pm.y0) / max(1, pm.y1 - pm.y0)
+            ash = np.asarray(mix(rgb("#5a4e50"), ctx.plan.look.horizon, 0.25), dtype=np.float32)
+            hot = np.asarray(rgb("#c8502a"), dtype=np.float32)
+            col = ash + (hot - ash) * (ys ** 3)[:, None, None]
+            cv.fill(pm, np.broadcast_to(col, (*pm.a.shape, 3)).astype(np.float32), 0.92)
+        embers = cv.shapes()
+        for _ in range(40):
+            a = float(rng.uniform(-2.6, -0.5))
+            d = ctx.u(float(rng.uniform(0.03, 0.3)))
+            rr = ctx.u(float(rng.uniform(0.002, 0.006)))
+            embers.ellipse(cx + math.cos(a) * d, top + math.sin(a) * d * 0.9, rr, rr)
+        em = embers.mask()
+        cv.fill(em, LAVA[2])
+        cv.emit(em, LAVA[1], 1.5)
+    with cv.tagged("lava"):
+        flows = cv.shapes()
+        for k in range(3):
+            sgn = (-1, 1, -0.3)[k]
+            pts = []
+            for j in range(9):
+                t = j / 8
+                x = cx + sgn * crater * 0.8 + sgn * foot * 0.55 * t + ctx.u(0.03) * math.sin(
+                    t * 7 + k)
+                pts.append((x, top + (hy - top) * t))
+            flows.line(pts, ctx.u(0.012 + 0.008 * k))
+        fm = flows.mask()
+        cv.fill(fm, LAVA[1])
+        cv.emit(fm, LAVA[0], 1.4)
+        land.ground_plane(ctx, hy + ctx.u(0.02), BASALT, 1.0)
+        _lava_river(ctx, hy + ctx.u(0.02), cx)
+    rock_pile(ctx, ctx.x(float(rng.choice([0.12, 0.88]))), cv.h + ctx.u(0.01), ctx.u(0.35),
+              ctx.u(0.12), BASALT, 0.0, rng)
+    _extras(ctx, lambda fx: hy, hy + (cv.h - hy) * 0.5, ctx.x(0.7))
+
+
+def _lava_river(ctx: Ctx, top: float, start_x: float) -> None:
+    """A river of lava winding from the volcano's foot to the bottom of the picture."""
+    cv = ctx.cv
+    rng = ctx.rng
+    bend = float(rng.uniform(0.12, 0.22)) * (1 if start_x < cv.w / 2 else -1)
+    left: list[tuple[float, float]] = []
+    right: list[tuple[float, float]] = []
+    for k in range(33):
+        d = k / 32
+        y = top + (cv.h + 2 - top) * d
+        c = start_x + cv.w * bend * math.sin(d * 2.6) * d
+        half = ctx.u(0.01) + ctx.u(0.22) * d ** 1.3
+        left.append((c - half, y))
+        right.append((c + half, y))
+    m = cv.shapes().poly([*left, *reversed(right)]).mask()
+    if m is None:
+        return
+    crust = noise(ctx.drng, m.a.shape[1], m.a.shape[0], ctx.u(0.02))
+    heat = np.clip((crust - 0.35) * 2.2, 0, 1)[..., None]
+    dark = np.asarray(LAVA[0], dtype=np.float32) * 0.55
+    hot = np.asarray(LAVA[2], dtype=np.float32)
+    cv.fill(m, (dark + (hot - dark) * heat).astype(np.float32))
+    cv.emit(m, LAVA[1], 0.9)
+
+
 _TEMPLATES: dict[str, Callable[[Ctx], None]] = {
     "hills": _hills, "meadow": _meadow, "field": _field, "garden": _garden, "forest": _forest,
     "pines": _forest, "mountains": _mountains, "lake": _lake, "river": _river,
     "bridge": _river, "desert": _desert, "dunes": _desert, "village": _village,
     "castle": _castle, "tower": _tower, "sea": _sea, "island": _sea, "beach": _beach,
     "cliffs": _cliffs, "lighthouse": _lighthouse, "harbour": _harbour, "city": _city,
-    "skyline": _city, "street": _street, "market": _market,
+    "skyline": _city, "street": _street, "market": _market, "volcano": _volcano,
 }
 
 

@@ -169,6 +169,8 @@ _RELATIONS = (
 _PERCH = re.compile(r"\b(on|from|along) (a|an|the|its|his|her) ([a-z]+ )?"
                     r"(branch|bough|twig|perch)\b"
                     r"|\b(up )?in (a|an|the) ([a-z]+ )?tree\b(?! ?house)")
+_PLACE_PHRASES = re.compile(r"\b(on|to|at) (the|its|his|her) (far )?(left|right)( side)?\b"
+                            r"|\bin the (distance|foreground|background)\b")
 _FAR = ("in the distance", "far away", "far off", "far-off", "distant", "faraway",
         "on the horizon", "far ")
 _NEAR = ("in the foreground", "close up", "close-up", "nearby", "near us", "up close")
@@ -195,6 +197,8 @@ def _read_places(prompt: str, subjects: list[Subject]) -> None:
             s.distance = "near"
         if k + 1 < len(subjects):
             between = " " + low[s.end:subjects[k + 1].start] + " "
+            # "on the left", "in the distance" place one subject; they relate none.
+            between = _PLACE_PHRASES.sub(" ", between)
             for phrase, rel in _RELATIONS:
                 if f" {phrase} " in between:
                     s.relation = (rel, k + 1)
