@@ -49,7 +49,7 @@ class ProceduralPainter:
     name = "procedural"
     version = "3"
 
-    def __init__(self, max_work_pixels: int = 1_000_000) -> None:
+    def __init__(self, max_work_pixels: int = 640_000) -> None:
         self.max_work_pixels = max_work_pixels
 
     def understood(self, request: PaintRequest) -> list[str]:
@@ -85,7 +85,7 @@ class ProceduralPainter:
         # Tiny pictures are painted a little bigger and shrunk, so every layer has room.
         k = max(k, MIN_WORK_SIDE / min(width, height))
         ww, wh = max(MIN_WORK_SIDE, round(width * k)), max(MIN_WORK_SIDE, round(height * k))
-        canvas = Canvas(ww, wh, ss=4 if ww * wh <= 700_000 else 3)
+        canvas = Canvas(ww, wh, ss=4 if ww * wh <= 400_000 else 3)
         look = plan.look
         ctx = Ctx(
             cv=canvas,
