@@ -972,6 +972,13 @@ def weather(ctx: Ctx) -> None:
     p = ctx.plan
     if "mist" in p.weather:
         ground_fog(ctx, 0.5)
+        # Fog veils everything a little, thickest toward the horizon.
+        cv = ctx.cv
+        rows = np.arange(cv.h, dtype=np.float32)
+        hy = ctx.y(ctx.horizon)
+        veil = 0.12 + 0.2 * np.exp(-(((rows - hy) / (cv.h * 0.25)) ** 2))
+        veil_mask = Mask(np.repeat(veil[:, None], cv.w, axis=1).astype(np.float32), 0, 0)
+        cv.fill(veil_mask, mix(p.look.haze, (0.92, 0.92, 0.94), 0.4))
     elif p.haze > 0.25:
         ground_fog(ctx, 0.25)
     if "rain" in p.weather:
