@@ -20,6 +20,8 @@ import numpy.typing as npt
 from PIL import Image, ImageDraw, ImageFilter
 
 Arr: TypeAlias = npt.NDArray[Any]
+# Pixels between the samples that record where each named thing was painted.
+GRID = 8
 RGB: TypeAlias = tuple[float, float, float]
 Point: TypeAlias = tuple[float, float]
 
@@ -185,6 +187,7 @@ class Canvas:
         # for the layout report.
         self._tags: list[str] = []
         self.boxes: dict[str, list[int]] = {}
+        self.grids: dict[str, Arr] = {}
 
     @contextmanager
     def tagged(self, name: str) -> Iterator[None]:
@@ -196,13 +199,23 @@ class Canvas:
             self._tags.pop()
 
     def _note(self, mask: Mask) -> None:
-        box = self.boxes.get(self._tags[-1])
+        tag = self._tags[-1]
+        box = self.boxes.get(tag)
         x1, y1 = min(self.w, mask.x1), min(self.h, mask.y1)
         if box is None:
-            self.boxes[self._tags[-1]] = [mask.x0, mask.y0, x1, y1]
+            self.boxes[tag] = [mask.x0, mask.y0, x1, y1]
         else:
             box[0], box[1] = min(box[0], mask.x0), min(box[1], mask.y0)
             box[2], box[3] = max(box[2], x1), max(box[3], y1)
+        # Where it is painted, on a coarse grid: the pixels its colour is read from.
+        grid = self.grids.get(tag)
+        if grid is None:
+            grid = self.grids[tag] = np.zeros((-(-self.h // GRID), -(-self.w // GRID)), bool)
+        oy, ox = (-mask.y0) % GRID, (-mask.x0) % GRID
+        sub = mask.a[oy::GRID, ox::GRID] > 0.5
+        gy, gx = (mask.y0 + oy) // GRID, (mask.x0 + ox) // GRID
+        sub = sub[: grid.shape[0] - gy, : grid.shape[1] - gx]
+        grid[gy : gy + sub.shape[0], gx : gx + sub.shape[1]] |= sub
 
     # ---- coordinates -------------------------------------------------------
     def X(self, fx: float) -> float:

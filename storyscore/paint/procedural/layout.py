@@ -7,7 +7,7 @@ import math
 import numpy as np
 
 from storyscore.paint.base import Drawn
-from storyscore.paint.procedural.canvas import Arr
+from storyscore.paint.procedural.canvas import GRID, Arr
 from storyscore.paint.procedural.draw import Ctx
 from storyscore.paint.procedural.subjects import SubjectDrawn
 
@@ -47,8 +47,13 @@ def layout_of(ctx: Ctx, img: Arr, subjects: list[SubjectDrawn], width: int,
     for name, (x0, y0, x1, y1) in cv.boxes.items():
         if name in _SCENERY or x1 <= x0 or y1 <= y0:
             continue
-        step = max(1, int(math.sqrt((x1 - x0) * (y1 - y0) / 4000)))
-        sample = img[y0:y1:step, x0:x1:step].reshape(-1, 3)
+        cells = np.argwhere(cv.grids[name])
+        if len(cells):
+            sample = img[np.minimum(cells[:, 0] * GRID, cv.h - 1),
+                         np.minimum(cells[:, 1] * GRID, cv.w - 1)]
+        else:
+            step = max(1, int(math.sqrt((x1 - x0) * (y1 - y0) / 4000)))
+            sample = img[y0:y1:step, x0:x1:step].reshape(-1, 3)
         out.append(Drawn("concept", name, name, _scaled((x0, y0, x1, y1), sx, sy, width, height),
                          dominant(sample)))
     for s in subjects:
