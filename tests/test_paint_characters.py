@@ -423,3 +423,15 @@ def test_a_dark_cave_with_a_single_candle() -> None:
     y, x = np.unravel_index(int(np.argmax(lum)), lum.shape)
     assert 0.3 * W < x < 0.7 * W
     assert y > 0.45 * H
+
+
+def test_boxes_stay_true_when_the_working_canvas_is_scaled_up() -> None:
+    # 720p is painted on a smaller canvas and scaled up; the boxes are scaled with it.
+    pixels, layout = painted(BOAT_SCENES[1], BOAT, size=(1280, 720))
+    x0, y0, x1, y1 = entry(layout, "boat").box
+    red = hue_match(pixels, CHARACTER_COLOURS["red"], min_sat=0.3)
+    # Nearly all the red of the picture is the sail, inside the box...
+    assert red[y0:y1, x0:x1].sum() > 0.97 * red.sum()
+    # ...and the sail's apex is the top of the box: it is tight, not just large.
+    rows = np.nonzero(red[y0:y1, x0:x1].any(axis=1))[0]
+    assert rows.min() < 0.04 * (y1 - y0)

@@ -49,7 +49,7 @@ class ProceduralPainter:
     name = "procedural"
     version = "3"
 
-    def __init__(self, max_work_pixels: int = 640_000) -> None:
+    def __init__(self, max_work_pixels: int = 520_000) -> None:
         self.max_work_pixels = max_work_pixels
 
     def understood(self, request: PaintRequest) -> list[str]:

@@ -59,8 +59,10 @@ def stars(ctx: Ctx) -> None:
     mag = rng.random(n) ** 5
     bright = (0.25 + 1.6 * mag) * amount * (1 - 0.8 * (ys / max(hy, 1)) ** 3)
     tint = rng.random(n)
-    field = np.zeros((cv.h, cv.w), dtype=np.float32)
-    tints = np.zeros((cv.h, cv.w), dtype=np.float32)
+    # Stars lie above the horizon: only those rows are computed.
+    rows = min(cv.h, math.ceil(hy) + 2)
+    field = np.zeros((rows, cv.w), dtype=np.float32)
+    tints = np.zeros((rows, cv.w), dtype=np.float32)
     # Bilinear splats keep sub-pixel stars from snapping to the grid.
     fx, fy = xs - 0.5, ys - 0.5
     ix, iy = np.floor(fx).astype(int), np.floor(fy).astype(int)
@@ -68,14 +70,14 @@ def stars(ctx: Ctx) -> None:
     for dx, dy, wgt in ((0, 0, (1 - ax) * (1 - ay)), (1, 0, ax * (1 - ay)),
                         (0, 1, (1 - ax) * ay), (1, 1, ax * ay)):
         jx = np.clip(ix + dx, 0, cv.w - 1)
-        jy = np.clip(iy + dy, 0, cv.h - 1)
+        jy = np.clip(iy + dy, 0, rows - 1)
         np.add.at(field, (jy, jx), (bright * wgt).astype(np.float32))
         np.add.at(tints, (jy, jx), (tint * bright * wgt).astype(np.float32))
     # Keep total star light similar at any size: a small picture has fewer pixels per star.
     field *= min(3.0, max(0.6, cv.S(0.0025)))
     warm = np.clip(tints / np.maximum(field, 1e-6), 0, 1)
     col = np.stack([0.85 + 0.15 * warm, 0.88 + 0.05 * warm, 1.0 - 0.2 * warm], axis=-1)
-    cv.rgb += (np.clip(field, 0, 1.5)[..., None] * col).astype(np.float32)
+    cv.rgb[:rows] += (np.clip(field, 0, 1.5)[..., None] * col).astype(np.float32)
     # The brightest stars get a small halo.
     for k in np.nonzero(mag > 0.55)[0][:40]:
         halo = cv.radial(float(xs[k]), float(ys[k]), max(0.7, cv.S(0.004)))
