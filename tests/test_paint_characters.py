@@ -16,7 +16,7 @@ from conftest import ROOT
 from storyscore.cli import app
 from storyscore.dsl.load import load_story
 from storyscore.paint.base import CharacterRef, Drawn, LaysOut, PaintRequest
-from storyscore.paint.procedural import ProceduralPainter
+from storyscore.paint.procedural import CONCEPTS, ProceduralPainter
 from storyscore.paint.procedural.characters import CHARACTER_COLOURS, design, pose_of
 from storyscore.paint.procedural.subjects import find_subjects
 from storyscore.pipeline.pictures import describe_layout, request_for
@@ -435,3 +435,16 @@ def test_boxes_stay_true_when_the_working_canvas_is_scaled_up() -> None:
     # ...and the sail's apex is the top of the box: it is tight, not just large.
     rows = np.nonzero(red[y0:y1, x0:x1].any(axis=1))[0]
     assert rows.min() < 0.04 * (y1 - y0)
+
+
+@pytest.mark.parametrize("concept", [c.name for c in CONCEPTS
+                                     if c.category in ("place", "thing", "weather")])
+def test_every_named_thing_is_in_the_layout(concept: str) -> None:
+    # Painted small: each place, thing and light the painter knows is drawn, not only
+    # understood, and the layout says where.
+    _, layout = painted(f"a {concept}", seed=1, size=(160, 90))
+    found = [d for d in layout if d.name == concept]
+    assert len(found) == 1, [d.name for d in layout]
+    x0, y0, x1, y1 = found[0].box
+    assert 0 <= x0 < x1 <= 160
+    assert 0 <= y0 < y1 <= 90

@@ -198,6 +198,18 @@ class Canvas:
         finally:
             self._tags.pop()
 
+    def record(self, name: str, x0: int, y0: int, x1: int, y1: int) -> None:
+        """Count a region toward ``name``'s box: for what is painted without a mask
+        (stars, an aurora, beams of light) or fills the whole frame (a room)."""
+        x0, y0, x1, y1 = max(0, x0), max(0, y0), min(self.w, x1), min(self.h, y1)
+        if x1 <= x0 or y1 <= y0:
+            return
+        self._tags.append(name)
+        try:
+            self._note(Mask(np.ones((y1 - y0, x1 - x0), dtype=np.float32), x0, y0))
+        finally:
+            self._tags.pop()
+
     def _note(self, mask: Mask) -> None:
         tag = self._tags[-1]
         box = self.boxes.get(tag)

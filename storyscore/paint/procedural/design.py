@@ -319,6 +319,10 @@ def _template(places: set[str], rng: np.random.Generator, snowy: bool = False) -
     for name in order:
         if name in places:
             return name
+    if "lava" in places:
+        return "volcano"
+    if "path" in places:
+        return "forest"
     if "boats" in places or "waves" in places:
         return "sea"
     if "houses" in places or "windows" in places or "awnings" in places:

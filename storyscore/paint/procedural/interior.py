@@ -83,6 +83,7 @@ def _night_level(ctx: Ctx) -> float:
 
 def paint_room(ctx: Ctx) -> None:
     """A room in one-point perspective with a window onto the prompt's outdoors."""
+    ctx.cv.record("room", 0, 0, ctx.cv.w, ctx.cv.h)
     cv = ctx.cv
     rng = ctx.rng
     p = ctx.plan
@@ -263,6 +264,7 @@ def _bookshelf(ctx: Ctx, s: Surfaces, side: int, back: tuple[float, float, float
 
 def paint_staircase(ctx: Ctx) -> None:
     """Looking down the well of a spiral staircase, a lantern hanging in the middle."""
+    ctx.cv.record("staircase", 0, 0, ctx.cv.w, ctx.cv.h)
     cv = ctx.cv
     rng = ctx.rng
     p = ctx.plan
@@ -393,6 +395,7 @@ def paint_cave(ctx: Ctx) -> None:
     rng = ctx.rng
     p = ctx.plan
     outdoor.paint_outdoor(ctx)
+    cv.record("cave", 0, 0, cv.w, cv.h)
     w, h = cv.w, cv.h
     cx, cy = ctx.x(float(rng.uniform(0.42, 0.58))), ctx.y(0.52)
     rx, ry = min(w * 0.4, ctx.u(0.75)), h * 0.36
@@ -455,6 +458,7 @@ def paint_cave(ctx: Ctx) -> None:
 
 def paint_cave_inside(ctx: Ctx) -> None:
     """Inside a cave: rock walls, stalactites and a floor, lit only by a flame in front."""
+    ctx.cv.record("cave", 0, 0, ctx.cv.w, ctx.cv.h)
     cv = ctx.cv
     rng = ctx.rng
     p = ctx.plan
@@ -521,6 +525,7 @@ def paint_cave_inside(ctx: Ctx) -> None:
 
 def paint_space(ctx: Ctx) -> None:
     """Deep space: a nebula, many stars, a planet or two."""
+    ctx.cv.record("space", 0, 0, ctx.cv.w, ctx.cv.h)
     cv = ctx.cv
     rng = ctx.rng
     p = ctx.plan

@@ -419,6 +419,7 @@ def sunbeams(ctx: Ctx, origin: tuple[float, float], strength: float,
         (cv.w, cv.h), Image.Resampling.BILINEAR, box=(0.0, 0.0, cv.w / q, cv.h / q))
     colour = mix(ctx.plan.look.sun, ctx.plan.look.glow, 0.5)
     cv.add(Mask(np.asarray(full, dtype=np.float32), 0, 0), colour, 0.3)
+    cv.record("sunbeams", 0, 0, cv.w, cv.h)
 
 
 @tagged("field")

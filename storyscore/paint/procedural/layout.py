@@ -14,6 +14,19 @@ from storyscore.paint.procedural.subjects import SubjectDrawn
 # Names the canvas records that are layers of the scene rather than things in it.
 _SCENERY = frozenset({"land"})
 
+# What a concept the prompt named is drawn as, when not under its own name: the
+# sea is its water, a forest its trees, a meadow the land.
+ALIASES: dict[str, tuple[str, ...]] = {
+    "sea": ("water",), "lake": ("water",), "harbour": ("water", "boats"), "beach": ("land",),
+    "forest": ("trees",), "pines": ("trees",), "trees": ("trees",), "meadow": ("land",),
+    "hills": ("land",), "field": ("land",), "desert": ("dunes", "land"), "dunes": ("dunes",),
+    "village": ("houses",), "windows": ("houses", "city", "street", "room"),
+    "skyline": ("city",), "city": ("city",), "awnings": ("market", "street"),
+    "crowd": ("figure",), "interior": ("room", "staircase", "cave"), "clear": ("sky", "sun"),
+    "storm": ("rain", "clouds"), "lightning": ("lightning",), "boats": ("boats",),
+    "island": ("island",), "flowers": ("flowers",), "path": ("path",),
+}
+
 
 def dominant(pixels: Arr) -> str:
     """The most common colour of ``pixels`` (N x 3 in [0, 1]), binned coarsely, as hex."""
@@ -43,9 +56,9 @@ def layout_of(ctx: Ctx, img: Arr, subjects: list[SubjectDrawn], width: int,
     """
     cv = ctx.cv
     sx, sy = width / cv.w, height / cv.h
-    out: list[Drawn] = []
+    painted: dict[str, Drawn] = {}
     for name, (x0, y0, x1, y1) in cv.boxes.items():
-        if name in _SCENERY or x1 <= x0 or y1 <= y0:
+        if x1 <= x0 or y1 <= y0:
             continue
         cells = np.argwhere(cv.grids[name])
         if len(cells):
@@ -54,8 +67,10 @@ def layout_of(ctx: Ctx, img: Arr, subjects: list[SubjectDrawn], width: int,
         else:
             step = max(1, int(math.sqrt((x1 - x0) * (y1 - y0) / 4000)))
             sample = img[y0:y1:step, x0:x1:step].reshape(-1, 3)
-        out.append(Drawn("concept", name, name, _scaled((x0, y0, x1, y1), sx, sy, width, height),
-                         dominant(sample)))
+        painted[name] = Drawn("concept", name, name,
+                              _scaled((x0, y0, x1, y1), sx, sy, width, height), dominant(sample))
+    out = [d for name, d in painted.items() if name not in _SCENERY]
+    out.extend(_named(ctx, painted))
     for s in subjects:
         a = s.cover.a
         rows = np.flatnonzero(a.max(axis=1) > 0.1)
@@ -68,4 +83,18 @@ def layout_of(ctx: Ctx, img: Arr, subjects: list[SubjectDrawn], width: int,
         inside = region[a > 0.6]
         out.append(Drawn("character" if s.character else "subject", s.name, s.what,
                          _scaled(box, sx, sy, width, height), dominant(inside)))
+    return out
+
+
+def _named(ctx: Ctx, painted: dict[str, Drawn]) -> list[Drawn]:
+    """Entries under the names the prompt used, for concepts drawn as something else
+    ("sea" is the water, "forest" the trees), with that thing's box and colour."""
+    out: list[Drawn] = []
+    for concept in ctx.plan.reading.concepts:
+        if concept in painted or concept not in ALIASES:
+            continue
+        alias = next((a for a in ALIASES[concept] if a in painted), None)
+        if alias is not None:
+            d = painted[alias]
+            out.append(Drawn("concept", concept, alias, d.box, d.colour))
     return out

@@ -19,6 +19,7 @@ from storyscore.paint.procedural.canvas import (
     rgb,
     saturate,
     scale,
+    tagged,
 )
 from storyscore.paint.procedural.draw import (
     GRASS,
@@ -26,6 +27,7 @@ from storyscore.paint.procedural.draw import (
     SAND,
     Ctx,
     campfire,
+    candle,
     figure,
     flowers,
     grass_strokes,
@@ -167,6 +169,14 @@ def _extras(ctx: Ctx, ground: Ground, near_top: float, hero_x: float) -> None:
                                     ctx.u(0.008))
             cv.fill(post.mask(), ctx.lit(rgb("#2e2a28"), 0.0, 0.4))
             lantern(ctx, ctx.x(fx), base - ctx.u(0.3), ctx.u(0.045), 1.0, hanging=False)
+    if p.has("flags") and p.template not in ("market", "street", "harbour"):
+        build.bunting(ctx, -ctx.u(0.05), cv.w + ctx.u(0.05), near_top - ctx.u(0.25), ctx.u(0.08),
+                      rng, ctx.u(0.04))
+    if "candle" in p.reading.concepts:
+        cx = hero_x - ctx.u(0.25) * (1 if hero_x > ctx.x(0.5) else -1)
+        candle(ctx, cx, cv.h * 0.95, ctx.u(0.14), 1.2)
+    if "sunbeams" in p.reading.concepts and p.template not in ("forest", "pines"):
+        land.sunbeams(ctx, skym.sun_position(ctx), 0.5, ctx.drng)
     _hero_figure(ctx, hero_x, cv.h * 0.9)
 
 
@@ -221,6 +231,7 @@ def _field(ctx: Ctx) -> None:
     _extras(ctx, lambda fx: hy, hy + (cv.h - hy) * 0.4, ctx.x(0.42))
 
 
+@tagged("garden")
 def _garden(ctx: Ctx) -> None:
     cv = ctx.cv
     rng = ctx.rng
@@ -485,6 +496,7 @@ def _sea(ctx: Ctx) -> None:
     _hero_figure(ctx, ctx.x(0.3), cv.h * 0.97)
 
 
+@tagged("island")
 def _island(ctx: Ctx, fx: float, hy: float) -> None:
     cv = ctx.cv
     rng = ctx.rng
@@ -534,6 +546,7 @@ def _beach(ctx: Ctx) -> None:
     _extras(ctx, near, shore, ctx.x(0.5))
 
 
+@tagged("cliffs")
 def _cliffs(ctx: Ctx) -> None:
     cv = ctx.cv
     rng = ctx.rng
@@ -725,6 +738,7 @@ def _city(ctx: Ctx) -> None:
     _extras(ctx, lambda fx: near_top, near_top, ctx.x(0.4))
 
 
+@tagged("street")
 def _street(ctx: Ctx) -> None:
     """A street in one-point perspective, façades on both sides."""
     cv = ctx.cv
@@ -987,6 +1001,7 @@ def weather(ctx: Ctx) -> None:
         snow(ctx, 1.3 if p.stormy else 1.0)
 
 
+@tagged("mist")
 def ground_fog(ctx: Ctx, strength: float) -> None:
     """Low mist that thickens toward the horizon."""
     cv = ctx.cv
@@ -995,6 +1010,7 @@ def ground_fog(ctx: Ctx, strength: float) -> None:
     land.mist_band(ctx, hy + (cv.h - hy) * 0.45, ctx.u(0.06), strength * 0.6, ctx.drng)
 
 
+@tagged("rain")
 def rain(ctx: Ctx, amount: float) -> None:
     """Slanting streaks of rain in two depths, and a wet haze."""
     cv = ctx.cv
@@ -1016,6 +1032,7 @@ def rain(ctx: Ctx, amount: float) -> None:
         cv.fill(streaks.mask(), saturate(colour, 0.5), alpha * (1 + 0.5 * depth))
 
 
+@tagged("snow")
 def snow(ctx: Ctx, amount: float) -> None:
     """Falling flakes: small and sharp far away, big and soft near."""
     cv = ctx.cv

@@ -43,6 +43,7 @@ def sky(ctx: Ctx) -> None:
     else:
         glow = cv.radial(sx, sy, cv.S(0.3), "gauss")
         cv.add(glow, look.glow, 0.25 * (1.0 - overcast))
+    cv.record("sky", 0, 0, cv.w, math.ceil(hy))
 
 
 def stars(ctx: Ctx) -> None:
@@ -78,6 +79,7 @@ def stars(ctx: Ctx) -> None:
     warm = np.clip(tints / np.maximum(field, 1e-6), 0, 1)
     col = np.stack([0.85 + 0.15 * warm, 0.88 + 0.05 * warm, 1.0 - 0.2 * warm], axis=-1)
     cv.rgb[:rows] += (np.clip(field, 0, 1.5)[..., None] * col).astype(np.float32)
+    cv.record("stars", 0, 0, cv.w, math.ceil(hy))
     # The brightest stars get a small halo.
     for k in np.nonzero(mag > 0.55)[0][:40]:
         halo = cv.radial(float(xs[k]), float(ys[k]), max(0.7, cv.S(0.004)))
@@ -275,6 +277,7 @@ def aurora(ctx: Ctx) -> None:
     violet = np.asarray(rgb("#a060f0"), dtype=np.float32)
     colour = green * (1 - t[..., None] ** 2) + violet * t[..., None] ** 2
     cv.rgb[:hy] += (total[..., None] * colour * 0.35).astype(np.float32)
+    cv.record("aurora", 0, 0, cv.w, hy)
 
 
 @tagged("rainbow")
