@@ -448,3 +448,18 @@ def test_every_named_thing_is_in_the_layout(concept: str) -> None:
     x0, y0, x1, y1 = found[0].box
     assert 0 <= x0 < x1 <= 160
     assert 0 <= y0 < y1 <= 90
+
+
+def test_on_and_inside_put_one_subject_in_the_others_box() -> None:
+    for words in ("on top of", "inside"):
+        _, layout = painted(f"a grey cat {words} a red car in a street")
+        cat, car = entry(layout, "cat"), entry(layout, "car")
+        assert car.box[0] <= (cat.box[0] + cat.box[2]) / 2 <= car.box[2]
+        assert area(cat.box) < area(car.box)
+        # Drawn after it, in front.
+        names = [d.name for d in layout if d.kind != "concept"]
+        assert names.index("cat") > names.index("car")
+        if words == "inside":
+            assert car.box[1] < cat.box[3] <= car.box[3]
+        else:
+            assert cat.box[1] < car.box[1]

@@ -161,7 +161,8 @@ def _ad_hoc(prompt: str, taken: list[bool]) -> list[tuple[int, int, Design, bool
 
 
 _RELATIONS = (
-    ("in front of", "front"), ("on top of", "on"), ("next to", "beside"),
+    ("in front of", "front"), ("on top of", "on"), ("next to", "beside"), ("inside", "in"),
+    ("in", "in"),
     ("underneath", "under"), ("beneath", "under"), ("below", "under"), ("under", "under"),
     ("above", "above"), ("over", "above"), ("behind", "behind"), ("beside", "beside"),
     ("riding", "on"), ("upon", "on"), ("on", "on"),
@@ -352,6 +353,12 @@ def _apply_relations(ctx: Ctx, placed: list[Placed]) -> None:
             p.x = other.x
             p.s = min(p.s, other.s * 0.8)
             p.y = oy0 + (oy1 - oy0) * 0.12 + p.bounds[1] * p.s
+            p.order = other.order + 0.1
+        elif rel == "in":
+            # Inside the other: smaller, its base low in the other's body (a fox in a boat).
+            p.x = other.x
+            p.s = min(p.s, other.s * 0.55)
+            p.y = oy1 - (oy1 - oy0) * 0.3 + p.bounds[1] * p.s
             p.order = other.order + 0.1
         elif rel in ("behind", "front"):
             back, front = (p, other) if rel == "behind" else (other, p)
