@@ -228,7 +228,9 @@ def test_the_scenery_is_read_without_the_characters_words() -> None:
     # The painter still says it understood the boat, and names the character.
     understood = PAINTER.understood(PaintRequest(BOAT_SCENES[0], W, H, 0, None, (BOAT,)))
     assert "harbour" in understood
-    assert "boat:boat" in understood
+    assert "@boat as a boat, afloat" in understood
+    owl = PAINTER.understood(PaintRequest("an owl on a branch at night", W, H))
+    assert owl[-1] == "an owl, standing on a branch"
 
 
 def test_same_request_same_bytes_and_layout() -> None:

@@ -35,7 +35,11 @@ from storyscore.paint.procedural.interior import (
 )
 from storyscore.paint.procedural.layout import layout_of
 from storyscore.paint.procedural.outdoor import horizon_for, paint_outdoor
-from storyscore.paint.procedural.subjects import find_subjects, paint_subjects
+from storyscore.paint.procedural.subjects import (
+    describe_subject,
+    find_subjects,
+    paint_subjects,
+)
 
 __all__ = ["CONCEPTS", "MAX_SIDE", "ProceduralPainter", "understand"]
 
@@ -53,12 +57,12 @@ class ProceduralPainter:
         self.max_work_pixels = max_work_pixels
 
     def understood(self, request: PaintRequest) -> list[str]:
-        """The concepts of the prompt that the picture shows (for ``explain``),
-        then each subject it draws as ``kind:name`` ("boat:boat", "owl:owl")."""
+        """The concepts of the prompt that the picture shows (for ``explain``), then
+        each subject it draws: "@boat as a boat, afloat", "an owl, sitting on a branch"."""
         unwanted = set(read_prompt(request.negative).concepts) if request.negative else set()
         concepts = [c for c in read_prompt(request.prompt).concepts if c not in unwanted]
         subjects, _ = find_subjects(request.prompt, request.characters)
-        return concepts + [f"{s.design.kind}:{s.design.name}" for s in subjects]
+        return concepts + [describe_subject(s) for s in subjects]
 
     def paint(self, request: PaintRequest) -> Image.Image:
         """Return an RGB picture of exactly ``request.width`` x ``request.height``."""

@@ -77,6 +77,21 @@ class SubjectDrawn:
     palette: list[RGB] = field(default_factory=list)
 
 
+def describe_subject(sub: Subject) -> str:
+    """A subject in words, for ``explain``: "@boat as a boat, afloat"."""
+    d = sub.design
+    pose = "afloat" if sub.pose == "swimming" and d.family in ("boat", "ship", "duck") \
+        else sub.pose
+    if sub.perch:
+        pose += " on a branch"
+    if sub.distance == "far":
+        pose += ", in the distance"
+    article = "an" if d.kind[0] in "aeiou" else "a"
+    if sub.character:
+        return f"@{d.name} as {article} {d.kind}, {pose}"
+    return f"{article} {d.kind}, {pose}"
+
+
 def find_subjects(prompt: str, characters: tuple[CharacterRef, ...]) -> tuple[list[Subject], str]:
     """The subjects of ``prompt``, and the prompt with their words blanked (the scenery)."""
     low = prompt.lower()
