@@ -430,18 +430,33 @@ def quadruped(design: Design, pose: str) -> Drawing:
                              (hx - hr * 0.9, hy + hr * 1.5)])
     head = d.part(design.colour("head", body_c), 0.7)
     head.polys.append(ellipse(hx, hy, hr, hr * 0.92))
-    if snout > 0.02:
+    long_face = kind in ("horse", "unicorn", "deer") and not sleeping
+    if long_face:
+        # A long face sloping down to the muzzle.
+        head.polys.append(ellipse(hx + hr * 0.9, hy - hr * 0.75, hr * 1.25, hr * 0.55,
+                                  angle=-0.75))
+        d.part(mix(body_c, DARK, 0.3), 0.6).polys.append(
+            ellipse(hx + hr * 1.55, hy - hr * 1.45, hr * 0.42, hr * 0.36, angle=-0.75))
+        if kind != "deer":
+            hooves = d.part(DARK, 0.4)
+            for lx in (back_x, front_x):
+                for dx in (-0.04, 0.04):
+                    hooves.polys.append(ellipse(lx + dx + stretch * leg * 0.1, 0.02, 0.045,
+                                                0.03))
+    elif snout > 0.02:
         head.polys.append([(hx + hr * 0.3, hy + hr * 0.55),
                            (hx + hr * 0.4 + snout, hy - hr * 0.05),
                            (hx + hr * 0.35 + snout, hy - hr * 0.35),
                            (hx + hr * 0.2, hy - hr * 0.7)])
-    if kind in ("fox", "wolf", "cat", "tiger") or "belly" in design.parts:
+    if (kind in ("fox", "wolf", "cat", "tiger") or "belly" in design.parts) and not long_face:
         d.part(belly_c, 0.8).polys.append(
             [(hx - hr * 0.1, hy - hr * 0.2), (hx + hr * 0.35 + snout, hy - hr * 0.25),
              (hx + hr * 0.25 + snout * 0.8, hy - hr * 0.42), (hx, hy - hr * 0.85)])
-    nose = d.part(design.colour("nose", rgb("#1e1a1a") if kind != "pig" else rgb("#e07a86")),
-                  flat=True)
-    nose.polys.append(ellipse(hx + hr * 0.38 + snout, hy - hr * 0.12, hr * 0.16, hr * 0.13))
+    if not long_face:
+        nose = d.part(design.colour("nose", rgb("#1e1a1a") if kind != "pig"
+                                    else rgb("#e07a86")), flat=True)
+        nose.polys.append(ellipse(hx + hr * 0.38 + snout, hy - hr * 0.12, hr * 0.16,
+                                  hr * 0.13))
     _eye(d, design, hx + hr * 0.35, hy + hr * 0.22, hr * 0.2, sleeping)
     if kind == "unicorn" or design.has("horn"):
         d.part(design.colour("horn", rgb("#f0d070")), 0.9).polys.append(
@@ -477,7 +492,7 @@ def _wings(d: Drawing, design: Design, x: float, y: float, span: float, pose: st
     up = pose in ("flying", "leaping")
     col = design.colour("wings", mix(design.body, DARK, 0.25))
     wing = d.part(col, 0.5)
-    h = span * (0.9 if up else 0.5)
+    h = span * (0.95 if up else 0.7)
     pts = [(x - span * 0.1, y), (x + span * 0.2, y), (x + span * 0.15, y + h),
            (x - span * 0.05, y + h * 0.7), (x - span * 0.25, y + h * 0.85),
            (x - span * 0.3, y + h * 0.45), (x - span * 0.45, y + h * 0.5)]
