@@ -180,6 +180,13 @@ def _extras(ctx: Ctx, ground: Ground, near_top: float, hero_x: float) -> None:
     _hero_figure(ctx, hero_x, cv.h * 0.9)
 
 
+def _shore(ctx: Ctx, y: float) -> None:
+    """The water painted last ends at the shore ``y`` pixels: land covers the rest."""
+    if ctx.water:
+        top, bottom, centre = ctx.water[-1]
+        ctx.water[-1] = (top, min(bottom, y), centre)
+
+
 def _land_base(ctx: Ctx, far: str = "hills") -> tuple[Ground, float]:
     """Far land plus a middle hill; returns the middle crest and the near ground's top."""
     cv = ctx.cv
@@ -320,6 +327,7 @@ def _mountains(ctx: Ctx) -> None:
                  0.4, rng=rng)
         land.water(ctx, hy + ctx.u(0.004), calm=0.9)
         shore = hy + (cv.h - hy) * 0.55
+        _shore(ctx, shore)
         near = _near_ground(ctx, shore, ctx.ground_colour(), ctx.u(0.04))
     else:
         near_top = hy + (cv.h - hy) * 0.35
@@ -339,6 +347,7 @@ def _lake(ctx: Ctx) -> None:
              (ctx.u(0.03), ctx.u(0.06)), 0.35, rng=rng)
     land.water(ctx, hy + ctx.u(0.004), calm=0.95)
     shore = hy + (cv.h - hy) * 0.6
+    _shore(ctx, shore)
     near = _near_ground(ctx, shore, ctx.ground_colour(), ctx.u(0.035))
     if ctx.plan.has("rocks"):
         rock_pile(ctx, ctx.x(0.8), shore + ctx.u(0.1), ctx.u(0.3), ctx.u(0.12),
@@ -532,6 +541,7 @@ def _beach(ctx: Ctx) -> None:
         by = hy + (cv.h - hy) * 0.15
         build.boat(ctx, ctx.x(float(rng.uniform(0.2, 0.8))), by, ctx.u(0.09), 0.15, rng, True)
     shore = hy + (cv.h - hy) * 0.5
+    _shore(ctx, shore)
     sand_col = p.colour_of("beach", SAND)
     land.shore_foam(ctx, shore - ctx.u(0.015))
     near = land.hills(ctx, shore + ctx.u(0.02), ctx.u(0.02), sand_col, 0.0, rng)

@@ -334,6 +334,9 @@ def _water_spot(ctx: Ctx, x: float, h: float) -> tuple[float | None, float] | No
             continue
         y = top + depth * (0.78 if bottom < ctx.cv.h * 0.99 else 0.7)
         y = max(y, top + min(depth * 0.5, h * 0.6))
+        if bottom < ctx.cv.h * 0.99:
+            # Afloat, not aground: the hull stays clear of the far shore's edge.
+            y = min(y, bottom - h * 0.15)
         cx = centre(y) if centre is not None else None
         if best is None or y > best[1]:
             best = (cx, y)
