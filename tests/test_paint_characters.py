@@ -465,3 +465,28 @@ def test_on_and_inside_put_one_subject_in_the_others_box() -> None:
             assert car.box[1] < cat.box[3] <= car.box[3]
         else:
             assert cat.box[1] < car.box[1]
+
+
+@pytest.mark.parametrize(("clause", "item"), [
+    ("carrying a lantern through the woods", "lantern"),
+    ("holding a yellow umbrella in the rain", "umbrella"),
+    ("with a basket of apples", "basket"),
+    ("walking home", None),
+])
+def test_a_person_carries_what_the_words_say(clause: str, item: str | None) -> None:
+    mira = CharacterRef("mira", "a girl with a red scarf")
+    subjects, _ = find_subjects(f"{mira.description} {clause}", (mira,))
+    assert subjects[0].item == item
+    if item == "umbrella":
+        assert subjects[0].item_colour == CHARACTER_COLOURS["yellow"]
+
+
+def test_a_carried_thing_is_drawn_in_the_hand_not_as_a_subject() -> None:
+    mira = CharacterRef("mira", "a girl with a red scarf")
+    purple = CHARACTER_COLOURS["purple"]
+    pixels, layout = painted(f"{mira.description} holding a purple balloon in a meadow", mira)
+    assert [d.name for d in layout if d.kind != "concept"] == ["mira"]
+    held = hue_match(crop(pixels, entry(layout, "mira").box), purple, min_sat=0.3).sum()
+    pixels, layout = painted(f"{mira.description} in a meadow", mira)
+    alone = hue_match(crop(pixels, entry(layout, "mira").box), purple, min_sat=0.3).sum()
+    assert held > alone + 40

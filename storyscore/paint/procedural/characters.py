@@ -284,6 +284,8 @@ class Subject:
     distance: str | None = None  # "far" or "near"
     relation: tuple[str, int] | None = None  # ("above", index of the other subject)
     perch: bool = False  # on a branch: drawn up in a tree, on a bough
+    item: str | None = None  # what it carries: "lantern", "umbrella", "basket"...
+    item_colour: RGB | None = None  # the colour the words give it ("a yellow umbrella")
 
 
 POSES: dict[str, str] = {}
@@ -305,6 +307,35 @@ for _pose, _spec in {
 }.items():
     for _w in _spec.split(","):
         POSES[_w.strip()] = _pose
+
+
+# Things a person can be drawn carrying, by the words that name them.
+ITEMS: dict[str, str] = {
+    "lantern": "lantern", "lamp": "lantern", "torch": "lantern", "candle": "lantern",
+    "umbrella": "umbrella", "parasol": "umbrella", "basket": "basket", "bag": "basket",
+    "book": "book", "books": "book", "letter": "book", "flower": "flowers",
+    "flowers": "flowers", "bouquet": "flowers", "stick": "staff", "staff": "staff",
+    "sword": "staff", "wand": "staff", "fishing rod": "staff", "balloon": "balloon",
+}
+_CARRY_VERBS = frozenset({"carrying", "carries", "carry", "holding", "holds", "hold", "with"})
+
+
+def item_of(design_: Design, clause: str) -> tuple[str, RGB | None] | None:
+    """What a person carries and its colour, from "carrying a lantern", "holding a
+    yellow umbrella"."""
+    if design_.family != "person":
+        return None
+    words = tokens(clause)
+    for i, w in enumerate(words):
+        if w not in _CARRY_VERBS:
+            continue
+        for j in range(i + 1, min(len(words), i + 5)):
+            item = ITEMS.get(" ".join(words[j:j + 2])) or ITEMS.get(words[j])
+            if item is not None:
+                colour = next((c for c in (_colour_word(x) for x in words[i + 1:j])
+                               if c is not None), None)
+                return item, colour
+    return None
 
 
 def pose_of(design_: Design, clause: str) -> str:

@@ -107,8 +107,9 @@ def _eye(d: Drawing, design: Design, x: float, y: float, r: float, closed: bool)
 
 # ---- people ------------------------------------------------------------------------
 
-def person(design: Design, pose: str) -> Drawing:
-    """A storybook person or child, about one unit tall standing."""
+def person(design: Design, pose: str, item: str | None = None,
+           item_colour: RGB | None = None) -> Drawing:
+    """A storybook person or child, about one unit tall standing, carrying ``item``."""
     d = Drawing()
     v = design.variation
     child = design.kind == "child"
@@ -152,6 +153,9 @@ def person(design: Design, pose: str) -> Drawing:
     else:
         arms.lines.append(([(0.07, top - 0.02), (0.1 + swing, top - 0.2)], lw * 0.85))
         arms.lines.append(([(-0.07, top - 0.02), (-0.1 - swing * 0.6, top - 0.2)], lw * 0.85))
+    hand = (0.1 + swing, top - 0.21) if pose != "leaping" else (0.14, top + 0.15)
+    if item is not None and pose not in ("sleeping",):
+        _carried(d, design, item, hand, item_colour)
     hands = d.part(skin, 0.8)
     if pose == "leaping":
         hands.polys += [ellipse(0.14, top + 0.15, 0.028, 0.028),
@@ -203,6 +207,44 @@ def person(design: Design, pose: str) -> Drawing:
     if pose == "running":
         return d.turned(-0.12, (0.0, 0.0))
     return d
+
+
+def _carried(d: Drawing, design: Design, item: str, hand: Point,
+             colour_: RGB | None = None) -> None:
+    """Something held in the front hand, drawn before the hand closes over it."""
+    x, y = hand
+    colour = colour_ or design.colour(item, design.second)
+    if item == "lantern":
+        d.part(DARK, 0.5, flat=True).lines.append(([(x, y), (x, y - 0.06)], 0.012))
+        d.part(DARK, 0.5).polys.append([(x - 0.04, y - 0.06), (x + 0.04, y - 0.06),
+                                        (x + 0.03, y - 0.08), (x - 0.03, y - 0.08)])
+        d.part(rgb("#ffd27a"), 0.95, glow=1.0).polys.append(
+            [(x - 0.035, y - 0.08), (x + 0.035, y - 0.08), (x + 0.03, y - 0.17),
+             (x - 0.03, y - 0.17)])
+        d.part(DARK, 0.5).polys.append([(x - 0.04, y - 0.17), (x + 0.04, y - 0.17),
+                                        (x, y - 0.19)])
+    elif item == "umbrella":
+        d.part(DARK, 0.5, flat=True).lines.append(([(x, y - 0.02), (x - 0.02, y + 0.42)], 0.014))
+        canopy = ellipse(x - 0.02, y + 0.42, 0.24, 0.13)
+        d.part(colour, 0.75).polys.append([q for q in canopy if q[1] >= y + 0.42])
+    elif item == "basket":
+        d.part(rgb("#9a6a3a"), 0.6).lines.append(([(x - 0.05, y - 0.02), (x, y + 0.03),
+                                                   (x + 0.05, y - 0.02)], 0.012))
+        d.part(rgb("#b07a40"), 0.65).polys.append([(x - 0.07, y - 0.03), (x + 0.07, y - 0.03),
+                                                   (x + 0.05, y - 0.12), (x - 0.05, y - 0.12)])
+    elif item == "book":
+        d.part(colour, 0.7).polys.append([(x - 0.02, y + 0.04), (x + 0.07, y + 0.04),
+                                          (x + 0.07, y - 0.08), (x - 0.02, y - 0.08)])
+    elif item == "flowers":
+        d.part(rgb("#4c8a3c"), 0.6).lines.append(([(x, y), (x + 0.03, y + 0.12)], 0.012))
+        blooms = d.part(design.colour("flowers", rgb("#e0507a")), 0.85)
+        for dx, dy in ((0.0, 0.13), (0.05, 0.12), (0.025, 0.16)):
+            blooms.polys.append(ellipse(x + dx, y + dy, 0.025, 0.025))
+    elif item == "staff":
+        d.part(colour_ or WOOD, 0.6).lines.append(([(x, y - 0.2), (x + 0.02, y + 0.35)], 0.03))
+    elif item == "balloon":
+        d.part(DARK, 0.5, flat=True).lines.append(([(x, y), (x + 0.04, y + 0.45)], 0.006))
+        d.part(colour, 0.8).polys.append(ellipse(x + 0.04, y + 0.52, 0.07, 0.085))
 
 
 def _lifted(d: Drawing, dy: float) -> Drawing:
@@ -774,6 +816,9 @@ FAMILIES = {
 }
 
 
-def draw(design: Design, pose: str) -> Drawing:
-    """The character in ``pose``, in local units."""
+def draw(design: Design, pose: str, item: str | None = None,
+         item_colour: RGB | None = None) -> Drawing:
+    """The character in ``pose``, in local units, carrying ``item`` if it can."""
+    if design.family == "person":
+        return person(design, pose, item, item_colour)
     return FAMILIES[design.family](design, pose)

@@ -18,11 +18,14 @@ import numpy as np
 from storyscore.paint.base import CharacterRef
 from storyscore.paint.procedural.canvas import RGB, Arr, Mask, box_blur, mix, rgb, scale
 from storyscore.paint.procedural.characters import (
+    _CARRY_VERBS,
     _KIND_PHRASES,
+    ITEMS,
     KINDS,
     Design,
     Subject,
     design,
+    item_of,
     pose_of,
     tokens,
 )
@@ -82,6 +85,10 @@ def describe_subject(sub: Subject) -> str:
     d = sub.design
     pose = "afloat" if sub.pose == "swimming" and d.family in ("boat", "ship", "duck") \
         else sub.pose
+    if sub.item is not None:
+        thing = "some flowers" if sub.item == "flowers" else \
+            f"{'an' if sub.item[0] in 'aeiou' else 'a'} {sub.item}"
+        pose += f", carrying {thing}"
     if sub.perch:
         pose += " on a branch"
     if sub.distance == "far":
@@ -113,7 +120,10 @@ def find_subjects(prompt: str, characters: tuple[CharacterRef, ...]) -> tuple[li
     for k, (a, b, d, is_char) in enumerate(spans):
         nxt = spans[k + 1][0] if k + 1 < len(spans) else len(prompt)
         clause = _clause(prompt, b, nxt)
-        subjects.append(Subject(d, pose_of(d, prompt[a:b] + " " + clause), a, b, is_char))
+        carried = item_of(d, clause)
+        subjects.append(Subject(d, pose_of(d, prompt[a:b] + " " + clause), a, b, is_char,
+                                item=carried[0] if carried else None,
+                                item_colour=carried[1] if carried else None))
         for i in range(a, b):
             scenery[i] = " "
     _read_places(prompt, subjects)
@@ -153,7 +163,9 @@ def _ad_hoc(prompt: str, taken: list[bool]) -> list[tuple[int, int, Design, bool
             if words[j][0] in _DETERMINERS:
                 start = j
                 break
-        if start is None:
+        if start is None or (start > 0 and words[start - 1][0] in _CARRY_VERBS
+                             and words[i + n - 1][0] in ITEMS):
+            # Not found with an article, or held by someone ("holding a red balloon").
             i += n
             continue
         end_word = i + n - 1
@@ -233,7 +245,7 @@ def place(ctx: Ctx, subjects: list[Subject]) -> list[Placed]:
     cv = ctx.cv
     placed: list[Placed] = []
     for sub in subjects:
-        drawing = draw(sub.design, sub.pose)
+        drawing = draw(sub.design, sub.pose, sub.item, sub.item_colour)
         bounds = drawing.bounds()
         lw, lh = bounds[2] - bounds[0], bounds[3] - bounds[1]
         area = SUBJECT_AREA * min(1.5, sub.design.size ** 2) * _AREA.get(sub.design.family, 1.0)
