@@ -12,28 +12,9 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from storyscore.paint.procedural.canvas import RGB, luma, mix, mul, rgb, saturate, scale
-from storyscore.paint.procedural.concepts import CATEGORY, Reading
+from storyscore.paint.procedural.concepts import CATEGORY, VOCABULARY, Reading
 
-COLOURS: dict[str, RGB] = {
-    "red": rgb("#d3262b"),
-    "crimson": rgb("#b3102e"),
-    "scarlet": rgb("#ec2c1a"),
-    "orange": rgb("#f08424"),
-    "golden": rgb("#f0b332"),
-    "amber": rgb("#f5a21c"),
-    "yellow": rgb("#f4d43a"),
-    "green": rgb("#3f9a3c"),
-    "emerald": rgb("#14985a"),
-    "blue": rgb("#2b5fcc"),
-    "teal": rgb("#16807e"),
-    "turquoise": rgb("#2fcfc4"),
-    "violet": rgb("#8a4cd8"),
-    "purple": rgb("#772b9c"),
-    "pink": rgb("#f08cb6"),
-    "silver": rgb("#c3cbd6"),
-    "black": rgb("#17171b"),
-    "white": rgb("#f6f5f0"),
-}
+COLOURS: dict[str, RGB] = {name: rgb(value) for name, value in VOCABULARY.colours.items()}
 
 # Accents that look festive when the prompt names no colour.
 DEFAULT_ACCENTS: tuple[RGB, ...] = (
