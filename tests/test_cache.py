@@ -292,6 +292,7 @@ PICTURE = PaintRequest("a harbour at dusk, lanterns", 16, 12, seed=3, negative="
         ("model", CountingPainter(model="models/tiny"), PICTURE),
         ("characters", CountingPainter(),
          replace(PICTURE, characters=(CharacterRef("boat", "a paper boat"),))),
+        ("words", CountingPainter(), replace(PICTURE, words=(("glade", "meadow"),))),
     ],
     ids=lambda value: value if isinstance(value, str) else "",
 )

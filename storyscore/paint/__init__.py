@@ -67,6 +67,7 @@ def picture_key(painter: Painter, request: PaintRequest) -> str:
         "height": request.height,
         "seed": request.seed,
         "characters": [[c.name, c.description] for c in request.characters],
+        "words": [list(pair) for pair in request.words],
     }
     return cache_key(PICTURE_STAGE, PICTURE_STAGE_VERSION, inputs)
 

@@ -57,6 +57,9 @@ class PaintRequest:
     seed: int = 0
     negative: str | None = None
     characters: tuple[CharacterRef, ...] = ()
+    # The story's own words for the painter (``concepts "FILE"``): (word, meaning)
+    # pairs, the meaning a concept, a kind of character or a "#rrggbb" colour.
+    words: tuple[tuple[str, str], ...] = ()
 
 
 @runtime_checkable

@@ -11,12 +11,13 @@ from pathlib import Path
 from PIL import Image
 
 from storyscore.cache import Cache, cache_key
-from storyscore.errors import PaintError
+from storyscore.errors import PaintError, ScriptError
 from storyscore.files import atomic_path
 from storyscore.model import CHARACTER_REF, Scene, Story
 from storyscore.paint import PaintRequest, paint_picture, picture_layout
 from storyscore.paint.base import CharacterRef, Drawn, Painter
 from storyscore.paint.image_file import load_picture
+from storyscore.paint.procedural.words import read_words
 from storyscore.paint.registry import make_painter
 
 FITTED_STAGE = "fitted"
@@ -66,7 +67,27 @@ def request_for(story: Story, scene: Scene) -> PaintRequest:
         seed=story.seed,
         negative=story.negative,
         characters=characters_named(story, scene),
+        words=story_words(story),
     )
+
+
+def story_words(story: Story) -> tuple[tuple[str, str], ...]:
+    """The story's own words for the painter from its ``concepts`` files, first file first.
+
+    A file with problems stops here like any script problem (``check`` reports them all).
+    """
+    out: list[tuple[str, str]] = []
+    for words_file in story.concepts:
+        path = story.base_dir / words_file.path
+        if not path.is_file():
+            raise PaintError(f"words file '{words_file.path}' does not exist",
+                             span=words_file.span,
+                             hint=f"looked for {path}; paths are relative to the script")
+        words, problems = read_words(path, str(path))
+        if problems:
+            raise ScriptError(problems)
+        out.extend(w for w in words if all(w[0] != o[0] for o in out))
+    return tuple(out)
 
 
 def characters_named(story: Story, scene: Scene) -> tuple[CharacterRef, ...]:

@@ -60,8 +60,9 @@ class ProceduralPainter:
         """The concepts of the prompt that the picture shows (for ``explain``), then
         each subject it draws: "@boat as a boat, afloat", "an owl, sitting on a branch"."""
         unwanted = set(read_prompt(request.negative).concepts) if request.negative else set()
-        concepts = [c for c in read_prompt(request.prompt).concepts if c not in unwanted]
-        subjects, _ = find_subjects(request.prompt, request.characters)
+        concepts = [c for c in read_prompt(request.prompt, request.words).concepts
+                    if c not in unwanted]
+        subjects, _ = find_subjects(request.prompt, request.characters, request.words)
         return concepts + [describe_subject(s) for s in subjects]
 
     def paint(self, request: PaintRequest) -> Image.Image:
@@ -76,8 +77,8 @@ class ProceduralPainter:
                 f"cannot paint a {width}x{height} picture",
                 hint=f"width and height must be between 1 and {MAX_SIDE} pixels",
             )
-        subjects, scenery = find_subjects(request.prompt, request.characters)
-        reading = read_prompt(scenery)
+        subjects, scenery = find_subjects(request.prompt, request.characters, request.words)
+        reading = read_prompt(scenery, request.words)
         if request.negative:
             # What the negative prompt names is left out of the picture.
             unwanted = set(read_prompt(request.negative).concepts)

@@ -191,18 +191,26 @@ def tokens(text: str) -> list[str]:
     return _TOKEN.findall(text.lower().replace("’", "'"))
 
 
-def find_kind(words: list[str]) -> tuple[str, int] | None:
+def kind_phrases(words: tuple[tuple[str, str], ...] = ()) -> dict[tuple[str, ...], str]:
+    """The phrases that name each kind, with an author's own ("hedgehog" -> mouse)."""
+    extra = {tuple(w.split()): m for w, m in words if m in KINDS}
+    return {**_KIND_PHRASES, **extra} if extra else _KIND_PHRASES
+
+
+def find_kind(words: list[str], phrases: dict[tuple[str, ...], str] | None = None
+              ) -> tuple[str, int] | None:
     """The first kind named in ``words`` and the index of its last word."""
+    table = phrases if phrases is not None else _KIND_PHRASES
     for i in range(len(words)):
         for n in (3, 2, 1):
             phrase = tuple(words[i:i + n])
             if len(phrase) < n:
                 continue
-            kind = _KIND_PHRASES.get(phrase)
+            kind = table.get(phrase)
             if kind is None and n == 1 and phrase[0].endswith("s"):
-                kind = _KIND_PHRASES.get((phrase[0][:-1],))
+                kind = table.get((phrase[0][:-1],))
             if kind is None and n == 1 and "-" in phrase[0]:
-                kind = _KIND_PHRASES.get(tuple(phrase[0].split("-")))
+                kind = table.get(tuple(phrase[0].split("-")))
             if kind is not None:
                 return kind, i + n - 1
     return None
@@ -216,10 +224,11 @@ def _colour_word(word: str) -> RGB | None:
     return None
 
 
-def design(name: str, description: str) -> Design:
-    """The one design of the character ``name`` described by ``description``."""
+def design(name: str, description: str, author: tuple[tuple[str, str], ...] = ()) -> Design:
+    """The one design of the character ``name`` described by ``description``
+    (``author``: the story's own words, which may name kinds)."""
     words = tokens(description)
-    found = find_kind(words)
+    found = find_kind(words, kind_phrases(author))
     kind, head = found if found is not None else ("person", len(words))
     family, body_hex, second_hex, eyes_hex = KINDS[kind]
     body, second, eyes = rgb(body_hex), rgb(second_hex), rgb(eyes_hex)

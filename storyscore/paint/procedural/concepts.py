@@ -145,10 +145,27 @@ class Reading:
     bindings: dict[str, list[str]] = field(default_factory=dict)
     free_colours: list[str] = field(default_factory=list)
     unknown: list[str] = field(default_factory=list)
+    # The author's own colour words (palette variants) and their #rrggbb.
+    palette: dict[str, str] = field(default_factory=dict)
 
     def has(self, *names: str) -> bool:
         """True when any of ``names`` was recognised."""
         return any(n in self.concepts for n in names)
+
+    def category(self, name: str) -> str:
+        """The category of a concept the prompt named (an author's colour is a colour)."""
+        return CATEGORY.get(name) or "colour"
+
+
+def _author_phrases(words: tuple[tuple[str, str], ...]) -> dict[tuple[str, ...], tuple[str, ...]]:
+    """An author's synonyms of concepts (and colour words) as phrases to look up."""
+    out: dict[tuple[str, ...], tuple[str, ...]] = {}
+    for word, meaning in words:
+        if meaning in CATEGORY:
+            out[_words(word)] = (meaning,)
+        elif meaning.startswith("#"):
+            out[_words(word)] = (word,)
+    return out
 
 
 def _tokens(prompt: str) -> list[str]:
@@ -174,32 +191,41 @@ def _candidates(word: str) -> list[str]:
     return out
 
 
-def _lookup(words: tuple[str, ...]) -> tuple[str, ...] | None:
-    if words in _PHRASES:
-        return _PHRASES[words]
+def _lookup(words: tuple[str, ...],
+            extra: dict[tuple[str, ...], tuple[str, ...]] | None = None) -> tuple[str, ...] | None:
+    table = {**_PHRASES, **extra} if extra else _PHRASES
+    if words in table:
+        return table[words]
     if len(words) == 1:
         for cand in _candidates(words[0]):
-            if (cand,) in _PHRASES:
-                return _PHRASES[(cand,)]
+            if (cand,) in table:
+                return table[(cand,)]
         return None
     # Inflect only the last word of a phrase: "fishing boats", "sand dunes".
     for cand in _candidates(words[-1])[1:]:
         key = (*words[:-1], cand)
-        if key in _PHRASES:
-            return _PHRASES[key]
+        if key in table:
+            return table[key]
     return None
 
 
-def read_prompt(prompt: str) -> Reading:
-    """Read a prompt into concepts, colour bindings and leftover words."""
+def read_prompt(prompt: str, words: tuple[tuple[str, str], ...] = ()) -> Reading:
+    """Read a prompt into concepts, colour bindings and leftover words.
+
+    ``words`` are the author's own (word, meaning) pairs: synonyms of concepts,
+    and colour words with their ``#rrggbb``.
+    """
+    extra = _author_phrases(words)
+    palette = {w: m for w, m in words if m.startswith("#")}
+    longest = max([_MAX_PHRASE, *(len(k) for k in extra)])
     toks = _tokens(prompt)
     hits: list[tuple[int, str]] = []
     worn: dict[int, str] = {}  # token position -> "clothes" or "accent"
     unknown: list[str] = []
     i = 0
     while i < len(toks):
-        for n in range(min(_MAX_PHRASE, len(toks) - i), 0, -1):
-            names = _lookup(tuple(toks[i : i + n]))
+        for n in range(min(longest, len(toks) - i), 0, -1):
+            names = _lookup(tuple(toks[i : i + n]), extra)
             if names is not None:
                 hits.extend((i + n - 1, name) for name in names)
                 i += n
@@ -214,19 +240,20 @@ def read_prompt(prompt: str) -> Reading:
                 unknown.append(toks[i])
             i += 1
 
-    reading = Reading(unknown=unknown)
+    reading = Reading(unknown=unknown, palette=palette)
+    category = reading.category
     for k, (pos, name) in enumerate(hits):
         if name == "interior":
             # "inside the forest" is deep in a forest, not a room.
-            following = [n for p, n in hits[k + 1 :] if p - pos <= 4 and CATEGORY[n] == "place"]
+            following = [n for p, n in hits[k + 1 :] if p - pos <= 4 and category(n) == "place"]
             if following and not any(n in _ENCLOSURES for n in following):
                 continue
         if name not in reading.concepts:
             reading.concepts.append(name)
-        if CATEGORY[name] == "colour":
+        if category(name) == "colour":
             found = next(
                 ((p, n) for p, n in hits[k + 1 :]
-                 if p - pos <= 2 and CATEGORY[n] in ("thing", "place", "weather")),
+                 if p - pos <= 2 and category(n) in ("thing", "place", "weather")),
                 None,
             )
             target = found[1] if found else None
@@ -236,10 +263,16 @@ def read_prompt(prompt: str) -> Reading:
             # A place or weather in an unusual colour ("a crimson village") colours the
             # whole scene; things ("a red scarf") and natural colours stay local.
             scene_wide = target is None or (
-                CATEGORY[target] != "thing" and name not in NATURAL.get(target, frozenset()))
+                category(target) != "thing" and name not in NATURAL.get(target, frozenset()))
             if scene_wide and name not in reading.free_colours:
                 reading.free_colours.append(name)
     return reading
+
+
+def meaning_of(phrase: str) -> str | None:
+    """The concept (or concepts) a word or phrase already names, if any."""
+    names = _lookup(_words(phrase))
+    return ", ".join(names) if names else None
 
 
 def understand(prompt: str) -> list[str]:

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from storyscore.paint.procedural.canvas import RGB, luma, mix, mul, rgb, saturate, scale
-from storyscore.paint.procedural.concepts import CATEGORY, VOCABULARY, Reading
+from storyscore.paint.procedural.concepts import VOCABULARY, Reading
 
 COLOURS: dict[str, RGB] = {name: rgb(value) for name, value in VOCABULARY.colours.items()}
 
@@ -175,7 +175,8 @@ def make_plan(prompt: str, seed: int, reading: Reading) -> Plan:
     # The layout depends on what is in the scene, not on when or how it is seen,
     # so "the village at dawn" and "the village at night" are the same village.
     layout_words = sorted(
-        {n for n in reading.concepts if CATEGORY[n] in ("place", "thing")} | set(reading.unknown)
+        {n for n in reading.concepts if reading.category(n) in ("place", "thing")}
+        | set(reading.unknown)
     )
     layout_seed = _hash("layout", str(seed), *layout_words)
     detail_seed = _hash("detail", str(seed), prompt.strip().lower())
@@ -191,23 +192,23 @@ def make_plan(prompt: str, seed: int, reading: Reading) -> Plan:
     elif "space" in c and not c & {"sea", "forest", "city", "village", "mountains", "desert"}:
         kind = "space"
 
-    places = {n for n in c if CATEGORY[n] in ("place", "thing")}
+    places = {n for n in c if reading.category(n) in ("place", "thing")}
     if "lava" in places:
         # "Rivers of lava" burn; they hold no water.
         places.discard("river")
     template = _template(places, rng, snowy=bool(c & {"snow", "winter"}))
     places |= _implied(template, places)
 
-    moods = [n for n in reading.concepts if CATEGORY[n] == "mood"]
-    styles = [n for n in reading.concepts if CATEGORY[n] == "style" and n != "soft"]
+    moods = [n for n in reading.concepts if reading.category(n) == "mood"]
+    styles = [n for n in reading.concepts if reading.category(n) == "style" and n != "soft"]
     style = next((s for s in styles if s != "storybook"), styles[0] if styles else "storybook")
-    season = next((n for n in reading.concepts if CATEGORY[n] == "season"), None)
+    season = next((n for n in reading.concepts if reading.category(n) == "season"), None)
 
-    time = next((n for n in reading.concepts if CATEGORY[n] == "time"), "")
+    time = next((n for n in reading.concepts if reading.category(n) == "time"), "")
     if not time:
         time = _default_time(c, moods, rng)
 
-    weather = {n for n in c if CATEGORY[n] == "weather"} & {
+    weather = {n for n in c if reading.category(n) == "weather"} & {
         "clear", "clouds", "mist", "rain", "storm", "lightning", "snow", "rainbow"}
     if "lightning" in weather:
         weather.add("storm")
@@ -222,8 +223,8 @@ def make_plan(prompt: str, seed: int, reading: Reading) -> Plan:
     if not weather and rng.random() < 0.55 and kind != "space":
         weather.add("clouds")
 
-    free = [COLOURS[n] for n in reading.free_colours]
-    bound = {thing: COLOURS[names[0]] for thing, names in reading.bindings.items()}
+    free = [_colour(reading, n) for n in reading.free_colours]
+    bound = {thing: _colour(reading, names[0]) for thing, names in reading.bindings.items()}
     accents = list(DEFAULT_ACCENTS)
     rng.shuffle(accents)
 
@@ -286,6 +287,11 @@ def make_plan(prompt: str, seed: int, reading: Reading) -> Plan:
         contrast=contrast, tint=tint, tint_amount=tint_amount, haze=min(haze, 0.8),
         layout_seed=layout_seed, detail_seed=detail_seed, places=places,
     )
+
+
+def _colour(reading: Reading, name: str) -> RGB:
+    """A colour concept's value, or the author's own colour word's."""
+    return COLOURS.get(name) or rgb(reading.palette[name])
 
 
 def _template(places: set[str], rng: np.random.Generator, snowy: bool = False) -> str:

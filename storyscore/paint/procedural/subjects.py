@@ -19,13 +19,13 @@ from storyscore.paint.base import CharacterRef
 from storyscore.paint.procedural.canvas import RGB, Arr, Mask, box_blur, mix, rgb, scale
 from storyscore.paint.procedural.characters import (
     _CARRY_VERBS,
-    _KIND_PHRASES,
     ITEMS,
     KINDS,
     Design,
     Subject,
     design,
     item_of,
+    kind_phrases,
     pose_of,
     tokens,
 )
@@ -99,8 +99,12 @@ def describe_subject(sub: Subject) -> str:
     return f"{article} {d.kind}, {pose}"
 
 
-def find_subjects(prompt: str, characters: tuple[CharacterRef, ...]) -> tuple[list[Subject], str]:
-    """The subjects of ``prompt``, and the prompt with their words blanked (the scenery)."""
+def find_subjects(prompt: str, characters: tuple[CharacterRef, ...],
+                  words: tuple[tuple[str, str], ...] = ()) -> tuple[list[Subject], str]:
+    """The subjects of ``prompt``, and the prompt with their words blanked (the scenery).
+
+    ``words`` are the story's own words, which may name kinds ("hedgehog": mouse).
+    """
     low = prompt.lower()
     spans: list[tuple[int, int, Design, bool]] = []
     taken = [False] * len(prompt)
@@ -109,10 +113,10 @@ def find_subjects(prompt: str, characters: tuple[CharacterRef, ...]) -> tuple[li
         at = low.find(desc) if desc else -1
         if at < 0 or any(taken[at:at + len(desc)]):
             continue
-        spans.append((at, at + len(desc), design(ref.name, ref.description), True))
+        spans.append((at, at + len(desc), design(ref.name, ref.description, words), True))
         for k in range(at, at + len(desc)):
             taken[k] = True
-    spans.extend(_ad_hoc(prompt, taken))
+    spans.extend(_ad_hoc(prompt, taken, words))
     spans.sort(key=lambda s: s[0])
     spans = spans[:MAX_SUBJECTS]
     scenery = list(prompt)
@@ -137,8 +141,10 @@ def _clause(prompt: str, start: int, stop: int) -> str:
     return text[: m.start()] if m else text
 
 
-def _ad_hoc(prompt: str, taken: list[bool]) -> list[tuple[int, int, Design, bool]]:
+def _ad_hoc(prompt: str, taken: list[bool], author: tuple[tuple[str, str], ...] = ()
+            ) -> list[tuple[int, int, Design, bool]]:
     """Creatures and made things the prompt names with an article: "an owl", "a red kite"."""
+    phrases = kind_phrases(author)
     words = [(m.group(0).lower(), m.start(), m.end())
              for m in re.finditer(r"[A-Za-z]+(?:-[A-Za-z]+)*", prompt)]
     out: list[tuple[int, int, Design, bool]] = []
@@ -148,8 +154,8 @@ def _ad_hoc(prompt: str, taken: list[bool]) -> list[tuple[int, int, Design, bool
         n = 1
         for size in (3, 2, 1):
             phrase = tuple(w for w, _, _ in words[i:i + size])
-            if len(phrase) == size and phrase in _KIND_PHRASES:
-                kind, n = _KIND_PHRASES[phrase], size
+            if len(phrase) == size and phrase in phrases:
+                kind, n = phrases[phrase], size
                 break
         if kind is None or kind in _NOT_AD_HOC or taken[words[i][1]]:
             i += 1
@@ -180,7 +186,7 @@ def _ad_hoc(prompt: str, taken: list[bool]) -> list[tuple[int, int, Design, bool
         a, b = words[start][1], words[end_word][2]
         if not any(taken[a:b]):
             text = prompt[a:b]
-            out.append((a, b, design(words[i + n - 1][0], text), False))
+            out.append((a, b, design(words[i + n - 1][0], text, author), False))
             for q in range(a, b):
                 taken[q] = True
         i = end_word + 1
