@@ -35,6 +35,7 @@ from storyscore.paint.procedural.interior import (
 )
 from storyscore.paint.procedural.layout import layout_of
 from storyscore.paint.procedural.outdoor import horizon_for, paint_outdoor
+from storyscore.paint.procedural.places import paint_underwater
 from storyscore.paint.procedural.subjects import (
     describe_subject,
     find_subjects,
@@ -109,6 +110,8 @@ class ProceduralPainter:
             paint_cave(ctx)
         elif plan.kind == "space":
             paint_space(ctx)
+        elif plan.kind == "underwater":
+            paint_underwater(ctx)
         else:
             paint_outdoor(ctx)
         drawn = paint_subjects(ctx)

@@ -191,6 +191,8 @@ def make_plan(prompt: str, seed: int, reading: Reading) -> Plan:
         kind = "room"
     elif "space" in c and not c & {"sea", "forest", "city", "village", "mountains", "desert"}:
         kind = "space"
+    elif "underwater" in c or ("coral" in c and not c & {"beach", "island", "harbour"}):
+        kind = "underwater"
 
     places = {n for n in c if reading.category(n) in ("place", "thing")}
     if "lava" in places:
@@ -298,16 +300,18 @@ def _template(places: set[str], rng: np.random.Generator, snowy: bool = False) -
     """The base landscape: from the prompt's places, else a seeded choice
     (a land that can lie under snow when the prompt says it snows)."""
     order = (
-        "volcano", "street", "harbour", "market", "lighthouse", "city", "skyline", "castle",
-        "village",
-        "island", "beach", "cliffs", "sea", "lake", "pines", "forest", "bridge", "river",
-        "desert", "dunes", "mountains", "garden", "field", "meadow", "hills", "tower",
+        "volcano", "waterfall", "canyon", "glacier", "swamp", "jungle", "street", "harbour",
+        "market", "lighthouse", "city", "skyline", "castle", "village", "island", "beach",
+        "cliffs", "sea", "lake", "pines", "forest", "bridge", "river", "desert", "dunes",
+        "mountains", "garden", "field", "meadow", "hills", "tower",
     )
     for name in order:
         if name in places:
             return name
     if "lava" in places:
         return "volcano"
+    if places & {"farm", "barn", "windmill"}:
+        return "field"
     if "path" in places:
         return "forest"
     if "boats" in places or "waves" in places:
@@ -339,6 +343,8 @@ def _implied(template: str, places: set[str]) -> set[str]:
         "market": {"awnings", "crowd"},
         "garden": {"flowers"},
         "volcano": {"lava"},
+        "farm": {"barn"},
+        "jungle": {"trees"},
     }
     out = set(extra.get(template, set()))
     for p in places & set(extra):
@@ -349,6 +355,8 @@ def _implied(template: str, places: set[str]) -> set[str]:
 
 
 def _default_time(c: set[str], moods: list[str], rng: np.random.Generator) -> str:
+    if "fireworks" in c:
+        return "night" if rng.random() < 0.7 else "dusk"
     if c & {"volcano", "lava"}:
         # Lava glows best against a dark sky.
         return ("dusk", "night", "twilight")[int(rng.integers(3))]

@@ -25,6 +25,7 @@ ALIASES: dict[str, tuple[str, ...]] = {
     "crowd": ("figure",), "interior": ("room", "staircase", "cave"), "clear": ("sky", "sun"),
     "storm": ("rain", "clouds"), "lightning": ("lightning",), "boats": ("boats",),
     "island": ("island",), "flowers": ("flowers",), "path": ("path",),
+    "farm": ("barn", "field"),
 }
 
 

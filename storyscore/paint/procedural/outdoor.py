@@ -9,6 +9,7 @@ import numpy as np
 
 from storyscore.paint.procedural import build as build
 from storyscore.paint.procedural import land as land
+from storyscore.paint.procedural import places as places
 from storyscore.paint.procedural import sky as skym
 from storyscore.paint.procedural.canvas import (
     RGB,
@@ -44,6 +45,7 @@ HORIZONS = {
     "cliffs": 0.58, "sea": 0.56, "bridge": 0.56, "river": 0.54, "lake": 0.56, "desert": 0.6,
     "dunes": 0.6, "mountains": 0.6, "pines": 0.66, "forest": 0.66, "garden": 0.56,
     "field": 0.55, "meadow": 0.58, "hills": 0.6, "tower": 0.6, "volcano": 0.66,
+    "waterfall": 0.5, "canyon": 0.5, "glacier": 0.6, "swamp": 0.56, "jungle": 0.6,
 }
 
 
@@ -71,6 +73,8 @@ def paint_sky(ctx: Ctx) -> None:
     with ctx.cv.tagged(p.look.body):
         skym.sun_or_moon(ctx)
     skym.clouds(ctx)
+    if p.has("fireworks"):
+        places.fireworks(ctx)
     if "rainbow" in p.weather:
         skym.rainbow(ctx)
     if "lightning" in p.weather:
@@ -169,6 +173,14 @@ def _extras(ctx: Ctx, ground: Ground, near_top: float, hero_x: float) -> None:
                                     ctx.u(0.008))
             cv.fill(post.mask(), ctx.lit(rgb("#2e2a28"), 0.0, 0.4))
             lantern(ctx, ctx.x(fx), base - ctx.u(0.3), ctx.u(0.045), 1.0, hanging=False)
+    # The barn on the side away from the figure, the windmill on the other.
+    barn_side = 0.25 if hero_x > ctx.x(0.5) else 0.75
+    if p.has("windmill"):
+        places.windmill(ctx, ctx.x(1 - barn_side),
+                        ctx.y(ctx.horizon) + (cv.h - ctx.y(ctx.horizon)) * 0.3, ctx.u(0.5))
+    if p.has("barn"):
+        places.barn(ctx, ctx.x(barn_side), ctx.y(ctx.horizon) + (cv.h - ctx.y(ctx.horizon)) * 0.2,
+                    ctx.u(0.3))
     if p.has("flags") and p.template not in ("market", "street", "harbour"):
         build.bunting(ctx, -ctx.u(0.05), cv.w + ctx.u(0.05), near_top - ctx.u(0.25), ctx.u(0.08),
                       rng, ctx.u(0.04))
@@ -979,6 +991,35 @@ def _lava_river(ctx: Ctx, top: float, start_x: float) -> None:
     cv.emit(m, LAVA[1], 0.9)
 
 
+def _waterfall(ctx: Ctx) -> None:
+    places.waterfall(ctx)
+    _extras(ctx, _flat(ctx.cv.h * 0.82), ctx.cv.h * 0.82, ctx.x(0.3))
+
+
+def _canyon(ctx: Ctx) -> None:
+    places.canyon(ctx)
+    hy = ctx.y(ctx.horizon)
+    _extras(ctx, _flat(hy), hy + (ctx.cv.h - hy) * 0.5, ctx.x(0.5))
+
+
+def _glacier(ctx: Ctx) -> None:
+    places.glacier(ctx)
+    hy = ctx.y(ctx.horizon)
+    _extras(ctx, _flat(hy), hy + (ctx.cv.h - hy) * 0.5, ctx.x(0.55))
+
+
+def _swamp(ctx: Ctx) -> None:
+    places.swamp(ctx)
+    hy = ctx.y(ctx.horizon)
+    _extras(ctx, _flat(hy), hy + (ctx.cv.h - hy) * 0.6, ctx.x(0.5))
+
+
+def _jungle(ctx: Ctx) -> None:
+    places.jungle(ctx)
+    hy = ctx.y(ctx.horizon)
+    _extras(ctx, _flat(hy), hy + (ctx.cv.h - hy) * 0.5, ctx.x(0.5))
+
+
 _TEMPLATES: dict[str, Callable[[Ctx], None]] = {
     "hills": _hills, "meadow": _meadow, "field": _field, "garden": _garden, "forest": _forest,
     "pines": _forest, "mountains": _mountains, "lake": _lake, "river": _river,
@@ -986,6 +1027,8 @@ _TEMPLATES: dict[str, Callable[[Ctx], None]] = {
     "castle": _castle, "tower": _tower, "sea": _sea, "island": _sea, "beach": _beach,
     "cliffs": _cliffs, "lighthouse": _lighthouse, "harbour": _harbour, "city": _city,
     "skyline": _city, "street": _street, "market": _market, "volcano": _volcano,
+    "waterfall": _waterfall, "canyon": _canyon, "glacier": _glacier, "swamp": _swamp,
+    "jungle": _jungle,
 }
 
 
