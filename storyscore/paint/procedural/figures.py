@@ -285,9 +285,63 @@ BUILDS: dict[str, tuple[float, float, float, float, float, float, str, str]] = {
 }
 
 
+@dataclass(frozen=True)
+class _Quad:
+    """The proportions and pose of a four-legged animal, shared by its drawing steps."""
+
+    design: Design
+    pose: str
+    kind: str
+    blen: float
+    bh: float
+    leg: float
+    neck: float
+    hr: float
+    snout: float
+    ears: str
+    tail: str
+    v: tuple[float, ...]
+    body_c: RGB
+    belly_c: RGB
+    leg_c: RGB
+    sleeping: bool
+    sitting: bool
+    stretch: float
+    by: float
+    bx: float
+    lw: float
+    back_x: float
+    front_x: float
+
+
 def quadruped(design: Design, pose: str) -> Drawing:
-    """A four-legged animal in side view, facing +x."""
+    """A four-legged animal in side view, facing +x: tail, legs, body, then head."""
     d = Drawing()
+    q = _quad_frame(design, pose)
+    _quad_tail(d, q)
+    near = _quad_far_legs(d, q)
+    hx, hy, chest_y = _quad_body(d, q, near)
+    _quad_head(d, q, hx, hy, chest_y)
+    kind, blen, bh, by, bx = q.kind, q.blen, q.bh, q.by, q.bx
+    if kind == "dragon" or design.has("wings"):
+        _wings(d, design, bx, by + bh * 0.3, blen, pose)
+    if kind == "dragon":
+        spikes = d.part(design.second, 0.7)
+        for k in range(5):
+            sx = bx - blen * 0.3 + blen * 0.14 * k
+            sy = by + bh * 0.48
+            spikes.polys.append([(sx - 0.03, sy - 0.02), (sx + 0.03, sy - 0.02), (sx, sy + 0.07)])
+    if pose == "leaping":
+        return _moved(d.turned(0.2, (bx, by)), 0.0, 0.15)
+    if pose == "flying":
+        return _moved(d.turned(0.12, (bx, by)), 0.0, 0.1)
+    if pose == "running":
+        return d.turned(0.05, (bx, 0.0))
+    return d
+
+
+def _quad_frame(design: Design, pose: str) -> _Quad:
+    """The animal's build from its kind and description, and what the pose does to it."""
     kind = design.kind if design.kind in BUILDS else "dog"
     blen, bh, leg, neck, hr, snout, ears, tail = BUILDS[kind]
     v = design.variation
@@ -308,7 +362,18 @@ def quadruped(design: Design, pose: str) -> Drawing:
         by, leg = bh * 0.45, 0.0
     lw = max(0.05, min(0.1, blen * 0.09))
     back_x, front_x = bx - blen * 0.32, bx + blen * 0.32
-    # Tail first: behind the body.
+    return _Quad(
+        design=design, pose=pose, kind=kind, blen=blen, bh=bh, leg=leg, neck=neck, hr=hr,
+        snout=snout, ears=ears, tail=tail, v=v, body_c=body_c, belly_c=belly_c, leg_c=leg_c,
+        sleeping=sleeping, sitting=sitting, stretch=stretch, by=by, bx=bx, lw=lw,
+        back_x=back_x, front_x=front_x)
+
+
+def _quad_tail(d: Drawing, q: _Quad) -> None:
+    """The tail, drawn first: behind the body."""
+    design, kind, blen, bh = q.design, q.kind, q.blen, q.bh
+    tail, body_c, sleeping, sitting = q.tail, q.body_c, q.sleeping, q.sitting
+    stretch, by, bx = q.stretch, q.by, q.bx
     tail_c = design.colour("tail", body_c)
     tip_c = design.parts.get("tail_tip")
     if kind == "fox" and tip_c is None and "tail" not in design.parts:
@@ -368,10 +433,16 @@ def quadruped(design: Design, pose: str) -> Drawing:
         d.part(tail_c, 0.6).lines.append((
             [(tx, ty), (tx - 0.08, ty + 0.04), (tx - 0.06, ty + 0.1), (tx - 0.02, ty + 0.06)],
             0.03))
-    # Far legs, then body, then near legs.
+
+
+def _quad_far_legs(d: Drawing, q: _Quad) -> list[tuple[list[Point], float]]:
+    """The far legs, drawn now; the near ones are returned, drawn over the body."""
+    bh, leg, leg_c, sleeping = q.bh, q.leg, q.leg_c, q.sleeping
+    sitting, stretch, by, lw = q.sitting, q.stretch, q.by, q.lw
+    back_x, front_x = q.back_x, q.front_x
+    near: list[tuple[list[Point], float]] = []
     if not sleeping:
         far = d.part(mix(leg_c, DARK, 0.25), 0.35)
-        near = []
         for k, (lx, phase) in enumerate(((back_x, -1.0), (front_x, 1.0))):
             if sitting and k == 0:
                 continue
@@ -384,7 +455,18 @@ def quadruped(design: Design, pose: str) -> Drawing:
                     far.lines.append(([top, knee, foot], lw))
                 else:
                     near.append(([top, knee, foot], lw))
-    # Body.
+    return near
+
+
+def _quad_body(d: Drawing, q: _Quad, near: list[tuple[list[Point], float]]
+               ) -> tuple[float, float, float]:
+    """Body, belly, neck, mane and markings, then the near legs; returns where the head
+    goes (x, y) and the chest's height."""
+    design, kind, blen, bh = q.design, q.kind, q.blen, q.bh
+    neck, hr, v, body_c = q.neck, q.hr, q.v, q.body_c
+    belly_c, leg_c, sleeping, sitting = q.belly_c, q.leg_c, q.sleeping, q.sitting
+    by, bx, lw = q.by, q.bx, q.lw
+    chest_y = 0.0
     body = d.part(body_c, 0.65)
     if sitting:
         body.polys.append(ellipse(bx - blen * 0.1, bh * 0.7 + 0.02, blen * 0.33, bh * 0.95,
@@ -443,7 +525,14 @@ def quadruped(design: Design, pose: str) -> Drawing:
     if not sleeping and near:
         nl = d.part(leg_c, 0.5)
         nl.lines.extend(near)
-    # Head: ears behind it, then the head, snout, eye and nose.
+    return hx, hy, chest_y
+
+
+def _quad_head(d: Drawing, q: _Quad, hx: float, hy: float, chest_y: float) -> None:
+    """Ears behind the head, then the head, face, eye, and what it wears on it."""
+    design, kind, leg, hr = q.design, q.kind, q.leg, q.hr
+    snout, ears, body_c, belly_c = q.snout, q.ears, q.body_c, q.belly_c
+    sleeping, stretch, back_x, front_x = q.sleeping, q.stretch, q.back_x, q.front_x
     ear_c = design.colour("ears", body_c)
     ears_p = d.part(ear_c, 0.6)
     ear_in = d.part(mix(ear_c, rgb("#3a2a2a"), 0.5), 0.5)
@@ -513,21 +602,6 @@ def quadruped(design: Design, pose: str) -> Drawing:
         sc = d.part(design.colour("scarf", rgb("#d3262b")), 0.8)
         sc.lines.append(([(hx - hr * 0.9, hy - hr * 0.9), (hx + hr * 0.1, hy - hr * 1.1)], 0.06))
         sc.lines.append(([(hx - hr * 0.7, hy - hr * 1.0), (hx - hr * 1.4, hy - hr * 1.7)], 0.05))
-    if kind == "dragon" or design.has("wings"):
-        _wings(d, design, bx, by + bh * 0.3, blen, pose)
-    if kind == "dragon":
-        spikes = d.part(design.second, 0.7)
-        for k in range(5):
-            sx = bx - blen * 0.3 + blen * 0.14 * k
-            sy = by + bh * 0.48
-            spikes.polys.append([(sx - 0.03, sy - 0.02), (sx + 0.03, sy - 0.02), (sx, sy + 0.07)])
-    if pose == "leaping":
-        return _moved(d.turned(0.2, (bx, by)), 0.0, 0.15)
-    if pose == "flying":
-        return _moved(d.turned(0.12, (bx, by)), 0.0, 0.1)
-    if pose == "running":
-        return d.turned(0.05, (bx, 0.0))
-    return d
 
 
 def _wings(d: Drawing, design: Design, x: float, y: float, span: float, pose: str) -> None:
