@@ -30,7 +30,7 @@ from functools import partial  # noqa: E402
 import numpy as np  # noqa: E402
 from PIL import Image  # noqa: E402
 
-from storyscore.paint.base import PaintRequest  # noqa: E402
+from storyscore.paint.base import CharacterRef, PaintRequest  # noqa: E402
 from storyscore.paint.procedural import ProceduralPainter  # noqa: E402
 
 TARGET_S = 0.5
@@ -43,6 +43,13 @@ PROMPTS = (
     "a spiral staircase inside a lighthouse, lantern light",
     "a snowy village at twilight, lanterns in the windows, snow falling",
     "a calm sea at sunset",
+    "a curious orange fox with a white-tipped tail beside a small paper boat with a red sail "
+    "by a lake at dusk",
+)
+# The story characters the prompts name (the painter draws them as the subject).
+CHARACTERS = (
+    CharacterRef("fox", "a curious orange fox with a white-tipped tail"),
+    CharacterRef("boat", "a small paper boat with a red sail"),
 )
 
 
@@ -91,7 +98,8 @@ def main() -> None:
         base_cpu = statistics.median(base_cpus)
         cpus_here = []
         for prompt in PROMPTS:
-            request = PaintRequest(prompt, width, height, seed=7)
+            named = tuple(c for c in CHARACTERS if c.description in prompt)
+            request = PaintRequest(prompt, width, height, seed=7, characters=named)
             walls, cpus = timed(partial(painter.paint, request), args.repeat)
             wall, cpu = statistics.median(walls), statistics.median(cpus)
             cpus_here.append(cpu)

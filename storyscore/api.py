@@ -220,13 +220,15 @@ class Painted:
     from_cache: int
 
 
-def paint(story: Story, folder: StrPath, *, cache: bool | Cache = True,
+def paint(story: Story, folder: StrPath, *, layout: bool = False, cache: bool | Cache = True,
           on_progress: Progress | None = None) -> Painted:
     """Paint every scene's picture (all branches) into ``folder``, one PNG per
-    scene, named like ``01-dawn.png``."""
+    scene, named like ``01-dawn.png``; with ``layout``, a JSON list of what each
+    picture shows where beside it (``01-dawn.json``)."""
     from storyscore.pipeline.pictures import (
         ScenePicture,
         picture_file_name,
+        save_layout,
         save_png,
         scene_pictures,
     )
@@ -249,10 +251,12 @@ def paint(story: Story, folder: StrPath, *, cache: bool | Cache = True,
         target = folder / picture_file_name(i, scenes[i])
         save_png(picture.image, target)
         files.append(target)
+        if picture.layout is not None:
+            save_layout(picture.layout, target.with_suffix(".json"))
         painting.advance(picture.scene_id)
 
     with _opened(cache) as opened:
-        scene_pictures(story, scenes, opened, on_done=save)
+        scene_pictures(story, scenes, opened, on_done=save, layout=layout)
     return Painted(folder, tuple(files), cached)
 
 

@@ -218,6 +218,9 @@ def paint(
         "-o", "--out", help="Folder for the pictures (default: STEM-pictures).")] = None,
     size: SizeOpt = None, seed: SeedOpt = None, painter: PainterOpt = None,
     model: ModelOpt = None, no_cache: NoCacheOpt = False, quiet: QuietOpt = False,
+    layout: Annotated[bool, typer.Option(
+        "--layout", help="Also write beside each PNG a JSON list of what it shows where.")
+    ] = False,
 ) -> None:
     """Paint every scene's picture (all branches) into a folder, one PNG per scene."""
     from storyscore import api
@@ -226,7 +229,8 @@ def paint(
     loaded = _load(story, _overrides(size=size, seed=seed, painter=painter, model=model))
     folder = out if out is not None else Path(f"{story.stem}-pictures")
     with Bars(quiet) as bars:
-        painted = api.paint(loaded.story, folder, cache=not no_cache, on_progress=bars)
+        painted = api.paint(loaded.story, folder, layout=layout,
+                              cache=not no_cache, on_progress=bars)
     if not quiet:
         typer.echo(f"wrote {len(painted.files)} pictures to {folder}/ "
                    f"({painted.from_cache} from the cache)", err=True)

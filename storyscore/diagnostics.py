@@ -38,6 +38,8 @@ class Diagnostic:
     message: str
     span: SourceSpan
     hint: str | None = None
+    # The source line, for a diagnostic in a file other than the script (a words file).
+    line_text: str | None = None
 
     def sort_key(self) -> tuple[str, int, int, int]:
         rank = 0 if self.severity == "error" else 1
@@ -48,6 +50,8 @@ def render(diagnostic: Diagnostic, source_lines: list[str] | None) -> str:
     """The diagnostic as the user sees it, several lines, no trailing newline."""
     span = diagnostic.span
     out = [f"{span.file}:{span.line}:{span.column}: {diagnostic.severity}: {diagnostic.message}"]
+    if diagnostic.line_text is not None:
+        source_lines = [""] * (span.line - 1) + [diagnostic.line_text]
     if source_lines is not None and 1 <= span.line <= len(source_lines):
         text = source_lines[span.line - 1].rstrip("\r\n")
         gutter = f"{span.line:>4} | "

@@ -108,6 +108,14 @@ class Character:
 
 
 @dataclass(frozen=True)
+class WordsFile:
+    """A ``concepts "FILE"`` setting: the author's own words for the painter."""
+
+    path: str
+    span: SourceSpan = _span()
+
+
+@dataclass(frozen=True)
 class Choice:
     text: str
     target: str
@@ -181,6 +189,7 @@ class Story:
     transition: Transition = DEFAULT_TRANSITION
     characters: tuple[Character, ...] = ()
     soundfont_span: SourceSpan = _span()
+    concepts: tuple[WordsFile, ...] = ()
 
     @property
     def base_dir(self) -> Path:

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 HEADER_SETTINGS = (
     "title", "author", "size", "fps", "seed", "style", "negative", "painter",
-    "voice", "soundfont", "music", "transition", "character",
+    "voice", "soundfont", "music", "transition", "character", "concepts",
 )
-REPEATABLE_SETTINGS = frozenset({"character"})
+REPEATABLE_SETTINGS = frozenset({"character", "concepts"})
 
 SCENE_STATEMENTS = (
     "prompt", "image", "narrate", "voice", "camera", "music", "transition",

@@ -17,6 +17,7 @@ import storyscore.cache
 from storyscore.cache import Cache, cache_key, cache_root, canonical_json
 from storyscore.errors import CacheError
 from storyscore.paint import PICTURE_STAGE, PaintRequest, paint_picture
+from storyscore.paint.base import CharacterRef
 from storyscore.paint.procedural import ProceduralPainter
 
 KEY = "ab" + "0" * 62
@@ -289,6 +290,9 @@ PICTURE = PaintRequest("a harbour at dusk, lanterns", 16, 12, seed=3, negative="
         ("painter version", CountingPainter(version="2"), PICTURE),
         ("painter name", CountingPainter(name="other"), PICTURE),
         ("model", CountingPainter(model="models/tiny"), PICTURE),
+        ("characters", CountingPainter(),
+         replace(PICTURE, characters=(CharacterRef("boat", "a paper boat"),))),
+        ("words", CountingPainter(), replace(PICTURE, words=(("glade", "meadow"),))),
     ],
     ids=lambda value: value if isinstance(value, str) else "",
 )

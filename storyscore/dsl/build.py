@@ -33,6 +33,7 @@ from storyscore.model import (
     Story,
     Transition,
     Voice,
+    WordsFile,
 )
 
 IDENTIFIER = re.compile(r"[^\W\d_][\w-]*\Z")
@@ -194,6 +195,7 @@ def _num(value: float) -> str:
 _FORMS = {
     "title": "one string", "author": "one string", "style": "one string",
     "negative": "one string", "soundfont": "one string", "prompt": "one string",
+    "concepts": "one string",
     "image": "one string", "narrate": "one string",
     "size": "WxH or a preset (480p, 720p, 1080p, square, portrait)",
     "fps": "one whole number", "seed": "one whole number",
@@ -250,6 +252,7 @@ class _Builder:
         settings: dict[str, object] = {}
         seen: dict[str, SourceSpan] = {}
         characters: list[Character] = []
+        words_files: list[WordsFile] = []
         scenes: list[Scene] = []
         for line in lines:
             head = line.args[0]
@@ -285,6 +288,12 @@ class _Builder:
                     character = self.character(line, characters)
                     if character is not None:
                         characters.append(character)
+                elif keyword == "concepts":
+                    args = _Args(self, line)
+                    path = self._path(args, '"my-words.yaml"')
+                    args.finish()
+                    if path is not None and not args.failed:
+                        words_files.append(WordsFile(path, line.args[1].span))
                 else:
                     value = self.setting(keyword, line)
                     if value is not None:
@@ -307,6 +316,7 @@ class _Builder:
             scenes=tuple(scenes),
             source=self.filename,
             characters=tuple(characters),
+            concepts=tuple(words_files),
             **{k: v for k, v in settings.items() if k != "title"},  # type: ignore[arg-type]
         )
 
@@ -334,8 +344,8 @@ class _Builder:
         got = args.string("a string", '"soft light, watercolor"')
         return strings.one_line(got[0]) if got else None
 
-    def _path(self, args: _Args) -> str | None:
-        got = args.string("a file name in quotes", '"fonts/my-font.sf2"')
+    def _path(self, args: _Args, example: str = '"fonts/my-font.sf2"') -> str | None:
+        got = args.string("a file name in quotes", example)
         return got[0] if got else None
 
     def _size(self, args: _Args) -> Size | None:

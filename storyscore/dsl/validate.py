@@ -12,6 +12,7 @@ from storyscore.diagnostics import Diagnostic, SourceSpan
 from storyscore.errors import suggest
 from storyscore.model import CHARACTER_REF, Scene, Story
 from storyscore.paint.image_file import image_kind
+from storyscore.paint.procedural.words import read_words
 
 # The shortest an ``auto`` scene can be (see the duration rules in the spec).
 AUTO_MIN_WITH_NARRATION = 4.0
@@ -53,6 +54,7 @@ class _Checker:
         references_ok = self.check_references()
         self.check_transitions()
         self.check_soundfont()
+        self.check_words_files()
         if references_ok and not duplicate:
             self.check_graph()
 
@@ -202,6 +204,17 @@ class _Checker:
         if not path.is_file():
             self.error(self.story.soundfont_span, f"soundfont file '{name}' does not exist",
                        f"looked for {path}; paths are relative to the script")
+
+
+    def check_words_files(self) -> None:
+        """Each ``concepts`` file exists and every line of it makes sense to the painter."""
+        for words in self.story.concepts:
+            path = self.story.base_dir / words.path
+            if not path.is_file():
+                self.error(words.span, f"words file '{words.path}' does not exist",
+                           f"looked for {path}; paths are relative to the script")
+                continue
+            self.diagnostics.extend(read_words(path, str(path))[1])
 
 
 def _seconds(value: float) -> str:

@@ -9,6 +9,7 @@ boundary, so the key moves through its pivot chord instead of jumping.
 from __future__ import annotations
 
 import tempfile
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
@@ -18,6 +19,8 @@ from storyscore.audio.synth import SAMPLE_RATE
 from storyscore.cache import Cache
 from storyscore.export.book import Book, BookChoice, BookPage, BookWord, write_book
 from storyscore.model import Scene, Story, expand_characters
+from storyscore.paint.base import Drawn
+from storyscore.pipeline.pictures import describe_layout, scene_layout
 from storyscore.pipeline.prepare import Prepared, prepare, progress_tick
 from storyscore.pipeline.soundtrack import compose_path, music_samples, story_audio
 from storyscore.progress import PAGES, WRITING, Progress, Stage
@@ -28,11 +31,17 @@ BRIDGE_AFTER = 1.5  # and of the incoming scene's
 EDGE_FADE = 0.4
 
 
-def _alt(story: Story, scene: Scene) -> str:
-    """Alt text: what the picture shows (the prompt, characters expanded, no style)."""
+def _alt(story: Story, scene: Scene, layout: Sequence[Drawn] | None = None) -> str:
+    """Alt text: what the picture shows (the prompt, characters expanded, no style),
+    then, when the painter said, where its characters are and what else it drew."""
     if scene.prompt is None:
         return scene.title
-    return expand_characters(scene.prompt, {c.id: c.description for c in story.characters})
+    text = expand_characters(scene.prompt, {c.id: c.description for c in story.characters})
+    if layout:
+        shown = describe_layout(layout, story, story.size.width, story.size.height)
+        if shown:
+            text = f"{text}. In the picture: {shown}"
+    return text
 
 
 def _bridge(prepared: Prepared, origin: Scene, target: Scene, path: Path) -> None:
@@ -72,7 +81,8 @@ class _Bridges:
         return self.made[key]
 
 
-def _page(prepared: Prepared, scene: Scene, folder: Path, bridge: _Bridges) -> BookPage:
+def _page(prepared: Prepared, scene: Scene, folder: Path, bridge: _Bridges,
+          cache: Cache) -> BookPage:
     """One scene as a page: its picture, words, music with narration, and ways on."""
     story = prepared.story
     composition = compose_path(prepared, [scene])
@@ -87,7 +97,8 @@ def _page(prepared: Prepared, scene: Scene, folder: Path, bridge: _Bridges) -> B
     next_scene = following[0] if following and not scene.choices else None
     return BookPage(
         scene_id=scene.id, title=scene.title, picture=prepared.pictures[scene.id].path,
-        alt=_alt(story, scene), paragraphs=scene.paragraphs, words=words, audio=audio,
+        alt=_alt(story, scene, scene_layout(story, scene, cache)),
+        paragraphs=scene.paragraphs, words=words, audio=audio,
         choices=choices, next_scene=next_scene,
         bridge_to_next=bridge(scene, next_scene) if next_scene else None,
         is_ending=not following,
@@ -105,7 +116,7 @@ def make_book(story: Story, out_dir: Path, cache: Cache,
         bridge = _Bridges(prepared, folder)
         pages = []
         for scene in scenes:
-            pages.append(_page(prepared, scene, folder, bridge))
+            pages.append(_page(prepared, scene, folder, bridge, cache))
             pages_done.advance(scene.id)
         book = Book(story.title, story.author or "", tuple(pages), story.scenes[0].id)
         writing = Stage(on_progress, WRITING, 1)

@@ -20,7 +20,7 @@ import numpy as np
 from PIL import Image
 
 from storyscore.errors import PaintError
-from storyscore.paint.base import PaintRequest
+from storyscore.paint.base import Drawn, PaintRequest
 from storyscore.paint.procedural.canvas import Canvas
 from storyscore.paint.procedural.concepts import CONCEPTS, read_prompt
 from storyscore.paint.procedural.concepts import understand as understand
@@ -33,7 +33,14 @@ from storyscore.paint.procedural.interior import (
     paint_space,
     paint_staircase,
 )
+from storyscore.paint.procedural.layout import layout_of
 from storyscore.paint.procedural.outdoor import horizon_for, paint_outdoor
+from storyscore.paint.procedural.places import paint_underwater
+from storyscore.paint.procedural.subjects import (
+    describe_subject,
+    find_subjects,
+    paint_subjects,
+)
 
 __all__ = ["CONCEPTS", "MAX_SIDE", "ProceduralPainter", "understand"]
 
@@ -45,25 +52,34 @@ class ProceduralPainter:
     """Paints a storybook picture from a prompt with numpy and Pillow only."""
 
     name = "procedural"
-    version = "2"
+    version = "3"
 
-    def __init__(self, max_work_pixels: int = 1_000_000) -> None:
+    def __init__(self, max_work_pixels: int = 520_000) -> None:
         self.max_work_pixels = max_work_pixels
 
     def understood(self, request: PaintRequest) -> list[str]:
-        """The concepts of the prompt that the picture shows (for ``explain``)."""
+        """The concepts of the prompt that the picture shows (for ``explain``), then
+        each subject it draws: "@boat as a boat, afloat", "an owl, sitting on a branch"."""
         unwanted = set(read_prompt(request.negative).concepts) if request.negative else set()
-        return [c for c in read_prompt(request.prompt).concepts if c not in unwanted]
+        concepts = [c for c in read_prompt(request.prompt, request.words).concepts
+                    if c not in unwanted]
+        subjects, _ = find_subjects(request.prompt, request.characters, request.words)
+        return concepts + [describe_subject(s) for s in subjects]
 
     def paint(self, request: PaintRequest) -> Image.Image:
         """Return an RGB picture of exactly ``request.width`` x ``request.height``."""
+        return self.paint_with_layout(request)[0]
+
+    def paint_with_layout(self, request: PaintRequest) -> tuple[Image.Image, list[Drawn]]:
+        """The picture, and what it shows where (characters and concepts), back to front."""
         width, height = request.width, request.height
         if not (1 <= width <= MAX_SIDE and 1 <= height <= MAX_SIDE):
             raise PaintError(
                 f"cannot paint a {width}x{height} picture",
                 hint=f"width and height must be between 1 and {MAX_SIDE} pixels",
             )
-        reading = read_prompt(request.prompt)
+        subjects, scenery = find_subjects(request.prompt, request.characters, request.words)
+        reading = read_prompt(scenery, request.words)
         if request.negative:
             # What the negative prompt names is left out of the picture.
             unwanted = set(read_prompt(request.negative).concepts)
@@ -75,7 +91,7 @@ class ProceduralPainter:
         # Tiny pictures are painted a little bigger and shrunk, so every layer has room.
         k = max(k, MIN_WORK_SIDE / min(width, height))
         ww, wh = max(MIN_WORK_SIDE, round(width * k)), max(MIN_WORK_SIDE, round(height * k))
-        canvas = Canvas(ww, wh, ss=4 if ww * wh <= 700_000 else 3)
+        canvas = Canvas(ww, wh, ss=4 if ww * wh <= 400_000 else 3)
         look = plan.look
         ctx = Ctx(
             cv=canvas,
@@ -84,6 +100,7 @@ class ProceduralPainter:
             drng=np.random.default_rng(plan.detail_seed),
             horizon=horizon_for(plan.template),
             light_dir=1.0 if look.sun_x >= 0.5 else -1.0,
+            subjects=subjects,
         )
         if plan.kind == "staircase":
             paint_staircase(ctx)
@@ -93,9 +110,13 @@ class ProceduralPainter:
             paint_cave(ctx)
         elif plan.kind == "space":
             paint_space(ctx)
+        elif plan.kind == "underwater":
+            paint_underwater(ctx)
         else:
             paint_outdoor(ctx)
+        drawn = paint_subjects(ctx)
         img = finish(ctx)
         grain = 0.006 if plan.style in ("watercolor", "pastel", "ink") else 0.004
-        return to_image(img, width, height, np.random.default_rng(plan.detail_seed ^ 0x5EED),
-                        grain)
+        picture = to_image(img, width, height,
+                           np.random.default_rng(plan.detail_seed ^ 0x5EED), grain)
+        return picture, layout_of(ctx, img, drawn, width, height)

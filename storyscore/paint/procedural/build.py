@@ -6,7 +6,17 @@ import math
 
 import numpy as np
 
-from storyscore.paint.procedural.canvas import RGB, Mask, Point, Shapes, box_blur, mix, rgb, scale
+from storyscore.paint.procedural.canvas import (
+    RGB,
+    Mask,
+    Point,
+    Shapes,
+    box_blur,
+    mix,
+    rgb,
+    scale,
+    tagged,
+)
 from storyscore.paint.procedural.draw import SNOW, WARM_LIGHT, Ctx, lantern
 
 WALLS = tuple(rgb(h) for h in ("#efe2c4", "#e8d0a8", "#f2ece0", "#d9b48a", "#c9d3dc", "#e9c3b0",
@@ -36,6 +46,7 @@ def paint_window(ctx: Ctx, shapes: Shapes, rng: np.random.Generator, fade: float
         ctx.cv.emit(m, WARM_LIGHT, 1.2 * glow)
 
 
+@tagged("houses")
 def house(ctx: Ctx, x: float, base: float, w: float, h: float, fade: float,
           rng: np.random.Generator, wall: RGB | None = None, roof: RGB | None = None,
           silhouette: Shapes | None = None) -> None:
@@ -112,6 +123,7 @@ def village(ctx: Ctx, crest: list[tuple[float, float]], size: float, fade: float
         house(ctx, x, base + size * 0.05, w, w * float(rng.uniform(0.6, 0.85)), fade, rng)
 
 
+@tagged("castle")
 def castle(ctx: Ctx, cx: float, base: float, s: float, fade: float,
            rng: np.random.Generator) -> None:
     """A castle ``s`` pixels wide: curtain wall, keep, towers with pointed roofs, flags."""
@@ -173,6 +185,7 @@ def castle(ctx: Ctx, cx: float, base: float, s: float, fade: float,
     cv.fill(gate.mask(), ctx.lit(rgb("#2a2420"), fade, 0.3))
 
 
+@tagged("tower")
 def round_tower(ctx: Ctx, cx: float, base: float, w: float, h: float, fade: float,
                 rng: np.random.Generator) -> None:
     """A stone tower with a pointed roof and a few windows."""
@@ -216,6 +229,7 @@ def _cylinder(ctx: Ctx, m: Mask | None, cx: float, w: float, colour: RGB, fade: 
     ctx.cv.fill(m, arr[None, :, :].astype(np.float32))
 
 
+@tagged("lighthouse")
 def lighthouse(ctx: Ctx, cx: float, base: float, h: float, fade: float,
                rng: np.random.Generator) -> tuple[float, float]:
     """A striped lighthouse ``h`` pixels tall; returns the lamp's pixel position."""
@@ -294,6 +308,7 @@ def beams(ctx: Ctx, x: float, y: float, strength: float, rng: np.random.Generato
     cv.add(Mask(total, 0, 0), rgb("#fff0b8"), 0.55 * strength)
 
 
+@tagged("bridge")
 def bridge(ctx: Ctx, x0: float, x1: float, deck: float, depth: float, fade: float) -> None:
     """A stone bridge of arches spanning ``x0``..``x1`` with its deck at ``deck`` pixels."""
     cv = ctx.cv
@@ -317,6 +332,7 @@ def bridge(ctx: Ctx, x0: float, x1: float, deck: float, depth: float, fade: floa
         cv.fill(Mask(m.a * lines * 0.25, m.x0, m.y0), ctx.lit(scale(stone, 0.6), fade, 0.4))
 
 
+@tagged("boats")
 def boat(ctx: Ctx, x: float, water_y: float, length: float, fade: float,
          rng: np.random.Generator, sail: bool) -> None:
     """A small boat afloat at (x, water_y) with its reflection; ``length`` pixels long."""
@@ -387,6 +403,7 @@ def mirror(ctx: Ctx, m: Mask | None, water_y: float, strength: float) -> None:
     cv.fill(Mask(alpha.astype(np.float32), x0, y_lo), colour.astype(np.float32))
 
 
+@tagged("market")
 def stall(ctx: Ctx, x: float, base: float, w: float, fade: float,
           rng: np.random.Generator) -> None:
     """A market stall: posts, a counter with goods, a striped awning with a scalloped edge."""
@@ -438,6 +455,7 @@ def stall(ctx: Ctx, x: float, base: float, w: float, fade: float,
         lantern(ctx, x1 - w * 0.1, a_bot + h * 0.12, h * 0.12, 0.8)
 
 
+@tagged("flags")
 def bunting(ctx: Ctx, x0: float, x1: float, y: float, sag: float, rng: np.random.Generator,
             size: float) -> None:
     """A string of triangular flags between two points."""
@@ -460,6 +478,7 @@ def bunting(ctx: Ctx, x0: float, x1: float, y: float, sag: float, rng: np.random
         cv.fill(g.mask(), ctx.lit(c, 0.0, 0.9))
 
 
+@tagged("city")
 def skyline(ctx: Ctx, base: float, height: float, fade: float, rng: np.random.Generator,
             windows: bool) -> None:
     """A row of city blocks and towers standing on ``base`` pixels."""

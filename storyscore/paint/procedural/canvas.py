@@ -8,16 +8,20 @@ callers scale them from the normalised composition.
 
 from __future__ import annotations
 
+import functools
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any, TypeAlias
+from typing import Any, ParamSpec, TypeAlias, TypeVar
 
 import numpy as np
 import numpy.typing as npt
 from PIL import Image, ImageDraw, ImageFilter
 
 Arr: TypeAlias = npt.NDArray[Any]
+# Pixels between the samples that record where each named thing was painted.
+GRID = 8
 RGB: TypeAlias = tuple[float, float, float]
 Point: TypeAlias = tuple[float, float]
 
@@ -179,6 +183,51 @@ class Canvas:
         gh = height // self.glow_scale + 1
         gw = width // self.glow_scale + 1
         self.emission: Arr = np.zeros((gh, gw, 3), dtype=np.float32)
+        # What is being drawn ("trees", "moon"), and the box each name has covered,
+        # for the layout report.
+        self._tags: list[str] = []
+        self.boxes: dict[str, list[int]] = {}
+        self.grids: dict[str, Arr] = {}
+
+    @contextmanager
+    def tagged(self, name: str) -> Iterator[None]:
+        """Count what is filled inside the block toward ``name``'s box."""
+        self._tags.append(name)
+        try:
+            yield
+        finally:
+            self._tags.pop()
+
+    def record(self, name: str, x0: int, y0: int, x1: int, y1: int) -> None:
+        """Count a region toward ``name``'s box: for what is painted without a mask
+        (stars, an aurora, beams of light) or fills the whole frame (a room)."""
+        x0, y0, x1, y1 = max(0, x0), max(0, y0), min(self.w, x1), min(self.h, y1)
+        if x1 <= x0 or y1 <= y0:
+            return
+        self._tags.append(name)
+        try:
+            self._note(Mask(np.ones((y1 - y0, x1 - x0), dtype=np.float32), x0, y0))
+        finally:
+            self._tags.pop()
+
+    def _note(self, mask: Mask) -> None:
+        tag = self._tags[-1]
+        box = self.boxes.get(tag)
+        x1, y1 = min(self.w, mask.x1), min(self.h, mask.y1)
+        if box is None:
+            self.boxes[tag] = [mask.x0, mask.y0, x1, y1]
+        else:
+            box[0], box[1] = min(box[0], mask.x0), min(box[1], mask.y0)
+            box[2], box[3] = max(box[2], x1), max(box[3], y1)
+        # Where it is painted, on a coarse grid: the pixels its colour is read from.
+        grid = self.grids.get(tag)
+        if grid is None:
+            grid = self.grids[tag] = np.zeros((-(-self.h // GRID), -(-self.w // GRID)), bool)
+        oy, ox = (-mask.y0) % GRID, (-mask.x0) % GRID
+        sub = mask.a[oy::GRID, ox::GRID] > 0.5
+        gy, gx = (mask.y0 + oy) // GRID, (mask.x0 + ox) // GRID
+        sub = sub[: grid.shape[0] - gy, : grid.shape[1] - gx]
+        grid[gy : gy + sub.shape[0], gx : gx + sub.shape[1]] |= sub
 
     # ---- coordinates -------------------------------------------------------
     def X(self, fx: float) -> float:
@@ -207,6 +256,8 @@ class Canvas:
         """Paint ``colour`` (a colour or an array over the mask's box) through ``mask``."""
         if mask is None:
             return
+        if self._tags:
+            self._note(mask)
         region = self.rgb[mask.y0 : mask.y1, mask.x0 : mask.x1]
         m = (mask.a * alpha)[..., None]
         col = np.asarray(colour, dtype=np.float32)
@@ -322,6 +373,26 @@ class Canvas:
             glow[..., c] = np.asarray(big)
         # Light brightens dark areas more than bright ones, as a screen blend does.
         self.rgb += glow * strength * (1.0 - 0.6 * np.clip(self.rgb, 0, 1))
+
+
+_P = ParamSpec("_P")
+_R = TypeVar("_R")
+
+
+def tagged(name: str) -> Callable[[Callable[_P, _R]], Callable[_P, _R]]:
+    """Decorate a drawing routine whose first argument has a canvas ``cv``: what it
+    fills counts toward ``name`` in the layout report."""
+
+    def wrap(fn: Callable[_P, _R]) -> Callable[_P, _R]:
+        @functools.wraps(fn)
+        def inner(*args: _P.args, **kwargs: _P.kwargs) -> _R:
+            cv: Canvas = args[0].cv  # type: ignore[attr-defined]
+            with cv.tagged(name):
+                return fn(*args, **kwargs)
+
+        return inner
+
+    return wrap
 
 
 def box_blur(a: Arr, sigma: float) -> Arr:

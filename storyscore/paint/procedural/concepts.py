@@ -9,6 +9,9 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from importlib import resources
+
+import yaml
 
 
 @dataclass(frozen=True)
@@ -20,144 +23,69 @@ class Concept:
     words: tuple[str, ...] = ()
 
 
-def _c(name: str, category: str, words: str = "") -> Concept:
-    return Concept(name, category, tuple(w.strip() for w in words.split(",") if w.strip()))
+CATEGORIES = ("time", "weather", "place", "thing", "colour", "mood", "style", "season")
 
 
+@dataclass(frozen=True)
+class Vocabulary:
+    """The painter's words as data: concepts, compounds, natural colours, colour values."""
+
+    concepts: tuple[Concept, ...]
+    compounds: dict[str, tuple[str, ...]]
+    natural: dict[str, frozenset[str]]
+    colours: dict[str, str]
+
+
+def _strings(value: object, where: str) -> list[str]:
+    if not isinstance(value, list) or not all(isinstance(w, str) and w.strip() for w in value):
+        raise ValueError(f"{where}: expected a list of words")
+    return [w.strip() for w in value]
+
+
+def parse_vocabulary(data: object) -> Vocabulary:
+    """Check and convert the painter's vocabulary file; a ValueError names what is wrong."""
+    if not isinstance(data, dict) or set(data) != {"concepts", "compounds", "natural", "colours"}:
+        raise ValueError("expected the keys concepts, compounds, natural and colours")
+    concepts: list[Concept] = []
+    owner: dict[str, str] = {}
+    for category, entries in data["concepts"].items():
+        if category not in CATEGORIES or not isinstance(entries, dict):
+            raise ValueError(f"concepts: unknown category {category!r}")
+        for name, words in entries.items():
+            concept = Concept(str(name), category, tuple(_strings(words, str(name))))
+            for w in (concept.name, *concept.words):
+                if owner.setdefault(w, concept.name) != concept.name:
+                    raise ValueError(f"{w!r} names both {owner[w]} and {concept.name}")
+            concepts.append(concept)
+    names = {c.name for c in concepts}
+    compounds = {str(k): tuple(_strings(v, str(k))) for k, v in data["compounds"].items()}
+    natural = {str(k): frozenset(_strings(v, str(k))) for k, v in data["natural"].items()}
+    colours = {str(k): str(v) for k, v in data["colours"].items()}
+    for where, used in (("compounds", {n for v in compounds.values() for n in v}),
+                        ("natural", set(natural) | {n for v in natural.values() for n in v}),
+                        ("colours", set(colours))):
+        unknown = sorted(used - names)
+        if unknown:
+            raise ValueError(f"{where}: unknown concepts {', '.join(unknown)}")
+    for name, value in colours.items():
+        if not re.fullmatch(r"#[0-9a-fA-F]{6}", value):
+            raise ValueError(f"colours: {name} is {value!r}, not #rrggbb")
+    return Vocabulary(tuple(concepts), compounds, natural, colours)
+
+
+def _builtin() -> Vocabulary:
+    """The vocabulary shipped with the package (vocabulary.yaml beside this module)."""
+    text = resources.files(__package__).joinpath("vocabulary.yaml").read_text("utf-8")
+    try:
+        return parse_vocabulary(yaml.safe_load(text))
+    except ValueError as exc:
+        # A broken vocabulary file is a broken installation, not a user mistake.
+        raise RuntimeError(f"storyscore's vocabulary.yaml is damaged: {exc}") from exc
+
+
+VOCABULARY = _builtin()
 # Categories: time, weather, place, thing, colour, mood, style, season.
-CONCEPTS: tuple[Concept, ...] = (
-    # time of day
-    _c("dawn", "time", "daybreak, first light, break of day, early morning"),
-    _c("sunrise", "time", "sun rise, sunup"),
-    _c("morning", "time", "mornings, forenoon"),
-    _c("noon", "time", "midday, noontime, high noon, noonday, daytime, day"),
-    _c("afternoon", "time", "afternoons, golden hour"),
-    _c("sunset", "time", "sundown, sun set, setting sun"),
-    _c("dusk", "time", "evening, evenings, nightfall, eventide"),
-    _c("twilight", "time", "gloaming, blue hour"),
-    _c("night", "time", "nights, nighttime, night time, nocturnal, tonight"),
-    _c("midnight", "time", "dead of night, small hours"),
-    # weather and light
-    _c("clear", "weather", "sunny, cloudless, fair weather, blue sky"),
-    _c("clouds", "weather", "cloud, cloudy, overcast, clouded"),
-    _c("mist", "weather", "misty, fog, foggy, haze, hazy, mists, fogs, vapour, vapor"),
-    _c("rain", "weather", "rainy, raining, rainfall, drizzle, downpour, showers, rains"),
-    _c("storm", "weather", "stormy, storms, tempest, thunderstorm, gale, squall, hurricane"),
-    _c("lightning", "weather", "thunder, thunderbolt, lightning bolt, lightnings"),
-    _c("snow", "weather", "snowy, snowing, snowfall, snowflakes, snowflake, blizzard, snowstorm"),
-    _c("rainbow", "weather", "rainbows"),
-    _c("lantern", "weather", "lanterns, lantern light, lamplight, lamp, lamps, torch, torches, "
-       "streetlamp, streetlamps, lamppost, lampposts, lamplit"),
-    _c("candle", "weather", "candles, candlelight, candlelit, candle light"),
-    _c("sunbeams", "weather", "sunbeam, sun rays, light rays, rays, god rays, shafts of light, "
-       "beams of light"),
-    _c("aurora", "weather", "northern lights, aurora borealis, auroras"),
-    _c("fire", "weather", "campfire, bonfire, fireplace, hearth, flames, embers"),
-    # places and landforms
-    _c("forest", "place", "woods, woodland, woodlands, forests, jungle, thicket, grove"),
-    _c("pines", "place", "pine, pine trees, conifers, conifer, fir, firs, spruce, "
-       "evergreen, evergreens"),
-    _c("meadow", "place", "meadows, grassland, prairie, pasture, grass, lawn"),
-    _c("field", "place", "fields, farmland, wheat, crops, farm, cornfield, wheatfield"),
-    _c("hills", "place", "hill, hillside, hillsides, rolling hills, slopes, valley"),
-    _c("mountains", "place", "mountain, peaks, peak, summit, summits, alps, mountain range, ridge"),
-    _c("desert", "place", "deserts, wasteland, sahara, badlands"),
-    _c("dunes", "place", "dune, sand dunes"),
-    _c("sea", "place", "ocean, oceans, seas, open sea, seascape, waters"),
-    _c("lake", "place", "lakes, pond, ponds, lagoon, loch, mere"),
-    _c("river", "place", "rivers, stream, streams, creek, brook, canal, canals"),
-    _c("beach", "place", "beaches, shore, shores, seashore, seaside, coast, coastline, sand, "
-       "sandy"),
-    _c("island", "place", "islands, isle, isles, islet"),
-    _c("harbour", "place", "harbor, harbours, harbors, port, docks, dock, pier, quay, wharf, "
-       "marina, jetty"),
-    _c("city", "place", "cities, metropolis, downtown, urban, cityscape"),
-    _c("skyline", "place", "skyscraper, skyscrapers, high-rise, rooftops"),
-    _c("village", "place", "villages, hamlet, town, towns, settlement"),
-    _c("market", "place", "markets, marketplace, bazaar, stalls, stall, fair, souk"),
-    _c("street", "place", "streets, alley, alleys, road, avenue, lane, cobblestones, "
-       "cobblestone, boulevard"),
-    _c("castle", "place", "castles, palace, fortress, citadel, fort, keep"),
-    _c("lighthouse", "place", "lighthouses, beacon"),
-    _c("tower", "place", "towers, turret, turrets, belfry, spire"),
-    _c("bridge", "place", "bridges, footbridge, viaduct"),
-    _c("cave", "place", "caves, cavern, caverns, grotto"),
-    _c("room", "place", "rooms, bedroom, kitchen, library, study, parlour, parlor, chamber, "
-       "attic, hall, cottage interior, living room"),
-    _c("interior", "place", "indoors, inside, interiors"),
-    _c("staircase", "place", "stairs, stairway, stairwell, stone steps, spiral staircase, "
-       "spiral stairs, staircases"),
-    _c("garden", "place", "gardens, park, orchard, flowerbed, flowerbeds"),
-    _c("space", "place", "outer space, cosmos, galaxy, galaxies, nebula, universe, planets, "
-       "planet"),
-    _c("cliffs", "place", "cliff, clifftop, crag, crags, bluff"),
-    # things
-    _c("sun", "thing", "sunshine, sunlight, sunlit, sunny sky"),
-    _c("moon", "thing", "moons, moonlight, moonlit, full moon, crescent, crescent moon"),
-    _c("stars", "thing", "star, starry, starlight, starlit, constellations, starry sky"),
-    _c("trees", "thing", "tree, oak, oaks, birch, birches, willow, willows, maple, elm"),
-    _c("houses", "thing", "house, cottage, cottages, cabin, cabins, hut, huts, home, homes, "
-       "buildings, building"),
-    _c("boats", "thing", "boat, ship, ships, sailboat, sailboats, yacht, yachts, vessel, "
-       "vessels, ferry, fishing boats, fishing boat, sails, sail"),
-    _c("birds", "thing", "bird, gulls, seagulls, seagull, gull, crows, crow, swallows, flock"),
-    _c("flowers", "thing", "flower, blossoms, blossom, bloom, blooms, roses, tulips, daisies, "
-       "poppies, wildflowers, petals"),
-    _c("waves", "thing", "wave, surf, breakers, swell, swells, spray"),
-    _c("rocks", "thing", "rock, rocky, boulders, boulder, stones, pebbles, reef"),
-    _c("awnings", "thing", "awning, canopy, canopies, tents, tent, parasols"),
-    _c("windows", "thing", "window, windowsill, panes"),
-    _c("figure", "thing", "girl, boy, child, woman, man, person, figure, traveller, traveler, "
-       "wanderer, keeper, fisherman, knight, princess, prince, king, queen, hero, mira, she, he"),
-    _c("crowd", "thing", "crowds, people, townsfolk, villagers, shoppers, children, merchants, "
-       "fishermen"),
-    _c("sky", "thing", "skies, heavens"),
-    _c("flags", "thing", "flag, banners, banner, bunting, pennants, pennant"),
-    _c("path", "thing", "paths, trail, trails, track, footpath"),
-    # colours
-    _c("red", "colour", "reds, reddish"),
-    _c("crimson", "colour", ""),
-    _c("scarlet", "colour", ""),
-    _c("orange", "colour", "orangey, tangerine"),
-    _c("golden", "colour", "gold, gilded"),
-    _c("amber", "colour", "honey"),
-    _c("yellow", "colour", "yellows, lemon"),
-    _c("green", "colour", "greens, verdant, lush"),
-    _c("emerald", "colour", "jade"),
-    _c("blue", "colour", "blues, azure, sapphire, cobalt, navy"),
-    _c("teal", "colour", ""),
-    _c("turquoise", "colour", "aqua, cyan"),
-    _c("violet", "colour", "lilac, lavender, indigo"),
-    _c("purple", "colour", "purples, magenta, plum"),
-    _c("pink", "colour", "rosy, rose-coloured, blush"),
-    _c("silver", "colour", "silvery, grey, gray, pewter"),
-    _c("black", "colour", "jet, ebony, inky, pitch-black"),
-    _c("white", "colour", "snow-white, ivory, pale"),
-    # moods
-    _c("tranquil", "mood", "calm, peaceful, quiet, still, restful, placid"),
-    _c("serene", "mood", "serenity, idyllic, gentle breeze"),
-    _c("eerie", "mood", "creepy, spooky, haunted, ghostly, uncanny, sinister, ominous"),
-    _c("gloomy", "mood", "grim, dreary, bleak, sombre, somber, dismal, desolate, dark"),
-    _c("joyful", "mood", "happy, cheerful, merry, festive, jolly, joyous, celebration, "
-       "delighted"),
-    _c("bustling", "mood", "busy, lively, crowded, teeming, noisy, loud"),
-    _c("mysterious", "mood", "mystery, mystical, enigmatic, magical, enchanted, mystic"),
-    _c("melancholy", "mood", "sad, melancholic, lonely, forlorn, wistful, sorrowful"),
-    _c("bright", "mood", "vivid, vibrant, colourful, colorful, radiant, brilliant"),
-    # styles
-    _c("watercolor", "style", "watercolour, watercolors, watercolours, aquarelle"),
-    _c("ink", "style", "pen and ink, inked, ink drawing, line art, sketch, etching"),
-    _c("pastel", "style", "pastels, chalk, chalky"),
-    _c("oil", "style", "oil painting, oils, impasto, oil paint, painterly"),
-    _c("storybook", "style", "fairy tale, fairytale, picture book, illustration, "
-       "children's book, illustrated"),
-    _c("soft", "style", "soft light, gentle, dreamy, soft focus, diffuse"),
-    # seasons
-    _c("spring", "season", "springtime"),
-    _c("summer", "season", "summertime, summery"),
-    _c("autumn", "season", "autumnal, autumn leaves, fall leaves"),
-    _c("winter", "season", "wintry, wintertime, frosty, frost, icy, ice"),
-)
+CONCEPTS: tuple[Concept, ...] = VOCABULARY.concepts
 
 CONCEPT_NAMES: frozenset[str] = frozenset(c.name for c in CONCEPTS)
 CATEGORY: dict[str, str] = {c.name: c.category for c in CONCEPTS}
@@ -183,24 +111,7 @@ _STOP = frozenset({
 
 
 # Phrases that name two concepts at once.
-_COMPOUNDS: dict[str, tuple[str, ...]] = {
-    "pine forest": ("pines", "forest"),
-    "pine woods": ("pines", "forest"),
-    "starry sky": ("stars", "sky"),
-    "night sky": ("night", "sky"),
-    "sunny sky": ("sun", "sky"),
-    "harbour market": ("harbour", "market"),
-    "harbor market": ("harbour", "market"),
-    "fish market": ("harbour", "market"),
-    "market square": ("market", "village"),
-    "market street": ("market", "street"),
-    "city street": ("city", "street"),
-    "village street": ("village", "street"),
-    "castle hall": ("castle", "room", "interior"),
-    "lighthouse keeper": ("lighthouse", "figure"),
-    "snowy mountains": ("snow", "mountains"),
-    "thunderstorm": ("storm", "lightning"),
-}
+_COMPOUNDS: dict[str, tuple[str, ...]] = VOCABULARY.compounds
 
 
 def _words(text: str) -> tuple[str, ...]:
@@ -219,22 +130,7 @@ _MAX_PHRASE = max(len(k) for k in _PHRASES)
 
 # Colours a place or weather already has: "green hills" colour only the hills,
 # while "crimson hills" colour the whole scene.
-NATURAL: dict[str, frozenset[str]] = {
-    name: frozenset(colours.split())
-    for name, colours in {
-        "hills": "green emerald golden", "meadow": "green emerald golden yellow",
-        "field": "golden yellow amber green", "forest": "green emerald black",
-        "pines": "green emerald black", "desert": "golden yellow amber orange",
-        "dunes": "golden yellow amber orange", "beach": "golden white yellow",
-        "sea": "blue teal turquoise silver green", "lake": "blue teal turquoise silver green",
-        "river": "blue teal turquoise silver", "mountains": "blue silver white purple violet",
-        "city": "silver black white", "skyline": "silver black white", "cliffs": "white",
-        "clouds": "white silver black", "snow": "white silver", "mist": "white silver",
-        "rain": "silver", "lantern": "golden amber yellow orange",
-        "candle": "golden amber yellow", "fire": "orange red golden amber",
-        "lightning": "white silver violet", "space": "black",
-    }.items()
-}
+NATURAL: dict[str, frozenset[str]] = VOCABULARY.natural
 
 
 @dataclass
@@ -249,10 +145,27 @@ class Reading:
     bindings: dict[str, list[str]] = field(default_factory=dict)
     free_colours: list[str] = field(default_factory=list)
     unknown: list[str] = field(default_factory=list)
+    # The author's own colour words (palette variants) and their #rrggbb.
+    palette: dict[str, str] = field(default_factory=dict)
 
     def has(self, *names: str) -> bool:
         """True when any of ``names`` was recognised."""
         return any(n in self.concepts for n in names)
+
+    def category(self, name: str) -> str:
+        """The category of a concept the prompt named (an author's colour is a colour)."""
+        return CATEGORY.get(name) or "colour"
+
+
+def _author_phrases(words: tuple[tuple[str, str], ...]) -> dict[tuple[str, ...], tuple[str, ...]]:
+    """An author's synonyms of concepts (and colour words) as phrases to look up."""
+    out: dict[tuple[str, ...], tuple[str, ...]] = {}
+    for word, meaning in words:
+        if meaning in CATEGORY:
+            out[_words(word)] = (meaning,)
+        elif meaning.startswith("#"):
+            out[_words(word)] = (word,)
+    return out
 
 
 def _tokens(prompt: str) -> list[str]:
@@ -278,32 +191,41 @@ def _candidates(word: str) -> list[str]:
     return out
 
 
-def _lookup(words: tuple[str, ...]) -> tuple[str, ...] | None:
-    if words in _PHRASES:
-        return _PHRASES[words]
+def _lookup(words: tuple[str, ...],
+            extra: dict[tuple[str, ...], tuple[str, ...]] | None = None) -> tuple[str, ...] | None:
+    table = {**_PHRASES, **extra} if extra else _PHRASES
+    if words in table:
+        return table[words]
     if len(words) == 1:
         for cand in _candidates(words[0]):
-            if (cand,) in _PHRASES:
-                return _PHRASES[(cand,)]
+            if (cand,) in table:
+                return table[(cand,)]
         return None
     # Inflect only the last word of a phrase: "fishing boats", "sand dunes".
     for cand in _candidates(words[-1])[1:]:
         key = (*words[:-1], cand)
-        if key in _PHRASES:
-            return _PHRASES[key]
+        if key in table:
+            return table[key]
     return None
 
 
-def read_prompt(prompt: str) -> Reading:
-    """Read a prompt into concepts, colour bindings and leftover words."""
+def read_prompt(prompt: str, words: tuple[tuple[str, str], ...] = ()) -> Reading:
+    """Read a prompt into concepts, colour bindings and leftover words.
+
+    ``words`` are the author's own (word, meaning) pairs: synonyms of concepts,
+    and colour words with their ``#rrggbb``.
+    """
+    extra = _author_phrases(words)
+    palette = {w: m for w, m in words if m.startswith("#")}
+    longest = max([_MAX_PHRASE, *(len(k) for k in extra)])
     toks = _tokens(prompt)
     hits: list[tuple[int, str]] = []
     worn: dict[int, str] = {}  # token position -> "clothes" or "accent"
     unknown: list[str] = []
     i = 0
     while i < len(toks):
-        for n in range(min(_MAX_PHRASE, len(toks) - i), 0, -1):
-            names = _lookup(tuple(toks[i : i + n]))
+        for n in range(min(longest, len(toks) - i), 0, -1):
+            names = _lookup(tuple(toks[i : i + n]), extra)
             if names is not None:
                 hits.extend((i + n - 1, name) for name in names)
                 i += n
@@ -318,19 +240,20 @@ def read_prompt(prompt: str) -> Reading:
                 unknown.append(toks[i])
             i += 1
 
-    reading = Reading(unknown=unknown)
+    reading = Reading(unknown=unknown, palette=palette)
+    category = reading.category
     for k, (pos, name) in enumerate(hits):
         if name == "interior":
             # "inside the forest" is deep in a forest, not a room.
-            following = [n for p, n in hits[k + 1 :] if p - pos <= 4 and CATEGORY[n] == "place"]
+            following = [n for p, n in hits[k + 1 :] if p - pos <= 4 and category(n) == "place"]
             if following and not any(n in _ENCLOSURES for n in following):
                 continue
         if name not in reading.concepts:
             reading.concepts.append(name)
-        if CATEGORY[name] == "colour":
+        if category(name) == "colour":
             found = next(
                 ((p, n) for p, n in hits[k + 1 :]
-                 if p - pos <= 2 and CATEGORY[n] in ("thing", "place", "weather")),
+                 if p - pos <= 2 and category(n) in ("thing", "place", "weather")),
                 None,
             )
             target = found[1] if found else None
@@ -340,10 +263,16 @@ def read_prompt(prompt: str) -> Reading:
             # A place or weather in an unusual colour ("a crimson village") colours the
             # whole scene; things ("a red scarf") and natural colours stay local.
             scene_wide = target is None or (
-                CATEGORY[target] != "thing" and name not in NATURAL.get(target, frozenset()))
+                category(target) != "thing" and name not in NATURAL.get(target, frozenset()))
             if scene_wide and name not in reading.free_colours:
                 reading.free_colours.append(name)
     return reading
+
+
+def meaning_of(phrase: str) -> str | None:
+    """The concept (or concepts) a word or phrase already names, if any."""
+    names = _lookup(_words(phrase))
+    return ", ".join(names) if names else None
 
 
 def understand(prompt: str) -> list[str]:

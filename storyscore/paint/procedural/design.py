@@ -12,28 +12,9 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from storyscore.paint.procedural.canvas import RGB, luma, mix, mul, rgb, saturate, scale
-from storyscore.paint.procedural.concepts import CATEGORY, Reading
+from storyscore.paint.procedural.concepts import VOCABULARY, Reading
 
-COLOURS: dict[str, RGB] = {
-    "red": rgb("#d3262b"),
-    "crimson": rgb("#b3102e"),
-    "scarlet": rgb("#ec2c1a"),
-    "orange": rgb("#f08424"),
-    "golden": rgb("#f0b332"),
-    "amber": rgb("#f5a21c"),
-    "yellow": rgb("#f4d43a"),
-    "green": rgb("#3f9a3c"),
-    "emerald": rgb("#14985a"),
-    "blue": rgb("#2b5fcc"),
-    "teal": rgb("#16807e"),
-    "turquoise": rgb("#2fcfc4"),
-    "violet": rgb("#8a4cd8"),
-    "purple": rgb("#772b9c"),
-    "pink": rgb("#f08cb6"),
-    "silver": rgb("#c3cbd6"),
-    "black": rgb("#17171b"),
-    "white": rgb("#f6f5f0"),
-}
+COLOURS: dict[str, RGB] = {name: rgb(value) for name, value in VOCABULARY.colours.items()}
 
 # Accents that look festive when the prompt names no colour.
 DEFAULT_ACCENTS: tuple[RGB, ...] = (
@@ -194,7 +175,8 @@ def make_plan(prompt: str, seed: int, reading: Reading) -> Plan:
     # The layout depends on what is in the scene, not on when or how it is seen,
     # so "the village at dawn" and "the village at night" are the same village.
     layout_words = sorted(
-        {n for n in reading.concepts if CATEGORY[n] in ("place", "thing")} | set(reading.unknown)
+        {n for n in reading.concepts if reading.category(n) in ("place", "thing")}
+        | set(reading.unknown)
     )
     layout_seed = _hash("layout", str(seed), *layout_words)
     detail_seed = _hash("detail", str(seed), prompt.strip().lower())
@@ -209,21 +191,26 @@ def make_plan(prompt: str, seed: int, reading: Reading) -> Plan:
         kind = "room"
     elif "space" in c and not c & {"sea", "forest", "city", "village", "mountains", "desert"}:
         kind = "space"
+    elif "underwater" in c or ("coral" in c and not c & {"beach", "island", "harbour"}):
+        kind = "underwater"
 
-    places = {n for n in c if CATEGORY[n] in ("place", "thing")}
+    places = {n for n in c if reading.category(n) in ("place", "thing")}
+    if "lava" in places:
+        # "Rivers of lava" burn; they hold no water.
+        places.discard("river")
     template = _template(places, rng, snowy=bool(c & {"snow", "winter"}))
     places |= _implied(template, places)
 
-    moods = [n for n in reading.concepts if CATEGORY[n] == "mood"]
-    styles = [n for n in reading.concepts if CATEGORY[n] == "style" and n != "soft"]
+    moods = [n for n in reading.concepts if reading.category(n) == "mood"]
+    styles = [n for n in reading.concepts if reading.category(n) == "style" and n != "soft"]
     style = next((s for s in styles if s != "storybook"), styles[0] if styles else "storybook")
-    season = next((n for n in reading.concepts if CATEGORY[n] == "season"), None)
+    season = next((n for n in reading.concepts if reading.category(n) == "season"), None)
 
-    time = next((n for n in reading.concepts if CATEGORY[n] == "time"), "")
+    time = next((n for n in reading.concepts if reading.category(n) == "time"), "")
     if not time:
         time = _default_time(c, moods, rng)
 
-    weather = {n for n in c if CATEGORY[n] == "weather"} & {
+    weather = {n for n in c if reading.category(n) == "weather"} & {
         "clear", "clouds", "mist", "rain", "storm", "lightning", "snow", "rainbow"}
     if "lightning" in weather:
         weather.add("storm")
@@ -238,8 +225,8 @@ def make_plan(prompt: str, seed: int, reading: Reading) -> Plan:
     if not weather and rng.random() < 0.55 and kind != "space":
         weather.add("clouds")
 
-    free = [COLOURS[n] for n in reading.free_colours]
-    bound = {thing: COLOURS[names[0]] for thing, names in reading.bindings.items()}
+    free = [_colour(reading, n) for n in reading.free_colours]
+    bound = {thing: _colour(reading, names[0]) for thing, names in reading.bindings.items()}
     accents = list(DEFAULT_ACCENTS)
     rng.shuffle(accents)
 
@@ -304,17 +291,29 @@ def make_plan(prompt: str, seed: int, reading: Reading) -> Plan:
     )
 
 
+def _colour(reading: Reading, name: str) -> RGB:
+    """A colour concept's value, or the author's own colour word's."""
+    return COLOURS.get(name) or rgb(reading.palette[name])
+
+
 def _template(places: set[str], rng: np.random.Generator, snowy: bool = False) -> str:
     """The base landscape: from the prompt's places, else a seeded choice
     (a land that can lie under snow when the prompt says it snows)."""
     order = (
-        "street", "harbour", "market", "lighthouse", "city", "skyline", "castle", "village",
-        "island", "beach", "cliffs", "sea", "lake", "pines", "forest", "bridge", "river",
-        "desert", "dunes", "mountains", "garden", "field", "meadow", "hills", "tower",
+        "volcano", "waterfall", "canyon", "glacier", "swamp", "jungle", "street", "harbour",
+        "market", "lighthouse", "city", "skyline", "castle", "village", "island", "beach",
+        "cliffs", "sea", "lake", "pines", "forest", "bridge", "river", "desert", "dunes",
+        "mountains", "garden", "field", "meadow", "hills", "tower",
     )
     for name in order:
         if name in places:
             return name
+    if "lava" in places:
+        return "volcano"
+    if places & {"farm", "barn", "windmill"}:
+        return "field"
+    if "path" in places:
+        return "forest"
     if "boats" in places or "waves" in places:
         return "sea"
     if "houses" in places or "windows" in places or "awnings" in places:
@@ -343,6 +342,9 @@ def _implied(template: str, places: set[str]) -> set[str]:
         "village": {"houses", "hills"},
         "market": {"awnings", "crowd"},
         "garden": {"flowers"},
+        "volcano": {"lava"},
+        "farm": {"barn"},
+        "jungle": {"trees"},
     }
     out = set(extra.get(template, set()))
     for p in places & set(extra):
@@ -353,6 +355,14 @@ def _implied(template: str, places: set[str]) -> set[str]:
 
 
 def _default_time(c: set[str], moods: list[str], rng: np.random.Generator) -> str:
+    if "fireworks" in c:
+        return "night" if rng.random() < 0.7 else "dusk"
+    if c & {"volcano", "lava"}:
+        # Lava glows best against a dark sky.
+        return ("dusk", "night", "twilight")[int(rng.integers(3))]
+    if "mist" in c and not moods:
+        # Fog is the pale, flat light of the early day, not a sunset.
+        return ("dawn", "morning", "morning", "noon")[int(rng.integers(4))]
     if c & {"stars", "aurora", "space"} or "eerie" in moods:
         return "night" if rng.random() < 0.7 else "twilight"
     if "moon" in c or "mysterious" in moods:

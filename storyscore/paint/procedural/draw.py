@@ -8,12 +8,30 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
 
-from storyscore.paint.procedural.canvas import RGB, Arr, Canvas, Point, Shapes, mix, rgb, saturate
+from storyscore.paint.procedural.canvas import (
+    RGB,
+    Arr,
+    Canvas,
+    Point,
+    Shapes,
+    mix,
+    rgb,
+    saturate,
+    tagged,
+)
 from storyscore.paint.procedural.design import Plan
+
+if TYPE_CHECKING:
+    from storyscore.paint.procedural.characters import Subject
+
+# A stretch of water a subject may float on: top and bottom rows (pixels), and
+# its centre x at a row when it winds (a river), else None (it spans the width).
+WaterSpan = tuple[float, float, "Callable[[float], float] | None"]
 
 GRASS = rgb("#6e9c4a")
 FOLIAGE = rgb("#4c8a3c")
@@ -37,6 +55,13 @@ class Ctx:
     drng: np.random.Generator  # detail: textures and particles
     horizon: float  # fraction of the height
     light_dir: float  # -1 light from the left, +1 from the right
+    subjects: list[Subject] = field(default_factory=list)
+    water: list[WaterSpan] = field(default_factory=list)
+
+    @property
+    def subject_afloat(self) -> bool:
+        """Whether a subject needs water in front (a boat, a duck, a swimmer)."""
+        return any(s.design.afloat or s.pose == "swimming" for s in self.subjects)
 
     def x(self, f: float) -> float:
         return f * self.cv.w
@@ -190,6 +215,7 @@ def palm(body: Shapes, trunk: Shapes, x: float, base: float, h: float,
     body.ellipse(tx, ty, h * 0.04, h * 0.035)
 
 
+@tagged("trees")
 def tree_row(ctx: Ctx, kind: str, ground: Callable[[float], float], count: int,
              height: tuple[float, float], fade: float, x_range: tuple[float, float] = (-0.05, 1.05),
              rng: np.random.Generator | None = None, jitter_y: float = 0.0,
@@ -244,6 +270,7 @@ def tree_row(ctx: Ctx, kind: str, ground: Callable[[float], float], count: int,
 
 # ---- rocks, people, small lights --------------------------------------------
 
+@tagged("rocks")
 def rock_pile(ctx: Ctx, cx: float, base: float, width: float, height: float,
               colour: RGB, fade: float, rng: np.random.Generator, n: int = 6) -> None:
     """A heap of rounded, faceted boulders on ``base``, ``width`` x ``height`` pixels."""
@@ -291,6 +318,7 @@ def rock_pile(ctx: Ctx, cx: float, base: float, width: float, height: float,
             cv.fill(sheen.mask(), sheen_col, 0.2 + 0.35 * look.night)
 
 
+@tagged("figure")
 def figure(ctx: Ctx, x: float, base: float, h: float, clothes: RGB, fade: float,
            rng: np.random.Generator, facing: float = 1.0, walking: bool = True,
            accent: RGB | None = None) -> None:
@@ -337,6 +365,7 @@ def figure(ctx: Ctx, x: float, base: float, h: float, clothes: RGB, fade: float,
         cv.fill(scarf.mask(), ctx.lit(accent, fade, 0.85))
 
 
+@tagged("lantern")
 def lantern(ctx: Ctx, x: float, y: float, size: float, strength: float = 1.0,
             colour: RGB | None = None, hanging: bool = True) -> None:
     """A small glowing lantern at (x, y), ``size`` pixels tall ("red lanterns" glow red)."""
@@ -358,6 +387,7 @@ def lantern(ctx: Ctx, x: float, y: float, size: float, strength: float = 1.0,
     cv.add(halo, colour, 0.35 * strength)
 
 
+@tagged("candle")
 def candle(ctx: Ctx, x: float, base: float, size: float, strength: float = 1.0) -> None:
     """A candle on its holder with a flame at the top, ``size`` pixels tall."""
     cv = ctx.cv
@@ -374,6 +404,7 @@ def candle(ctx: Ctx, x: float, base: float, size: float, strength: float = 1.0) 
     cv.add(cv.radial(x, fy, size * 0.9), rgb("#ffb060"), 0.45 * strength)
 
 
+@tagged("fire")
 def campfire(ctx: Ctx, x: float, base: float, size: float) -> None:
     """Logs with flames and a warm glow, ``size`` pixels wide."""
     cv = ctx.cv
@@ -395,6 +426,7 @@ def campfire(ctx: Ctx, x: float, base: float, size: float) -> None:
     cv.add(cv.radial(x, base - size * 0.3, size * 2.2, "inverse"), rgb("#ff9a40"), 0.35)
 
 
+@tagged("flowers")
 def flowers(ctx: Ctx, y_top: float, y_bottom: float, density: float, fade_top: float,
             rng: np.random.Generator, x_range: tuple[float, float] = (0.0, 1.0)) -> None:
     """Dots of colour scattered over the ground between two heights (pixels)."""

@@ -83,6 +83,7 @@ def _night_level(ctx: Ctx) -> float:
 
 def paint_room(ctx: Ctx) -> None:
     """A room in one-point perspective with a window onto the prompt's outdoors."""
+    ctx.cv.record("room", 0, 0, ctx.cv.w, ctx.cv.h)
     cv = ctx.cv
     rng = ctx.rng
     p = ctx.plan
@@ -263,6 +264,7 @@ def _bookshelf(ctx: Ctx, s: Surfaces, side: int, back: tuple[float, float, float
 
 def paint_staircase(ctx: Ctx) -> None:
     """Looking down the well of a spiral staircase, a lantern hanging in the middle."""
+    ctx.cv.record("staircase", 0, 0, ctx.cv.w, ctx.cv.h)
     cv = ctx.cv
     rng = ctx.rng
     p = ctx.plan
@@ -373,12 +375,27 @@ def paint_staircase(ctx: Ctx) -> None:
 
 # ---- a cave --------------------------------------------------------------------------
 
+def _deep_cave(ctx: Ctx) -> bool:
+    """Whether the picture is deep inside the cave (a flame in the dark) rather than
+    at its mouth looking out."""
+    p = ctx.plan
+    looking_out = {"mouth", "entrance", "opening", "outside", "view"} & set(p.reading.unknown)
+    dark = bool({"gloomy", "eerie", "mysterious"} & set(p.moods))
+    return not looking_out and (p.reading.has("candle") or (dark and p.reading.has(
+        "lantern", "fire")))
+
+
 def paint_cave(ctx: Ctx) -> None:
-    """The dark mouth of a cave framing the landscape outside."""
+    """The dark mouth of a cave framing the landscape outside, or deep inside it, a
+    flame lighting the rock around it."""
+    if _deep_cave(ctx):
+        paint_cave_inside(ctx)
+        return
     cv = ctx.cv
     rng = ctx.rng
     p = ctx.plan
     outdoor.paint_outdoor(ctx)
+    cv.record("cave", 0, 0, cv.w, cv.h)
     w, h = cv.w, cv.h
     cx, cy = ctx.x(float(rng.uniform(0.42, 0.58))), ctx.y(0.52)
     rx, ry = min(w * 0.4, ctx.u(0.75)), h * 0.36
@@ -439,10 +456,76 @@ def paint_cave(ctx: Ctx) -> None:
                accent=p.worn_accent())
 
 
+def paint_cave_inside(ctx: Ctx) -> None:
+    """Inside a cave: rock walls, stalactites and a floor, lit only by a flame in front."""
+    ctx.cv.record("cave", 0, 0, ctx.cv.w, ctx.cv.h)
+    cv = ctx.cv
+    rng = ctx.rng
+    p = ctx.plan
+    w, h = cv.w, cv.h
+    s = Surfaces(cv)
+    colour = p.colour_of("cave", p.colour_of("rocks", rgb("#6e6258")))
+    tex = fbm(ctx.drng, w, h, ctx.u(0.08), 4)
+    ridges = np.abs(fbm(ctx.drng, w, h, ctx.u(0.2), 3) - 0.5) * 2
+    # Facets of rock with dark cracks between them.
+    cracks = 1.0 - np.clip(1.0 - ridges * 6.0, 0.0, 1.0) * 0.7
+    facets = np.floor(tex * 5.0) / 5.0
+    albedo = np.asarray(colour, dtype=np.float32) * (0.55 + 0.7 * facets[..., None]) * (
+        cracks[..., None])
+    back = cv.shapes().rect(-1, -1, w + 1, h + 1)
+    s.paint(back.mask(), albedo.astype(np.float32))
+    # Stone hangs from the roof and rises from the floor.
+    stone = cv.shapes()
+    for _ in range(14):
+        sx = w * float(rng.uniform(0.0, 1.0))
+        ln = h * float(rng.uniform(0.08, 0.3))
+        sw = ctx.u(float(rng.uniform(0.015, 0.04)))
+        stone.poly([(sx - sw, -1.0), (sx + sw, -1.0), (sx + sw * 0.1, ln)])
+    for _ in range(6):
+        sx = w * float(rng.uniform(0.0, 1.0))
+        ln = h * float(rng.uniform(0.08, 0.2))
+        sw = ctx.u(float(rng.uniform(0.02, 0.05)))
+        base = h * float(rng.uniform(0.72, 0.8))
+        stone.poly([(sx - sw, base), (sx + sw, base), (sx, base - ln)])
+    sm = stone.mask()
+    if sm is not None:
+        s.paint(sm, (albedo[sm.y0:sm.y1, sm.x0:sm.x1] * 0.85).astype(np.float32))
+    floor: list[Point] = [(-1.0, h + 1.0)]
+    for k in range(13):
+        t = k / 12
+        floor.append((w * t, h * (0.74 + 0.06 * math.sin(t * 5 + float(rng.uniform(0, 1))))))
+    floor.append((w + 1.0, h + 1.0))
+    fm = cv.shapes().poly(floor).mask()
+    if fm is not None:
+        s.paint(fm, (albedo[fm.y0:fm.y1, fm.x0:fm.x1] * 1.1).astype(np.float32))
+    fx = w * float(rng.uniform(0.42, 0.58))
+    fy = h * 0.9
+    size = ctx.u(0.26)
+    flame_y = fy - size * 0.72
+    kind = "candle" if p.reading.has("candle") else "lantern" if p.reading.has("lantern") \
+        else "fire"
+    warm = rgb("#ffa048") if kind != "fire" else rgb("#ff8a3a")
+    light = _light_map(ctx, 0.03, [(fx, flame_y, ctx.u(0.36), warm, 2.4)])
+    s.composite(cv, light)
+    # The flame stands on a flat stone.
+    ledge = cv.shapes().ellipse(fx, fy + size * 0.02, size * 0.55, size * 0.12)
+    cv.fill(ledge.mask(), mix(rgb("#4a3e36"), warm, 0.25))
+    if kind == "candle":
+        candle(ctx, fx, fy, size, 1.4)
+    elif kind == "lantern":
+        lantern(ctx, fx, fy - size * 0.4, size * 0.5, 1.4, hanging=False)
+    else:
+        campfire(ctx, fx, fy, size * 0.8)
+    if p.has("figure"):
+        figure(ctx, fx - ctx.u(0.35), h * 0.93, h * 0.45, p.clothes(rgb("#3a4a6a")), 0.0, rng,
+               accent=p.worn_accent())
+
+
 # ---- outer space ------------------------------------------------------------------
 
 def paint_space(ctx: Ctx) -> None:
     """Deep space: a nebula, many stars, a planet or two."""
+    ctx.cv.record("space", 0, 0, ctx.cv.w, ctx.cv.h)
     cv = ctx.cv
     rng = ctx.rng
     p = ctx.plan

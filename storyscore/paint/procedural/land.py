@@ -21,12 +21,14 @@ from storyscore.paint.procedural.canvas import (
     saturate,
     scale,
     smoothstep,
+    tagged,
 )
 from storyscore.paint.procedural.draw import SNOW, Ctx, column_colour
 
 Ground = Callable[[float], float]
 
 
+@tagged("mountains")
 def mountains(ctx: Ctx, base: float, height: float, fade: float, snow: bool,
               colour: RGB | None = None, rng: np.random.Generator | None = None) -> Ground:
     """A range of peaks standing on ``base`` (pixels), up to ``height`` pixels tall."""
@@ -91,6 +93,7 @@ def mountains(ctx: Ctx, base: float, height: float, fade: float, snow: bool,
     return ground
 
 
+@tagged("land")
 def hills(ctx: Ctx, base: float, amp: float, colour: RGB, fade: float,
           rng: np.random.Generator | None = None, texture: bool = True) -> Ground:
     """Rolling hills whose crest sits ``amp`` pixels above ``base``; returns the crest."""
@@ -129,6 +132,7 @@ def hills(ctx: Ctx, base: float, amp: float, colour: RGB, fade: float,
     return ground
 
 
+@tagged("dunes")
 def dunes(ctx: Ctx, base: float, amp: float, fade: float, rng: np.random.Generator) -> Ground:
     """Sand dunes with a sharp crest, a lit face and a shadowed lee."""
     cv = ctx.cv
@@ -160,6 +164,7 @@ def dunes(ctx: Ctx, base: float, amp: float, fade: float, rng: np.random.Generat
     return ground
 
 
+@tagged("land")
 def ground_plane(ctx: Ctx, top: float, colour: RGB, texture: float = 1.0) -> None:
     """Flat ground from ``top`` (pixels) to the bottom: hazy far, rich near."""
     cv = ctx.cv
@@ -179,6 +184,7 @@ def ground_plane(ctx: Ctx, top: float, colour: RGB, texture: float = 1.0) -> Non
     cv.fill(Mask(a, 0, y0), arr.astype(np.float32))
 
 
+@tagged("water")
 def water(ctx: Ctx, top: float, bottom: float | None = None, calm: float = 1.0,
           colour: RGB | None = None) -> None:
     """Water from ``top`` down, mirroring what stands above its edge, with ripples."""
@@ -227,6 +233,7 @@ def water(ctx: Ctx, top: float, bottom: float | None = None, calm: float = 1.0,
     a = np.ones((hh, cv.w), dtype=np.float32)
     a[0] = min(1.0, max(0.0, (y0 + 1) - top))
     cv.fill(Mask(a, 0, y0), out.astype(np.float32))
+    ctx.water.append((top, float(y1), None))
 
 
 def shore_foam(ctx: Ctx, y: float, strength: float = 1.0) -> None:
@@ -243,6 +250,7 @@ def shore_foam(ctx: Ctx, y: float, strength: float = 1.0) -> None:
         cv.fill(m, ctx.lit((0.97, 0.98, 1.0), 0.0, 0.9), 0.75 * strength)
 
 
+@tagged("waves")
 def waves(ctx: Ctx, top: float, rows: int, huge: bool, rng: np.random.Generator) -> None:
     """Rows of wave crests with foam, small far away and big near."""
     cv, look = ctx.cv, ctx.plan.look
@@ -302,6 +310,7 @@ def waves(ctx: Ctx, top: float, rows: int, huge: bool, rng: np.random.Generator)
                 cv.fill(sm, foam_col, 0.7)
 
 
+@tagged("river")
 def river(ctx: Ctx, top: float, width_near: float, rng: np.random.Generator) -> Callable[[float],
                                                                                          float]:
     """A river winding from the horizon to the viewer; returns its centre x at a y."""
@@ -337,9 +346,11 @@ def river(ctx: Ctx, top: float, width_near: float, rng: np.random.Generator) -> 
         streak = noise(ctx.drng, m.a.shape[1], hh, cv.S(0.012))
         cv.add(Mask(m.a * np.clip(streak - 0.62, 0, 1), m.x0, m.y0),
                mix(look.horizon, look.glow, 0.5), 0.25)
+    ctx.water.append((top, float(cv.h), centre))
     return centre
 
 
+@tagged("path")
 def path(ctx: Ctx, top: float, x_far: float, x_near: float, width: float, colour: RGB) -> None:
     """A footpath narrowing into the distance, in pixels."""
     cv = ctx.cv
@@ -408,8 +419,10 @@ def sunbeams(ctx: Ctx, origin: tuple[float, float], strength: float,
         (cv.w, cv.h), Image.Resampling.BILINEAR, box=(0.0, 0.0, cv.w / q, cv.h / q))
     colour = mix(ctx.plan.look.sun, ctx.plan.look.glow, 0.5)
     cv.add(Mask(np.asarray(full, dtype=np.float32), 0, 0), colour, 0.3)
+    cv.record("sunbeams", 0, 0, cv.w, cv.h)
 
 
+@tagged("field")
 def field_rows(ctx: Ctx, top: float, colour: RGB) -> None:
     """Crop rows converging toward a vanishing point on the horizon."""
     cv = ctx.cv

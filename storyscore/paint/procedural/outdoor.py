@@ -9,14 +9,26 @@ import numpy as np
 
 from storyscore.paint.procedural import build as build
 from storyscore.paint.procedural import land as land
+from storyscore.paint.procedural import places as places
 from storyscore.paint.procedural import sky as skym
-from storyscore.paint.procedural.canvas import RGB, Mask, blur, mix, rgb, saturate, scale
+from storyscore.paint.procedural.canvas import (
+    RGB,
+    Mask,
+    blur,
+    mix,
+    noise,
+    rgb,
+    saturate,
+    scale,
+    tagged,
+)
 from storyscore.paint.procedural.draw import (
     GRASS,
     ROCK,
     SAND,
     Ctx,
     campfire,
+    candle,
     figure,
     flowers,
     grass_strokes,
@@ -32,7 +44,8 @@ HORIZONS = {
     "skyline": 0.64, "castle": 0.62, "village": 0.58, "island": 0.6, "beach": 0.56,
     "cliffs": 0.58, "sea": 0.56, "bridge": 0.56, "river": 0.54, "lake": 0.56, "desert": 0.6,
     "dunes": 0.6, "mountains": 0.6, "pines": 0.66, "forest": 0.66, "garden": 0.56,
-    "field": 0.55, "meadow": 0.58, "hills": 0.6, "tower": 0.6,
+    "field": 0.55, "meadow": 0.58, "hills": 0.6, "tower": 0.6, "volcano": 0.66,
+    "waterfall": 0.5, "canyon": 0.5, "glacier": 0.6, "swamp": 0.56, "jungle": 0.6,
 }
 
 
@@ -57,8 +70,11 @@ def paint_sky(ctx: Ctx) -> None:
     skym.stars(ctx)
     if p.has("aurora") or "aurora" in p.reading.concepts:
         skym.aurora(ctx)
-    skym.sun_or_moon(ctx)
+    with ctx.cv.tagged(p.look.body):
+        skym.sun_or_moon(ctx)
     skym.clouds(ctx)
+    if p.has("fireworks"):
+        places.fireworks(ctx)
     if "rainbow" in p.weather:
         skym.rainbow(ctx)
     if "lightning" in p.weather:
@@ -157,7 +173,30 @@ def _extras(ctx: Ctx, ground: Ground, near_top: float, hero_x: float) -> None:
                                     ctx.u(0.008))
             cv.fill(post.mask(), ctx.lit(rgb("#2e2a28"), 0.0, 0.4))
             lantern(ctx, ctx.x(fx), base - ctx.u(0.3), ctx.u(0.045), 1.0, hanging=False)
+    # The barn on the side away from the figure, the windmill on the other.
+    barn_side = 0.25 if hero_x > ctx.x(0.5) else 0.75
+    if p.has("windmill"):
+        places.windmill(ctx, ctx.x(1 - barn_side),
+                        ctx.y(ctx.horizon) + (cv.h - ctx.y(ctx.horizon)) * 0.3, ctx.u(0.5))
+    if p.has("barn"):
+        places.barn(ctx, ctx.x(barn_side), ctx.y(ctx.horizon) + (cv.h - ctx.y(ctx.horizon)) * 0.2,
+                    ctx.u(0.3))
+    if p.has("flags") and p.template not in ("market", "street", "harbour"):
+        build.bunting(ctx, -ctx.u(0.05), cv.w + ctx.u(0.05), near_top - ctx.u(0.25), ctx.u(0.08),
+                      rng, ctx.u(0.04))
+    if "candle" in p.reading.concepts:
+        cx = hero_x - ctx.u(0.25) * (1 if hero_x > ctx.x(0.5) else -1)
+        candle(ctx, cx, cv.h * 0.95, ctx.u(0.14), 1.2)
+    if "sunbeams" in p.reading.concepts and p.template not in ("forest", "pines"):
+        land.sunbeams(ctx, skym.sun_position(ctx), 0.5, ctx.drng)
     _hero_figure(ctx, hero_x, cv.h * 0.9)
+
+
+def _shore(ctx: Ctx, y: float) -> None:
+    """The water painted last ends at the shore ``y`` pixels: land covers the rest."""
+    if ctx.water:
+        top, bottom, centre = ctx.water[-1]
+        ctx.water[-1] = (top, min(bottom, y), centre)
 
 
 def _land_base(ctx: Ctx, far: str = "hills") -> tuple[Ground, float]:
@@ -211,6 +250,7 @@ def _field(ctx: Ctx) -> None:
     _extras(ctx, lambda fx: hy, hy + (cv.h - hy) * 0.4, ctx.x(0.42))
 
 
+@tagged("garden")
 def _garden(ctx: Ctx) -> None:
     cv = ctx.cv
     rng = ctx.rng
@@ -299,6 +339,7 @@ def _mountains(ctx: Ctx) -> None:
                  0.4, rng=rng)
         land.water(ctx, hy + ctx.u(0.004), calm=0.9)
         shore = hy + (cv.h - hy) * 0.55
+        _shore(ctx, shore)
         near = _near_ground(ctx, shore, ctx.ground_colour(), ctx.u(0.04))
     else:
         near_top = hy + (cv.h - hy) * 0.35
@@ -318,6 +359,7 @@ def _lake(ctx: Ctx) -> None:
              (ctx.u(0.03), ctx.u(0.06)), 0.35, rng=rng)
     land.water(ctx, hy + ctx.u(0.004), calm=0.95)
     shore = hy + (cv.h - hy) * 0.6
+    _shore(ctx, shore)
     near = _near_ground(ctx, shore, ctx.ground_colour(), ctx.u(0.035))
     if ctx.plan.has("rocks"):
         rock_pile(ctx, ctx.x(0.8), shore + ctx.u(0.1), ctx.u(0.3), ctx.u(0.12),
@@ -475,6 +517,7 @@ def _sea(ctx: Ctx) -> None:
     _hero_figure(ctx, ctx.x(0.3), cv.h * 0.97)
 
 
+@tagged("island")
 def _island(ctx: Ctx, fx: float, hy: float) -> None:
     cv = ctx.cv
     rng = ctx.rng
@@ -510,6 +553,7 @@ def _beach(ctx: Ctx) -> None:
         by = hy + (cv.h - hy) * 0.15
         build.boat(ctx, ctx.x(float(rng.uniform(0.2, 0.8))), by, ctx.u(0.09), 0.15, rng, True)
     shore = hy + (cv.h - hy) * 0.5
+    _shore(ctx, shore)
     sand_col = p.colour_of("beach", SAND)
     land.shore_foam(ctx, shore - ctx.u(0.015))
     near = land.hills(ctx, shore + ctx.u(0.02), ctx.u(0.02), sand_col, 0.0, rng)
@@ -524,6 +568,7 @@ def _beach(ctx: Ctx) -> None:
     _extras(ctx, near, shore, ctx.x(0.5))
 
 
+@tagged("cliffs")
 def _cliffs(ctx: Ctx) -> None:
     cv = ctx.cv
     rng = ctx.rng
@@ -631,12 +676,16 @@ def _harbour(ctx: Ctx) -> None:
         lx = float(rng.choice([0.1, 0.9]))
         build.lighthouse(ctx, ctx.x(lx), hy + ctx.u(0.01), ctx.u(0.22), 0.3, rng)
     market = p.has("market") or p.has("awnings")
-    quay = hy + (cv.h - hy) * (0.3 if market else 0.62)
+    # A boat or a swimmer in front needs the harbour's water to reach the viewer.
+    moorings = hy + (cv.h - hy) * (0.3 if market else 0.62)
+    quay = moorings if market or not ctx.subject_afloat else hy + (cv.h - hy) * 0.92
     land.water(ctx, hy + 1, quay + ctx.u(0.005), calm=0.6 if not p.stormy else 0.3)
     boats = sorted(float(rng.uniform(0.1, 0.9)) for _ in range(int(rng.integers(3, 6))))
     rows = sorted((float(rng.uniform(0.15, 0.85)), fx) for fx in boats)
+    # Moored boats keep to the far water when a subject floats in front.
+    reach = 0.45 if quay > moorings else 1.0
     for d, fx in rows:
-        by = hy + (quay - hy) * d
+        by = hy + (moorings - hy) * d * reach
         build.boat(ctx, ctx.x(fx), by, (by - hy) * 1.6 + ctx.u(0.03), 0.1 * (1 - d), rng,
                    rng.random() < 0.6)
     # The quay: a stone wall, then paving to the bottom.
@@ -711,6 +760,7 @@ def _city(ctx: Ctx) -> None:
     _extras(ctx, lambda fx: near_top, near_top, ctx.x(0.4))
 
 
+@tagged("street")
 def _street(ctx: Ctx) -> None:
     """A street in one-point perspective, façades on both sides."""
     cv = ctx.cv
@@ -840,13 +890,145 @@ def _market(ctx: Ctx) -> None:
     _hero_figure(ctx, ctx.x(0.5), cv.h * 0.96)
 
 
+LAVA = (rgb("#ff4a10"), rgb("#ff8a1c"), rgb("#ffd25a"))
+BASALT = rgb("#3a3230")
+
+
+def _volcano(ctx: Ctx) -> None:
+    """A volcano erupting: a dark cone, a glowing crater and plume, lava running down
+    its sides and winding toward the viewer across black rock."""
+    cv = ctx.cv
+    rng = ctx.rng
+    hy = ctx.y(ctx.horizon)
+    _far(ctx, "hills")
+    cx = ctx.x(float(rng.uniform(0.38, 0.62)))
+    top = hy - ctx.u(0.42)
+    crater = ctx.u(0.07)
+    foot = min(cv.w * 0.5, ctx.u(0.85))
+    cone = cv.shapes().poly([(cx - foot, hy + ctx.u(0.02)), (cx - crater * 1.4, top + ctx.u(0.015)),
+                             (cx - crater, top), (cx + crater, top),
+                             (cx + crater * 1.4, top + ctx.u(0.015)),
+                             (cx + foot, hy + ctx.u(0.02))])
+    with cv.tagged("volcano"):
+        m = cone.mask()
+        if m is not None:
+            xs = (np.arange(m.x0, m.x1, dtype=np.float32) + 0.5 - cx) / foot
+            side = np.clip(0.5 + 0.6 * xs * ctx.light_dir, 0, 1)
+            lit = np.asarray(ctx.lit(rgb("#5a4a44"), 0.1, 0.9), dtype=np.float32)
+            dark = np.asarray(ctx.lit(BASALT, 0.1, 0.2), dtype=np.float32)
+            cv.fill(m, (dark + (lit - dark) * side[None, :, None]).astype(np.float32))
+        # The eruption: a glow in the crater, a plume of ash lit from below, embers.
+        glow = cv.shapes().ellipse(cx, top, crater * 1.05, ctx.u(0.02))
+        gm = glow.mask()
+        cv.fill(gm, LAVA[2])
+        cv.emit(gm, LAVA[1], 3.0)
+        cv.add(cv.radial(cx, top, ctx.u(0.25), "inverse"), LAVA[0], 0.5)
+        plume = cv.shapes()
+        for k in range(12):
+            t = k / 11
+            r = ctx.u(0.05 + 0.13 * t)
+            plume.ellipse(cx + ctx.u(0.14) * t * float(rng.uniform(-1, 1)),
+                          top - ctx.u(0.04) - ctx.u(0.45) * t, r, r * 0.8)
+        pm = plume.mask()
+        if pm is not None:
+            ys = (np.arange(pm.y0, pm.y1, dtype=np.float32) - pm.y0) / max(1, pm.y1 - pm.y0)
+            ash = np.asarray(mix(rgb("#5a4e50"), ctx.plan.look.horizon, 0.25), dtype=np.float32)
+            hot = np.asarray(rgb("#c8502a"), dtype=np.float32)
+            col = ash + (hot - ash) * (ys ** 3)[:, None, None]
+            cv.fill(pm, np.broadcast_to(col, (*pm.a.shape, 3)).astype(np.float32), 0.92)
+        embers = cv.shapes()
+        for _ in range(40):
+            a = float(rng.uniform(-2.6, -0.5))
+            d = ctx.u(float(rng.uniform(0.03, 0.3)))
+            rr = ctx.u(float(rng.uniform(0.002, 0.006)))
+            embers.ellipse(cx + math.cos(a) * d, top + math.sin(a) * d * 0.9, rr, rr)
+        em = embers.mask()
+        cv.fill(em, LAVA[2])
+        cv.emit(em, LAVA[1], 1.5)
+    with cv.tagged("lava"):
+        flows = cv.shapes()
+        for k in range(3):
+            sgn = (-1, 1, -0.3)[k]
+            pts = []
+            for j in range(9):
+                t = j / 8
+                x = cx + sgn * crater * 0.8 + sgn * foot * 0.55 * t + ctx.u(0.03) * math.sin(
+                    t * 7 + k)
+                pts.append((x, top + (hy - top) * t))
+            flows.line(pts, ctx.u(0.012 + 0.008 * k))
+        fm = flows.mask()
+        cv.fill(fm, LAVA[1])
+        cv.emit(fm, LAVA[0], 1.4)
+        land.ground_plane(ctx, hy + ctx.u(0.02), BASALT, 1.0)
+        _lava_river(ctx, hy + ctx.u(0.02), cx)
+    rock_pile(ctx, ctx.x(float(rng.choice([0.12, 0.88]))), cv.h + ctx.u(0.01), ctx.u(0.35),
+              ctx.u(0.12), BASALT, 0.0, rng)
+    _extras(ctx, lambda fx: hy, hy + (cv.h - hy) * 0.5, ctx.x(0.7))
+
+
+def _lava_river(ctx: Ctx, top: float, start_x: float) -> None:
+    """A river of lava winding from the volcano's foot to the bottom of the picture."""
+    cv = ctx.cv
+    rng = ctx.rng
+    bend = float(rng.uniform(0.12, 0.22)) * (1 if start_x < cv.w / 2 else -1)
+    left: list[tuple[float, float]] = []
+    right: list[tuple[float, float]] = []
+    for k in range(33):
+        d = k / 32
+        y = top + (cv.h + 2 - top) * d
+        c = start_x + cv.w * bend * math.sin(d * 2.6) * d
+        half = ctx.u(0.01) + ctx.u(0.22) * d ** 1.3
+        left.append((c - half, y))
+        right.append((c + half, y))
+    m = cv.shapes().poly([*left, *reversed(right)]).mask()
+    if m is None:
+        return
+    crust = noise(ctx.drng, m.a.shape[1], m.a.shape[0], ctx.u(0.02))
+    heat = np.clip((crust - 0.35) * 2.2, 0, 1)[..., None]
+    dark = np.asarray(LAVA[0], dtype=np.float32) * 0.55
+    hot = np.asarray(LAVA[2], dtype=np.float32)
+    cv.fill(m, (dark + (hot - dark) * heat).astype(np.float32))
+    cv.emit(m, LAVA[1], 0.9)
+
+
+def _waterfall(ctx: Ctx) -> None:
+    places.waterfall(ctx)
+    _extras(ctx, _flat(ctx.cv.h * 0.82), ctx.cv.h * 0.82, ctx.x(0.3))
+
+
+def _canyon(ctx: Ctx) -> None:
+    places.canyon(ctx)
+    hy = ctx.y(ctx.horizon)
+    _extras(ctx, _flat(hy), hy + (ctx.cv.h - hy) * 0.5, ctx.x(0.5))
+
+
+def _glacier(ctx: Ctx) -> None:
+    places.glacier(ctx)
+    hy = ctx.y(ctx.horizon)
+    _extras(ctx, _flat(hy), hy + (ctx.cv.h - hy) * 0.5, ctx.x(0.55))
+
+
+def _swamp(ctx: Ctx) -> None:
+    places.swamp(ctx)
+    hy = ctx.y(ctx.horizon)
+    _extras(ctx, _flat(hy), hy + (ctx.cv.h - hy) * 0.6, ctx.x(0.5))
+
+
+def _jungle(ctx: Ctx) -> None:
+    places.jungle(ctx)
+    hy = ctx.y(ctx.horizon)
+    _extras(ctx, _flat(hy), hy + (ctx.cv.h - hy) * 0.5, ctx.x(0.5))
+
+
 _TEMPLATES: dict[str, Callable[[Ctx], None]] = {
     "hills": _hills, "meadow": _meadow, "field": _field, "garden": _garden, "forest": _forest,
     "pines": _forest, "mountains": _mountains, "lake": _lake, "river": _river,
     "bridge": _river, "desert": _desert, "dunes": _desert, "village": _village,
     "castle": _castle, "tower": _tower, "sea": _sea, "island": _sea, "beach": _beach,
     "cliffs": _cliffs, "lighthouse": _lighthouse, "harbour": _harbour, "city": _city,
-    "skyline": _city, "street": _street, "market": _market,
+    "skyline": _city, "street": _street, "market": _market, "volcano": _volcano,
+    "waterfall": _waterfall, "canyon": _canyon, "glacier": _glacier, "swamp": _swamp,
+    "jungle": _jungle,
 }
 
 
@@ -857,6 +1039,13 @@ def weather(ctx: Ctx) -> None:
     p = ctx.plan
     if "mist" in p.weather:
         ground_fog(ctx, 0.5)
+        # Fog veils everything a little, thickest toward the horizon.
+        cv = ctx.cv
+        rows = np.arange(cv.h, dtype=np.float32)
+        hy = ctx.y(ctx.horizon)
+        veil = 0.12 + 0.2 * np.exp(-(((rows - hy) / (cv.h * 0.25)) ** 2))
+        veil_mask = Mask(np.repeat(veil[:, None], cv.w, axis=1).astype(np.float32), 0, 0)
+        cv.fill(veil_mask, mix(p.look.haze, (0.92, 0.92, 0.94), 0.4))
     elif p.haze > 0.25:
         ground_fog(ctx, 0.25)
     if "rain" in p.weather:
@@ -865,6 +1054,7 @@ def weather(ctx: Ctx) -> None:
         snow(ctx, 1.3 if p.stormy else 1.0)
 
 
+@tagged("mist")
 def ground_fog(ctx: Ctx, strength: float) -> None:
     """Low mist that thickens toward the horizon."""
     cv = ctx.cv
@@ -873,6 +1063,7 @@ def ground_fog(ctx: Ctx, strength: float) -> None:
     land.mist_band(ctx, hy + (cv.h - hy) * 0.45, ctx.u(0.06), strength * 0.6, ctx.drng)
 
 
+@tagged("rain")
 def rain(ctx: Ctx, amount: float) -> None:
     """Slanting streaks of rain in two depths, and a wet haze."""
     cv = ctx.cv
@@ -894,6 +1085,7 @@ def rain(ctx: Ctx, amount: float) -> None:
         cv.fill(streaks.mask(), saturate(colour, 0.5), alpha * (1 + 0.5 * depth))
 
 
+@tagged("snow")
 def snow(ctx: Ctx, amount: float) -> None:
     """Falling flakes: small and sharp far away, big and soft near."""
     cv = ctx.cv

@@ -6,7 +6,7 @@ import math
 
 import numpy as np
 
-from storyscore.paint.procedural.canvas import Mask, Point, blur, fbm, mix, rgb, scale
+from storyscore.paint.procedural.canvas import Mask, Point, blur, fbm, mix, rgb, scale, tagged
 from storyscore.paint.procedural.draw import Ctx
 
 
@@ -43,6 +43,7 @@ def sky(ctx: Ctx) -> None:
     else:
         glow = cv.radial(sx, sy, cv.S(0.3), "gauss")
         cv.add(glow, look.glow, 0.25 * (1.0 - overcast))
+    cv.record("sky", 0, 0, cv.w, math.ceil(hy))
 
 
 def stars(ctx: Ctx) -> None:
@@ -59,8 +60,10 @@ def stars(ctx: Ctx) -> None:
     mag = rng.random(n) ** 5
     bright = (0.25 + 1.6 * mag) * amount * (1 - 0.8 * (ys / max(hy, 1)) ** 3)
     tint = rng.random(n)
-    field = np.zeros((cv.h, cv.w), dtype=np.float32)
-    tints = np.zeros((cv.h, cv.w), dtype=np.float32)
+    # Stars lie above the horizon: only those rows are computed.
+    rows = min(cv.h, math.ceil(hy) + 2)
+    field = np.zeros((rows, cv.w), dtype=np.float32)
+    tints = np.zeros((rows, cv.w), dtype=np.float32)
     # Bilinear splats keep sub-pixel stars from snapping to the grid.
     fx, fy = xs - 0.5, ys - 0.5
     ix, iy = np.floor(fx).astype(int), np.floor(fy).astype(int)
@@ -68,14 +71,15 @@ def stars(ctx: Ctx) -> None:
     for dx, dy, wgt in ((0, 0, (1 - ax) * (1 - ay)), (1, 0, ax * (1 - ay)),
                         (0, 1, (1 - ax) * ay), (1, 1, ax * ay)):
         jx = np.clip(ix + dx, 0, cv.w - 1)
-        jy = np.clip(iy + dy, 0, cv.h - 1)
+        jy = np.clip(iy + dy, 0, rows - 1)
         np.add.at(field, (jy, jx), (bright * wgt).astype(np.float32))
         np.add.at(tints, (jy, jx), (tint * bright * wgt).astype(np.float32))
     # Keep total star light similar at any size: a small picture has fewer pixels per star.
     field *= min(3.0, max(0.6, cv.S(0.0025)))
     warm = np.clip(tints / np.maximum(field, 1e-6), 0, 1)
     col = np.stack([0.85 + 0.15 * warm, 0.88 + 0.05 * warm, 1.0 - 0.2 * warm], axis=-1)
-    cv.rgb += (np.clip(field, 0, 1.5)[..., None] * col).astype(np.float32)
+    cv.rgb[:rows] += (np.clip(field, 0, 1.5)[..., None] * col).astype(np.float32)
+    cv.record("stars", 0, 0, cv.w, math.ceil(hy))
     # The brightest stars get a small halo.
     for k in np.nonzero(mag > 0.55)[0][:40]:
         halo = cv.radial(float(xs[k]), float(ys[k]), max(0.7, cv.S(0.004)))
@@ -152,6 +156,7 @@ def _cut(mask: Mask, hole: Mask) -> None:
     )
 
 
+@tagged("clouds")
 def clouds(ctx: Ctx) -> None:
     """Puffy clouds in fair weather, a textured overcast in rain and storm."""
     p = ctx.plan
@@ -248,6 +253,7 @@ def overcast_layer(ctx: Ctx, amount: float) -> None:
     cv.fill(Mask(cover.astype(np.float32), 0, 0), colour)
 
 
+@tagged("aurora")
 def aurora(ctx: Ctx) -> None:
     """Curtains of green and violet light in the night sky."""
     cv = ctx.cv
@@ -271,8 +277,10 @@ def aurora(ctx: Ctx) -> None:
     violet = np.asarray(rgb("#a060f0"), dtype=np.float32)
     colour = green * (1 - t[..., None] ** 2) + violet * t[..., None] ** 2
     cv.rgb[:hy] += (total[..., None] * colour * 0.35).astype(np.float32)
+    cv.record("aurora", 0, 0, cv.w, hy)
 
 
+@tagged("rainbow")
 def rainbow(ctx: Ctx) -> None:
     """A translucent arc of bands, centred opposite the sun."""
     cv = ctx.cv
@@ -300,6 +308,7 @@ def rainbow(ctx: Ctx) -> None:
     cv.fill(Mask(alpha.astype(np.float32), x0, y0), colour.astype(np.float32))
 
 
+@tagged("birds")
 def birds(ctx: Ctx, count: int, white: bool = False) -> None:
     """A loose flock of small V-shaped birds."""
     cv, rng = ctx.cv, ctx.rng
@@ -320,6 +329,7 @@ def birds(ctx: Ctx, count: int, white: bool = False) -> None:
     cv.fill(shapes.mask(), colour, 0.9)
 
 
+@tagged("lightning")
 def lightning(ctx: Ctx) -> None:
     """A forked bolt from the clouds to the horizon, with a flash in the sky."""
     cv, rng = ctx.cv, ctx.drng
