@@ -15,7 +15,8 @@ import numpy as np
 
 from storyscore import vocab
 from storyscore.audio.mix import MixResult, PlacedNarration, SceneGain, mix
-from storyscore.audio.synth import default_soundfont, render_midi
+from storyscore.audio.soundfonts import SoundfontChoice, choose_soundfont
+from storyscore.audio.synth import render_midi
 from storyscore.audio.voices import Narration
 from storyscore.compose import ComposedScore, ScenePlan, compose
 from storyscore.diagnostics import Diagnostic
@@ -85,20 +86,28 @@ def compose_path(prepared: Prepared, path: Sequence[Scene]) -> Composition:
     return Composition(score, times, tuple(lengthening_warnings(measured)), tuple(plans))
 
 
-def music_samples(story: Story, composition: Composition) -> np.ndarray:
-    """The score synthesised with the story's soundfont: 48 kHz stereo float32."""
+def story_soundfont(story: Story) -> SoundfontChoice:
+    """The story's ``soundfont`` (script or ``--soundfont``), else the best one installed."""
+    return choose_soundfont(story.base_dir / story.soundfont if story.soundfont else None)
+
+
+def music_samples(story: Story, composition: Composition,
+                  soundfont: SoundfontChoice | None = None) -> np.ndarray:
+    """The score synthesised with ``soundfont`` (default: ``story_soundfont``): 48 kHz stereo."""
+    choice = soundfont or story_soundfont(story)
     # render_midi checks the soundfont and reports a bad one at the script's line.
-    path = (story.base_dir / story.soundfont) if story.soundfont else default_soundfont()
-    span = story.soundfont_span if story.soundfont and story.soundfont_span.line else None
-    return render_midi(composition.score.midi_bytes(), path, span=span)
+    span = story.soundfont_span if choice.origin == "setting" and story.soundfont_span.line \
+        else None
+    return render_midi(composition.score.midi_bytes(), choice.path, span=span)
 
 
 def story_audio(prepared: Prepared, composition: Composition,
-                music: np.ndarray | None = None) -> MixResult:
+                music: np.ndarray | None = None,
+                soundfont: SoundfontChoice | None = None) -> MixResult:
     """The final mix: music ducked under the narration, faded, at -16 LUFS."""
     story = prepared.story
     if music is None:
-        music = music_samples(story, composition)
+        music = music_samples(story, composition, soundfont)
     placed = []
     for time in composition.times:
         narration = prepared.narration(time.scene.id)
@@ -134,5 +143,6 @@ __all__ = [
     "music_only",
     "scene_plan",
     "story_audio",
+    "story_soundfont",
     "subtitle_cues",
 ]

@@ -23,7 +23,13 @@ from storyscore.export.subtitles import write_srt
 from storyscore.files import atomic_path
 from storyscore.model import Scene, Story
 from storyscore.pipeline.prepare import Prepared, prepare
-from storyscore.pipeline.soundtrack import Composition, compose_path, story_audio, subtitle_cues
+from storyscore.pipeline.soundtrack import (
+    Composition,
+    compose_path,
+    story_audio,
+    story_soundfont,
+    subtitle_cues,
+)
 from storyscore.progress import Progress
 from storyscore.render import (
     CameraMove,
@@ -60,6 +66,7 @@ class RenderSummary:
     warnings: list[Diagnostic] = field(default_factory=list)
     pictures: tuple[int, int] = (0, 0)  # (from the cache, in all)
     narrations: tuple[int, int] = (0, 0)
+    soundfont: str = ""  # which SoundFont played the music, and why
 
     def summary(self, seconds: float) -> str:
         lines = []
@@ -73,6 +80,8 @@ class RenderSummary:
                          f"{len(item.job.path)} scenes ({route}), "
                          f"{report.width}x{report.height} at {report.fps} fps")
             lines.append("  " + ", ".join(f"{p.name} {_size(p)}" for p in item.files))
+        if self.soundfont:
+            lines.append(f"music played with {self.soundfont}")
         lines.append(f"from the cache: {self.pictures[0]}/{self.pictures[1]} pictures, "
                      f"{self.narrations[0]}/{self.narrations[1]} narrations, "
                      f"{segments_cached}/{segments_all} video segments; took {seconds:.1f}s")
@@ -120,6 +129,8 @@ def render_story(story: Story, jobs: Sequence[RenderJob], cache: Cache, *,
         narrations=(sum(n.cache_hit for n in prepared.narrations.values()),
                     len(prepared.narrations)),
     )
+    soundfont = story_soundfont(story)
+    summary.soundfont = soundfont.describe()
     settings = EncodeSettings(draft=draft)
     for job in jobs:
         name = job.output.name
@@ -129,7 +140,7 @@ def render_story(story: Story, jobs: Sequence[RenderJob], cache: Cache, *,
         progress.advance(composing, name)
         with tempfile.TemporaryDirectory(prefix="storyscore-") as scratch:
             folder = Path(scratch)
-            mixed = story_audio(prepared, composition)
+            mixed = story_audio(prepared, composition, soundfont=soundfont)
             write_wav(folder / "mix.wav", mixed.audio, mixed.sample_rate)
             write_srt(folder / "subtitles.srt", subtitle_cues(prepared, composition))
             composition.score.write_musicxml(folder / "score.musicxml")
