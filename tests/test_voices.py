@@ -20,8 +20,8 @@ from storyscore.audio.voices import (
     split_sentences,
     split_words,
 )
-from storyscore.audio.voices.base import TimedPhoneme, align_words
 from storyscore.audio.voices import piper as voice_piper
+from storyscore.audio.voices.base import TimedPhoneme, align_words
 from storyscore.errors import AudioError
 
 SPEAKING = ["joe", "espeak", "espeak:en-gb"]
