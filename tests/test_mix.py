@@ -16,6 +16,7 @@ from storyscore.audio.mix import (
     MixResult,
     PlacedNarration,
     SceneGain,
+    fit_codec,
     loudness,
     mix,
     true_peak,
@@ -200,6 +201,66 @@ def test_peaky_music_is_limited_not_clipped() -> None:
     gain = np.abs(limited.audio[:, 0] / np.where(valid, reference, 1.0))
     step_db = np.diff(20 * np.log10(np.where(valid, gain, 1.0)))
     assert np.abs(step_db[neighbours]).max() < 0.5
+
+
+def overshooting_codec(start: float, end: float, factor: float):  # type: ignore[no-untyped-def]
+    """A stand-in for a lossy codec that lifts one stretch of the audio by ``factor``."""
+    def round_trip(audio: np.ndarray) -> np.ndarray:
+        out = audio.copy()
+        out[round(start * RATE) : round(end * RATE)] *= factor
+        return out
+    return round_trip
+
+
+def independent_true_peak(audio: np.ndarray) -> float:
+    """4x oversampled peak in dBTP with scipy's own polyphase filter (not the mixer's)."""
+    return float(20 * np.log10(np.abs(resample_poly(audio.astype(np.float64), 4, 1)).max()))
+
+
+@pytest.fixture(scope="module")
+def at_the_ceiling() -> MixResult:
+    """A mix whose clicks (at 0.5 s, 2.5 s, …) the limiter holds at -1 dBTP."""
+    bed = music_bed()
+    bed[RATE // 2 :: 2 * RATE] = 0.9
+    return mix(bed, [], DURATION)
+
+
+def test_fit_codec_lowers_only_where_the_codec_overshoots(at_the_ceiling: MixResult) -> None:
+    result = at_the_ceiling
+    codec = overshooting_codec(2.4, 2.6, 1.4)  # +2.9 dB, as ffmpeg's AAC lifted a demo peak
+    assert independent_true_peak(codec(result.audio)) > 1.5
+    fitted = fit_codec(result, codec)
+    assert fitted.delivered_peak_dbtp is not None
+    assert fitted.delivered_peak_dbtp <= -1.0
+    assert independent_true_peak(codec(fitted.audio)) <= -1.0
+    # Only the overshooting stretch is touched, and the gain recovers after it.
+    np.testing.assert_array_equal(fitted.audio[: 2 * RATE], result.audio[: 2 * RATE])
+    np.testing.assert_allclose(fitted.audio[4 * RATE :], result.audio[4 * RATE :], rtol=1e-4)
+    assert abs(fitted.loudness_lufs - result.loudness_lufs) < 0.3
+
+
+def test_fit_codec_leaves_a_clean_codec_alone(at_the_ceiling: MixResult) -> None:
+    result = at_the_ceiling
+    fitted = fit_codec(result, lambda audio: audio)
+    np.testing.assert_array_equal(fitted.audio, result.audio)
+    assert fitted.delivered_peak_dbtp == pytest.approx(result.true_peak_dbtp, abs=1e-6)
+
+
+def test_fit_codec_takes_a_stubborn_overshoot_off_the_whole_programme(
+        at_the_ceiling: MixResult) -> None:
+    result = at_the_ceiling
+    calls = []
+
+    def codec(audio: np.ndarray) -> np.ndarray:
+        calls.append(1)
+        # An overshoot that local gain cannot reach: the codec adds a fixed click.
+        out = audio.copy()
+        out[RATE] += 0.5 * float(np.abs(audio).max()) + 0.6
+        return out
+
+    fitted = fit_codec(result, codec, attempts=6)
+    assert len(calls) == 6
+    assert fitted.loudness_lufs < result.loudness_lufs - 1.0
 
 
 def test_deterministic(result: MixResult) -> None:

@@ -11,10 +11,11 @@ limiter keeps it under the true-peak ceiling; nothing is ever clipped.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import itertools
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
@@ -32,6 +33,7 @@ _LIMITER_LOOKAHEAD = 0.0025  # seconds; the gain falls over twice this before a 
 _LIMITER_RELEASE = 0.1  # seconds: time constant of the gain's recovery
 _MAKEUP_LIMIT = 3.0  # dB: most extra gain spent winning back what the limiter took
 _LIMITER_SAFETY = 0.05  # dB kept below the ceiling against measurement noise
+_CODEC_MARGIN = 0.2  # dB more taken off a codec's overshoot: re-coding moves it a little
 _LOUDNESS_TOLERANCE = 0.1  # LU: close enough to stop re-normalising
 _VAD_FRAME = 0.01  # seconds
 _VAD_RANGE = 40.0  # dB below the loudest frame that still counts as speech
@@ -104,6 +106,8 @@ class MixResult:
     the level-matched music: ducking × scene volume × fades (before the
     programme's gain ``gain_db`` and the limiter). ``limiter_db`` is the
     deepest gain reduction of the limiter (0 when it stayed idle).
+    ``delivered_peak_dbtp`` is the true peak after the delivery codec, once
+    ``fit_codec`` has measured it.
     """
 
     audio: np.ndarray
@@ -113,6 +117,7 @@ class MixResult:
     music_gain_curve: np.ndarray
     gain_db: float
     limiter_db: float
+    delivered_peak_dbtp: float | None = None
 
 
 def mix(
@@ -478,35 +483,20 @@ def _limit(audio: np.ndarray, ceiling_dbtp: float) -> tuple[np.ndarray, float, f
     """Look-ahead true-peak limiter.
 
     Returns the limited audio, its true peak and the deepest gain reduction in
-    dB. The gain needed at every sample is held over the look-ahead window on
-    both sides, smoothed with a Hann window as wide (so it is reached before
-    each peak and never exceeded); the reduction then decays exponentially
-    with the time constant ``_LIMITER_RELEASE``, never faster. Both channels
-    share the gain, so the stereo image holds.
+    dB. Each pass measures the 4x oversampled peak envelope and lowers the
+    gain wherever it exceeds the ceiling (see ``_reduction``); passes repeat
+    until none is needed. Both channels share the gain, so the stereo image
+    holds.
     """
-    from scipy.ndimage import minimum_filter1d  # type: ignore[import-untyped, unused-ignore]
-    from scipy.signal import fftconvolve  # type: ignore[import-untyped, unused-ignore]
-
     ceiling = ceiling_dbtp - _LIMITER_SAFETY
     deepest = 0.0
     out = audio.astype(np.float32)
-    width = max(1, round(_LIMITER_LOOKAHEAD * SAMPLE_RATE))
-    window = np.hanning(2 * width + 3)[1:-1]
     for _ in range(4):
         envelope = _true_peak_envelope(out, _db_to_gain(ceiling))
         peak_db = 20.0 * math.log10(max(float(envelope.max(initial=0.0)), 1e-12))
         if peak_db <= ceiling_dbtp:
             return out, peak_db, deepest
-        need = np.minimum(0.0, ceiling - 20.0 * np.log10(np.maximum(envelope, 1e-12)))
-        held = minimum_filter1d(need, size=2 * width + 1, mode="nearest")
-        smooth = fftconvolve(np.pad(held, width, mode="edge"), window / window.sum(), "valid")
-        smooth = np.minimum(smooth, need)  # FFT rounding must not lift the gain
-        # Release: reduction(t) = max over s <= t of reduction(s)·exp(-(t - s)/τ),
-        # computed in logs as a running maximum so it stays vectorised.
-        decay = np.arange(len(smooth)) / (_LIMITER_RELEASE * SAMPLE_RATE)
-        with np.errstate(divide="ignore"):
-            log_reduction = np.log(-np.minimum(smooth, 0.0)) + decay
-        gain_db = -np.exp(np.maximum.accumulate(log_reduction) - decay)
+        gain_db = _reduction(envelope, ceiling)
         deepest = min(deepest, float(gain_db.min()))
         out = (out * (10.0 ** (gain_db / 20.0))[:, None]).astype(np.float32)
     # Interpolated peaks can move slightly under a changing gain: trim what is left.
@@ -514,6 +504,88 @@ def _limit(audio: np.ndarray, ceiling_dbtp: float) -> tuple[np.ndarray, float, f
     trim = min(0.0, ceiling - peak_db)
     out = (out * np.float32(_db_to_gain(trim))).astype(np.float32)
     return out, peak_db + trim, deepest + trim
+
+
+def _reduction(envelope: np.ndarray, ceiling_db: float) -> np.ndarray:
+    """The gain in dB (<= 0) per sample that brings ``envelope`` under ``ceiling_db``.
+
+    The gain needed at every sample is held over the look-ahead window on
+    both sides, smoothed with a Hann window as wide (so it is reached before
+    each peak and never exceeded); the reduction then decays exponentially
+    with the time constant ``_LIMITER_RELEASE``, never faster.
+    """
+    from scipy.ndimage import minimum_filter1d  # type: ignore[import-untyped, unused-ignore]
+    from scipy.signal import fftconvolve  # type: ignore[import-untyped, unused-ignore]
+
+    width = max(1, round(_LIMITER_LOOKAHEAD * SAMPLE_RATE))
+    window = np.hanning(2 * width + 3)[1:-1]
+    need = np.minimum(0.0, ceiling_db - 20.0 * np.log10(np.maximum(envelope, 1e-12)))
+    held = minimum_filter1d(need, size=2 * width + 1, mode="nearest")
+    smooth = fftconvolve(np.pad(held, width, mode="edge"), window / window.sum(), "valid")
+    smooth = np.minimum(smooth, need)  # FFT rounding must not lift the gain
+    # Release: reduction(t) = max over s <= t of reduction(s)·exp(-(t - s)/τ),
+    # computed in logs as a running maximum so it stays vectorised.
+    decay = np.arange(len(smooth)) / (_LIMITER_RELEASE * SAMPLE_RATE)
+    with np.errstate(divide="ignore"):
+        log_reduction = np.log(-np.minimum(smooth, 0.0)) + decay
+    gain_db: np.ndarray = -np.exp(np.maximum.accumulate(log_reduction) - decay)
+    return gain_db
+
+
+# ------------------------------------------------------------ the codec
+
+
+def fit_codec(
+    result: MixResult,
+    round_trip: Callable[[np.ndarray], np.ndarray],
+    *,
+    true_peak_dbtp: float = -1.0,
+    attempts: int = 6,
+) -> MixResult:
+    """The mix adjusted so that it peaks at most ``true_peak_dbtp`` after a lossy codec.
+
+    ``round_trip`` encodes and decodes the audio exactly as it will be
+    delivered (e.g. AAC in the MP4). Lossy coding adds its own error, which
+    can lift a peak by a decibel or more, so the decoded audio is measured
+    (4x oversampled) and, where it is over (or within the limiter's safety
+    margin of it), the mix's gain is lowered there
+    by the overshoot with the limiter's smooth look-ahead shape; then it is
+    coded again. After half the attempts the remaining overshoot is taken
+    off the whole programme instead. The result records the decoded true
+    peak in ``delivered_peak_dbtp``.
+    """
+    audio = result.audio
+    ceiling = true_peak_dbtp - _LIMITER_SAFETY
+    delivered = -math.inf
+    for attempt in range(attempts):
+        decoded = _fit_length(round_trip(audio), len(audio))
+        envelope = _true_peak_envelope(decoded, _db_to_gain(ceiling))
+        delivered = 20.0 * math.log10(max(float(envelope.max(initial=0.0)), 1e-12))
+        if delivered <= ceiling:
+            break
+        if attempt < attempts // 2:
+            # Only where the codec went over: peaks it left alone stay as they are.
+            limit = _db_to_gain(ceiling)
+            over = np.where(envelope > limit, envelope * _db_to_gain(_CODEC_MARGIN), envelope)
+            gain_db = _reduction(over, ceiling)
+            audio = (audio * (10.0 ** (gain_db / 20.0))[:, None]).astype(np.float32)
+        else:
+            audio = (audio * np.float32(_db_to_gain(ceiling - delivered))).astype(np.float32)
+    return dataclasses.replace(
+        result,
+        audio=audio,
+        loudness_lufs=loudness(audio, result.sample_rate),
+        true_peak_dbtp=true_peak(audio),
+        delivered_peak_dbtp=delivered,
+    )
+
+
+def _fit_length(audio: np.ndarray, n: int) -> np.ndarray:
+    """``audio`` (``(m, channels)``) cut or padded with silence to ``n`` samples."""
+    data = np.asarray(audio, dtype=np.float32)
+    if len(data) >= n:
+        return data[:n]
+    return np.pad(data, [(0, n - len(data)), (0, 0)])
 
 
 # ---------------------------------------------------------------- output

@@ -14,9 +14,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 from rich.progress import TaskID
 
-from storyscore.audio.mix import write_wav
+from storyscore.audio.mix import MixResult, fit_codec, write_wav
 from storyscore.cache import Cache
 from storyscore.diagnostics import Diagnostic
 from storyscore.export.subtitles import write_srt
@@ -40,6 +41,7 @@ from storyscore.render import (
     VideoPlan,
     render_video,
 )
+from storyscore.render.encode import aac_round_trip
 
 
 @dataclass(frozen=True)
@@ -56,6 +58,8 @@ class Rendered:
     composition: Composition
     report: RenderReport
     files: tuple[Path, ...]
+    loudness_lufs: float  # of the delivered audio
+    true_peak_dbtp: float  # of the delivered audio as decoded from the MP4
 
 
 @dataclass
@@ -78,7 +82,9 @@ class RenderSummary:
             route = " -> ".join(scene.id for scene in item.job.path)
             lines.append(f"rendered {item.job.output}: {item.composition.duration:.1f}s, "
                          f"{len(item.job.path)} scenes ({route}), "
-                         f"{report.width}x{report.height} at {report.fps} fps")
+                         f"{report.width}x{report.height} at {report.fps} fps, "
+                         f"audio {item.loudness_lufs:.1f} LUFS, "
+                         f"true peak {item.true_peak_dbtp:.1f} dBTP")
             lines.append("  " + ", ".join(f"{p.name} {_size(p)}" for p in item.files))
         if self.soundfont:
             lines.append(f"music played with {self.soundfont}")
@@ -140,8 +146,8 @@ def render_story(story: Story, jobs: Sequence[RenderJob], cache: Cache, *,
         progress.advance(composing, name)
         with tempfile.TemporaryDirectory(prefix="storyscore-") as scratch:
             folder = Path(scratch)
-            mixed = story_audio(prepared, composition, soundfont=soundfont)
-            write_wav(folder / "mix.wav", mixed.audio, mixed.sample_rate)
+            mixed = deliverable_audio(story_audio(prepared, composition, soundfont=soundfont),
+                                      folder / "mix.wav", settings)
             write_srt(folder / "subtitles.srt", subtitle_cues(prepared, composition))
             composition.score.write_musicxml(folder / "score.musicxml")
             composition.score.write_midi(folder / "score.mid")
@@ -164,8 +170,26 @@ def render_story(story: Story, jobs: Sequence[RenderJob], cache: Cache, *,
                 target = job.output.with_suffix(suffix)
                 _replace(folder / temp, target)
                 sidecars.append(target)
-        summary.rendered.append(Rendered(job, composition, report, (job.output, *sidecars)))
+        peak = mixed.delivered_peak_dbtp
+        summary.rendered.append(Rendered(
+            job, composition, report, (job.output, *sidecars), mixed.loudness_lufs,
+            mixed.true_peak_dbtp if peak is None else peak))
     return summary
+
+
+def deliverable_audio(mixed: MixResult, wav: Path, settings: EncodeSettings) -> MixResult:
+    """The mix fitted to the MP4's AAC (true peak at most -1 dBTP as decoded), written to ``wav``.
+
+    The WAV written last is the one the MP4 encodes, so what was measured is
+    what is delivered.
+    """
+    def round_trip(audio: np.ndarray) -> np.ndarray:
+        write_wav(wav, audio, mixed.sample_rate)
+        return aac_round_trip(wav, settings)
+
+    fitted = fit_codec(mixed, round_trip)
+    write_wav(wav, fitted.audio, fitted.sample_rate)
+    return fitted
 
 
 def _replace(source: Path, target: Path) -> None:
