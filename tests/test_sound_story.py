@@ -21,6 +21,7 @@ from storyscore.pipeline.soundtrack import (
     Composition,
     compose_path,
     music_samples,
+    room_spans,
     story_audio,
     subtitle_cues,
 )
@@ -82,6 +83,18 @@ def test_music_is_at_least_6_db_quieter_under_the_narration(
     level_in = 10 * np.log10(np.mean(ducked[inside & settled] ** 2) + 1e-12)
     level_out = 10 * np.log10(np.mean(ducked[outside] ** 2) + 1e-12)
     assert level_out - level_in >= 6.0
+
+
+def test_the_room_is_wetter_at_night_than_on_the_lively_river(
+        demo: tuple[Prepared, Composition]) -> None:
+    _, composition = demo
+    spans = room_spans(composition)
+    amount = {time.scene.id: span.amount for time, span in zip(composition.times, spans,
+                                                                strict=True)}
+    assert amount["night"] > amount["river"] + 0.2
+    assert all(0.05 <= value <= 0.95 for value in amount.values())
+    assert [(span.start, span.end) for span in spans] == [(t.start, t.end)
+                                                          for t in composition.times]
 
 
 def test_subtitles_parse_and_match_the_narration(demo: tuple[Prepared, Composition]) -> None:

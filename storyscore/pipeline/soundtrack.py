@@ -15,8 +15,8 @@ import numpy as np
 
 from storyscore import vocab
 from storyscore.audio.mix import MixResult, PlacedNarration, SceneGain, mix
+from storyscore.audio.room import RoomSpan, render_in_room
 from storyscore.audio.soundfonts import SoundfontChoice, choose_soundfont
-from storyscore.audio.synth import render_midi
 from storyscore.audio.voices import Narration
 from storyscore.compose import ComposedScore, ScenePlan, compose
 from storyscore.diagnostics import Diagnostic
@@ -95,10 +95,24 @@ def music_samples(story: Story, composition: Composition,
                   soundfont: SoundfontChoice | None = None) -> np.ndarray:
     """The score synthesised with ``soundfont`` (default: ``story_soundfont``): 48 kHz stereo."""
     choice = soundfont or story_soundfont(story)
-    # render_midi checks the soundfont and reports a bad one at the script's line.
+    # The synthesiser checks the soundfont and reports a bad one at the script's line.
     span = story.soundfont_span if choice.origin == "setting" and story.soundfont_span.line \
         else None
-    return render_midi(composition.score.midi_bytes(), choice.path, span=span)
+    return render_in_room(composition.score.midi_bytes(), choice.path,
+                          room_spans(composition), span=span)
+
+
+def room_spans(composition: Composition) -> list[RoomSpan]:
+    """How wet the room is in each scene (see ``room_amount``)."""
+    return [RoomSpan(time.start, time.end, room_amount(plan))
+            for time, plan in zip(composition.times, composition.plans, strict=True)]
+
+
+def room_amount(plan: ScenePlan) -> float:
+    """A scene's wetness, 0 to 1: still, legato scenes (a misty night) wetter;
+    aroused, detached ones (a bright market) drier, where echoes would blur the rhythm."""
+    amount = 0.5 - 0.4 * plan.arousal - 0.2 * (plan.staccato - 0.3)
+    return round(min(0.95, max(0.05, amount)), 4)
 
 
 def story_audio(prepared: Prepared, composition: Composition,
@@ -141,6 +155,8 @@ __all__ = [
     "Composition",
     "compose_path",
     "music_only",
+    "room_amount",
+    "room_spans",
     "scene_plan",
     "story_audio",
     "story_soundfont",
