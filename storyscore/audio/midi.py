@@ -26,7 +26,8 @@ _INSTALL_HINT = "install the audio extra: pip install midirenderer mido pretty-m
 _DEFAULT_TEMPO = 500_000  # microseconds per beat: MIDI's 120 bpm when no tempo is set
 
 
-def _mido() -> Any:
+def load_mido() -> Any:
+    """The mido module; ``AudioError`` with the install command when it is missing."""
     try:
         import mido  # type: ignore[import-untyped, unused-ignore]
     except ImportError as exc:
@@ -44,7 +45,7 @@ class Song:
     @classmethod
     def read(cls, data: bytes, span: SourceSpan | None = None) -> Song:
         """Parse a type-0 or type-1 Standard MIDI File; ``AudioError`` if it is not one."""
-        mido = _mido()
+        mido = load_mido()
         try:
             song = mido.MidiFile(file=io.BytesIO(data))
         except (OSError, EOFError, ValueError, KeyError, IndexError, TypeError) as exc:
@@ -62,7 +63,7 @@ class Song:
 
     def write(self) -> bytes:
         """The song as a type-1 Standard MIDI File (events sorted stably by tick)."""
-        mido = _mido()
+        mido = load_mido()
         song = mido.MidiFile(type=1, ticks_per_beat=self.ticks_per_beat)
         for events in self.tracks:
             track = mido.MidiTrack()

@@ -1,8 +1,9 @@
 """A path of scenes to its soundtrack: the score, the music, the mix and the cues.
 
 ``compose_path`` turns a path of prepared scenes (see ``prepare``) into one
-continuous score and the final timeline; ``music_samples``, ``story_audio``
-and ``music_only`` synthesise and mix; ``subtitle_cues`` places the spoken
+continuous score and the final timeline; ``music_samples`` has it played
+(humanised, through the best SoundFont, in a room whose wetness follows the
+scenes), ``story_audio`` and ``music_only`` mix; ``subtitle_cues`` places the spoken
 words on the timeline. Nothing here prints.
 """
 
@@ -14,6 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from storyscore import vocab
+from storyscore.audio.humanise import humanise
 from storyscore.audio.mix import MixResult, PlacedNarration, SceneGain, mix
 from storyscore.audio.room import RoomSpan, render_in_room
 from storyscore.audio.soundfonts import SoundfontChoice, choose_soundfont
@@ -98,8 +100,14 @@ def music_samples(story: Story, composition: Composition,
     # The synthesiser checks the soundfont and reports a bad one at the script's line.
     span = story.soundfont_span if choice.origin == "setting" and story.soundfont_span.line \
         else None
-    return render_in_room(composition.score.midi_bytes(), choice.path,
+    return render_in_room(performed_midi(story, composition), choice.path,
                           room_spans(composition), span=span)
+
+
+def performed_midi(story: Story, composition: Composition) -> bytes:
+    """The score as the players play it: humanised from the story's seed, scene changes exact."""
+    boundaries = [time.start for time in composition.times[1:]]
+    return humanise(composition.score.midi_bytes(), story.seed, boundaries)
 
 
 def room_spans(composition: Composition) -> list[RoomSpan]:
@@ -155,6 +163,7 @@ __all__ = [
     "Composition",
     "compose_path",
     "music_only",
+    "performed_midi",
     "room_amount",
     "room_spans",
     "scene_plan",
