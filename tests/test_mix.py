@@ -263,6 +263,35 @@ def test_fit_codec_takes_a_stubborn_overshoot_off_the_whole_programme(
     assert fitted.loudness_lufs < result.loudness_lufs - 1.0
 
 
+def band_db(audio: np.ndarray, start: float, end: float, low: float, high: float) -> float:
+    """Energy in dB of ``audio`` between ``low`` and ``high`` Hz over ``start``-``end`` s."""
+    part = audio[round(start * RATE) : round(end * RATE)].astype(np.float64).mean(axis=1)
+    spectrum = np.abs(np.fft.rfft(part * np.hanning(len(part)))) ** 2
+    freqs = np.fft.rfftfreq(len(part), 1 / RATE)
+    return float(10 * np.log10(spectrum[(freqs >= low) & (freqs < high)].sum()))
+
+
+def test_the_speech_band_of_the_music_dips_under_narration() -> None:
+    rng = np.random.default_rng(5)
+    bed = np.asarray(0.05 * rng.standard_normal((round(DURATION * RATE), 2)), dtype=np.float32)
+    # Silent narration with its speaking windows: what is left is the music alone.
+    quiet = [PlacedNarration(start, np.zeros(round((end - start) * VOICE_RATE), np.float32),
+                             VOICE_RATE, ((0.0, end - start),)) for start, end in SPEECH]
+    plain = mix(bed, quiet, DURATION, speech_dip_db=0.0).audio
+    dipped = mix(bed, quiet, DURATION).audio
+
+    def drop(start: float, end: float, low: float, high: float) -> float:
+        return band_db(dipped, start, end, low, high) - band_db(plain, start, end, low, high)
+
+    under = (2.3, 3.7)  # inside the first window, past the ramps
+    speech_band = drop(*under, 1500, 2800) - drop(*under, 50, 250)
+    assert -5.0 < speech_band < -3.0
+    assert abs(drop(*under, 12000, 20000) - drop(*under, 50, 250)) < 0.5
+    # Away from speech nothing changes but the overall level.
+    away = (5.0, 6.5)
+    assert abs(drop(*away, 1500, 2800) - drop(*away, 50, 250)) < 0.05
+
+
 def test_deterministic(result: MixResult) -> None:
     again = mix(music_bed(), narration(), DURATION, [])
     np.testing.assert_array_equal(again.audio, result.audio)

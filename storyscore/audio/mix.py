@@ -35,6 +35,7 @@ _MAKEUP_LIMIT = 3.0  # dB: most extra gain spent winning back what the limiter t
 _LIMITER_SAFETY = 0.05  # dB kept below the ceiling against measurement noise
 _CODEC_MARGIN = 0.2  # dB more taken off a codec's overshoot: re-coding moves it a little
 _LOUDNESS_TOLERANCE = 0.1  # LU: close enough to stop re-normalising
+_SPEECH_BAND = (1000.0, 4000.0)  # Hz: where the music gives way to the words
 _VAD_FRAME = 0.01  # seconds
 _VAD_RANGE = 40.0  # dB below the loudest frame that still counts as speech
 _VAD_FLOOR = -60.0  # dBFS: quieter frames are never speech
@@ -127,6 +128,7 @@ def mix(
     scenes: Sequence[SceneGain] = (),
     *,
     duck_db: float = -9.0,
+    speech_dip_db: float = -4.0,
     attack: float = 0.15,
     release: float = 0.5,
     bridge: float = 1.0,
@@ -142,7 +144,9 @@ def mix(
     The music is cut or padded with silence to the duration. Under speech it
     is ducked by ``duck_db``, falling over ``attack`` seconds before the words
     and rising over ``release`` after them; pauses shorter than ``bridge``
-    seconds stay ducked so the music does not pump between sentences.
+    seconds stay ducked so the music does not pump between sentences. Under
+    speech the music's speech band (1-4 kHz) dips a further ``speech_dip_db``
+    with the same timing, so words stay clear without ducking harder.
     ``scenes`` set the music's volume per time span (outside them it plays at
     full volume), crossfading over ``scene_fade`` seconds centred on each
     change. The music fades in over ``fade_in_s``; the whole programme fades
@@ -163,9 +167,12 @@ def mix(
         bed = bed * np.float32(_db_to_gain(voice_lufs + music_level - music_lufs))
 
     windows = _speech_windows(narration, duration_s, bridge)
+    ducking = _duck_db(windows, n, rate, duck_db, attack, release)
+    if speech_dip_db != 0.0 and duck_db != 0.0:
+        bed = _dip_speech_band(bed, rate, ducking / duck_db * speech_dip_db)
     fade_out = _fade_out_curve(n, rate, fade_out_s)
     curve = (
-        _duck_curve(windows, n, rate, duck_db, attack, release)
+        10.0 ** (ducking / 20.0)
         * _scene_curve(scenes, n, rate, scene_fade)
         * _fade_in_curve(n, rate, fade_in_s)
         * fade_out
@@ -371,7 +378,7 @@ def _ramp_times(start: float, stop: float, n: int, rate: int) -> tuple[int, int,
     return first, last, (times - start) / max(stop - start, 1e-12)
 
 
-def _duck_curve(
+def _duck_db(
     windows: list[tuple[float, float]],
     n: int,
     rate: int,
@@ -379,7 +386,7 @@ def _duck_curve(
     attack: float,
     release: float,
 ) -> np.ndarray:
-    """Linear music gain: ``duck_db`` under each window, raised-cosine ramps (in dB) around it."""
+    """Music gain in dB: ``duck_db`` under each window, raised-cosine ramps around it."""
     db = np.zeros(n)
     for start, end in windows:
         a, b, position = _ramp_times(start - attack, start, n, rate)
@@ -388,7 +395,31 @@ def _duck_curve(
         db[a:b] = np.minimum(db[a:b], duck_db)
         a, b, position = _ramp_times(end, end + release, n, rate)
         db[a:b] = np.minimum(db[a:b], duck_db * (1.0 - _rise(position)))
-    return np.asarray(10.0 ** (db / 20.0))
+    return db
+
+
+def _dip_speech_band(music: np.ndarray, rate: int, dip_db: np.ndarray) -> np.ndarray:
+    """``music`` with its 1-4 kHz band lowered by ``dip_db`` (<= 0, one value a sample).
+
+    The band is isolated with a zero-phase band-pass (a first-order
+    Butterworth run forwards and backwards, so its skirts are gentle and it
+    adds no phase shift); taking back part of it lowers exactly that band.
+    """
+    from scipy.signal import butter, sosfiltfilt  # type: ignore[import-untyped, unused-ignore]
+
+    sos = butter(1, [_SPEECH_BAND[0], _SPEECH_BAND[1]], btype="bandpass", fs=rate, output="sos")
+    active = np.concatenate(([0], (dip_db != 0).astype(np.int8), [0]))
+    edges = np.flatnonzero(np.diff(active)).reshape(-1, 2)
+    # Each dip is filtered on its own with the filter's settling time around it,
+    # so memory follows the longest spoken passage, not the story.
+    margin = rate // 10
+    out = music.copy()
+    for first, last in edges:
+        lo, hi = max(0, int(first) - margin), min(len(music), int(last) + margin)
+        band = sosfiltfilt(sos, music[lo:hi].astype(np.float64), axis=0)
+        taken = 1.0 - 10.0 ** (dip_db[lo:hi] / 20.0)
+        out[lo:hi] = (music[lo:hi] - band * taken[:, None]).astype(np.float32)
+    return out
 
 
 def _scene_curve(scenes: Sequence[SceneGain], n: int, rate: int, fade: float) -> np.ndarray:
