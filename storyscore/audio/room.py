@@ -129,19 +129,24 @@ def render_in_room(
     Deterministic: the same score gives the same samples.
     """
     room = room or Room()
-    stems = {name: render_midi(data, soundfont, tail=tail, span=span)
-             for name, data in split_families(midi, span).items()}
-    if not stems:
+    stems = split_families(midi, span)
+    sums: tuple[np.ndarray, np.ndarray] | None = None  # (dry, send)
+    # One family at a time, so only one stem's samples are held beside the sums.
+    for name in list(stems):
+        audio = render_midi(stems.pop(name), soundfont, tail=tail, span=span)
+        if sums is None:
+            sums = (np.zeros_like(audio), np.zeros_like(audio))
+        dry, send = sums
+        dry += audio
+        audio *= np.float32(_gain(room.family_db[name]))
+        send += audio
+        del audio
+    if sums is None:  # no notes at all
         return render_midi(midi, soundfont, tail=tail, span=span)
-    n = max(len(audio) for audio in stems.values())
-    dry = np.zeros((n, 2), dtype=np.float32)
-    send = np.zeros((n, 2), dtype=np.float32)
-    for name, audio in stems.items():
-        dry[: len(audio)] += audio
-        send[: len(audio)] += audio * np.float32(_gain(room.family_db[name]))
-    send *= send_curve(spans, n, SAMPLE_RATE, room)[:, None]
-    music: np.ndarray = dry + reverberate(send, room)
-    return music
+    dry, send = sums
+    send *= send_curve(spans, len(send), SAMPLE_RATE, room)[:, None]
+    dry += reverberate(send, room)
+    return dry
 
 
 def send_curve(spans: Sequence[RoomSpan], n: int, rate: int, room: Room) -> np.ndarray:
@@ -170,12 +175,14 @@ def reverberate(send: np.ndarray, room: Room) -> np.ndarray:
         raise AudioError("the music's room needs pedalboard",
                          hint="install it with: pip install pedalboard") from exc
     delay = round(room.predelay * SAMPLE_RATE)
-    delayed = np.zeros((2, len(send)), dtype=np.float32)
+    # pedalboard wants (channels, samples); the pre-delay is a shift of the input.
+    delayed = np.zeros((send.shape[1], len(send)), dtype=np.float32)
     delayed[:, delay:] = send[: len(send) - delay].T
     reverb = pedalboard.Reverb(room_size=room.room_size, damping=room.damping,
                                wet_level=1.0, dry_level=0.0, width=room.width)
-    wet = reverb.process(delayed, SAMPLE_RATE, reset=True)
-    return np.ascontiguousarray(np.asarray(wet, dtype=np.float32).T)
+    wet = np.asarray(reverb.process(delayed, SAMPLE_RATE, reset=True), dtype=np.float32)
+    del delayed
+    return wet.T
 
 
 def _gain(db: float) -> float:
