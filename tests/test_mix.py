@@ -225,7 +225,8 @@ def at_the_ceiling() -> MixResult:
     return mix(bed, [], DURATION)
 
 
-def test_fit_codec_lowers_only_where_the_codec_overshoots(at_the_ceiling: MixResult) -> None:
+def test_fit_codec_limits_the_mix_under_the_codec_margin_at_the_same_loudness(
+        at_the_ceiling: MixResult) -> None:
     result = at_the_ceiling
     codec = overshooting_codec(2.4, 2.6, 1.4)  # +2.9 dB, as ffmpeg's AAC lifted a demo peak
     assert independent_true_peak(codec(result.audio)) > 1.5
@@ -233,10 +234,37 @@ def test_fit_codec_lowers_only_where_the_codec_overshoots(at_the_ceiling: MixRes
     assert fitted.delivered_peak_dbtp is not None
     assert fitted.delivered_peak_dbtp <= -1.0
     assert independent_true_peak(codec(fitted.audio)) <= -1.0
-    # Only the overshooting stretch is touched, and the gain recovers after it.
-    np.testing.assert_array_equal(fitted.audio[: 2 * RATE], result.audio[: 2 * RATE])
-    np.testing.assert_allclose(fitted.audio[4 * RATE :], result.audio[4 * RATE :], rtol=1e-4)
-    assert abs(fitted.loudness_lufs - result.loudness_lufs) < 0.3
+    assert fitted.true_peak_dbtp < -1.0 - 2.9  # the codec's margin, left everywhere
+    assert abs(fitted.loudness_lufs + 16.0) < 0.2
+    # Still a smooth gain on the same waveform, never a clipper.
+    reference = result.audio[:, 0].astype(np.float64)
+    valid = np.abs(reference) > 1e-4
+    gain_db = 20 * np.log10(np.abs(fitted.audio[:, 0][valid] / reference[valid]))
+    neighbours = (valid[1:] & valid[:-1])[valid[:-1]][:-1]
+    assert np.abs(np.diff(gain_db))[neighbours[: len(gain_db) - 1]].max() < 0.5
+
+
+def test_fit_codec_then_lowers_only_where_the_codec_still_overshoots(
+        at_the_ceiling: MixResult) -> None:
+    result = at_the_ceiling
+    first = overshooting_codec(2.4, 2.6, 1.4)
+    calls: list[int] = []
+
+    def moving(audio: np.ndarray) -> np.ndarray:
+        # Once the mix has its margin the codec goes badly over at 8.5 s instead.
+        calls.append(1)
+        return first(audio) if len(calls) == 1 else overshooting_codec(8.4, 8.6, 3.0)(audio)
+
+    margin_only = fit_codec(result, lambda audio: first(audio) if not calls else audio)
+    calls.clear()
+    fitted = fit_codec(result, moving)
+    assert fitted.delivered_peak_dbtp is not None
+    assert fitted.delivered_peak_dbtp <= -1.0
+    assert len(calls) == 3  # as delivered, after the margin, after the local fix
+    # Away from 8.5 s (and the limiter's release after it) nothing more changed.
+    np.testing.assert_array_equal(fitted.audio[: 8 * RATE], margin_only.audio[: 8 * RATE])
+    assert not np.array_equal(fitted.audio[8 * RATE : 9 * RATE],
+                              margin_only.audio[8 * RATE : 9 * RATE])
 
 
 def test_fit_codec_leaves_a_clean_codec_alone(at_the_ceiling: MixResult) -> None:
@@ -258,8 +286,8 @@ def test_fit_codec_takes_a_stubborn_overshoot_off_the_whole_programme(
         out[RATE] += 0.5 * float(np.abs(audio).max()) + 0.6
         return out
 
-    fitted = fit_codec(result, codec, attempts=6)
-    assert len(calls) == 6
+    fitted = fit_codec(result, codec, attempts=5)
+    assert len(calls) == 6  # as delivered, then after each of the five fixes
     assert fitted.loudness_lufs < result.loudness_lufs - 1.0
 
 

@@ -3,10 +3,12 @@
 The music bed is first matched to the narration's loudness (``music_level``
 LU relative to it), then shaped by one gain curve: ducking under speech,
 per-scene volume or silence with short crossfades, a fade-in at the start and
-a fade-out over the final second. Narration is resampled to 48 kHz and laid on
-the centre of the stereo image. The programme is normalised to an integrated
-loudness (ITU-R BS.1770, measured with pyloudnorm) and a look-ahead true-peak
+a fade-out over the final second; under speech its 1-4 kHz band dips further.
+Narration is resampled to 48 kHz and laid on the centre of the stereo image.
+The programme is normalised to an integrated loudness (ITU-R BS.1770,
+measured block by block as pyloudnorm does) and a look-ahead true-peak
 limiter keeps it under the true-peak ceiling; nothing is ever clipped.
+``fit_codec`` then makes that ceiling hold after a lossy codec too.
 """
 
 from __future__ import annotations
@@ -22,12 +24,12 @@ from typing import Protocol
 
 import numpy as np
 
+from storyscore.audio.loudness import integrated_loudness
 from storyscore.audio.synth import SAMPLE_RATE
 from storyscore.errors import AudioError
 from storyscore.files import atomic_path
 
-_DENORMAL_GUARD = 1e-12
-_METER_BLOCK = 0.4  # BS.1770 gating block: the shortest audio pyloudnorm can measure
+_METER_BLOCK = 0.4  # BS.1770 gating block: the shortest audio the meter can measure
 _TRUE_PEAK_OVERSAMPLING = 4
 _TRUE_PEAK_BLOCK = 4096  # samples; quiet blocks skip oversampling
 _LIMITER_LOOKAHEAD = 0.0025  # seconds; the gain falls over twice this before a peak
@@ -35,6 +37,7 @@ _LIMITER_RELEASE = 0.1  # seconds: time constant of the gain's recovery
 _MAKEUP_LIMIT = 3.0  # dB: most extra gain spent winning back what the limiter took
 _LIMITER_SAFETY = 0.05  # dB kept below the ceiling against measurement noise
 _CODEC_MARGIN = 0.2  # dB more taken off a codec's overshoot: re-coding moves it a little
+_CODEC_WINDOW = 2048  # samples: AAC's long transform window, over which its error spreads
 _LOUDNESS_TOLERANCE = 0.1  # LU: close enough to stop re-normalising
 _SPEECH_BAND = (1000.0, 4000.0)  # Hz: where the music gives way to the words
 _VAD_FRAME = 0.01  # seconds
@@ -199,21 +202,17 @@ def loudness(audio: np.ndarray, sample_rate: int = SAMPLE_RATE) -> float:
     """Integrated loudness in LUFS (ITU-R BS.1770-4); ``-inf`` for silence.
 
     ``audio`` is ``(n,)`` or ``(n, channels)``; audio shorter than one 400 ms
-    gating block is measured padded with silence.
+    gating block is measured padded with silence. Measured block by block
+    (see ``storyscore.audio.loudness``), reading as pyloudnorm does.
     """
-    import pyloudnorm  # type: ignore[import-untyped, unused-ignore]
-
-    data = np.array(audio, dtype=np.float64)
+    data = np.asarray(audio)
     if not np.any(data):
         return -math.inf
-    # A -240 dBFS offset keeps the meter's filters out of denormal numbers after
-    # a fade to silence (which made them several times slower); it reads the same.
-    data += _DENORMAL_GUARD
     shortest = math.ceil(_METER_BLOCK * sample_rate) + 1
     if len(data) < shortest:
         pad = [(0, shortest - len(data))] + [(0, 0)] * (data.ndim - 1)
         data = np.pad(data, pad)
-    return float(pyloudnorm.Meter(sample_rate).integrated_loudness(data))
+    return integrated_loudness(data, sample_rate)
 
 
 def true_peak(audio: np.ndarray) -> float:
@@ -549,7 +548,10 @@ def _reduction(envelope: np.ndarray, ceiling_db: float) -> np.ndarray:
     each peak and never exceeded); the reduction then decays exponentially
     with the time constant ``_LIMITER_RELEASE``, never faster.
     """
-    from scipy.ndimage import minimum_filter1d  # type: ignore[import-untyped, unused-ignore]
+    from scipy.ndimage import (  # type: ignore[import-untyped, unused-ignore]
+        maximum_filter1d,
+        minimum_filter1d,
+    )
     from scipy.signal import fftconvolve  # type: ignore[import-untyped, unused-ignore]
 
     width = max(1, round(_LIMITER_LOOKAHEAD * SAMPLE_RATE))
@@ -558,6 +560,9 @@ def _reduction(envelope: np.ndarray, ceiling_db: float) -> np.ndarray:
     held = minimum_filter1d(need, size=2 * width + 1, mode="nearest")
     smooth = fftconvolve(np.pad(held, width, mode="edge"), window / window.sum(), "valid")
     smooth = np.minimum(smooth, need)  # FFT rounding must not lift the gain
+    # Nor leave traces where the window reaches no reduction: there the gain is exactly 1.
+    reached = maximum_filter1d(held < 0.0, size=2 * width + 1, mode="constant")
+    smooth[~reached] = 0.0
     # Release: reduction(t) = max over s <= t of reduction(s)·exp(-(t - s)/τ),
     # computed in logs as a running maximum so it stays vectorised.
     decay = np.arange(len(smooth)) / (_LIMITER_RELEASE * SAMPLE_RATE)
@@ -574,38 +579,42 @@ def fit_codec(
     result: MixResult,
     round_trip: Callable[[np.ndarray], np.ndarray],
     *,
+    target_lufs: float = -16.0,
     true_peak_dbtp: float = -1.0,
-    attempts: int = 6,
+    attempts: int = 5,
 ) -> MixResult:
     """The mix adjusted so that it peaks at most ``true_peak_dbtp`` after a lossy codec.
 
     ``round_trip`` encodes and decodes the audio exactly as it will be
     delivered (e.g. AAC in the MP4). Lossy coding adds its own error, which
-    can lift a peak by a decibel or more, so the decoded audio is measured
-    (4x oversampled) and, where it is over (or within the limiter's safety
-    margin of it), the mix's gain is lowered there
-    by the overshoot with the limiter's smooth look-ahead shape; then it is
-    coded again. After half the attempts the remaining overshoot is taken
-    off the whole programme instead. The result records the decoded true
-    peak in ``delivered_peak_dbtp``.
+    can lift any peak near the ceiling by tenths of a decibel or more, so the
+    decoded audio is measured (4x oversampled) and, while it is over (or
+    within the limiter's safety margin of it), coded again after a fix:
+
+    1. the whole mix is limited again with the ceiling lowered by the
+       overshoot (the codec's margin) and brought back to ``target_lufs``;
+    2. then, for stragglers, the gain is lowered only where the codec went
+       over, with the limiter's smooth look-ahead shape;
+    3. at the last attempt, what is left is taken off the whole programme.
+
+    The result records the decoded true peak in ``delivered_peak_dbtp``.
     """
     audio = result.audio
     ceiling = true_peak_dbtp - _LIMITER_SAFETY
-    delivered = -math.inf
+    envelope, delivered = _delivered_envelope(audio, round_trip, ceiling)
     for attempt in range(attempts):
-        decoded = _fit_length(round_trip(audio), len(audio))
-        envelope = _true_peak_envelope(decoded, _db_to_gain(ceiling))
-        delivered = 20.0 * math.log10(max(float(envelope.max(initial=0.0)), 1e-12))
         if delivered <= ceiling:
             break
-        if attempt < attempts // 2:
-            # Only where the codec went over: peaks it left alone stay as they are.
-            limit = _db_to_gain(ceiling)
-            over = np.where(envelope > limit, envelope * _db_to_gain(_CODEC_MARGIN), envelope)
-            gain_db = _reduction(over, ceiling)
+        if attempt == 0:
+            margin = delivered - ceiling + _CODEC_MARGIN
+            audio = _master(result.audio, result.sample_rate, target_lufs,
+                            true_peak_dbtp - margin)[0]
+        elif attempt < attempts - 1:
+            gain_db = _reduction(_codec_overshoot(envelope, ceiling), ceiling)
             audio = (audio * (10.0 ** (gain_db / 20.0))[:, None]).astype(np.float32)
         else:
             audio = (audio * np.float32(_db_to_gain(ceiling - delivered))).astype(np.float32)
+        envelope, delivered = _delivered_envelope(audio, round_trip, ceiling)
     return dataclasses.replace(
         result,
         audio=audio,
@@ -613,6 +622,30 @@ def fit_codec(
         true_peak_dbtp=true_peak(audio),
         delivered_peak_dbtp=delivered,
     )
+
+
+def _codec_overshoot(envelope: np.ndarray, ceiling_db: float) -> np.ndarray:
+    """Where the decoded ``envelope`` is over the ceiling, spread over the codec's frames.
+
+    The codec's error at a peak comes from the whole transform window around
+    it (2048 samples for AAC), so the overshoot, plus a margin, is held over
+    that much on either side; elsewhere the result is 0, asking for nothing.
+    """
+    from scipy.ndimage import maximum_filter1d  # type: ignore[import-untyped, unused-ignore]
+
+    over = np.where(envelope > _db_to_gain(ceiling_db),
+                    envelope * _db_to_gain(_CODEC_MARGIN), 0.0).astype(np.float32)
+    spread: np.ndarray = maximum_filter1d(over, size=2 * _CODEC_WINDOW + 1, mode="constant")
+    return spread
+
+
+def _delivered_envelope(
+    audio: np.ndarray, round_trip: Callable[[np.ndarray], np.ndarray], ceiling_db: float
+) -> tuple[np.ndarray, float]:
+    """The true-peak envelope of ``audio`` after the codec, and its peak in dBTP."""
+    decoded = _fit_length(round_trip(audio), len(audio))
+    envelope = _true_peak_envelope(decoded, _db_to_gain(ceiling_db))
+    return envelope, 20.0 * math.log10(max(float(envelope.max(initial=0.0)), 1e-12))
 
 
 def _fit_length(audio: np.ndarray, n: int) -> np.ndarray:
