@@ -132,3 +132,16 @@ def test_same_seed_same_bytes_another_seed_another_performance() -> None:
     assert one == humanise(SCORE, seed=11, boundaries=[BOUNDARY])
     assert one != humanise(SCORE, seed=12, boundaries=[BOUNDARY])
     assert one != SCORE
+
+
+def test_every_note_ends_before_its_track_does(played: bytes) -> None:
+    song = mido.MidiFile(file=io.BytesIO(played))
+    for track in song.tracks:
+        assert track[-1].type == "end_of_track"
+        assert sum(m.type == "end_of_track" for m in track) == 1
+    # The last phrase end is held longer than the score's last note lasts.
+    assert song.length > mido.MidiFile(file=io.BytesIO(SCORE)).length
+    ons = sum(m.type == "note_on" and m.velocity > 0 for t in song.tracks for m in t)
+    offs = sum(m.type == "note_off" or (m.type == "note_on" and m.velocity == 0)
+               for t in song.tracks for m in t)
+    assert ons == offs == len(onsets(SCORE))

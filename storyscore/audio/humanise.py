@@ -116,24 +116,28 @@ class _Grid:
         self.tolerance = max(1, song.ticks_per_beat // 64)
         self.boundaries = sorted(round(tempo.ticks(second)) for second in boundaries)
 
+    def _bar(self, tick: int) -> int:
+        """The index of the bar that ``tick`` falls in (there is always one)."""
+        return max(0, bisect.bisect_right(self.bar_ticks, tick) - 1)
+
     def level(self, tick: int) -> int:
         """0 on a bar's downbeat, 1 on another beat, 2 off the beat."""
-        index = max(0, bisect.bisect_right(self.bar_ticks, tick) - 1)
-        into = tick - self.bar_ticks[index] if self.bar_ticks else tick
+        bar = self._bar(tick)
+        into = tick - self.bar_ticks[bar]
         if into == 0:
             return 0
-        beat = self.beats[index] if self.beats else 1
-        return 1 if into % beat == 0 else 2
+        return 1 if into % self.beats[bar] == 0 else 2
 
     def beat_ticks(self, tick: int) -> int:
-        index = max(0, bisect.bisect_right(self.bar_ticks, tick) - 1)
-        return self.beats[index] if self.beats else 1
+        """The length of a beat, in ticks, at ``tick``."""
+        return self.beats[self._bar(tick)]
 
     def bar_length(self, tick: int) -> int:
-        index = bisect.bisect_right(self.bar_ticks, tick) - 1
-        if 0 <= index < len(self.bar_ticks) - 1:
-            return self.bar_ticks[index + 1] - self.bar_ticks[index]
-        return 4 * self.beat_ticks(tick)
+        """The length, in ticks, of the bar that ``tick`` falls in."""
+        bar = self._bar(tick)
+        if bar < len(self.bar_ticks) - 1:
+            return self.bar_ticks[bar + 1] - self.bar_ticks[bar]
+        return 4 * self.beats[bar]
 
     def at_boundary(self, tick: int) -> bool:
         index = bisect.bisect_left(self.boundaries, tick - self.tolerance)
@@ -157,6 +161,11 @@ def _play_track(events: list[Event], rng: np.random.Generator, grid: _Grid, temp
     _shape_velocities(played, phrases, rng, feel)
     _stretch_phrase_ends(played, phrases, onsets, feel)
     _keep_notes_apart(played)
+    return _reassemble(events, played, _pedal(played, phrases, grid, tempo, feel))
+
+
+def _reassemble(events: list[Event], played: list[_Note], pedal: list[Event]) -> list[Event]:
+    """The track's events with its notes moved and revoiced, and the pedal added."""
     moved: dict[int, tuple[float, Any]] = {}
     for note in played:
         moved[note.on] = (note.new_start, events[note.on][1].copy(velocity=note.new_velocity))
@@ -164,9 +173,9 @@ def _play_track(events: list[Event], rng: np.random.Generator, grid: _Grid, temp
     out: list[tuple[float, int, Any]] = []  # (tick, order within a tick, message)
     for index, (tick, message) in enumerate(events):
         new_tick, new_message = moved.get(index, (float(tick), message))
-        # Within a tick: pedal lifts, then note-offs, then the rest, so notes restart cleanly.
+        # Within a tick: pedal changes, then note-offs, then the rest, so notes restart cleanly.
         out.append((new_tick, 0 if is_note_off(message) else 1, new_message))
-    out += [(tick, -1, message) for tick, message in _pedal(played, phrases, grid, tempo, feel)]
+    out += [(tick, -1, message) for tick, message in pedal]
     out.sort(key=lambda item: (round(item[0]), item[1]))
     return [(round(tick), message) for tick, _, message in out]
 

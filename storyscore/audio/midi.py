@@ -62,13 +62,23 @@ class Song:
         return cls(song.ticks_per_beat, tracks)
 
     def write(self) -> bytes:
-        """The song as a type-1 Standard MIDI File (events sorted stably by tick)."""
+        """The song as a type-1 Standard MIDI File (events sorted stably by tick).
+
+        A track's end-of-track stays its last event, moved later if events
+        were moved past it (a synthesiser ignores what comes after it).
+        """
         mido = load_mido()
         song = mido.MidiFile(type=1, ticks_per_beat=self.ticks_per_beat)
         for events in self.tracks:
+            body = sorted((event for event in events if event[1].type != "end_of_track"),
+                          key=lambda event: event[0])
+            ends = [tick for tick, message in events if message.type == "end_of_track"]
+            if ends:
+                last = max([*ends, *(tick for tick, _ in body[-1:])])
+                body.append((last, mido.MetaMessage("end_of_track")))
             track = mido.MidiTrack()
             now = 0
-            for tick, message in sorted(events, key=lambda event: event[0]):
+            for tick, message in body:
                 track.append(message.copy(time=tick - now))
                 now = tick
             song.tracks.append(track)
