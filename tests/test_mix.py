@@ -379,6 +379,12 @@ def test_write_wav_16_bit_and_float(tmp_path: Path, result: MixResult) -> None:
     _, floats = wavfile.read(float_path)
     np.testing.assert_array_equal(floats, result.audio)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["mix-float.wav", "mix.wav"]
+    # Written in blocks of any size, the file is the same.
+    write_wav(tmp_path / "blocks.wav", result.audio, block=1000)
+    assert (tmp_path / "blocks.wav").read_bytes() == first
+    write_wav(tmp_path / "blocks.wav", result.audio, bits=32, block=4097)
+    assert (tmp_path / "blocks.wav").read_bytes() == float_path.read_bytes()
+    (tmp_path / "blocks.wav").unlink()
     with pytest.raises(AudioError, match="16 or 32 bits"):
         write_wav(tmp_path / "x.wav", result.audio, bits=24)
     with pytest.raises(AudioError, match="cannot write"):

@@ -26,6 +26,7 @@ import numpy as np
 
 from storyscore.audio.loudness import integrated_loudness
 from storyscore.audio.synth import SAMPLE_RATE
+from storyscore.audio.wav import WavWriter
 from storyscore.errors import AudioError
 from storyscore.files import atomic_path
 
@@ -40,6 +41,7 @@ _CODEC_MARGIN = 0.2  # dB more taken off a codec's overshoot: re-coding moves it
 _CODEC_WINDOW = 2048  # samples: AAC's long transform window, over which its error spreads
 _LOUDNESS_TOLERANCE = 0.1  # LU: close enough to stop re-normalising
 _SPEECH_BAND = (1000.0, 4000.0)  # Hz: where the music gives way to the words
+_WAV_BLOCK = 1 << 16  # frames written at a time
 _VAD_FRAME = 0.01  # seconds
 _VAD_RANGE = 40.0  # dB below the loudest frame that still counts as speech
 _VAD_FLOOR = -60.0  # dBFS: quieter frames are never speech
@@ -660,30 +662,22 @@ def _fit_length(audio: np.ndarray, n: int) -> np.ndarray:
 
 
 def write_wav(
-    path: Path, audio: np.ndarray, sample_rate: int = SAMPLE_RATE, *, bits: int = 16
+    path: Path, audio: np.ndarray, sample_rate: int = SAMPLE_RATE, *, bits: int = 16,
+    block: int = _WAV_BLOCK,
 ) -> None:
     """Write ``audio`` (``(n,)`` or ``(n, channels)``, floats in [-1, 1]) as a WAV file.
 
     ``bits`` 16 writes PCM with TPDF dither (seeded, so the file is
-    reproducible); 32 writes IEEE float. The file appears atomically.
+    reproducible); 32 writes IEEE float. It is written ``block`` frames at a
+    time (the bytes do not depend on it). The file appears atomically.
     """
-    from scipy.io import wavfile  # type: ignore[import-untyped, unused-ignore]
-
-    data = np.asarray(audio, dtype=np.float32)
-    pcm: np.ndarray
-    if bits == 16:
-        rng = np.random.default_rng(0)
-        dither = rng.random(data.shape) - rng.random(data.shape)
-        scaled = np.round(data.astype(np.float64) * 32767.0 + dither)
-        # Dither may nudge a full-scale sample one step past the 16-bit range.
-        pcm = np.clip(scaled, -32768, 32767).astype(np.int16)
-    elif bits == 32:
-        pcm = data
-    else:
-        raise AudioError(f"WAV files are written with 16 or 32 bits, not {bits}")
+    data = np.asarray(audio)
+    channels = 1 if data.ndim == 1 else data.shape[1]
     path = Path(path)
     try:
-        with atomic_path(path) as temporary, temporary.open("wb") as stream:
-            wavfile.write(stream, sample_rate, pcm)
+        with atomic_path(path) as temporary, temporary.open("wb") as stream, \
+                WavWriter(stream, sample_rate, channels, bits) as writer:
+            for start in range(0, len(data), block):
+                writer.write(data[start : start + block])
     except OSError as exc:
         raise AudioError(f"cannot write '{path}': {exc.strerror or exc}") from exc
