@@ -170,20 +170,26 @@ def mix(
     voice_lufs = loudness(voice, rate) + 10.0 * math.log10(2.0) if narration else -math.inf
     music_lufs = loudness(bed, rate)
     if math.isfinite(voice_lufs) and math.isfinite(music_lufs):
-        bed = bed * np.float32(_db_to_gain(voice_lufs + music_level - music_lufs))
+        bed *= np.float32(_db_to_gain(voice_lufs + music_level - music_lufs))
 
     windows = _speech_windows(narration, duration_s, bridge)
     ducking = _duck_db(windows, n, rate, duck_db, attack, release)
     if speech_dip_db != 0.0 and duck_db != 0.0:
         bed = _dip_speech_band(bed, rate, ducking / duck_db * speech_dip_db)
+    # Built in place, one factor at a time: each is as long as the story.
+    gain = 10.0 ** (ducking / 20.0)
+    del ducking
+    gain *= _scene_curve(scenes, n, rate, scene_fade)
+    gain *= _fade_in_curve(n, rate, fade_in_s)
     fade_out = _fade_out_curve(n, rate, fade_out_s)
-    curve = (
-        10.0 ** (ducking / 20.0)
-        * _scene_curve(scenes, n, rate, scene_fade)
-        * _fade_in_curve(n, rate, fade_in_s)
-        * fade_out
-    ).astype(np.float32)
-    program = bed * curve[:, None] + (voice * fade_out)[:, None]
+    gain *= fade_out
+    curve = gain.astype(np.float32)
+    del gain
+    program = bed
+    program *= curve[:, None]
+    voice *= fade_out
+    program += voice[:, None]
+    del voice, fade_out
 
     audio, lufs, peak_db, gain_db, limiter_db = _master(program, rate, target_lufs, true_peak_dbtp)
     return MixResult(
