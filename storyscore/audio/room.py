@@ -150,21 +150,28 @@ def render_in_room(
 
 
 def send_curve(spans: Sequence[RoomSpan], n: int, rate: int, room: Room) -> np.ndarray:
-    """The linear send gain per sample: each span's amount, gliding across boundaries."""
+    """The linear send gain per sample (float32): each span's amount, gliding across boundaries.
+
+    Each change of amount is a raised-cosine step ``room.glide`` seconds wide,
+    centred on the boundary; only the samples inside a glide are computed
+    apart, so the curve costs one story-long buffer.
+    """
     for room_span in spans:
         if not 0.0 <= room_span.amount <= 1.0:
             raise AudioError(f"a room amount is between 0 and 1, not {room_span.amount}")
     ordered = sorted(spans, key=lambda s: s.start)
-    times = np.arange(n) / rate
-    amount = np.full(n, ordered[0].amount if ordered else 0.5)
+    amount = np.full(n, ordered[0].amount if ordered else 0.5, dtype=np.float64)
     for before, after in itertools.pairwise(ordered):
-        edge = after.start
-        # Raised-cosine glide of width `glide`, centred on the boundary.
-        position = np.clip((times - edge) / room.glide + 0.5, 0.0, 1.0)
-        step = 0.5 - 0.5 * np.cos(np.pi * position)
-        amount += (after.amount - before.amount) * step
+        change = after.amount - before.amount
+        lo = max(0, math.floor((after.start - room.glide / 2) * rate))
+        hi = min(n, math.ceil((after.start + room.glide / 2) * rate) + 1)
+        position = np.clip((np.arange(lo, hi) / rate - after.start) / room.glide + 0.5, 0.0, 1.0)
+        amount[lo:hi] += change * (0.5 - 0.5 * np.cos(np.pi * position))
+        amount[hi:] += change
     low, high = room.send_db
-    return np.asarray(10.0 ** ((low + (high - low) * amount) / 20.0), dtype=np.float32)
+    amount *= (high - low) / 20.0
+    amount += low / 20.0
+    return np.power(10.0, amount, out=amount).astype(np.float32)
 
 
 def reverberate(send: np.ndarray, room: Room) -> np.ndarray:
