@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from storyscore.audio.midi import Song, is_note_off, is_note_on
+from storyscore.audio.midi import Event, Song, is_note_off, is_note_on
 from storyscore.audio.synth import RELEASE_TAIL, SAMPLE_RATE, render_midi
 from storyscore.errors import AudioError
 
@@ -93,24 +93,22 @@ def split_families(midi: bytes, span: SourceSpan | None = None) -> dict[str, byt
     return stems
 
 
-def _note_families(events: list[tuple[int, object]]) -> dict[int, str]:
+def _note_families(events: list[Event]) -> dict[int, str]:
     """The family of each note event (by index) in one track; other events are absent."""
     program = dict.fromkeys(range(16), 0)
     sounding: dict[tuple[int, int], list[str]] = {}
     owner: dict[int, str] = {}
     for index, (_, message) in enumerate(events):
-        kind = getattr(message, "type", "")
-        if kind == "program_change":
-            program[message.channel] = message.program  # type: ignore[attr-defined]
+        if message.type == "program_change":
+            program[message.channel] = message.program
         elif is_note_on(message):
-            name = family(program[message.channel], message.channel)  # type: ignore[attr-defined]
-            key = (message.channel, message.note)  # type: ignore[attr-defined]
-            sounding.setdefault(key, []).append(name)
+            name = family(program[message.channel], message.channel)
+            sounding.setdefault((message.channel, message.note), []).append(name)
             owner[index] = name
         elif is_note_off(message):
-            key = (message.channel, message.note)  # type: ignore[attr-defined]
-            started = sounding.get(key)
-            owner[index] = started.pop(0) if started else family(program[message.channel])  # type: ignore[attr-defined]
+            started = sounding.get((message.channel, message.note))
+            owner[index] = (started.pop(0) if started
+                            else family(program[message.channel], message.channel))
     return owner
 
 
