@@ -3,6 +3,7 @@ cache at work on re-renders, branches, and nothing lost on failure."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -83,6 +84,10 @@ def test_render_writes_the_mp4_and_its_sidecars_then_reuses_the_cache(story: Pat
     assert Path("tiny.mid").read_bytes()[:4] == b"MThd"
     assert "from the cache: 0/4 pictures" in err
     assert f"music played with {choose_soundfont(None).describe()}" in err
+    # The delivered audio, measured as decoded from the MP4.
+    loudness, peak = re.search(r"audio (-\d+\.\d) LUFS, true peak (-\d+\.\d) dBTP", err).groups()
+    assert abs(float(loudness) + 16.0) <= 0.5
+    assert float(peak) <= -1.0
 
     code, err = render(str(story), "--soundfont", str(default_soundfont()))
     assert code == 0, err
