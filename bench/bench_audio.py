@@ -1,25 +1,37 @@
-"""Speed of the audio stages per minute of story: music synthesis, mixing, subtitles.
+"""Speed of the audio stages per minute of story: humanising, synthesis, the room,
+mixing, fitting to AAC, subtitles; and the peak memory of doing them all.
 
 Run: ``python bench/bench_audio.py [MINUTES]``. Builds a MIDI score of the
 given length (default 1) for five instruments, fake narration (shaped noise
 bursts, one sentence every few seconds, at a voice's 22.05 kHz), renders the
-score with the bundled SoundFont, mixes, and prints each stage's best of three
-runs with its ratio to real time (above 1: faster than real time).
+score with the best installed SoundFont (plainly, then in three family stems
+through the room), mixes, codes the mix to AAC and back until its true peak
+holds, and prints each stage's best of three runs with its ratio to real
+time (above 1: faster than real time). The last line is the process's peak
+resident memory, which is the audio stage's own: run it in a fresh process.
 """
 
 from __future__ import annotations
 
 import io
+import resource
 import sys
+import tempfile
 import time
 from collections.abc import Callable
+from pathlib import Path
 
 import mido  # type: ignore[import-untyped, unused-ignore]
 import numpy as np
 
-from storyscore.audio.mix import PlacedNarration, SceneGain, mix
+from storyscore.audio.humanise import humanise
+from storyscore.audio.mix import PlacedNarration, SceneGain, fit_codec, mix, write_wav
+from storyscore.audio.room import RoomSpan, render_in_room
+from storyscore.audio.soundfonts import choose_soundfont
 from storyscore.audio.synth import render_midi
 from storyscore.export.subtitles import SubtitleWord, TimedSentence, build_cues, to_srt
+from storyscore.render import EncodeSettings
+from storyscore.render.encode import aac_round_trip
 
 REPEATS = 3
 BPM = 96
@@ -87,23 +99,42 @@ def main(minutes: float) -> None:
         SceneGain(i * 10.0, (i + 1) * 10.0, volume=0.6 if i % 3 == 1 else 1.0, silent=i % 3 == 2)
         for i in range(int(seconds // 10))
     ]
-    render_midi(midi)  # warm the lazy imports and the SoundFont's page cache
-    music = render_midi(midi)
+    rooms = [RoomSpan(i * 10.0, (i + 1) * 10.0, (i % 4) / 3) for i in range(int(seconds // 10))]
+    boundaries = [i * 10.0 for i in range(1, int(seconds // 10))]
+    soundfont = choose_soundfont(None)
+    played = humanise(midi, 1, boundaries)
+    render_midi(midi, soundfont.path)  # warm the lazy imports and the SoundFont's page cache
+    music = render_in_room(played, soundfont.path, rooms)
     result = mix(music, placed, seconds, scenes)
+    scratch = Path(tempfile.mkdtemp(prefix="bench-audio-"))
+
+    def round_trip(audio: np.ndarray) -> np.ndarray:
+        write_wav(scratch / "mix.wav", audio)
+        return aac_round_trip(scratch / "mix.wav", EncodeSettings())
+
+    fitted = fit_codec(result, round_trip)
     timings = {
-        "synthesis": best(lambda: render_midi(midi)),
+        "humanise": best(lambda: humanise(midi, 1, boundaries)),
+        "synthesis": best(lambda: render_midi(played, soundfont.path)),
+        "in a room": best(lambda: render_in_room(played, soundfont.path, rooms)),
         "mix": best(lambda: mix(music, placed, seconds, scenes)),
+        "fit to AAC": best(lambda: fit_codec(result, round_trip)),
         "subtitles": best(lambda: to_srt(build_cues(sentences))),
     }
-    print(f"{minutes:g} min of story, {len(placed)} sentences, best of {REPEATS}")
+    print(f"{minutes:g} min of story, {len(placed)} sentences, best of {REPEATS}; "
+          f"SoundFont {soundfont.path.name}")
     for stage, taken in timings.items():
         print(f"{stage:10} {taken:7.3f} s   {seconds / taken:8.1f}x real time")
-    total = sum(timings.values())
+    # Plain synthesis is a baseline for the room, not a stage of its own.
+    total = sum(taken for stage, taken in timings.items() if stage != "synthesis")
     print(f"{'total':10} {total:7.3f} s   {seconds / total:8.1f}x real time")
     print(
         f"mix: {result.loudness_lufs:.2f} LUFS, {result.true_peak_dbtp:.2f} dBTP, "
-        f"gain {result.gain_db:+.1f} dB, limiter {result.limiter_db:.2f} dB"
+        f"gain {result.gain_db:+.1f} dB, limiter {result.limiter_db:.2f} dB; after AAC "
+        f"{fitted.delivered_peak_dbtp:.2f} dBTP, {fitted.loudness_lufs:.2f} LUFS"
     )
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"peak memory {peak_mb:.0f} MB")
 
 
 if __name__ == "__main__":

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 
+import mido  # type: ignore[import-untyped, unused-ignore]
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -66,3 +68,38 @@ def compare_golden(path: Path, actual: str, update: bool) -> None:
         return
     expected = path.read_text(encoding="utf-8")
     assert actual == expected, f"{path.name} differs; run pytest --update-golden if intended"
+
+
+PIANO = 0  # General MIDI program of the acoustic grand piano
+
+
+def make_midi(
+    notes: list[tuple[int, int, float, float]],
+    *,
+    bpm: float = 120.0,
+    programs: dict[int, int] | None = None,
+) -> bytes:
+    """A type-1 MIDI file: one track per channel of (channel, pitch, start beat, beats)."""
+    song = mido.MidiFile(type=1, ticks_per_beat=480)
+    tempo_track = mido.MidiTrack([mido.MetaMessage("set_tempo", tempo=mido.bpm2tempo(bpm))])
+    song.tracks.append(tempo_track)
+    for channel, program in sorted((programs or {0: PIANO}).items()):
+        events: list[tuple[int, mido.Message]] = [
+            (0, mido.Message("program_change", channel=channel, program=program))
+        ]
+        for ch, pitch, start, beats in notes:
+            if ch != channel:
+                continue
+            on, off = round(start * 480), round((start + beats) * 480)
+            events.append((on, mido.Message("note_on", channel=ch, note=pitch, velocity=96)))
+            events.append((off, mido.Message("note_off", channel=ch, note=pitch, velocity=0)))
+        events.sort(key=lambda event: event[0])
+        track = mido.MidiTrack()
+        now = 0
+        for tick, message in events:
+            track.append(message.copy(time=tick - now))
+            now = tick
+        song.tracks.append(track)
+    out = io.BytesIO()
+    song.save(file=out)
+    return out.getvalue()

@@ -3,12 +3,15 @@ cache at work on re-renders, branches, and nothing lost on failure."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
 import srt
 from typer.testing import CliRunner
 
+from storyscore.audio.soundfonts import choose_soundfont
+from storyscore.audio.synth import default_soundfont
 from storyscore.cli import app
 from storyscore.render import probe
 
@@ -80,10 +83,16 @@ def test_render_writes_the_mp4_and_its_sidecars_then_reuses_the_cache(story: Pat
     assert Path("tiny.musicxml").read_text().lstrip().startswith("<?xml")
     assert Path("tiny.mid").read_bytes()[:4] == b"MThd"
     assert "from the cache: 0/4 pictures" in err
+    assert f"music played with {choose_soundfont(None).describe()}" in err
+    # The delivered audio, measured as decoded from the MP4.
+    loudness, peak = re.search(r"audio (-\d+\.\d) LUFS, true peak (-\d+\.\d) dBTP", err).groups()
+    assert abs(float(loudness) + 16.0) <= 0.5
+    assert float(peak) <= -1.0
 
-    code, err = render(str(story))
+    code, err = render(str(story), "--soundfont", str(default_soundfont()))
     assert code == 0, err
     assert "from the cache: 4/4 pictures, 3/3 narrations, 3/3 video segments" in err
+    assert f"music played with TimGM6mb.sf2 (setting: {default_soundfont()})" in err
 
     # Editing a narration re-encodes no video.
     story.write_text(STORY.replace("The left path.", "The left path, again."))

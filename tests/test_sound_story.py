@@ -10,6 +10,7 @@ import pytest
 import srt
 
 from conftest import ROOT
+from storyscore.audio.midi import Song, TempoMap, notes
 from storyscore.audio.mix import true_peak
 from storyscore.cache import Cache
 from storyscore.dsl.load import load_story, parse_story
@@ -21,6 +22,8 @@ from storyscore.pipeline.soundtrack import (
     Composition,
     compose_path,
     music_samples,
+    performed_midi,
+    room_spans,
     story_audio,
     subtitle_cues,
 )
@@ -82,6 +85,45 @@ def test_music_is_at_least_6_db_quieter_under_the_narration(
     level_in = 10 * np.log10(np.mean(ducked[inside & settled] ** 2) + 1e-12)
     level_out = 10 * np.log10(np.mean(ducked[outside] ** 2) + 1e-12)
     assert level_out - level_in >= 6.0
+
+
+def test_the_room_is_wetter_at_night_than_on_the_lively_river(
+        demo: tuple[Prepared, Composition]) -> None:
+    _, composition = demo
+    spans = room_spans(composition)
+    amount = {time.scene.id: span.amount for time, span in zip(composition.times, spans,
+                                                                strict=True)}
+    assert amount["night"] > amount["river"] + 0.2
+    assert all(0.05 <= value <= 0.95 for value in amount.values())
+    assert [(span.start, span.end) for span in spans] == [(t.start, t.end)
+                                                          for t in composition.times]
+
+
+def note_starts(midi: bytes) -> list[tuple[int, int, float]]:
+    """(channel, pitch, start in seconds) of every note, sorted."""
+    song = Song.read(midi)
+    tempo = TempoMap(song)
+    return sorted((events[on][1].channel, events[on][1].note, tempo.seconds(events[on][0]))
+                  for events in song.tracks for on, _ in notes(events))
+
+
+def test_the_players_breathe_but_keep_the_scene_changes_exact(
+        demo: tuple[Prepared, Composition]) -> None:
+    prepared, composition = demo
+    played = performed_midi(prepared.story, composition)
+    assert played == performed_midi(prepared.story, composition)
+    written, moved = note_starts(composition.score.midi_bytes()), note_starts(played)
+    assert len(written) == len(moved)
+    boundaries = [time.start for time in composition.times]
+    at_boundaries = shifted = 0
+    for (_, _, was), (_, _, now) in zip(written, moved, strict=True):
+        assert abs(now - was) <= 0.016
+        if any(abs(was - boundary) < 1e-3 for boundary in boundaries):
+            assert now == pytest.approx(was, abs=1e-4)
+            at_boundaries += 1
+        shifted += abs(now - was) > 5e-4
+    assert at_boundaries >= len(boundaries)
+    assert shifted > len(written) / 2
 
 
 def test_subtitles_parse_and_match_the_narration(demo: tuple[Prepared, Composition]) -> None:

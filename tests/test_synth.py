@@ -9,6 +9,7 @@ import mido  # type: ignore[import-untyped, unused-ignore]
 import numpy as np
 import pytest
 
+from conftest import PIANO, make_midi
 from storyscore.audio.synth import (
     SAMPLE_RATE,
     default_soundfont,
@@ -18,41 +19,8 @@ from storyscore.audio.synth import (
 from storyscore.diagnostics import SourceSpan
 from storyscore.errors import AudioError
 
-PIANO = 0
 STRINGS = 48
 SPAN = SourceSpan("story.sco", 3, 11, 3, 30)
-
-
-def make_midi(
-    notes: list[tuple[int, int, float, float]],
-    *,
-    bpm: float = 120.0,
-    programs: dict[int, int] | None = None,
-) -> bytes:
-    """A type-1 MIDI file: one track per channel of (channel, pitch, start beat, beats)."""
-    song = mido.MidiFile(type=1, ticks_per_beat=480)
-    tempo_track = mido.MidiTrack([mido.MetaMessage("set_tempo", tempo=mido.bpm2tempo(bpm))])
-    song.tracks.append(tempo_track)
-    for channel, program in sorted((programs or {0: PIANO}).items()):
-        events: list[tuple[int, mido.Message]] = [
-            (0, mido.Message("program_change", channel=channel, program=program))
-        ]
-        for ch, pitch, start, beats in notes:
-            if ch != channel:
-                continue
-            on, off = round(start * 480), round((start + beats) * 480)
-            events.append((on, mido.Message("note_on", channel=ch, note=pitch, velocity=96)))
-            events.append((off, mido.Message("note_off", channel=ch, note=pitch, velocity=0)))
-        events.sort(key=lambda event: event[0])
-        track = mido.MidiTrack()
-        now = 0
-        for tick, message in events:
-            track.append(message.copy(time=tick - now))
-            now = tick
-        song.tracks.append(track)
-    out = io.BytesIO()
-    song.save(file=out)
-    return out.getvalue()
 
 
 def midi_seconds(midi: bytes) -> float:

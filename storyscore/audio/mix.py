@@ -3,36 +3,45 @@
 The music bed is first matched to the narration's loudness (``music_level``
 LU relative to it), then shaped by one gain curve: ducking under speech,
 per-scene volume or silence with short crossfades, a fade-in at the start and
-a fade-out over the final second. Narration is resampled to 48 kHz and laid on
-the centre of the stereo image. The programme is normalised to an integrated
-loudness (ITU-R BS.1770, measured with pyloudnorm) and a look-ahead true-peak
+a fade-out over the final second; under speech its 1-4 kHz band dips further.
+Narration is resampled to 48 kHz and laid on the centre of the stereo image.
+The programme is normalised to an integrated loudness (ITU-R BS.1770,
+measured block by block as pyloudnorm does) and a look-ahead true-peak
 limiter keeps it under the true-peak ceiling; nothing is ever clipped.
+``fit_codec`` then makes that ceiling hold after a lossy codec too.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import itertools
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
 import numpy as np
 
+from storyscore.audio.loudness import integrated_loudness
 from storyscore.audio.synth import SAMPLE_RATE
+from storyscore.audio.wav import WavWriter
 from storyscore.errors import AudioError
 from storyscore.files import atomic_path
 
-_METER_BLOCK = 0.4  # BS.1770 gating block: the shortest audio pyloudnorm can measure
+_METER_BLOCK = 0.4  # BS.1770 gating block: the shortest audio the meter can measure
 _TRUE_PEAK_OVERSAMPLING = 4
 _TRUE_PEAK_BLOCK = 4096  # samples; quiet blocks skip oversampling
 _LIMITER_LOOKAHEAD = 0.0025  # seconds; the gain falls over twice this before a peak
 _LIMITER_RELEASE = 0.1  # seconds: time constant of the gain's recovery
 _MAKEUP_LIMIT = 3.0  # dB: most extra gain spent winning back what the limiter took
 _LIMITER_SAFETY = 0.05  # dB kept below the ceiling against measurement noise
+_CODEC_MARGIN = 0.2  # dB more taken off a codec's overshoot: re-coding moves it a little
+_CODEC_WINDOW = 2048  # samples: AAC's long transform window, over which its error spreads
 _LOUDNESS_TOLERANCE = 0.1  # LU: close enough to stop re-normalising
+_SPEECH_BAND = (1000.0, 4000.0)  # Hz: where the music gives way to the words
+_WAV_BLOCK = 1 << 16  # frames written at a time
 _VAD_FRAME = 0.01  # seconds
 _VAD_RANGE = 40.0  # dB below the loudest frame that still counts as speech
 _VAD_FLOOR = -60.0  # dBFS: quieter frames are never speech
@@ -104,6 +113,8 @@ class MixResult:
     the level-matched music: ducking × scene volume × fades (before the
     programme's gain ``gain_db`` and the limiter). ``limiter_db`` is the
     deepest gain reduction of the limiter (0 when it stayed idle).
+    ``delivered_peak_dbtp`` is the true peak after the delivery codec, once
+    ``fit_codec`` has measured it.
     """
 
     audio: np.ndarray
@@ -113,6 +124,7 @@ class MixResult:
     music_gain_curve: np.ndarray
     gain_db: float
     limiter_db: float
+    delivered_peak_dbtp: float | None = None
 
 
 def mix(
@@ -122,6 +134,7 @@ def mix(
     scenes: Sequence[SceneGain] = (),
     *,
     duck_db: float = -9.0,
+    speech_dip_db: float = -4.0,
     attack: float = 0.15,
     release: float = 0.5,
     bridge: float = 1.0,
@@ -137,7 +150,9 @@ def mix(
     The music is cut or padded with silence to the duration. Under speech it
     is ducked by ``duck_db``, falling over ``attack`` seconds before the words
     and rising over ``release`` after them; pauses shorter than ``bridge``
-    seconds stay ducked so the music does not pump between sentences.
+    seconds stay ducked so the music does not pump between sentences. Under
+    speech the music's speech band (1-4 kHz) dips a further ``speech_dip_db``
+    with the same timing, so words stay clear without ducking harder.
     ``scenes`` set the music's volume per time span (outside them it plays at
     full volume), crossfading over ``scene_fade`` seconds centred on each
     change. The music fades in over ``fade_in_s``; the whole programme fades
@@ -155,17 +170,26 @@ def mix(
     voice_lufs = loudness(voice, rate) + 10.0 * math.log10(2.0) if narration else -math.inf
     music_lufs = loudness(bed, rate)
     if math.isfinite(voice_lufs) and math.isfinite(music_lufs):
-        bed = bed * np.float32(_db_to_gain(voice_lufs + music_level - music_lufs))
+        bed *= np.float32(_db_to_gain(voice_lufs + music_level - music_lufs))
 
     windows = _speech_windows(narration, duration_s, bridge)
+    ducking = _duck_db(windows, n, rate, duck_db, attack, release)
+    if speech_dip_db != 0.0 and duck_db != 0.0:
+        bed = _dip_speech_band(bed, rate, ducking / duck_db * speech_dip_db)
+    # Built in place, one factor at a time: each is as long as the story.
+    gain = 10.0 ** (ducking / 20.0)
+    del ducking
+    gain *= _scene_curve(scenes, n, rate, scene_fade)
+    gain *= _fade_in_curve(n, rate, fade_in_s)
     fade_out = _fade_out_curve(n, rate, fade_out_s)
-    curve = (
-        _duck_curve(windows, n, rate, duck_db, attack, release)
-        * _scene_curve(scenes, n, rate, scene_fade)
-        * _fade_in_curve(n, rate, fade_in_s)
-        * fade_out
-    ).astype(np.float32)
-    program = bed * curve[:, None] + (voice * fade_out)[:, None]
+    gain *= fade_out
+    curve = gain.astype(np.float32)
+    del gain
+    program = bed
+    program *= curve[:, None]
+    voice *= fade_out
+    program += voice[:, None]
+    del voice, fade_out
 
     audio, lufs, peak_db, gain_db, limiter_db = _master(program, rate, target_lufs, true_peak_dbtp)
     return MixResult(
@@ -186,18 +210,17 @@ def loudness(audio: np.ndarray, sample_rate: int = SAMPLE_RATE) -> float:
     """Integrated loudness in LUFS (ITU-R BS.1770-4); ``-inf`` for silence.
 
     ``audio`` is ``(n,)`` or ``(n, channels)``; audio shorter than one 400 ms
-    gating block is measured padded with silence.
+    gating block is measured padded with silence. Measured block by block
+    (see ``storyscore.audio.loudness``), reading as pyloudnorm does.
     """
-    import pyloudnorm  # type: ignore[import-untyped, unused-ignore]
-
-    data = np.asarray(audio, dtype=np.float64)
+    data = np.asarray(audio)
     if not np.any(data):
         return -math.inf
     shortest = math.ceil(_METER_BLOCK * sample_rate) + 1
     if len(data) < shortest:
         pad = [(0, shortest - len(data))] + [(0, 0)] * (data.ndim - 1)
         data = np.pad(data, pad)
-    return float(pyloudnorm.Meter(sample_rate).integrated_loudness(data))
+    return integrated_loudness(data, sample_rate)
 
 
 def true_peak(audio: np.ndarray) -> float:
@@ -366,7 +389,7 @@ def _ramp_times(start: float, stop: float, n: int, rate: int) -> tuple[int, int,
     return first, last, (times - start) / max(stop - start, 1e-12)
 
 
-def _duck_curve(
+def _duck_db(
     windows: list[tuple[float, float]],
     n: int,
     rate: int,
@@ -374,7 +397,7 @@ def _duck_curve(
     attack: float,
     release: float,
 ) -> np.ndarray:
-    """Linear music gain: ``duck_db`` under each window, raised-cosine ramps (in dB) around it."""
+    """Music gain in dB: ``duck_db`` under each window, raised-cosine ramps around it."""
     db = np.zeros(n)
     for start, end in windows:
         a, b, position = _ramp_times(start - attack, start, n, rate)
@@ -383,7 +406,31 @@ def _duck_curve(
         db[a:b] = np.minimum(db[a:b], duck_db)
         a, b, position = _ramp_times(end, end + release, n, rate)
         db[a:b] = np.minimum(db[a:b], duck_db * (1.0 - _rise(position)))
-    return np.asarray(10.0 ** (db / 20.0))
+    return db
+
+
+def _dip_speech_band(music: np.ndarray, rate: int, dip_db: np.ndarray) -> np.ndarray:
+    """``music`` with its 1-4 kHz band lowered by ``dip_db`` (<= 0, one value a sample).
+
+    The band is isolated with a zero-phase band-pass (a first-order
+    Butterworth run forwards and backwards, so its skirts are gentle and it
+    adds no phase shift); taking back part of it lowers exactly that band.
+    """
+    from scipy.signal import butter, sosfiltfilt  # type: ignore[import-untyped, unused-ignore]
+
+    sos = butter(1, [_SPEECH_BAND[0], _SPEECH_BAND[1]], btype="bandpass", fs=rate, output="sos")
+    active = np.concatenate(([0], (dip_db != 0).astype(np.int8), [0]))
+    edges = np.flatnonzero(np.diff(active)).reshape(-1, 2)
+    # Each dip is filtered on its own with the filter's settling time around it,
+    # so memory follows the longest spoken passage, not the story.
+    margin = rate // 10
+    out = music.copy()
+    for first, last in edges:
+        lo, hi = max(0, int(first) - margin), min(len(music), int(last) + margin)
+        band = sosfiltfilt(sos, music[lo:hi].astype(np.float64), axis=0)
+        taken = 1.0 - 10.0 ** (dip_db[lo:hi] / 20.0)
+        out[lo:hi] = (music[lo:hi] - band * taken[:, None]).astype(np.float32)
+    return out
 
 
 def _scene_curve(scenes: Sequence[SceneGain], n: int, rate: int, fade: float) -> np.ndarray:
@@ -478,35 +525,20 @@ def _limit(audio: np.ndarray, ceiling_dbtp: float) -> tuple[np.ndarray, float, f
     """Look-ahead true-peak limiter.
 
     Returns the limited audio, its true peak and the deepest gain reduction in
-    dB. The gain needed at every sample is held over the look-ahead window on
-    both sides, smoothed with a Hann window as wide (so it is reached before
-    each peak and never exceeded); the reduction then decays exponentially
-    with the time constant ``_LIMITER_RELEASE``, never faster. Both channels
-    share the gain, so the stereo image holds.
+    dB. Each pass measures the 4x oversampled peak envelope and lowers the
+    gain wherever it exceeds the ceiling (see ``_reduction``); passes repeat
+    until none is needed. Both channels share the gain, so the stereo image
+    holds.
     """
-    from scipy.ndimage import minimum_filter1d  # type: ignore[import-untyped, unused-ignore]
-    from scipy.signal import fftconvolve  # type: ignore[import-untyped, unused-ignore]
-
     ceiling = ceiling_dbtp - _LIMITER_SAFETY
     deepest = 0.0
     out = audio.astype(np.float32)
-    width = max(1, round(_LIMITER_LOOKAHEAD * SAMPLE_RATE))
-    window = np.hanning(2 * width + 3)[1:-1]
     for _ in range(4):
         envelope = _true_peak_envelope(out, _db_to_gain(ceiling))
         peak_db = 20.0 * math.log10(max(float(envelope.max(initial=0.0)), 1e-12))
         if peak_db <= ceiling_dbtp:
             return out, peak_db, deepest
-        need = np.minimum(0.0, ceiling - 20.0 * np.log10(np.maximum(envelope, 1e-12)))
-        held = minimum_filter1d(need, size=2 * width + 1, mode="nearest")
-        smooth = fftconvolve(np.pad(held, width, mode="edge"), window / window.sum(), "valid")
-        smooth = np.minimum(smooth, need)  # FFT rounding must not lift the gain
-        # Release: reduction(t) = max over s <= t of reduction(s)·exp(-(t - s)/τ),
-        # computed in logs as a running maximum so it stays vectorised.
-        decay = np.arange(len(smooth)) / (_LIMITER_RELEASE * SAMPLE_RATE)
-        with np.errstate(divide="ignore"):
-            log_reduction = np.log(-np.minimum(smooth, 0.0)) + decay
-        gain_db = -np.exp(np.maximum.accumulate(log_reduction) - decay)
+        gain_db = _reduction(envelope, ceiling)
         deepest = min(deepest, float(gain_db.min()))
         out = (out * (10.0 ** (gain_db / 20.0))[:, None]).astype(np.float32)
     # Interpolated peaks can move slightly under a changing gain: trim what is left.
@@ -516,34 +548,142 @@ def _limit(audio: np.ndarray, ceiling_dbtp: float) -> tuple[np.ndarray, float, f
     return out, peak_db + trim, deepest + trim
 
 
+def _reduction(envelope: np.ndarray, ceiling_db: float) -> np.ndarray:
+    """The gain in dB (<= 0) per sample that brings ``envelope`` under ``ceiling_db``.
+
+    The gain needed at every sample is held over the look-ahead window on
+    both sides, smoothed with a Hann window as wide (so it is reached before
+    each peak and never exceeded); the reduction then decays exponentially
+    with the time constant ``_LIMITER_RELEASE``, never faster.
+    """
+    from scipy.ndimage import (  # type: ignore[import-untyped, unused-ignore]
+        maximum_filter1d,
+        minimum_filter1d,
+    )
+    from scipy.signal import fftconvolve  # type: ignore[import-untyped, unused-ignore]
+
+    width = max(1, round(_LIMITER_LOOKAHEAD * SAMPLE_RATE))
+    window = np.hanning(2 * width + 3)[1:-1]
+    need = np.minimum(0.0, ceiling_db - 20.0 * np.log10(np.maximum(envelope, 1e-12)))
+    held = minimum_filter1d(need, size=2 * width + 1, mode="nearest")
+    smooth = fftconvolve(np.pad(held, width, mode="edge"), window / window.sum(), "valid")
+    smooth = np.minimum(smooth, need)  # FFT rounding must not lift the gain
+    # Nor leave traces where the window reaches no reduction: there the gain is exactly 1.
+    reached = maximum_filter1d(held < 0.0, size=2 * width + 1, mode="constant")
+    smooth[~reached] = 0.0
+    # Release: reduction(t) = max over s <= t of reduction(s)·exp(-(t - s)/τ),
+    # computed in logs as a running maximum so it stays vectorised.
+    decay = np.arange(len(smooth)) / (_LIMITER_RELEASE * SAMPLE_RATE)
+    with np.errstate(divide="ignore"):
+        log_reduction = np.log(-np.minimum(smooth, 0.0)) + decay
+    gain_db: np.ndarray = -np.exp(np.maximum.accumulate(log_reduction) - decay)
+    return gain_db
+
+
+# ------------------------------------------------------------ the codec
+
+
+def fit_codec(
+    result: MixResult,
+    round_trip: Callable[[np.ndarray], np.ndarray],
+    *,
+    target_lufs: float = -16.0,
+    true_peak_dbtp: float = -1.0,
+    attempts: int = 5,
+) -> MixResult:
+    """The mix adjusted so that it peaks at most ``true_peak_dbtp`` after a lossy codec.
+
+    ``round_trip`` encodes and decodes the audio exactly as it will be
+    delivered (e.g. AAC in the MP4). Lossy coding adds its own error, which
+    can lift any peak near the ceiling by tenths of a decibel or more, so the
+    decoded audio is measured (4x oversampled) and, while it is over (or
+    within the limiter's safety margin of it), coded again after a fix:
+
+    1. the whole mix is limited again with the ceiling lowered by the
+       overshoot (the codec's margin) and brought back to ``target_lufs``;
+    2. then, for stragglers, the gain is lowered only where the codec went
+       over, with the limiter's smooth look-ahead shape;
+    3. at the last attempt, what is left is taken off the whole programme.
+
+    The result records the decoded true peak in ``delivered_peak_dbtp``.
+    """
+    audio = result.audio
+    ceiling = true_peak_dbtp - _LIMITER_SAFETY
+    envelope, delivered = _delivered_envelope(audio, round_trip, ceiling)
+    for attempt in range(attempts):
+        if delivered <= ceiling:
+            break
+        if attempt == 0:
+            margin = delivered - ceiling + _CODEC_MARGIN
+            audio = _master(result.audio, result.sample_rate, target_lufs,
+                            true_peak_dbtp - margin)[0]
+        elif attempt < attempts - 1:
+            gain_db = _reduction(_codec_overshoot(envelope, ceiling), ceiling)
+            audio = (audio * (10.0 ** (gain_db / 20.0))[:, None]).astype(np.float32)
+        else:
+            audio = (audio * np.float32(_db_to_gain(ceiling - delivered))).astype(np.float32)
+        envelope, delivered = _delivered_envelope(audio, round_trip, ceiling)
+    return dataclasses.replace(
+        result,
+        audio=audio,
+        loudness_lufs=loudness(audio, result.sample_rate),
+        true_peak_dbtp=true_peak(audio),
+        delivered_peak_dbtp=delivered,
+    )
+
+
+def _codec_overshoot(envelope: np.ndarray, ceiling_db: float) -> np.ndarray:
+    """Where the decoded ``envelope`` is over the ceiling, spread over the codec's frames.
+
+    The codec's error at a peak comes from the whole transform window around
+    it (2048 samples for AAC), so the overshoot, plus a margin, is held over
+    that much on either side; elsewhere the result is 0, asking for nothing.
+    """
+    from scipy.ndimage import maximum_filter1d  # type: ignore[import-untyped, unused-ignore]
+
+    over = np.where(envelope > _db_to_gain(ceiling_db),
+                    envelope * _db_to_gain(_CODEC_MARGIN), 0.0).astype(np.float32)
+    spread: np.ndarray = maximum_filter1d(over, size=2 * _CODEC_WINDOW + 1, mode="constant")
+    return spread
+
+
+def _delivered_envelope(
+    audio: np.ndarray, round_trip: Callable[[np.ndarray], np.ndarray], ceiling_db: float
+) -> tuple[np.ndarray, float]:
+    """The true-peak envelope of ``audio`` after the codec, and its peak in dBTP."""
+    decoded = _fit_length(round_trip(audio), len(audio))
+    envelope = _true_peak_envelope(decoded, _db_to_gain(ceiling_db))
+    return envelope, 20.0 * math.log10(max(float(envelope.max(initial=0.0)), 1e-12))
+
+
+def _fit_length(audio: np.ndarray, n: int) -> np.ndarray:
+    """``audio`` (``(m, channels)``) cut or padded with silence to ``n`` samples."""
+    data = np.asarray(audio, dtype=np.float32)
+    if len(data) >= n:
+        return data[:n]
+    return np.pad(data, [(0, n - len(data)), (0, 0)])
+
+
 # ---------------------------------------------------------------- output
 
 
 def write_wav(
-    path: Path, audio: np.ndarray, sample_rate: int = SAMPLE_RATE, *, bits: int = 16
+    path: Path, audio: np.ndarray, sample_rate: int = SAMPLE_RATE, *, bits: int = 16,
+    block: int = _WAV_BLOCK,
 ) -> None:
     """Write ``audio`` (``(n,)`` or ``(n, channels)``, floats in [-1, 1]) as a WAV file.
 
     ``bits`` 16 writes PCM with TPDF dither (seeded, so the file is
-    reproducible); 32 writes IEEE float. The file appears atomically.
+    reproducible); 32 writes IEEE float. It is written ``block`` frames at a
+    time (the bytes do not depend on it). The file appears atomically.
     """
-    from scipy.io import wavfile  # type: ignore[import-untyped, unused-ignore]
-
-    data = np.asarray(audio, dtype=np.float32)
-    pcm: np.ndarray
-    if bits == 16:
-        rng = np.random.default_rng(0)
-        dither = rng.random(data.shape) - rng.random(data.shape)
-        scaled = np.round(data.astype(np.float64) * 32767.0 + dither)
-        # Dither may nudge a full-scale sample one step past the 16-bit range.
-        pcm = np.clip(scaled, -32768, 32767).astype(np.int16)
-    elif bits == 32:
-        pcm = data
-    else:
-        raise AudioError(f"WAV files are written with 16 or 32 bits, not {bits}")
+    data = np.asarray(audio)
+    channels = 1 if data.ndim == 1 else data.shape[1]
     path = Path(path)
     try:
-        with atomic_path(path) as temporary, temporary.open("wb") as stream:
-            wavfile.write(stream, sample_rate, pcm)
+        with atomic_path(path) as temporary, temporary.open("wb") as stream, \
+                WavWriter(stream, sample_rate, channels, bits) as writer:
+            for start in range(0, len(data), block):
+                writer.write(data[start : start + block])
     except OSError as exc:
         raise AudioError(f"cannot write '{path}': {exc.strerror or exc}") from exc

@@ -10,6 +10,7 @@ SoundFont is ``TimGM6mb.sf2``, the small General MIDI font shipped inside the
 
 from __future__ import annotations
 
+import functools
 import importlib.util
 import io
 import math
@@ -54,27 +55,41 @@ def default_soundfont() -> Path:
     )
 
 
+def is_soundfont(header: bytes) -> bool:
+    """Whether a file's first 12 bytes are a SoundFont 2's (a RIFF ``sfbk`` file)."""
+    return len(header) >= 12 and header[:4] == b"RIFF" and header[8:12] == b"sfbk"
+
+
 def load_soundfont(path: Path, span: SourceSpan | None = None) -> bytes:
     """Read a SoundFont file after checking that it is one (a RIFF ``sfbk`` file).
 
     Raises ``AudioError`` naming the file, with ``span`` attached, when the
-    file is missing, unreadable or not a SoundFont 2.
+    file is missing, unreadable or not a SoundFont 2. The last file read is
+    kept while it is unchanged: an installed General MIDI font is 150 MB and
+    a story's music is synthesised in several parts.
     """
     try:
-        data = path.read_bytes()
+        stat = path.stat()
+        data = _read_cached(path.resolve(), stat.st_mtime_ns, stat.st_size)
     except FileNotFoundError:
         raise AudioError(f"SoundFont file '{path}' does not exist", span) from None
     except IsADirectoryError:
         raise AudioError(f"SoundFont '{path}' is a folder, not a .sf2 file", span) from None
     except OSError as exc:
         raise AudioError(f"cannot read SoundFont file '{path}': {exc.strerror}", span) from exc
-    if len(data) < 12 or data[:4] != b"RIFF" or data[8:12] != b"sfbk":
+    if not is_soundfont(data[:12]):
         raise AudioError(
             f"'{path}' is not a SoundFont 2 file (expected a RIFF 'sfbk' header)",
             span,
             hint="give a .sf2 file",
         )
     return data
+
+
+@functools.lru_cache(maxsize=1)
+def _read_cached(path: Path, mtime_ns: int, size: int) -> bytes:
+    """The bytes of ``path``; the modification time and size make a changed file read anew."""
+    return path.read_bytes()
 
 
 def render_midi(

@@ -1,8 +1,9 @@
 """A path of scenes to its soundtrack: the score, the music, the mix and the cues.
 
 ``compose_path`` turns a path of prepared scenes (see ``prepare``) into one
-continuous score and the final timeline; ``music_samples``, ``story_audio``
-and ``music_only`` synthesise and mix; ``subtitle_cues`` places the spoken
+continuous score and the final timeline; ``music_samples`` has it played
+(humanised, through the best SoundFont, in a room whose wetness follows the
+scenes), ``story_audio`` and ``music_only`` mix; ``subtitle_cues`` places the spoken
 words on the timeline. Nothing here prints.
 """
 
@@ -14,8 +15,10 @@ from dataclasses import dataclass
 import numpy as np
 
 from storyscore import vocab
+from storyscore.audio.humanise import humanise
 from storyscore.audio.mix import MixResult, PlacedNarration, SceneGain, mix
-from storyscore.audio.synth import default_soundfont, render_midi
+from storyscore.audio.room import RoomSpan, render_in_room
+from storyscore.audio.soundfonts import SoundfontChoice, choose_soundfont
 from storyscore.audio.voices import Narration
 from storyscore.compose import ComposedScore, ScenePlan, compose
 from storyscore.diagnostics import Diagnostic
@@ -85,20 +88,48 @@ def compose_path(prepared: Prepared, path: Sequence[Scene]) -> Composition:
     return Composition(score, times, tuple(lengthening_warnings(measured)), tuple(plans))
 
 
-def music_samples(story: Story, composition: Composition) -> np.ndarray:
-    """The score synthesised with the story's soundfont: 48 kHz stereo float32."""
-    # render_midi checks the soundfont and reports a bad one at the script's line.
-    path = (story.base_dir / story.soundfont) if story.soundfont else default_soundfont()
-    span = story.soundfont_span if story.soundfont and story.soundfont_span.line else None
-    return render_midi(composition.score.midi_bytes(), path, span=span)
+def story_soundfont(story: Story) -> SoundfontChoice:
+    """The story's ``soundfont`` (script or ``--soundfont``), else the best one installed."""
+    return choose_soundfont(story.base_dir / story.soundfont if story.soundfont else None)
+
+
+def music_samples(story: Story, composition: Composition,
+                  soundfont: SoundfontChoice | None = None) -> np.ndarray:
+    """The score synthesised with ``soundfont`` (default: ``story_soundfont``): 48 kHz stereo."""
+    choice = soundfont or story_soundfont(story)
+    # The synthesiser checks the soundfont and reports a bad one at the script's line.
+    span = story.soundfont_span if choice.origin == "setting" and story.soundfont_span.line \
+        else None
+    return render_in_room(performed_midi(story, composition), choice.path,
+                          room_spans(composition), span=span)
+
+
+def performed_midi(story: Story, composition: Composition) -> bytes:
+    """The score as the players play it: humanised from the story's seed, scene changes exact."""
+    boundaries = [time.start for time in composition.times[1:]]
+    return humanise(composition.score.midi_bytes(), story.seed, boundaries)
+
+
+def room_spans(composition: Composition) -> list[RoomSpan]:
+    """How wet the room is in each scene (see ``room_amount``)."""
+    return [RoomSpan(time.start, time.end, room_amount(plan))
+            for time, plan in zip(composition.times, composition.plans, strict=True)]
+
+
+def room_amount(plan: ScenePlan) -> float:
+    """A scene's wetness, 0 to 1: still, legato scenes (a misty night) wetter;
+    aroused, detached ones (a bright market) drier, where echoes would blur the rhythm."""
+    amount = 0.5 - 0.4 * plan.arousal - 0.2 * (plan.staccato - 0.3)
+    return round(min(0.95, max(0.05, amount)), 4)
 
 
 def story_audio(prepared: Prepared, composition: Composition,
-                music: np.ndarray | None = None) -> MixResult:
+                music: np.ndarray | None = None,
+                soundfont: SoundfontChoice | None = None) -> MixResult:
     """The final mix: music ducked under the narration, faded, at -16 LUFS."""
     story = prepared.story
     if music is None:
-        music = music_samples(story, composition)
+        music = music_samples(story, composition, soundfont)
     placed = []
     for time in composition.times:
         narration = prepared.narration(time.scene.id)
@@ -132,7 +163,11 @@ __all__ = [
     "Composition",
     "compose_path",
     "music_only",
+    "performed_midi",
+    "room_amount",
+    "room_spans",
     "scene_plan",
     "story_audio",
+    "story_soundfont",
     "subtitle_cues",
 ]

@@ -14,14 +14,23 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from storyscore.audio.mix import write_wav
+import numpy as np
+
+from storyscore.audio.mix import MixResult, fit_codec, write_wav
+from storyscore.audio.soundfonts import SoundfontChoice
 from storyscore.cache import Cache
 from storyscore.diagnostics import Diagnostic
 from storyscore.export.subtitles import Cue, write_srt
 from storyscore.files import atomic_path
 from storyscore.model import Scene, Story
 from storyscore.pipeline.prepare import Prepared, prepare, progress_tick
-from storyscore.pipeline.soundtrack import Composition, compose_path, story_audio, subtitle_cues
+from storyscore.pipeline.soundtrack import (
+    Composition,
+    compose_path,
+    story_audio,
+    story_soundfont,
+    subtitle_cues,
+)
 from storyscore.progress import COMPOSING, VIDEO, Progress, Stage
 from storyscore.render import (
     CameraMove,
@@ -32,6 +41,7 @@ from storyscore.render import (
     VideoPlan,
     render_video,
 )
+from storyscore.render.encode import aac_round_trip
 
 
 @dataclass(frozen=True)
@@ -48,6 +58,8 @@ class Rendered:
     composition: Composition
     report: RenderReport
     files: tuple[Path, ...]
+    loudness_lufs: float  # of the delivered audio
+    true_peak_dbtp: float  # of the delivered audio as decoded from the MP4
 
 
 @dataclass
@@ -58,6 +70,7 @@ class RenderSummary:
     warnings: list[Diagnostic] = field(default_factory=list)
     pictures: tuple[int, int] = (0, 0)  # (from the cache, in all)
     narrations: tuple[int, int] = (0, 0)
+    soundfont: str = ""  # which SoundFont played the music, and why
 
     def summary(self, seconds: float) -> str:
         lines = []
@@ -69,8 +82,12 @@ class RenderSummary:
             route = " -> ".join(scene.id for scene in item.job.path)
             lines.append(f"rendered {item.job.output}: {item.composition.duration:.1f}s, "
                          f"{len(item.job.path)} scenes ({route}), "
-                         f"{report.width}x{report.height} at {report.fps} fps")
+                         f"{report.width}x{report.height} at {report.fps} fps, "
+                         f"audio {item.loudness_lufs:.1f} LUFS, "
+                         f"true peak {item.true_peak_dbtp:.1f} dBTP")
             lines.append("  " + ", ".join(f"{p.name} {_size(p)}" for p in item.files))
+        if self.soundfont:
+            lines.append(f"music played with {self.soundfont}")
         lines.append(f"from the cache: {self.pictures[0]}/{self.pictures[1]} pictures, "
                      f"{self.narrations[0]}/{self.narrations[1]} narrations, "
                      f"{segments_cached}/{segments_all} video segments; took {seconds:.1f}s")
@@ -115,18 +132,21 @@ def render_story(story: Story, jobs: Sequence[RenderJob], cache: Cache, *,
         narrations=(sum(n.cache_hit for n in prepared.narrations.values()),
                     len(prepared.narrations)),
     )
+    soundfont = story_soundfont(story)
+    summary.soundfont = soundfont.describe()
     settings = EncodeSettings(draft=draft)
     for job in jobs:
-        rendered = _render_job(prepared, job, cache, settings, on_progress=on_progress,
-                               burn_subtitles=burn_subtitles, jobs_count=jobs_count)
+        rendered = _render_job(prepared, job, cache, settings, soundfont,
+                               on_progress=on_progress, burn_subtitles=burn_subtitles,
+                               jobs_count=jobs_count)
         summary.warnings += rendered.composition.warnings
         summary.rendered.append(rendered)
     return summary
 
 
-def _render_job(prepared: Prepared, job: RenderJob, cache: Cache, settings: EncodeSettings, *,
-                on_progress: Progress | None, burn_subtitles: bool,
-                jobs_count: int) -> Rendered:
+def _render_job(prepared: Prepared, job: RenderJob, cache: Cache, settings: EncodeSettings,
+                soundfont: SoundfontChoice, *, on_progress: Progress | None,
+                burn_subtitles: bool, jobs_count: int) -> Rendered:
     """One path: compose it, write its sound and sidecars, encode the video, move all in."""
     name = job.output.name
     composing = Stage(on_progress, COMPOSING, 2)
@@ -134,7 +154,8 @@ def _render_job(prepared: Prepared, job: RenderJob, cache: Cache, settings: Enco
     composing.advance(name)
     with tempfile.TemporaryDirectory(prefix="storyscore-") as scratch:
         folder = Path(scratch)
-        cues = _write_sound_and_sidecars(prepared, composition, folder)
+        mixed, cues = _write_sound_and_sidecars(prepared, composition, folder, settings,
+                                                soundfont)
         composing.advance(name)
         frames = Stage(on_progress, VIDEO, 1)
         report = render_video(
@@ -149,20 +170,39 @@ def _render_job(prepared: Prepared, job: RenderJob, cache: Cache, settings: Enco
             target = job.output.with_suffix(suffix)
             _replace(folder / temp, target)
             sidecars.append(target)
-    return Rendered(job, composition, report, (job.output, *sidecars))
+    peak = mixed.delivered_peak_dbtp
+    return Rendered(job, composition, report, (job.output, *sidecars), mixed.loudness_lufs,
+                    mixed.true_peak_dbtp if peak is None else peak)
 
 
-def _write_sound_and_sidecars(prepared: Prepared, composition: Composition,
-                              folder: Path) -> list[Cue]:
-    """The mix, the subtitles and the score of a path, as files in ``folder``; the
-    subtitles' cues, built once, for the video too."""
-    mixed = story_audio(prepared, composition)
-    write_wav(folder / "mix.wav", mixed.audio, mixed.sample_rate)
+def _write_sound_and_sidecars(prepared: Prepared, composition: Composition, folder: Path,
+                              settings: EncodeSettings, soundfont: SoundfontChoice
+                              ) -> tuple[MixResult, list[Cue]]:
+    """The mix (fitted to the MP4's audio codec), the subtitles and the score of a
+    path, as files in ``folder``; the mix and the subtitles' cues, built once, for
+    the video too."""
+    mixed = deliverable_audio(story_audio(prepared, composition, soundfont=soundfont),
+                              folder / "mix.wav", settings)
     cues = subtitle_cues(prepared, composition)
     write_srt(folder / "subtitles.srt", cues)
     composition.score.write_musicxml(folder / "score.musicxml")
     composition.score.write_midi(folder / "score.mid")
-    return cues
+    return mixed, cues
+
+
+def deliverable_audio(mixed: MixResult, wav: Path, settings: EncodeSettings) -> MixResult:
+    """The mix fitted to the MP4's AAC (true peak at most -1 dBTP as decoded), written to ``wav``.
+
+    The WAV written last is the one the MP4 encodes, so what was measured is
+    what is delivered.
+    """
+    def round_trip(audio: np.ndarray) -> np.ndarray:
+        write_wav(wav, audio, mixed.sample_rate)
+        return aac_round_trip(wav, settings)
+
+    fitted = fit_codec(mixed, round_trip)
+    write_wav(wav, fitted.audio, fitted.sample_rate)
+    return fitted
 
 
 def _replace(source: Path, target: Path) -> None:

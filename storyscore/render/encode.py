@@ -22,6 +22,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
+import numpy as np
+
 from storyscore.errors import RenderError
 from storyscore.export.subtitles import Cue, to_srt
 from storyscore.render.spec import EncodeSettings
@@ -30,6 +32,8 @@ __all__ = [
     "MediaInfo",
     "SegmentEncoder",
     "StreamInfo",
+    "aac_round_trip",
+    "audio_encoder_args",
     "ffmpeg_exe",
     "ffmpeg_version",
     "join_segments",
@@ -98,6 +102,31 @@ def run_ffmpeg(args: Sequence[str], what: str, *, quiet: bool = True) -> str:
     if result.returncode != 0:
         raise _failure(what, result.returncode, stderr)
     return result.stdout.decode("utf-8", "replace")
+
+
+def audio_encoder_args(settings: EncodeSettings) -> list[str]:
+    """The AAC options of the delivered audio; ``aac_round_trip`` codes with the same."""
+    return [
+        "-c:a", "aac", "-b:a", settings.audio_bitrate,
+        "-ar", str(AUDIO_RATE), "-ac", str(AUDIO_CHANNELS), "-flags:a", "+bitexact",
+    ]  # fmt: skip
+
+
+def aac_round_trip(wav: Path, settings: EncodeSettings) -> np.ndarray:
+    """The WAV file ``wav`` as it sounds in the MP4: AAC-encoded as delivered, then decoded.
+
+    Returns float32 ``(n, 2)`` samples at 48 kHz. The encoder is bit-exact,
+    so this is the audio a player decodes from the finished video.
+    """
+    with tempfile.TemporaryDirectory(prefix="storyscore-aac-") as scratch:
+        coded, raw = Path(scratch) / "audio.m4a", Path(scratch) / "audio.f32"
+        run_ffmpeg(["-y", "-i", str(wav), *audio_encoder_args(settings),
+                    "-fflags", "+bitexact", "-f", "mp4", str(coded)], "encoding the audio")
+        run_ffmpeg(["-y", "-i", str(coded), "-f", "f32le", "-c:a", "pcm_f32le",
+                    "-ar", str(AUDIO_RATE), "-ac", str(AUDIO_CHANNELS), str(raw)],
+                   "decoding the audio")
+        samples = np.fromfile(raw, dtype="<f4")
+    return np.ascontiguousarray(samples.reshape(-1, AUDIO_CHANNELS), dtype=np.float32)
 
 
 def video_encoder_args(settings: EncodeSettings) -> list[str]:
@@ -259,10 +288,7 @@ def join_segments(
         if audio is not None:
             args += ["-t", f"{total:.6f}", "-i", str(audio)]
             maps += ["-map", f"{next_input}:a:0"]
-            codecs += [
-                "-c:a", "aac", "-b:a", settings.audio_bitrate,
-                "-ar", str(AUDIO_RATE), "-ac", str(AUDIO_CHANNELS), "-flags:a", "+bitexact",
-            ]  # fmt: skip
+            codecs += audio_encoder_args(settings)
             next_input += 1
         if cues:
             subtitles = Path(scratch) / "subtitles.srt"

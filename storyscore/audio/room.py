@@ -1,0 +1,194 @@
+"""A room for the music: a small-hall reverb fed by per-instrument-family sends.
+
+The score is split by General MIDI program into three families and each is
+synthesised on its own: ``bright`` (piano, harp, bells, string and choir
+ensembles, pads) sends most to the room, ``middle`` (winds, brass, solo
+strings, guitars, organ) less, and ``low`` (basses, cello, timpani, drums)
+little, so the bass stays firm and the arpeggios bloom. The dry families are
+summed; their sends, scaled over time by how wet each stretch of the story
+should be (``RoomSpan``, glided across boundaries), go through one reverb
+(pedalboard's, after a short pre-delay) added on top. Narration never enters
+the room: it is mixed afterwards.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from storyscore.audio.midi import Event, Song, is_note_off, is_note_on
+from storyscore.audio.synth import RELEASE_TAIL, SAMPLE_RATE, render_midi
+from storyscore.errors import AudioError
+
+if TYPE_CHECKING:
+    from storyscore.diagnostics import SourceSpan
+
+FAMILIES = ("bright", "middle", "low")
+DRUM_CHANNEL = 9
+
+_BRIGHT = {*range(16), 46, *range(48, 55), *range(88, 96)}
+_LOW = {*range(32, 40), 42, 43, 47, 58}  # basses, cello, contrabass, timpani, tuba
+
+
+def family(program: int, channel: int = 0) -> str:
+    """The send family of a General MIDI ``program`` (0-127) on ``channel``."""
+    if channel == DRUM_CHANNEL or program in _LOW:
+        return "low"
+    return "bright" if program in _BRIGHT else "middle"
+
+
+@dataclass(frozen=True)
+class RoomSpan:
+    """How wet one stretch of the music is: ``amount`` 0 (driest) to 1 (wettest)."""
+
+    start: float
+    end: float
+    amount: float
+
+
+@dataclass(frozen=True)
+class Room:
+    """The room's character and how much each family sends to it.
+
+    ``send_db`` is the send level at amount 0 and at amount 1; each family's
+    ``family_db`` is added to it. ``glide`` is how long, in seconds, the
+    amount takes to move from one span's to the next, centred on the change.
+    """
+
+    room_size: float = 0.65  # RT60 about 1.5 s: a small hall
+    damping: float = 0.5
+    width: float = 0.9
+    predelay: float = 0.02
+    send_db: tuple[float, float] = (-22.0, -10.0)
+    family_db: Mapping[str, float] = field(
+        default_factory=lambda: {"bright": 0.0, "middle": -4.0, "low": -14.0})
+    glide: float = 3.0
+
+
+def split_families(midi: bytes, span: SourceSpan | None = None) -> dict[str, bytes]:
+    """The score as one MIDI file per family that has notes, each the full length.
+
+    Every file keeps all tempo, program and controller events, so each family
+    plays exactly as it did in the whole; only the other families' notes are
+    left out. A note belongs to the family of its channel's program when it
+    starts.
+    """
+    song = Song.read(midi, span)
+    owners = [_note_families(events) for events in song.tracks]
+    stems: dict[str, bytes] = {}
+    for name in FAMILIES:
+        if not any(name in owner.values() for owner in owners):
+            continue
+        tracks = [
+            [event for index, event in enumerate(events) if owner.get(index, name) == name]
+            for events, owner in zip(song.tracks, owners, strict=True)
+        ]
+        stems[name] = Song(song.ticks_per_beat, tracks).write()
+    return stems
+
+
+def _note_families(events: list[Event]) -> dict[int, str]:
+    """The family of each note event (by index) in one track; other events are absent."""
+    program = dict.fromkeys(range(16), 0)
+    sounding: dict[tuple[int, int], list[str]] = {}
+    owner: dict[int, str] = {}
+    for index, (_, message) in enumerate(events):
+        if message.type == "program_change":
+            program[message.channel] = message.program
+        elif is_note_on(message):
+            name = family(program[message.channel], message.channel)
+            sounding.setdefault((message.channel, message.note), []).append(name)
+            owner[index] = name
+        elif is_note_off(message):
+            started = sounding.get((message.channel, message.note))
+            owner[index] = (started.pop(0) if started
+                            else family(program[message.channel], message.channel))
+    return owner
+
+
+def render_in_room(
+    midi: bytes,
+    soundfont: Path | None,
+    spans: Sequence[RoomSpan],
+    room: Room | None = None,
+    *,
+    tail: float = RELEASE_TAIL,
+    span: SourceSpan | None = None,
+) -> np.ndarray:
+    """The score synthesised family by family and played in ``room``: float32 ``(n, 2)``.
+
+    ``spans`` give the wetness over time (outside them the amount is 0.5).
+    Deterministic: the same score gives the same samples.
+    """
+    room = room or Room()
+    stems = split_families(midi, span)
+    sums: tuple[np.ndarray, np.ndarray] | None = None  # (dry, send)
+    # One family at a time, so only one stem's samples are held beside the sums.
+    for name in list(stems):
+        audio = render_midi(stems.pop(name), soundfont, tail=tail, span=span)
+        if sums is None:
+            sums = (np.zeros_like(audio), np.zeros_like(audio))
+        dry, send = sums
+        dry += audio
+        audio *= np.float32(_gain(room.family_db[name]))
+        send += audio
+        del audio
+    if sums is None:  # no notes at all
+        return render_midi(midi, soundfont, tail=tail, span=span)
+    dry, send = sums
+    send *= send_curve(spans, len(send), SAMPLE_RATE, room)[:, None]
+    dry += reverberate(send, room)
+    return dry
+
+
+def send_curve(spans: Sequence[RoomSpan], n: int, rate: int, room: Room) -> np.ndarray:
+    """The linear send gain per sample (float32): each span's amount, gliding across boundaries.
+
+    Each change of amount is a raised-cosine step ``room.glide`` seconds wide,
+    centred on the boundary; only the samples inside a glide are computed
+    apart, so the curve costs one story-long buffer.
+    """
+    for room_span in spans:
+        if not 0.0 <= room_span.amount <= 1.0:
+            raise AudioError(f"a room amount is between 0 and 1, not {room_span.amount}")
+    ordered = sorted(spans, key=lambda s: s.start)
+    amount = np.full(n, ordered[0].amount if ordered else 0.5, dtype=np.float64)
+    for before, after in itertools.pairwise(ordered):
+        change = after.amount - before.amount
+        lo = max(0, math.floor((after.start - room.glide / 2) * rate))
+        hi = min(n, math.ceil((after.start + room.glide / 2) * rate) + 1)
+        position = np.clip((np.arange(lo, hi) / rate - after.start) / room.glide + 0.5, 0.0, 1.0)
+        amount[lo:hi] += change * (0.5 - 0.5 * np.cos(np.pi * position))
+        amount[hi:] += change
+    low, high = room.send_db
+    amount *= (high - low) / 20.0
+    amount += low / 20.0
+    return np.power(10.0, amount, out=amount).astype(np.float32)
+
+
+def reverberate(send: np.ndarray, room: Room) -> np.ndarray:
+    """The room's answer to ``send`` (fully wet, the same length): float32 ``(n, 2)``."""
+    try:
+        import pedalboard  # type: ignore[import-untyped, unused-ignore]
+    except ImportError as exc:
+        raise AudioError("the music's room needs pedalboard",
+                         hint="install it with: pip install pedalboard") from exc
+    delay = round(room.predelay * SAMPLE_RATE)
+    # pedalboard wants (channels, samples); the pre-delay is a shift of the input.
+    delayed = np.zeros((send.shape[1], len(send)), dtype=np.float32)
+    delayed[:, delay:] = send[: len(send) - delay].T
+    reverb = pedalboard.Reverb(room_size=room.room_size, damping=room.damping,
+                               wet_level=1.0, dry_level=0.0, width=room.width)
+    wet = np.asarray(reverb.process(delayed, SAMPLE_RATE, reset=True), dtype=np.float32)
+    del delayed
+    return wet.T
+
+
+def _gain(db: float) -> float:
+    return math.pow(10.0, db / 20.0)
