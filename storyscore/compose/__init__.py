@@ -18,30 +18,55 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from storyscore.compose.harmony import HarmonySpan, plan_harmony
-from storyscore.compose.melody import backdrop, compose_melody
-from storyscore.compose.plan import ScenePlan, check_plans
-from storyscore.compose.score import ComposedScore, build_score
+from storyscore.compose.leitmotif import (
+    Leitmotif,
+    LeitmotifStatement,
+    compose_leitmotifs,
+    plan_leitmotifs,
+)
+from storyscore.compose.melody import backdrop, compose_melody, density_level
+from storyscore.compose.plan import METERS, ScenePlan, check_plans
+from storyscore.compose.score import ComposedScore, build_score, score_programs
 from storyscore.compose.texture import compose_accompaniment
-from storyscore.compose.timeline import Timeline, build_timeline
+from storyscore.compose.theme import ThemeStatement, build_theme, plan_statements
+from storyscore.compose.timeline import Timeline, build_timeline, story_meter
 from storyscore.errors import StoryscoreError
 
-__all__ = ["ComposedScore", "HarmonySpan", "ScenePlan", "Timeline", "compose"]
+__all__ = ["ComposedScore", "HarmonySpan", "Leitmotif", "LeitmotifStatement", "ScenePlan",
+           "ThemeStatement", "Timeline", "compose"]
 
 
 def compose(
-    plans: Sequence[ScenePlan], *, fps: int, seed: int, title: str = ""
+    plans: Sequence[ScenePlan], *, fps: int, seed: int, title: str = "",
+    meter: str | None = None, characters: Sequence[tuple[str, str]] = (),
 ) -> ComposedScore:
-    """Compose the music of a story path; the same plans and seed give the same score."""
+    """Compose the music of a story path; the same plans and seed give the same score.
+
+    ``meter`` is the author's time signature for the whole story (``"3/4"``);
+    without one, the story's mood chooses it. ``characters`` are the story's
+    ``(id, description)`` pairs: each gets a leitmotif, heard in the scenes whose
+    plans name it.
+    """
     plans = list(plans)
     check_plans(plans, fps)
-    timeline = build_timeline(plans)
+    if meter is not None and meter not in METERS:
+        raise ValueError(f"meter must be one of {', '.join(METERS)}, got {meter!r}")
+    timeline = build_timeline(plans, story_meter(plans, meter), fps)
     _check_boundaries(plans, timeline, fps)
     spans = plan_harmony(plans, timeline, seed)
     accompaniment, bass = compose_accompaniment(plans, timeline, spans)
+    theme = build_theme(plans, timeline.meter, seed)
+    statements = plan_statements(
+        plans, [len(timeline.scene_bars(i)) for i in range(len(plans))],
+        [density_level(p) for p in plans], [_narrated_share(p) for p in plans],
+        timeline.scene_offsets, timeline.meter.bar)
     melody = compose_melody(plans, timeline, spans, seed,
-                            backdrop(plans, spans, (accompaniment, bass)))
-    score = build_score(plans, timeline, spans,
-                        {"melody": melody, "accompaniment": accompaniment, "bass": bass}, title)
+                            backdrop(plans, spans, (accompaniment, bass)), theme, statements)
+    motifs = plan_leitmotifs(characters, plans)
+    motif_parts, heard = compose_leitmotifs(motifs, plans, timeline, spans)
+    parts = {"melody": melody, "accompaniment": accompaniment, "bass": bass, **motif_parts}
+    part_programs = {motif.part: motif.program for motif in motifs}
+    score = build_score(plans, timeline, spans, parts, title, part_programs)
     return ComposedScore(
         score=score,
         scene_starts=timeline.scene_starts,
@@ -49,17 +74,24 @@ def compose(
         total_seconds=timeline.scene_starts[-1] + timeline.scene_durations[-1],
         harmony=spans,
         timeline=timeline,
+        part_events=parts,
+        programs=score_programs(plans, parts, part_programs),
+        leitmotifs=tuple(heard),
     )
 
 
 def _check_boundaries(plans: Sequence[ScenePlan], timeline: Timeline, fps: int) -> None:
-    """Guard the promise that every boundary lands within one frame of its target."""
+    """Guard the promises: every scene's downbeat lands within a frame of its start (within
+    the transition's window where one covers the boundary), and no scene is shorter than
+    asked."""
     target = 0.0
-    for plan, start, duration in zip(plans, timeline.scene_starts, timeline.scene_durations,
-                                     strict=True):
-        if abs(start - target) > 1.0 / fps:
+    for plan, start, duration, downbeat in zip(plans, timeline.scene_starts,
+                                               timeline.scene_durations, timeline.music_starts,
+                                               strict=True):
+        if abs(start - target) > 1.0 / fps or abs(downbeat - start) > max(1.0 / fps,
+                                                                             plan.lead_in + 1e-6):
             raise StoryscoreError(
-                f"music for scene {plan.scene_id!r} starts at {start:.3f} s, "
+                f"music for scene {plan.scene_id!r} starts at {downbeat:.3f} s, "
                 f"not {target:.3f} s", hint="this is a bug in the composer; please report it")
         if duration < plan.duration - 1.0 / fps:
             raise StoryscoreError(
@@ -67,3 +99,9 @@ def _check_boundaries(plans: Sequence[ScenePlan], timeline: Timeline, fps: int) 
                 f"shorter than {plan.duration:.3f} s",
                 hint="this is a bug in the composer; please report it")
         target = start + (duration if plan.flexible else plan.duration)
+
+
+def _narrated_share(plan: ScenePlan) -> float:
+    """The share of a scene's length under its narration."""
+    spoken = sum(max(0.0, min(end, plan.duration) - start) for start, end in plan.narration)
+    return spoken / plan.duration

@@ -23,6 +23,7 @@ steps fall short.
 from __future__ import annotations
 
 import bisect
+import dataclasses
 import itertools
 import math
 from collections.abc import Sequence
@@ -31,8 +32,16 @@ from dataclasses import dataclass
 import numpy as np
 
 from storyscore.compose.harmony import HarmonySpan, scene_key
-from storyscore.compose.notes import NoteEvent, clamp_velocity
+from storyscore.compose.notes import NoteEvent, clamp_velocity, dynamic_mark
 from storyscore.compose.plan import ScenePlan
+from storyscore.compose.theme import (
+    Note,
+    Theme,
+    ThemeStatement,
+    degree_pitch,
+    statement_notes,
+    tonic_below,
+)
 from storyscore.compose.theory import Chord, Key, key_margin, melodic_pcs
 from storyscore.compose.timeline import Bar, Timeline
 
@@ -55,6 +64,13 @@ _MOTIFS: dict[float, tuple[tuple[tuple[float, ...], ...], ...]] = {
          (0.5, 0.5, 0.25, 0.25, 0.5, 1)),
     ),
 }
+_MOTIFS[1.5] = (
+    ((1.5,),),
+    ((1.5,), (1.0, 0.5)),
+    ((1.0, 0.5), (0.5, 0.5, 0.5)),
+    ((0.5, 0.5, 0.5), (1.0, 0.5), (0.75, 0.25, 0.5)),
+    ((0.25, 0.25, 0.5, 0.5), (0.5, 0.25, 0.25, 0.5)),
+)
 _UNIT_BY_LEVEL = (None, 1.0, 1.0, 0.5, 0.25)
 _SKYLINE_SPAN = 12.0  # semitones between the skyline's lowest and highest points
 _FLAT_SKYLINE = 0.2  # a skyline spanning less of the picture's height is stretched less
@@ -90,8 +106,10 @@ def density_level(plan: ScenePlan) -> int:
     return level
 
 
-def metric_cells(length: float) -> list[float]:
-    """Strong-beat groups of a bar: 4 → 2+2, 5 → 3+2, 6 → 3+3, shorter bars whole."""
+def metric_cells(length: float, beat: float = 1.0) -> list[float]:
+    """Strong-beat groups of a bar: 4 → 2+2, 6/8 → 1.5+1.5, 5 → 3+2, shorter bars whole."""
+    if beat == 1.5:
+        return [1.5] * max(1, round(length / 1.5))
     if length <= 3 + 1e-9:
         return [length]
     if abs(length - 4) < 1e-9:
@@ -120,13 +138,17 @@ class _Slot:
     height: float = 0.5  # the (smoothed) skyline's height where the note starts
     pull: float = 1.0  # how firmly the note keeps to its target (raised on revision)
     tonic_pull: float = 1.0  # how strongly the tonic triad draws it (raised on revision)
+    degree: int | None = None  # a theme note: its diatonic degree in the scene's key
+    fixed: int | None = None  # a theme note's pitch, once realised over its chord
+    theme_bar: int = -1  # the statement's bar this theme note belongs to
 
 
-def _cells(bar: Bar, spans: list[HarmonySpan]) -> list[tuple[float, float, HarmonySpan]]:
+def _cells(bar: Bar, spans: list[HarmonySpan], beat: float = 1.0
+           ) -> list[tuple[float, float, HarmonySpan]]:
     """(offset, length, harmony) cells of a bar: metric groups cut at chord changes."""
     cuts = {bar.offset, bar.end}
     position = bar.offset
-    for piece in metric_cells(bar.length):
+    for piece in metric_cells(bar.length, beat):
         position += piece
         cuts.add(position)
     for span in spans:
@@ -219,8 +241,10 @@ def _articulate(length: float, staccato: float) -> float:
 
 def _scene_slots(
     i: int, plan: ScenePlan, timeline: Timeline, spans: list[HarmonySpan],
-    rng: np.random.Generator,
+    rng: np.random.Generator, statement: tuple[ThemeStatement, list[Note]] | None = None,
 ) -> list[_Slot]:
+    """The scene's melody notes before their pitches: the theme's statement where the
+    scene has one, free cells (rhythm motifs by density) elsewhere."""
     start_s = timeline.scene_starts[i]
     windows = [
         (timeline.offset_at(start_s + a), timeline.offset_at(start_s + b))
@@ -238,17 +262,24 @@ def _scene_slots(
     shapes: dict[tuple[float, bool], tuple[float, ...]] = {}
     slots: list[_Slot] = []
     bars = timeline.scene_bars(i)
+    beat = timeline.meter.beat
+    covered = set(statement[0].scene_bars) if statement is not None else set()
+    if statement is not None:
+        slots.extend(_theme_slots(i, plan, statement, spans, bars, windows, base, beat))
     for b, bar in enumerate(bars):
+        if b in covered:
+            continue
         bar_spans = [s for s in spans if s.end > bar.offset and s.offset < bar.end]
         phrase_pos = b % 4
         phrase_bars = min(4, len(bars) - (b - phrase_pos))
-        for cell_offset, cell_len, span in _cells(bar, bar_spans):
+        for cell_offset, cell_len, span in _cells(bar, bar_spans, beat):
             onset_cadence = span.cadence if abs(span.offset - cell_offset) < 1e-9 else None
             quiet = _in_windows(cell_offset, cell_offset + cell_len, windows)
             held = span.cadence in ("half", "authentic", "final") and onset_cadence is None
             if held:
                 previous = slots[-1] if slots else None
-                if previous is not None and previous.chord == span.chord:
+                if previous is not None and previous.chord == span.chord \
+                        and previous.fixed is None and previous.degree is None:
                     # Hold the cadence note instead of a new onset.
                     previous.length += cell_len
                     previous.sound = previous.length
@@ -268,37 +299,114 @@ def _scene_slots(
                     shape = _shape(len(rhythm), rng)
             position = cell_offset
             for k, dur in enumerate(rhythm):
-                fraction = (position - offset0) / length0
                 in_bar = position - bar.offset
-                # The arch spans a four-bar phrase, or the whole of a shorter scene.
-                arch = math.sin(math.pi * (phrase_pos + in_bar / bar.length) / phrase_bars)
-                heights.append(float(np.interp(fraction, xs, skyline)))
-                arches.append(arch)
-                target = _GESTURE * shape[k]  # _aim adds the skyline and the arch
+                # A note on a beat is a chord tone; notes between beats may pass or turn.
+                on_beat = abs(in_bar - round(in_bar)) < 1e-9
                 velocity = base * (1.0 if k == 0 else 0.86)
-                velocity *= 1 + 0.08 * arch
                 if quiet:
                     velocity *= 0.6
                 # The piece's last note rings to the end, however detached the rest.
                 sound = dur if span.cadence == "final" else _articulate(dur, plan.staccato)
-                # A note on a beat is a chord tone; notes between beats may pass or turn.
-                on_beat = abs(in_bar - round(in_bar)) < 1e-9
                 slots.append(_Slot(
-                    position, dur, sound, k == 0, on_beat, span.chord, target,
+                    position, dur, sound, k == 0, on_beat, span.chord, _GESTURE * shape[k],
                     velocity, onset_cadence if k == 0 else None, i, quiet, span.bar,
                 ))
                 position += dur
+    slots.sort(key=lambda slot: slot.offset)
     for slot in slots:
         if slot.quiet:
             slot.sound = slot.length
+        fraction = (slot.offset - offset0) / length0
+        b = min(len(bars) - 1, int((slot.offset - offset0) // timeline.meter.bar))
+        phrase_pos = b % 4
+        phrase_bars = min(4, len(bars) - (b - phrase_pos))
+        in_bar = slot.offset - bars[b].offset
+        # The arch spans a four-bar phrase, or the whole of a shorter scene.
+        arch = math.sin(math.pi * (phrase_pos + in_bar / bars[b].length) / phrase_bars)
+        slot.velocity *= 1 + 0.08 * arch
+        heights.append(float(np.interp(fraction, xs, skyline)))
+        arches.append(arch)
     _aim(slots, heights, arches, plan.register)
+    _realise_theme(slots, plan, skyline)
     return slots
+
+
+def _theme_slots(
+    i: int, plan: ScenePlan, statement: tuple[ThemeStatement, list[Note]],
+    spans: list[HarmonySpan], bars: list[Bar], windows: list[tuple[float, float]], base: float,
+    beat: float,
+) -> list[_Slot]:
+    """Slots for the theme's notes in a scene, each over the chord sounding at its onset."""
+    stated, notes = statement
+    out: list[_Slot] = []
+    bar_length = bars[0].length
+    first_bar = bars[0].index
+    for offset, length, degree in notes:
+        onset = stated.offset + offset
+        span = next((s for s in spans if s.offset - 1e-9 <= onset < s.end - 1e-9), None)
+        if span is None:  # a breath between two keys: the theme rests there
+            continue
+        end = min(onset + length, span.end if span.cadence == "final" else onset + length)
+        bar_index = int((onset - bars[0].offset + 1e-9) // bar_length)
+        in_bar = onset - bars[0].offset - bar_index * bar_length
+        strong = abs(onset - span.offset) < 1e-9 or any(
+            abs(in_bar - cut) < 1e-9 for cut in _cell_starts(bar_length, beat))
+        quiet = _in_windows(onset, end, windows)
+        velocity = base * (1.0 if strong else 0.86) * (0.6 if quiet else 1.0)
+        sound = end - onset if span.cadence == "final" else _articulate(end - onset,
+                                                                          plan.staccato)
+        slot = _Slot(onset, end - onset, sound, strong, abs(in_bar - round(in_bar)) < 1e-9,
+                     span.chord, 0.0, velocity,
+                     span.cadence if abs(span.offset - onset) < 1e-9 else None, i, quiet,
+                     first_bar + bar_index, degree=degree,
+                     theme_bar=int(offset // (bar_length * stated.scale)))
+        out.append(slot)
+    return out
+
+
+def _cell_starts(bar_length: float, beat: float) -> list[float]:
+    starts = [0.0]
+    for piece in metric_cells(bar_length, beat):
+        starts.append(starts[-1] + piece)
+    return starts
+
+
+def _realise_theme(slots: list[_Slot], plan: ScenePlan, skyline: np.ndarray) -> None:
+    """Give each theme note its pitch: its degree in the scene's key, moved up or down
+    the scale bar by bar as the skyline rises and falls, then onto the chord under it
+    (a strong note to the nearest chord tone, any other to the scale as the chord alters it)."""
+    themed = [slot for slot in slots if slot.degree is not None]
+    if not themed:
+        return
+    key = scene_key(plan)
+    mean_degree = sum(slot.degree or 0 for slot in themed) / len(themed)
+    tonic = tonic_below(plan.register, key.pc, mean_degree)
+    span = float(np.ptp(skyline))
+    middle = (float(skyline.max()) + float(skyline.min())) / 2
+    previous: int | None = None
+    for slot in themed:
+        assert slot.degree is not None
+        shift = 0
+        if span > _CLEAR_SKYLINE:
+            shift = int(np.clip(round((slot.height - middle) / max(span, _FLAT_SKYLINE) * 4),
+                                -2, 2))
+        pitch = degree_pitch(slot.degree + shift, key.scale, tonic)
+        allowed = set(slot.chord.pcs) if slot.strong else set(melodic_pcs(slot.chord))
+        if slot.cadence == "final":
+            allowed = {slot.chord.key.pc}
+        candidates = [p for p in range(pitch - 4, pitch + 5) if p % 12 in allowed]
+        if candidates:
+            pitch = min(candidates, key=lambda p: (abs(p - pitch), abs(p - (previous or p))))
+        slot.fixed = pitch
+        slot.target = float(pitch)
+        previous = pitch
 
 
 def _solve_pitches(slots: list[_Slot], plans: Sequence[ScenePlan]) -> list[int]:
     """Second-order Viterbi over a run of slots (see the module docstring)."""
-    low = min(plans[s.scene].register for s in slots) - _RANGE
-    high = max(plans[s.scene].register for s in slots) + _RANGE
+    fixed = [s.fixed for s in slots if s.fixed is not None]
+    low = min([plans[s.scene].register - _RANGE for s in slots] + fixed)
+    high = max([plans[s.scene].register + _RANGE for s in slots] + fixed)
     grid = np.arange(low, high + 1)
     size = len(grid)
     big = 1e6
@@ -347,6 +455,10 @@ def _solve_pitches(slots: list[_Slot], plans: Sequence[ScenePlan]) -> list[int]:
             leading = (tonic + 11) % 12
             cost = cost - np.where(np.isin(pcs_of_grid, [second_degree, leading]), 1.5, 0.0)
         unary[n] = np.where(ok, cost, big)
+        if slot.fixed is not None:
+            # A theme note: its pitch is already chosen; the free notes around it connect.
+            unary[n] = np.where(grid == slot.fixed, 0.0, big)
+            continue
         if not ok.any():
             # No allowed pitch in range (cannot happen for real chords); fall back to the target.
             unary[n] = 0.3 * distance
@@ -368,7 +480,7 @@ def _solve_pitches(slots: list[_Slot], plans: Sequence[ScenePlan]) -> list[int]:
             else 1.0
         total = cost[:, :, None] + w_t * triple
         middle = slots[n - 1]
-        if middle.beat and not middle.strong:
+        if middle.beat and not middle.strong and middle.fixed is None:
             foreign = ~np.isin(pcs_of_grid, middle.chord.pcs)
             total = total + np.where(foreign[None, :, None] & ~by_step, big, 0.0)
         arg = np.argmin(total, axis=0)
@@ -493,10 +605,11 @@ def backdrop(plans: Sequence[ScenePlan], spans: Sequence[HarmonySpan],
 
 def compose_melody(
     plans: Sequence[ScenePlan], timeline: Timeline, spans: Sequence[HarmonySpan], seed: int,
-    backdrop: Backdrop,
+    backdrop: Backdrop, theme: Theme | None = None, statements: Sequence[ThemeStatement] = (),
 ) -> list[NoteEvent]:
     """The melody of the whole path (see the module docstring); ``backdrop`` is what the
-    other parts play under it."""
+    other parts play under it, ``statements`` where the ``theme`` sounds."""
+    by_scene = {stated.scene: stated for stated in statements if stated.theme_bars}
     runs: list[list[_Slot]] = []
     for i, plan in enumerate(plans):
         if plan.silent or plan.volume <= 0:
@@ -504,7 +617,10 @@ def compose_melody(
             continue
         rng = np.random.default_rng([seed, i, 0x3E10])
         scene_spans = [s for s in spans if s.scene == i]
-        slots = _scene_slots(i, plan, timeline, scene_spans, rng)
+        stated = by_scene.get(i)
+        statement = ((stated, statement_notes(theme, stated))
+                     if theme is not None and stated is not None else None)
+        slots = _scene_slots(i, plan, timeline, scene_spans, rng, statement)
         if runs and runs[-1] and i > 0 and not plans[i - 1].silent:
             runs[-1].extend(slots)
         else:
@@ -519,17 +635,33 @@ def compose_melody(
             tie_stop = (n > 0 and legato[n] and pitches[n - 1] == pitch
                         and abs(run[n - 1].offset + run[n - 1].sound - slot.offset) < 1e-9
                         and not slot.strong)
-            events.append(NoteEvent(slot.offset, slot.sound, (pitch,),
-                                    clamp_velocity(slot.velocity), slot.chord,
-                                    tie_stop=tie_stop))
+            events.append(_notate(NoteEvent(slot.offset, slot.sound, (pitch,),
+                                            clamp_velocity(slot.velocity), slot.chord,
+                                            tie_stop=tie_stop), slot, plans, timeline,
+                                  n == 0 or run[n - 1].scene != slot.scene))
     return _mark_ties(events)
+
+
+def _notate(event: NoteEvent, slot: _Slot, plans: Sequence[ScenePlan], timeline: Timeline,
+            first: bool) -> NoteEvent:
+    """The marks a player reads: staccato (with the written length), a slur over each
+    legato phrase (four bars), and the scene's dynamic on its first note."""
+    plan = plans[slot.scene]
+    articulation = "staccato" if slot.sound < slot.length - 1e-9 else ""
+    if slot.strong and plan.tension >= 0.6 and not slot.quiet:
+        articulation = "accent" if not articulation else "staccato+accent"
+    phrase = int((slot.offset + 1e-9) // (4 * timeline.meter.bar))
+    slur = phrase + 1 if plan.staccato < 0.3 and not articulation else 0
+    return dataclasses.replace(
+        event, articulation=articulation,
+        written=slot.length if articulation.startswith("staccato") else None,
+        dynamic=dynamic_mark(plan.velocity * math.sqrt(plan.volume)) if first else "",
+        slur=slur)
 
 
 def _mark_ties(events: list[NoteEvent]) -> list[NoteEvent]:
     out = list(events)
     for n in range(1, len(out)):
         if out[n].tie_stop:
-            prev = out[n - 1]
-            out[n - 1] = NoteEvent(prev.offset, prev.length, prev.pitches, prev.velocity,
-                                   prev.chord, tie_start=True, tie_stop=prev.tie_stop)
+            out[n - 1] = dataclasses.replace(out[n - 1], tie_start=True)
     return out
