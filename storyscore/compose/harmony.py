@@ -39,9 +39,11 @@ BarPlan = list[Token]  # the chords of one bar, in order (one to three)
 # Four-bar phrase models per (mood, mode): antecedents end on V (half cadence),
 # consequents on V7–I (authentic cadence). Bars are separated by "|".
 _ANTECEDENTS = {
-    ("bright", "major"): ("I | V | vi | IV V", "I | IV | I | ii V", "I | IV | vi | V"),
-    ("calm", "major"): ("I | vi | I | V", "I | IV | I | V", "I | iii | IV | V"),
-    ("sad", "major"): ("I | vi | I | V", "I | IV | iv | V"),
+    ("bright", "major"): ("I | V | vi | IV V", "I | IV | I | ii V", "I | IV | vi | V",
+                          "I | vi | ii V7/V | V", "I | iii | IV V/V | V"),
+    ("calm", "major"): ("I | vi | I | V", "I | IV | I | V", "I | iii | IV | V",
+                        "I | IV | ii | V"),
+    ("sad", "major"): ("I | vi | I | V", "I | IV | iv | V", "I | iii | vi | V"),
     ("tense", "major"): ("I | iv | I | V", "I | bII6 | I | V"),
     ("mysterious", "major"): ("I | bVII | I | V", "I | bVI | IV | V"),
     ("bright", "minor"): ("i | VII | VI | V", "i | III | iv | V"),
@@ -51,9 +53,10 @@ _ANTECEDENTS = {
     ("mysterious", "minor"): ("i | IV | VI | V", "i | VII | i | V"),
 }
 _CONSEQUENTS = {
-    ("bright", "major"): ("I | V | IV V7 | I", "I | IV | ii6 V7 | I"),
-    ("calm", "major"): ("I | vi | I64 V7 | I", "I | IV I | IV V7 | I"),
-    ("sad", "major"): ("I | vi | ii6 V7 | I", "I | IV | iv V7 | I"),
+    ("bright", "major"): ("I | V | IV V7 | I", "I | IV | ii6 V7 | I", "I | vi | ii V7 | I",
+                          "I | V/vi vi | IV V7 | I"),
+    ("calm", "major"): ("I | vi | I64 V7 | I", "I | IV I | IV V7 | I", "I | iii | IV iv V7 | I"),
+    ("sad", "major"): ("I | vi | ii6 V7 | I", "I | IV | iv V7 | I", "I | vi | iv6 V7 | I"),
     ("tense", "major"): ("I | iv | I V7 | I", "I | iv | bII6 V7 | I"),
     ("mysterious", "major"): ("I | IV | bVI V7 | I", "I | bVII | I V7 | I"),
     ("bright", "minor"): ("i | VI | VII V7 | i", "i | III | iv V7 | i"),
