@@ -1,0 +1,219 @@
+"""How the score is laid out for a reader: part names, clefs and grand staves.
+
+Decided from the composer's events before any music21 object is built:
+
+* **Names.** A part played by one instrument throughout is named after it
+  (``Flute``, ``Fl.``); a part whose instrument changes between scenes is
+  named after its role (``Melody``, ``Mel.``) and says which instrument plays
+  at the start and at each change (``to Clarinet``). The name never changes
+  mid-score.
+* **Clefs.** Each staff gets, per scene, the clef that keeps most of its notes
+  inside the staff (within three ledger lines), preferring the clef it already
+  has, so a clef changes only where a scene moves to another register.
+* **Grand staff.** A keyboard, mallet or harp part (or any part too wide for
+  one clef) is written on two staves, treble over bass, joined by a brace;
+  each bar goes to the staff that fits it, and a bar that spans both is split
+  at middle C.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+
+from storyscore.compose.notes import NoteEvent
+
+# Diatonic step numbers (octave * 7 + letter index, C = 0) of each clef's bottom and top lines.
+CLEF_LINES: dict[str, tuple[int, int]] = {
+    "treble": (30, 38),  # E4 .. F5
+    "bass": (18, 26),  # G2 .. A3
+    "alto": (24, 32),  # F3 .. G4
+    "treble8vb": (23, 31),  # sounds an octave below the treble staff
+    "bass8vb": (11, 19),
+}
+MAX_LEDGER_LINES = 3
+_LETTER_OF_PC = (0, 0, 1, 1, 2, 3, 3, 4, 4, 5, 5, 6)  # sharp spelling's letter per pitch class
+GRAND_STAFF_PROGRAMS = frozenset(range(16)) | {46}  # pianos, chromatic percussion, harp
+SPLIT = 60  # middle C: the grand staff's dividing line where a bar needs both staves
+ROLE_NAMES = {"melody": ("Melody", "Mel."), "accompaniment": ("Accompaniment", "Acc."),
+              "bass": ("Bass", "B.")}
+
+# General MIDI programs as an orchestral score names them (name, abbreviation).
+INSTRUMENT_NAMES: dict[int, tuple[str, str]] = {
+    0: ("Piano", "Pno."), 1: ("Piano", "Pno."), 4: ("Electric Piano", "El. Pno."),
+    6: ("Harpsichord", "Hpsd."), 7: ("Clavinet", "Clav."), 8: ("Celesta", "Cel."),
+    9: ("Glockenspiel", "Glk."), 10: ("Music Box", "M. Box"), 11: ("Vibraphone", "Vib."),
+    12: ("Marimba", "Mar."), 13: ("Xylophone", "Xyl."), 14: ("Tubular Bells", "T. Bells"),
+    15: ("Dulcimer", "Dulc."), 19: ("Organ", "Org."), 20: ("Reed Organ", "R. Org."),
+    21: ("Accordion", "Acc."), 22: ("Harmonica", "Hca."), 24: ("Guitar", "Gtr."),
+    25: ("Steel Guitar", "St. Gtr."), 26: ("Jazz Guitar", "J. Gtr."),
+    27: ("Electric Guitar", "El. Gtr."), 32: ("Bass", "Bs."), 35: ("Fretless Bass", "Fl. Bs."),
+    40: ("Violin", "Vln."), 41: ("Viola", "Vla."), 42: ("Cello", "Vc."),
+    43: ("Contrabass", "Cb."), 44: ("Strings (trem.)", "Str."), 45: ("Strings (pizz.)", "Str."),
+    46: ("Harp", "Hp."), 47: ("Timpani", "Timp."), 48: ("Strings", "Str."),
+    49: ("Strings", "Str."), 50: ("Synth Strings", "Syn. Str."), 52: ("Choir", "Ch."),
+    53: ("Voice", "V."), 56: ("Trumpet", "Tpt."), 57: ("Trombone", "Tbn."), 58: ("Tuba", "Tba."),
+    59: ("Muted Trumpet", "Tpt."), 60: ("Horn", "Hn."), 61: ("Brass", "Br."),
+    64: ("Soprano Saxophone", "S. Sax."), 65: ("Alto Saxophone", "A. Sax."),
+    66: ("Tenor Saxophone", "T. Sax."), 67: ("Baritone Saxophone", "B. Sax."),
+    68: ("Oboe", "Ob."), 69: ("English Horn", "E. H."), 70: ("Bassoon", "Bsn."),
+    71: ("Clarinet", "Cl."), 72: ("Piccolo", "Picc."), 73: ("Flute", "Fl."),
+    74: ("Recorder", "Rec."), 75: ("Pan Flute", "Pan Fl."), 78: ("Whistle", "Wh."),
+    79: ("Ocarina", "Oc."), 88: ("Pad", "Pad"), 89: ("Warm Pad", "Pad"),
+    91: ("Choir Pad", "Pad"), 104: ("Sitar", "Sit."), 105: ("Banjo", "Bjo."),
+    107: ("Koto", "Koto"), 108: ("Kalimba", "Kal."), 109: ("Bagpipe", "Bagp."),
+    110: ("Fiddle", "Fdl."), 114: ("Steel Drums", "St. Dr."),
+}
+# Clefs an instrument is customarily written in, most usual first.
+_BASS_PROGRAMS = frozenset({32, 33, 34, 35, 36, 37, 38, 39, 42, 43, 47, 57, 58, 67, 70})
+_CLEF_CHOICES: dict[int, tuple[str, ...]] = {41: ("alto", "treble"), 24: ("treble8vb",),
+                                             25: ("treble8vb",), 26: ("treble8vb",),
+                                             27: ("treble8vb",), 43: ("bass", "bass8vb"),
+                                             32: ("bass", "bass8vb")}
+
+
+def instrument_name(program: int) -> tuple[str, str]:
+    """A General MIDI program's name and abbreviation as a score prints them."""
+    known = INSTRUMENT_NAMES.get(program)
+    if known is not None:
+        return known
+    from music21 import instrument
+
+    inst = instrument.instrumentFromMidiProgram(program)
+    name = str(inst.instrumentName or f"Program {program + 1}")
+    abbreviation = str(inst.instrumentAbbreviation or name[:3])
+    return name, abbreviation if abbreviation.endswith(".") else abbreviation + "."
+
+
+def clef_choices(program: int | None) -> tuple[str, ...]:
+    """The clefs to try for an instrument, its customary ones first."""
+    if program is None:
+        return ("treble", "bass")
+    if program in _CLEF_CHOICES:
+        return _CLEF_CHOICES[program]
+    return ("bass", "treble") if program in _BASS_PROGRAMS else ("treble", "bass")
+
+
+def diatonic_step(midi: int) -> int:
+    """Staff position of a MIDI pitch (octave * 7 + letter), spelt with sharps."""
+    return (midi // 12 - 1) * 7 + _LETTER_OF_PC[midi % 12]
+
+
+def ledger_lines(step: int, clef: str) -> int:
+    """Ledger lines a note at diatonic ``step`` needs in ``clef`` (0 inside the staff)."""
+    bottom, top = CLEF_LINES[clef]
+    if step < bottom:
+        return (bottom - step) // 2
+    if step > top:
+        return (step - top) // 2
+    return 0
+
+
+def clef_fit(steps: Sequence[int], clef: str) -> tuple[float, float]:
+    """Share of notes within three ledger lines of ``clef``'s staff; their mean ledger lines."""
+    if not steps:
+        return 1.0, 0.0
+    lines = [ledger_lines(s, clef) for s in steps]
+    return (sum(n <= MAX_LEDGER_LINES for n in lines) / len(lines), sum(lines) / len(lines))
+
+
+def best_clef(steps: Sequence[int], choices: Sequence[str], current: str | None = None) -> str:
+    """The clef that fits ``steps`` best; ``current`` is kept unless another fits clearly better."""
+    ranked = sorted(choices, key=lambda c: (-clef_fit(steps, c)[0], clef_fit(steps, c)[1],
+                                            list(choices).index(c)))
+    best = ranked[0]
+    if current is not None:
+        share, mean = clef_fit(steps, current)
+        best_share, best_mean = clef_fit(steps, best)
+        nearly = share >= 0.95 and mean <= best_mean + 1.0
+        if nearly or (share >= best_share and mean <= best_mean):
+            return current
+    return best
+
+
+@dataclass(frozen=True)
+class Staff:
+    """One staff of a part: its music21 id, which of the part's notes it takes, its clefs."""
+
+    id: str
+    role: str  # "single", "upper" or "lower"
+    clefs: tuple[str, ...]  # the clef in force in each scene
+
+
+@dataclass(frozen=True)
+class PartLayout:
+    """How one of the composer's parts is printed."""
+
+    source: str  # key in the composer's parts: "melody", "motif:fox", ...
+    name: str
+    abbreviation: str
+    programs: tuple[int | None, ...]  # per scene; None where the part is silent
+    staves: tuple[Staff, ...]  # one, or two for a grand staff (upper, lower)
+    named_by_role: bool  # instruments change: their names are written as text
+
+    @property
+    def grand(self) -> bool:
+        return len(self.staves) == 2
+
+
+def part_order(names: Iterable[str]) -> list[str]:
+    """Score order: melody, the leitmotifs, accompaniment, bass."""
+    rank = {"melody": 0, "accompaniment": 2, "bass": 3}
+    return sorted(names, key=lambda n: (rank.get(n, 1), n))
+
+
+def staff_of_bar(events: Sequence[NoteEvent]) -> str | None:
+    """Which staff of a grand staff takes a whole bar, or None when it must be split."""
+    pitches = [p for e in events for p in e.pitches]
+    if not pitches or min(pitches) >= SPLIT:
+        return "upper"
+    if max(pitches) < SPLIT:
+        return "lower"
+    if min(pitches) >= 55 and clef_fit([diatonic_step(p) for p in pitches], "treble")[0] == 1.0:
+        return "upper"
+    if max(pitches) <= 64 and clef_fit([diatonic_step(p) for p in pitches], "bass")[0] == 1.0:
+        return "lower"
+    return None
+
+
+def layout_part(source: str, events: Sequence[NoteEvent], programs: Sequence[int | None],
+                scene_of: Mapping[int, int], scenes: int, transposition: Mapping[int, int]
+                ) -> PartLayout:
+    """Name, staves and clefs of one part.
+
+    ``scene_of`` maps each event's index to its scene; ``transposition`` gives
+    each program's written-minus-sounding semitones (a clarinet in B♭ is
+    written a tone higher, a contrabass an octave higher), since clefs are
+    chosen for the notes as written.
+    """
+    sounding = [p for p in programs if p is not None]
+    distinct = list(dict.fromkeys(sounding))
+    by_role = len(distinct) > 1 or not distinct
+    if by_role:
+        name, abbreviation = ROLE_NAMES.get(source, (source.capitalize(), source[:3] + "."))
+    else:
+        name, abbreviation = instrument_name(distinct[0])
+    steps_by_scene: list[list[int]] = [[] for _ in range(scenes)]
+    for k, event in enumerate(events):
+        scene = scene_of[k]
+        shift = transposition.get(programs[scene] or 0, 0)
+        steps_by_scene[scene] += [diatonic_step(p + shift) for p in event.pitches]
+    all_steps = [s for steps in steps_by_scene for s in steps]
+    choices = clef_choices(distinct[0] if distinct else None)
+    single_fit = max(clef_fit(all_steps, c)[0] for c in (*choices, "treble", "bass"))
+    keyboard = bool(distinct) and all(p in GRAND_STAFF_PROGRAMS for p in distinct)
+    span = (max(all_steps) - min(all_steps)) if all_steps else 0
+    staves: tuple[Staff, ...]
+    if all_steps and ((keyboard and span > 14) or single_fit < 0.9):
+        staves = (Staff(source, "upper", ("treble",) * scenes),
+                  Staff(f"{source}:lower", "lower", ("bass",) * scenes))
+    else:
+        clefs: list[str] = []
+        current: str | None = None
+        for scene in range(scenes):
+            steps = steps_by_scene[scene]
+            if steps or current is None:
+                current = best_clef(steps or all_steps, choices, current)
+            clefs.append(current)
+        staves = (Staff(source, "single", tuple(clefs)),)
+    return PartLayout(source, name, abbreviation, tuple(programs), staves, by_role)
