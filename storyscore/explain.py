@@ -73,7 +73,21 @@ def explain(story: Story, features: Mapping[str, PictureFeatures],
                  f"tension {m.tension:.2f}"]
         lines += [f"  - {r.choice}: {r.because}" for r in m.reasons]
         blocks.append("\n".join(lines))
+    if story.characters:
+        blocks.append("\n".join(leitmotif_lines(story, music)))
     return "\n\n".join(blocks) + "\n"
+
+
+def leitmotif_lines(story: Story, music: Mapping[str, SceneMusic]) -> list[str]:
+    """Each character's leitmotif, why it is so, and in which scenes it sounds, how varied."""
+    from storyscore.compose.leitmotif import SceneCast, characters_in, describe, plan_leitmotifs
+
+    ids = [c.id for c in story.characters]
+    cast = [SceneCast(s.id, characters_in([s.prompt or "", s.narration_text], ids),
+                      music[s.id].tonic, music[s.id].mode, music[s.id].arousal,
+                      music[s.id].valence, music[s.id].silent) for s in story.scenes]
+    motifs = plan_leitmotifs([(c.id, c.description) for c in story.characters], cast)
+    return ["Leitmotifs, one per character", *describe(motifs, cast)]
 
 
 def path_notes(plans: Sequence[ScenePlan], composed: ComposedScore) -> str:

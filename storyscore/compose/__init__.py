@@ -21,6 +21,7 @@ from storyscore.compose.harmony import HarmonySpan, plan_harmony
 from storyscore.compose.leitmotif import (
     Leitmotif,
     LeitmotifStatement,
+    cast_of,
     compose_leitmotifs,
     plan_leitmotifs,
 )
@@ -62,7 +63,7 @@ def compose(
         timeline.scene_offsets, timeline.meter.bar)
     melody = compose_melody(plans, timeline, spans, seed,
                             backdrop(plans, spans, (accompaniment, bass)), theme, statements)
-    motifs = plan_leitmotifs(characters, plans)
+    motifs = plan_leitmotifs(characters, cast_of(plans))
     motif_parts, heard = compose_leitmotifs(motifs, plans, timeline, spans)
     parts = {"melody": melody, "accompaniment": accompaniment, "bass": bass, **motif_parts}
     part_programs = {motif.part: motif.program for motif in motifs}

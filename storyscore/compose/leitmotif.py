@@ -28,6 +28,7 @@ second a bar after the first.
 from __future__ import annotations
 
 import itertools
+import math
 import re
 import zlib
 from collections.abc import Sequence
@@ -91,6 +92,24 @@ class Leitmotif:
 
 
 @dataclass(frozen=True)
+class SceneCast:
+    """What the leitmotifs need to know of a scene: who it names, its key and mood."""
+
+    scene_id: str
+    characters: tuple[str, ...]
+    tonic: str
+    mode: str
+    arousal: float
+    valence: float
+    silent: bool
+
+
+def cast_of(plans: Sequence[ScenePlan]) -> list[SceneCast]:
+    return [SceneCast(p.scene_id, p.characters, p.tonic, p.mode, p.arousal, p.valence,
+                      p.silent or p.volume <= 0) for p in plans]
+
+
+@dataclass(frozen=True)
 class LeitmotifStatement:
     """One time a leitmotif sounds: where, in which part, its notes' shape, and how varied."""
 
@@ -114,7 +133,7 @@ def _words(description: str) -> set[str]:
     return set(re.findall(r"[a-z]+", description.lower()))
 
 
-def design(character: str, description: str, plans: Sequence[ScenePlan],
+def design(character: str, description: str, plans: Sequence[SceneCast],
            taken: Sequence[int] = ()) -> Leitmotif:
     """A character's leitmotif from its description and the scenes that name it."""
     words = _words(description) | {character.lower()}
@@ -180,7 +199,7 @@ def _shape(words: set[str], speed: str, valence: float, pick: int
     return rhythm, tuple(steps), why
 
 
-def plan_leitmotifs(characters: Sequence[tuple[str, str]], plans: Sequence[ScenePlan]
+def plan_leitmotifs(characters: Sequence[tuple[str, str]], plans: Sequence[SceneCast]
                     ) -> list[Leitmotif]:
     """Every character's leitmotif, each on its own instrument where the ensemble allows."""
     out: list[Leitmotif] = []
@@ -189,14 +208,15 @@ def plan_leitmotifs(characters: Sequence[tuple[str, str]], plans: Sequence[Scene
     return out
 
 
-def variation_words(motif: Leitmotif, plan: ScenePlan, home: tuple[str, str] | None) -> str:
+def variation_words(motif: Leitmotif, plan: SceneCast | ScenePlan,
+                    home: tuple[str, str] | None) -> str:
     """How a scene varies the leitmotif, in words (for explain and the score's checks)."""
     words = [f"in {plan.tonic} {plan.mode}"]
     if home is not None and home[1] != plan.mode:
         words[-1] += " (mode change)"
     if plan.arousal < -0.3 and not motif.staccato:
         words.append("augmented")
-    if plan.arousal > 0.4 or motif.staccato:
+    if motif.staccato:
         words.append("detached")
     return ", ".join(words)
 
@@ -221,16 +241,21 @@ def compose_leitmotifs(
         # The first character enters in the scene's second bar (its first when it is
         # short); a second answers a bar or two later, in dialogue; then both again
         # every four bars while the scene lasts.
-        entry = 1 if len(bars) >= 3 else 0
-        for k, motif in enumerate(here):
+        scales = []
+        for motif in here:
             scale = 2.0 if plan.arousal < -0.3 and not motif.staccato else 1.0
-            length = motif.length * scale
-            if length > len(bars) * bar:
+            if motif.length * scale > len(bars) * bar:
                 scale = len(bars) * bar / motif.length
-            span_bars = max(1, round(-(-motif.length * scale // bar)))
-            start_bar = entry + k * span_bars
+            scales.append(scale)
+        spans_of = [max(1, math.ceil(m.length * sc / bar - 1e-9)) for m, sc in zip(here, scales,
+                                                                                     strict=True)]
+        entry = 1 if len(bars) - 1 >= sum(spans_of) else 0
+        next_free = entry
+        for k, (motif, scale, span_bars) in enumerate(zip(here, scales, spans_of, strict=True)):
+            start_bar = next_free
             if start_bar + span_bars > len(bars):
-                start_bar = max(0, len(bars) - span_bars - (len(here) - 1 - k))
+                start_bar = max(0, len(bars) - span_bars)
+            next_free = start_bar + span_bars
             starts = range(start_bar, max(start_bar + 1, len(bars) - span_bars + 1), 4)
             for b in starts:
                 offset = bars[b].offset
@@ -304,7 +329,7 @@ def _realise(motif: Leitmotif, plan: ScenePlan, scale: float, offset: float,
     return events
 
 
-def describe(motifs: Sequence[Leitmotif], plans: Sequence[ScenePlan]) -> list[str]:
+def describe(motifs: Sequence[Leitmotif], plans: Sequence[SceneCast]) -> list[str]:
     """Lines for explain: each leitmotif, why it is so, and where and how it sounds."""
     from music21 import instrument
 

@@ -42,7 +42,9 @@ from storyscore.compose.plan import ScenePlan
 MAX_RAMP_STEP = 0.03
 _DESIGN_STEP = 0.029  # a little under the limit: the solve moves tempos after ramps are laid out
 MAX_RAMP_BEATS = 8
-TEMPO_BAND = 0.10  # a scene's own tempo stays within this share of the home tempo
+TEMPO_BAND = 0.06  # a scene's own tempo stays within this share of the home tempo
+_SCENE_SHARE = 0.25  # how much of a scene's own tempo (in log) moves it from the home tempo
+_HOME_SEARCH = 0.12  # the home tempo may move this far to fit whole bars into the scenes
 
 
 @dataclass(frozen=True)
@@ -108,9 +110,10 @@ def home_tempo(plans: Sequence[ScenePlan]) -> float:
 
 
 def scene_tempo(plan: ScenePlan, home: float) -> float:
-    """A scene's own tempo: its target, held within the band around the home tempo."""
+    """A scene's own tempo: a quarter of the way (in log) from the home tempo to its
+    target, held within the band around the home tempo."""
     low, high = home * (1 - TEMPO_BAND), home * (1 + TEMPO_BAND)
-    return max(low, min(high, plan.tempo))
+    return max(low, min(high, home * (plan.tempo / home) ** _SCENE_SHARE))
 
 
 @dataclass(frozen=True)
@@ -264,6 +267,29 @@ def _fit_bars(plans: Sequence[ScenePlan], meter: Meter, wanted: list[float], fps
     return _Fit(counts, music, video_starts, video_durations, tempos)
 
 
+def _best_fit(plans: Sequence[ScenePlan], meter: Meter, fps: int
+              ) -> tuple[float, list[float], _Fit]:
+    """The home tempo (near the scenes' mean) whose whole bars fit the scenes best.
+
+    Whole bars make a short scene's tempo jump by up to half a bar's share of
+    its length; trying home tempos a little faster and slower finds the grid on
+    which the scenes' tempos stay nearest their own and each other's.
+    """
+    mean = home_tempo(plans)
+    best: tuple[float, float, list[float], _Fit] | None = None
+    for step in range(-12, 13):
+        home = mean * (1 + _HOME_SEARCH * step / 12)
+        wanted = [scene_tempo(p, home) for p in plans]
+        fit = _fit_bars(plans, meter, wanted, fps)
+        logs = np.log(fit.tempos)
+        cost = (float(np.sum((logs - np.log(wanted)) ** 2))
+                + 2 * float(np.sum(np.diff(logs) ** 2)) + 0.5 * math.log(home / mean) ** 2)
+        if best is None or cost < best[0] - 1e-12:
+            best = (cost, home, wanted, fit)
+    assert best is not None
+    return best[1], best[2], best[3]
+
+
 @dataclass(frozen=True)
 class _Ramp:
     rho: float  # tempo jump at the bar line (1: none; else a breath)
@@ -365,9 +391,7 @@ def build_timeline(plans: Sequence[ScenePlan], meter: Meter | None = None,
                    fps: int = 24) -> Timeline:
     """Fit the story's bars and tempos to its scenes (see the module docstring)."""
     meter = meter or story_meter(plans)
-    home = home_tempo(plans)
-    wanted = [scene_tempo(p, home) for p in plans]
-    fit = _fit_bars(plans, meter, wanted, fps)
+    home, wanted, fit = _best_fit(plans, meter, fps)
     beats = [round(n * meter.bar) for n in fit.bars]
     targets = [b - a for a, b in zip(fit.music_bounds, fit.music_bounds[1:], strict=False)]
     tempos = list(fit.tempos)
