@@ -113,7 +113,7 @@ def scene_tempo(plan: ScenePlan, home: float) -> float:
     """A scene's own tempo: a quarter of the way (in log) from the home tempo to its
     target, held within the band around the home tempo."""
     low, high = home * (1 - TEMPO_BAND), home * (1 + TEMPO_BAND)
-    return max(low, min(high, home * (plan.tempo / home) ** _SCENE_SHARE))
+    return float(max(low, min(high, home * (plan.tempo / home) ** _SCENE_SHARE)))
 
 
 @dataclass(frozen=True)
@@ -245,14 +245,18 @@ def _fit_bars(plans: Sequence[ScenePlan], meter: Meter, wanted: list[float], fps
             window = max(frame, plans[i + 1].lead_in) if i + 1 < len(plans) else frame
             natural = max(1e-9, (target - start) * beats_per_second)
             best: tuple[float, int, float, float] | None = None
-            for n in {max(1, math.floor(natural)), max(1, math.ceil(natural))}:
-                end = min(target + window, max(target - window, start + n / beats_per_second))
-                if end <= start:
-                    continue
-                tempo = n * meter.bar * 60.0 / (end - start)
-                cost = abs(math.log(tempo / wanted[i])) + 0.5 * abs(math.log(tempo / previous))
-                if best is None or cost < best[0]:
-                    best = (cost, n, end, tempo)
+            for n in sorted({max(1, math.floor(natural)), max(1, math.ceil(natural))}):
+                easy = min(target + window, max(target - window, start + n / beats_per_second))
+                # Between where the bars fall at the scene's tempo and the video's boundary:
+                # a downbeat left at the window's edge would push every later scene.
+                for end in (easy, (easy + target) / 2, target):
+                    if end <= start:
+                        continue
+                    tempo = n * meter.bar * 60.0 / (end - start)
+                    cost = (abs(math.log(tempo / wanted[i])) + 0.5 * abs(math.log(tempo / previous))
+                            + 0.15 * ((end - target) / window) ** 2)
+                    if best is None or cost < best[0] - 1e-12:
+                        best = (cost, n, end, tempo)
             if best is None:  # the window lies before this downbeat: one bar, as fast as it must
                 best = (0.0, 1, max(target, start + 0.25), 0.0)
                 best = (0.0, 1, best[2], meter.bar * 60.0 / (best[2] - start))
@@ -391,7 +395,7 @@ def build_timeline(plans: Sequence[ScenePlan], meter: Meter | None = None,
                    fps: int = 24) -> Timeline:
     """Fit the story's bars and tempos to its scenes (see the module docstring)."""
     meter = meter or story_meter(plans)
-    home, wanted, fit = _best_fit(plans, meter, fps)
+    home, _, fit = _best_fit(plans, meter, fps)
     beats = [round(n * meter.bar) for n in fit.bars]
     targets = [b - a for a, b in zip(fit.music_bounds, fit.music_bounds[1:], strict=False)]
     tempos = list(fit.tempos)
