@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from storyscore.compose.harmony import HarmonySpan, plan_harmony
+from storyscore.compose.harmony import HarmonySpan, plan_harmony, scene_key
 from storyscore.compose.leitmotif import (
     Leitmotif,
     LeitmotifStatement,
@@ -30,6 +30,7 @@ from storyscore.compose.plan import METERS, ScenePlan, check_plans
 from storyscore.compose.score import ComposedScore, build_score, score_programs
 from storyscore.compose.texture import compose_accompaniment
 from storyscore.compose.theme import ThemeStatement, build_theme, plan_statements
+from storyscore.compose.theory import Key
 from storyscore.compose.timeline import Timeline, build_timeline, story_meter
 from storyscore.errors import StoryscoreError
 
@@ -58,7 +59,7 @@ def compose(
     accompaniment, bass = compose_accompaniment(plans, timeline, spans)
     theme = build_theme(plans, timeline.meter, seed)
     statements = plan_statements(
-        plans, [len(timeline.scene_bars(i)) for i in range(len(plans))],
+        plans, [_own_bars(i, plans[i], timeline, spans) for i in range(len(plans))],
         [density_level(p) for p in plans], [_narrated_share(p) for p in plans],
         timeline.scene_offsets, timeline.meter.bar)
     melody = compose_melody(plans, timeline, spans, seed,
@@ -106,3 +107,23 @@ def _narrated_share(plan: ScenePlan) -> float:
     """The share of a scene's length under its narration."""
     spoken = sum(max(0.0, min(end, plan.duration) - start) for start, end in plan.narration)
     return spoken / plan.duration
+
+
+def _own_bars(i: int, plan: ScenePlan, timeline: Timeline, spans: Sequence[HarmonySpan]
+              ) -> tuple[int, int]:
+    """The scene's first run of bars whose chords are all in its own key: (first, count),
+    scene-relative."""
+    key = scene_key(plan)
+    bars = timeline.scene_bars(i)
+    keys: dict[int, set[Key]] = {bar.index: set() for bar in bars}
+    for span in spans:
+        if span.scene == i:
+            keys[span.bar].add(span.chord.key)
+    own = [b for b, bar in enumerate(bars) if keys[bar.index] and all(
+        k.same_as == key.same_as for k in keys[bar.index])]
+    if not own:
+        return 0, 0
+    count = 1
+    while own[0] + count in own:
+        count += 1
+    return own[0], count

@@ -364,6 +364,21 @@ def _theme_slots(
     return out
 
 
+def _snap_cost(candidate: int, diatonic: int, previous: int | None, before: int | None,
+               moves: bool) -> float:
+    """How far a theme note moved onto its chord strays from the theme: semitones from
+    its diatonic pitch, a note repeated where the theme moves, a leap not turned back."""
+    cost = float(abs(candidate - diatonic))
+    if previous is None:
+        return cost
+    if moves and candidate == previous:
+        cost += 2.5
+    if before is not None and abs(previous - before) >= 5:
+        turned = (candidate - previous) * (previous - before) < 0
+        cost += (0.0 if abs(candidate - previous) <= 2 else 1.5) if turned else 3.0
+    return cost
+
+
 def _cell_starts(bar_length: float, beat: float) -> list[float]:
     starts = [0.0]
     for piece in metric_cells(bar_length, beat):
@@ -384,6 +399,8 @@ def _realise_theme(slots: list[_Slot], plan: ScenePlan, skyline: np.ndarray) -> 
     span = float(np.ptp(skyline))
     middle = (float(skyline.max()) + float(skyline.min())) / 2
     previous: int | None = None
+    before: int | None = None  # the note before ``previous``
+    last_degree: int | None = None
     for slot in themed:
         assert slot.degree is not None
         shift = 0
@@ -396,10 +413,11 @@ def _realise_theme(slots: list[_Slot], plan: ScenePlan, skyline: np.ndarray) -> 
             allowed = {slot.chord.key.pc}
         candidates = [p for p in range(pitch - 4, pitch + 5) if p % 12 in allowed]
         if candidates:
-            pitch = min(candidates, key=lambda p: (abs(p - pitch), abs(p - (previous or p))))
+            pitch = min(candidates, key=lambda p: (
+                _snap_cost(p, pitch, previous, before, slot.degree != last_degree), p))
         slot.fixed = pitch
         slot.target = float(pitch)
-        previous = pitch
+        before, previous, last_degree = previous, pitch, slot.degree
 
 
 def _solve_pitches(slots: list[_Slot], plans: Sequence[ScenePlan]) -> list[int]:

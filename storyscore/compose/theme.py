@@ -114,7 +114,12 @@ def build_theme(plans: Sequence[ScenePlan], meter: Meter, seed: int) -> Theme:
 
 
 def _period(motif: Motif, bar: float, start: int) -> list[Note]:
-    """The eight-bar period grown from the motif (see the module docstring)."""
+    """The eight-bar period grown from the motif (see the module docstring).
+
+    Each bar after the first starts a step from where the bar before ended, so
+    that the motif's sequence and its inversion join without a leap; a cadence
+    is approached by step from the side the melody comes from.
+    """
     def motif_bar(index: int, first: int, invert: bool = False) -> list[Note]:
         out = []
         position = index * bar
@@ -123,55 +128,67 @@ def _period(motif: Motif, bar: float, start: int) -> list[Note]:
             position += length
         return out
 
-    def cadence_bar(index: int, degree: int, approach: int) -> list[Note]:
-        # An approach note a beat long, then the cadence note held to the bar line.
-        beat = 1.0
-        return [(index * bar, beat, approach), (index * bar + beat, bar - beat, degree)]
+    def cadence_bar(index: int, degree: int, previous: int) -> list[Note]:
+        # An approach note a beat long, a step from the goal, then the goal held.
+        approach = degree + 1 if previous > degree else degree - 1
+        return [(index * bar, 1.0, approach), (index * bar + 1.0, bar - 1.0, degree)]
 
-    sequence = 1 if motif.steps[-1] <= 0 else -1  # the second bar answers the first's direction
-    # The continuation turns the motif upside down from a step above, leading to the cadence.
-    return (motif_bar(0, start) + motif_bar(1, start + sequence)
-             + motif_bar(2, start + 2, invert=True) + cadence_bar(3, 4 if start else 1, 3)
-             + motif_bar(4, start) + motif_bar(5, start + sequence)
-             + motif_bar(6, start + 1, invert=True) + cadence_bar(7, 0, 1))
+    # The sequence moves the motif a step toward where it ended: a rising motif's
+    # answer starts a step higher, a falling one's a step lower.
+    sequence = 1 if motif.steps[-1] > 0 else -1
+    inverted_end = -motif.steps[-1]
+
+    def phrase(first_bar: int, goal: int) -> list[Note]:
+        notes = motif_bar(first_bar, start) + motif_bar(first_bar + 1, start + sequence)
+        ended = start + sequence + motif.steps[-1]
+        # The continuation turns the motif upside down, starting a step from the last note
+        # on the side that brings its own end nearest the goal.
+        third = min((ended - 1, ended + 1), key=lambda s: abs(s + inverted_end - goal))
+        notes += motif_bar(first_bar + 2, third, invert=True)
+        return notes + cadence_bar(first_bar + 3, goal, third + inverted_end)
+
+    return phrase(0, 4 if start else 1) + phrase(4, 0)
 
 
-def plan_statements(plans: Sequence[ScenePlan], bars_per_scene: Sequence[int],
+def plan_statements(plans: Sequence[ScenePlan], own: Sequence[tuple[int, int]],
                     levels: Sequence[int], quiet_share: Sequence[float],
                     offsets: Sequence[float], bar: float) -> list[ThemeStatement]:
-    """Where each sounding scene states the theme and how (see the module docstring)."""
+    """Where each sounding scene states the theme and how (see the module docstring).
+
+    ``own`` gives each scene's run of bars in its own key (first bar, count): the
+    theme sounds there, not over a modulation's route spilled in from the scene
+    before or leading on to the next.
+    """
     sounding = [i for i, p in enumerate(plans) if not p.silent and p.volume > 0]
     out: list[ThemeStatement] = []
     first_key = (plans[sounding[0]].tonic, plans[sounding[0]].mode) if sounding else None
     for order, i in enumerate(sounding):
-        plan, n = plans[i], bars_per_scene[i]
+        plan, (first_bar, n) = plans[i], own[i]
         last = order == len(sounding) - 1 and len(sounding) > 1
         first = order == 0
         words: list[str] = []
         scale = 1.0
         inverted = False
-        if first:
-            words.append("stated")
-        elif last:
-            words.append("returns as first heard")
-        else:
-            if levels[i] <= 1 and n >= 4:
-                scale = 2.0
-                words.append("augmented")
-            elif levels[i] >= 3 and quiet_share[i] < 0.5:
-                scale = 0.5
-                words.append("in diminution")
-            if plan.valence < -0.3 or plan.tension >= 0.6:
-                inverted = True
-                words.append("inverted")
+        words.append("stated" if first else "returns" if last else "varied")
+        # The scene's pace sets the note values: calm scenes augment, lively ones (without
+        # a voice over them) take it in diminution.
+        if levels[i] <= 1 and n >= 4:
+            scale = 2.0
+            words.append("augmented")
+        elif levels[i] >= 3 and quiet_share[i] < 0.5:
+            scale = 0.5
+            words.append("in diminution")
+        if not first and not last and (plan.valence < -0.3 or plan.tension >= 0.6):
+            inverted = True
+            words.append("inverted")
         if first_key is not None and (plan.tonic, plan.mode) != first_key:
             words.append(f"in {plan.tonic} {plan.mode}"
                          + (" (mode change)" if plan.mode != first_key[1] else ""))
         theme_bars, scene_bars = _layout(n, scale, last)
         if len(theme_bars) < (8 if scale == 1 else 4) and not first and not last:
             words.append("fragmented")
-        covered = tuple(scene_bars)
-        out.append(ThemeStatement(i, offsets[i] + covered[0] * bar if covered else offsets[i],
+        covered = tuple(first_bar + b for b in scene_bars)
+        out.append(ThemeStatement(i, offsets[i] + (covered[0] if covered else 0) * bar,
                                   covered, tuple(theme_bars), scale, inverted,
                                   ", ".join(words) or "stated"))
     return out
