@@ -528,3 +528,25 @@ def test_plans_are_checked() -> None:
         compose([plan(texture="waltz")], fps=FPS, seed=1)
     with pytest.raises(ValueError, match="not a note name"):
         compose([plan(tonic="H")], fps=FPS, seed=1)
+
+
+def test_outer_voices_avoid_parallel_fifths_and_octaves(varied: ComposedScore) -> None:
+    from storyscore.compose.melody import _lowest
+
+    line = _lowest([varied.part_events["accompaniment"], varied.part_events["bass"]])
+
+    def bass(offset: float) -> int | None:
+        found = [p for start, end, p in line if start <= offset + 1e-9 < end]
+        return found[0] if found else None
+
+    melody = onsets(varied, "melody")
+    moves = parallels = 0
+    for (a, _, pa, _), (b, _, pb, _) in itertools.pairwise(melody):
+        low_a, low_b = bass(a), bass(b)
+        if low_a is None or low_b is None or low_a == low_b or pa == pb:
+            continue
+        moves += 1
+        before, after = (pa[0] - low_a) % 12, (pb[0] - low_b) % 12
+        parallels += int(before == after and after in (0, 7))
+    assert moves >= 20
+    assert parallels / moves <= 0.05

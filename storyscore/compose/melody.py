@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import bisect
 import dataclasses
+import heapq
 import itertools
 import math
 from collections.abc import Sequence
@@ -86,6 +87,7 @@ _LEAST_STEPS = 0.5  # share of a scene's moves that are steps (up to two semiton
 _REVISIONS = 3
 _KEY_CLEAR = 0.8  # correlation with its key's profile a scene's own bars should reach
 _GESTURE = 0.5  # how much of a motif's own run or turn the melody keeps
+_PARALLEL = 4.0  # cost of parallel fifths or octaves between the melody and the bass
 _RANGE = 8  # semitones the melody may stray from its register (a scene spans 16 at most)
 
 
@@ -401,12 +403,17 @@ def _realise_theme(slots: list[_Slot], plan: ScenePlan, skyline: np.ndarray) -> 
     previous: int | None = None
     before: int | None = None  # the note before ``previous``
     last_degree: int | None = None
+    # The skyline moves each of the theme's bars as a whole (a sequence), so that the
+    # motif keeps its own shape inside the bar.
+    bar_heights: dict[int, list[float]] = {}
+    for slot in themed:
+        bar_heights.setdefault(slot.theme_bar, []).append(slot.height)
     for slot in themed:
         assert slot.degree is not None
         shift = 0
         if span > _CLEAR_SKYLINE:
-            shift = int(np.clip(round((slot.height - middle) / max(span, _FLAT_SKYLINE) * 4),
-                                -2, 2))
+            height = float(np.mean(bar_heights[slot.theme_bar]))
+            shift = int(np.clip(round((height - middle) / max(span, _FLAT_SKYLINE) * 4), -2, 2))
         pitch = degree_pitch(slot.degree + shift, key.scale, tonic)
         allowed = set(slot.chord.pcs) if slot.strong else set(melodic_pcs(slot.chord))
         if slot.cadence == "final":
@@ -420,7 +427,8 @@ def _realise_theme(slots: list[_Slot], plan: ScenePlan, skyline: np.ndarray) -> 
         before, previous, last_degree = previous, pitch, slot.degree
 
 
-def _solve_pitches(slots: list[_Slot], plans: Sequence[ScenePlan]) -> list[int]:
+def _solve_pitches(slots: list[_Slot], plans: Sequence[ScenePlan],
+                   backdrop: Backdrop | None = None) -> list[int]:
     """Second-order Viterbi over a run of slots (see the module docstring)."""
     fixed = [s.fixed for s in slots if s.fixed is not None]
     low = min([plans[s.scene].register - _RANGE for s in slots] + fixed)
@@ -488,8 +496,18 @@ def _solve_pitches(slots: list[_Slot], plans: Sequence[ScenePlan]) -> list[int]:
     new_phrase = [n > 0 and slots[n].scene != slots[n - 1].scene for n in range(len(slots))]
     across = np.minimum(pair, 1.0)
 
+    basses = [backdrop.bass_at(slot.offset) if backdrop is not None else None for slot in slots]
+
     def moves(n: int) -> np.ndarray:
-        return np.asarray(weight[n] * (across if new_phrase[n] else pair))
+        step = np.asarray(weight[n] * (across if new_phrase[n] else pair))
+        before, now = basses[n - 1], basses[n]
+        if before is None or now is None or before == now:
+            return step
+        # Outer voices in parallel fifths or octaves: both move, the interval stays perfect.
+        old = (grid[:, None] - before) % 12
+        new = (grid[None, :] - now) % 12
+        parallel = (old == new) & np.isin(new, (0, 7)) & (grid[:, None] != grid[None, :])
+        return step + np.where(parallel, _PARALLEL, 0.0)
 
     cost = unary[0][:, None] + moves(1) + unary[1][None, :]
     back: list[np.ndarray] = []
@@ -542,7 +560,7 @@ def _solve_and_revise(slots: list[_Slot], plans: Sequence[ScenePlan],
     * otherwise, one that moves by step less than ``_LEAST_STEPS`` of the time
       keeps less close to them.
     """
-    pitches = _solve_pitches(slots, plans)
+    pitches = _solve_pitches(slots, plans, backdrop)
     for _ in range(_REVISIONS):
         revised = False
         for scene in sorted({slot.scene for slot in slots}):
@@ -581,7 +599,7 @@ def _solve_and_revise(slots: list[_Slot], plans: Sequence[ScenePlan],
                 revised = True
         if not revised:
             break
-        pitches = _solve_pitches(slots, plans)
+        pitches = _solve_pitches(slots, plans, backdrop)
     return pitches
 
 
@@ -592,6 +610,14 @@ class Backdrop:
     keys: tuple[Key, ...]
     own_bars: tuple[frozenset[int], ...]  # bars whose chords are all in the scene's key
     weights: tuple[np.ndarray, ...]  # pitch-class durations of the other parts there
+    lowest: tuple[tuple[float, float, int], ...] = ()  # (offset, end, pitch) of the bass line
+
+    def bass_at(self, offset: float) -> int | None:
+        """The lowest note sounding under the melody at ``offset`` (the outer voice)."""
+        k = bisect.bisect_right(self.lowest, (offset + 1e-9, math.inf, 0)) - 1
+        if k < 0 or self.lowest[k][1] <= offset + 1e-9:
+            return None
+        return self.lowest[k][2]
 
 
 def backdrop(plans: Sequence[ScenePlan], spans: Sequence[HarmonySpan],
@@ -618,7 +644,30 @@ def backdrop(plans: Sequence[ScenePlan], spans: Sequence[HarmonySpan],
             if span.bar in own[span.scene]:
                 for pitch in event.pitches:
                     weights[span.scene][pitch % 12] += event.length
-    return Backdrop(keys, own, tuple(weights))
+    return Backdrop(keys, own, tuple(weights), _lowest(parts))
+
+
+def _lowest(parts: Sequence[Sequence[NoteEvent]]) -> tuple[tuple[float, float, int], ...]:
+    """The bass line under the melody as (start, end, pitch) segments: the lowest note
+    sounding in the other parts at each moment (a sweep over their note edges)."""
+    events = sorted((e.offset, e.end, min(e.pitches)) for part in parts for e in part)
+    edges = sorted({x for start, end, _ in events for x in (start, end)})
+    segments: list[tuple[float, float, int]] = []
+    active: list[tuple[int, float]] = []  # heap of (pitch, end)
+    k = 0
+    for left, right in itertools.pairwise(edges):
+        while k < len(events) and events[k][0] <= left + 1e-9:
+            heapq.heappush(active, (events[k][2], events[k][1]))
+            k += 1
+        while active and active[0][1] <= left + 1e-9:
+            heapq.heappop(active)
+        if active:
+            pitch = active[0][0]
+            if segments and segments[-1][2] == pitch and abs(segments[-1][1] - left) < 1e-9:
+                segments[-1] = (segments[-1][0], right, pitch)
+            else:
+                segments.append((left, right, pitch))
+    return tuple(segments)
 
 
 def compose_melody(

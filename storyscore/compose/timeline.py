@@ -42,8 +42,8 @@ from storyscore.compose.plan import ScenePlan
 MAX_RAMP_STEP = 0.03
 _DESIGN_STEP = 0.029  # a little under the limit: the solve moves tempos after ramps are laid out
 MAX_RAMP_BEATS = 8
-TEMPO_BAND = 0.06  # a scene's own tempo stays within this share of the home tempo
-_SCENE_SHARE = 0.25  # how much of a scene's own tempo (in log) moves it from the home tempo
+TEMPO_BAND = 0.08  # a scene's own tempo stays within this share of the home tempo
+_SCENE_SHARE = 0.35  # how much of a scene's own tempo (in log) moves it from the home tempo
 _HOME_SEARCH = 0.12  # the home tempo may move this far to fit whole bars into the scenes
 
 
