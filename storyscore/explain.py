@@ -166,10 +166,9 @@ def _tempo_change(i: int, composed: ComposedScore) -> str:
     if abs(fast / slow - 1) < 0.03:  # a scene's tempo is fitted within 5 % of its target
         return f"tempo stays near {fast:.0f} BPM"
     boundary = timeline.scene_offsets[i + 1]
-    jump = next((m for m in timeline.marks
-                 if m.modulation is not None and abs(m.offset - boundary) < 1e-6), None)
-    if jump is not None and jump.modulation is not None:
-        ratio = jump.modulation
-        return (f"tempo {slow:.0f} -> {fast:.0f} BPM by a metric modulation "
-                f"(x{ratio.numerator}/{ratio.denominator}) at the bar line, the rest ramped")
-    return f"tempo ramps {slow:.0f} -> {fast:.0f} BPM around the boundary, at most 3 % a beat"
+    if any(m.breath and abs(m.offset - boundary) < 1e-6 for m in timeline.marks):
+        return (f"tempo {slow:.0f} -> {fast:.0f} BPM: a breath after the cadence, the new "
+                "tempo on the bar line, the rest ramped")
+    ramp = next((r for r in timeline.ramps if r.start <= boundary <= r.end), None)
+    kind = ramp.kind if ramp is not None else "ramp"
+    return f"tempo {slow:.0f} -> {fast:.0f} BPM, {kind} around the boundary, at most 3 % a beat"
