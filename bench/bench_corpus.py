@@ -89,11 +89,14 @@ def story_scores() -> Iterator[tuple[object, float]]:
 
 def measure(scores: Iterator[object], harmony: bool,
             minutes: Callable[[object], float]) -> list[PieceFigures]:
+    from music21.exceptions21 import Music21Exception
+
     out = []
     for score in scores:
         try:
             figures = measure_piece(score, harmony)  # type: ignore[arg-type]
-        except (ValueError, ZeroDivisionError, IndexError) as exc:
+        except (Music21Exception, ValueError, ZeroDivisionError, IndexError) as exc:
+            # A few corpus entries have no notes, or none a key can be found in.
             print(f"skipped a piece: {exc}", file=sys.stderr)
             continue
         per_minute = figures.meter_changes / max(minutes(score), 1.0)

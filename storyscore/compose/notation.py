@@ -86,12 +86,15 @@ def instrument_name(program: int) -> tuple[str, str]:
 
 
 def clef_choices(program: int | None) -> tuple[str, ...]:
-    """The clefs to try for an instrument, its customary ones first."""
+    """The clefs an instrument reads, its usual one first (a flute or an oboe never reads
+    bass clef; a cello reads both)."""
     if program is None:
         return ("treble", "bass")
     if program in _CLEF_CHOICES:
         return _CLEF_CHOICES[program]
-    return ("bass", "treble") if program in _BASS_PROGRAMS else ("treble", "bass")
+    if program in _BASS_PROGRAMS:
+        return ("bass", "treble")
+    return ("treble", "bass") if program in GRAND_STAFF_PROGRAMS else ("treble",)
 
 
 def diatonic_step(midi: int) -> int:
@@ -193,6 +196,9 @@ def layout_part(source: str, events: Sequence[NoteEvent], programs: Sequence[int
         name, abbreviation = ROLE_NAMES.get(source, (source.capitalize(), source[:3] + "."))
     else:
         name, abbreviation = instrument_name(distinct[0])
+    if source.startswith("motif:"):
+        # A leitmotif's part says whose it is, as Peter and the Wolf's parts do.
+        name = f"{name} ({source.removeprefix('motif:').replace('-', ' ').title()})"
     steps_by_scene: list[list[int]] = [[] for _ in range(scenes)]
     for k, event in enumerate(events):
         scene = scene_of[k]
@@ -211,9 +217,12 @@ def layout_part(source: str, events: Sequence[NoteEvent], programs: Sequence[int
         clefs: list[str] = []
         current: str | None = None
         for scene in range(scenes):
-            steps = steps_by_scene[scene]
-            if steps or current is None:
-                current = best_clef(steps or all_steps, choices, current)
+            steps = steps_by_scene[scene] or all_steps
+            if steps_by_scene[scene] or current is None:
+                # The scene's own instrument's clefs first; any clef if none of them fits.
+                current = best_clef(steps, clef_choices(programs[scene]), current)
+                if clef_fit(steps, current)[0] < 0.9:
+                    current = best_clef(steps, ("treble", "bass"), current)
             clefs.append(current)
         staves = (Staff(source, "single", tuple(clefs)),)
     return PartLayout(source, name, abbreviation, tuple(programs), staves, by_role)

@@ -91,10 +91,17 @@ class ComposedScore:
         _write_output(Path(path), self.midi_bytes())
 
     def musicxml_bytes(self) -> bytes:
-        """The score as MusicXML (music21 writes transposing instruments at written pitch)."""
+        """The score as MusicXML (music21 writes transposing instruments at written pitch).
+
+        The same story gives the same bytes: the encoding date music21 stamps
+        on the file is left out.
+        """
+        import re
+
         from music21.musicxml.m21ToXml import GeneralObjectExporter
 
-        return bytes(GeneralObjectExporter(self.score).parse())
+        data = bytes(GeneralObjectExporter(self.score).parse())
+        return re.sub(rb"\s*<encoding-date>[^<]*</encoding-date>", b"", data, count=1)
 
     def write_musicxml(self, path: str | os.PathLike[str]) -> None:
         """Write MusicXML atomically (temporary file, then rename)."""
@@ -204,7 +211,7 @@ def build_score(
     key_changes = _key_changes(spans)
     for k, build in enumerate(builds):
         _write_signatures(build, timeline, key_changes, top=k == 0)
-        _write_instruments(build, plans, timeline)
+        _write_instruments(build, plans, timeline, names.index(build.layout.source) + 1)
         _write_dynamics(build, plans, timeline, parts[build.layout.source])
     _write_scene_marks(builds[0], plans, timeline)
     _write_tempo(builds[0], builds, timeline)
@@ -432,9 +439,13 @@ def _write_signatures(build: _StaffBuild, timeline: Timeline, key_changes: Mappi
             measure.coreInsert(0, key.Key(k.tonic, k.mode) if top else key.KeySignature(k.sharps))
 
 
-def _write_instruments(build: _StaffBuild, plans: Sequence[ScenePlan], timeline: Timeline
-                       ) -> None:
-    """Instrument objects (MusicXML program changes) and, by role, the instrument's name as text."""
+def _write_instruments(build: _StaffBuild, plans: Sequence[ScenePlan], timeline: Timeline,
+                       number: int) -> None:
+    """Instrument objects (MusicXML program changes) and, by role, the instrument's name as text.
+
+    Their MusicXML ids are set from the part's ``number`` (music21 would draw
+    random ones, and the same story must give the same bytes).
+    """
     from music21 import instrument
 
     from storyscore.compose.notation import instrument_name
@@ -450,6 +461,8 @@ def _write_instruments(build: _StaffBuild, plans: Sequence[ScenePlan], timeline:
             continue
         measure = build.measures[bars[0].index]
         inst = instrument.instrumentFromMidiProgram(program)
+        inst.partId = f"P{number}"
+        inst.instrumentId = f"P{number}-I{scene + 1}"
         inst.partName = build.layout.name
         inst.partAbbreviation = build.layout.abbreviation
         measure.coreInsert(0, inst)
@@ -540,13 +553,19 @@ def _write_scene_marks(build: _StaffBuild, plans: Sequence[ScenePlan], timeline:
 
 
 def _write_tempo(top: _StaffBuild, builds: Sequence[_StaffBuild], timeline: Timeline) -> None:
-    """Printed whole-number marks, rit./accel. text and sound-only per-beat tempi (top staff)."""
+    """Printed whole-number marks, rit./accel. text and sound-only per-beat tempi (top staff).
 
+    A mark is printed where the music starts, where a ramp arrives, after a
+    breath and wherever else the tempo changes to a new whole number; of two
+    printed in one bar only the later stays printed (the other still sounds).
+    """
     beat = timeline.meter.beat if timeline.meter.denominator == 8 else 1.0
     marks = list(timeline.marks)
     printed: int | None = None
+    last: tuple[int, Any] | None = None  # (bar index, mark) of the last printed mark
     for k, mark in enumerate(marks):
         measure, at = _measure_at(top, timeline, mark.offset)
+        bar = top.measures.index(measure)
         number = mark.bpm / beat  # in the printed beat (a dotted quarter in 6/8)
         starts_ramp = mark.ramp and (k == 0 or not marks[k - 1].ramp)
         arrives = not mark.ramp and k > 0 and marks[k - 1].ramp
@@ -555,12 +574,16 @@ def _write_tempo(top: _StaffBuild, builds: Sequence[_StaffBuild], timeline: Time
             change = arrival.bpm / marks[k - 1].bpm - 1 if k else 0.0
             if abs(change) >= TEMPO_TEXT_MIN_CHANGE and round(arrival.bpm / beat) != printed:
                 measure.coreInsert(at, _words("accel." if change > 0 else "rit.", italic=True))
-        show = k == 0 or mark.breath or ((arrives or not mark.ramp) and round(number) != printed)
+        show = (k == 0 or mark.breath
+                or ((arrives or not mark.ramp) and round(number) != printed))
         if mark.breath:
             _caesura(builds, mark.offset)
         mm = _metronome(number, beat, show)
         if show:
             printed = round(number)
+            if last is not None and last[0] == bar:
+                last[1].numberImplicit = True
+            last = (bar, mm)
         measure.coreInsert(at, mm)
 
 
