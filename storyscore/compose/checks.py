@@ -78,6 +78,7 @@ RANGE_MIN_NOTES = 8  # fewer notes than this cannot span a phrase's range
 RHYTHM_MIN_SHARE = 0.5  # corpus
 SHAPE_MIN_SHARE = 0.3  # corpus
 SHAPE_NOTES = 4
+MEASURED_MIN_BARS = 8  # vocabulary and recurrence need a period (two phrases) to mean anything
 CONTOUR_MIN_RHO = 0.5
 CLEAR_SKYLINE_RANGE = 0.15  # a skyline rising or falling by more than this share of the height
 CONTOUR_MIN_NOTES = 8
@@ -379,12 +380,14 @@ def plain_figure(figure: str) -> str:
 
 
 def loop_share(figures: Sequence[str], size: int = LOOP_CHORDS) -> float:
-    """The share of ``size``-chord windows taken by the commonest one (repeats merged first)."""
+    """The share of ``size``-chord windows taken by the commonest one, if it comes back at
+    all (a chord held over several beats or bars counts once)."""
     chords = [f for k, f in enumerate(figures) if k == 0 or f != figures[k - 1]]
     windows = [tuple(chords[k:k + size]) for k in range(len(chords) - size + 1)]
     if not windows:
         return 0.0
-    return max(collections.Counter(windows).values()) / len(windows)
+    most = max(collections.Counter(windows).values())
+    return most / len(windows) if most > 1 else 0.0
 
 
 def beat_consonance(score: stream.Score, measures: Sequence[_Measure]
@@ -1069,30 +1072,40 @@ class HarmonicVocabulary:
     title: ClassVar[str] = "harmonic vocabulary"
     figures: tuple[str, ...]  # the chords in order, inversions and sevenths left out
     loop: tuple[str, ...]  # the commonest four-chord window
-    share: float  # of all four-chord windows
+    share: float  # of all four-chord windows (0 if no window comes back)
+    bars: int  # bars of the score
 
     @property
     def distinct(self) -> int:
         return len(set(self.figures))
 
     @property
+    def measured(self) -> bool:
+        return self.bars >= MEASURED_MIN_BARS
+
+    @property
     def passed(self) -> bool:
-        return self.distinct >= CHORDS_MIN_DISTINCT and self.share <= LOOP_MAX_SHARE + _EPS
+        return not self.measured or (self.distinct >= CHORDS_MIN_DISTINCT
+                                     and self.share <= LOOP_MAX_SHARE + _EPS)
 
     @property
     def figure(self) -> str:
-        return (f"{self.distinct} distinct chords ({', '.join(sorted(set(self.figures)))}); "
-                f"commonest loop {'-'.join(self.loop) or 'none'} "
-                f"{100 * self.share:.0f}% of {LOOP_CHORDS}-chord windows")
+        short = "" if self.measured else f"too short to tell ({_plural(self.bars, 'bar')}): "
+        loop = (f"commonest loop {'-'.join(self.loop)} {100 * self.share:.0f}% of "
+                f"{LOOP_CHORDS}-chord windows" if self.share else "no 4-chord loop comes back")
+        return (f"{short}{self.distinct} distinct chords "
+                f"({', '.join(sorted(set(self.figures)))}); {loop}")
 
     @property
     def threshold(self) -> str:
         return (f">= {CHORDS_MIN_DISTINCT} distinct chords, commonest loop "
-                f"<= {100 * LOOP_MAX_SHARE:.0f}%")
+                f"<= {100 * LOOP_MAX_SHARE:.0f}% (scores of {MEASURED_MIN_BARS}+ bars)")
 
     @property
     def problems(self) -> tuple[str, ...]:
-        out = []
+        out: list[str] = []
+        if not self.measured:
+            return ()
         if self.distinct < CHORDS_MIN_DISTINCT:
             out.append(f"only {self.distinct} distinct chords")
         if self.share > LOOP_MAX_SHARE + _EPS:
@@ -1111,7 +1124,7 @@ def harmonic_vocabulary(composed: ComposedScore) -> HarmonicVocabulary:
     loop: tuple[str, ...] = ()
     if windows:
         loop = collections.Counter(windows).most_common(1)[0][0]
-    return HarmonicVocabulary(figures, loop, loop_share(figures))
+    return HarmonicVocabulary(figures, loop, loop_share(figures), len(composed.timeline.bars))
 
 
 # ----------------------------------------------------------------- 9. consonance
@@ -1297,22 +1310,32 @@ class MotifRecurrence:
     shape_share: float  # of those windows, whose diatonic intervals recur
 
     @property
+    def measured(self) -> bool:
+        return self.bars >= MEASURED_MIN_BARS
+
+    @property
     def passed(self) -> bool:
-        return self.rhythm_share >= RHYTHM_MIN_SHARE and self.shape_share >= SHAPE_MIN_SHARE
+        return not self.measured or (self.rhythm_share >= RHYTHM_MIN_SHARE
+                                     and self.shape_share >= SHAPE_MIN_SHARE)
 
     @property
     def figure(self) -> str:
-        return (f"{100 * self.rhythm_share:.0f}% of {self.bars} bars repeat a bar rhythm, "
-                f"{100 * self.shape_share:.0f}% of {self.shapes} {SHAPE_NOTES}-note shapes recur")
+        short = "" if self.measured else "too short to tell: "
+        return (f"{short}{100 * self.rhythm_share:.0f}% of {self.bars} bars repeat a bar "
+                f"rhythm, {100 * self.shape_share:.0f}% of {self.shapes} {SHAPE_NOTES}-note "
+                "shapes recur")
 
     @property
     def threshold(self) -> str:
         return (f">= {100 * RHYTHM_MIN_SHARE:.0f}% of bar rhythms, "
-                f">= {100 * SHAPE_MIN_SHARE:.0f}% of shapes")
+                f">= {100 * SHAPE_MIN_SHARE:.0f}% of shapes (melodies of "
+                f"{MEASURED_MIN_BARS}+ bars)")
 
     @property
     def problems(self) -> tuple[str, ...]:
-        out = []
+        out: list[str] = []
+        if not self.measured:
+            return ()
         if self.rhythm_share < RHYTHM_MIN_SHARE:
             out.append(f"bar rhythms recur {100 * self.rhythm_share:.0f}%")
         if self.shape_share < SHAPE_MIN_SHARE:

@@ -211,8 +211,13 @@ def layout_part(source: str, events: Sequence[NoteEvent], programs: Sequence[int
     span = (max(all_steps) - min(all_steps)) if all_steps else 0
     staves: tuple[Staff, ...]
     if all_steps and ((keyboard and span > 14) or single_fit < 0.9):
+        # The lower staff drops to an octave bass clef in a scene that goes very low.
+        lower: list[str] = []
+        for scene in range(scenes):
+            low = [s for s in steps_by_scene[scene] if s < diatonic_step(SPLIT)]
+            lower.append(best_clef(low, ("bass", "bass8vb"), lower[-1] if lower else "bass"))
         staves = (Staff(source, "upper", ("treble",) * scenes),
-                  Staff(f"{source}:lower", "lower", ("bass",) * scenes))
+                  Staff(f"{source}:lower", "lower", tuple(lower)))
     else:
         clefs: list[str] = []
         current: str | None = None

@@ -215,7 +215,7 @@ def build_score(
         _write_dynamics(build, plans, timeline, parts[build.layout.source])
     _write_scene_marks(builds[0], plans, timeline)
     _write_tempo(builds[0], builds, timeline)
-    _write_numerals(builds, plans, spans)
+    _write_numerals(builds, spans)
     for build in builds:
         for measure in build.measures:
             measure.coreElementsChanged()
@@ -610,22 +610,20 @@ def _caesura(builds: Sequence[_StaffBuild], offset: float) -> None:
             build.notes[max(before)][-1].articulations.append(articulations.Caesura())
 
 
-def _write_numerals(builds: Sequence[_StaffBuild], plans: Sequence[ScenePlan],
-                    spans: Sequence[HarmonySpan]) -> None:
-    """Each chord's Roman numeral as a lyric under the lowest part's note at the chord."""
+def _write_numerals(builds: Sequence[_StaffBuild], spans: Sequence[HarmonySpan]) -> None:
+    """Each chord's Roman numeral as a lyric under the lowest staff's note at the chord.
+
+    One analysis line for the whole score: where the lowest staff rests, the
+    chord goes unlabelled rather than the line jumping to another staff.
+    """
     named_key: Key | None = None  # the key last named in the lyrics
-    by_source: dict[str, list[_StaffBuild]] = {}
-    for build in builds:
-        by_source.setdefault(build.layout.source, []).append(build)
+    lowest = builds[-1]
     for span in spans:
-        source = "accompaniment" if plans[span.scene].bass_program is None else "bass"
-        staves = list(reversed(by_source.get(source, [])))  # the lower staff first
-        element = next((b.notes[round(span.offset, 6)][0] for b in staves
-                        if round(span.offset, 6) in b.notes), None)
-        if element is not None:
-            element.lyric = _numeral(span, named_key)
-        if span.chord.figure in ("I", "i"):
-            named_key = span.chord.key
+        notes = lowest.notes.get(round(span.offset, 6))
+        if notes:
+            notes[0].lyric = _numeral(span, named_key)
+            if span.chord.figure in ("I", "i"):
+                named_key = span.chord.key
 
 
 def _numeral(span: HarmonySpan, named_key: Key | None) -> str:
