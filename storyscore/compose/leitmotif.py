@@ -302,8 +302,8 @@ def _realise(motif: Leitmotif, plan: ScenePlan, scale: float, offset: float,
         for (onset, _), span, pitch in zip(onsets, chords, pitches, strict=True):
             if pitch % 12 not in melodic_pcs(span.chord):
                 cost += 3
-            elif abs(onset - round(onset)) < 1e-9 and pitch % 12 not in span.chord.pcs:
-                cost += 1
+            if abs(onset - round(onset)) < 1e-9 and pitch % 12 not in span.chord.pcs:
+                cost += 2  # a beat is heard against the chord
         cost = cost * 4 + abs(start - motif.register)
         if best is None or cost < best[0]:
             best = (cost, pitches)
@@ -313,8 +313,13 @@ def _realise(motif: Leitmotif, plan: ScenePlan, scale: float, offset: float,
     events = []
     for n, ((onset, length), span, pitch) in enumerate(zip(onsets, chords, best[1], strict=True)):
         allowed = melodic_pcs(span.chord)
-        if pitch % 12 not in allowed:  # bent to the scene's scale, toward the motif's direction
+        if pitch % 12 not in allowed:  # bent to the scene's scale
             pitch = min((p for p in (pitch - 1, pitch + 1) if p % 12 in allowed),
+                        key=lambda p: abs(p - pitch), default=pitch)
+        if n > 1 and abs(onset - round(onset)) < 1e-9 and pitch % 12 not in span.chord.pcs:
+            # A later note on a beat moves to the chord (the first interval, which names the
+            # motif, stays as it is).
+            pitch = min((p for p in range(pitch - 2, pitch + 3) if p % 12 in span.chord.pcs),
                         key=lambda p: abs(p - pitch), default=pitch)
         sound = length
         articulation = ""

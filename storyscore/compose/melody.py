@@ -87,7 +87,7 @@ _LEAST_STEPS = 0.5  # share of a scene's moves that are steps (up to two semiton
 _REVISIONS = 3
 _KEY_CLEAR = 0.8  # correlation with its key's profile a scene's own bars should reach
 _GESTURE = 0.5  # how much of a motif's own run or turn the melody keeps
-_PARALLEL = 4.0  # cost of parallel fifths or octaves between the melody and the bass
+_PARALLEL = 8.0  # cost of parallel fifths or octaves between the melody and the bass
 _RANGE = 8  # semitones the melody may stray from its register (a scene spans 16 at most)
 
 
@@ -244,6 +244,7 @@ def _articulate(length: float, staccato: float) -> float:
 def _scene_slots(
     i: int, plan: ScenePlan, timeline: Timeline, spans: list[HarmonySpan],
     rng: np.random.Generator, statement: tuple[ThemeStatement, list[Note]] | None = None,
+    backdrop: Backdrop | None = None,
 ) -> list[_Slot]:
     """The scene's melody notes before their pitches: the theme's statement where the
     scene has one, free cells (rhythm motifs by density) elsewhere."""
@@ -329,7 +330,7 @@ def _scene_slots(
         heights.append(float(np.interp(fraction, xs, skyline)))
         arches.append(arch)
     _aim(slots, heights, arches, plan.register)
-    _realise_theme(slots, plan, skyline)
+    _realise_theme(slots, plan, skyline, backdrop)
     return slots
 
 
@@ -366,6 +367,21 @@ def _theme_slots(
     return out
 
 
+def _parallels(notes: list[_Slot], pitches: list[int], bass_of: dict[int, int | None]) -> int:
+    """Parallel fifths or octaves (similar motion) between consecutive notes of a bar and
+    the bass."""
+    count = 0
+    for k in range(1, len(notes)):
+        low_a, low_b = bass_of[id(notes[k - 1])], bass_of[id(notes[k])]
+        if low_a is None or low_b is None or low_a == low_b or pitches[k] == pitches[k - 1]:
+            continue
+        if (pitches[k] - pitches[k - 1]) * (low_b - low_a) < 0:
+            continue  # contrary motion
+        before, after = (pitches[k - 1] - low_a) % 12, (pitches[k] - low_b) % 12
+        count += int(before == after and after in (0, 7))
+    return count
+
+
 def _snap_cost(candidate: int, diatonic: int, previous: int | None, before: int | None,
                moves: bool) -> float:
     """How far a theme note moved onto its chord strays from the theme: semitones from
@@ -388,43 +404,76 @@ def _cell_starts(bar_length: float, beat: float) -> list[float]:
     return starts
 
 
-def _realise_theme(slots: list[_Slot], plan: ScenePlan, skyline: np.ndarray) -> None:
-    """Give each theme note its pitch: its degree in the scene's key, moved up or down
-    the scale bar by bar as the skyline rises and falls, then onto the chord under it
-    (a strong note to the nearest chord tone, any other to the scale as the chord alters it)."""
+def _realise_theme(slots: list[_Slot], plan: ScenePlan, skyline: np.ndarray,
+                   backdrop: Backdrop | None = None) -> None:
+    """Give each theme note its pitch: its degree in the scene's key, each theme bar moved
+    up or down the scale as a whole (``_bar_shifts``), then any beat that still clashes
+    moved onto the chord under it (a strong note to the nearest chord tone, any other
+    to the scale as the chord alters it)."""
     themed = [slot for slot in slots if slot.degree is not None]
     if not themed:
         return
     key = scene_key(plan)
     mean_degree = sum(slot.degree or 0 for slot in themed) / len(themed)
     tonic = tonic_below(plan.register, key.pc, mean_degree)
-    span = float(np.ptp(skyline))
-    middle = (float(skyline.max()) + float(skyline.min())) / 2
+    basses = [backdrop.bass_at(slot.offset) if backdrop is not None else None
+              for slot in themed]
+    shifts = _bar_shifts(themed, key.scale, tonic, skyline, basses)
     previous: int | None = None
     before: int | None = None  # the note before ``previous``
     last_degree: int | None = None
-    # The skyline moves each of the theme's bars as a whole (a sequence), so that the
-    # motif keeps its own shape inside the bar.
-    bar_heights: dict[int, list[float]] = {}
-    for slot in themed:
-        bar_heights.setdefault(slot.theme_bar, []).append(slot.height)
     for slot in themed:
         assert slot.degree is not None
-        shift = 0
-        if span > _CLEAR_SKYLINE:
-            height = float(np.mean(bar_heights[slot.theme_bar]))
-            shift = int(np.clip(round((height - middle) / max(span, _FLAT_SKYLINE) * 4), -2, 2))
-        pitch = degree_pitch(slot.degree + shift, key.scale, tonic)
-        allowed = set(slot.chord.pcs) if slot.strong else set(melodic_pcs(slot.chord))
+        pitch = degree_pitch(slot.degree + shifts[slot.theme_bar], key.scale, tonic)
+        # Every theme note on a beat is a chord tone (the beat is what the ear checks).
+        allowed = set(slot.chord.pcs) if slot.strong or slot.beat else set(melodic_pcs(slot.chord))
         if slot.cadence == "final":
             allowed = {slot.chord.key.pc}
         candidates = [p for p in range(pitch - 4, pitch + 5) if p % 12 in allowed]
-        if candidates:
+        if candidates and pitch % 12 not in allowed:
             pitch = min(candidates, key=lambda p: (
                 _snap_cost(p, pitch, previous, before, slot.degree != last_degree), p))
         slot.fixed = pitch
         slot.target = float(pitch)
         before, previous, last_degree = previous, pitch, slot.degree
+
+
+def _bar_shifts(themed: list[_Slot], scale: Sequence[int], tonic: int,
+                skyline: np.ndarray, basses: Sequence[int | None]) -> dict[int, int]:
+    """How many scale steps each theme bar moves: a sequence that follows the skyline
+    (higher where the picture is higher), lands the bar's beats on the chords under
+    them and keeps out of parallel fifths and octaves with the bass, so that the motif
+    keeps its shape and is rarely bent to fit."""
+    bass_of = {id(slot): bass for slot, bass in zip(themed, basses, strict=True)}
+    span = float(np.ptp(skyline))
+    middle = (float(skyline.max()) + float(skyline.min())) / 2
+    bars: dict[int, list[_Slot]] = {}
+    for slot in themed:
+        bars.setdefault(slot.theme_bar, []).append(slot)
+    shifts: dict[int, int] = {}
+    last: int | None = None  # the last pitch of the bar before
+    for index in sorted(bars):
+        notes = bars[index]
+        wanted = 0.0
+        if span > _CLEAR_SKYLINE:
+            height = float(np.mean([slot.height for slot in notes]))
+            wanted = float(np.clip((height - middle) / max(span, _FLAT_SKYLINE) * 5, -3, 3))
+        best: tuple[float, int] | None = None
+        for shift in range(-4, 5):
+            pitches = [degree_pitch((slot.degree or 0) + shift, scale, tonic) for slot in notes]
+            clashes = sum((2.0 if slot.strong else 1.0)
+                          for slot, pitch in zip(notes, pitches, strict=True)
+                          if (slot.strong or slot.beat) and pitch % 12 not in slot.chord.pcs)
+            cost = 1.2 * clashes + abs(shift - wanted)
+            cost += _PARALLEL / 4 * _parallels(notes, pitches, bass_of)
+            if last is not None:
+                cost += 0.3 * max(0, abs(pitches[0] - last) - 4)  # join the bar before
+            if best is None or cost < best[0] - 1e-9:
+                best = (cost, shift)
+        assert best is not None
+        shifts[index] = best[1]
+        last = degree_pitch((notes[-1].degree or 0) + best[1], scale, tonic)
+    return shifts
 
 
 def _solve_pitches(slots: list[_Slot], plans: Sequence[ScenePlan],
@@ -503,10 +552,12 @@ def _solve_pitches(slots: list[_Slot], plans: Sequence[ScenePlan],
         before, now = basses[n - 1], basses[n]
         if before is None or now is None or before == now:
             return step
-        # Outer voices in parallel fifths or octaves: both move, the interval stays perfect.
+        # Outer voices in parallel fifths or octaves: both move the same way, and the
+        # interval stays perfect.
         old = (grid[:, None] - before) % 12
         new = (grid[None, :] - now) % 12
-        parallel = (old == new) & np.isin(new, (0, 7)) & (grid[:, None] != grid[None, :])
+        same_way = np.sign(grid[None, :] - grid[:, None]) == np.sign(now - before)
+        parallel = (old == new) & np.isin(new, (0, 7)) & same_way
         return step + np.where(parallel, _PARALLEL, 0.0)
 
     cost = unary[0][:, None] + moves(1) + unary[1][None, :]
@@ -687,7 +738,7 @@ def compose_melody(
         stated = by_scene.get(i)
         statement = ((stated, statement_notes(theme, stated))
                      if theme is not None and stated is not None else None)
-        slots = _scene_slots(i, plan, timeline, scene_spans, rng, statement)
+        slots = _scene_slots(i, plan, timeline, scene_spans, rng, statement, backdrop)
         if runs and runs[-1] and i > 0 and not plans[i - 1].silent:
             runs[-1].extend(slots)
         else:

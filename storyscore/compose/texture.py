@@ -239,12 +239,14 @@ def _bass_rhythm(
 
 def _pedal(plan: ScenePlan, span: HarmonySpan, scene_spans: Sequence[HarmonySpan]) -> bool:
     """Whether the bass holds the tonic under this chord: a pedal through a calm scene's
-    opening, for as long as every chord so far contains the tonic (I, IV, vi: consonant)."""
+    opening, for as long as every chord so far has the tonic as its root or third (I, vi,
+    so that the pedal never makes a six-four)."""
     if plan.arousal >= -0.2 or plan.tension >= 0.4:
         return False
     tonic = span.chord.key.pc
     for other in scene_spans:
-        if tonic not in other.chord.pcs or other.chord.key != span.chord.key:
+        # Under a chord whose fifth the tonic is (IV), a tonic bass would make a six-four.
+        if tonic not in other.chord.pcs[:2] or other.chord.key != span.chord.key:
             return False
         if other is span:
             return True
@@ -311,7 +313,11 @@ def compose_accompaniment(
                     < timeline.scene_offsets[i] - 1e-9))
             if not has_bass:
                 continue
-            octave = bass_pitch + 12 if bass_pitch + 12 <= _BASS_RANGE[1] else bass_pitch - 12
+            # The answering octave stays under the chord: above it, it would turn a
+            # root-position chord into an inversion (a six-four under a triad's fifth).
+            octave = bass_pitch + 12
+            if octave > _BASS_RANGE[1] or octave >= upper[0]:
+                octave = bass_pitch - 12 if bass_pitch - 12 >= _BASS_RANGE[0] else bass_pitch
             rhythm = ([(span.offset, span.length, False)] if span.cadence == "final"
                       else _bass_rhythm(plan, span, level, quiet, meter))
             for offset, length, answering in rhythm:
