@@ -1,4 +1,4 @@
-"""How often the composer meets all eight quality checks on random story paths.
+"""How often the composer meets every quality check on random story paths.
 
 Run: ``python bench/bench_checks.py [PATHS] [FIRST_SEED] [-v]``. Draws PATHS
 independent paths (default 60) with the same ranges as the property test in

@@ -6,7 +6,8 @@ Measures, with the checks' own functions (``storyscore.compose.checks.
 measure_piece``), SONGS Essen folk songs (default 300, spread evenly over the
 corpus's Essen collections) and CHORALES Bach chorales (default 100, in
 ``corpus.chorales.Iterator`` order), and prints each figure's quartiles per
-corpus as a Markdown table (the one in ``docs/music.md``). With ``--stories``
+corpus (least, quartiles, most) as a Markdown table (the one in
+``docs/music.md``). With ``--stories``
 it also measures every path of every story in ``stories/`` the same way (at
 the tests' picture size, as the tests compose them) and adds a
 column of their quartiles. Folk songs are single lines: their harmony and
@@ -37,7 +38,7 @@ FIGURES: list[tuple[str, Callable[[PieceFigures], float | None], str]] = [
     ("leaps that turn back", lambda f: f.turn_share, "{:.0%}"),
     ("melody range (semitones)", lambda f: f.range, "{:.0f}"),
     ("beats consonant", lambda f: f.consonant_share, "{:.0%}"),
-    ("distinct chords", lambda f: f.distinct_chords, "{:.0f}"),
+    ("distinct chords in the first 16", lambda f: f.distinct_chords, "{:.0f}"),
     ("commonest 4-chord loop", lambda f: f.loop_share, "{:.0%}"),
 ]
 
@@ -108,11 +109,12 @@ def nominal_minutes(score: object) -> float:
     return float(score.highestTime) / NOMINAL_BPM  # type: ignore[attr-defined]
 
 
-def quartiles(values: Sequence[float]) -> tuple[float, float, float] | None:
+def quartiles(values: Sequence[float]) -> tuple[float, ...] | None:
+    """Least, quartiles and most."""
     if not values:
         return None
-    q1, q2, q3 = np.percentile(np.asarray(values, dtype=float), [25, 50, 75])
-    return float(q1), float(q2), float(q3)
+    return tuple(float(q) for q in np.percentile(np.asarray(values, dtype=float),
+                                                 [0, 25, 50, 75, 100]))
 
 
 def table(columns: dict[str, list[PieceFigures]]) -> str:
@@ -141,7 +143,7 @@ def main() -> None:
         lengths = {id(s): m for s, m in scores}
         columns["storyscore paths"] = measure(iter(s for s, _ in scores), True,
                                               lambda s: lengths[id(s)])
-    print("Quartiles (Q1 / median / Q3):\n")
+    print("Least / Q1 / median / Q3 / most:\n")
     print(table(columns))
     print(f"\n({time.perf_counter() - start:.0f} s)")
 

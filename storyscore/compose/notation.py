@@ -30,7 +30,9 @@ CLEF_LINES: dict[str, tuple[int, int]] = {
     "alto": (24, 32),  # F3 .. G4
     "treble8vb": (23, 31),  # sounds an octave below the treble staff
     "bass8vb": (11, 19),
+    "treble8va": (37, 45),
 }
+ANY_CLEF = ("treble", "bass", "treble8va", "bass8vb")  # when an instrument's own clefs fail
 MAX_LEDGER_LINES = 3
 _LETTER_OF_PC = (0, 0, 1, 1, 2, 3, 3, 4, 4, 5, 5, 6)  # sharp spelling's letter per pitch class
 GRAND_STAFF_PROGRAMS = frozenset(range(16)) | {46}  # pianos, chromatic percussion, harp
@@ -134,6 +136,18 @@ def best_clef(steps: Sequence[int], choices: Sequence[str], current: str | None 
     return best
 
 
+def _scene_clef(steps: Sequence[int], choices: Sequence[str], current: str | None) -> str:
+    """A scene's clef: the instrument's own if every note fits it within three ledger
+    lines, else whichever clef fits more of them (a flute written far too low reads
+    better in bass clef than on five ledger lines)."""
+    clef = best_clef(steps, choices, current)
+    if clef_fit(steps, clef)[0] < 1.0:
+        other = best_clef(steps, ANY_CLEF, clef)
+        if clef_fit(steps, other)[0] > clef_fit(steps, clef)[0]:
+            return other
+    return clef
+
+
 @dataclass(frozen=True)
 class Staff:
     """One staff of a part: its music21 id, which of the part's notes it takes, its clefs."""
@@ -212,11 +226,16 @@ def layout_part(source: str, events: Sequence[NoteEvent], programs: Sequence[int
     staves: tuple[Staff, ...]
     if all_steps and ((keyboard and span > 14) or single_fit < 0.9):
         # The lower staff drops to an octave bass clef in a scene that goes very low.
+        # Each staff moves to its octave clef in a scene that goes very high or low.
+        upper: list[str] = []
         lower: list[str] = []
         for scene in range(scenes):
-            low = [s for s in steps_by_scene[scene] if s < diatonic_step(SPLIT)]
-            lower.append(best_clef(low, ("bass", "bass8vb"), lower[-1] if lower else "bass"))
-        staves = (Staff(source, "upper", ("treble",) * scenes),
+            middle = diatonic_step(SPLIT)
+            high = [s for s in steps_by_scene[scene] if s >= middle]
+            low = [s for s in steps_by_scene[scene] if s < middle]
+            upper.append(best_clef(high, ("treble", "treble8va"), upper[-1] if upper else None))
+            lower.append(best_clef(low, ("bass", "bass8vb"), lower[-1] if lower else None))
+        staves = (Staff(source, "upper", tuple(upper)),
                   Staff(f"{source}:lower", "lower", tuple(lower)))
     else:
         clefs: list[str] = []
@@ -224,10 +243,7 @@ def layout_part(source: str, events: Sequence[NoteEvent], programs: Sequence[int
         for scene in range(scenes):
             steps = steps_by_scene[scene] or all_steps
             if steps_by_scene[scene] or current is None:
-                # The scene's own instrument's clefs first; any clef if none of them fits.
-                current = best_clef(steps, clef_choices(programs[scene]), current)
-                if clef_fit(steps, current)[0] < 0.9:
-                    current = best_clef(steps, ("treble", "bass"), current)
+                current = _scene_clef(steps, clef_choices(programs[scene]), current)
             clefs.append(current)
         staves = (Staff(source, "single", tuple(clefs)),)
     return PartLayout(source, name, abbreviation, tuple(programs), staves, by_role)

@@ -396,7 +396,7 @@ def _clef(name: str) -> Any:
 
     return {"treble": clef.TrebleClef, "bass": clef.BassClef, "alto": clef.AltoClef,
             "treble8vb": clef.Treble8vbClef, "bass8vb": clef.Bass8vbClef,
-            }[name]()  # type: ignore[no-untyped-call]
+            "treble8va": clef.Treble8vaClef}[name]()  # type: ignore[no-untyped-call]
 
 
 def _words(text: str, *, italic: bool = False, bold: bool = False) -> Any:
@@ -555,32 +555,36 @@ def _write_scene_marks(build: _StaffBuild, plans: Sequence[ScenePlan], timeline:
 def _write_tempo(top: _StaffBuild, builds: Sequence[_StaffBuild], timeline: Timeline) -> None:
     """Printed whole-number marks, rit./accel. text and sound-only per-beat tempi (top staff).
 
-    A mark is printed where the music starts, where a ramp arrives, after a
-    breath and wherever else the tempo changes to a new whole number; of two
+    A mark is printed where the music starts, where a written ramp arrives,
+    after a breath, and wherever else the tempo moves 2 % or more from the
+    number last printed (less is rubato, heard but not printed); of two
     printed in one bar only the later stays printed (the other still sounds).
     """
     beat = timeline.meter.beat if timeline.meter.denominator == 8 else 1.0
     marks = list(timeline.marks)
     printed: int | None = None
+    announced = False  # a rit./accel. is written and waits for its arrival mark
     last: tuple[int, Any] | None = None  # (bar index, mark) of the last printed mark
     for k, mark in enumerate(marks):
         measure, at = _measure_at(top, timeline, mark.offset)
         bar = top.measures.index(measure)
         number = mark.bpm / beat  # in the printed beat (a dotted quarter in 6/8)
-        starts_ramp = mark.ramp and (k == 0 or not marks[k - 1].ramp)
-        arrives = not mark.ramp and k > 0 and marks[k - 1].ramp
-        if starts_ramp:
+        if mark.ramp and (k == 0 or not marks[k - 1].ramp):
             arrival = next((m for m in marks[k:] if not m.ramp), marks[-1])
             change = arrival.bpm / marks[k - 1].bpm - 1 if k else 0.0
             if abs(change) >= TEMPO_TEXT_MIN_CHANGE and round(arrival.bpm / beat) != printed:
                 measure.coreInsert(at, _words("accel." if change > 0 else "rit.", italic=True))
+                announced = True
+        # A drift of under 2 % from the printed number is rubato: it sounds, unprinted.
+        moved = printed is None or abs(number / printed - 1) >= TEMPO_TEXT_MIN_CHANGE
         show = (k == 0 or mark.breath
-                or ((arrives or not mark.ramp) and round(number) != printed))
+                or (not mark.ramp and (announced or moved) and round(number) != printed))
         if mark.breath:
             _caesura(builds, mark.offset)
         mm = _metronome(number, beat, show)
         if show:
             printed = round(number)
+            announced = False
             if last is not None and last[0] == bar:
                 last[1].numberImplicit = True
             last = (bar, mm)
