@@ -425,8 +425,9 @@ def _realise_theme(slots: list[_Slot], plan: ScenePlan, skyline: np.ndarray,
     for slot in themed:
         assert slot.degree is not None
         pitch = degree_pitch(slot.degree + shifts[slot.theme_bar], key.scale, tonic)
-        # Every theme note on a beat is a chord tone (the beat is what the ear checks).
-        allowed = set(slot.chord.pcs) if slot.strong or slot.beat else set(melodic_pcs(slot.chord))
+        # Every theme note on a beat is a chord tone (the beat is what the ear checks);
+        # passing and neighbour notes fall between the beats.
+        allowed = set(slot.chord.pcs) if slot.beat or slot.strong else set(melodic_pcs(slot.chord))
         if slot.cadence == "final":
             allowed = {slot.chord.key.pc}
         candidates = [p for p in range(pitch - 4, pitch + 5) if p % 12 in allowed]
@@ -442,8 +443,8 @@ def _bar_shifts(themed: list[_Slot], scale: Sequence[int], tonic: int,
                 skyline: np.ndarray, basses: Sequence[int | None]) -> dict[int, int]:
     """How many scale steps each theme bar moves: a sequence that follows the skyline
     (higher where the picture is higher), lands the bar's beats on the chords under
-    them and keeps out of parallel fifths and octaves with the bass, so that the motif
-    keeps its shape and is rarely bent to fit."""
+    them, keeps out of parallel fifths and octaves with the bass and joins the bar
+    before smoothly, so that the motif keeps its shape and is rarely bent to fit."""
     bass_of = {id(slot): bass for slot, bass in zip(themed, basses, strict=True)}
     span = float(np.ptp(skyline))
     middle = (float(skyline.max()) + float(skyline.min())) / 2
@@ -467,7 +468,11 @@ def _bar_shifts(themed: list[_Slot], scale: Sequence[int], tonic: int,
             cost = 1.2 * clashes + abs(shift - wanted)
             cost += _PARALLEL / 4 * _parallels(notes, pitches, bass_of)
             if last is not None:
-                cost += 0.3 * max(0, abs(pitches[0] - last) - 4)  # join the bar before
+                # Join the bar before by step or skip; a leap into the bar must turn back.
+                leap = pitches[0] - last
+                cost += 0.6 * max(0, abs(leap) - 4)
+                if abs(leap) >= 5 and len(pitches) > 1 and (pitches[1] - pitches[0]) * leap >= 0:
+                    cost += 2.0
             if best is None or cost < best[0] - 1e-9:
                 best = (cost, shift)
         assert best is not None

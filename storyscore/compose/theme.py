@@ -202,7 +202,7 @@ def _layout(n: int, scale: float, last: bool) -> tuple[list[int], list[int]]:
     leaves it free when the scene has three bars or more; the return instead ends
     with the scene, on its authentic cadence.
     """
-    room = n if last or n < 3 else n - 1
+    room = n
     if scale == 2.0:
         # Augmented: each theme bar fills two scene bars; the antecedent's first half.
         count = min(4, room // 2)
