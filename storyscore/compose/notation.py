@@ -66,6 +66,9 @@ INSTRUMENT_NAMES: dict[int, tuple[str, str]] = {
     107: ("Koto", "Koto"), 108: ("Kalimba", "Kal."), 109: ("Bagpipe", "Bagp."),
     110: ("Fiddle", "Fdl."), 114: ("Steel Drums", "St. Dr."),
 }
+# Solo instruments that only ever read treble clef (a flute, an oboe, a violin, a trumpet).
+_TREBLE_PROGRAMS = frozenset({9, 10, 13, 14, 22, 40, 56, 59, 64, 65, 68, 69, 71, 72, 73, 74, 75,
+                              78, 79, 105, 110})
 # Clefs an instrument is customarily written in, most usual first.
 _BASS_PROGRAMS = frozenset({32, 33, 34, 35, 36, 37, 38, 39, 42, 43, 47, 57, 58, 67, 70})
 _CLEF_CHOICES: dict[int, tuple[str, ...]] = {41: ("alto", "treble"), 24: ("treble8vb",),
@@ -89,14 +92,14 @@ def instrument_name(program: int) -> tuple[str, str]:
 
 def clef_choices(program: int | None) -> tuple[str, ...]:
     """The clefs an instrument reads, its usual one first (a flute or an oboe never reads
-    bass clef; a cello reads both)."""
+    bass clef; a cello, a string section or a pad reads both)."""
     if program is None:
         return ("treble", "bass")
     if program in _CLEF_CHOICES:
         return _CLEF_CHOICES[program]
     if program in _BASS_PROGRAMS:
         return ("bass", "treble")
-    return ("treble", "bass") if program in GRAND_STAFF_PROGRAMS else ("treble",)
+    return ("treble",) if program in _TREBLE_PROGRAMS else ("treble", "bass")
 
 
 def diatonic_step(midi: int) -> int:

@@ -75,10 +75,6 @@ class ComposedScore:
         It ends with the last note, so a story that ends in silence needs
         padding by the mixer to ``total_seconds``.
         """
-        if not self.part_events:
-            from music21.midi import translate
-
-            return bytes(translate.streamToMidiFile(self.score, addEndDelay=False).writestr())
         from storyscore.compose.midifile import midi_file
 
         events = {name: sorted(e, key=lambda e: (e.offset, e.pitches))
@@ -180,6 +176,10 @@ class _StaffBuild:
     notes: dict[float, list[note.Note | chord.Chord]]  # by offset in the piece
     slurs: dict[int, list[note.Note | chord.Chord]]  # by the composer's phrase id
 
+    def notes_in(self, bar: Bar) -> bool:
+        """Whether the staff plays anything in ``bar``."""
+        return any(bar.offset - 1e-9 <= offset < bar.end - 1e-9 for offset in self.notes)
+
 
 def build_score(
     plans: Sequence[ScenePlan], timeline: Timeline, spans: Sequence[HarmonySpan],
@@ -216,6 +216,7 @@ def build_score(
     _write_scene_marks(builds[0], plans, timeline)
     _write_tempo(builds[0], builds, timeline)
     _write_numerals(builds, spans)
+    _write_multirests(builds, timeline)
     for build in builds:
         for measure in build.measures:
             measure.coreElementsChanged()
@@ -628,6 +629,37 @@ def _write_numerals(builds: Sequence[_StaffBuild], spans: Sequence[HarmonySpan])
             notes[0].lyric = _numeral(span, named_key)
             if span.chord.figure in ("I", "i"):
                 named_key = span.chord.key
+
+
+def _write_multirests(builds: Sequence[_StaffBuild], timeline: Timeline) -> None:
+    """Bars where every staff rests, two or more in a row, as one multi-measure rest
+    (a silent scene of twenty bars is one symbol, not twenty).
+
+    A bar that carries a word, a rehearsal letter or a printed tempo mark stays
+    a bar of its own, since an engraver prints nothing over a multi-measure rest.
+    """
+    from music21 import expressions, note, spanner, tempo
+
+    def plain(index: int) -> bool:
+        measure = builds[0].measures[index]
+        marked = any(isinstance(e, expressions.TextExpression | expressions.RehearsalMark)
+                     or (isinstance(e, tempo.MetronomeMark) and not e.numberImplicit)
+                     for e in measure)
+        return not marked and all(not b.notes_in(timeline.bars[index]) for b in builds)
+
+    runs: list[list[int]] = []
+    for bar in timeline.bars:
+        if not plain(bar.index):
+            continue
+        if runs and runs[-1][-1] == bar.index - 1:
+            runs[-1].append(bar.index)
+        else:
+            runs.append([bar.index])
+    for run in (r for r in runs if len(r) > 1):
+        for build in builds:
+            rests = [rest for index in run
+                     for rest in build.measures[index].getElementsByClass(note.Rest)]
+            build.part.insert(0, spanner.MultiMeasureRest(rests))  # type: ignore[no-untyped-call]
 
 
 def _numeral(span: HarmonySpan, named_key: Key | None) -> str:
