@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -30,6 +31,7 @@ from storyscore.compose.theory import Chord, Key, key_margin, key_route, pivot_c
 from storyscore.compose.timeline import Bar, Timeline
 
 _DRAFTS = 8  # harmonic drafts per scene
+_LOOP_COST = 0.03  # key-clarity margin a draft gives up for each four-chord loop it repeats
 PHRASE_BARS = 4
 LONG_SCENE_BARS = 8  # a scene this long holds its key a phrase before it modulates away
 
@@ -152,6 +154,7 @@ def plan_harmony(
     last_music = max((i for i in range(count) if not plans[i].silent), default=-1)
     spill: list[list[BarPlan]] = [[] for _ in range(count)]
     spans: list[HarmonySpan] = []
+    heard: list[str] = []  # every chord so far, as a listener names it
     for i in range(count):
         if plans[i].silent:
             continue
@@ -178,8 +181,8 @@ def plan_harmony(
             drafts.append((_scene_bars(own, closing, mood, keys[i], rng, leads and not fresh),
                            spilled, fresh))
         lengths = [bar.length for bar in bars_of[i][len(spill[i]):]]
-        plan, spilled, fresh = max(drafts, key=lambda d: key_clarity(d[0].bars, keys[i],
-                                                                     lengths))
+        plan, spilled, fresh = max(drafts, key=lambda d: key_clarity(d[0].bars, keys[i], lengths)
+                                   - _LOOP_COST * _repeated_loops(heard, d[0].bars))
         if leads:
             spill[i + 1] = spilled
         plan.bars = spill[i] + plan.bars
@@ -190,12 +193,27 @@ def plan_harmony(
         if i == last_music:
             cadences[(n_bars - 1, 0)] = "final"
         laid = _lay_out(plan.bars, bars_of[i], i, cadences)
+        heard.extend(_figures(plan.bars))
         if fresh and laid:
             # The breath before a new key: the last chord gives up a beat (or half itself).
             last = laid[-1]
             laid[-1] = dataclasses.replace(last, length=last.length - min(1.0, last.length / 2))
         spans.extend(laid)
     return tuple(spans)
+
+
+def _figures(bars: Sequence[BarPlan]) -> list[str]:
+    """The chords as a listener names them: the numeral, without inversion or seventh
+    (V7 is V, ii6 is ii), in whatever key."""
+    return [re.sub(r"\d", "", figure) for chords in bars for figure, _ in chords]
+
+
+def _repeated_loops(heard: Sequence[str], bars: Sequence[BarPlan]) -> int:
+    """How many of a draft's four-chord windows the piece has already played: a draft
+    that repeats the last scenes' progression makes the harmony a loop."""
+    before = {tuple(heard[k:k + 4]) for k in range(len(heard) - 3)}
+    chords = [*heard[-3:], *_figures(bars)]
+    return sum(tuple(chords[k:k + 4]) in before for k in range(len(chords) - 3))
 
 
 def key_clarity(bars: Sequence[BarPlan], key: Key, lengths: Sequence[float]) -> float:
