@@ -47,6 +47,8 @@ def essen_songs(count: int) -> Iterator[object]:
     """Essen folk songs, the same number from each collection of the corpus."""
     from music21 import corpus, stream
 
+    if count == 0:
+        return
     folder = Path(corpus.__file__).parent / "essenFolksong"
     files = sorted(folder.glob("*.abc"))
     per_file = max(1, -(-count // len(files)))
@@ -65,6 +67,8 @@ def chorales(count: int) -> Iterator[object]:
     """Bach chorales in the corpus's own order."""
     from music21 import corpus
 
+    if count == 0:
+        return
     for k, score in enumerate(corpus.chorales.Iterator(returnType="stream")):
         if k == count:
             return
