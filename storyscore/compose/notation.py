@@ -10,8 +10,9 @@ Decided from the composer's events before any music21 object is built:
 * **Clefs.** Each staff gets, per scene, the clef that keeps most of its notes
   inside the staff (within three ledger lines), preferring the clef it already
   has, so a clef changes only where a scene moves to another register.
-* **Grand staff.** A keyboard, mallet or harp part (or any part too wide for
-  one clef) is written on two staves, treble over bass, joined by a brace;
+* **Grand staff.** A part that a keyboard, mallet or harp plays in any scene
+  and that spans more than two octaves (or any part too wide for one clef) is
+  written on two staves, treble over bass, joined by a brace;
   each bar goes to the staff that fits it, and a bar that spans both is split
   at middle C.
 """
@@ -224,7 +225,8 @@ def layout_part(source: str, events: Sequence[NoteEvent], programs: Sequence[int
     all_steps = [s for steps in steps_by_scene for s in steps]
     choices = clef_choices(distinct[0] if distinct else None)
     single_fit = max(clef_fit(all_steps, c)[0] for c in (*choices, "treble", "bass"))
-    keyboard = bool(distinct) and all(p in GRAND_STAFF_PROGRAMS for p in distinct)
+    # A part a piano or harp plays in any scene is written as theirs, on two staves.
+    keyboard = any(p in GRAND_STAFF_PROGRAMS for p in distinct)
     span = (max(all_steps) - min(all_steps)) if all_steps else 0
     staves: tuple[Staff, ...]
     if all_steps and ((keyboard and span > 14) or single_fit < 0.9):
