@@ -267,3 +267,37 @@ def test_printed_lengths_and_sounding_lengths_differ_for_staccato() -> None:
 def test_rehearsal_letters_run_past_z() -> None:
     assert [rehearsal_letter(k) for k in (0, 1, 25, 26, 27)] == ["A", "B", "Z", "AA", "BB"]
 
+
+
+def test_silent_bars_become_one_multi_measure_rest() -> None:
+    plans = [plan(scene_id="a", duration=8.0), plan(scene_id="b", duration=20.0, silent=True)]
+    composed = compose(plans, fps=FPS, seed=1)
+    root = xml_of(composed)
+    silent_bars = len(composed.timeline.scene_bars(1))
+    rests = [int(m.text or 0) for m in next(root.iter("part")).iter("multiple-rest")]
+    # The silent scene's first bar keeps its rehearsal letter and title; the rest is one symbol.
+    assert rests == [silent_bars - 1]
+    assert facts(root).count("  bar 1 rehearsal A") == 1
+    assert any(line.endswith("rehearsal B") for line in facts(root))
+
+
+def test_a_part_written_too_low_for_its_instrument_changes_clef() -> None:
+    from storyscore.compose.notation import clef_choices, layout_part
+    from storyscore.compose.notes import NoteEvent
+    from storyscore.compose.theory import Key, realise
+
+    tonic = realise("I", Key("C", "major"))
+    assert clef_choices(73) == ("treble",)  # a flute reads treble clef
+    assert clef_choices(42) == ("bass", "treble")  # a cello reads both
+    high = [NoteEvent(float(k), 1.0, (74 + k % 3,), 60, tonic) for k in range(8)]
+    low = [NoteEvent(float(k), 1.0, (40 + k % 3,), 60, tonic) for k in range(8)]
+    flute = layout_part("melody", high, [73], dict.fromkeys(range(8), 0), 1, {})
+    assert flute.staves[0].clefs == ("treble",)
+    assert (flute.name, flute.abbreviation) == ("Flute", "Fl.")
+    # E2 to F#2 is eight ledger lines under the treble staff: even a flute part goes to bass.
+    too_low = layout_part("melody", low, [73], dict.fromkeys(range(8), 0), 1, {})
+    assert too_low.staves[0].clefs == ("bass",)
+    # Two instruments: named by its role.
+    both = layout_part("melody", [*high, NoteEvent(8.0, 1.0, (76,), 60, tonic)], [73, 71],
+                       {**dict.fromkeys(range(8), 0), 8: 1}, 2, {71: 2})
+    assert (both.name, both.abbreviation, both.named_by_role) == ("Melody", "Mel.", True)

@@ -128,7 +128,9 @@ def clef_fit(steps: Sequence[int], clef: str) -> tuple[float, float]:
 
 def best_clef(steps: Sequence[int], choices: Sequence[str], current: str | None = None) -> str:
     """The clef that fits ``steps`` best; ``current`` is kept unless another fits clearly better."""
-    ranked = sorted(choices, key=lambda c: (-clef_fit(steps, c)[0], clef_fit(steps, c)[1],
+    # An octave clef is a last resort: it must save a ledger line a note to be worth it.
+    ranked = sorted(choices, key=lambda c: (-clef_fit(steps, c)[0],
+                                            clef_fit(steps, c)[1] + (1.0 if "8v" in c else 0.0),
                                             list(choices).index(c)))
     best = ranked[0]
     if current is not None:
