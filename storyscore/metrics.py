@@ -4,14 +4,15 @@ The score checks are pure functions of the composer's output and live in
 ``storyscore.compose.checks`` (one meter, tempo jumps, printed marks, notes on
 the staff, downbeats, key agreement, modulations, harmonic vocabulary,
 consonance, melody, motif recurrence, contour, leitmotifs); this module adds
-the one check that is about the mapping rather than a score (14: the Palmer
-replication), runs them all on a story path (``story_metrics``,
+the one check that is about the mapping rather than the story's score (14:
+the Palmer replication), runs them all on a story path (``story_metrics``,
 ``measure_story``) and prints them for ``storyscore explain --metrics``
 (``format_metrics``).
 
-14. Palmer replication: over 18 synthetic pictures, lightness + saturation +
-    yellowness correlates with log tempo + major at r >= 0.7, and each of the
-    three moves the music the right way.
+14. Palmer replication: over 18 synthetic pictures, each composed alone,
+    lightness + saturation + yellowness correlates with the written score's
+    log tempo + major at r >= 0.7, and each of the three moves the music the
+    right way.
 """
 
 from __future__ import annotations
@@ -61,11 +62,13 @@ from storyscore.compose.plan import ScenePlan
 if TYPE_CHECKING:
     from storyscore.cache import Cache
     from storyscore.compose import ComposedScore
+    from storyscore.mapping import SceneMusic
     from storyscore.model import Scene, Story
     from storyscore.produce import Composition, Prepared
 
 PALMER_MIN_R = 0.7
 PALMER_MIN_PICTURES = 18
+PALMER_SECONDS = 8.0  # each picture's music, composed alone
 
 
 
@@ -102,10 +105,11 @@ def palmer_pictures() -> list[Image.Image]:
 
 @dataclass(frozen=True)
 class PalmerReplication:
-    """Check 14: the mapping repeats Palmer et al.'s colour–music correspondence."""
+    """Check 14: the music written for pictures repeats Palmer et al.'s colour–music
+    correspondence."""
 
     number: ClassVar[int] = 14
-    title: ClassVar[str] = "Palmer replication (mapping)"
+    title: ClassVar[str] = "Palmer replication (mapping and score)"
     pictures: int
     r: float  # colour (L* + C* + b*, z-scored) against music (log tempo + major, z-scored)
     effects: tuple[tuple[str, float], ...]  # music response above minus below the mean
@@ -138,6 +142,10 @@ class PalmerReplication:
 def palmer_replication(pictures: Sequence[Image.Image] | None = None) -> PalmerReplication:
     """Check 14: sonify pictures that vary in lightness, chroma and yellow–blue together.
 
+    Each picture is composed as a story of its own (one ``auto`` scene, so its
+    tempo is not bent to fit a length), and its tempo and mode are read from
+    the written score: the sounding tempo of its first printed metronome mark,
+    and the mode Krumhansl–Schmuckler key finding hears in all its notes.
     Colour is the sum of the z-scored L*, C* and b* the analysis measures;
     the music is the sum of the z-scored log tempo and major (1) / minor (0).
     Each dimension's effect is the mean music response of the pictures above
@@ -161,10 +169,11 @@ def _palmer(pictures: list[Image.Image]) -> PalmerReplication:
 
     features = [analyse(p) for p in pictures]
     music = sonify(features, [MusicSettings()] * len(features))
+    written = [_written_tempo_and_mode(m, k) for k, m in enumerate(music)]
     lab = np.array([[f.lightness_mean, f.chroma_mean, f.b_mean] for f in features])
     z = (lab - lab.mean(axis=0)) / np.where(lab.std(axis=0) > 0, lab.std(axis=0), 1.0)
-    tempo = np.log([m.tempo for m in music])
-    major = np.array([1.0 if m.mode == "major" else 0.0 for m in music])
+    tempo = np.log([bpm for bpm, _ in written])
+    major = np.array([1.0 if mode == "major" else 0.0 for _, mode in written])
     response = _z(tempo) + _z(major)
     colour = z.sum(axis=1)
     r = float(np.corrcoef(colour, response)[0, 1]) if _varies(colour, response) else 0.0
@@ -174,6 +183,27 @@ def _palmer(pictures: list[Image.Image]) -> PalmerReplication:
         effect = float(high.mean() - low.mean()) if len(high) and len(low) else 0.0
         effects.append((name, effect))
     return PalmerReplication(len(pictures), r, tuple(effects))
+
+
+def _written_tempo_and_mode(music: SceneMusic, index: int) -> tuple[float, str]:
+    """Compose one picture's music alone and read its tempo and mode from the score."""
+    from storyscore import vocab
+    from storyscore.compose import compose
+    from storyscore.compose.checks import ScoreView, find_key
+
+    programs = vocab.INSTRUMENTS
+    plan = ScenePlan(
+        scene_id=f"picture{index + 1}", duration=PALMER_SECONDS, flexible=True,
+        tonic=music.tonic, mode=music.mode, tempo=music.tempo, valence=music.valence,
+        arousal=music.arousal, tension=music.tension, melody_program=programs[music.melody],
+        accompaniment_program=programs[music.accompaniment],
+        bass_program=programs[music.bass] if music.bass else None, register=music.register,
+        density=music.density, velocity=music.velocity, staccato=music.staccato,
+        texture=music.texture, contour=music.contour, narration=(), volume=1.0, silent=False)
+    view = ScoreView(compose([plan], fps=24, seed=index).score)
+    tempo = next(m.bpm for m in view.marks if m.printed is not None)
+    (_, mode), _, _ = find_key([n for part in view.parts.values() for n in part])
+    return tempo, mode
 
 
 def _z(values: np.ndarray) -> np.ndarray:
