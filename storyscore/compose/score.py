@@ -46,8 +46,6 @@ from storyscore.files import write_bytes
 if TYPE_CHECKING:
     from music21 import chord, note, stream
 
-PARTS = ("melody", "accompaniment", "bass")
-MOTIF_PREFIX = "motif:"
 DYNAMIC_LEVELS = ("pp", "p", "mp", "mf", "f", "ff")
 _DYNAMIC_EDGES = (40, 56, 72, 88, 104)  # MIDI velocity at which each next level begins
 TEMPO_TEXT_MIN_CHANGE = 0.02  # a ramp changing tempo by less than this is rubato, not rit.
