@@ -10,11 +10,11 @@ Decided from the composer's events before any music21 object is built:
 * **Clefs.** Each staff gets, per scene, the clef that keeps most of its notes
   inside the staff (within three ledger lines), preferring the clef it already
   has, so a clef changes only where a scene moves to another register.
-* **Grand staff.** A part that a keyboard, mallet or harp plays in any scene
-  and that spans more than two octaves (or any part too wide for one clef) is
-  written on two staves, treble over bass, joined by a brace;
-  each bar goes to the staff that fits it, and a bar that spans both is split
-  at middle C.
+* **Grand staff.** A piano, celesta or harp part is written on two staves,
+  treble over bass, joined by a brace, and so is a part one of them shares
+  with other instruments when it spans more than two octaves (or any part too
+  wide for one clef). Each bar goes whole to the staff that holds it; only a
+  bar neither can hold is split at middle C.
 """
 
 from __future__ import annotations
@@ -36,7 +36,7 @@ CLEF_LINES: dict[str, tuple[int, int]] = {
 ANY_CLEF = ("treble", "bass", "treble8va", "bass8vb")  # when an instrument's own clefs fail
 MAX_LEDGER_LINES = 3
 _LETTER_OF_PC = (0, 0, 1, 1, 2, 3, 3, 4, 4, 5, 5, 6)  # sharp spelling's letter per pitch class
-GRAND_STAFF_PROGRAMS = frozenset(range(16)) | {46}  # pianos, chromatic percussion, harp
+GRAND_STAFF_PROGRAMS = frozenset(range(9)) | {46}  # pianos, harpsichord, celesta, harp
 SPLIT = 60  # middle C: the grand staff's dividing line where a bar needs both staves
 ROLE_NAMES = {"melody": ("Melody", "Mel."), "accompaniment": ("Accompaniment", "Acc."),
               "bass": ("Bass", "B.")}
@@ -186,15 +186,23 @@ def part_order(names: Iterable[str]) -> list[str]:
 
 
 def staff_of_bar(events: Sequence[NoteEvent]) -> str | None:
-    """Which staff of a grand staff takes a whole bar, or None when it must be split."""
+    """Which staff of a grand staff takes a whole bar, or None when it must be split.
+
+    A bar all above or all below middle C goes to its side; one that crosses
+    goes whole to the staff that holds all of it with fewer ledger lines (a
+    left-hand arpeggio that touches F4 stays in the left hand); only a bar
+    neither staff can hold is split.
+    """
     pitches = [p for e in events for p in e.pitches]
     if not pitches or min(pitches) >= SPLIT:
         return "upper"
     if max(pitches) < SPLIT:
         return "lower"
-    if min(pitches) >= 55 and clef_fit([diatonic_step(p) for p in pitches], "treble")[0] == 1.0:
+    steps = [diatonic_step(p) for p in pitches]
+    treble, bass = clef_fit(steps, "treble"), clef_fit(steps, "bass")
+    if treble[0] == 1.0 and (bass[0] < 1.0 or treble[1] <= bass[1]):
         return "upper"
-    if max(pitches) <= 64 and clef_fit([diatonic_step(p) for p in pitches], "bass")[0] == 1.0:
+    if bass[0] == 1.0:
         return "lower"
     return None
 
@@ -227,11 +235,13 @@ def layout_part(source: str, events: Sequence[NoteEvent], programs: Sequence[int
     all_steps = [s for steps in steps_by_scene for s in steps]
     choices = clef_choices(distinct[0] if distinct else None)
     single_fit = max(clef_fit(all_steps, c)[0] for c in (*choices, "treble", "bass"))
-    # A part a piano or harp plays in any scene is written as theirs, on two staves.
+    # A pianist or harpist reads two staves; a part they share with other instruments
+    # goes on two staves where it is too wide for one.
+    keyboard_only = bool(distinct) and all(p in GRAND_STAFF_PROGRAMS for p in distinct)
     keyboard = any(p in GRAND_STAFF_PROGRAMS for p in distinct)
     span = (max(all_steps) - min(all_steps)) if all_steps else 0
     staves: tuple[Staff, ...]
-    if all_steps and ((keyboard and span > 14) or single_fit < 0.9):
+    if all_steps and (keyboard_only or (keyboard and span > 14) or single_fit < 0.9):
         # The lower staff drops to an octave bass clef in a scene that goes very low.
         # Each staff moves to its octave clef in a scene that goes very high or low.
         upper: list[str] = []
