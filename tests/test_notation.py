@@ -10,6 +10,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from hypothesis import Phase, given, settings
+from hypothesis import strategies as st
+from test_metrics import PATHS
 
 from conftest import STORIES, compare_golden
 from storyscore.cache import Cache
@@ -301,3 +304,20 @@ def test_a_part_written_too_low_for_its_instrument_changes_clef() -> None:
     both = layout_part("melody", [*high, NoteEvent(8.0, 1.0, (76,), 60, tonic)], [73, 71],
                        {**dict.fromkeys(range(8), 0), 8: 1}, 2, {71: 2})
     assert (both.name, both.abbreviation, both.named_by_role) == ("Melody", "Mel.", True)
+
+
+@settings(max_examples=8, deadline=None, derandomize=True, database=None,
+          phases=[Phase.explicit, Phase.generate])
+@given(PATHS, st.integers(0, 2**16))
+def test_generated_paths_engrave_cleanly(plans: list[ScenePlan], seed: int) -> None:
+    import verovio
+
+    composed = compose(plans, fps=FPS, seed=seed)
+    verovio.enableLog(verovio.LOG_WARNING)
+    toolkit = verovio.toolkit()
+    assert toolkit.loadData(composed.musicxml_bytes().decode("utf-8"))
+    assert toolkit.getLog().strip() == ""
+    assert toolkit.getPageCount() > 0
+    lines = facts(xml_of(composed))
+    assert len({line.split(" time ")[1] for line in lines if " time " in line}) == 1
+    assert all(line.rsplit("= ", 1)[1].isdigit() for line in lines if " tempo " in line)

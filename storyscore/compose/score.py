@@ -190,6 +190,7 @@ def build_score(
     score = stream.Score()
     score.metadata = metadata.Metadata()
     score.metadata.title = title or "storyscore"
+    score.metadata.composer = "storyscore"  # else music21 signs the file as its composer
     programs = score_programs(plans, parts, part_programs)
     names = [n for n in part_order(parts) if parts[n] or n == "melody"]
     builds: list[_StaffBuild] = []
