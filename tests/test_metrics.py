@@ -327,13 +327,17 @@ def test_harmony_check_fails_on_one_loop(single: ComposedScore) -> None:
     assert good.passed, good.problems
     assert good.distinct == 6
     assert good.share == 0.0  # no four-chord window comes back
-    loop = [[("I", c)], [("V", c)], [("vi", c)], [("IV", c)]] * 3
+    loop = [[("I", c), ("V", c)], [("vi", c), ("IV", c)]] * 5
     looped = metrics.harmonic_vocabulary(_with_harmony(single, loop))
     assert not looped.passed
     assert looped.distinct == 4
     assert looped.loop == ("I", "V", "vi", "IV")
     assert looped.problems == ("only 4 distinct chords in the first 16",
                                "I-V-vi-IV fills 29% of the windows")
+    # A cadence formula heard twice is not a loop.
+    twice = [[("I", c)], [("ii", c)], [("V", c)], [("I", c)], [("vi", c)], [("IV", c)],
+             [("I", c)], [("ii", c)], [("V", c)], [("I", c)]]
+    assert metrics.harmonic_vocabulary(_with_harmony(single, twice)).share == 0.0
     # Inversions and sevenths are the same chord; a secondary dominant is its own.
     varied = _with_harmony(single, [[("I", c)], [("V65", c)], [("V7/V", c)], [("V7", c)]])
     assert metrics.harmonic_vocabulary(varied).figures == ("I", "V", "V/V", "V")

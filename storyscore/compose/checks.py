@@ -65,8 +65,9 @@ HOP_MIN_BARS = 2
 ARRIVAL_MIN_BARS = 4
 LONG_SCENE_BARS = 8  # a scene this long has room for a phrase in its key between modulations
 CHORDS_MIN_DISTINCT = 5  # corpus: chorales 4 / 7 / 8 (least / Q1 / median) in 16
-LOOP_MAX_SHARE = 0.11  # corpus: chorales Q3 6 %, most 11 %
+LOOP_MAX_SHARE = 0.11  # corpus: chorales 0 up to Q3, most 11 %
 LOOP_CHORDS = 4
+LOOP_MIN_TIMES = 3  # a progression played this often is a loop
 CHORD_WINDOW = 16  # chords over which the vocabulary is counted, so long and short pieces compare
 CONSONANT_MIN_SHARE = 0.6  # corpus: chorales least 52 %, Q1 69 %
 STEP_MIN_SHARE = 0.5  # corpus: Q1 52 % (Essen), 80 % (chorales)
@@ -388,14 +389,15 @@ def distinct_chords(figures: Sequence[str], window: int | None = None) -> int:
 
 
 def loop_share(figures: Sequence[str], size: int = LOOP_CHORDS) -> float:
-    """The share of ``size``-chord windows taken by the commonest one, if it comes back at
-    all (a chord held over several beats or bars counts once)."""
+    """The share of ``size``-chord windows taken by the commonest one, if it is played
+    ``LOOP_MIN_TIMES`` times or more: a loop (a cadence formula heard twice is not one).
+    A chord held over several beats or bars counts once."""
     chords = [f for k, f in enumerate(figures) if k == 0 or f != figures[k - 1]]
     windows = [tuple(chords[k:k + size]) for k in range(len(chords) - size + 1)]
     if not windows:
         return 0.0
     most = max(collections.Counter(windows).values())
-    return most / len(windows) if most > 1 else 0.0
+    return most / len(windows) if most >= LOOP_MIN_TIMES else 0.0
 
 
 def beat_consonance(score: stream.Score, measures: Sequence[_Measure]
@@ -1100,16 +1102,18 @@ class HarmonicVocabulary:
     @property
     def figure(self) -> str:
         short = "" if self.measured else f"too short to tell ({_plural(self.bars, 'bar')}): "
-        loop = (f"commonest loop {'-'.join(self.loop)} {100 * self.share:.0f}% of "
-                f"{LOOP_CHORDS}-chord windows" if self.share else "no 4-chord loop comes back")
+        loop = (f"loop {'-'.join(self.loop)} {100 * self.share:.0f}% of "
+                f"{LOOP_CHORDS}-chord windows" if self.share
+                else f"no {LOOP_CHORDS}-chord progression played {LOOP_MIN_TIMES} times")
         first = [f for k, f in enumerate(self.figures) if k == 0 or f != self.figures[k - 1]]
         return (f"{short}{self.distinct} distinct in the first {CHORD_WINDOW} chords "
                 f"({', '.join(sorted(set(first[:CHORD_WINDOW])))}); {loop}")
 
     @property
     def threshold(self) -> str:
-        return (f">= {CHORDS_MIN_DISTINCT} distinct in {CHORD_WINDOW} chords, commonest loop "
-                f"<= {100 * LOOP_MAX_SHARE:.0f}% (scores of {MEASURED_MIN_BARS}+ bars)")
+        return (f">= {CHORDS_MIN_DISTINCT} distinct in {CHORD_WINDOW} chords, a loop (played "
+                f"{LOOP_MIN_TIMES}+ times) <= {100 * LOOP_MAX_SHARE:.0f}% (scores of "
+                f"{MEASURED_MIN_BARS}+ bars)")
 
     @property
     def problems(self) -> tuple[str, ...]:
