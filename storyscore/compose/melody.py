@@ -27,7 +27,7 @@ import dataclasses
 import heapq
 import itertools
 import math
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -481,6 +481,13 @@ def _bar_shifts(themed: list[_Slot], scale: Sequence[int], tonic: int,
     return shifts
 
 
+def _pc_mask(pcs: Iterable[int]) -> np.ndarray:
+    """A lookup table over the twelve pitch classes: True for those in ``pcs``."""
+    mask = np.zeros(12, dtype=bool)
+    mask[list(pcs)] = True
+    return mask
+
+
 def _solve_pitches(slots: list[_Slot], plans: Sequence[ScenePlan],
                    backdrop: Backdrop | None = None) -> list[int]:
     """Second-order Viterbi over a run of slots (see the module docstring)."""
@@ -516,7 +523,7 @@ def _solve_pitches(slots: list[_Slot], plans: Sequence[ScenePlan],
         tonic = slot.chord.key.pc
         if slot.cadence == "final":
             allowed = {tonic}
-        ok = np.isin(pcs_of_grid, list(allowed))
+        ok = _pc_mask(allowed)[pcs_of_grid]
         ok &= grid >= register - _RANGE
         ok &= grid <= register + _RANGE
         distance = np.abs(grid - slot.target)
@@ -527,13 +534,13 @@ def _solve_pitches(slots: list[_Slot], plans: Sequence[ScenePlan],
                                                    else 3, 7)]
         pull = _TONIC_PULL * slot.tonic_pull
         cost = cost - pull * np.where(pcs_of_grid == tonic, 2.0,
-                                      np.where(np.isin(pcs_of_grid, triad), 1.0, 0.0))
+                                      np.where(_pc_mask(triad)[pcs_of_grid], 1.0, 0.0))
         if slot.cadence in ("authentic", "arrival"):
             cost = cost - np.where(pcs_of_grid == tonic, 2.5, 0.0)
         elif slot.cadence == "half":
             second_degree = (tonic + 2) % 12
             leading = (tonic + 11) % 12
-            cost = cost - np.where(np.isin(pcs_of_grid, [second_degree, leading]), 1.5, 0.0)
+            cost = cost - np.where(_pc_mask((second_degree, leading))[pcs_of_grid], 1.5, 0.0)
         unary[n] = np.where(ok, cost, big)
         if slot.fixed is not None:
             # A theme note: its pitch is already chosen; the free notes around it connect.
@@ -562,7 +569,7 @@ def _solve_pitches(slots: list[_Slot], plans: Sequence[ScenePlan],
         old = (grid[:, None] - before) % 12
         new = (grid[None, :] - now) % 12
         same_way = np.sign(grid[None, :] - grid[:, None]) == np.sign(now - before)
-        parallel = (old == new) & np.isin(new, (0, 7)) & same_way
+        parallel = (old == new) & ((new == 0) | (new == 7)) & same_way
         return step + np.where(parallel, _PARALLEL, 0.0)
 
     cost = unary[0][:, None] + moves(1) + unary[1][None, :]
@@ -573,7 +580,7 @@ def _solve_pitches(slots: list[_Slot], plans: Sequence[ScenePlan],
         total = cost[:, :, None] + w_t * triple
         middle = slots[n - 1]
         if middle.beat and not middle.strong and middle.fixed is None:
-            foreign = ~np.isin(pcs_of_grid, middle.chord.pcs)
+            foreign = ~_pc_mask(middle.chord.pcs)[pcs_of_grid]
             total = total + np.where(foreign[None, :, None] & ~by_step, big, 0.0)
         arg = np.argmin(total, axis=0)
         best = np.take_along_axis(total, arg[None, :, :], axis=0)[0]
