@@ -39,7 +39,7 @@ FIGURES: list[tuple[str, Callable[[PieceFigures], float | None], str]] = [
     ("melody range (semitones)", lambda f: f.range, "{:.0f}"),
     ("beats consonant", lambda f: f.consonant_share, "{:.0%}"),
     ("distinct chords in the first 16", lambda f: f.distinct_chords, "{:.0f}"),
-    ("commonest 4-chord loop", lambda f: f.loop_share, "{:.0%}"),
+    ("a 4-chord loop played 3+ times", lambda f: f.loop_share, "{:.0%}"),
 ]
 
 
