@@ -211,7 +211,8 @@ def build_score(
     for k, build in enumerate(builds):
         _write_signatures(build, timeline, key_changes, top=k == 0)
         _write_instruments(build, plans, timeline, names.index(build.layout.source) + 1)
-        _write_dynamics(build, plans, timeline, parts[build.layout.source])
+        _write_dynamics(build, plans, timeline, parts[build.layout.source],
+                        lowest=k == len(builds) - 1)
     _write_scene_marks(builds[0], plans, timeline)
     _write_tempo(builds[0], builds, timeline)
     _write_numerals(builds, spans)
@@ -473,10 +474,11 @@ def _write_instruments(build: _StaffBuild, plans: Sequence[ScenePlan], timeline:
 
 
 def _write_dynamics(build: _StaffBuild, plans: Sequence[ScenePlan], timeline: Timeline,
-                    events: Sequence[NoteEvent]) -> None:
+                    events: Sequence[NoteEvent], lowest: bool) -> None:
     """Dynamics where the composer marks them, else each scene's level; hairpins into a change.
 
     A lower staff of a grand staff shares its upper staff's marks (printed once).
+    The lowest staff's hairpins go above it, clear of the analysis line below.
     """
     from music21 import dynamics
 
@@ -491,7 +493,7 @@ def _write_dynamics(build: _StaffBuild, plans: Sequence[ScenePlan], timeline: Ti
         measure.coreInsert(at, dynamics.Dynamic(level))  # type: ignore[no-untyped-call]
         if written:
             _hairpin(build, timeline, offset, DYNAMIC_LEVELS.index(level)
-                     > DYNAMIC_LEVELS.index(written[-1][1]))
+                     > DYNAMIC_LEVELS.index(written[-1][1]), "above" if lowest else "below")
         written.append((offset, level))
 
 
@@ -521,7 +523,8 @@ def _measure_at(build: _StaffBuild, timeline: Timeline, offset: float
     return build.measures[-1], _fraction(timeline.bars[-1].length)
 
 
-def _hairpin(build: _StaffBuild, timeline: Timeline, offset: float, louder: bool) -> None:
+def _hairpin(build: _StaffBuild, timeline: Timeline, offset: float, louder: bool,
+             placement: str) -> None:
     """A crescendo or diminuendo over the notes of the bar before a new dynamic."""
     from music21 import dynamics
 
@@ -533,8 +536,10 @@ def _hairpin(build: _StaffBuild, timeline: Timeline, offset: float, louder: bool
              for n in ns]
     if len(notes) < 2:
         return
-    wedge = dynamics.Crescendo if louder else dynamics.Diminuendo
-    build.part.insert(0, wedge(notes[0], notes[-1]))
+    kind = dynamics.Crescendo if louder else dynamics.Diminuendo
+    wedge = kind(notes[0], notes[-1])
+    wedge.placement = placement
+    build.part.insert(0, wedge)
 
 
 def _write_scene_marks(build: _StaffBuild, plans: Sequence[ScenePlan], timeline: Timeline
