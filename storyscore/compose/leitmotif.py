@@ -173,7 +173,9 @@ def _shape(words: set[str], speed: str, valence: float, pick: int
         return ((1.0, 1.0, 1.0, 1.0) if not quick else (0.5, 1.0, 0.5, 1.0),
                 (-3, 3, -3), "a falling minor third, hoo-hoo ('owl')")
     if words & set(_ROCK):
-        return ((1.0, 0.5, 1.0, 0.5) if quick else (1.5, 0.5, 1.5, 0.5),
+        # Long-short in eighths: a 6/8 lilt, which sits on the beats of 6/8 and still
+        # rocks in 4/4; a calm scene augments it.
+        return ((1.0, 0.5, 1.0, 0.5),
                 (4, -2, -2), "a rocking long-short figure ('" + "', '".join(
                     sorted(words & set(_ROCK))) + "')")
     if words & set(_TRILL):
