@@ -572,3 +572,23 @@ def test_outer_voices_avoid_parallel_fifths_and_octaves(varied: ComposedScore) -
         parallels += int(similar and before == after and after in (0, 7))
     assert moves >= 20
     assert parallels / moves <= 0.05
+
+
+def test_a_tempo_jump_comes_after_a_close_and_a_breath() -> None:
+    # A two-second scene between two others far slower has no room to ramp: the tempo
+    # jumps at its bar line, after the phrase closes on its tonic and the music breathes.
+    plans = [plan(scene_id="a", duration=2.0, tempo=60), plan(scene_id="b", duration=2.6,
+                                                               tempo=180),
+             plan(scene_id="c", duration=12.0, tempo=60)]
+    cs = compose(plans, fps=FPS, seed=1)
+    breaths = [m for m in cs.timeline.marks if m.breath]
+    assert breaths
+    for mark in breaths:
+        assert mark.offset in cs.timeline.scene_offsets
+        before = max((s for s in cs.harmony if s.end <= mark.offset + 1e-9),
+                     key=lambda s: s.end)
+        assert before.chord.figure in ("I", "i")
+        assert before.end <= mark.offset - 1 + 1e-9
+        for part in ("melody", "accompaniment", "bass"):
+            assert not [n for n in notes(cs, part)
+                        if n[0] < mark.offset - 1e-9 and n[0] + n[1] > before.end + 1e-9]

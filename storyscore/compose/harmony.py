@@ -155,6 +155,8 @@ def plan_harmony(
     spill: list[list[BarPlan]] = [[] for _ in range(count)]
     spans: list[HarmonySpan] = []
     heard: list[str] = []  # every chord so far, as a listener names it
+    breaths = [i + 1 < count and any(m.breath and abs(m.offset - timeline.scene_offsets[i + 1])
+                                     < 1e-9 for m in timeline.marks) for i in range(count)]
     for i in range(count):
         if plans[i].silent:
             continue
@@ -173,9 +175,13 @@ def plan_harmony(
             closing: list[BarPlan]
             spilled: list[BarPlan] = []
             fresh = False
-            if leads:
+            if leads and not breaths[i]:
                 closing, spilled, fresh = _lead_closing(route, own, keep, next_room, mood,
                                                         keys[i], rng)
+            elif leads:
+                # The tempo jumps at the next bar line: the phrase closes here and the
+                # music breathes before the new tempo and key begin.
+                closing, fresh = _final_closing(own, mood, keys[i], rng), True
             else:
                 closing = _final_closing(own, mood, keys[i], rng)
             drafts.append((_scene_bars(own, closing, mood, keys[i], rng, leads and not fresh),
