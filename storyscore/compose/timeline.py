@@ -33,7 +33,6 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
-from fractions import Fraction
 
 import numpy as np
 
@@ -126,7 +125,6 @@ class Bar:
     length: float  # quarter notes
     numerator: int
     denominator: int
-    odd: bool = False  # kept for readers of the old grid: never set now
 
     @property
     def time_signature(self) -> str:
@@ -143,7 +141,6 @@ class TempoMark:
 
     offset: float
     bpm: float
-    modulation: Fraction | None = None  # no longer used: there are no metric modulations
     ramp: bool = False  # a beat inside a written rit. or accel.
     breath: bool = False  # a tempo jump after a cadence: a caesura comes before it
 
