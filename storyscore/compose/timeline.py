@@ -13,7 +13,8 @@
   plan's ``lead_in``). Within that window the composer picks the bar count and
   the end that keep the tempo nearest the scene's own and its neighbour's; what
   is left is rubato, spread over the scene. An ``auto`` (flexible) scene keeps
-  its tempo and rounds its length up to the next bar line; the video follows.
+  the pulse running (the tempo of the scene before it) and rounds its length up
+  to the next bar line; the video follows.
 * **Tempo moves like a player's**: between scenes the tempo ramps with a
   constant ratio per beat, at most 3 % a beat, straddling the boundary (at most
   two bars and half a scene on each side). A change too large for that room
@@ -233,10 +234,11 @@ def _fit_bars(plans: Sequence[ScenePlan], meter: Meter, wanted: list[float], fps
         target = video + plan.duration
         beats_per_second = wanted[i] / 60.0 / meter.bar
         if plan.flexible:
-            # Rounds up to the next bar line at its own tempo; the video follows the music.
-            n = max(1, math.ceil((target - start) * beats_per_second - 1e-9))
-            end = start + n / beats_per_second
-            tempo = wanted[i]
+            # Keeps the pulse running (the scene before's tempo, its own for the first) and
+            # rounds up to the next bar line; the video follows the music.
+            tempo = previous if i else wanted[i]
+            n = max(1, math.ceil((target - start) * tempo / 60.0 / meter.bar - 1e-9))
+            end = start + n * meter.bar * 60.0 / tempo
             video_durations.append(end - video)
         else:
             window = max(frame, plans[i + 1].lead_in) if i + 1 < len(plans) else frame
