@@ -139,6 +139,15 @@ def test_example_score_reads_as_one_piece(story_scores: dict[str, ComposedScore]
     assert all(line.rsplit("= ", 1)[1].isdigit() for line in tempos)
     bars = [line.split(" tempo ")[0] for line in tempos]
     assert len(bars) == len(set(bars))
+    # The same key signatures at the same bars in every part.
+    keys: list[list[str]] = []
+    for line in lines:
+        if line.startswith("part "):
+            keys.append([])
+        elif " key " in line:
+            keys[-1].append(line.strip())
+    assert len(keys) == len(part_lines)
+    assert all(k == keys[0] for k in keys), keys
     # Each scene of the path has its rehearsal letter.
     scenes = len(story_scores[name].timeline.scene_offsets)
     marks = [line.split("rehearsal ")[1] for line in lines if " rehearsal " in line]
