@@ -10,8 +10,9 @@ Decided from the composer's events before any music21 object is built:
 * **Clefs.** Each staff gets, per scene, the clef that keeps most of its notes
   inside the staff (within three ledger lines), preferring the clef it already
   has, so a clef changes only where a scene moves to another register.
-* **Grand staff.** A piano, celesta or harp part is written on two staves,
-  treble over bass, joined by a brace, and so is a part one of them shares
+* **Grand staff.** A piano, celesta or harp part that reaches from below G3
+  to above middle C is written on two staves, treble over bass, joined by a brace, and
+  so is a part one of them shares
   with other instruments when it spans more than two octaves (or any part too
   wide for one clef). Each bar goes whole to the staff that holds it; only a
   bar neither can hold is split at middle C.
@@ -235,13 +236,18 @@ def layout_part(source: str, events: Sequence[NoteEvent], programs: Sequence[int
     all_steps = [s for steps in steps_by_scene for s in steps]
     choices = clef_choices(distinct[0] if distinct else None)
     single_fit = max(clef_fit(all_steps, c)[0] for c in (*choices, "treble", "bass"))
-    # A pianist or harpist reads two staves; a part they share with other instruments
+    # A pianist or harpist reads two staves where the music uses both hands' registers
+    # (a tune for celesta alone stays on one); a part they share with other instruments
     # goes on two staves where it is too wide for one.
     keyboard_only = bool(distinct) and all(p in GRAND_STAFF_PROGRAMS for p in distinct)
     keyboard = any(p in GRAND_STAFF_PROGRAMS for p in distinct)
     span = (max(all_steps) - min(all_steps)) if all_steps else 0
     staves: tuple[Staff, ...]
-    if all_steps and (keyboard_only or (keyboard and span > 14) or single_fit < 0.9):
+    # Both hands: notes from below G3 (two ledger lines under the treble staff) and above C4.
+    middle = diatonic_step(SPLIT)
+    both_sides = bool(all_steps) and min(all_steps) < middle - 3 and max(all_steps) >= middle
+    if all_steps and ((keyboard_only and both_sides) or (keyboard and span > 14)
+                      or single_fit < 0.9):
         # The lower staff drops to an octave bass clef in a scene that goes very low.
         # Each staff moves to its octave clef in a scene that goes very high or low.
         upper: list[str] = []
