@@ -203,3 +203,16 @@ def test_no_characters_no_motif_parts() -> None:
     cs = compose(STORY[:2], fps=FPS, seed=1)
     assert not [name for name in cs.part_events if name.startswith("motif:")]
     assert cs.leitmotifs == ()
+
+
+def test_a_long_scene_hears_the_antecedent_again() -> None:
+    plans = [plan(scene_id="long", duration=44.0, tempo=96.0)]
+    cs = compose(plans, fps=FPS, seed=5)
+    theme = build_theme(plans, cs.timeline.meter, seed=5)
+    bar = cs.timeline.meter.bar
+    motif = tuple(round(sum(theme.motif.rhythm[:k]), 4) for k in range(len(theme.motif.rhythm)))
+    heard = [b.index for b in cs.timeline.bars if _bar_rhythm(cs, b.offset, bar) == motif]
+    # The motif's rhythm carries the first three bars of the antecedent, of the
+    # consequent, and of the antecedent heard once more.
+    assert len(cs.timeline.bars) >= 12
+    assert {0, 1, 2, 4, 5, 6, 8, 9, 10} <= set(heard)

@@ -762,9 +762,11 @@ def compose_melody(
         pitches = _solve_and_revise(run, plans, backdrop)
         legato = [plans[s.scene].staccato < 0.15 for s in run]
         for n, (slot, pitch) in enumerate(zip(run, pitches, strict=True)):
+            # A free note repeated legato is held; a theme note keeps its own attack (its
+            # rhythm is the theme).
             tie_stop = (n > 0 and legato[n] and pitches[n - 1] == pitch
                         and abs(run[n - 1].offset + run[n - 1].sound - slot.offset) < 1e-9
-                        and not slot.strong)
+                        and not slot.strong and slot.degree is None)
             events.append(_notate(NoteEvent(slot.offset, slot.sound, (pitch,),
                                             clamp_velocity(slot.velocity), slot.chord,
                                             tie_stop=tie_stop), slot, plans, timeline,

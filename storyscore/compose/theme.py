@@ -213,7 +213,12 @@ def _layout(n: int, scale: float, last: bool) -> tuple[list[int], list[int]]:
         count = min(8, 2 * room)
         chosen = list(range(count - count % 2))
         return chosen, list(range(len(chosen) // 2))
-    if room >= 8:
+    if room >= 10:
+        # A long scene hears the period and then its antecedent again (or the motif and
+        # its answer), the return leading into the period that closes the piece.
+        again = [0, 1, 2, 3] if room >= 12 else [0, 1]
+        chosen = [*again, *range(8)] if last else [*range(8), *again]
+    elif room >= 8:
         chosen = list(range(8))
     elif room >= 4:
         chosen = [0, 1, 6, 7] if last else [0, 1, 2, 3]
