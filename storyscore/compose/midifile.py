@@ -65,8 +65,11 @@ def _part_track(name: str, events: Sequence[NoteEvent], programs: Sequence[int |
     import mido
 
     track = mido.MidiTrack()
+    from storyscore.compose.notation import part_name
+
+    # The track is named as the score names the part ("Flute (Fox)", "Melody").
     messages: list[tuple[int, int, mido.Message | mido.MetaMessage]] = [
-        (0, 0, mido.MetaMessage("track_name", name=name))]
+        (0, 0, mido.MetaMessage("track_name", name=part_name(name, programs)[0]))]
     current: int | None = None
     for scene, program in enumerate(programs):
         if scene == 0 and program is None:

@@ -208,6 +208,21 @@ def staff_of_bar(events: Sequence[NoteEvent]) -> str | None:
     return None
 
 
+def part_name(source: str, programs: Sequence[int | None]) -> tuple[str, str, bool]:
+    """A part's name and abbreviation for the whole score, and whether they name its role
+    (its instrument changes between scenes) rather than its one instrument."""
+    distinct = list(dict.fromkeys(p for p in programs if p is not None))
+    by_role = len(distinct) != 1
+    if by_role:
+        name, abbreviation = ROLE_NAMES.get(source, (source.capitalize(), source[:3] + "."))
+    else:
+        name, abbreviation = instrument_name(distinct[0])
+    if source.startswith("motif:"):
+        # A leitmotif's part says whose it is, as Peter and the Wolf's parts do.
+        name = f"{name} ({source.removeprefix('motif:').replace('-', ' ').title()})"
+    return name, abbreviation, by_role
+
+
 def layout_part(source: str, events: Sequence[NoteEvent], programs: Sequence[int | None],
                 scene_of: Mapping[int, int], scenes: int, transposition: Mapping[int, int]
                 ) -> PartLayout:
@@ -218,16 +233,8 @@ def layout_part(source: str, events: Sequence[NoteEvent], programs: Sequence[int
     written a tone higher, a contrabass an octave higher), since clefs are
     chosen for the notes as written.
     """
-    sounding = [p for p in programs if p is not None]
-    distinct = list(dict.fromkeys(sounding))
-    by_role = len(distinct) > 1 or not distinct
-    if by_role:
-        name, abbreviation = ROLE_NAMES.get(source, (source.capitalize(), source[:3] + "."))
-    else:
-        name, abbreviation = instrument_name(distinct[0])
-    if source.startswith("motif:"):
-        # A leitmotif's part says whose it is, as Peter and the Wolf's parts do.
-        name = f"{name} ({source.removeprefix('motif:').replace('-', ' ').title()})"
+    distinct = list(dict.fromkeys(p for p in programs if p is not None))
+    name, abbreviation, by_role = part_name(source, programs)
     steps_by_scene: list[list[int]] = [[] for _ in range(scenes)]
     for k, event in enumerate(events):
         scene = scene_of[k]
