@@ -15,12 +15,16 @@ reharmonised by the scene's own progression. The **form** of the story:
 
 * the first sounding scene states the theme (the period, or as much as fits);
 * the middle scenes bring it back varied: transposed (to the scene's key, with
-  its mode), augmented (values doubled) in calm scenes, in diminution (values
-  halved) in lively ones without narration, inverted in sad or tense ones, and
-  fragmented (the motif alone, in sequence) where a scene has room for little
-  more;
-* the last sounding scene brings the theme back as first heard, ending on its
-  authentic cadence with the scene: the return.
+  its mode), inverted in sad or tense ones, and fragmented (the motif and its
+  answer) where a scene has room for little more;
+* the last sounding scene brings the theme back, its period (or the motif and
+  the close) ending with the piece on the authentic cadence: the return;
+* every scene's pace sets the note values: augmented (values doubled) in calm
+  scenes, in diminution (values halved) in lively ones without narration;
+* a long scene hears the antecedent (or the motif and its answer) once more.
+
+The theme sounds in the bars of a scene that are in its own key, not over a
+modulation's route.
 
 Inside each statement the picture's skyline moves each bar up or down the
 scale (a sequence), so that the melody follows the picture's shape bar by bar
@@ -198,9 +202,9 @@ def plan_statements(plans: Sequence[ScenePlan], own: Sequence[tuple[int, int]],
 def _layout(n: int, scale: float, last: bool) -> tuple[list[int], list[int]]:
     """Theme bars to state in a scene of ``n`` bars, and the scene bars they cover.
 
-    A scene leads into the next over its last bar (pivot, dominant), so the theme
-    leaves it free when the scene has three bars or more; the return instead ends
-    with the scene, on its authentic cadence.
+    ``n`` counts the scene's own-key bars (a route to the next key is left to the
+    free melody). A statement starts with them; the return instead ends with the
+    scene, on its authentic cadence.
     """
     room = n
     if scale == 2.0:
