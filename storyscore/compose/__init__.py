@@ -1,11 +1,14 @@
 """Compose one continuous score for a story path from per-scene musical plans.
 
-``compose(plans, fps=, seed=)`` turns scene plans (built from the pictures by
-the planner) into a single music21 Score: a bar grid whose every scene
-boundary is a downbeat within a video frame of its target time
-(``timeline``), mood-driven phrases with cadences and pivot-chord modulations
-(``harmony``), a melody that follows each picture's skyline (``melody``), and
-the accompaniment texture and bass (``texture``), assembled in ``score``.
+``compose(plans, fps=, seed=, meter=, characters=)`` turns scene plans (built
+from the pictures by the planner) into a single music21 Score: one meter and a
+bar grid whose every scene boundary is a downbeat within a video frame of a cut
+or inside a transition (``timeline``), mood-driven phrases with cadences and
+pivot-chord modulations (``harmony``), the story's theme stated, varied and
+brought back (``theme``) in a melody that follows each picture's skyline
+(``melody``), a leitmotif part for every character named in a scene
+(``leitmotif``), and the accompaniment texture and bass (``texture``),
+assembled in ``score``.
 
 Per-scene ``volume`` is applied to the MIDI velocities, scaled by
 ``sqrt(volume)``: under General MIDI's velocity curve (level in dB =

@@ -1,6 +1,14 @@
-"""The melody: rhythm from density and arousal, pitch from the picture's skyline.
+"""The melody: the story's theme where a scene states it, free cells elsewhere, pitch
+from the picture's skyline.
 
-Rhythm: each bar splits into cells at its strong beats (1 and 3 in 4/4) and at
+Theme: the statement's notes (``compose.theme``) take their rhythm from the
+theme and their pitches from its scale degrees in the scene's key, each theme
+bar moved up or down the scale as a whole (``_bar_shifts``: following the
+skyline, landing its beats on the chords, out of parallels with the bass), then
+a beat that still clashes moved onto its chord. Those pitches are fixed in the
+pass below; the free notes connect them.
+
+Rhythm of the free notes: each bar splits into cells at its strong beats (1 and 3 in 4/4) and at
 chord changes. A scene picks one rhythm motif per cell length from a library
 ordered by density level, repeats it (varying the third bar of each phrase),
 and holds a long note on cadence chords, so phrases sound like phrases. Under

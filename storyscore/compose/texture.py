@@ -5,14 +5,16 @@ movement) an octave or so below the melody, then plays it as the scene's
 texture: a sustained ``pad``, a rising-and-falling ``arpeggio``, an
 ``alberti`` bass (low–high–middle–high), ``block`` chords on the beats (on
 beats 2 and 3 of a 3/4 bar when a bass takes beat 1: a waltz), or an
-``ostinato`` of eighths grouped 3+3+2. Before a metric modulation the last
-bar plays the coming beat (an old triplet, dotted or quintuplet pulse) so the
-new tempo is heard to grow out of the old one. The bass plays the chord's bass note
-(the root, for root-position chords) in the octave nearest its last note; a
-moving bass answers it in the other octave, not on the fifth, which under the
-chord would make a six-four. Under
-narration every texture thins to fewer, softer notes. Scenes without a bass
-instrument get their bass notes in the accompaniment.
+``ostinato`` of eighths grouped 3+3+2; a pad leans on a 4–3 suspension at a
+half cadence. The bass plays the chord's bass note (the root, for
+root-position chords) in the octave nearest its last note, always with a
+rhythm (``_bass_rhythm``); it answers in the other octave, kept under the
+chord, not on the fifth, which under the chord would make a six-four. A calm
+scene opens over a tonic pedal while its chords hold the tonic as root or
+third. Under narration every texture thins to fewer, softer notes. Scenes
+without a bass instrument get their bass notes in the accompaniment. Every
+event carries its marks for the notation (staccato, accents, the scene's
+dynamic).
 """
 
 from __future__ import annotations
