@@ -17,9 +17,10 @@
   to the next bar line; the video follows.
 * **Tempo moves like a player's**: between scenes the tempo ramps with a
   constant ratio per beat, at most 3 % a beat, straddling the boundary (at most
-  two bars and half a scene on each side). A change too large for that room
-  jumps at the boundary's bar line, after the cadence that closes the scene (a
-  ``breath``), and ramps what is left.
+  two bars and half a scene on each side; where that is not enough, up to four
+  bars and whole short scenes). A change too large for that room jumps at the
+  boundary's bar line, after the cadence that closes the scene (a ``breath``),
+  and ramps what is left.
 * Ramps change how long the scenes around them last, so the steady tempos are
   solved together (Gauss–Seidel over scenes, Newton per scene) until each scene
   ends exactly on its chosen downbeat.
@@ -328,6 +329,10 @@ def _plan_ramps(tempos: list[float], beats: list[int],
         need = _steps(ratio) - 1
         if previous is not None:
             need = max(need, previous[i].before + previous[i].after)
+        if need > room_out + room_in:
+            # Rather than a jump, let the ramp take whole short scenes.
+            room_out = max(0, min(2 * MAX_RAMP_BEATS, beats[i] - 1 - taken))
+            room_in = max(0, min(2 * MAX_RAMP_BEATS, beats[i + 1] - 1))
         before = min(room_out, (need + 1) // 2)
         after = min(room_in, need - before)
         before = min(room_out, need - after)
