@@ -143,6 +143,19 @@ def best_clef(steps: Sequence[int], choices: Sequence[str], current: str | None 
     return best
 
 
+def split_point(pitches: Sequence[int]) -> int:
+    """Where a bar that needs both staves of a grand staff is divided: middle C, or the
+    nearest pitch that lets each staff hold its share within three ledger lines (the
+    lower staff in bass or octave bass clef)."""
+    for split in (SPLIT, 59, 62, 57, 64, 55, 65, 53):
+        high = [diatonic_step(p) for p in pitches if p >= split]
+        low = [diatonic_step(p) for p in pitches if p < split]
+        if clef_fit(high, "treble")[0] == 1.0 and max(
+                clef_fit(low, "bass")[0], clef_fit(low, "bass8vb")[0]) == 1.0:
+            return split
+    return SPLIT
+
+
 def _scene_clef(steps: Sequence[int], choices: Sequence[str], current: str | None) -> str:
     """A scene's clef: the instrument's own if every note fits it within three ledger
     lines, else whichever clef fits more of them (a flute written far too low reads
@@ -195,12 +208,16 @@ def staff_of_bar(events: Sequence[NoteEvent]) -> str | None:
     neither staff can hold is split.
     """
     pitches = [p for e in events for p in e.pitches]
-    if not pitches or min(pitches) >= SPLIT:
+    if not pitches:
         return "upper"
-    if max(pitches) < SPLIT:
-        return "lower"
     steps = [diatonic_step(p) for p in pitches]
     treble, bass = clef_fit(steps, "treble"), clef_fit(steps, "bass")
+    upper_holds = treble[0] == 1.0 or clef_fit(steps, "treble8va")[0] == 1.0
+    lower_holds = bass[0] == 1.0 or clef_fit(steps, "bass8vb")[0] == 1.0
+    if min(pitches) >= SPLIT and upper_holds:
+        return "upper"
+    if max(pitches) < SPLIT and lower_holds:
+        return "lower"
     if treble[0] == 1.0 and (bass[0] < 1.0 or treble[1] <= bass[1]):
         return "upper"
     if bass[0] == 1.0:

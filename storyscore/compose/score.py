@@ -36,7 +36,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from storyscore.compose.harmony import HarmonySpan
-from storyscore.compose.notation import PartLayout, Staff, layout_part, part_order, staff_of_bar
+from storyscore.compose.notation import (
+    PartLayout,
+    Staff,
+    layout_part,
+    part_order,
+    split_point,
+    staff_of_bar,
+)
 from storyscore.compose.notes import NoteEvent
 from storyscore.compose.plan import ScenePlan
 from storyscore.compose.theory import Key, spell
@@ -48,6 +55,7 @@ if TYPE_CHECKING:
 
 DYNAMIC_LEVELS = ("pp", "p", "mp", "mf", "f", "ff")
 _DYNAMIC_EDGES = (40, 56, 72, 88, 104)  # MIDI velocity at which each next level begins
+_DIATONIC_C4 = 29  # music21's diatonicNoteNum of middle C
 TEMPO_TEXT_MIN_CHANGE = 0.02  # a ramp changing tempo by less than this is rubato, not rit.
 
 
@@ -239,6 +247,14 @@ def _layout(name: str, events: Sequence[NoteEvent], programs: Sequence[int | Non
                        {p: _transposition(p) for p in set(programs) if p is not None})
 
 
+def _transposition_steps(program: int) -> int:
+    """Staff steps from sounding to written pitch for a General MIDI program's instrument."""
+    from music21 import instrument
+
+    interval = instrument.instrumentFromMidiProgram(program).transposition
+    return 0 if interval is None else -int(interval.generic.staffDistance)
+
+
 def _transposition(program: int) -> int:
     """Semitones from sounding to written pitch for a General MIDI program's instrument."""
     from music21 import instrument
@@ -260,9 +276,10 @@ def _staff_events(part_layout: PartLayout, events: Sequence[NoteEvent], bars: Se
         if side is not None:
             out[upper.id if side == "upper" else lower.id][bar] = bar_events
             continue
+        split = split_point([p for e in bar_events for p in e.pitches])
         for event in bar_events:
-            high = tuple(p for p in event.pitches if p >= 60)
-            low = tuple(p for p in event.pitches if p < 60)
+            high = tuple(p for p in event.pitches if p >= split)
+            low = tuple(p for p in event.pitches if p < split)
             if high:
                 out[upper.id].setdefault(bar, []).append(_with_pitches(event, high))
             if low:
@@ -423,13 +440,11 @@ def _write_signatures(build: _StaffBuild, timeline: Timeline, key_changes: Mappi
 
     previous_meter: str | None = None
     previous_clef: str | None = None
-    scene_first = {timeline.scene_bars(i)[0].index: i for i in range(len(timeline.scene_offsets))
-                   if timeline.scene_bars(i)}
-    for bar, measure in zip(timeline.bars, build.measures, strict=True):
-        scene = scene_first.get(bar.index)
-        if scene is not None and build.staff.clefs[scene] != previous_clef:
-            previous_clef = build.staff.clefs[scene]
-            measure.coreInsert(0, _clef(previous_clef))
+    for bar, measure, bar_clef in zip(timeline.bars, build.measures,
+                                      _bar_clefs(build, timeline), strict=True):
+        if bar_clef != previous_clef:
+            previous_clef = bar_clef
+            measure.coreInsert(0, _clef(bar_clef))
         if bar.time_signature != previous_meter:
             measure.coreInsert(0, meter.TimeSignature(bar.time_signature))
             previous_meter = bar.time_signature
@@ -438,6 +453,33 @@ def _write_signatures(build: _StaffBuild, timeline: Timeline, key_changes: Mappi
             # A music21 Key is costly to build (it makes its scale), so only the top
             # staff, which the event list reads, gets one; the others get the signature.
             measure.coreInsert(0, key.Key(k.tonic, k.mode) if top else key.KeySignature(k.sharps))
+
+
+def _bar_clefs(build: _StaffBuild, timeline: Timeline) -> list[str]:
+    """The clef of every bar: its scene's, except in a bar whose notes that clef cannot hold
+    within three ledger lines and another can (a clef change for a few bars, as engravers
+    write one, kept while the next bars still need it)."""
+    from storyscore.compose.notation import ANY_CLEF, clef_fit, diatonic_step
+
+    choices = {"upper": ("treble", "treble8va"), "lower": ("bass", "bass8vb")}.get(
+        build.staff.role, ANY_CLEF)
+    shifts = {p: _transposition_steps(p) for p in set(build.layout.programs) if p is not None}
+    clefs: list[str] = []
+    for bar in timeline.bars:
+        program = build.layout.programs[bar.scene]
+        shift = shifts.get(program, 0) if program is not None else 0
+        # As spelt (a B flat sits a line above an A sharp), at written pitch.
+        steps = [int(p.diatonicNoteNum) - _DIATONIC_C4 + diatonic_step(60) + shift
+                 for offset, elements in build.notes.items()
+                 if bar.offset - 1e-9 <= offset < bar.end - 1e-9
+                 for element in elements for p in element.pitches]
+        clef = build.staff.clefs[bar.scene]
+        if steps and clef_fit(steps, clef)[0] < 1.0:
+            held = [c for c in (clefs[-1:] if clefs else []) if clef_fit(steps, c)[0] == 1.0]
+            holding = [c for c in choices if clef_fit(steps, c)[0] == 1.0]
+            clef = (held or holding or [clef])[0]
+        clefs.append(clef)
+    return clefs
 
 
 def _write_instruments(build: _StaffBuild, plans: Sequence[ScenePlan], timeline: Timeline,
