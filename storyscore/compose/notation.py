@@ -105,8 +105,15 @@ def clef_choices(program: int | None) -> tuple[str, ...]:
 
 
 def diatonic_step(midi: int) -> int:
-    """Staff position of a MIDI pitch (octave * 7 + letter), spelt with sharps."""
-    return (midi // 12 - 1) * 7 + _LETTER_OF_PC[midi % 12]
+    """Staff position of a MIDI pitch (octave * 7 + letter, C4 = 28).
+
+    The score spells a black key either way, so its position is taken on the
+    side that needs more ledger lines: as a sharp below middle C (A#3 under
+    the treble staff, not Bb3), as a flat above it (Bb4 over the bass staff,
+    not A#4).
+    """
+    black = midi % 12 in (1, 3, 6, 8, 10)
+    return (midi // 12 - 1) * 7 + _LETTER_OF_PC[midi % 12] + int(black and midi >= 60)
 
 
 def ledger_lines(step: int, clef: str) -> int:
