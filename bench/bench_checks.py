@@ -1,4 +1,4 @@
-"""How often the composer meets all eight quality checks on random story paths.
+"""How often the composer meets every quality check on random story paths.
 
 Run: ``python bench/bench_checks.py [PATHS] [FIRST_SEED] [-v]``. Draws PATHS
 independent paths (default 60) with the same ranges as the property test in
@@ -6,7 +6,7 @@ independent paths (default 60) with the same ranges as the property test in
 keys, moods, textures, skylines, narration and silence), composes each with
 its seed and prints how many pass every check and, per check, how many miss
 it (``-v``: each miss). This is a quality figure, not a speed one; the
-property test keeps 20 such paths passing in CI.
+property test runs 20 such paths in CI.
 """
 
 from __future__ import annotations

@@ -78,6 +78,7 @@ class MusicSettings:
     instruments: tuple[str, ...] | None = None
     volume: float | None = None
     silent: bool = False
+    meter: str | None = None  # "3/4": the whole story's time signature (story settings only)
     span: SourceSpan = _span()
 
     def merged_over(self, base: MusicSettings) -> MusicSettings:
@@ -89,6 +90,7 @@ class MusicSettings:
             instruments=self.instruments or base.instruments,
             volume=self.volume if self.volume is not None else base.volume,
             silent=self.silent or base.silent,
+            meter=self.meter or base.meter,
             span=self.span,
         )
 

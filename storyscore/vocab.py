@@ -47,7 +47,8 @@ CAMERA_MOVES: dict[str, tuple[float, float, float]] = {
     "pan-down": (0.1, 0.0, 0.5),
 }
 
-MUSIC_SETTINGS = ("key", "tempo", "mood", "instrument", "volume", "silent")
+MUSIC_SETTINGS = ("key", "tempo", "mood", "instrument", "volume", "silent", "meter")
+METERS = ("4/4", "3/4", "6/8", "2/4")  # `music meter`: one time signature for the whole story
 MOODS = ("calm", "joyful", "lively", "tense", "sad", "mysterious", "triumphant", "dreamy")
 MODES = ("major", "minor")
 NOTE_LETTERS = "ABCDEFG"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import io
+import math
 from pathlib import Path
 
 import pytest
@@ -74,22 +75,28 @@ def test_midi_tempo_map_matches_the_timeline(three: ComposedScore) -> None:
     midi = _mido(three.midi_bytes())
     tempos = [m for m in midi.tracks[0] if m.type == "set_tempo"]
     assert len(tempos) == len(three.timeline.marks)
-    import mido
-
-    seconds = 0.0
+    # The tempo map as (beat, microseconds a beat) changes, from the tempo track.
+    changes = []
     tick = 0
-    tempo = tempos[0].tempo
-    starts = {}
     for message in midi.tracks[0]:
-        seconds += mido.tick2second(message.time, midi.ticks_per_beat, tempo)
         tick += message.time
         if message.type == "set_tempo":
-            tempo = message.tempo
-        starts[tick / midi.ticks_per_beat] = seconds
+            changes.append((tick / midi.ticks_per_beat, message.tempo))
+
+    def seconds_at(beat: float) -> float:
+        total = 0.0
+        for (start, tempo), (end, _) in zip(changes, [*changes[1:], (math.inf, 0)],
+                                            strict=True):
+            if beat <= start:
+                break
+            total += (min(beat, end) - start) * tempo / 1e6
+        return total
+
+    for offset, downbeat in zip(three.timeline.scene_offsets, three.timeline.music_starts,
+                                strict=True):
+        assert abs(seconds_at(offset) - downbeat) <= 1e-3
     for offset, expected in zip(three.timeline.scene_offsets, three.scene_starts, strict=True):
-        beat = min(starts, key=lambda b: abs(b - offset))
-        assert abs(beat - offset) < 1e-6
-        assert abs(starts[beat] - expected) <= 1 / FPS
+        assert abs(seconds_at(offset) - expected) <= 1 / FPS  # every boundary here is a cut
 
 
 def test_same_plans_and_seed_give_identical_output(three: ComposedScore) -> None:

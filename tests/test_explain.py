@@ -19,7 +19,12 @@ def test_explain_lists_every_scene_with_key_tempo_instruments_and_reasons(
     assert result.exit_code == 0, result.stderr
     out = result.stdout
     blocks = out.split("\n\n")[1:]
+    leitmotifs = blocks.pop()
     assert [b.split(" ")[0] for b in blocks] == ["dawn", "market", "storm", "tower", "village"]
+    # Mira's leitmotif, and the scenes that name her (by @mira or by her name).
+    assert leitmotifs.startswith("Leitmotifs, one per character\nleitmotif mira: ")
+    assert [line.split()[3].rstrip(":") for line in leitmotifs.splitlines()
+            if "sounds in" in line] == ["dawn", "tower"]
     # Script settings win and say so.
     assert "market (market): " in out
     assert "126 BPM, strings with flute" in out

@@ -148,3 +148,11 @@ def test_a_transition_may_not_outlast_an_auto_scene() -> None:
     with pytest.raises(ScriptError) as caught:
         story('scene a\n    prompt "x"\n    transition fade 5.5s\n\nscene b\n    prompt "y"\n')
     assert "longer than a scene that lasts 5s" in caught.value.message
+
+
+def test_the_meter_is_a_story_setting_and_scenes_inherit_it() -> None:
+    story = parse_story('music  meter 6/8, mood calm\n\nscene a\n    prompt "x"\n'
+                        '    music   tempo 80\n', "m.sco").story
+    assert story.music.meter == "6/8"
+    assert story.music_of(story.scenes[0]).meter == "6/8"
+    assert story.music_of(story.scenes[0]).tempo == 80

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -30,6 +31,7 @@ from storyscore.compose.theory import Chord, Key, key_margin, key_route, pivot_c
 from storyscore.compose.timeline import Bar, Timeline
 
 _DRAFTS = 8  # harmonic drafts per scene
+_LOOP_COST = 0.03  # key-clarity margin a draft gives up for each four-chord loop it repeats
 PHRASE_BARS = 4
 LONG_SCENE_BARS = 8  # a scene this long holds its key a phrase before it modulates away
 
@@ -39,9 +41,11 @@ BarPlan = list[Token]  # the chords of one bar, in order (one to three)
 # Four-bar phrase models per (mood, mode): antecedents end on V (half cadence),
 # consequents on V7–I (authentic cadence). Bars are separated by "|".
 _ANTECEDENTS = {
-    ("bright", "major"): ("I | V | vi | IV V", "I | IV | I | ii V", "I | IV | vi | V"),
-    ("calm", "major"): ("I | vi | I | V", "I | IV | I | V", "I | iii | IV | V"),
-    ("sad", "major"): ("I | vi | I | V", "I | IV | iv | V"),
+    ("bright", "major"): ("I | V | vi | IV V", "I | IV | I | ii V", "I | IV | vi | V",
+                          "I | vi | ii V7/V | V", "I | iii | IV V/V | V"),
+    ("calm", "major"): ("I | vi | I | V", "I | IV | I | V", "I | iii | IV | V",
+                        "I | IV | ii | V"),
+    ("sad", "major"): ("I | vi | I | V", "I | IV | iv | V", "I | iii | vi | V"),
     ("tense", "major"): ("I | iv | I | V", "I | bII6 | I | V"),
     ("mysterious", "major"): ("I | bVII | I | V", "I | bVI | IV | V"),
     ("bright", "minor"): ("i | VII | VI | V", "i | III | iv | V"),
@@ -51,9 +55,10 @@ _ANTECEDENTS = {
     ("mysterious", "minor"): ("i | IV | VI | V", "i | VII | i | V"),
 }
 _CONSEQUENTS = {
-    ("bright", "major"): ("I | V | IV V7 | I", "I | IV | ii6 V7 | I"),
-    ("calm", "major"): ("I | vi | I64 V7 | I", "I | IV I | IV V7 | I"),
-    ("sad", "major"): ("I | vi | ii6 V7 | I", "I | IV | iv V7 | I"),
+    ("bright", "major"): ("I | V | IV V7 | I", "I | IV | ii6 V7 | I", "I | vi | ii V7 | I",
+                          "I | V/vi vi | IV V7 | I"),
+    ("calm", "major"): ("I | vi | I64 V7 | I", "I | IV I | IV V7 | I", "I | iii | IV iv V7 | I"),
+    ("sad", "major"): ("I | vi | ii6 V7 | I", "I | IV | iv V7 | I", "I | vi | iv6 V7 | I"),
     ("tense", "major"): ("I | iv | I V7 | I", "I | iv | bII6 V7 | I"),
     ("mysterious", "major"): ("I | IV | bVI V7 | I", "I | bVII | I V7 | I"),
     ("bright", "minor"): ("i | VI | VII V7 | i", "i | III | iv V7 | i"),
@@ -149,6 +154,9 @@ def plan_harmony(
     last_music = max((i for i in range(count) if not plans[i].silent), default=-1)
     spill: list[list[BarPlan]] = [[] for _ in range(count)]
     spans: list[HarmonySpan] = []
+    heard: list[str] = []  # every chord so far, as a listener names it
+    breaths = [i + 1 < count and any(m.breath and abs(m.offset - timeline.scene_offsets[i + 1])
+                                     < 1e-9 for m in timeline.marks) for i in range(count)]
     for i in range(count):
         if plans[i].silent:
             continue
@@ -167,16 +175,20 @@ def plan_harmony(
             closing: list[BarPlan]
             spilled: list[BarPlan] = []
             fresh = False
-            if leads:
+            if leads and not breaths[i]:
                 closing, spilled, fresh = _lead_closing(route, own, keep, next_room, mood,
                                                         keys[i], rng)
+            elif leads:
+                # The tempo jumps at the next bar line: the phrase closes here and the
+                # music breathes before the new tempo and key begin.
+                closing, fresh = _final_closing(own, mood, keys[i], rng), True
             else:
                 closing = _final_closing(own, mood, keys[i], rng)
             drafts.append((_scene_bars(own, closing, mood, keys[i], rng, leads and not fresh),
                            spilled, fresh))
         lengths = [bar.length for bar in bars_of[i][len(spill[i]):]]
-        plan, spilled, fresh = max(drafts, key=lambda d: key_clarity(d[0].bars, keys[i],
-                                                                     lengths))
+        plan, spilled, fresh = max(drafts, key=lambda d: key_clarity(d[0].bars, keys[i], lengths)
+                                   - _LOOP_COST * _repeated_loops(heard, d[0].bars))
         if leads:
             spill[i + 1] = spilled
         plan.bars = spill[i] + plan.bars
@@ -187,12 +199,27 @@ def plan_harmony(
         if i == last_music:
             cadences[(n_bars - 1, 0)] = "final"
         laid = _lay_out(plan.bars, bars_of[i], i, cadences)
+        heard.extend(_figures(plan.bars))
         if fresh and laid:
             # The breath before a new key: the last chord gives up a beat (or half itself).
             last = laid[-1]
             laid[-1] = dataclasses.replace(last, length=last.length - min(1.0, last.length / 2))
         spans.extend(laid)
     return tuple(spans)
+
+
+def _figures(bars: Sequence[BarPlan]) -> list[str]:
+    """The chords as a listener names them: the numeral, without inversion or seventh
+    (V7 is V, ii6 is ii), in whatever key."""
+    return [re.sub(r"\d", "", figure) for chords in bars for figure, _ in chords]
+
+
+def _repeated_loops(heard: Sequence[str], bars: Sequence[BarPlan]) -> int:
+    """How many of a draft's four-chord windows the piece has already played: a draft
+    that repeats the last scenes' progression makes the harmony a loop."""
+    before = {tuple(heard[k:k + 4]) for k in range(len(heard) - 3)}
+    chords = [*heard[-3:], *_figures(bars)]
+    return sum(tuple(chords[k:k + 4]) in before for k in range(len(chords) - 3))
 
 
 def key_clarity(bars: Sequence[BarPlan], key: Key, lengths: Sequence[float]) -> float:

@@ -1,6 +1,14 @@
-"""The melody: rhythm from density and arousal, pitch from the picture's skyline.
+"""The melody: the story's theme where a scene states it, free cells elsewhere, pitch
+from the picture's skyline.
 
-Rhythm: each bar splits into cells at its strong beats (1 and 3 in 4/4) and at
+Theme: the statement's notes (``compose.theme``) take their rhythm from the
+theme and their pitches from its scale degrees in the scene's key, each theme
+bar moved up or down the scale as a whole (``_bar_shifts``: following the
+skyline, landing its beats on the chords, out of parallels with the bass), then
+a beat that still clashes moved onto its chord. Those pitches are fixed in the
+pass below; the free notes connect them.
+
+Rhythm of the free notes: each bar splits into cells at its strong beats (1 and 3 in 4/4) and at
 chord changes. A scene picks one rhythm motif per cell length from a library
 ordered by density level, repeats it (varying the third bar of each phrase),
 and holds a long note on cadence chords, so phrases sound like phrases. Under
@@ -23,16 +31,26 @@ steps fall short.
 from __future__ import annotations
 
 import bisect
+import dataclasses
+import heapq
 import itertools
 import math
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
 from storyscore.compose.harmony import HarmonySpan, scene_key
-from storyscore.compose.notes import NoteEvent, clamp_velocity
+from storyscore.compose.notes import NoteEvent, clamp_velocity, dynamic_mark
 from storyscore.compose.request import ScenePlan
+from storyscore.compose.theme import (
+    Note,
+    Theme,
+    ThemeStatement,
+    degree_pitch,
+    statement_notes,
+    tonic_below,
+)
 from storyscore.compose.theory import Chord, Key, key_margin, melodic_pcs
 from storyscore.compose.timeline import Bar, Timeline
 
@@ -55,6 +73,13 @@ _MOTIFS: dict[float, tuple[tuple[tuple[float, ...], ...], ...]] = {
          (0.5, 0.5, 0.25, 0.25, 0.5, 1)),
     ),
 }
+_MOTIFS[1.5] = (
+    ((1.5,),),
+    ((1.5,), (1.0, 0.5)),
+    ((1.0, 0.5), (0.5, 0.5, 0.5)),
+    ((0.5, 0.5, 0.5), (1.0, 0.5), (0.75, 0.25, 0.5)),
+    ((0.25, 0.25, 0.5, 0.5), (0.5, 0.25, 0.25, 0.5)),
+)
 _UNIT_BY_LEVEL = (None, 1.0, 1.0, 0.5, 0.25)
 _SKYLINE_SPAN = 12.0  # semitones between the skyline's lowest and highest points
 _FLAT_SKYLINE = 0.2  # a skyline spanning less of the picture's height is stretched less
@@ -70,6 +95,7 @@ _LEAST_STEPS = 0.5  # share of a scene's moves that are steps (up to two semiton
 _REVISIONS = 3
 _KEY_CLEAR = 0.8  # correlation with its key's profile a scene's own bars should reach
 _GESTURE = 0.5  # how much of a motif's own run or turn the melody keeps
+_PARALLEL = 8.0  # cost of parallel fifths or octaves between the melody and the bass
 _RANGE = 8  # semitones the melody may stray from its register (a scene spans 16 at most)
 
 
@@ -90,8 +116,10 @@ def density_level(plan: ScenePlan) -> int:
     return level
 
 
-def metric_cells(length: float) -> list[float]:
-    """Strong-beat groups of a bar: 4 → 2+2, 5 → 3+2, 6 → 3+3, shorter bars whole."""
+def metric_cells(length: float, beat: float = 1.0) -> list[float]:
+    """Strong-beat groups of a bar: 4 → 2+2, 6/8 → 1.5+1.5, 5 → 3+2, shorter bars whole."""
+    if beat == 1.5:
+        return [1.5] * max(1, round(length / 1.5))
     if length <= 3 + 1e-9:
         return [length]
     if abs(length - 4) < 1e-9:
@@ -120,13 +148,17 @@ class _Slot:
     height: float = 0.5  # the (smoothed) skyline's height where the note starts
     pull: float = 1.0  # how firmly the note keeps to its target (raised on revision)
     tonic_pull: float = 1.0  # how strongly the tonic triad draws it (raised on revision)
+    degree: int | None = None  # a theme note: its diatonic degree in the scene's key
+    fixed: int | None = None  # a theme note's pitch, once realised over its chord
+    theme_bar: int = -1  # the statement's bar this theme note belongs to
 
 
-def _cells(bar: Bar, spans: list[HarmonySpan]) -> list[tuple[float, float, HarmonySpan]]:
+def _cells(bar: Bar, spans: list[HarmonySpan], beat: float = 1.0
+           ) -> list[tuple[float, float, HarmonySpan]]:
     """(offset, length, harmony) cells of a bar: metric groups cut at chord changes."""
     cuts = {bar.offset, bar.end}
     position = bar.offset
-    for piece in metric_cells(bar.length):
+    for piece in metric_cells(bar.length, beat):
         position += piece
         cuts.add(position)
     for span in spans:
@@ -219,8 +251,11 @@ def _articulate(length: float, staccato: float) -> float:
 
 def _scene_slots(
     i: int, plan: ScenePlan, timeline: Timeline, spans: list[HarmonySpan],
-    rng: np.random.Generator,
+    rng: np.random.Generator, statement: tuple[ThemeStatement, list[Note]] | None = None,
+    backdrop: Backdrop | None = None,
 ) -> list[_Slot]:
+    """The scene's melody notes before their pitches: the theme's statement where the
+    scene has one, free cells (rhythm motifs by density) elsewhere."""
     start_s = timeline.scene_starts[i]
     windows = [
         (timeline.offset_at(start_s + a), timeline.offset_at(start_s + b))
@@ -238,17 +273,24 @@ def _scene_slots(
     shapes: dict[tuple[float, bool], tuple[float, ...]] = {}
     slots: list[_Slot] = []
     bars = timeline.scene_bars(i)
+    beat = timeline.meter.beat
+    covered = set(statement[0].scene_bars) if statement is not None else set()
+    if statement is not None:
+        slots.extend(_theme_slots(i, plan, statement, spans, bars, windows, base, beat))
     for b, bar in enumerate(bars):
+        if b in covered:
+            continue
         bar_spans = [s for s in spans if s.end > bar.offset and s.offset < bar.end]
         phrase_pos = b % 4
         phrase_bars = min(4, len(bars) - (b - phrase_pos))
-        for cell_offset, cell_len, span in _cells(bar, bar_spans):
+        for cell_offset, cell_len, span in _cells(bar, bar_spans, beat):
             onset_cadence = span.cadence if abs(span.offset - cell_offset) < 1e-9 else None
             quiet = _in_windows(cell_offset, cell_offset + cell_len, windows)
             held = span.cadence in ("half", "authentic", "final") and onset_cadence is None
             if held:
                 previous = slots[-1] if slots else None
-                if previous is not None and previous.chord == span.chord:
+                if previous is not None and previous.chord == span.chord \
+                        and previous.fixed is None and previous.degree is None:
                     # Hold the cadence note instead of a new onset.
                     previous.length += cell_len
                     previous.sound = previous.length
@@ -268,37 +310,198 @@ def _scene_slots(
                     shape = _shape(len(rhythm), rng)
             position = cell_offset
             for k, dur in enumerate(rhythm):
-                fraction = (position - offset0) / length0
                 in_bar = position - bar.offset
-                # The arch spans a four-bar phrase, or the whole of a shorter scene.
-                arch = math.sin(math.pi * (phrase_pos + in_bar / bar.length) / phrase_bars)
-                heights.append(float(np.interp(fraction, xs, skyline)))
-                arches.append(arch)
-                target = _GESTURE * shape[k]  # _aim adds the skyline and the arch
+                # A note on a beat is a chord tone; notes between beats may pass or turn.
+                on_beat = abs(in_bar - round(in_bar)) < 1e-9
                 velocity = base * (1.0 if k == 0 else 0.86)
-                velocity *= 1 + 0.08 * arch
                 if quiet:
                     velocity *= 0.6
                 # The piece's last note rings to the end, however detached the rest.
                 sound = dur if span.cadence == "final" else _articulate(dur, plan.staccato)
-                # A note on a beat is a chord tone; notes between beats may pass or turn.
-                on_beat = abs(in_bar - round(in_bar)) < 1e-9
                 slots.append(_Slot(
-                    position, dur, sound, k == 0, on_beat, span.chord, target,
+                    position, dur, sound, k == 0, on_beat, span.chord, _GESTURE * shape[k],
                     velocity, onset_cadence if k == 0 else None, i, quiet, span.bar,
                 ))
                 position += dur
+    slots.sort(key=lambda slot: slot.offset)
     for slot in slots:
         if slot.quiet:
             slot.sound = slot.length
+        fraction = (slot.offset - offset0) / length0
+        b = min(len(bars) - 1, int((slot.offset - offset0) // timeline.meter.bar))
+        phrase_pos = b % 4
+        phrase_bars = min(4, len(bars) - (b - phrase_pos))
+        in_bar = slot.offset - bars[b].offset
+        # The arch spans a four-bar phrase, or the whole of a shorter scene.
+        arch = math.sin(math.pi * (phrase_pos + in_bar / bars[b].length) / phrase_bars)
+        slot.velocity *= 1 + 0.08 * arch
+        heights.append(float(np.interp(fraction, xs, skyline)))
+        arches.append(arch)
     _aim(slots, heights, arches, plan.register)
+    _realise_theme(slots, plan, skyline, backdrop)
     return slots
 
 
-def _solve_pitches(slots: list[_Slot], plans: Sequence[ScenePlan]) -> list[int]:
+def _theme_slots(
+    i: int, plan: ScenePlan, statement: tuple[ThemeStatement, list[Note]],
+    spans: list[HarmonySpan], bars: list[Bar], windows: list[tuple[float, float]], base: float,
+    beat: float,
+) -> list[_Slot]:
+    """Slots for the theme's notes in a scene, each over the chord sounding at its onset."""
+    stated, notes = statement
+    out: list[_Slot] = []
+    bar_length = bars[0].length
+    first_bar = bars[0].index
+    for offset, length, degree in notes:
+        onset = stated.offset + offset
+        span = next((s for s in spans if s.offset - 1e-9 <= onset < s.end - 1e-9), None)
+        if span is None:  # a breath between two keys: the theme rests there
+            continue
+        end = min(onset + length, span.end if span.cadence == "final" else onset + length)
+        bar_index = int((onset - bars[0].offset + 1e-9) // bar_length)
+        in_bar = onset - bars[0].offset - bar_index * bar_length
+        strong = abs(onset - span.offset) < 1e-9 or any(
+            abs(in_bar - cut) < 1e-9 for cut in _cell_starts(bar_length, beat))
+        quiet = _in_windows(onset, end, windows)
+        velocity = base * (1.0 if strong else 0.86) * (0.6 if quiet else 1.0)
+        sound = end - onset if span.cadence == "final" else _articulate(end - onset,
+                                                                          plan.staccato)
+        slot = _Slot(onset, end - onset, sound, strong, abs(in_bar - round(in_bar)) < 1e-9,
+                     span.chord, 0.0, velocity,
+                     span.cadence if abs(span.offset - onset) < 1e-9 else None, i, quiet,
+                     first_bar + bar_index, degree=degree,
+                     theme_bar=int(offset // (bar_length * stated.scale)))
+        out.append(slot)
+    return out
+
+
+def _parallels(notes: list[_Slot], pitches: list[int], bass_of: dict[int, int | None]) -> int:
+    """Parallel fifths or octaves (similar motion) between consecutive notes of a bar and
+    the bass."""
+    count = 0
+    for k in range(1, len(notes)):
+        low_a, low_b = bass_of[id(notes[k - 1])], bass_of[id(notes[k])]
+        if low_a is None or low_b is None or low_a == low_b or pitches[k] == pitches[k - 1]:
+            continue
+        if (pitches[k] - pitches[k - 1]) * (low_b - low_a) < 0:
+            continue  # contrary motion
+        before, after = (pitches[k - 1] - low_a) % 12, (pitches[k] - low_b) % 12
+        count += int(before == after and after in (0, 7))
+    return count
+
+
+def _snap_cost(candidate: int, diatonic: int, previous: int | None, before: int | None,
+               moves: bool) -> float:
+    """How far a theme note moved onto its chord strays from the theme: semitones from
+    its diatonic pitch, a note repeated where the theme moves, a leap not turned back."""
+    cost = float(abs(candidate - diatonic))
+    if previous is None:
+        return cost
+    if moves and candidate == previous:
+        cost += 2.5
+    if before is not None and abs(previous - before) >= 5:
+        turned = (candidate - previous) * (previous - before) < 0
+        cost += (0.0 if abs(candidate - previous) <= 2 else 1.5) if turned else 3.0
+    return cost
+
+
+def _cell_starts(bar_length: float, beat: float) -> list[float]:
+    starts = [0.0]
+    for piece in metric_cells(bar_length, beat):
+        starts.append(starts[-1] + piece)
+    return starts
+
+
+def _realise_theme(slots: list[_Slot], plan: ScenePlan, skyline: np.ndarray,
+                   backdrop: Backdrop | None = None) -> None:
+    """Give each theme note its pitch: its degree in the scene's key, each theme bar moved
+    up or down the scale as a whole (``_bar_shifts``), then any beat that still clashes
+    moved onto the chord under it (a strong note to the nearest chord tone, any other
+    to the scale as the chord alters it)."""
+    themed = [slot for slot in slots if slot.degree is not None]
+    if not themed:
+        return
+    key = scene_key(plan)
+    mean_degree = sum(slot.degree or 0 for slot in themed) / len(themed)
+    tonic = tonic_below(plan.register, key.pc, mean_degree)
+    basses = [backdrop.bass_at(slot.offset) if backdrop is not None else None
+              for slot in themed]
+    shifts = _bar_shifts(themed, key.scale, tonic, skyline, basses)
+    previous: int | None = None
+    before: int | None = None  # the note before ``previous``
+    last_degree: int | None = None
+    for slot in themed:
+        assert slot.degree is not None
+        pitch = degree_pitch(slot.degree + shifts[slot.theme_bar], key.scale, tonic)
+        # Every theme note on a beat is a chord tone (the beat is what the ear checks);
+        # passing and neighbour notes fall between the beats.
+        allowed = set(slot.chord.pcs) if slot.beat or slot.strong else set(melodic_pcs(slot.chord))
+        if slot.cadence == "final":
+            allowed = {slot.chord.key.pc}
+        candidates = [p for p in range(pitch - 4, pitch + 5) if p % 12 in allowed]
+        if candidates and pitch % 12 not in allowed:
+            pitch = min(candidates, key=lambda p: (
+                _snap_cost(p, pitch, previous, before, slot.degree != last_degree), p))
+        slot.fixed = pitch
+        slot.target = float(pitch)
+        before, previous, last_degree = previous, pitch, slot.degree
+
+
+def _bar_shifts(themed: list[_Slot], scale: Sequence[int], tonic: int,
+                skyline: np.ndarray, basses: Sequence[int | None]) -> dict[int, int]:
+    """How many scale steps each theme bar moves: a sequence that follows the skyline
+    (higher where the picture is higher), lands the bar's beats on the chords under
+    them, keeps out of parallel fifths and octaves with the bass and joins the bar
+    before smoothly, so that the motif keeps its shape and is rarely bent to fit."""
+    bass_of = {id(slot): bass for slot, bass in zip(themed, basses, strict=True)}
+    span = float(np.ptp(skyline))
+    middle = (float(skyline.max()) + float(skyline.min())) / 2
+    bars: dict[int, list[_Slot]] = {}
+    for slot in themed:
+        bars.setdefault(slot.theme_bar, []).append(slot)
+    shifts: dict[int, int] = {}
+    last: int | None = None  # the last pitch of the bar before
+    for index in sorted(bars):
+        notes = bars[index]
+        wanted = 0.0
+        if span > _CLEAR_SKYLINE:
+            height = float(np.mean([slot.height for slot in notes]))
+            wanted = float(np.clip((height - middle) / max(span, _FLAT_SKYLINE) * 5, -3, 3))
+        best: tuple[float, int] | None = None
+        for shift in range(-4, 5):
+            pitches = [degree_pitch((slot.degree or 0) + shift, scale, tonic) for slot in notes]
+            clashes = sum((2.0 if slot.strong else 1.0)
+                          for slot, pitch in zip(notes, pitches, strict=True)
+                          if (slot.strong or slot.beat) and pitch % 12 not in slot.chord.pcs)
+            cost = 1.2 * clashes + abs(shift - wanted)
+            cost += _PARALLEL / 4 * _parallels(notes, pitches, bass_of)
+            if last is not None:
+                # Join the bar before by step or skip; a leap into the bar must turn back.
+                leap = pitches[0] - last
+                cost += 0.6 * max(0, abs(leap) - 4)
+                if abs(leap) >= 5 and len(pitches) > 1 and (pitches[1] - pitches[0]) * leap >= 0:
+                    cost += 2.0
+            if best is None or cost < best[0] - 1e-9:
+                best = (cost, shift)
+        assert best is not None
+        shifts[index] = best[1]
+        last = degree_pitch((notes[-1].degree or 0) + best[1], scale, tonic)
+    return shifts
+
+
+def _pc_mask(pcs: Iterable[int]) -> np.ndarray:
+    """A lookup table over the twelve pitch classes: True for those in ``pcs``."""
+    mask = np.zeros(12, dtype=bool)
+    mask[list(pcs)] = True
+    return mask
+
+
+def _solve_pitches(slots: list[_Slot], plans: Sequence[ScenePlan],
+                   backdrop: Backdrop | None = None) -> list[int]:
     """Second-order Viterbi over a run of slots (see the module docstring)."""
-    low = min(plans[s.scene].register for s in slots) - _RANGE
-    high = max(plans[s.scene].register for s in slots) + _RANGE
+    fixed = [s.fixed for s in slots if s.fixed is not None]
+    low = min([plans[s.scene].register - _RANGE for s in slots] + fixed)
+    high = max([plans[s.scene].register + _RANGE for s in slots] + fixed)
     grid = np.arange(low, high + 1)
     size = len(grid)
     big = 1e6
@@ -328,7 +531,7 @@ def _solve_pitches(slots: list[_Slot], plans: Sequence[ScenePlan]) -> list[int]:
         tonic = slot.chord.key.pc
         if slot.cadence == "final":
             allowed = {tonic}
-        ok = np.isin(pcs_of_grid, list(allowed))
+        ok = _pc_mask(allowed)[pcs_of_grid]
         ok &= grid >= register - _RANGE
         ok &= grid <= register + _RANGE
         distance = np.abs(grid - slot.target)
@@ -339,14 +542,18 @@ def _solve_pitches(slots: list[_Slot], plans: Sequence[ScenePlan]) -> list[int]:
                                                    else 3, 7)]
         pull = _TONIC_PULL * slot.tonic_pull
         cost = cost - pull * np.where(pcs_of_grid == tonic, 2.0,
-                                      np.where(np.isin(pcs_of_grid, triad), 1.0, 0.0))
+                                      np.where(_pc_mask(triad)[pcs_of_grid], 1.0, 0.0))
         if slot.cadence in ("authentic", "arrival"):
             cost = cost - np.where(pcs_of_grid == tonic, 2.5, 0.0)
         elif slot.cadence == "half":
             second_degree = (tonic + 2) % 12
             leading = (tonic + 11) % 12
-            cost = cost - np.where(np.isin(pcs_of_grid, [second_degree, leading]), 1.5, 0.0)
+            cost = cost - np.where(_pc_mask((second_degree, leading))[pcs_of_grid], 1.5, 0.0)
         unary[n] = np.where(ok, cost, big)
+        if slot.fixed is not None:
+            # A theme note: its pitch is already chosen; the free notes around it connect.
+            unary[n] = np.where(grid == slot.fixed, 0.0, big)
+            continue
         if not ok.any():
             # No allowed pitch in range (cannot happen for real chords); fall back to the target.
             unary[n] = 0.3 * distance
@@ -358,8 +565,20 @@ def _solve_pitches(slots: list[_Slot], plans: Sequence[ScenePlan]) -> list[int]:
     new_phrase = [n > 0 and slots[n].scene != slots[n - 1].scene for n in range(len(slots))]
     across = np.minimum(pair, 1.0)
 
+    basses = [backdrop.bass_at(slot.offset) if backdrop is not None else None for slot in slots]
+
     def moves(n: int) -> np.ndarray:
-        return np.asarray(weight[n] * (across if new_phrase[n] else pair))
+        step = np.asarray(weight[n] * (across if new_phrase[n] else pair))
+        before, now = basses[n - 1], basses[n]
+        if before is None or now is None or before == now:
+            return step
+        # Outer voices in parallel fifths or octaves: both move the same way, and the
+        # interval stays perfect.
+        old = (grid[:, None] - before) % 12
+        new = (grid[None, :] - now) % 12
+        same_way = np.sign(grid[None, :] - grid[:, None]) == np.sign(now - before)
+        parallel = (old == new) & ((new == 0) | (new == 7)) & same_way
+        return step + np.where(parallel, _PARALLEL, 0.0)
 
     cost = unary[0][:, None] + moves(1) + unary[1][None, :]
     back: list[np.ndarray] = []
@@ -368,8 +587,8 @@ def _solve_pitches(slots: list[_Slot], plans: Sequence[ScenePlan]) -> list[int]:
             else 1.0
         total = cost[:, :, None] + w_t * triple
         middle = slots[n - 1]
-        if middle.beat and not middle.strong:
-            foreign = ~np.isin(pcs_of_grid, middle.chord.pcs)
+        if middle.beat and not middle.strong and middle.fixed is None:
+            foreign = ~_pc_mask(middle.chord.pcs)[pcs_of_grid]
             total = total + np.where(foreign[None, :, None] & ~by_step, big, 0.0)
         arg = np.argmin(total, axis=0)
         best = np.take_along_axis(total, arg[None, :, :], axis=0)[0]
@@ -412,7 +631,7 @@ def _solve_and_revise(slots: list[_Slot], plans: Sequence[ScenePlan],
     * otherwise, one that moves by step less than ``_LEAST_STEPS`` of the time
       keeps less close to them.
     """
-    pitches = _solve_pitches(slots, plans)
+    pitches = _solve_pitches(slots, plans, backdrop)
     for _ in range(_REVISIONS):
         revised = False
         for scene in sorted({slot.scene for slot in slots}):
@@ -451,7 +670,7 @@ def _solve_and_revise(slots: list[_Slot], plans: Sequence[ScenePlan],
                 revised = True
         if not revised:
             break
-        pitches = _solve_pitches(slots, plans)
+        pitches = _solve_pitches(slots, plans, backdrop)
     return pitches
 
 
@@ -462,6 +681,14 @@ class Backdrop:
     keys: tuple[Key, ...]
     own_bars: tuple[frozenset[int], ...]  # bars whose chords are all in the scene's key
     weights: tuple[np.ndarray, ...]  # pitch-class durations of the other parts there
+    lowest: tuple[tuple[float, float, int], ...] = ()  # (offset, end, pitch) of the bass line
+
+    def bass_at(self, offset: float) -> int | None:
+        """The lowest note sounding under the melody at ``offset`` (the outer voice)."""
+        k = bisect.bisect_right(self.lowest, (offset + 1e-9, math.inf, 0)) - 1
+        if k < 0 or self.lowest[k][1] <= offset + 1e-9:
+            return None
+        return self.lowest[k][2]
 
 
 def backdrop(plans: Sequence[ScenePlan], spans: Sequence[HarmonySpan],
@@ -488,15 +715,39 @@ def backdrop(plans: Sequence[ScenePlan], spans: Sequence[HarmonySpan],
             if span.bar in own[span.scene]:
                 for pitch in event.pitches:
                     weights[span.scene][pitch % 12] += event.length
-    return Backdrop(keys, own, tuple(weights))
+    return Backdrop(keys, own, tuple(weights), _lowest(parts))
+
+
+def _lowest(parts: Sequence[Sequence[NoteEvent]]) -> tuple[tuple[float, float, int], ...]:
+    """The bass line under the melody as (start, end, pitch) segments: the lowest note
+    sounding in the other parts at each moment (a sweep over their note edges)."""
+    events = sorted((e.offset, e.end, min(e.pitches)) for part in parts for e in part)
+    edges = sorted({x for start, end, _ in events for x in (start, end)})
+    segments: list[tuple[float, float, int]] = []
+    active: list[tuple[int, float]] = []  # heap of (pitch, end)
+    k = 0
+    for left, right in itertools.pairwise(edges):
+        while k < len(events) and events[k][0] <= left + 1e-9:
+            heapq.heappush(active, (events[k][2], events[k][1]))
+            k += 1
+        while active and active[0][1] <= left + 1e-9:
+            heapq.heappop(active)
+        if active:
+            pitch = active[0][0]
+            if segments and segments[-1][2] == pitch and abs(segments[-1][1] - left) < 1e-9:
+                segments[-1] = (segments[-1][0], right, pitch)
+            else:
+                segments.append((left, right, pitch))
+    return tuple(segments)
 
 
 def compose_melody(
     plans: Sequence[ScenePlan], timeline: Timeline, spans: Sequence[HarmonySpan], seed: int,
-    backdrop: Backdrop,
+    backdrop: Backdrop, theme: Theme | None = None, statements: Sequence[ThemeStatement] = (),
 ) -> list[NoteEvent]:
     """The melody of the whole path (see the module docstring); ``backdrop`` is what the
-    other parts play under it."""
+    other parts play under it, ``statements`` where the ``theme`` sounds."""
+    by_scene = {stated.scene: stated for stated in statements if stated.theme_bars}
     runs: list[list[_Slot]] = []
     for i, plan in enumerate(plans):
         if plan.silent or plan.volume <= 0:
@@ -504,7 +755,10 @@ def compose_melody(
             continue
         rng = np.random.default_rng([seed, i, 0x3E10])
         scene_spans = [s for s in spans if s.scene == i]
-        slots = _scene_slots(i, plan, timeline, scene_spans, rng)
+        stated = by_scene.get(i)
+        statement = ((stated, statement_notes(theme, stated))
+                     if theme is not None and stated is not None else None)
+        slots = _scene_slots(i, plan, timeline, scene_spans, rng, statement, backdrop)
         if runs and runs[-1] and i > 0 and not plans[i - 1].silent:
             runs[-1].extend(slots)
         else:
@@ -516,20 +770,38 @@ def compose_melody(
         pitches = _solve_and_revise(run, plans, backdrop)
         legato = [plans[s.scene].staccato < 0.15 for s in run]
         for n, (slot, pitch) in enumerate(zip(run, pitches, strict=True)):
+            # A free note repeated legato is held; a theme note keeps its own attack (its
+            # rhythm is the theme).
             tie_stop = (n > 0 and legato[n] and pitches[n - 1] == pitch
                         and abs(run[n - 1].offset + run[n - 1].sound - slot.offset) < 1e-9
-                        and not slot.strong)
-            events.append(NoteEvent(slot.offset, slot.sound, (pitch,),
-                                    clamp_velocity(slot.velocity), slot.chord,
-                                    tie_stop=tie_stop))
+                        and not slot.strong and slot.degree is None)
+            events.append(_notate(NoteEvent(slot.offset, slot.sound, (pitch,),
+                                            clamp_velocity(slot.velocity), slot.chord,
+                                            tie_stop=tie_stop), slot, plans, timeline,
+                                  n == 0 or run[n - 1].scene != slot.scene))
     return _mark_ties(events)
+
+
+def _notate(event: NoteEvent, slot: _Slot, plans: Sequence[ScenePlan], timeline: Timeline,
+            first: bool) -> NoteEvent:
+    """The marks a player reads: staccato (with the written length), a slur over each
+    legato phrase (four bars), and the scene's dynamic on its first note."""
+    plan = plans[slot.scene]
+    articulation = "staccato" if slot.sound < slot.length - 1e-9 else ""
+    if slot.strong and plan.tension >= 0.6 and not slot.quiet:
+        articulation = "accent" if not articulation else "staccato+accent"
+    phrase = int((slot.offset + 1e-9) // (4 * timeline.meter.bar))
+    slur = phrase + 1 if plan.staccato < 0.3 and not articulation else 0
+    return dataclasses.replace(
+        event, articulation=articulation,
+        written=slot.length if articulation.startswith("staccato") else None,
+        dynamic=dynamic_mark(plan.velocity * math.sqrt(plan.volume)) if first else "",
+        slur=slur)
 
 
 def _mark_ties(events: list[NoteEvent]) -> list[NoteEvent]:
     out = list(events)
     for n in range(1, len(out)):
         if out[n].tie_stop:
-            prev = out[n - 1]
-            out[n - 1] = NoteEvent(prev.offset, prev.length, prev.pitches, prev.velocity,
-                                   prev.chord, tie_start=True, tie_stop=prev.tie_stop)
+            out[n - 1] = dataclasses.replace(out[n - 1], tie_start=True)
     return out

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from storyscore import vocab
 
 TEXTURES = ("pad", "arpeggio", "alberti", "block", "ostinato")
+METERS = vocab.METERS
 MODES = vocab.MODES
 _TONIC_LETTERS = "ABCDEFG"
 
@@ -43,6 +44,9 @@ class ScenePlan:
     narration: tuple[tuple[float, float], ...]  # speech windows, seconds from scene start
     volume: float  # 0..1, per-scene gain, applied to velocities (see compose docs)
     silent: bool  # no music in this scene
+    title: str = ""  # the scene's title, for the score's rehearsal marks
+    characters: tuple[str, ...] = ()  # ids of the characters its prompt or narration names
+    lead_in: float = 0.0  # seconds the opening downbeat may miss the scene's start (0: a cut)
 
 
 def tonic_to_m21(tonic: str) -> str:
@@ -84,6 +88,7 @@ def check_plans(plans: Sequence[ScenePlan], fps: int) -> None:
         _in_range(plan, "velocity", 1, 127)
         _in_range(plan, "staccato", 0, 1)
         _in_range(plan, "volume", 0, 1)
+        _in_range(plan, "lead_in", 0, 60)
         if plan.mode not in MODES:
             raise ValueError(f"scene {plan.scene_id!r}: mode must be major or minor")
         if plan.texture not in TEXTURES:

@@ -1,24 +1,49 @@
-"""Turn the composer's note lists into one music21 Score, and write it out.
+"""Turn the composer's events into a score a musician can read, and write it out.
 
-Parts: melody, accompaniment and (when any scene has a bass instrument) bass,
-each a list of measures. Every part carries the time and key signatures;
-tempo marks live in the top part only (music21 writes them to the MIDI
-conductor track). Instruments are music21 instrument objects with their GM
-program, inserted at the first bar of each scene whose instrument differs, so
-the MIDI carries program changes. The Roman numeral of each chord is written as
-a lyric under its bass note, so the score shows its own harmonic analysis.
+The score (music21) is for reading; the MIDI file is for listening, written
+from the same events by ``midifile`` (a staccato quarter prints as a quarter
+with a dot but sounds shorter; a ramp prints as ``rit.`` but sounds one tempo
+a beat).
+
+What the score shows, part by part (layout from ``notation``):
+
+* one name and abbreviation per part for the whole score; an instrument change
+  within a part is written as text (``to Clarinet``) and as a MusicXML
+  instrument change, so the part keeps its name and the MIDI program changes;
+* each staff in the clef that fits its notes, piano, harp and mallets (or any
+  part too wide for one clef) on a grand staff joined by a brace;
+* the meter, and the key signature in every staff at the same bars (where
+  each new key's tonic arrives);
+* in the top staff: a rehearsal letter and the scene's title at each scene's
+  first bar, whole-number metronome marks (where the music starts, where a
+  ramp arrives, after a breath), ``rit.``/``accel.`` where a ramp starts, and
+  every per-beat tempo of a ramp as a sound-only mark (MusicXML ``<sound
+  tempo>``, which players follow and nothing prints);
+* dynamics where the composer marks them, hairpins into a new level,
+  articulations (staccato, tenuto, accent), slurs over legato phrases, a
+  caesura before a breath;
+* the chord's Roman numeral as a lyric under the lowest part, so the score
+  shows its own harmonic analysis.
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 from fractions import Fraction
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from storyscore.compose.harmony import HarmonySpan
+from storyscore.compose.notation import (
+    PartLayout,
+    Staff,
+    layout_part,
+    part_order,
+    split_point,
+    staff_of_bar,
+)
 from storyscore.compose.notes import NoteEvent
 from storyscore.compose.request import ScenePlan
 from storyscore.compose.theory import Key, spell
@@ -28,7 +53,10 @@ from storyscore.files import write_bytes
 if TYPE_CHECKING:
     from music21 import chord, note, stream
 
-PARTS = ("melody", "accompaniment", "bass")
+DYNAMIC_LEVELS = ("pp", "p", "mp", "mf", "f", "ff")
+_DYNAMIC_EDGES = (40, 56, 72, 88, 104)  # MIDI velocity at which each next level begins
+_DIATONIC_C4 = 29  # music21's diatonicNoteNum of middle C
+TEMPO_TEXT_MIN_CHANGE = 0.02  # a ramp changing tempo by less than this is rubato, not rit.
 
 
 @dataclass(frozen=True, eq=False)
@@ -41,31 +69,72 @@ class ComposedScore:
     total_seconds: float
     harmony: tuple[HarmonySpan, ...]  # every chord, with its key and cadence role
     timeline: Timeline  # bars and tempo marks
+    # The sound: the composer's events per part and each part's program per scene.
+    part_events: Mapping[str, Sequence[NoteEvent]] = field(default_factory=dict)
+    programs: Mapping[str, tuple[int | None, ...]] = field(default_factory=dict)
+    # Every statement of a character's leitmotif (compose.leitmotif.LeitmotifStatement).
+    leitmotifs: tuple[Any, ...] = ()
 
     def midi_bytes(self) -> bytes:
-        """The score as a standard MIDI file (type 1, tempo map in the first track).
+        """The music as a standard MIDI file (type 1, tempo map in the first track).
 
-        It ends with the last note (music21's customary extra beat of silence is
-        left out), so a story that ends in silence needs padding by the mixer to
-        ``total_seconds``.
+        It ends with the last note, so a story that ends in silence needs
+        padding by the mixer to ``total_seconds``.
         """
-        from music21.midi import translate
+        from storyscore.compose.midifile import midi_file
 
-        return bytes(translate.streamToMidiFile(self.score, addEndDelay=False).writestr())
+        events = {name: sorted(e, key=lambda e: (e.offset, e.pitches))
+                  for name, e in self.part_events.items()}
+        order = [name for name in part_order(events) if events[name] or name == "melody"]
+        return midi_file(self.timeline, events, self.programs, order)
 
     def write_midi(self, path: str | os.PathLike[str]) -> None:
         """Write the MIDI file atomically (temporary file, then rename)."""
         _write_output(Path(path), self.midi_bytes())
 
-    def write_musicxml(self, path: str | os.PathLike[str]) -> None:
-        """Write MusicXML atomically (temporary file, then rename)."""
+    def musicxml_bytes(self) -> bytes:
+        """The score as MusicXML (music21 writes transposing instruments at written pitch).
+
+        The same story gives the same bytes: the encoding date music21 stamps
+        on the file is left out.
+        """
+        import re
+
         from music21.musicxml.m21ToXml import GeneralObjectExporter
 
-        _write_output(Path(path), bytes(GeneralObjectExporter(self.score).parse()))
+        data = bytes(GeneralObjectExporter(self.score).parse())
+        return re.sub(rb"\s*<encoding-date>[^<]*</encoding-date>", b"", data, count=1)
+
+    def write_musicxml(self, path: str | os.PathLike[str]) -> None:
+        """Write MusicXML atomically (temporary file, then rename)."""
+        _write_output(Path(path), self.musicxml_bytes())
 
     def events(self) -> list[str]:
-        """A readable event list: one line per note, chord, tempo, key, metre or instrument."""
+        """A readable event list: one line per note, mark, clef, key, meter or instrument."""
         return score_events(self.score)
+
+
+def score_programs(plans: Sequence[ScenePlan], parts: Mapping[str, Sequence[NoteEvent]],
+                   part_programs: Mapping[str, int] | None = None
+                   ) -> dict[str, tuple[int | None, ...]]:
+    """Each part's General MIDI program per scene (None where the scene is silent).
+
+    Melody, accompaniment and bass take the scene plans' programs; any other
+    part (a leitmotif's) keeps the one program ``part_programs`` gives it.
+    """
+    roles: dict[str, Callable[[ScenePlan], int | None]] = {
+        "melody": lambda p: p.melody_program,
+        "accompaniment": lambda p: p.accompaniment_program,
+        "bass": lambda p: p.bass_program}
+    out: dict[str, tuple[int | None, ...]] = {}
+    for name in parts:
+        if name in roles:
+            pick = roles[name]
+            out[name] = tuple(None if p.silent else pick(p) for p in plans)
+        else:
+            program = (part_programs or {}).get(name, 0)
+            out[name] = tuple(None if p.silent else program for p in plans)
+    return out
 
 
 def _write_output(path: Path, data: bytes) -> None:
@@ -92,125 +161,221 @@ def _fraction(value: float) -> Fraction:
     return Fraction(value).limit_denominator(48)
 
 
+def dynamic_level(velocity: float) -> str:
+    """The dynamic mark a MIDI velocity reads as (pp .. ff)."""
+    return DYNAMIC_LEVELS[sum(velocity >= edge for edge in _DYNAMIC_EDGES)]
+
+
+def rehearsal_letter(index: int) -> str:
+    """A, B, ... Z, AA, BB, ...: the rehearsal mark of the ``index``-th scene."""
+    return chr(ord("A") + index % 26) * (index // 26 + 1)
+
+
+@dataclass
+class _StaffBuild:
+    """A staff under construction: its layout, its music21 part and its measures."""
+
+    layout: PartLayout
+    staff: Staff
+    part: stream.Part
+    measures: list[stream.Measure]
+    notes: dict[float, list[note.Note | chord.Chord]]  # by offset in the piece
+    slurs: dict[int, list[note.Note | chord.Chord]]  # by the composer's phrase id
+
+    def notes_in(self, bar: Bar) -> bool:
+        """Whether the staff plays anything in ``bar``."""
+        return any(bar.offset - 1e-9 <= offset < bar.end - 1e-9 for offset in self.notes)
+
+
 def build_score(
     plans: Sequence[ScenePlan], timeline: Timeline, spans: Sequence[HarmonySpan],
-    parts: dict[str, list[NoteEvent]], title: str,
+    parts: Mapping[str, Sequence[NoteEvent]], title: str,
+    part_programs: Mapping[str, int] | None = None,
 ) -> stream.Score:
     """Assemble the music21 Score (see the module docstring)."""
-    from music21 import expressions, instrument, key, metadata, meter, note, stream, tempo
+    from music21 import layout, metadata, stream
 
     score = stream.Score()
     score.metadata = metadata.Metadata()
     score.metadata.title = title or "storyscore"
+    score.metadata.composer = "storyscore"  # else music21 signs the file as its composer
+    programs = score_programs(plans, parts, part_programs)
+    names = [n for n in part_order(parts) if parts[n] or n == "melody"]
+    builds: list[_StaffBuild] = []
+    for name in names:
+        events = sorted(parts[name], key=lambda e: (e.offset, e.pitches))
+        part_layout = _layout(name, events, programs[name], timeline)
+        staff_events = _staff_events(part_layout, events, timeline.bars)
+        staves: list[_StaffBuild] = []
+        for staff in part_layout.staves:
+            build = _build_staff(part_layout, staff, staff_events[staff.id], timeline)
+            staves.append(build)
+        if part_layout.grand:
+            group = layout.StaffGroup([b.part for b in staves], name=part_layout.name,
+                                      abbreviation=part_layout.abbreviation, symbol="brace")
+            score.insert(0, group)
+        builds += staves
     key_changes = _key_changes(spans)
-    programs = {
-        "melody": [None if p.silent else p.melody_program for p in plans],
-        "accompaniment": [None if p.silent else p.accompaniment_program for p in plans],
-        "bass": [None if p.silent else p.bass_program for p in plans],
-    }
-    # Roman numerals go under the bass note, or the accompaniment's where there is no bass.
-    lyrics: dict[tuple[str, float], str] = {}
-    named_key: Key | None = None  # the key last named in the lyrics
-    for span in spans:
-        part_name = "accompaniment" if plans[span.scene].bass_program is None else "bass"
-        lyrics[(part_name, span.offset)] = _numeral(span, named_key)
-        if span.chord.figure in ("I", "i"):
-            named_key = span.chord.key
-    for name in PARTS:
-        events = sorted(parts.get(name, []), key=lambda e: (e.offset, e.pitches))
-        if not events and name != "melody":
-            continue
-        part = stream.Part(id=name)  # type: ignore[no-untyped-call]
-        part.partName = name.capitalize()
-        by_bar = _events_by_bar(events, timeline.bars)
-        current_program: int | None = None
-        previous_bar: Bar | None = None
-        marks = list(timeline.marks) if name == "melody" else []
-        scene_first_bar = {timeline.scene_bars(i)[0].index: i for i in range(len(plans))}
-        for bar in timeline.bars:
-            measure = stream.Measure(number=bar.index + 1)
-            if previous_bar is None or previous_bar.time_signature != bar.time_signature:
-                measure.coreInsert(0, meter.TimeSignature(bar.time_signature))
-            if bar.index in key_changes:
-                k = key_changes[bar.index]
-                # A music21 Key is costly to build (it makes its scale), so only the top
-                # part, which the event list reads, gets one; the others get the signature.
-                signature = (key.Key(k.tonic, k.mode) if name == "melody"
-                             else key.KeySignature(k.sharps))
-                measure.coreInsert(0, signature)
-            scene = scene_first_bar.get(bar.index)
-            if scene is not None:
-                program = programs[name][scene]
-                if program is None and current_program is None:
-                    program = next((p for p in programs[name][scene:] if p is not None), None)
-                if program is not None and program != current_program:
-                    measure.coreInsert(0, instrument.instrumentFromMidiProgram(program))
-                    current_program = program
-            while marks and marks[0].offset < bar.end - 1e-9:
-                mark = marks.pop(0)
-                at = _fraction(mark.offset - bar.offset)
-                mm = tempo.MetronomeMark(number=mark.bpm, referent=1.0)
-                measure.coreInsert(at, mm)
-                if mark.modulation is not None:
-                    ratio = mark.modulation
-                    text = expressions.TextExpression(  # type: ignore[no-untyped-call]
-                        f"metric modulation: tempo x{ratio.numerator}/{ratio.denominator}")
-                    measure.coreInsert(at, text)
-            position = 0.0
-            for event in by_bar.get(bar.index, []):
-                start = event.offset - bar.offset
-                if start > position + 1e-9:
-                    measure.coreInsert(_fraction(position),
-                                       note.Rest(quarterLength=_fraction(start - position)))
-                element = _element(event)
-                lyric = lyrics.pop((name, event.offset), None)
-                if lyric is not None:
-                    element.lyric = lyric
-                measure.coreInsert(_fraction(start), element)
-                position = start + event.length
-            if position < bar.length - 1e-9:
-                measure.coreInsert(_fraction(position),
-                                   note.Rest(quarterLength=_fraction(bar.length - position)))
+    for k, build in enumerate(builds):
+        _write_signatures(build, timeline, key_changes, top=k == 0)
+        _write_instruments(build, plans, timeline, names.index(build.layout.source) + 1)
+        _write_dynamics(build, plans, timeline, parts[build.layout.source],
+                        lowest=k == len(builds) - 1)
+    _write_scene_marks(builds[0], plans, timeline)
+    _write_tempo(builds[0], builds, timeline)
+    _write_numerals(builds, spans)
+    _write_multirests(builds, timeline)
+    for build in builds:
+        for measure in build.measures:
             measure.coreElementsChanged()
-            part.coreAppend(measure)
-            previous_bar = bar
-        part.coreElementsChanged()
-        score.insert(0, part)
+            build.part.coreAppend(measure)
+        build.part.coreElementsChanged()
+        score.insert(0, build.part)
     return score
 
 
-def _numeral(span: HarmonySpan, named_key: Key | None) -> str:
-    """The chord's Roman numeral, prefixed by its key where a new key's tonic arrives."""
-    figure = span.chord.figure
-    key = span.chord.key
-    if figure in ("I", "i") and key != named_key:
-        return f"{str(key).split()[0]}{'' if key.mode == 'major' else 'm'}: {figure}"
-    return figure
+def _layout(name: str, events: Sequence[NoteEvent], programs: Sequence[int | None],
+            timeline: Timeline) -> PartLayout:
+    offsets = timeline.scene_offsets
+    scene_of = {}
+    scene = 0
+    for k, event in enumerate(events):
+        while scene + 1 < len(offsets) and event.offset >= offsets[scene + 1] - 1e-9:
+            scene += 1
+        scene_of[k] = scene
+    return layout_part(name, events, programs, scene_of, len(offsets),
+                       {p: _transposition(p) for p in set(programs) if p is not None})
 
 
-def _events_by_bar(events: list[NoteEvent], bars: Sequence[Bar]) -> dict[int, list[NoteEvent]]:
-    """Group events by bar, splitting (and tying) any that cross a bar line."""
+def _transposition_steps(program: int) -> int:
+    """Staff steps from sounding to written pitch for a General MIDI program's instrument."""
+    from music21 import instrument
+
+    interval = instrument.instrumentFromMidiProgram(program).transposition
+    return 0 if interval is None else -int(interval.generic.staffDistance)
+
+
+def _transposition(program: int) -> int:
+    """Semitones from sounding to written pitch for a General MIDI program's instrument."""
+    from music21 import instrument
+
+    interval = instrument.instrumentFromMidiProgram(program).transposition
+    return 0 if interval is None else -int(interval.semitones)
+
+
+def _staff_events(part_layout: PartLayout, events: Sequence[NoteEvent], bars: Sequence[Bar]
+                  ) -> dict[str, dict[int, list[NoteEvent]]]:
+    """Each staff's events by bar (split and tied at bar lines; a grand staff's split by bar)."""
+    by_bar = _events_by_bar(events, bars)
+    if not part_layout.grand:
+        return {part_layout.staves[0].id: by_bar}
+    upper, lower = part_layout.staves
+    out: dict[str, dict[int, list[NoteEvent]]] = {upper.id: {}, lower.id: {}}
+    for bar, bar_events in by_bar.items():
+        side = staff_of_bar(bar_events)
+        if side is not None:
+            out[upper.id if side == "upper" else lower.id][bar] = bar_events
+            continue
+        split = split_point([p for e in bar_events for p in e.pitches])
+        for event in bar_events:
+            high = tuple(p for p in event.pitches if p >= split)
+            low = tuple(p for p in event.pitches if p < split)
+            if high:
+                out[upper.id].setdefault(bar, []).append(_with_pitches(event, high))
+            if low:
+                out[lower.id].setdefault(bar, []).append(_with_pitches(event, low))
+    return out
+
+
+def _with_pitches(event: NoteEvent, pitches: tuple[int, ...]) -> NoteEvent:
+    from dataclasses import replace
+
+    return replace(event, pitches=pitches)
+
+
+def _build_staff(part_layout: PartLayout, staff: Staff, by_bar: dict[int, list[NoteEvent]],
+                 timeline: Timeline) -> _StaffBuild:
+    from music21 import note, spanner, stream
+
+    kind = stream.Part if staff.role == "single" else stream.PartStaff
+    part = kind(id=staff.id)  # type: ignore[no-untyped-call]
+    part.partName = part_layout.name
+    part.partAbbreviation = part_layout.abbreviation
+    build = _StaffBuild(part_layout, staff, part, [], {}, {})
+    for bar in timeline.bars:
+        measure = stream.Measure(number=bar.index + 1)
+        position = 0.0
+        bar_events = _monophonic(by_bar.get(bar.index, []))
+        for event in bar_events:
+            start = event.offset - bar.offset
+            if start > position + 1e-9:
+                measure.coreInsert(_fraction(position),
+                                   note.Rest(quarterLength=_fraction(start - position)))
+            element = _element(event)
+            measure.coreInsert(_fraction(start), element)
+            build.notes.setdefault(round(event.offset, 6), []).append(element)
+            if event.slur:
+                build.slurs.setdefault(event.slur, []).append(element)
+            position = start + float(element.quarterLength)
+        if position < bar.length - 1e-9:
+            rest = note.Rest(quarterLength=_fraction(bar.length - position))
+            if not bar_events:
+                rest.fullMeasure = True
+            measure.coreInsert(_fraction(position), rest)
+        build.measures.append(measure)
+    for phrase in build.slurs.values():
+        if len(phrase) > 1:
+            part.insert(0, spanner.Slur(phrase))  # type: ignore[no-untyped-call]
+    return build
+
+
+def _monophonic(events: list[NoteEvent]) -> list[NoteEvent]:
+    """A bar's events with each written length cut where the next event begins (one voice)."""
+    from dataclasses import replace
+
+    out = sorted(events, key=lambda e: (e.offset, e.pitches))
+    merged: list[NoteEvent] = []
+    for event in out:
+        if merged and abs(merged[-1].offset - event.offset) < 1e-9:
+            last = merged[-1]  # two events at once in one voice: one chord
+            pitches = tuple(sorted(set(last.pitches) | set(event.pitches)))
+            merged[-1] = replace(last, pitches=pitches, length=max(last.length, event.length))
+            continue
+        merged.append(event)
+    for k in range(len(merged) - 1):
+        room = merged[k + 1].offset - merged[k].offset
+        if _written(merged[k]) > room + 1e-9:
+            merged[k] = replace(merged[k], length=min(merged[k].length, room), written=room)
+    return merged
+
+
+def _written(event: NoteEvent) -> float:
+    return event.written if event.written is not None else event.length
+
+
+def _events_by_bar(events: Sequence[NoteEvent], bars: Sequence[Bar]) -> dict[int, list[NoteEvent]]:
+    """Group events by bar, splitting (and tying) any whose written length crosses a bar line."""
+    from dataclasses import replace
+
     out: dict[int, list[NoteEvent]] = {}
     index = 0
     for event in events:
         while bars[index].end <= event.offset + 1e-9:
             index += 1
         b = index
-        current = event
+        current = replace(event, length=_written(event), written=None)
         while current.end > bars[b].end + 1e-9:
-            head_len = bars[b].end - current.offset
-            out.setdefault(b, []).append(NoteEvent(
-                current.offset, head_len, current.pitches, current.velocity, current.chord,
-                True, current.tie_stop))
-            current = NoteEvent(bars[b].end, current.end - bars[b].end, current.pitches,
-                                current.velocity, current.chord, current.tie_start, True)
+            head = bars[b].end - current.offset
+            out.setdefault(b, []).append(replace(current, length=head, tie_start=True))
+            current = replace(current, offset=bars[b].end, length=current.end - bars[b].end,
+                              tie_stop=True, dynamic="")
             b += 1
         out.setdefault(b, []).append(current)
     return out
 
 
 def _element(event: NoteEvent) -> note.Note | chord.Chord:
-    from music21 import chord, note, tie
+    from music21 import articulations, chord, note, tie
 
     length = _fraction(event.length)
     names = [f"{spell(p % 12, event.chord)}{_octave(p, spell(p % 12, event.chord))}"
@@ -227,6 +392,12 @@ def _element(event: NoteEvent) -> note.Note | chord.Chord:
         element.tie = tie.Tie("start")  # type: ignore[no-untyped-call]
     elif event.tie_stop:
         element.tie = tie.Tie("stop")  # type: ignore[no-untyped-call]
+    if not event.tie_stop:
+        kinds = {"staccato": articulations.Staccato, "tenuto": articulations.Tenuto,
+                 "accent": articulations.Accent}
+        for word in filter(None, event.articulation.split("+")):
+            if word in kinds:
+                element.articulations.append(kinds[word]())  # type: ignore[no-untyped-call]
     return element
 
 
@@ -238,9 +409,317 @@ def _octave(midi: int, name: str) -> int:
     return (midi - natural - shift) // 12 - 1
 
 
+def _clef(name: str) -> Any:
+    from music21 import clef
+
+    return {"treble": clef.TrebleClef, "bass": clef.BassClef, "alto": clef.AltoClef,
+            "treble8vb": clef.Treble8vbClef, "bass8vb": clef.Bass8vbClef,
+            "treble8va": clef.Treble8vaClef}[name]()  # type: ignore[no-untyped-call]
+
+
+def _words(text: str, *, italic: bool = False, bold: bool = False) -> Any:
+    """A text direction above the staff, italic (instructions) or bold (titles)."""
+    from music21 import expressions
+    from music21.style import TextStyle
+
+    words = expressions.TextExpression(text)  # type: ignore[no-untyped-call]
+    style = words.style
+    assert isinstance(style, TextStyle)
+    if italic:
+        style.fontStyle = "italic"
+    if bold:
+        style.fontWeight = "bold"
+    words.placement = "above"
+    return words
+
+
+def _write_signatures(build: _StaffBuild, timeline: Timeline, key_changes: Mapping[int, Key],
+                      top: bool) -> None:
+    """Clef, meter and key signatures; the same key bars in every staff."""
+    from music21 import key, meter
+
+    previous_meter: str | None = None
+    previous_clef: str | None = None
+    for bar, measure, bar_clef in zip(timeline.bars, build.measures,
+                                      _bar_clefs(build, timeline), strict=True):
+        if bar_clef != previous_clef:
+            previous_clef = bar_clef
+            measure.coreInsert(0, _clef(bar_clef))
+        if bar.time_signature != previous_meter:
+            measure.coreInsert(0, meter.TimeSignature(bar.time_signature))
+            previous_meter = bar.time_signature
+        if bar.index in key_changes:
+            k = key_changes[bar.index]
+            # A music21 Key is costly to build (it makes its scale), so only the top
+            # staff, which the event list reads, gets one; the others get the signature.
+            measure.coreInsert(0, key.Key(k.tonic, k.mode) if top else key.KeySignature(k.sharps))
+
+
+def _bar_clefs(build: _StaffBuild, timeline: Timeline) -> list[str]:
+    """The clef of every bar: its scene's, except in a bar whose notes that clef cannot hold
+    within three ledger lines and another can (a clef change for a few bars, as engravers
+    write one, kept while the next bars still need it)."""
+    from storyscore.compose.notation import ANY_CLEF, clef_fit, diatonic_step
+
+    choices = {"upper": ("treble", "treble8va"), "lower": ("bass", "bass8vb")}.get(
+        build.staff.role, ANY_CLEF)
+    shifts = {p: _transposition_steps(p) for p in set(build.layout.programs) if p is not None}
+    clefs: list[str] = []
+    for bar in timeline.bars:
+        program = build.layout.programs[bar.scene]
+        shift = shifts.get(program, 0) if program is not None else 0
+        # As spelt (a B flat sits a line above an A sharp), at written pitch.
+        steps = [int(p.diatonicNoteNum) - _DIATONIC_C4 + diatonic_step(60) + shift
+                 for offset, elements in build.notes.items()
+                 if bar.offset - 1e-9 <= offset < bar.end - 1e-9
+                 for element in elements for p in element.pitches]
+        clef = build.staff.clefs[bar.scene]
+        if steps and clef_fit(steps, clef)[0] < 1.0:
+            held = [c for c in (clefs[-1:] if clefs else []) if clef_fit(steps, c)[0] == 1.0]
+            holding = [c for c in choices if clef_fit(steps, c)[0] == 1.0]
+            clef = (held or holding or [clef])[0]
+        clefs.append(clef)
+    return clefs
+
+
+def _write_instruments(build: _StaffBuild, plans: Sequence[ScenePlan], timeline: Timeline,
+                       number: int) -> None:
+    """Instrument objects (MusicXML program changes) and, by role, the instrument's name as text.
+
+    Their MusicXML ids are set from the part's ``number`` (music21 would draw
+    random ones, and the same story must give the same bytes).
+    """
+    from music21 import instrument
+
+    from storyscore.compose.notation import instrument_name
+
+    programs = build.layout.programs
+    current: int | None = None
+    for scene in range(len(plans)):
+        bars = timeline.scene_bars(scene)
+        program = programs[scene]
+        if current is None and program is None:
+            program = next((p for p in programs[scene:] if p is not None), None)
+        if not bars or program is None or program == current:
+            continue
+        measure = build.measures[bars[0].index]
+        inst = instrument.instrumentFromMidiProgram(program)
+        inst.partId = f"P{number}"
+        inst.instrumentId = f"P{number}-I{scene + 1}"
+        inst.partName = build.layout.name
+        inst.partAbbreviation = build.layout.abbreviation
+        measure.coreInsert(0, inst)
+        if build.layout.named_by_role and build.staff.role != "lower":
+            text = instrument_name(program)[0]
+            measure.coreInsert(0, _words(text if current is None else f"to {text}", italic=True))
+        current = program
+
+
+def _write_dynamics(build: _StaffBuild, plans: Sequence[ScenePlan], timeline: Timeline,
+                    events: Sequence[NoteEvent], lowest: bool) -> None:
+    """Dynamics where the composer marks them, else each scene's level; hairpins into a change.
+
+    A lower staff of a grand staff shares its upper staff's marks (printed once).
+    The lowest staff's hairpins go above it, clear of the analysis line below.
+    """
+    from music21 import dynamics
+
+    if build.staff.role == "lower":
+        return
+    marks = _dynamic_marks(plans, timeline, events)
+    written: list[tuple[float, str]] = []
+    for offset, level in marks:
+        if written and written[-1][1] == level:
+            continue
+        measure, at = _measure_at(build, timeline, offset)
+        measure.coreInsert(at, dynamics.Dynamic(level))  # type: ignore[no-untyped-call]
+        if written:
+            _hairpin(build, timeline, offset, DYNAMIC_LEVELS.index(level)
+                     > DYNAMIC_LEVELS.index(written[-1][1]), "above" if lowest else "below")
+        written.append((offset, level))
+
+
+def _dynamic_marks(plans: Sequence[ScenePlan], timeline: Timeline, events: Sequence[NoteEvent]
+                   ) -> list[tuple[float, str]]:
+    """(offset, level) of every dynamic: the composer's, or a scene's from its velocity."""
+    marked = sorted((e.offset, e.dynamic) for e in events if e.dynamic in DYNAMIC_LEVELS)
+    if marked:
+        return marked
+    import math
+
+    out = []
+    for scene, plan in enumerate(plans):
+        start, length = timeline.scene_offsets[scene], timeline.scene_lengths[scene]
+        first = next((e for e in events if start - 1e-9 <= e.offset < start + length - 1e-9),
+                     None)
+        if first is not None and not plan.silent:
+            out.append((first.offset, dynamic_level(plan.velocity * math.sqrt(plan.volume))))
+    return out
+
+
+def _measure_at(build: _StaffBuild, timeline: Timeline, offset: float
+                ) -> tuple[stream.Measure, Fraction]:
+    for bar, measure in zip(timeline.bars, build.measures, strict=True):
+        if bar.offset - 1e-9 <= offset < bar.end - 1e-9:
+            return measure, _fraction(offset - bar.offset)
+    return build.measures[-1], _fraction(timeline.bars[-1].length)
+
+
+def _hairpin(build: _StaffBuild, timeline: Timeline, offset: float, louder: bool,
+             placement: str) -> None:
+    """A crescendo or diminuendo over the notes of the bar before a new dynamic."""
+    from music21 import dynamics
+
+    bar = next((b for b in timeline.bars if b.offset - 1e-9 <= offset < b.end - 1e-9), None)
+    if bar is None or bar.index == 0:
+        return
+    before = timeline.bars[bar.index - 1]
+    notes = [n for o, ns in sorted(build.notes.items()) if before.offset - 1e-9 <= o < offset - 1e-9
+             for n in ns]
+    if len(notes) < 2:
+        return
+    kind = dynamics.Crescendo if louder else dynamics.Diminuendo
+    wedge = kind(notes[0], notes[-1])
+    wedge.placement = placement
+    build.part.insert(0, wedge)
+
+
+def _write_scene_marks(build: _StaffBuild, plans: Sequence[ScenePlan], timeline: Timeline
+                       ) -> None:
+    """A rehearsal letter and the scene's title at each scene's first bar."""
+    from music21 import expressions
+
+    for scene, plan in enumerate(plans):
+        bars = timeline.scene_bars(scene)
+        if not bars:
+            continue
+        measure = build.measures[bars[0].index]
+        mark = expressions.RehearsalMark(rehearsal_letter(scene))  # type: ignore[no-untyped-call]
+        measure.coreInsert(0, mark)
+        measure.coreInsert(0, _words(plan.title or plan.scene_id, bold=True))
+
+
+def _write_tempo(top: _StaffBuild, builds: Sequence[_StaffBuild], timeline: Timeline) -> None:
+    """Printed whole-number marks, rit./accel. text and sound-only per-beat tempi (top staff).
+
+    A mark is printed where the music starts, where a written ramp arrives,
+    after a breath, and wherever else the tempo moves 2 % or more from the
+    number last printed (less is rubato, heard but not printed); of two
+    printed in one bar only the later stays printed (the other still sounds).
+    """
+    beat = timeline.meter.beat if timeline.meter.denominator == 8 else 1.0
+    marks = list(timeline.marks)
+    printed: int | None = None
+    announced = False  # a rit./accel. is written and waits for its arrival mark
+    last: tuple[int, Any] | None = None  # (bar index, mark) of the last printed mark
+    for k, mark in enumerate(marks):
+        measure, at = _measure_at(top, timeline, mark.offset)
+        bar = top.measures.index(measure)
+        number = mark.bpm / beat  # in the printed beat (a dotted quarter in 6/8)
+        if mark.ramp and (k == 0 or not marks[k - 1].ramp):
+            arrival = next((m for m in marks[k:] if not m.ramp), marks[-1])
+            change = arrival.bpm / marks[k - 1].bpm - 1 if k else 0.0
+            if abs(change) >= TEMPO_TEXT_MIN_CHANGE and round(arrival.bpm / beat) != printed:
+                measure.coreInsert(at, _words("accel." if change > 0 else "rit.", italic=True))
+                announced = True
+        # A drift of under 2 % from the printed number is rubato: it sounds, unprinted.
+        moved = printed is None or abs(number / printed - 1) >= TEMPO_TEXT_MIN_CHANGE
+        show = (k == 0 or mark.breath
+                or (not mark.ramp and (announced or moved) and round(number) != printed))
+        if mark.breath:
+            _caesura(builds, mark.offset)
+        mm = _metronome(number, beat, show)
+        if show:
+            printed = round(number)
+            announced = False
+            if last is not None and last[0] == bar:
+                last[1].numberImplicit = True
+            last = (bar, mm)
+        measure.coreInsert(at, mm)
+
+
+def _metronome(number: float, beat: float, printed: bool) -> Any:
+    """A metronome mark: printed as a whole number that sounds ``number``, or sound only."""
+    from music21 import duration, tempo
+
+    referent = duration.Duration(beat)
+    if printed:
+        return tempo.MetronomeMark(number=round(number), numberSounding=number,
+                                   referent=referent)
+    mm = tempo.MetronomeMark(number=number, referent=referent)
+    mm.numberImplicit = True
+    return mm
+
+
+def _caesura(builds: Sequence[_StaffBuild], offset: float) -> None:
+    """A caesura on each staff's last note before ``offset`` (the breath before a new tempo)."""
+    from music21 import articulations
+
+    for build in builds:
+        before = [o for o in build.notes if o < offset - 1e-9]
+        if before:
+            build.notes[max(before)][-1].articulations.append(articulations.Caesura())
+
+
+def _write_numerals(builds: Sequence[_StaffBuild], spans: Sequence[HarmonySpan]) -> None:
+    """Each chord's Roman numeral as a lyric under the lowest staff's note at the chord.
+
+    One analysis line for the whole score: where the lowest staff rests, the
+    chord goes unlabelled rather than the line jumping to another staff.
+    """
+    named_key: Key | None = None  # the key last named in the lyrics
+    lowest = builds[-1]
+    for span in spans:
+        notes = lowest.notes.get(round(span.offset, 6))
+        if notes:
+            notes[0].lyric = _numeral(span, named_key)
+            if span.chord.figure in ("I", "i"):
+                named_key = span.chord.key
+
+
+def _write_multirests(builds: Sequence[_StaffBuild], timeline: Timeline) -> None:
+    """Bars where every staff rests, two or more in a row, as one multi-measure rest
+    (a silent scene of twenty bars is one symbol, not twenty).
+
+    A bar that carries a word, a rehearsal letter or a printed tempo mark stays
+    a bar of its own, since an engraver prints nothing over a multi-measure rest.
+    """
+    from music21 import expressions, note, spanner, tempo
+
+    def plain(index: int) -> bool:
+        measure = builds[0].measures[index]
+        marked = any(isinstance(e, expressions.TextExpression | expressions.RehearsalMark)
+                     or (isinstance(e, tempo.MetronomeMark) and not e.numberImplicit)
+                     for e in measure)
+        return not marked and all(not b.notes_in(timeline.bars[index]) for b in builds)
+
+    runs: list[list[int]] = []
+    for bar in timeline.bars:
+        if not plain(bar.index):
+            continue
+        if runs and runs[-1][-1] == bar.index - 1:
+            runs[-1].append(bar.index)
+        else:
+            runs.append([bar.index])
+    for run in (r for r in runs if len(r) > 1):
+        for build in builds:
+            rests = [rest for index in run
+                     for rest in build.measures[index].getElementsByClass(note.Rest)]
+            build.part.insert(0, spanner.MultiMeasureRest(rests))  # type: ignore[no-untyped-call]
+
+
+def _numeral(span: HarmonySpan, named_key: Key | None) -> str:
+    """The chord's Roman numeral, prefixed by its key where a new key's tonic arrives."""
+    figure = span.chord.figure
+    key = span.chord.key
+    if figure in ("I", "i") and key != named_key:
+        return f"{str(key).split()[0]}{'' if key.mode == 'major' else 'm'}: {figure}"
+    return figure
+
+
 def score_events(score: stream.Score) -> list[str]:
     """Readable events of a score, ordered by bar, beat and part."""
-    from music21 import chord, expressions, instrument, key, meter, note, stream, tempo
+    from music21 import stream
 
     rows: list[tuple[int, Fraction, int, int, str]] = []
     for p_index, part in enumerate(score.parts):
@@ -249,30 +728,47 @@ def score_events(score: stream.Score) -> list[str]:
             number = int(measure.number)
             for element in measure:
                 at = Fraction(element.offset).limit_denominator(48)
-                if isinstance(element, meter.TimeSignature):
-                    if p_index == 0:
-                        rows.append((number, at, -1, 0, f"time {element.ratioString}"))
-                elif isinstance(element, key.Key):
-                    if p_index == 0:
-                        rows.append((number, at, -1, 1, f"key {element.tonic.name} {element.mode}"))
-                elif isinstance(element, tempo.MetronomeMark):
-                    rows.append((number, at, -1, 2, f"tempo {float(element.number):.2f}"))
-                elif isinstance(element, expressions.TextExpression):
-                    rows.append((number, at, -1, 3, f"text {element.content}"))
-                elif isinstance(element, instrument.Instrument):
-                    rows.append((number, at, p_index, 0,
-                                 f"{label} program {element.midiProgram} "
-                                 f"{element.instrumentName}"))
-                elif isinstance(element, note.Note | chord.Chord):
-                    pitches = "+".join(p.nameWithOctave for p in element.pitches)
-                    tie = f" tie-{element.tie.type}" if element.tie is not None else ""
-                    lyric = f" [{element.lyric}]" if element.lyric else ""
-                    length = Fraction(element.quarterLength).limit_denominator(48)
-                    rows.append((number, at, p_index, 1,
-                                 f"{label} {pitches} {_q(length)} v{element.volume.velocity}"
-                                 f"{tie}{lyric}"))
+                row = _event_row(element, label, p_index == 0)
+                if row is not None:
+                    order, text = row
+                    rows.append((number, at, -1 if order < 0 else p_index, abs(order), text))
     rows.sort(key=lambda r: (r[0], r[1], r[2], r[3]))
     return [f"bar {r[0]} beat {_q(r[1] + 1)} {r[4]}" for r in rows]
+
+
+def _event_row(element: Any, label: str, top: bool) -> tuple[int, str] | None:
+    """(order, text) of one element for the event list; negative order: a score-wide line."""
+    from music21 import chord, clef, dynamics, expressions, instrument, key, meter, note, tempo
+
+    if isinstance(element, meter.TimeSignature):
+        return (-1, f"time {element.ratioString}") if top else None
+    if isinstance(element, key.Key):
+        return (-2, f"key {element.tonic.name} {element.mode}") if top else None
+    if isinstance(element, expressions.RehearsalMark):
+        return (-3, f"rehearsal {element.content}")
+    if isinstance(element, tempo.MetronomeMark):
+        sounding = float(element.getQuarterBPM() or 0)
+        if element.numberImplicit:
+            return (-4, f"tempo {sounding:.2f} (sound only)")
+        return (-4, f"tempo {element.referent.fullName.lower()} = {element.number} "
+                    f"(sounds {sounding:.2f})")
+    if isinstance(element, expressions.TextExpression):
+        return (-5, f"text {element.content}") if top else (5, f"{label} text {element.content}")
+    if isinstance(element, clef.Clef):
+        return (0, f"{label} clef {type(element).__name__.removesuffix('Clef').lower()}")
+    if isinstance(element, instrument.Instrument):
+        return (1, f"{label} program {element.midiProgram} {element.instrumentName}")
+    if isinstance(element, dynamics.Dynamic):
+        return (2, f"{label} dynamic {element.value}")
+    if isinstance(element, note.Note | chord.Chord):
+        pitches = "+".join(p.nameWithOctave for p in element.pitches)
+        tie = f" tie-{element.tie.type}" if element.tie is not None else ""
+        lyric = f" [{element.lyric}]" if element.lyric else ""
+        marks = "".join(f" {type(a).__name__.lower()}" for a in element.articulations)
+        length = Fraction(element.quarterLength).limit_denominator(48)
+        return (3, f"{label} {pitches} {_q(length)} v{element.volume.velocity}"
+                   f"{tie}{marks}{lyric}")
+    return None
 
 
 def _q(value: Fraction) -> str:

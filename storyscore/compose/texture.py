@@ -5,27 +5,30 @@ movement) an octave or so below the melody, then plays it as the scene's
 texture: a sustained ``pad``, a rising-and-falling ``arpeggio``, an
 ``alberti`` bass (low–high–middle–high), ``block`` chords on the beats (on
 beats 2 and 3 of a 3/4 bar when a bass takes beat 1: a waltz), or an
-``ostinato`` of eighths grouped 3+3+2. Before a metric modulation the last
-bar plays the coming beat (an old triplet, dotted or quintuplet pulse) so the
-new tempo is heard to grow out of the old one. The bass plays the chord's bass note
-(the root, for root-position chords) in the octave nearest its last note; a
-moving bass answers it in the other octave, not on the fifth, which under the
-chord would make a six-four. Under
-narration every texture thins to fewer, softer notes. Scenes without a bass
-instrument get their bass notes in the accompaniment.
+``ostinato`` of eighths grouped 3+3+2; a pad leans on a 4–3 suspension at a
+half cadence. The bass plays the chord's bass note (the root, for
+root-position chords) in the octave nearest its last note, always with a
+rhythm (``_bass_rhythm``); it answers in the other octave, kept under the
+chord, not on the fifth, which under the chord would make a six-four. A calm
+scene opens over a tonic pedal while its chords hold the tonic as root or
+third. Under narration every texture thins to fewer, softer notes. Scenes
+without a bass instrument get their bass notes in the accompaniment. Every
+event carries its marks for the notation (staccato, accents, the scene's
+dynamic).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections.abc import Sequence
 
 from storyscore.compose.harmony import HarmonySpan
 from storyscore.compose.melody import density_level
-from storyscore.compose.notes import NoteEvent, clamp_velocity
+from storyscore.compose.notes import NoteEvent, clamp_velocity, dynamic_mark
 from storyscore.compose.request import ScenePlan
 from storyscore.compose.theory import Chord
-from storyscore.compose.timeline import Timeline
+from storyscore.compose.timeline import Meter, Timeline
 
 _BASS_RANGE = (31, 52)  # G1..E3
 _OSTINATO_FIGURE = (0, 2, 1, 0, 2, 1, 2, 1)  # voicing indices, eighths grouped 3+3+2
@@ -92,7 +95,7 @@ def _articulate(length: float, staccato: float) -> float:
 
 def _figure(
     texture: str, span: HarmonySpan, voicing: tuple[int, ...], plan: ScenePlan, level: int,
-    quiet: bool, meter: int, has_bass: bool, bar_offset: float,
+    quiet: bool, meter: Meter, has_bass: bool, bar_offset: float,
 ) -> list[tuple[float, float, tuple[int, ...], float]]:
     """(offset, length, pitches, accent) notes of one chord in the given texture."""
     start, length = span.offset, span.length
@@ -121,7 +124,8 @@ def _figure(
         # Too short to break into three notes: a broken chord would drop a chord tone.
         notes.append((start, length, voicing, 1.0))
     elif texture == "block":
-        if meter == 3 and has_bass and abs(start - bar_offset) < 1e-9 and length >= 3:
+        if meter.bar == 3 and meter.beat == 1 and has_bass and abs(start - bar_offset) < 1e-9 \
+                and length >= 3:
             # Waltz: the bass takes the downbeat, the chords answer on 2 and 3.
             for k in (1, 2):
                 notes.append((start + k, 1.0, voicing, 1.0))
@@ -168,50 +172,87 @@ def _alberti_upper(chord: Chord, voicing: tuple[int, ...]) -> tuple[int, int]:
     return picked[0], picked[1]
 
 
-def _pulse_figure(
-    span: HarmonySpan, voicing: tuple[int, ...], pulse: float, bar_end: float
-) -> list[tuple[float, float, tuple[int, ...], float]]:
-    """Notes one new beat long, counted back from the bar line of a metric modulation.
+def _suspended(span: HarmonySpan, voicing: tuple[int, ...]
+               ) -> list[tuple[float, float, tuple[int, ...], float]]:
+    """A held chord whose third is first suspended a fourth above the bass (4–3): the
+    half cadence leans on the dominant before it settles."""
+    third = span.chord.pcs[1] if len(span.chord.pcs) > 1 else None
+    fourth = (span.chord.pcs[0] + 5) % 12
+    if third is None or not any(p % 12 == third for p in voicing):
+        return [(span.offset, span.length, voicing, 1.0)]
+    suspended = tuple(p + (fourth - third) % 12 if p % 12 == third else p for p in voicing)
+    half = span.length / 2
+    return [(span.offset, half, tuple(sorted(suspended)), 1.0),
+            (span.offset + half, span.length - half, voicing, 1.0)]
 
-    The listener hears the coming beat before the tempo mark changes: the old
-    triplet (or dotted, or quintuplet) pulse simply carries on as the new beat.
-    """
-    points = []
-    k = 1
-    while bar_end - k * pulse > span.offset - 1e-9:
-        if bar_end - k * pulse < span.end - 1e-9:
-            points.append(bar_end - k * pulse)
-        k += 1
-    points.sort()
-    if not points or points[0] > span.offset + 1e-9:
-        points.insert(0, span.offset)
-    up = [*voicing, voicing[0] + 12]
-    cycle = up + up[-2:0:-1]
-    notes: list[tuple[float, float, tuple[int, ...], float]] = []
-    for n, start in enumerate(points):
-        end = points[n + 1] if n + 1 < len(points) else min(span.end, start + pulse)
-        notes.append((start, end - start, (cycle[n % len(cycle)],), 1.1))
-    return notes
+
+def _marked(event: NoteEvent, accent: float, plan: ScenePlan, first: bool) -> NoteEvent:
+    """An accompaniment event with its marks: accents of an ostinato or block chords,
+    staccato where articulation shortened it, the scene's dynamic on its first event."""
+    marks = []
+    if event.length < 1 and plan.staccato >= 0.3 and plan.texture in ("block", "ostinato"):
+        marks.append("staccato")
+    if accent > 1.05:
+        marks.append("accent")
+    return dataclasses.replace(
+        event, articulation="+".join(marks),
+        dynamic=dynamic_mark(event.velocity / 0.68) if first else "")
 
 
 def _bass_rhythm(
-    plan: ScenePlan, span: HarmonySpan, level: int, quiet: bool, meter: int
+    plan: ScenePlan, span: HarmonySpan, level: int, quiet: bool, meter: Meter
 ) -> list[tuple[float, float, bool]]:
     """(offset, length, answering) bass notes for one chord; an answering note sounds the
-    bass an octave away (a fifth there would turn the chord into a six-four)."""
+    bass an octave away (a fifth there would turn the chord into a six-four).
+
+    The bass always has a rhythm: half notes (root, octave) under calm scenes and
+    narration; dotted quarters, or a rocking long–short, in compound time; the
+    waltz's downbeat in 3/4 block chords; quarters walking between the octaves
+    in lively block and Alberti scenes; pulsing eighths under an ostinato.
+    """
     start, length = span.offset, span.length
-    if quiet or plan.texture in ("pad", "arpeggio") or length < 2 or level <= 1:
+
+    def pattern(values: Sequence[float]) -> list[tuple[float, float, bool]]:
+        out: list[tuple[float, float, bool]] = []
+        position, k = start, 0
+        while position < start + length - 1e-9:
+            size = min(values[k % len(values)], start + length - position)
+            out.append((position, size, k % 2 == 1))
+            position += size
+            k += 1
+        return out
+
+    if length < 1:
         return [(start, length, False)]
-    if plan.texture == "ostinato" and length == 4:
-        return [(start, 1.5, False), (start + 1.5, 1.5, False), (start + 3, 1.0, True)]
-    if level >= 3 and plan.texture in ("block", "alberti"):
-        count = int(length)
-        return [(start + k, 1.0, k % 2 == 1) for k in range(count)] + (
-            [(start + count, length - count, False)] if length - count > 1e-9 else [])
-    if meter == 3:
-        return [(start, length, False)]
-    half = length / 2
-    return [(start, half, False), (start + half, half, True)]
+    if meter.beat == 1.5:
+        return pattern((1.0, 0.5) if level >= 2 and not quiet else (1.5,))
+    if meter.bar == 3 and plan.texture == "block" and not quiet:
+        return [(start, 1.0, False)] + ([(start + 1, length - 1, True)] if length > 3 else [])
+    if quiet or plan.texture in ("pad", "arpeggio") or level <= 1:
+        return pattern((2.0, 1.0) if meter.bar == 3 else (2.0,))
+    if plan.texture == "ostinato" and level >= 3:
+        return pattern((0.5,))
+    if plan.texture == "ostinato":
+        return pattern((1.5, 1.5, 1.0))
+    if level >= 3:
+        return pattern((1.0,))
+    return pattern((2.0, 1.0) if meter.bar == 3 else (2.0,))
+
+
+def _pedal(plan: ScenePlan, span: HarmonySpan, scene_spans: Sequence[HarmonySpan]) -> bool:
+    """Whether the bass holds the tonic under this chord: a pedal through a calm scene's
+    opening, for as long as every chord so far has the tonic as its root or third (I, vi,
+    so that the pedal never makes a six-four)."""
+    if plan.arousal >= -0.2 or plan.tension >= 0.4:
+        return False
+    tonic = span.chord.key.pc
+    for other in scene_spans:
+        # Under a chord whose fifth the tonic is (IV), a tonic bass would make a six-four.
+        if tonic not in other.chord.pcs[:2] or other.chord.key != span.chord.key:
+            return False
+        if other is span:
+            return True
+    return False
 
 
 def compose_accompaniment(
@@ -223,10 +264,6 @@ def compose_accompaniment(
     voicing: tuple[int, ...] | None = None
     last_bass = 40
     bar_offsets = {bar.index: bar.offset for bar in timeline.bars}
-    bar_ends = {bar.index: bar.end for bar in timeline.bars}
-    # Scenes that end in a metric modulation: the new beat's length in old quarter notes.
-    pulses = {i - 1: 1 / float(m.modulation) for m in timeline.marks if m.modulation is not None
-              for i, start in enumerate(timeline.scene_offsets) if start == m.offset}
     for i, plan in enumerate(plans):
         if plan.silent or plan.volume <= 0:
             continue
@@ -236,11 +273,14 @@ def compose_accompaniment(
         center = plan.register - 14
         ceiling = plan.register - 3
         has_bass = plan.bass_program is not None
-        meter = timeline.meters[i]
+        meter = timeline.meter
+        scene_spans = [s for s in spans if s.scene == i]
         for span in (s for s in spans if s.scene == i):
             quiet = _quiet(span.offset, span.end, windows)
             voicing = _choose_voicing(span.chord, voicing, center, ceiling)
-            bass_pitch = _nearest(span.chord.bass, last_bass, *_BASS_RANGE)
+            pedal = _pedal(plan, span, scene_spans)
+            bass_pitch = _nearest(span.chord.key.pc if pedal else span.chord.bass, last_bass,
+                                  *_BASS_RANGE)
             last_bass = bass_pitch
             soft = 0.7 if quiet else 1.0
             if has_bass:
@@ -259,29 +299,39 @@ def compose_accompaniment(
                 while low_bass >= voicing[0]:
                     low_bass -= 12
                 upper = (low_bass, *voicing)
-            last_bar = bar_ends[span.bar] == timeline.scene_offsets[i] + timeline.scene_lengths[i]
             if span.cadence == "final":
                 # The last chord is struck once and held: the piece ends, it does not stop.
                 figure = [(span.offset, span.length, upper, 1.0)]
-            elif i in pulses and last_bar:
-                figure = _pulse_figure(span, upper, pulses[i], bar_ends[span.bar])
+            elif span.cadence == "half" and plan.texture == "pad" and span.length >= 2:
+                figure = _suspended(span, upper)
             else:
                 figure = _figure(plan.texture, span, upper, plan, level, quiet, meter, has_bass,
                                  bar_offsets[span.bar])
             for offset, length, pitches, accent in figure:
                 velocity = base * 0.68 * soft * accent * (0.85 if plan.texture == "pad" else 1.0)
-                accompaniment.append(NoteEvent(offset, length, pitches,
-                                               clamp_velocity(velocity), span.chord))
+                accompaniment.append(_marked(NoteEvent(
+                    offset, length, pitches, clamp_velocity(velocity), span.chord), accent,
+                    plan, first=not accompaniment or accompaniment[-1].offset
+                    < timeline.scene_offsets[i] - 1e-9))
             if not has_bass:
                 continue
-            octave = bass_pitch + 12 if bass_pitch + 12 <= _BASS_RANGE[1] else bass_pitch - 12
+            # The answering octave stays under the chord: above it, it would turn a
+            # root-position chord into an inversion (a six-four under a triad's fifth).
+            octave = bass_pitch + 12
+            if octave > _BASS_RANGE[1] or octave >= upper[0]:
+                octave = bass_pitch - 12 if bass_pitch - 12 >= _BASS_RANGE[0] else bass_pitch
             rhythm = ([(span.offset, span.length, False)] if span.cadence == "final"
                       else _bass_rhythm(plan, span, level, quiet, meter))
             for offset, length, answering in rhythm:
                 pitch = octave if answering else bass_pitch
                 sound = _articulate(length, plan.staccato) if length < 2 else length
-                bass.append(NoteEvent(offset, sound, (pitch,),
-                                      clamp_velocity(base * 0.78 * soft), span.chord))
+                first = not bass or bass[-1].offset < timeline.scene_offsets[i] - 1e-9
+                velocity = clamp_velocity(base * 0.78 * soft)
+                bass.append(NoteEvent(
+                    offset, sound, (pitch,), velocity, span.chord,
+                    articulation="staccato" if sound < length - 1e-9 else "",
+                    written=length if sound < length - 1e-9 else None,
+                    dynamic=dynamic_mark(velocity / 0.78) if first else ""))
     return _tie_repeats(accompaniment), _tie_repeats(bass)
 
 
@@ -292,8 +342,6 @@ def _tie_repeats(events: list[NoteEvent]) -> list[NoteEvent]:
         prev, cur = out[n - 1], out[n]
         if (prev.pitches == cur.pitches and abs(prev.end - cur.offset) < 1e-9
                 and prev.length >= 2 and cur.length >= 2 and prev.chord == cur.chord):
-            out[n - 1] = NoteEvent(prev.offset, prev.length, prev.pitches, prev.velocity,
-                                   prev.chord, True, prev.tie_stop)
-            out[n] = NoteEvent(cur.offset, cur.length, cur.pitches, cur.velocity, cur.chord,
-                               cur.tie_start, True)
+            out[n - 1] = dataclasses.replace(out[n - 1], tie_start=True)
+            out[n] = dataclasses.replace(cur, tie_stop=True)
     return out

@@ -1,29 +1,33 @@
-"""The bar grid and tempo map of a whole story path.
+"""The bar grid and tempo map of a whole story path: one meter, one pulse.
 
-Every scene boundary is a downbeat, within a video frame of its target time:
-
-* Each scene gets a whole number of bars of its metre and a steady tempo
-  within ±5 % of its target. Where no whole number of bars fits that window,
-  a fixed-length scene ends with ONE bar of another length (2/4, 3/4, 5/4,
-  6/4 — or 3/8, 5/8, 7/8 … when the scene is very short), as film scores do;
-  an ``auto`` (flexible) scene instead keeps its tempo and rounds up to the
-  next downbeat.
-* Between scenes the tempo ramps with a constant ratio per beat, at most 3 %
-  per beat, over the beats around the boundary (straddling it, at most two
-  bars and half a scene on each side, so that each scene keeps its own steady
-  tempo for most of its length). MIDI has no ramps, so every ramp beat gets
-  its own tempo mark.
-* A change too large to ramp in that room becomes a metric modulation at the
-  boundary's bar line: the tempo jumps by a simple ratio (3:2, 4:3, 2:1, 3:1,
-  5:4, 5:3, 5:2 … or their inverses: an old dotted, triplet, quintuplet or
-  subdivided pulse becomes the new beat), and what the ratio leaves over (at
-  most about 12 %) is ramped. Only scenes of a few beats between very
-  different tempos can leave a step above 3 %: there is no room for more.
+* **One meter.** The story has one time signature (4/4, 3/4, 6/8 or 2/4), the
+  author's (``music meter``) or one chosen from its overall mood; every bar of
+  the score has that length. A scene never gets an odd bar to fit its length.
+* **One home tempo**, the scenes' own tempos averaged over the story (weighted
+  by length). A scene moves only within a moderate band around it
+  (``TEMPO_BAND``): scenes differ in pace through their surface (note values,
+  accompaniment, articulation, dynamics), not their tempo.
+* **Fitting the pictures.** Each scene gets a whole number of bars. Its closing
+  downbeat must fall where the next scene starts: within one video frame at a
+  cut, anywhere inside a transition (a 1 s crossfade gives ±0.5 s: the next
+  plan's ``lead_in``). Within that window the composer picks the bar count and
+  the end that keep the tempo nearest the scene's own and its neighbour's; what
+  is left is rubato, spread over the scene. An ``auto`` (flexible) scene keeps
+  the pulse running (the tempo of the scene before it) and rounds its length up
+  to the next bar line; the video follows.
+* **Tempo moves like a player's**: between scenes the tempo ramps with a
+  constant ratio per beat, at most 3 % a beat, straddling the boundary (at most
+  two bars and half a scene on each side; where that is not enough, up to four
+  bars and whole short scenes). A change too large for that room jumps at the
+  boundary's bar line, after the cadence that closes the scene (a ``breath``),
+  and ramps what is left.
 * Ramps change how long the scenes around them last, so the steady tempos are
-  solved together (Gauss–Seidel over scenes, Newton per scene) until each
-  fixed scene lasts exactly its target; a scene's bar count is re-chosen, on a
-  finer grid, if its solved tempo leaves the ±5 % window. Of all candidates
-  tried, the one that breaks the fewest promises (by how much) is kept.
+  solved together (Gauss–Seidel over scenes, Newton per scene) until each scene
+  ends exactly on its chosen downbeat.
+
+``scene_starts`` and ``scene_durations`` are the *video's* times (what the
+renderer and the narration follow); ``music_starts`` are the music's downbeats,
+within each transition's window of them.
 """
 
 from __future__ import annotations
@@ -31,23 +35,86 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
-from fractions import Fraction
 
 import numpy as np
 
 from storyscore.compose.request import ScenePlan
 
-MAX_TEMPO_DEVIATION = 0.05
 MAX_RAMP_STEP = 0.03
 _DESIGN_STEP = 0.029  # a little under the limit: the solve moves tempos after ramps are laid out
 MAX_RAMP_BEATS = 8
-# Metric modulations, simplest first: the new beat is an old dotted, triplet, quintuplet or
-# subdivided pulse. With this many, what is left to ramp after the jump is at most ~12 %.
-MODULATION_RATIOS = tuple(
-    Fraction(r) for r in ("3/2", "2/3", "4/3", "3/4", "2", "1/2", "3", "1/3", "4", "1/4",
-                          "5/4", "4/5", "5/3", "3/5", "5/2", "2/5", "5", "1/5", "6", "1/6",
-                          "8", "1/8", "10", "1/10", "12", "1/12")
-)
+TEMPO_BAND = 0.08  # a scene's own tempo stays within this share of the home tempo
+_SCENE_SHARE = 0.35  # how much of a scene's own tempo (in log) moves it from the home tempo
+_HOME_SEARCH = 0.12  # the home tempo may move this far to fit whole bars into the scenes
+
+
+@dataclass(frozen=True)
+class Meter:
+    """The story's time signature."""
+
+    numerator: int
+    denominator: int
+
+    @property
+    def bar(self) -> float:
+        """Quarter notes in a bar."""
+        return self.numerator * 4 / self.denominator
+
+    @property
+    def beat(self) -> float:
+        """Quarter notes in a counted beat (a dotted quarter in compound time)."""
+        compound = self.denominator == 8 and self.numerator % 3 == 0
+        return 1.5 if compound else 4 / self.denominator
+
+    @property
+    def cells(self) -> tuple[float, ...]:
+        """The bar's strong-beat groups in quarter notes: 4/4 → 2+2, 6/8 → 1.5+1.5."""
+        if self.bar == 4:
+            return (2.0, 2.0)
+        if self.beat == 1.5:
+            return (1.5,) * round(self.bar / 1.5)
+        return (self.bar,)
+
+    def __str__(self) -> str:
+        return f"{self.numerator}/{self.denominator}"
+
+
+def parse_meter(text: str) -> Meter:
+    """A meter from its written form, ``"3/4"``."""
+    numerator, denominator = text.split("/")
+    return Meter(int(numerator), int(denominator))
+
+
+def story_meter(plans: Sequence[ScenePlan], chosen: str | None = None) -> Meter:
+    """The meter of the whole story: the author's, else from its overall mood.
+
+    Gentle, happy stories lilt in 3/4, the dreamiest of them rock in 6/8;
+    everything else is in 4/4.
+    """
+    if chosen:
+        return parse_meter(chosen)
+    sounding = [p for p in plans if not p.silent] or list(plans)
+    weight = sum(p.duration for p in sounding)
+    valence = sum(p.valence * p.duration for p in sounding) / weight
+    arousal = sum(p.arousal * p.duration for p in sounding) / weight
+    tension = sum(p.tension * p.duration for p in sounding) / weight
+    if arousal < -0.15 and valence > 0.15 and tension < 0.4:
+        return Meter(6, 8) if arousal < -0.45 else Meter(3, 4)
+    return Meter(4, 4)
+
+
+def home_tempo(plans: Sequence[ScenePlan]) -> float:
+    """The story's home tempo: its scenes' tempos averaged by length (in log, as the ear hears)."""
+    sounding = [p for p in plans if not p.silent] or list(plans)
+    weight = sum(p.duration for p in sounding)
+    return math.exp(sum(math.log(p.tempo) * p.duration for p in sounding) / weight)
+
+
+def scene_tempo(plan: ScenePlan, home: float) -> float:
+    """A scene's own tempo: a quarter of the way (in log) from the home tempo to its
+    target, held within the band around the home tempo."""
+    low, high = home * (1 - TEMPO_BAND), home * (1 + TEMPO_BAND)
+    return float(max(low, min(high, home * (plan.tempo / home) ** _SCENE_SHARE)))
 
 
 @dataclass(frozen=True)
@@ -60,7 +127,6 @@ class Bar:
     length: float  # quarter notes
     numerator: int
     denominator: int
-    odd: bool  # the scene's one bar of another length
 
     @property
     def time_signature(self) -> str:
@@ -73,11 +139,26 @@ class Bar:
 
 @dataclass(frozen=True)
 class TempoMark:
-    """A written tempo: quarter-note BPM from ``offset`` on."""
+    """A tempo in quarter-note BPM from ``offset`` on."""
 
     offset: float
     bpm: float
-    modulation: Fraction | None = None  # new/old tempo ratio of a metric modulation here
+    ramp: bool = False  # a beat inside a written rit. or accel.
+    breath: bool = False  # a tempo jump after a cadence: a caesura comes before it
+
+
+@dataclass(frozen=True)
+class TempoRamp:
+    """A written rit. or accel.: quarter-note offsets and the tempos it leaves and reaches."""
+
+    start: float
+    end: float  # where the arrival tempo holds
+    from_bpm: float
+    to_bpm: float
+
+    @property
+    def kind(self) -> str:
+        return "accel." if self.to_bpm > self.from_bpm else "rit."
 
 
 @dataclass(frozen=True)
@@ -88,10 +169,14 @@ class Timeline:
     marks: tuple[TempoMark, ...]
     scene_offsets: tuple[float, ...]
     scene_lengths: tuple[float, ...]
-    scene_starts: tuple[float, ...]
-    scene_durations: tuple[float, ...]
-    meters: tuple[int, ...]  # quarter notes in each scene's regular bar
+    scene_starts: tuple[float, ...]  # the video's scene starts, seconds
+    scene_durations: tuple[float, ...]  # the video's scene lengths, seconds
+    meters: tuple[int, ...]  # quarter notes in each scene's bar (one meter: all alike)
     tempos: tuple[float, ...]  # each scene's steady tempo (outside the ramps)
+    meter: Meter = Meter(4, 4)
+    music_starts: tuple[float, ...] = ()  # seconds of each scene's first downbeat
+    ramps: tuple[TempoRamp, ...] = ()
+    home_tempo: float = 0.0
 
     @property
     def total_quarters(self) -> float:
@@ -119,52 +204,99 @@ class Timeline:
         return float(offsets[i] + (seconds - starts[i]) / spb[i])
 
 
-def scene_meter(plan: ScenePlan) -> int:
-    """Quarter notes per regular bar: a lilting 3/4 for gentle, happy, slow scenes, else 4/4."""
-    gentle = plan.arousal < -0.15 and plan.valence > 0.15 and plan.tension < 0.4
-    return 3 if gentle and plan.texture in ("pad", "arpeggio") else 4
+@dataclass(frozen=True)
+class _Fit:
+    """Where each scene's bars fall: bar counts, music and video times in seconds."""
+
+    bars: list[int]
+    music_bounds: list[float]  # downbeat seconds of every scene start, and the end
+    video_starts: list[float]
+    video_durations: list[float]
+    tempos: list[float]  # the average tempo each scene needs for its bars
 
 
-def bar_lengths(length: float, meter: int) -> list[float]:
-    """Split a scene's length into regular bars plus at most one odd bar at the end."""
-    full = int(length // meter)
-    extra = length - full * meter
-    if extra < 1e-9:
-        return [float(meter)] * max(full, 0)
-    if extra < 2 and full >= 1:
-        return [float(meter)] * (full - 1) + [meter + extra]
-    return [float(meter)] * full + [extra]
+def _fit_bars(plans: Sequence[ScenePlan], meter: Meter, wanted: list[float], fps: int) -> _Fit:
+    """Choose each scene's bar count and closing downbeat, scene by scene.
+
+    The closing downbeat may fall anywhere in the window of the transition into
+    the next scene (a frame at a cut); among bar counts and ends in that window,
+    the one whose tempo is nearest the scene's own and the previous scene's wins.
+    """
+    frame = 0.5 / fps
+    music = [0.0]
+    video_starts: list[float] = []
+    video_durations: list[float] = []
+    counts: list[int] = []
+    tempos: list[float] = []
+    video = 0.0
+    previous = wanted[0]
+    for i, plan in enumerate(plans):
+        start = music[-1]
+        target = video + plan.duration
+        beats_per_second = wanted[i] / 60.0 / meter.bar
+        if plan.flexible:
+            # Keeps the pulse running (the scene before's tempo, its own for the first) and
+            # rounds up to the next bar line; the video follows the music.
+            tempo = previous if i else wanted[i]
+            n = max(1, math.ceil((target - start) * tempo / 60.0 / meter.bar - 1e-9))
+            end = start + n * meter.bar * 60.0 / tempo
+            video_durations.append(end - video)
+        else:
+            window = max(frame, plans[i + 1].lead_in) if i + 1 < len(plans) else frame
+            natural = max(1e-9, (target - start) * beats_per_second)
+            best: tuple[float, int, float, float] | None = None
+            for n in sorted({max(1, math.floor(natural)), max(1, math.ceil(natural))}):
+                easy = min(target + window, max(target - window, start + n / beats_per_second))
+                # Between where the bars fall at the scene's tempo and the video's boundary:
+                # a downbeat left at the window's edge would push every later scene.
+                for end in (easy, (easy + target) / 2, target):
+                    if end <= start:
+                        continue
+                    tempo = n * meter.bar * 60.0 / (end - start)
+                    cost = (abs(math.log(tempo / wanted[i])) + 0.5 * abs(math.log(tempo / previous))
+                            + 0.15 * ((end - target) / window) ** 2)
+                    if best is None or cost < best[0] - 1e-12:
+                        best = (cost, n, end, tempo)
+            if best is None:  # the window lies before this downbeat: one bar, as fast as it must
+                best = (0.0, 1, max(target, start + 0.25), 0.0)
+                best = (0.0, 1, best[2], meter.bar * 60.0 / (best[2] - start))
+            _, n, end, tempo = best
+            video_durations.append(plan.duration)
+        video_starts.append(video)
+        video += video_durations[-1]
+        counts.append(n)
+        tempos.append(tempo)
+        music.append(end)
+        previous = tempo
+    return _Fit(counts, music, video_starts, video_durations, tempos)
 
 
-def signature_of(length: float) -> tuple[int, int]:
-    """Time signature numerator/denominator for a bar of ``length`` quarter notes."""
-    for denominator in (4, 8, 16):
-        count = length * denominator / 4
-        if abs(count - round(count)) < 1e-9:
-            return round(count), denominator
-    raise ValueError(f"bar length {length} is not on a sixteenth grid")
+def _best_fit(plans: Sequence[ScenePlan], meter: Meter, fps: int
+              ) -> tuple[float, list[float], _Fit]:
+    """The home tempo (near the scenes' mean) whose whole bars fit the scenes best.
 
-
-def _choose_length(beats: float, meter: int, flexible: bool, tol: float) -> tuple[float, bool]:
-    """Scene length in quarter notes for ``beats`` at the target tempo; and whether
-    the tempo is then held at the target (a flexible scene rounded up)."""
-    bars = max(1, round(beats / meter))
-    for n in sorted({bars, bars - 1, bars + 1}, key=lambda n: abs(n * meter / beats - 1)):
-        if n >= 1 and abs(n * meter / beats - 1) <= tol:
-            return float(n * meter), False
-    if flexible:
-        return float(meter * max(1, math.ceil(beats / meter - 1e-9))), True
-    candidate = beats
-    for grid in (1, 2, 4):
-        candidate = max(1 / grid, round(beats * grid) / grid)
-        if abs(candidate / beats - 1) <= tol:
-            return candidate, False
-    return candidate, False
+    Whole bars make a short scene's tempo jump by up to half a bar's share of
+    its length; trying home tempos a little faster and slower finds the grid on
+    which the scenes' tempos stay nearest their own and each other's.
+    """
+    mean = home_tempo(plans)
+    best: tuple[float, float, list[float], _Fit] | None = None
+    for step in range(-12, 13):
+        home = mean * (1 + _HOME_SEARCH * step / 12)
+        wanted = [scene_tempo(p, home) for p in plans]
+        fit = _fit_bars(plans, meter, wanted, fps)
+        logs = np.log(fit.tempos)
+        cost = (float(np.sum((logs - np.log(wanted)) ** 2))
+                + 2 * float(np.sum(np.diff(logs) ** 2)) + 0.5 * math.log(home / mean) ** 2)
+        if best is None or cost < best[0] - 1e-12:
+            best = (cost, home, wanted, fit)
+    assert best is not None
+    return best[1], best[2], best[3]
 
 
 @dataclass(frozen=True)
 class _Ramp:
-    rho: Fraction  # metric-modulation ratio at the bar line (1: none)
+    rho: float  # tempo jump at the bar line (1: none; else a breath)
     before: int  # ramp beats at the end of the outgoing scene
     after: int  # ramp beats at the start of the incoming scene
 
@@ -173,97 +305,67 @@ class _Ramp:
         return self.before + self.after + 1
 
 
-def _beats(lengths: list[float]) -> list[float]:
-    """Lengths of the beats (quarter notes; a shorter last beat in a 5/8 bar) of a scene."""
-    out: list[float] = []
-    for length in lengths:
-        whole = math.ceil(length - 1e-9)
-        out.extend(min(1.0, length - k) for k in range(whole))
-    return out
+def _steps(ratio: float) -> int:
+    """Tempo steps of at most ``_DESIGN_STEP`` needed to cover ``ratio``."""
+    return max(1, math.ceil(abs(math.log(ratio)) / math.log1p(_DESIGN_STEP) - 1e-9))
 
 
-def _steps(ratio: float, rho: Fraction) -> int:
-    """Tempo steps of at most ``_DESIGN_STEP`` needed to cover ``ratio`` after jumping by rho."""
-    return max(1, math.ceil(abs(math.log(ratio / float(rho))) / math.log1p(_DESIGN_STEP) - 1e-9))
-
-
-def _plan_ramps(
-    tempos: list[float], beats: list[list[float]], previous: list[_Ramp] | None = None
-) -> list[_Ramp]:
+def _plan_ramps(tempos: list[float], beats: list[int],
+                previous: list[_Ramp] | None) -> list[_Ramp]:
     """Lay out each boundary's ramp for the current tempo estimates.
 
-    ``previous`` makes the choice sticky (keep a metric modulation once chosen,
-    never shorten a ramp) so that the joint tempo solve cannot oscillate
-    between laying a ramp out one way and the other.
+    A ramp takes at most half of each scene's beats (and two bars' worth), so
+    that each scene keeps its own tempo for most of its length; where that is
+    not room enough, the tempo jumps at the bar line by what the ramp cannot
+    cover. ``previous`` makes the choice sticky (a ramp never shortens) so that
+    the joint solve cannot oscillate.
     """
     ramps: list[_Ramp] = []
-    taken_at_start = 0
+    taken = 0
     for i in range(len(tempos) - 1):
         ratio = tempos[i + 1] / tempos[i]
-        # A ramp takes at most half of each scene's beats (and two bars), so each scene keeps
-        # its own steady tempo for most of its length; beyond that, modulate. Only when even
-        # a modulation leaves more than that to ramp may the ramp use whole short scenes.
-        full_out = max(0, min(MAX_RAMP_BEATS, len(beats[i]) - 1 - taken_at_start))
-        full_in = max(0, min(MAX_RAMP_BEATS, len(beats[i + 1]) - 1))
-        room_out = min(full_out, (len(beats[i]) - 1) // 2)
-        room_in = min(full_in, (len(beats[i + 1]) - 1) // 2)
-        old = previous[i] if previous else None
-        if old is not None and _steps(ratio, old.rho) - 1 <= full_out + full_in:
-            rho = old.rho
-        else:
-            rho = Fraction(1)
-            if _steps(ratio, rho) - 1 > room_out + room_in:
-                rho = min(MODULATION_RATIOS,
-                          key=lambda r: (_steps(ratio, r), MODULATION_RATIOS.index(r)))
-                if _steps(ratio, rho) >= _steps(ratio, Fraction(1)):
-                    rho = Fraction(1)
-        if _steps(ratio, rho) - 1 > room_out + room_in:
-            room_out, room_in = full_out, full_in
-        need = _steps(ratio, rho) - 1
-        if old is not None and old.rho == rho:
-            need = max(need, old.before + old.after)
-        # Straddle the boundary: half the ramp ends the old scene, half starts the new one,
-        # so neither scene's own tempo has to bend far to keep its length.
+        room_out = max(0, min(MAX_RAMP_BEATS, (beats[i] - 1) // 2, beats[i] - 1 - taken))
+        room_in = max(0, min(MAX_RAMP_BEATS, (beats[i + 1] - 1) // 2))
+        need = _steps(ratio) - 1
+        if previous is not None:
+            need = max(need, previous[i].before + previous[i].after)
+        if need > room_out + room_in:
+            # Rather than a jump, let the ramp take whole short scenes.
+            room_out = max(0, min(2 * MAX_RAMP_BEATS, beats[i] - 1 - taken))
+            room_in = max(0, min(2 * MAX_RAMP_BEATS, beats[i + 1] - 1))
         before = min(room_out, (need + 1) // 2)
         after = min(room_in, need - before)
         before = min(room_out, need - after)
+        steps = before + after + 1
+        rho = 1.0
+        if abs(math.log(ratio)) / steps > math.log1p(_DESIGN_STEP):
+            # No room to ramp it all: a breath at the bar line takes the rest.
+            rho = ratio / math.exp(math.copysign(steps * math.log1p(_DESIGN_STEP),
+                                                 math.log(ratio)))
         ramps.append(_Ramp(rho, before, after))
-        taken_at_start = after
+        taken = after
     return ramps
 
 
-def _ramps_hold(tempos: list[float], ramps: list[_Ramp]) -> bool:
-    """Whether every ramp's per-beat ratio is within the limit for these tempos."""
-    for i, ramp in enumerate(ramps):
-        q = abs(math.log(tempos[i + 1] / (float(ramp.rho) * tempos[i]))) / ramp.steps
-        if q > math.log1p(MAX_RAMP_STEP) + 1e-12:
-            return False
-    return True
-
-
-def _beat_terms(
-    i: int, tempos: list[float], beats: list[list[float]], ramps: list[_Ramp]
-) -> tuple[np.ndarray, np.ndarray]:
-    """Scene ``i``'s beats as tempo = C * S_i**a: returns (length*60/C, a) per beat."""
-    n = len(beats[i])
+def _beat_terms(i: int, tempos: list[float], beats: list[int],
+                ramps: list[_Ramp]) -> tuple[np.ndarray, np.ndarray]:
+    """Scene ``i``'s quarter beats as tempo = C * S_i**a: returns (60/C, a) per beat."""
+    n = beats[i]
     a = np.ones(n)
     c = np.ones(n)
     if i > 0:
         ramp = ramps[i - 1]
-        rho = float(ramp.rho)
         for j in range(min(ramp.after, n)):
             e = (ramp.before + 1 + j) / ramp.steps
             a[j] = e
-            c[j] = rho * tempos[i - 1] ** (1 - e) * rho ** (-e)
+            c[j] = ramp.rho * tempos[i - 1] ** (1 - e) * ramp.rho ** (-e)
     if i < len(tempos) - 1:
         ramp = ramps[i]
-        rho = float(ramp.rho)
         for k in range(1, ramp.before + 1):
-            idx = n - ramp.before - 1 + k
             e = k / ramp.steps
-            a[idx] = 1 - e
-            c[idx] = (tempos[i + 1] / rho) ** e
-    return np.array(beats[i]) * 60.0 / c, a
+            a[n - ramp.before - 1 + k] = 1 - e
+            c[n - ramp.before - 1 + k] = (tempos[i + 1] / ramp.rho) ** e
+    return 60.0 / c, a
 
 
 def _solve_tempo(weights: np.ndarray, powers: np.ndarray, target: float, guess: float) -> float:
@@ -271,25 +373,19 @@ def _solve_tempo(weights: np.ndarray, powers: np.ndarray, target: float, guess: 
     u = math.log(guess)
     for _ in range(60):
         terms = weights * np.exp(-powers * u)
-        f = float(terms.sum()) - target
-        slope = -float((powers * terms).sum())
-        step = f / slope
+        step = (float(terms.sum()) - target) / -float((powers * terms).sum())
         u -= max(-1.0, min(1.0, step))
         if abs(step) < 1e-14:
             break
     return math.exp(u)
 
 
-def _solve_all(
-    targets: list[float], held: list[bool], tempos: list[float],
-    beats: list[list[float]], ramps: list[_Ramp],
-) -> list[float]:
+def _solve_all(targets: list[float], tempos: list[float], beats: list[int],
+               ramps: list[_Ramp]) -> list[float]:
     tempos = list(tempos)
     for _ in range(500):
         change = 0.0
         for i in range(len(tempos)):
-            if held[i]:
-                continue
             weights, powers = _beat_terms(i, tempos, beats, ramps)
             new = _solve_tempo(weights, powers, targets[i], tempos[i])
             change = max(change, abs(new / tempos[i] - 1))
@@ -299,150 +395,66 @@ def _solve_all(
     return tempos
 
 
-def _durations(tempos: list[float], beats: list[list[float]], ramps: list[_Ramp]) -> list[float]:
-    out = []
-    for i in range(len(tempos)):
-        weights, powers = _beat_terms(i, tempos, beats, ramps)
-        out.append(float((weights * tempos[i] ** -powers).sum()))
-    return out
-
-
-def build_timeline(plans: Sequence[ScenePlan]) -> Timeline:
-    """Fit bars and tempos to the scenes' durations (see the module docstring)."""
-    meters = [scene_meter(p) for p in plans]
-    targets = [p.duration for p in plans]
-    wanted = [p.tempo for p in plans]
-    estimate = [p.duration * p.tempo / 60.0 for p in plans]  # beats at the target tempo
-    extra_bars = [0] * len(plans)
-    # How far from the estimate a bar count may put the tempo; it tightens for a scene
-    # whose ramps pushed it out of the window, so that a finer grid is tried next.
-    tolerance = [MAX_TEMPO_DEVIATION * 0.9] * len(plans)
-    tempos = list(wanted)
-    ramps: list[_Ramp] = []
-    def lay_out() -> tuple[list[tuple[float, bool]], list[list[float]]]:
-        picked = []
-        for i, p in enumerate(plans):
-            length, held = _choose_length(estimate[i], meters[i], p.flexible, tolerance[i])
-            if held:
-                length += extra_bars[i] * meters[i]
-            picked.append((length, held))
-        return picked, [_beats(bar_lengths(length, meters[i]))
-                        for i, (length, _) in enumerate(picked)]
-
-    # Ramps speed up or slow down the scenes they sit in: re-estimate how many beats
-    # each scene holds at its target tempo once the ramps are in, before choosing bars.
-    for _ in range(2):
-        chosen, beats = lay_out()
-        at_target = _durations(wanted, beats, _plan_ramps(wanted, beats))
-        estimate = [sum(beats[i]) * targets[i] / at_target[i] for i in range(len(plans))]
-    best: tuple[float, list[float], list[float], list[list[float]], list[_Ramp]] | None = None
-    for _attempt in range(12):
-        chosen, beats = lay_out()
-        held_flags = [h for _, h in chosen]
-        lengths = [c[0] for c in chosen]
-        tempos = [wanted[i] if held_flags[i] else tempos[i] for i in range(len(plans))]
-        previous: list[_Ramp] | None = None
-        for _ in range(12):
-            ramps = _plan_ramps(tempos, beats, previous)
-            tempos = _solve_all(targets, held_flags, tempos, beats, ramps)
-            durations = _durations(tempos, beats, ramps)
-            bad = _badness(plans, chosen, tempos, durations, ramps)
-            if best is None or bad < best[0]:
-                best = (bad, lengths, list(tempos), beats, ramps)
-            if _ramps_hold(tempos, ramps):
-                break
-            previous = ramps
-        if best is not None and best[0] == 0:
+def build_timeline(plans: Sequence[ScenePlan], meter: Meter | None = None,
+                   fps: int = 24) -> Timeline:
+    """Fit the story's bars and tempos to its scenes (see the module docstring)."""
+    meter = meter or story_meter(plans)
+    home, _, fit = _best_fit(plans, meter, fps)
+    beats = [round(n * meter.bar) for n in fit.bars]
+    targets = [b - a for a, b in zip(fit.music_bounds, fit.music_bounds[1:], strict=False)]
+    tempos = list(fit.tempos)
+    ramps: list[_Ramp] | None = None
+    for _ in range(12):
+        laid = _plan_ramps(tempos, beats, ramps)
+        if laid == ramps:
             break
-        durations = _durations(tempos, beats, ramps)
-        for i, (length, held) in enumerate(chosen):
-            if held:
-                if durations[i] < targets[i] - 1e-9:
-                    extra_bars[i] += 1
-            elif abs(tempos[i] / wanted[i] - 1) > MAX_TEMPO_DEVIATION:
-                estimate[i] = length * wanted[i] / tempos[i]
-                tolerance[i] *= 0.6
-    assert best is not None
-    _, lengths, tempos, beats, ramps = best
-    return _assemble(plans, meters, lengths, tempos, beats, ramps)
+        ramps = laid
+        tempos = _solve_all(targets, tempos, beats, ramps)
+    assert ramps is not None
+    return _assemble(plans, meter, fit, tempos, beats, ramps, home)
 
 
-def _badness(
-    plans: Sequence[ScenePlan], chosen: list[tuple[float, bool]], tempos: list[float],
-    durations: list[float], ramps: list[_Ramp],
-) -> float:
-    """How far a candidate grid is from every promise (0: all kept).
-
-    A flexible scene shorter than asked is never acceptable; ramps steeper than
-    3 % per beat and steady tempos outside ±5 % are weighed by how far they miss,
-    for the rare cases (very short scenes) where not everything can hold.
-    """
-    bad = 0.0
-    for i, (_, held) in enumerate(chosen):
-        if held and durations[i] < plans[i].duration - 1e-9:
-            bad += 1e6
-        if not held:
-            bad += max(0.0, abs(math.log(tempos[i] / plans[i].tempo))
-                       - math.log1p(MAX_TEMPO_DEVIATION))
-    limit = math.log1p(MAX_RAMP_STEP)
-    for i, ramp in enumerate(ramps):
-        q = abs(math.log(tempos[i + 1] / (float(ramp.rho) * tempos[i]))) / ramp.steps
-        bad += 10 * max(0.0, q - limit)
-    return bad
-
-
-def _assemble(
-    plans: Sequence[ScenePlan], meters: list[int], lengths: list[float],
-    tempos: list[float], beats: list[list[float]], ramps: list[_Ramp],
-) -> Timeline:
+def _assemble(plans: Sequence[ScenePlan], meter: Meter, fit: _Fit, tempos: list[float],
+              beats: list[int], ramps: list[_Ramp], home: float) -> Timeline:
     bars: list[Bar] = []
     offsets: list[float] = []
-    position = 0.0
-    for i, length in enumerate(lengths):
-        offsets.append(position)
-        pieces = bar_lengths(length, meters[i])
-        for k, bar_length in enumerate(pieces):
-            numerator, denominator = signature_of(bar_length)
-            odd = abs(bar_length - meters[i]) > 1e-9
-            bars.append(Bar(len(bars), i, position, bar_length, numerator, denominator,
-                            odd and k == len(pieces) - 1))
-            position += bar_length
+    for i, count in enumerate(fit.bars):
+        offsets.append(len(bars) * meter.bar)
+        for _ in range(count):
+            bars.append(Bar(len(bars), i, len(bars) * meter.bar, meter.bar,
+                            meter.numerator, meter.denominator))
     marks: list[TempoMark] = []
-
-    def mark(offset: float, bpm: float, modulation: Fraction | None = None) -> None:
-        if marks and abs(marks[-1].bpm - bpm) < 1e-9 and modulation is None:
-            return
-        marks.append(TempoMark(offset, bpm, modulation))
-
-    for i in range(len(lengths)):
-        beat_offsets = _beat_offsets(bar_lengths(lengths[i], meters[i]), offsets[i])
+    for i in range(len(plans)):
         weights, powers = _beat_terms(i, tempos, beats, ramps)
-        # Recover each beat's tempo from its term: w = len*60/C and tempo = C*S**a.
-        lengths_i = np.array(beats[i])
-        for k, off in enumerate(beat_offsets):
-            bpm = float(lengths_i[k] * 60.0 / weights[k] * tempos[i] ** powers[k])
-            modulation = None
-            if k == 0 and i > 0 and ramps[i - 1].rho != 1:
-                modulation = ramps[i - 1].rho
-            mark(off, bpm, modulation)
-    durations = _durations(tempos, beats, ramps)
-    starts = [0.0, *np.cumsum(durations)[:-1].tolist()]
+        for k in range(beats[i]):
+            bpm = float(60.0 / weights[k] * tempos[i] ** powers[k])
+            breath = k == 0 and i > 0 and abs(ramps[i - 1].rho - 1) > 1e-9
+            in_ramp = abs(bpm / tempos[i] - 1) > 1e-9
+            if marks and abs(marks[-1].bpm - bpm) < 1e-9 and not breath:
+                continue
+            marks.append(TempoMark(offsets[i] + k, bpm, ramp=in_ramp, breath=breath))
+    written: list[TempoRamp] = []
+    for i, ramp in enumerate(ramps):
+        if ramp.before + ramp.after == 0:
+            continue
+        boundary = offsets[i + 1]
+        written.append(TempoRamp(boundary - ramp.before, boundary + ramp.after,
+                                 tempos[i], tempos[i + 1]))
+    music = [0.0]
+    for i in range(len(plans)):
+        weights, powers = _beat_terms(i, tempos, beats, ramps)
+        music.append(music[-1] + float((weights * tempos[i] ** -powers).sum()))
     return Timeline(
         bars=tuple(bars),
         marks=tuple(marks),
         scene_offsets=tuple(offsets),
-        scene_lengths=tuple(lengths),
-        scene_starts=tuple(float(s) for s in starts),
-        scene_durations=tuple(durations),
-        meters=tuple(meters),
+        scene_lengths=tuple(n * meter.bar for n in fit.bars),
+        scene_starts=tuple(fit.video_starts),
+        scene_durations=tuple(fit.video_durations),
+        meters=tuple(round(meter.bar) for _ in plans),
         tempos=tuple(tempos),
+        meter=meter,
+        music_starts=tuple(music[:-1]),
+        ramps=tuple(written),
+        home_tempo=home,
     )
-
-
-def _beat_offsets(pieces: list[float], start: float) -> list[float]:
-    out: list[float] = []
-    position = start
-    for length in pieces:
-        out.extend(position + k for k in range(math.ceil(length - 1e-9)))
-        position += length
-    return out

@@ -214,6 +214,7 @@ class _Builder:
         self.filename = filename
         self.diagnostics: list[Diagnostic] = []
         self.damaged: set[str] = set()
+        self.in_scene = False  # building a scene's statements (some settings are story-wide)
 
     # -- reporting ---------------------------------------------------------
 
@@ -541,6 +542,22 @@ class _Builder:
     def _silent(self, args: _Args) -> bool:
         return True
 
+    def _meter(self, args: _Args) -> str | None:
+        arg = args.peek()
+        if arg is None or arg.kind != "METER":
+            args.missing("a time signature", "one of: " + ", ".join(vocab.METERS))
+            return None
+        args.pos += 1
+        if arg.text not in vocab.METERS:
+            args.error(arg.span, f"unsupported meter '{arg.text}'",
+                       suggest(arg.text, vocab.METERS) or "meters: " + ", ".join(vocab.METERS))
+            return None
+        if self.in_scene:
+            args.error(arg.span, "the meter is set once, for the whole story",
+                       f"move 'music meter {arg.text}' to the story settings at the top")
+            return None
+        return arg.text
+
     def character(self, line: Line, known: list[Character]) -> Character | None:
         args = _Args(self, line)
         ident = args.word("a character id", example='character mira "a girl with a red scarf"')
@@ -674,7 +691,9 @@ class _Builder:
                     fields[keyword] = text
                     fields[f"{keyword}_span"] = got[1].span
             else:
+                self.in_scene = True
                 value = _SCENE_VALUES[keyword](self, args)
+                self.in_scene = False
                 if value is not None:
                     fields[keyword] = value
             args.finish()
@@ -755,6 +774,7 @@ _MUSIC: dict[str, _Handler] = {
     "instrument": _Builder._instrument,
     "volume": _Builder._volume,
     "silent": _Builder._silent,
+    "meter": _Builder._meter,
 }
 _MUSIC_FIELDS = {"instrument": "instruments"}
 

@@ -21,6 +21,7 @@ from storyscore.audio.room import RoomSpan, render_in_room
 from storyscore.audio.soundfonts import SoundfontChoice, choose_soundfont
 from storyscore.audio.voices import Narration
 from storyscore.compose import ComposedScore, ScenePlan, compose
+from storyscore.compose.leitmotif import characters_in
 from storyscore.diagnostics import Diagnostic
 from storyscore.export.subtitles import Cue, build_cues, timed_sentences
 from storyscore.model import Scene, Story
@@ -41,8 +42,10 @@ def measured_timeline(prepared: Prepared, path: Sequence[Scene]) -> list[SceneTi
 
 
 def scene_plan(scene: Scene, time: SceneTime, music: SceneMusic,
-               narration: Narration) -> ScenePlan:
-    """The composer's input for one scene."""
+               narration: Narration, story: Story | None = None,
+               previous: Scene | None = None) -> ScenePlan:
+    """The composer's input for one scene; ``story`` names its characters, and the
+    transition from ``previous`` gives its downbeat's slack (half a crossfade)."""
     programs = vocab.INSTRUMENTS
     windows = tuple((NARRATION_LEAD + start, NARRATION_LEAD + end)
                     for start, end in speech_windows(narration))
@@ -55,7 +58,11 @@ def scene_plan(scene: Scene, time: SceneTime, music: SceneMusic,
         bass_program=programs[music.bass] if music.bass else None,
         register=music.register, density=music.density, velocity=music.velocity,
         staccato=music.staccato, texture=music.texture, contour=music.contour,
-        narration=windows, volume=music.volume, silent=music.silent,
+        narration=windows, volume=music.volume, silent=music.silent, title=scene.title,
+        characters=() if story is None else characters_in(
+            [scene.prompt or "", scene.narration_text], [c.id for c in story.characters]),
+        lead_in=0.0 if story is None or previous is None
+        else story.transition_after(previous).duration / 2,
     )
 
 
@@ -77,9 +84,12 @@ def compose_path(prepared: Prepared, path: Sequence[Scene]) -> Composition:
     """One continuous score for ``path``; ``auto`` scenes may grow to the next downbeat."""
     story = prepared.story
     measured = measured_timeline(prepared, path)
-    plans = [scene_plan(t.scene, t, prepared.music[t.scene.id], prepared.narration(t.scene.id))
-             for t in measured]
-    score = compose(plans, fps=story.fps, seed=story.seed, title=story.title)
+    plans = [scene_plan(t.scene, t, prepared.music[t.scene.id], prepared.narration(t.scene.id),
+                        story, measured[n - 1].scene if n else None)
+             for n, t in enumerate(measured)]
+    score = compose(plans, fps=story.fps, seed=story.seed, title=story.title,
+                    meter=story.music.meter,
+                    characters=[(c.id, c.description) for c in story.characters])
     times = tuple(
         SceneTime(t.scene, start, duration, t.speech, False, t.lengthened)
         for t, start, duration in zip(measured, score.scene_starts, score.scene_durations,

@@ -53,7 +53,21 @@ def explain(story: Story, features: Mapping[str, PictureFeatures],
                  f"tension {m.tension:.2f}"]
         lines += [f"  - {r.choice}: {r.because}" for r in m.reasons]
         blocks.append("\n".join(lines))
+    if story.characters:
+        blocks.append("\n".join(leitmotif_lines(story, music)))
     return "\n\n".join(blocks) + "\n"
+
+
+def leitmotif_lines(story: Story, music: Mapping[str, SceneMusic]) -> list[str]:
+    """Each character's leitmotif, why it is so, and in which scenes it sounds, how varied."""
+    from storyscore.compose.leitmotif import SceneCast, characters_in, describe, plan_leitmotifs
+
+    ids = [c.id for c in story.characters]
+    cast = [SceneCast(s.id, characters_in([s.prompt or "", s.narration_text], ids),
+                      music[s.id].tonic, music[s.id].mode, music[s.id].arousal,
+                      music[s.id].valence, music[s.id].silent) for s in story.scenes]
+    motifs = plan_leitmotifs([(c.id, c.description) for c in story.characters], cast)
+    return ["Leitmotifs, one per character", *describe(motifs, cast)]
 
 
 def path_notes(plans: Sequence[ScenePlan], composed: ComposedScore) -> str:
@@ -132,10 +146,9 @@ def _tempo_change(i: int, composed: ComposedScore) -> str:
     if abs(fast / slow - 1) < 0.03:  # a scene's tempo is fitted within 5 % of its target
         return f"tempo stays near {fast:.0f} BPM"
     boundary = timeline.scene_offsets[i + 1]
-    jump = next((m for m in timeline.marks
-                 if m.modulation is not None and abs(m.offset - boundary) < 1e-6), None)
-    if jump is not None and jump.modulation is not None:
-        ratio = jump.modulation
-        return (f"tempo {slow:.0f} -> {fast:.0f} BPM by a metric modulation "
-                f"(x{ratio.numerator}/{ratio.denominator}) at the bar line, the rest ramped")
-    return f"tempo ramps {slow:.0f} -> {fast:.0f} BPM around the boundary, at most 3 % a beat"
+    if any(m.breath and abs(m.offset - boundary) < 1e-6 for m in timeline.marks):
+        return (f"tempo {slow:.0f} -> {fast:.0f} BPM: a breath after the cadence, the new "
+                "tempo on the bar line, the rest ramped")
+    ramp = next((r for r in timeline.ramps if r.start <= boundary <= r.end), None)
+    kind = ramp.kind if ramp is not None else "ramp"
+    return f"tempo {slow:.0f} -> {fast:.0f} BPM, {kind} around the boundary, at most 3 % a beat"

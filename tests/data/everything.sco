@@ -9,7 +9,7 @@ negative "text, watermark, \"blurry\""
 painter diffusers "stabilityai/sd-turbo"
 voice  espeak:en-us speed 1.25
 soundfont "fonts/tiny.sf2"
-music  key Bb major, tempo 96, mood calm, instrument piano+strings, volume 0.7
+music  key Bb major, tempo 96, mood calm, instrument piano+strings, volume 0.7, meter 3/4
 transition fade 2s
 character ana "a tall woman in a green coat"
 character bo-2 """

@@ -1,0 +1,5 @@
+title "A meter without a value"
+music  meter three
+
+scene a
+    prompt "a forest"

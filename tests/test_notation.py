@@ -1,0 +1,333 @@
+"""The written score as a musician reads it: MusicXML facts, engraving with verovio, and
+the difference between what is printed and what sounds."""
+
+from __future__ import annotations
+
+import dataclasses
+import io
+import xml.etree.ElementTree as ET
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from hypothesis import Phase, given, settings
+from hypothesis import strategies as st
+from test_metrics import PATHS
+
+from conftest import STORIES, compare_golden
+from storyscore.cache import Cache
+from storyscore.compose import ComposedScore, ScenePlan, compose
+from storyscore.compose.notation import diatonic_step, ledger_lines, staff_of_bar
+from storyscore.compose.score import dynamic_level, rehearsal_letter
+from storyscore.dsl.load import load_story
+from storyscore.pipeline.prepare import prepare
+from storyscore.pipeline.soundtrack import compose_path
+from storyscore.settings import Overrides, apply, parse_size
+from storyscore.timeline import default_path
+
+GOLDEN = Path(__file__).parent / "golden"
+FPS = 24
+
+
+def plan(**changes: object) -> ScenePlan:
+    base = ScenePlan(
+        scene_id="s", duration=8.0, flexible=False, tonic="C", mode="major", tempo=100.0,
+        valence=0.5, arousal=0.2, tension=0.2, melody_program=73, accompaniment_program=0,
+        bass_program=32, register=72, density=0.5, velocity=80, staccato=0.2,
+        texture="arpeggio", contour=(0.3, 0.7, 0.5), narration=(), volume=1.0, silent=False,
+    )
+    return dataclasses.replace(base, **changes)  # type: ignore[arg-type]
+
+
+def xml_of(composed: ComposedScore) -> ET.Element:
+    return ET.fromstring(composed.musicxml_bytes())
+
+
+def facts(root: ET.Element) -> list[str]:
+    """What a reader sees first, from the MusicXML: parts, clefs, meters, keys, marks, words."""
+    lines = [f"title {root.findtext('work/work-title') or root.findtext('movement-title')}"]
+    names = {p.get("id"): (p.findtext("part-name"), p.findtext("part-abbreviation"))
+             for p in root.iter("score-part")}
+    groups = [g.findtext("group-symbol") for g in root.iter("part-group")
+              if g.get("type") == "start"]
+    lines += [f"group {symbol}" for symbol in groups if symbol]
+    for part in root.iter("part"):
+        name, abbreviation = names[part.get("id")]
+        lines.append(f"part {name} ({abbreviation})")
+        staves = part.findtext("measure/attributes/staves")
+        if staves:
+            lines.append(f"  staves {staves}")
+        for measure in part.iter("measure"):
+            number = measure.get("number")
+            for attributes in measure.iter("attributes"):
+                for clef in attributes.iter("clef"):
+                    octave = clef.findtext("clef-octave-change")
+                    lines.append(f"  bar {number} clef {clef.findtext('sign')}"
+                                 f"{clef.findtext('line')}" + (f" 8va{octave}" if octave else "")
+                                 + (f" staff {clef.get('number')}" if clef.get("number") else ""))
+                for time in attributes.iter("time"):
+                    lines.append(f"  bar {number} time {time.findtext('beats')}/"
+                                 f"{time.findtext('beat-type')}")
+                for key in attributes.iter("key"):
+                    lines.append(f"  bar {number} key {key.findtext('fifths')}")
+            for direction in measure.iter("direction"):
+                for metronome in direction.iter("metronome"):
+                    unit = metronome.findtext("beat-unit")
+                    dot = "." if metronome.find("beat-unit-dot") is not None else ""
+                    lines.append(f"  bar {number} tempo {unit}{dot} = "
+                                 f"{metronome.findtext('per-minute')}")
+                for mark in direction.iter("rehearsal"):
+                    lines.append(f"  bar {number} rehearsal {mark.text}")
+                for words in direction.iter("words"):
+                    if words.text:
+                        lines.append(f"  bar {number} words {words.text}")
+    return lines
+
+
+# ---------------------------------------------------------------- the example stories
+
+
+@pytest.fixture(scope="module")
+def story_scores(tmp_path_factory: pytest.TempPathFactory
+                 ) -> Iterator[dict[str, ComposedScore]]:
+    """Each example story's default path, composed as the renderer does."""
+    out = {}
+    with Cache(tmp_path_factory.mktemp("cache")) as cache:
+        for path in STORIES:
+            story = apply(load_story(path).story, Overrides(size=parse_size("96x64")))
+            scenes = default_path(story)
+            out[path.stem] = compose_path(prepare(story, scenes, cache), scenes).score
+        yield out
+
+
+@pytest.mark.parametrize("name", [p.stem for p in STORIES])
+def test_example_score_engraves_with_verovio(story_scores: dict[str, ComposedScore],
+                                             name: str) -> None:
+    import verovio
+
+    verovio.enableLog(verovio.LOG_WARNING)
+    toolkit = verovio.toolkit()
+    toolkit.setOptions({"pageWidth": 2100, "pageHeight": 2970, "scale": 35})
+    assert toolkit.loadData(story_scores[name].musicxml_bytes().decode("utf-8"))
+    assert toolkit.getLog().strip() == ""
+    pages = toolkit.getPageCount()
+    assert pages > 0
+    svg = toolkit.renderToSVG(1)
+    # Every part's staff is engraved: a staff group per system, with notes on it.
+    assert svg.count('class="staff"') >= len(story_scores[name].score.parts)
+    assert 'class="note"' in svg
+
+
+@pytest.mark.parametrize("name", [p.stem for p in STORIES])
+def test_golden_musicxml_facts(story_scores: dict[str, ComposedScore], name: str,
+                               update_golden: bool) -> None:
+    text = "\n".join(facts(xml_of(story_scores[name]))) + "\n"
+    compare_golden(GOLDEN / f"notation-{name}.txt", text, update_golden)
+
+
+@pytest.mark.parametrize("name", [p.stem for p in STORIES])
+def test_example_score_reads_as_one_piece(story_scores: dict[str, ComposedScore],
+                                          name: str) -> None:
+    lines = facts(xml_of(story_scores[name]))
+    part_lines = [line for line in lines if line.startswith("part ")]
+    # One meter, written once per staff; part names never change (one score-part each).
+    meters = {line.split(" time ")[1] for line in lines if " time " in line}
+    assert len(meters) == 1, meters
+    assert len(part_lines) == len(set(part_lines))
+    # Printed tempo marks are whole numbers, and at most one a bar.
+    tempos = [line for line in lines if " tempo " in line]
+    assert tempos
+    assert all(line.rsplit("= ", 1)[1].isdigit() for line in tempos)
+    bars = [line.split(" tempo ")[0] for line in tempos]
+    assert len(bars) == len(set(bars))
+    # The same key signatures at the same bars in every part.
+    keys: list[list[str]] = []
+    for line in lines:
+        if line.startswith("part "):
+            keys.append([])
+        elif " key " in line:
+            keys[-1].append(line.strip())
+    assert len(keys) == len(part_lines)
+    assert all(k == keys[0] for k in keys), keys
+    # Each scene of the path has its rehearsal letter.
+    scenes = len(story_scores[name].timeline.scene_offsets)
+    marks = [line.split("rehearsal ")[1] for line in lines if " rehearsal " in line]
+    assert marks == [rehearsal_letter(k) for k in range(scenes)]
+
+
+# ---------------------------------------------------------------- notation rules
+
+
+def test_part_names_stay_and_instrument_changes_are_written() -> None:
+    plans = [plan(scene_id="a", melody_program=73, title="Dawn"),
+             plan(scene_id="b", melody_program=71, title="Market")]
+    root = xml_of(compose(plans, fps=FPS, seed=1))
+    parts = [p.findtext("part-name") for p in root.iter("score-part")]
+    assert parts[0] == "Melody"  # two instruments: named by its role
+    melody = next(root.iter("part"))
+    words = [w.text for w in melody.iter("words")]
+    assert "Flute" in words
+    assert "to Clarinet" in words
+    assert "Dawn" in words
+    assert "Market" in words
+    # One instrument throughout: the part is named after it.
+    assert "Bass" in parts or "Bs." in [p.findtext("part-abbreviation")
+                                        for p in root.iter("score-part")]
+
+
+def test_bass_is_in_bass_clef_and_piano_on_a_grand_staff() -> None:
+    from storyscore.compose.notes import NoteEvent
+    from storyscore.compose.score import build_score
+    from storyscore.compose.theory import Key, realise
+
+    base = compose([plan()], fps=FPS, seed=1)
+    tonic = realise("I", Key("C", "major"))
+    bars = len(base.timeline.bars)
+    # A piano part from the bass to above the treble staff, a bass line, a flute tune.
+    piano = [NoteEvent(4.0 * k, 4.0, (36, 43, 52) if k % 2 else (64, 72, 79), 60, tonic)
+             for k in range(bars)]
+    bass = [NoteEvent(4.0 * k, 4.0, (36,), 60, tonic) for k in range(bars)]
+    flute = [NoteEvent(4.0 * k, 4.0, (76,), 60, tonic) for k in range(bars)]
+    parts = {"melody": flute, "accompaniment": piano, "bass": bass}
+    score = build_score([plan()], base.timeline, base.harmony, parts, "t")
+    root = xml_of(dataclasses.replace(base, score=score))
+    names = {p.get("id"): p.findtext("part-name") for p in root.iter("score-part")}
+    clefs = {names[part.get("id")]: [(c.findtext("sign"), c.get("number"))
+                                     for c in part.iter("clef")] for part in root.iter("part")}
+    assert clefs == {"Flute": [("G", None)], "Piano": [("G", "1"), ("F", "2")],
+                     "Bass": [("F", None)]}
+    piano_part = next(p for p in root.iter("part") if names[p.get("id")] == "Piano")
+    assert piano_part.findtext("measure/attributes/staves") == "2"
+
+
+def test_grand_staff_bars_go_to_the_staff_that_fits() -> None:
+    from storyscore.compose.notes import NoteEvent
+    from storyscore.compose.theory import Key, realise
+
+    tonic = realise("I", Key("C", "major"))
+    high = [NoteEvent(0, 1, (64, 67, 72), 60, tonic)]
+    low = [NoteEvent(0, 1, (43, 48, 52), 60, tonic)]
+    wide = [NoteEvent(0, 1, (36, 43, 64, 72), 60, tonic)]
+    assert staff_of_bar(high) == "upper"
+    assert staff_of_bar(low) == "lower"
+    assert staff_of_bar(wide) is None
+
+
+def test_ledger_lines_count_from_the_staff() -> None:
+    assert ledger_lines(diatonic_step(64), "treble") == 0  # E4, the bottom line
+    assert ledger_lines(diatonic_step(60), "treble") == 1  # middle C
+    assert ledger_lines(diatonic_step(53), "treble") == 3  # F3
+    assert ledger_lines(diatonic_step(60), "bass") == 1
+    assert ledger_lines(diatonic_step(36), "bass") == 2  # C2
+
+
+def test_tempo_ramps_print_rit_and_whole_numbers_and_sound_every_beat() -> None:
+    plans = [plan(scene_id="a", duration=12.0, tempo=84),
+             plan(scene_id="b", duration=12.0, tempo=100)]
+    composed = compose(plans, fps=FPS, seed=1)
+    root = xml_of(composed)
+    melody = next(root.iter("part"))
+    printed = [m.findtext("per-minute") for m in melody.iter("metronome")]
+    sounding = [float(s.get("tempo", "0")) for s in melody.iter("sound") if s.get("tempo")]
+    assert printed
+    assert all(p is not None and p.isdigit() for p in printed)
+    assert len(sounding) == len(composed.timeline.marks)
+    assert sounding == pytest.approx([m.bpm for m in composed.timeline.marks], abs=0.01)
+    words = [w.text for w in melody.iter("words")]
+    if composed.timeline.ramps:
+        assert any(w in ("rit.", "accel.") for w in words)
+        assert len(printed) < len(sounding)  # the ramp's beats are sound-only
+
+
+def test_dynamics_and_articulations_are_written() -> None:
+    plans = [plan(scene_id="a", velocity=50, staccato=0.9, arousal=0.7),
+             plan(scene_id="b", velocity=100, staccato=0.0)]
+    text = compose(plans, fps=FPS, seed=1).musicxml_bytes().decode()
+    assert "<dynamics" in text
+    assert "<staccato" in text or "<accent" in text
+    assert dynamic_level(50) == "p"
+    assert dynamic_level(100) == "f"
+
+
+def test_printed_lengths_and_sounding_lengths_differ_for_staccato() -> None:
+    import mido
+
+    from storyscore.compose.notes import NoteEvent
+    from storyscore.compose.score import build_score, score_programs
+    from storyscore.compose.theory import Key, realise
+
+    base = compose([plan()], fps=FPS, seed=1)
+    tonic = realise("I", Key("C", "major"))
+    melody = [NoteEvent(0.0, 0.5, (72,), 80, tonic, articulation="staccato", written=1.0),
+              NoteEvent(1.0, 3.0, (76,), 80, tonic)]
+    parts = {"melody": melody, "accompaniment": [], "bass": []}
+    score = build_score([plan()], base.timeline, base.harmony, parts, "t")
+    composed = dataclasses.replace(base, score=score, part_events=parts,
+                                   programs=score_programs([plan()], parts))
+    first = next(iter(composed.score.parts[0].flatten().notes))
+    assert float(first.quarterLength) == 1.0
+    assert [type(a).__name__ for a in first.articulations] == ["Staccato"]
+    midi = mido.MidiFile(file=io.BytesIO(composed.midi_bytes()))
+    tick = 0
+    ends = {}
+    for message in midi.tracks[1]:
+        tick += message.time
+        if message.type == "note_off":
+            ends.setdefault(message.note, tick)
+    assert ends[72] == midi.ticks_per_beat // 2  # sounds an eighth, printed a quarter
+
+
+def test_rehearsal_letters_run_past_z() -> None:
+    assert [rehearsal_letter(k) for k in (0, 1, 25, 26, 27)] == ["A", "B", "Z", "AA", "BB"]
+
+
+
+def test_silent_bars_become_one_multi_measure_rest() -> None:
+    plans = [plan(scene_id="a", duration=8.0), plan(scene_id="b", duration=20.0, silent=True)]
+    composed = compose(plans, fps=FPS, seed=1)
+    root = xml_of(composed)
+    silent_bars = len(composed.timeline.scene_bars(1))
+    rests = [int(m.text or 0) for m in next(root.iter("part")).iter("multiple-rest")]
+    # The silent scene's first bar keeps its rehearsal letter and title; the rest is one symbol.
+    assert rests == [silent_bars - 1]
+    assert facts(root).count("  bar 1 rehearsal A") == 1
+    assert any(line.endswith("rehearsal B") for line in facts(root))
+
+
+def test_a_part_written_too_low_for_its_instrument_changes_clef() -> None:
+    from storyscore.compose.notation import clef_choices, layout_part
+    from storyscore.compose.notes import NoteEvent
+    from storyscore.compose.theory import Key, realise
+
+    tonic = realise("I", Key("C", "major"))
+    assert clef_choices(73) == ("treble",)  # a flute reads treble clef
+    assert clef_choices(42) == ("bass", "treble")  # a cello reads both
+    high = [NoteEvent(float(k), 1.0, (74 + k % 3,), 60, tonic) for k in range(8)]
+    low = [NoteEvent(float(k), 1.0, (40 + k % 3,), 60, tonic) for k in range(8)]
+    flute = layout_part("melody", high, [73], dict.fromkeys(range(8), 0), 1, {})
+    assert flute.staves[0].clefs == ("treble",)
+    assert (flute.name, flute.abbreviation) == ("Flute", "Fl.")
+    # E2 to F#2 is eight ledger lines under the treble staff: even a flute part goes to bass.
+    too_low = layout_part("melody", low, [73], dict.fromkeys(range(8), 0), 1, {})
+    assert too_low.staves[0].clefs == ("bass",)
+    # Two instruments: named by its role.
+    both = layout_part("melody", [*high, NoteEvent(8.0, 1.0, (76,), 60, tonic)], [73, 71],
+                       {**dict.fromkeys(range(8), 0), 8: 1}, 2, {71: 2})
+    assert (both.name, both.abbreviation, both.named_by_role) == ("Melody", "Mel.", True)
+
+
+@settings(max_examples=8, deadline=None, derandomize=True, database=None,
+          phases=[Phase.explicit, Phase.generate])
+@given(PATHS, st.integers(0, 2**16))
+def test_generated_paths_engrave_cleanly(plans: list[ScenePlan], seed: int) -> None:
+    import verovio
+
+    composed = compose(plans, fps=FPS, seed=seed)
+    verovio.enableLog(verovio.LOG_WARNING)
+    toolkit = verovio.toolkit()
+    assert toolkit.loadData(composed.musicxml_bytes().decode("utf-8"))
+    assert toolkit.getLog().strip() == ""
+    assert toolkit.getPageCount() > 0
+    lines = facts(xml_of(composed))
+    assert len({line.split(" time ")[1] for line in lines if " time " in line}) == 1
+    assert all(line.rsplit("= ", 1)[1].isdigit() for line in lines if " tempo " in line)
