@@ -216,130 +216,194 @@ def _relative_major(tonic: str, mode: str) -> int:
     return _fifths_index(tonic, mode)
 
 
-def sonify(features: Sequence[PictureFeatures], settings: Sequence[MusicSettings]
-           ) -> list[SceneMusic]:
-    """The music of every scene of a story path, from its pictures and its settings."""
-    if not features:
-        return []
-    norms = _norms(features)
+@dataclass(frozen=True)
+class _Frame:
+    """What the whole story decides before any scene: its home key and its ensemble."""
+
+    norms: _Norms
+    mean_valence: float
+    mean_warmth: float
+    mean_fine: float
+    mean_angular: float
+    ensemble_name: str
+    home: str
+    home_mode: str
+    home_position: int
+
+    @property
+    def ensemble(self) -> dict[str, tuple[str, str, str]]:
+        return ENSEMBLES[self.ensemble_name]
+
+
+def _emotions(features: Sequence[PictureFeatures], settings: Sequence[MusicSettings],
+              norms: _Norms) -> list[tuple[float, float, float]]:
+    """Each scene's (valence, arousal, tension): from its picture, or its mood word."""
     emotions = [emotion(f, norms) for f in features]
-    # Mood words replace the picture's valence and arousal.
     for index, setting in enumerate(settings):
         if setting.mood is not None:
             v, a = MOOD_COORDINATES[setting.mood]
             emotions[index] = (v, a, max(0.0, a * -v) if v < 0 else 0.0)
+    return emotions
 
+
+def _frame(features: Sequence[PictureFeatures], emotions: Sequence[tuple[float, float, float]],
+           norms: _Norms) -> _Frame:
     mean_valence = sum(e[0] for e in emotions) / len(emotions)
     mean_warmth = sum(f.warmth for f in features) / len(features)
     mean_fine = sum(f.texture_fineness for f in features) / len(features)
     mean_angular = sum(f.angularity for f in features) / len(features)
     ensemble_name = ("bold" if mean_angular > 0.55 else
                      "sparkle" if mean_fine > 0.45 else "chamber")
-    ensemble = ENSEMBLES[ensemble_name]
     home_mode = "major" if mean_valence >= -0.1 else "minor"
     home = _home_key(mean_valence, mean_warmth, home_mode)
-    home_position = _relative_major(home, home_mode)
+    return _Frame(norms, mean_valence, mean_warmth, mean_fine, mean_angular, ensemble_name,
+                  home, home_mode, _relative_major(home, home_mode))
 
-    out: list[SceneMusic] = []
-    for index, (feature, setting) in enumerate(zip(features, settings, strict=True)):
-        valence, arousal, tension = emotions[index]
-        reasons: list[Reason] = []
-        lightness, chroma = feature.lightness_mean, feature.chroma_mean
-        evidence = (f"lightness L*={lightness:.0f} ({norms.z('lightness', lightness):+.1f}σ "
-                    f"in the story), chroma C*={chroma:.0f}, "
-                    f"yellow–blue b*={feature.b_mean:+.0f}")
-        if setting.mood is not None:
-            evidence = f"the script's mood '{setting.mood}'"
 
-        # Mode and key: valence chooses the mode; the key sits near the story's home
-        # key, nudged around the circle of fifths by the scene's warmth and valence.
-        if setting.key is not None:
-            tonic, mode = setting.key.tonic, setting.key.mode
-            reasons.append(Reason(f"key {tonic} {mode}", "set by the script"))
-        else:
-            # Slightly below zero still reads as major: a neutral picture is not sad.
-            mode = "major" if valence >= MAJOR_THRESHOLD else "minor"
-            shift = round(1.2 * (feature.warmth - mean_warmth) + 1.0 * (valence - mean_valence))
-            position = max(0, min(12, home_position + max(-2, min(2, shift))))
-            # A minor scene takes the relative minor of the chosen signature.
-            tonic = FIFTHS_MAJOR[position] if mode == "major" else FIFTHS_MINOR[position]
-            reasons.append(Reason(
-                f"key {tonic} {mode}",
-                f"valence {valence:+.2f} from {evidence} → {mode}; warmth "
-                f"{feature.warmth:+.2f} places it {shift:+d} fifths from the home key "
-                f"{home} {home_mode}"))
+def _key(feature: PictureFeatures, setting: MusicSettings, valence: float, frame: _Frame,
+         evidence: str, reasons: list[Reason]) -> tuple[str, str]:
+    """Valence chooses the mode; the key sits near the story's home key, nudged
+    around the circle of fifths by the scene's warmth and valence."""
+    if setting.key is not None:
+        tonic, mode = setting.key.tonic, setting.key.mode
+        reasons.append(Reason(f"key {tonic} {mode}", "set by the script"))
+        return tonic, mode
+    # Slightly below zero still reads as major: a neutral picture is not sad.
+    mode = "major" if valence >= MAJOR_THRESHOLD else "minor"
+    shift = round(1.2 * (feature.warmth - frame.mean_warmth)
+                  + 1.0 * (valence - frame.mean_valence))
+    position = max(0, min(12, frame.home_position + max(-2, min(2, shift))))
+    # A minor scene takes the relative minor of the chosen signature.
+    tonic = FIFTHS_MAJOR[position] if mode == "major" else FIFTHS_MINOR[position]
+    reasons.append(Reason(
+        f"key {tonic} {mode}",
+        f"valence {valence:+.2f} from {evidence} → {mode}; warmth "
+        f"{feature.warmth:+.2f} places it {shift:+d} fifths from the home key "
+        f"{frame.home} {frame.home_mode}"))
+    return tonic, mode
 
-        if setting.tempo is not None:
-            tempo = float(setting.tempo)
-            reasons.append(Reason(f"tempo {tempo:g} BPM", "set by the script"))
-        else:
-            tempo = round(88 + 40 * arousal + 8 * valence)
-            reasons.append(Reason(
-                f"tempo {tempo:g} BPM",
-                f"arousal {arousal:+.2f} (chroma, edges {feature.edge_density:.2f}, texture, "
-                f"angularity {feature.angularity:.2f}) sets the pace"))
 
-        # Register: finer texture and lighter pictures sit higher.
-        register = round(64 + 7 * (feature.texture_fineness - 0.4) * 2
-                             + 5 * (lightness - 50) / 50)
-        register = max(55, min(79, register))
-        reasons.append(Reason(
-            f"melody around MIDI {register}",
-            f"texture fineness {feature.texture_fineness:.2f} and lightness raise the register"))
+def _tempo(feature: PictureFeatures, setting: MusicSettings, valence: float, arousal: float,
+           reasons: list[Reason]) -> float:
+    if setting.tempo is not None:
+        tempo = float(setting.tempo)
+        reasons.append(Reason(f"tempo {tempo:g} BPM", "set by the script"))
+        return tempo
+    tempo = round(88 + 40 * arousal + 8 * valence)
+    reasons.append(Reason(
+        f"tempo {tempo:g} BPM",
+        f"arousal {arousal:+.2f} (chroma, edges {feature.edge_density:.2f}, texture, "
+        f"angularity {feature.angularity:.2f}) sets the pace"))
+    return tempo
 
-        density = _clip(0.45 + 0.35 * arousal + 0.2 * (feature.complexity - 0.5), 0.1, 1.0)
-        staccato = _clip(0.15 + 0.9 * (feature.angularity - 0.35) + 0.2 * arousal, 0.0, 1.0)
-        velocity = round(_clip(62 + 22 * arousal + 18 * tension, 35, 110))
-        articulation = "staccato" if staccato > 0.55 else "legato" if staccato < 0.3 else \
-            "detached"
-        reasons.append(Reason(
-            f"{articulation} articulation, velocity {velocity}",
-            f"angularity {feature.angularity:.2f} (corners against curves) and tension "
-            f"{tension:.2f} (dark saturated red {feature.red_tension:.2f})"))
 
-        if tension > 0.45:
-            texture = "block"
-        elif arousal < -0.35:
-            texture = "pad"
-        elif arousal < 0.05:
-            texture = "arpeggio"
-        elif feature.texture_fineness > 0.5 or feature.complexity > 0.6:
-            texture = "ostinato"
-        else:
-            texture = "alberti"
-        reasons.append(Reason(f"{texture} accompaniment",
-                              f"arousal {arousal:+.2f}, texture fineness "
-                              f"{feature.texture_fineness:.2f}, complexity "
-                              f"{feature.complexity:.2f}"))
+def _register(feature: PictureFeatures, reasons: list[Reason]) -> int:
+    """Finer texture and lighter pictures sit higher."""
+    register = round(64 + 7 * (feature.texture_fineness - 0.4) * 2
+                     + 5 * (feature.lightness_mean - 50) / 50)
+    register = max(55, min(79, register))
+    reasons.append(Reason(
+        f"melody around MIDI {register}",
+        f"texture fineness {feature.texture_fineness:.2f} and lightness raise the register"))
+    return register
 
-        colour = ("tense" if tension > 0.45 else "bright" if valence > 0.35 else
-                  "warm" if valence > -0.2 else "dark")
-        if setting.instruments:
-            melody = setting.instruments[0]
-            accompaniment = setting.instruments[1] if len(setting.instruments) > 1 else melody
-            bass = setting.instruments[2] if len(setting.instruments) > 2 else None
-            reasons.append(Reason(f"instruments {'+'.join(setting.instruments)}",
-                                  "set by the script"))
-        else:
-            melody, accompaniment, bass = ensemble[colour]
-            reasons.append(Reason(
-                f"melody {melody}, accompaniment {accompaniment}, bass {bass}",
-                f"the story's '{ensemble_name}' ensemble (mean angularity {mean_angular:.2f}, "
-                f"texture {mean_fine:.2f}), its '{colour}' voicing for this scene"))
-        reasons.append(Reason("melody follows the skyline",
-                              "contour " + " ".join(f"{h:.1f}" for h in feature.skyline[::8])))
 
-        out.append(SceneMusic(
-            tonic=tonic, mode=mode, tempo=max(vocab.TEMPO_RANGE[0],
-                                              min(vocab.TEMPO_RANGE[1], tempo)),
-            valence=round(valence, 4), arousal=round(arousal, 4), tension=round(tension, 4),
-            melody=melody, accompaniment=accompaniment, bass=bass, register=register,
-            density=round(density, 4), velocity=velocity, staccato=round(staccato, 4),
-            texture=texture, contour=feature.skyline,
-            volume=setting.volume if setting.volume is not None else 1.0,
-            silent=setting.silent, reasons=tuple(reasons),
-        ))
-    return out
+def _playing(feature: PictureFeatures, arousal: float, tension: float,
+             reasons: list[Reason]) -> tuple[float, float, int]:
+    """How busily, how detached and how loud: (density, staccato, velocity)."""
+    density = _clip(0.45 + 0.35 * arousal + 0.2 * (feature.complexity - 0.5), 0.1, 1.0)
+    staccato = _clip(0.15 + 0.9 * (feature.angularity - 0.35) + 0.2 * arousal, 0.0, 1.0)
+    velocity = round(_clip(62 + 22 * arousal + 18 * tension, 35, 110))
+    articulation = "staccato" if staccato > 0.55 else "legato" if staccato < 0.3 else \
+        "detached"
+    reasons.append(Reason(
+        f"{articulation} articulation, velocity {velocity}",
+        f"angularity {feature.angularity:.2f} (corners against curves) and tension "
+        f"{tension:.2f} (dark saturated red {feature.red_tension:.2f})"))
+    return density, staccato, velocity
+
+
+def _texture(feature: PictureFeatures, arousal: float, tension: float,
+             reasons: list[Reason]) -> str:
+    if tension > 0.45:
+        texture = "block"
+    elif arousal < -0.35:
+        texture = "pad"
+    elif arousal < 0.05:
+        texture = "arpeggio"
+    elif feature.texture_fineness > 0.5 or feature.complexity > 0.6:
+        texture = "ostinato"
+    else:
+        texture = "alberti"
+    reasons.append(Reason(f"{texture} accompaniment",
+                          f"arousal {arousal:+.2f}, texture fineness "
+                          f"{feature.texture_fineness:.2f}, complexity "
+                          f"{feature.complexity:.2f}"))
+    return texture
+
+
+def _instruments(setting: MusicSettings, valence: float, tension: float, frame: _Frame,
+                 reasons: list[Reason]) -> tuple[str, str, str | None]:
+    """(melody, accompaniment, bass): the script's, or the story's ensemble voiced by colour."""
+    if setting.instruments:
+        melody = setting.instruments[0]
+        accompaniment = setting.instruments[1] if len(setting.instruments) > 1 else melody
+        bass = setting.instruments[2] if len(setting.instruments) > 2 else None
+        reasons.append(Reason(f"instruments {'+'.join(setting.instruments)}",
+                              "set by the script"))
+        return melody, accompaniment, bass
+    colour = ("tense" if tension > 0.45 else "bright" if valence > 0.35 else
+              "warm" if valence > -0.2 else "dark")
+    melody, accompaniment, bass = frame.ensemble[colour]
+    reasons.append(Reason(
+        f"melody {melody}, accompaniment {accompaniment}, bass {bass}",
+        f"the story's '{frame.ensemble_name}' ensemble (mean angularity "
+        f"{frame.mean_angular:.2f}, texture {frame.mean_fine:.2f}), its '{colour}' voicing "
+        f"for this scene"))
+    return melody, accompaniment, bass
+
+
+def _scene_music(feature: PictureFeatures, setting: MusicSettings,
+                 emotions: tuple[float, float, float], frame: _Frame) -> SceneMusic:
+    """One scene's music, each choice with the evidence for it."""
+    valence, arousal, tension = emotions
+    reasons: list[Reason] = []
+    lightness, chroma = feature.lightness_mean, feature.chroma_mean
+    evidence = (f"lightness L*={lightness:.0f} ({frame.norms.z('lightness', lightness):+.1f}σ "
+                f"in the story), chroma C*={chroma:.0f}, "
+                f"yellow–blue b*={feature.b_mean:+.0f}")
+    if setting.mood is not None:
+        evidence = f"the script's mood '{setting.mood}'"
+    tonic, mode = _key(feature, setting, valence, frame, evidence, reasons)
+    tempo = _tempo(feature, setting, valence, arousal, reasons)
+    register = _register(feature, reasons)
+    density, staccato, velocity = _playing(feature, arousal, tension, reasons)
+    texture = _texture(feature, arousal, tension, reasons)
+    melody, accompaniment, bass = _instruments(setting, valence, tension, frame, reasons)
+    reasons.append(Reason("melody follows the skyline",
+                          "contour " + " ".join(f"{h:.1f}" for h in feature.skyline[::8])))
+    return SceneMusic(
+        tonic=tonic, mode=mode, tempo=max(vocab.TEMPO_RANGE[0],
+                                          min(vocab.TEMPO_RANGE[1], tempo)),
+        valence=round(valence, 4), arousal=round(arousal, 4), tension=round(tension, 4),
+        melody=melody, accompaniment=accompaniment, bass=bass, register=register,
+        density=round(density, 4), velocity=velocity, staccato=round(staccato, 4),
+        texture=texture, contour=feature.skyline,
+        volume=setting.volume if setting.volume is not None else 1.0,
+        silent=setting.silent, reasons=tuple(reasons),
+    )
+
+
+def sonify(features: Sequence[PictureFeatures], settings: Sequence[MusicSettings]
+           ) -> list[SceneMusic]:
+    """The music of every scene of a story path, from its pictures and its settings."""
+    if not features:
+        return []
+    norms = _norms(features)
+    emotions = _emotions(features, settings, norms)
+    frame = _frame(features, emotions, norms)
+    return [_scene_music(feature, setting, emotions[index], frame)
+            for index, (feature, setting) in enumerate(zip(features, settings, strict=True))]
 
 
 def story_music(story: Story, pictures: Mapping[str, Image.Image]
