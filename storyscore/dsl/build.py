@@ -187,6 +187,11 @@ class _Args:
                        f"'{self.keyword.text}' takes {_FORMS.get(self.keyword.text, 'no more')}")
 
 
+def _shown(text: str) -> str:
+    """A number as quoted in a message: a 400-digit one is cut short."""
+    return text if len(text) <= 20 else text[:17] + "…"
+
+
 def _num(value: float) -> str:
     return str(int(value)) if value == int(value) else str(value)
 
@@ -241,7 +246,8 @@ class _Builder:
                 span = arg.span
                 if arg.kind == "BAD_LONG_STRING":
                     span = SourceSpan(span.file, span.line, span.column, span.line, span.column + 3)
-                self.error(span, message.format(arg.text), hint)
+                shown = arg.text if arg.text.isprintable() else f"U+{ord(arg.text[0]):04X}"
+                self.error(span, message.format(shown), hint)
         return bad
 
     # -- the script ----------------------------------------------------------
@@ -425,6 +431,12 @@ class _Builder:
             return None
         if seconds is None:
             seconds = vocab.DEFAULT_TRANSITION_SECONDS
+        elif seconds > vocab.MAX_TRANSITION_SECONDS:
+            shown = _shown(args.args[args.pos - 1].text)
+            args.error(args.args[args.pos - 1].span,
+                       f"a transition of {shown} is out of range",
+                       "a transition lasts at most 24 hours, and less than its scenes")
+            return None
         if seconds == 0:
             return Transition("cut", 0.0, arg.span)
         return Transition(arg.text, seconds, arg.span)
@@ -538,8 +550,12 @@ class _Builder:
         return Character(ident.text, strings.one_line(got[0]), ident.span)
 
     def check_identifier(self, arg: Arg, what: str) -> bool:
-        if IDENTIFIER.match(arg.text):
+        if IDENTIFIER.match(arg.text) and len(arg.text) <= vocab.MAX_ID_LENGTH:
             return True
+        if IDENTIFIER.match(arg.text):
+            self.error(arg.span, f"{what} '{arg.text[:20]}…' is {len(arg.text)} characters long",
+                       f"ids have at most {vocab.MAX_ID_LENGTH} characters")
+            return False
         self.error(arg.span, f"'{arg.text}' is not a valid {what}",
                    "ids start with a letter and hold letters, digits, _ and -")
         return False
@@ -567,9 +583,14 @@ class _Builder:
         elif nxt is not None and nxt.kind in ("DURATION", "NUMBER"):
             duration_span = nxt.span
             duration = args.duration()
+            low, high = vocab.SCENE_SECONDS_RANGE
             if duration is not None and duration <= 0:
                 args.error(nxt.span, "a scene's duration must be greater than zero",
                            "leave it out (auto) to fit the narration")
+                duration = None
+            elif duration is not None and not low <= duration <= high:
+                args.error(nxt.span, f"a scene's duration of {_shown(nxt.text)} is out of range",
+                           "a scene lasts from 250ms to 24 hours (1440m)")
                 duration = None
         elif nxt is not None and nxt.kind == "WORD":
             hint = suggest(nxt.text, ["auto"])
