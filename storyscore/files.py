@@ -1,18 +1,122 @@
-"""Writing output files so that a failure never leaves a broken or half-written one."""
+"""Writing output files so that a failure never leaves a broken or half-written one.
+
+Every output goes through ``atomic_path``: it is written to a hidden temporary
+beside its place and renamed over it only when complete. A failure to write
+(permission, full disk, a folder in the way) is a ``StoryscoreError`` naming the
+path and the reason; a read-only file or an input of the command is never
+replaced; a symbolic link keeps pointing where it did and its target gets the
+new content. Temporaries carry the writer's process id, so a later run removes
+those a killed run left behind.
+"""
 
 from __future__ import annotations
 
 import contextlib
 import os
+import re
+import stat
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
+
+from storyscore.errors import StoryscoreError
 
 
 def _umask() -> int:
     mask = os.umask(0)
     os.umask(mask)
     return mask
+
+
+def file_kind(mode: int) -> str:
+    """What a file that is not a regular file is, for a message: ``a folder``, ``a FIFO``…"""
+    if stat.S_ISDIR(mode):
+        return "a folder"
+    if stat.S_ISFIFO(mode):
+        return "a FIFO (named pipe)"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "a device"
+    if stat.S_ISSOCK(mode):
+        return "a socket"
+    return "not a regular file"
+
+
+def write_error(path: Path | str, exc: OSError) -> StoryscoreError:
+    """The error for a failed write of ``path``: the path and the system's reason."""
+    reason = exc.strerror or str(exc)
+    hint = None
+    if exc.errno in (28, 122):  # ENOSPC, EDQUOT
+        hint = "free some space and run again; nothing was replaced"
+    elif exc.errno in (1, 13, 30):  # EPERM, EACCES, EROFS
+        hint = "choose a folder you can write to"
+    return StoryscoreError(f"cannot write {path}: {reason}", hint=hint)
+
+
+def writable_target(path: Path | str) -> Path:
+    """The file a write to ``path`` must replace: the target of a symbolic link, else ``path``.
+
+    Raises ``StoryscoreError`` when that is a folder or another non-regular file,
+    or a read-only file (the owner's intent holds even for root).
+    """
+    path = Path(path)
+    target = Path(os.path.realpath(path)) if path.is_symlink() else path
+    try:
+        mode = target.stat().st_mode
+    except FileNotFoundError:
+        return target
+    except OSError as exc:
+        raise write_error(path, exc) from None
+    if not stat.S_ISREG(mode):
+        raise StoryscoreError(f"cannot write {path}: it is {file_kind(mode)}",
+                              hint="choose another file name")
+    if not mode & (stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH):
+        raise StoryscoreError(f"cannot write {path}: the file is read-only",
+                              hint=f"make it writable first (chmod u+w {path})")
+    return target
+
+
+def _temp_prefix(path: Path) -> str:
+    return f".{path.stem}."
+
+
+def _temp_suffix(path: Path) -> str:
+    return f".tmp{path.suffix}"
+
+
+def remove_stale_temporaries(path: Path) -> int:
+    """Remove the temporaries that writers of ``path`` left when they were killed.
+
+    Only names of our own making (``.STEM.PID.XXXX.tmpSUFFIX``) whose process is
+    gone are removed; a concurrent writer's temporary is kept. Returns how many.
+    """
+    pattern = re.compile(re.escape(_temp_prefix(path)) + r"(\d+)\.[\w-]+"
+                         + re.escape(_temp_suffix(path)) + r"\Z")
+    removed = 0
+    try:
+        names = os.listdir(path.parent or ".")
+    except OSError:
+        return 0
+    for name in names:
+        match = pattern.match(name)
+        if match is None or process_alive(int(match[1])):
+            continue
+        with contextlib.suppress(OSError):
+            (path.parent / name).unlink()
+            removed += 1
+    return removed
+
+
+def process_alive(pid: int) -> bool:
+    """Whether a process with this id exists (of any user)."""
+    if pid <= 0:
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 @contextlib.contextmanager
@@ -22,17 +126,28 @@ def atomic_path(path: Path | str) -> Iterator[Path]:
 
     The temporary name keeps ``path``'s extension, for writers that choose a format by
     it. The result gets ``path``'s old permissions, or the usual ones for a new file.
+    A symbolic link is kept and its target replaced. ``OSError`` from the block or the
+    rename becomes a ``StoryscoreError`` naming ``path``.
     """
-    path = Path(path)
-    handle, name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}.",
-                                    suffix=f".tmp{path.suffix}")
+    shown = Path(path)
+    target = writable_target(shown)
+    remove_stale_temporaries(target)
+    try:
+        handle, name = tempfile.mkstemp(dir=target.parent,
+                                        prefix=f"{_temp_prefix(target)}{os.getpid()}.",
+                                        suffix=_temp_suffix(target))
+    except OSError as exc:
+        raise write_error(shown, exc) from None
     os.close(handle)
     temp = Path(name)
     try:
         yield temp
-        mode = path.stat().st_mode & 0o777 if path.exists() else 0o666 & ~_umask()
+        mode = target.stat().st_mode & 0o777 if target.exists() else 0o666 & ~_umask()
         os.chmod(temp, mode)
-        os.replace(temp, path)
+        os.replace(temp, target)
+    except OSError as exc:
+        temp.unlink(missing_ok=True)
+        raise write_error(shown, exc) from None
     except BaseException:
         temp.unlink(missing_ok=True)
         raise
@@ -48,3 +163,23 @@ def write_text(path: Path | str, text: str) -> None:
     """Write UTF-8 ``text`` with ``\\n`` line ends to ``path`` atomically."""
     with atomic_path(path) as temp, temp.open("w", encoding="utf-8", newline="\n") as out:
         out.write(text)
+
+
+def same_file(a: Path | str, b: Path | str) -> bool:
+    """Whether two paths name one file (through links, ``..`` and hard links)."""
+    try:
+        return os.path.samefile(a, b)
+    except OSError:
+        return os.path.realpath(a) == os.path.realpath(b)
+
+
+def refuse_inputs(outputs: Iterable[Path | str], inputs: Iterable[Path | str]) -> None:
+    """Raise ``StoryscoreError`` if any output would be written over an input."""
+    sources = [Path(p) for p in inputs]
+    for output in outputs:
+        for source in sources:
+            if same_file(output, source):
+                raise StoryscoreError(
+                    f"{output} is an input of this command ({source}); "
+                    "writing it would destroy it",
+                    hint="choose another output name with -o")
