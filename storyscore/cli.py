@@ -119,7 +119,10 @@ def fmt(
         return
     if write:
         if formatted != loaded.source:
-            write_text(story, formatted)
+            try:
+                write_text(story, formatted)
+            except StoryscoreError as error:
+                _fail(error)
             typer.echo(f"reformatted {story}", err=True)
         return
     sys.stdout.write(formatted)
@@ -135,6 +138,9 @@ def new(
     from importlib import resources
 
     path = Path(name if name.endswith(".sco") else f"{name}.sco")
+    if not name.strip() or path.name.startswith(".") or name.endswith(("/", "\\")):
+        _fail(StoryscoreError(f"'{name}' is not a name for a script",
+                              hint="give a name such as: storyscore new lighthouse"))
     if path.exists():
         _fail(StoryscoreError(f"{path} already exists", hint="choose another name or remove it"))
     stem = path.stem
@@ -143,7 +149,10 @@ def new(
     text = template.replace("{title}", title.replace('"', "'")).replace("{filename}", str(path))
     if not path.parent.is_dir():
         _fail(StoryscoreError(f"folder {path.parent} does not exist"))
-    write_text(path, text)
+    try:
+        write_text(path, text)
+    except StoryscoreError as error:
+        _fail(error)
     typer.echo(f"wrote {path}; next: storyscore check {path}")
 
 
@@ -283,6 +292,7 @@ def score(
     """Write the music alone: MusicXML, MIDI or WAV, chosen by the file's extension."""
     from storyscore.audio.mix import write_wav
     from storyscore.cache import Cache
+    from storyscore.pipeline.outputs import check_outputs
     from storyscore.pipeline.prepare import prepare
     from storyscore.pipeline.soundtrack import compose_path, music_only
     from storyscore.progress import Progress
@@ -299,6 +309,7 @@ def score(
         bars = {"pictures": progress.task("Painting", len(loaded.story.scenes)),
                 "narration": progress.task("Narrating", len(scenes))}
         try:
+            check_outputs(loaded.story, [out])
             prepared = prepare(loaded.story, scenes, cache,
                                lambda stage, item: progress.advance(bars[stage], item))
             composing = progress.task("Composing", 1)

@@ -16,7 +16,7 @@ import os
 import re
 import stat
 import tempfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 
 from storyscore.errors import StoryscoreError
@@ -89,8 +89,10 @@ def remove_stale_temporaries(path: Path) -> int:
     Only names of our own making (``.STEM.PID.XXXX.tmpSUFFIX``) whose process is
     gone are removed; a concurrent writer's temporary is kept. Returns how many.
     """
-    pattern = re.compile(re.escape(_temp_prefix(path)) + r"(\d+)\.[\w-]+"
-                         + re.escape(_temp_suffix(path)) + r"\Z")
+    # A temporary of a temporary (a writer inside a group of files) starts with
+    # one more dot and ends with one more ``.PID.XXXXXXXX.tmp``.
+    pattern = re.compile(r"\.*" + re.escape(_temp_prefix(path)) + r"(\d+)\.[a-z0-9_]{8}\.tmp"
+                         + r"(?:\.\d+\.[a-z0-9_]{8}\.tmp)*" + re.escape(path.suffix) + r"\Z")
     removed = 0
     try:
         names = os.listdir(path.parent or ".")
@@ -119,6 +121,18 @@ def process_alive(pid: int) -> bool:
     return True
 
 
+def _new_temp(target: Path, shown: Path) -> Path:
+    """An empty temporary file beside ``target``, named after it and this process."""
+    try:
+        handle, name = tempfile.mkstemp(dir=target.parent,
+                                        prefix=f"{_temp_prefix(target)}{os.getpid()}.",
+                                        suffix=_temp_suffix(target))
+    except OSError as exc:
+        raise write_error(shown, exc) from None
+    os.close(handle)
+    return Path(name)
+
+
 @contextlib.contextmanager
 def atomic_path(path: Path | str) -> Iterator[Path]:
     """A temporary path beside ``path`` to write to; it replaces ``path`` when the block
@@ -129,28 +143,62 @@ def atomic_path(path: Path | str) -> Iterator[Path]:
     A symbolic link is kept and its target replaced. ``OSError`` from the block or the
     rename becomes a ``StoryscoreError`` naming ``path``.
     """
-    shown = Path(path)
-    target = writable_target(shown)
-    remove_stale_temporaries(target)
-    try:
-        handle, name = tempfile.mkstemp(dir=target.parent,
-                                        prefix=f"{_temp_prefix(target)}{os.getpid()}.",
-                                        suffix=_temp_suffix(target))
-    except OSError as exc:
-        raise write_error(shown, exc) from None
-    os.close(handle)
-    temp = Path(name)
-    try:
+    with atomic_paths([path]) as (temp,):
         yield temp
-        mode = target.stat().st_mode & 0o777 if target.exists() else 0o666 & ~_umask()
-        os.chmod(temp, mode)
-        os.replace(temp, target)
+
+
+@contextlib.contextmanager
+def atomic_paths(paths: Sequence[Path | str]) -> Iterator[list[Path]]:
+    """Like ``atomic_path`` for several files that belong together (a video and its
+    side files): all of them are replaced, or none is.
+
+    Every target is checked before anything is written; should one rename fail,
+    the files already replaced get their old content back.
+    """
+    shown = [Path(p) for p in paths]
+    targets = [writable_target(p) for p in shown]
+    temps: list[Path] = []
+    try:
+        for target, name in zip(targets, shown, strict=True):
+            remove_stale_temporaries(target)
+            temps.append(_new_temp(target, name))
+        yield temps
+        _replace_all(temps, targets, shown)
     except OSError as exc:
-        temp.unlink(missing_ok=True)
-        raise write_error(shown, exc) from None
+        names = {str(temp): name for temp, name in zip(temps, shown, strict=False)}
+        failed = names.get(str(exc.filename), exc.filename or shown[0])
+        raise write_error(failed, exc) from None
+    finally:
+        for temp in temps:
+            temp.unlink(missing_ok=True)
+
+
+def _replace_all(temps: list[Path], targets: list[Path], shown: list[Path]) -> None:
+    """Rename each temporary over its target; on a failure, undo the renames done."""
+    moved: list[tuple[Path, Path | None]] = []  # (target, its old content or None)
+    backups: list[Path] = []
+    try:
+        for temp, target, name in zip(temps, targets, shown, strict=True):
+            exists = target.exists()
+            os.chmod(temp, target.stat().st_mode & 0o777 if exists else 0o666 & ~_umask())
+            backup = None
+            if exists:
+                backup = _new_temp(target, name)
+                backups.append(backup)
+                os.replace(target, backup)
+            moved.append((target, backup))
+            os.replace(temp, target)
     except BaseException:
-        temp.unlink(missing_ok=True)
+        for target, backup in reversed(moved):
+            with contextlib.suppress(OSError):
+                if backup is not None:
+                    os.replace(backup, target)
+                else:
+                    target.unlink(missing_ok=True)
         raise
+    finally:
+        for backup in backups:
+            backup.unlink(missing_ok=True)
 
 
 def write_bytes(path: Path | str, data: bytes) -> None:
@@ -183,3 +231,4 @@ def refuse_inputs(outputs: Iterable[Path | str], inputs: Iterable[Path | str]) -
                     f"{output} is an input of this command ({source}); "
                     "writing it would destroy it",
                     hint="choose another output name with -o")
+

@@ -51,6 +51,10 @@ def apply(story: Story, overrides: Overrides) -> Story:
             raise StoryscoreError(f"--fps {overrides.fps}: use a value from {low} to {high}")
         changes["fps"] = overrides.fps
     if overrides.seed is not None:
+        low, high = vocab.SEED_RANGE
+        if not low <= overrides.seed <= high:
+            raise StoryscoreError(f"--seed {overrides.seed}: use a whole number from {low} "
+                                  f"to {high}")
         changes["seed"] = overrides.seed
     if overrides.painter is not None or overrides.model is not None:
         name = overrides.painter

@@ -24,6 +24,7 @@ SIZE_PRESETS: dict[str, tuple[int, int]] = {
 }
 SIZE_RANGE = (64, 4096)
 FPS_RANGE = (1, 60)
+SEED_RANGE = (0, 2**63 - 1)
 SPEED_RANGE = (0.5, 2.0)  # narration speed
 PARAGRAPH_PAUSE = 0.6  # seconds between narrated paragraphs at speed 1
 TEMPO_RANGE = (20.0, 240.0)

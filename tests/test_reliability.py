@@ -6,18 +6,25 @@ those that render, speak or kill a real render are marked ``slow``.
 
 from __future__ import annotations
 
+import errno
 import os
+import stat
+import subprocess
+import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
 
+from conftest import ROOT
+from storyscore import files
 from storyscore.cli import app
 from storyscore.diagnostics import printable
 from storyscore.dsl.format import format_script
 from storyscore.dsl.load import MAX_SCRIPT_BYTES, parse_story
-from storyscore.errors import ScriptError
+from storyscore.errors import ScriptError, StoryscoreError
 
 HEADER = 'title "T"\nsize 320x180\nfps 8\nvoice none\n'
 
@@ -211,3 +218,232 @@ def test_fmt_is_linear_in_comment_lines() -> None:
     small, large = timed(400), timed(3200)
     # Eight times the comments must cost about eight times as much, not sixty-four.
     assert large < small * 20, (small, large)
+
+
+# -- #3 #10 #11 #19 writing files -------------------------------------------
+
+TINY = HEADER + 'scene a 2s\n    prompt "a quiet forest"\n'
+# Capabilities that let root ignore file permissions: DAC_OVERRIDE, DAC_READ_SEARCH, FOWNER.
+_OVERRIDES = (1, 2, 3)
+
+
+def _as_ordinary_user() -> None:
+    """In the child before exec: give up root's power to ignore permissions."""
+    import ctypes
+
+    libc = ctypes.CDLL(None, use_errno=True)
+    for capability in _OVERRIDES:
+        if libc.prctl(24, capability, 0, 0, 0) != 0:  # PR_CAPBSET_DROP
+            raise OSError(ctypes.get_errno(), "cannot drop a capability")
+
+
+def run_unprivileged(args: list[str], cwd: Path) -> subprocess.CompletedProcess[str]:
+    """The CLI in a real process bound by file permissions (root writes anywhere)."""
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "STORYSCORE_CACHE": str(cwd / "cache")}
+    try:
+        return subprocess.run(
+            [sys.executable, "-c", "import sys; from storyscore.cli import app; "
+             "sys.argv[0] = 'storyscore'; app()", *args],
+            cwd=cwd, env=env, capture_output=True, text=True, timeout=300, check=False,
+            preexec_fn=_as_ordinary_user if os.geteuid() == 0 else None)
+    except subprocess.SubprocessError as exc:
+        pytest.skip(f"cannot run as an ordinary user here: {exc}")
+
+
+@pytest.fixture
+def shared_dir(tmp_path: Path) -> Iterator[Path]:
+    """A working folder with a script and a read-only ``ro`` folder holding one too."""
+    (tmp_path / "s.sco").write_text(TINY, encoding="utf-8")
+    (tmp_path / "ro").mkdir()
+    (tmp_path / "ro" / "s.sco").write_text(TINY, encoding="utf-8")
+    (tmp_path / "ro").chmod(0o555)
+    yield tmp_path
+    (tmp_path / "ro").chmod(0o755)
+
+
+def _says_cannot_write(result: subprocess.CompletedProcess[str], path: str) -> None:
+    assert result.returncode == 2, result.stderr
+    assert "Traceback" not in result.stderr
+    assert f"error: cannot write {path}: Permission denied" in result.stderr, result.stderr
+
+
+def test_fmt_write_in_a_read_only_folder_is_an_error(shared_dir: Path) -> None:
+    (shared_dir / "ro").chmod(0o755)
+    (shared_dir / "ro" / "s.sco").write_text(TINY.replace("prompt", "prompt "), "utf-8")
+    (shared_dir / "ro").chmod(0o555)
+    _says_cannot_write(run_unprivileged(["fmt", "-w", "ro/s.sco"], shared_dir), "ro/s.sco")
+
+
+def test_new_in_a_read_only_folder_is_an_error(shared_dir: Path) -> None:
+    _says_cannot_write(run_unprivileged(["new", "ro/tale"], shared_dir), "ro/tale.sco")
+
+
+@pytest.mark.parametrize("name", ["x.mid", "x.musicxml"])
+def test_score_into_a_read_only_folder_is_an_error(shared_dir: Path, name: str) -> None:
+    _says_cannot_write(run_unprivileged(["score", "s.sco", "-q", "-o", f"ro/{name}"],
+                                        shared_dir), f"ro/{name}")
+
+
+def test_paint_into_a_read_only_folder_is_an_error(shared_dir: Path) -> None:
+    _says_cannot_write(run_unprivileged(["paint", "s.sco", "-q", "-o", "ro"], shared_dir),
+                       "ro/01-a.png")
+
+
+def test_a_full_disk_is_an_error_and_the_file_is_kept(tmp_path: Path,
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    path = script(tmp_path, TINY.replace("prompt", "prompt "))
+
+    def full(*_: object) -> None:
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    monkeypatch.setattr(files.os, "replace", full)
+    code, _, err = run("fmt", "-w", str(path))
+    assert code == 2
+    assert f"error: cannot write {path}: No space left on device" in err
+    assert "free some space" in err
+    assert path.read_text(encoding="utf-8") == TINY.replace("prompt", "prompt ")
+    assert [p.name for p in tmp_path.iterdir()] == ["s.sco"]
+
+
+def test_score_into_a_folder_is_an_error(tmp_path: Path) -> None:
+    path = script(tmp_path, TINY)
+    (tmp_path / "d.mid").mkdir()
+    code, _, err = run("score", str(path), "-q", "-o", str(tmp_path / "d.mid"))
+    assert code == 2
+    assert f"error: cannot write {tmp_path / 'd.mid'}: it is a folder" in err
+
+
+def test_fmt_write_keeps_a_symlink_and_formats_its_target(tmp_path: Path) -> None:
+    real = script(tmp_path, TINY.replace("prompt", "prompt "), "real.sco")
+    link = tmp_path / "link.sco"
+    link.symlink_to(real.name)
+    code, _, err = run("fmt", "-w", str(link))
+    assert code == 0, err
+    assert link.is_symlink()
+    assert real.read_text(encoding="utf-8") == format_script(TINY)
+
+
+def test_fmt_write_leaves_a_read_only_script_alone(tmp_path: Path) -> None:
+    path = script(tmp_path, TINY.replace("prompt", "prompt "))
+    path.chmod(0o444)
+    code, _, err = run("fmt", "-w", str(path))
+    assert code == 2
+    assert f"error: cannot write {path}: the file is read-only" in err
+    assert path.read_text(encoding="utf-8") == TINY.replace("prompt", "prompt ")
+    assert stat.S_IMODE(path.stat().st_mode) == 0o444
+
+
+@pytest.mark.parametrize("name", ["", " ", ".sco", "folder/"])
+def test_new_refuses_an_empty_or_hidden_name(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                             name: str) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "folder").mkdir()
+    code, _, err = run("new", name)
+    assert code == 2
+    assert f"error: '{name}' is not a name for a script" in err
+    assert list(tmp_path.rglob("*.sco")) == []
+
+
+# -- #5 no command writes over its input --------------------------------------
+
+
+@pytest.mark.parametrize("script_name", ["tale.srt", "tale.mid", "tale.musicxml"])
+def test_render_never_writes_over_its_script(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                             script_name: str) -> None:
+    monkeypatch.chdir(tmp_path)
+    path = script(tmp_path, TINY, script_name)
+    code, _, err = run("render", script_name, "-q")
+    assert code == 2
+    assert f"error: tale{path.suffix} is an input of this command" in err
+    assert path.read_text(encoding="utf-8") == TINY
+    assert sorted(p.name for p in tmp_path.iterdir()) == [script_name]
+
+
+def test_score_never_writes_over_its_script(tmp_path: Path) -> None:
+    path = script(tmp_path, TINY, "tale.mid")
+    code, _, err = run("score", str(path), "-q", "-o", str(path))
+    assert code == 2
+    assert "is an input of this command" in err
+    assert path.read_text(encoding="utf-8") == TINY
+
+
+def test_render_never_writes_over_a_picture_it_uses(tmp_path: Path) -> None:
+    (tmp_path / "v.srt").write_bytes((ROOT / "stories" / "pictures" / "village.png").read_bytes())
+    path = script(tmp_path, HEADER + 'scene a 2s\n    image "v.srt"\n')
+    code, _, err = run("render", str(path), "-q", "-o", str(tmp_path / "v.mp4"))
+    assert code == 2, err
+    assert "is an input of this command" in err
+
+
+# -- #9 command-line values are checked like the script's ---------------------
+
+
+@pytest.mark.parametrize("command", ["render", "score", "paint", "book", "explain"])
+def test_a_negative_seed_is_an_error(tmp_path: Path, command: str) -> None:
+    path = script(tmp_path, TINY)
+    extra = ["-o", str(tmp_path / "x.mid")] if command == "score" else []
+    code, _, err = run(command, str(path), "-q", "--seed", "-1", *extra)
+    assert code == 2
+    assert err.startswith("error: --seed -1: use a whole number from 0 to")
+
+
+# -- #4 a render's outputs are replaced together ------------------------------
+
+
+def test_atomic_paths_replace_all_files_or_none(tmp_path: Path,
+                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    targets = [tmp_path / name for name in ("v.mp4", "v.srt", "v.mid")]
+    for target in targets:
+        target.write_text("old " + target.name)
+    real_replace = os.replace
+    calls = []
+
+    def failing(src: str, dst: str) -> None:
+        calls.append(dst)
+        if Path(dst) == targets[2] and Path(src).name.endswith(".tmp.mid") \
+                and calls.count(dst) == 1:
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(dst))
+        real_replace(src, dst)
+
+    monkeypatch.setattr(files.os, "replace", failing)
+
+    def write_all() -> None:
+        with files.atomic_paths(targets) as temps:
+            for temp in temps:
+                temp.write_text("new")
+
+    with pytest.raises(StoryscoreError, match=r"cannot write .*v\.mid: No space left"):
+        write_all()
+    assert [t.read_text() for t in targets] == ["old v.mp4", "old v.srt", "old v.mid"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["v.mid", "v.mp4", "v.srt"]
+    assert Path(calls[1]) == targets[0]  # the first file had really been replaced
+
+
+def test_a_folder_in_the_way_of_a_side_file_fails_before_anything_is_written(
+        tmp_path: Path) -> None:
+    path = script(tmp_path, TINY)
+    (tmp_path / "v.mp4").write_bytes(b"old video")
+    (tmp_path / "v.srt").mkdir()
+    code, _, err = run("render", str(path), "-q", "-o", str(tmp_path / "v.mp4"))
+    assert code == 2
+    assert f"error: cannot write {tmp_path / 'v.srt'}: it is a folder" in err
+    assert (tmp_path / "v.mp4").read_bytes() == b"old video"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["s.sco", "v.mp4", "v.srt"]
+
+
+# -- #12 stale temporaries of our own naming are removed -----------------------
+
+
+def test_stale_temporaries_of_dead_writers_are_removed(tmp_path: Path) -> None:
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
+                          capture_output=True, text=True, check=True)
+    pid = int(dead.stdout)
+    stale = tmp_path / f".v.{pid}.k2j4_x9a.tmp.mp4"
+    nested = tmp_path / f"..v.{pid}.k2j4_x9a.tmp.{pid}.abcd1234.tmp.mp4"
+    alive = tmp_path / f".v.{os.getpid()}.zzzz1111.tmp.mp4"
+    other = tmp_path / f".v.2.{pid}.abcd1234.tmp.mp4"  # the temporary of v.2.mp4
+    for path in (stale, nested, alive, other):
+        path.write_bytes(b"x")
+    files.write_bytes(tmp_path / "v.mp4", b"video")
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
+        [alive.name, other.name, "v.mp4"])

@@ -376,7 +376,7 @@ class _Builder:
         return None if value is None else int(value)
 
     def _seed(self, args: _Args) -> int | None:
-        value = args.number("seed", 0, 2**63 - 1, whole=True)
+        value = args.number("seed", *vocab.SEED_RANGE, whole=True)
         return None if value is None else int(value)
 
     def _painter(self, args: _Args) -> Painter | None:

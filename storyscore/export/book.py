@@ -39,6 +39,7 @@ from typing import Any
 
 from storyscore.audio.voices import WordTiming
 from storyscore.errors import RenderError
+from storyscore.files import write_error
 
 __all__ = [
     "BOOK_FORMAT_VERSION",
@@ -172,6 +173,10 @@ def write_book(book: Book, out_dir: Path, *, on_progress: ProgressCallback | Non
         (tmp / "index.html").write_text(_render_index(book, data), encoding="utf-8")
         step("index.html")
         _swap_in(tmp, out_dir)
+    except OSError as exc:
+        shutil.rmtree(tmp, ignore_errors=True)
+        # A full disk or a folder we may not write: the old book stays.
+        raise write_error(out_dir, exc) from None
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
@@ -252,7 +257,10 @@ def _swap_in(tmp: Path, out_dir: Path) -> None:
     old: Path | None = None
     if out_dir.exists():
         old = out_dir.parent / f".{out_dir.name}.old-{uuid.uuid4().hex[:12]}"
-        out_dir.rename(old)
+        try:
+            out_dir.rename(old)
+        except OSError as exc:
+            raise RenderError(f"cannot replace the book in {out_dir}: {exc.strerror}") from exc
     try:
         tmp.rename(out_dir)
     except OSError as exc:

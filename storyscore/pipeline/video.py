@@ -8,7 +8,7 @@ failure or an interrupt leaves earlier outputs as they were.
 
 from __future__ import annotations
 
-import shutil
+import dataclasses
 import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -20,8 +20,9 @@ from storyscore.audio.mix import write_wav
 from storyscore.cache import Cache
 from storyscore.diagnostics import Diagnostic
 from storyscore.export.subtitles import write_srt
-from storyscore.files import atomic_path
+from storyscore.files import atomic_paths
 from storyscore.model import Scene, Story
+from storyscore.pipeline.outputs import check_outputs
 from storyscore.pipeline.prepare import Prepared, prepare
 from storyscore.pipeline.soundtrack import Composition, compose_path, story_audio, subtitle_cues
 from storyscore.progress import Progress
@@ -121,20 +122,25 @@ def render_story(story: Story, jobs: Sequence[RenderJob], cache: Cache, *,
                     len(prepared.narrations)),
     )
     settings = EncodeSettings(draft=draft)
+    check_outputs(story, [path for job in jobs for path in _outputs(job)])
     for job in jobs:
         name = job.output.name
         composing = progress.task("Composing", 2)
         composition = compose_path(prepared, job.path)
         summary.warnings += composition.warnings
         progress.advance(composing, name)
-        with tempfile.TemporaryDirectory(prefix="storyscore-") as scratch:
+        outputs = _outputs(job)
+        # Every file is written beside its place and all four are renamed
+        # together at the end: a failure leaves the old set whole.
+        with tempfile.TemporaryDirectory(prefix="storyscore-") as scratch, \
+                atomic_paths(outputs) as (video, srt, musicxml, midi):
             folder = Path(scratch)
             mixed = story_audio(prepared, composition)
             write_wav(folder / "mix.wav", mixed.audio, mixed.sample_rate)
             cues = subtitle_cues(prepared, composition)
-            write_srt(folder / "subtitles.srt", cues)
-            composition.score.write_musicxml(folder / "score.musicxml")
-            composition.score.write_midi(folder / "score.mid")
+            write_srt(srt, cues)
+            composition.score.write_musicxml(musicxml)
+            composition.score.write_midi(midi)
             progress.advance(composing, name)
             frames = progress.task("Video", 1)
 
@@ -143,22 +149,16 @@ def render_story(story: Story, jobs: Sequence[RenderJob], cache: Cache, *,
                 progress.update(bar, done / max(1, total), name)
 
             report = render_video(
-                video_plan(prepared, composition), job.output, settings=settings,
+                video_plan(prepared, composition), video, settings=settings,
                 audio=folder / "mix.wav", cues=cues,
                 burn_subtitles=burn_subtitles, cache=cache, jobs=jobs_count,
                 on_progress=frames_done,
             )
-            sidecars = []
-            for temp, suffix in (("subtitles.srt", ".srt"), ("score.musicxml", ".musicxml"),
-                                 ("score.mid", ".mid")):
-                target = job.output.with_suffix(suffix)
-                _replace(folder / temp, target)
-                sidecars.append(target)
-        summary.rendered.append(Rendered(job, composition, report, (job.output, *sidecars)))
+        report = dataclasses.replace(report, path=job.output)
+        summary.rendered.append(Rendered(job, composition, report, tuple(outputs)))
     return summary
 
 
-def _replace(source: Path, target: Path) -> None:
-    """Move a finished file into place without ever leaving a half-written target."""
-    with atomic_path(target) as temp:
-        shutil.copyfile(source, temp)
+def _outputs(job: RenderJob) -> list[Path]:
+    """The files a job writes: the MP4, then its subtitles, MusicXML and MIDI beside it."""
+    return [job.output, *(job.output.with_suffix(s) for s in (".srt", ".musicxml", ".mid"))]
