@@ -14,6 +14,7 @@ from __future__ import annotations
 import contextlib
 import os
 import re
+import shutil
 import stat
 import tempfile
 from collections.abc import Iterable, Iterator, Sequence
@@ -232,3 +233,42 @@ def refuse_inputs(outputs: Iterable[Path | str], inputs: Iterable[Path | str]) -
                     "writing it would destroy it",
                     hint="choose another output name with -o")
 
+
+
+# ``storyscore-KIND-PID-XXXXXXXX``: the private folders runs make in the temp folder.
+_SCRATCH = re.compile(r"storyscore-[a-z]+-(\d+)-[a-z0-9_]{8}\Z")
+
+
+def scratch_prefix(kind: str) -> str:
+    """The name prefix of a private temporary folder of this process: ``storyscore-KIND-PID-``."""
+    return f"storyscore-{kind}-{os.getpid()}-"
+
+
+@contextlib.contextmanager
+def scratch_folder(kind: str) -> Iterator[Path]:
+    """A private temporary folder, removed when the block ends.
+
+    The folders that killed runs left in the temp folder are removed first.
+    """
+    remove_stale_scratch()
+    with tempfile.TemporaryDirectory(prefix=scratch_prefix(kind)) as name:
+        yield Path(name)
+
+
+def remove_stale_scratch(parent: Path | None = None) -> int:
+    """Remove this user's scratch folders whose process is gone; return how many."""
+    parent = Path(parent or tempfile.gettempdir())
+    removed = 0
+    try:
+        entries = list(os.scandir(parent))
+    except OSError:
+        return 0
+    for entry in entries:
+        match = _SCRATCH.match(entry.name)
+        if match is None or process_alive(int(match[1])):
+            continue
+        with contextlib.suppress(OSError):
+            if entry.is_dir(follow_symlinks=False) and entry.stat().st_uid == os.getuid():
+                shutil.rmtree(entry.path)
+                removed += 1
+    return removed

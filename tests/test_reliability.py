@@ -15,16 +15,24 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
+import numpy as np
 import pytest
 from typer.testing import CliRunner
 
 from conftest import ROOT
 from storyscore import files
+from storyscore.audio.voices.base import (
+    MAX_PIECE_CHARS,
+    Sentence,
+    SentenceSpeaker,
+    SpokenSentence,
+    narrate,
+)
 from storyscore.cli import app
 from storyscore.diagnostics import printable
 from storyscore.dsl.format import format_script
 from storyscore.dsl.load import MAX_SCRIPT_BYTES, parse_story
-from storyscore.errors import ScriptError, StoryscoreError
+from storyscore.errors import AudioError, ScriptError, StoryscoreError
 
 HEADER = 'title "T"\nsize 320x180\nfps 8\nvoice none\n'
 
@@ -447,3 +455,205 @@ def test_stale_temporaries_of_dead_writers_are_removed(tmp_path: Path) -> None:
     files.write_bytes(tmp_path / "v.mp4", b"video")
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
         [alive.name, other.name, "v.mp4"])
+
+
+# -- #1 narration is spoken in bounded pieces -----------------------------------
+
+
+def _fake_speaker(given: list[str]) -> SentenceSpeaker:
+    """A voice that records what it is given and says each word as 100 loud samples."""
+    def speak(sentence: Sentence, speed: float) -> SpokenSentence:
+        given.append(sentence.text)
+        samples = np.ones(100 * len(sentence.words), dtype=np.float32)
+        return SpokenSentence(samples, [(100 * i, 100 * i + 90)
+                                        for i in range(len(sentence.words))])
+    return speak
+
+
+@pytest.mark.parametrize("separator", [" ", ", "])
+def test_a_voice_is_never_given_more_than_a_bounded_piece(separator: str) -> None:
+    given: list[str] = []
+    words = [f"w{i}" for i in range(5000)]
+    narration = narrate(separator.join(words), 1.0, 1000, _fake_speaker(given))
+    assert max(len(text) for text in given) <= MAX_PIECE_CHARS
+    assert [w.text for w in narration.words] == words  # every word, once, in order
+    starts = [w.start for w in narration.words]
+    assert starts == sorted(starts)
+
+
+def test_one_endless_word_is_cut_at_the_bound() -> None:
+    given: list[str] = []
+    text = "-".join(f"w{i}" for i in range(2000))
+    narrate(text, 1.0, 1000, _fake_speaker(given))
+    assert max(len(piece) for piece in given) == MAX_PIECE_CHARS
+    assert "".join(given) == text
+
+
+def test_a_long_sentence_is_split_after_its_commas() -> None:
+    clause = "the wind came over the hill and through the trees"
+    given: list[str] = []
+    narrate(", ".join([clause] * 12) + ".", 1.0, 1000, _fake_speaker(given))
+    assert len(given) > 1
+    assert all(text.endswith(",") for text in given[:-1])
+    assert given[-1].endswith(".")
+
+
+def test_short_sentences_are_spoken_whole() -> None:
+    given: list[str] = []
+    text = "Mira walked to the sea, slowly, every morning. The gulls cried."
+    narrate(text, 1.0, 1000, _fake_speaker(given))
+    assert given == ["Mira walked to the sea, slowly, every morning.", "The gulls cried."]
+
+
+def test_a_failing_voice_quotes_a_short_excerpt() -> None:
+    def silent(sentence: Sentence, speed: float) -> SpokenSentence:
+        return SpokenSentence(np.zeros(10, dtype=np.float32), [None] * len(sentence.words))
+
+    with pytest.raises(AudioError) as caught:
+        narrate(" ".join(["word"] * 5000), 1.0, 1000, silent)
+    assert len(caught.value.message) < 150
+    assert "…" in caught.value.message
+
+
+_PEAK_SCRIPT = """
+import resource, sys
+from storyscore.audio.voices.piper import JoeVoice
+voice = JoeVoice()
+voice.speak("Hello.")
+before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+voice.speak(" ".join(["word"] * int(sys.argv[1])))
+print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before)
+"""
+
+
+@pytest.mark.slow
+def test_the_joe_voice_speaks_a_long_run_without_full_stops_in_flat_memory() -> None:
+    pytest.importorskip("piper")
+    # Before: 1,000 words without a full stop took 10 GiB and 205 s.
+    result = subprocess.run([sys.executable, "-c", _PEAK_SCRIPT, "1500"], capture_output=True,
+                            text=True, timeout=900, check=True,
+                            env={**os.environ, "PYTHONPATH": str(ROOT)})
+    grown_mib = int(result.stdout) / 1024
+    assert grown_mib < 700, f"peak memory grew by {grown_mib:.0f} MiB"
+
+
+# -- #12 a killed render leaves no process and, after the next run, no file -----
+
+
+def _children(pid: int) -> list[int]:
+    """Every live descendant of ``pid`` (read from /proc)."""
+    parents: dict[int, int] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if fields[0] != "Z":
+                parents[int(entry.name)] = int(fields[1])
+    found, frontier = [], [pid]
+    while frontier:
+        parent = frontier.pop()
+        for child, its_parent in parents.items():
+            if its_parent == parent:
+                found.append(child)
+                frontier.append(child)
+    return found
+
+
+def _is_ffmpeg(pid: int) -> bool:
+    try:
+        return "ffmpeg" in Path(f"/proc/{pid}/cmdline").read_bytes().decode("utf-8", "replace")
+    except OSError:
+        return False
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="needs /proc")
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_sigkill_mid_render_leaves_no_process_and_the_next_run_cleans_up(
+        tmp_path: Path, jobs: str) -> None:
+    temp, cache = tmp_path / "tmp", tmp_path / "cache"
+    temp.mkdir()
+    path = script(tmp_path, HEADER + "scene a 120s\n    prompt \"a quiet forest\"\n"
+                  "    camera zoom-in\n    music silent\n")
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "TMPDIR": str(temp),
+           "STORYSCORE_CACHE": str(cache)}
+    command = [sys.executable, "-c", "import sys; from storyscore.cli import app; "
+               "sys.argv[0] = 'storyscore'; app()", "render", str(path), "-q", "-j", jobs,
+               "-o", str(tmp_path / "v.mp4")]
+    render = subprocess.Popen(command, env=env, cwd=tmp_path)
+    deadline = time.monotonic() + 300
+    encoders: list[int] = []
+    while not encoders and time.monotonic() < deadline and render.poll() is None:
+        encoders = [p for p in _children(render.pid) if _is_ffmpeg(p)]
+        time.sleep(0.05)
+    assert encoders, "the render never started an encoder"
+    tree = _children(render.pid)
+    render.kill()
+    render.wait()
+    time.sleep(1.0)
+    survivors = [p for p in tree if _running(p)]
+    assert survivors == [], "children outlived the killed render"
+    # What a later run does before it writes: remove what the killed one left.
+    files.remove_stale_scratch(temp)
+    for suffix in (".mp4", ".srt", ".musicxml", ".mid"):
+        files.remove_stale_temporaries(tmp_path / f"v{suffix}")
+    leftovers = [p.name for p in temp.iterdir()] + [
+        p.name for p in tmp_path.iterdir() if p.name.startswith(".")]
+    assert leftovers == []
+
+
+_ORPHAN_SCRIPT = """
+import subprocess, sys
+from storyscore.processes import child_preexec
+child = subprocess.Popen(["sleep", "60"], preexec_fn=child_preexec())
+print(child.pid, flush=True)
+sys.stdin.read()
+"""
+
+
+def _running(pid: int) -> bool:
+    """Whether ``pid`` is a live process (not a zombie waiting to be reaped)."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="prctl is Linux's")
+def test_a_child_dies_with_its_killed_parent() -> None:
+    with subprocess.Popen([sys.executable, "-c", _ORPHAN_SCRIPT], stdin=subprocess.PIPE,
+                          stdout=subprocess.PIPE, text=True,
+                          env={**os.environ, "PYTHONPATH": str(ROOT)}) as parent:
+        assert parent.stdout is not None
+        child = int(parent.stdout.readline())
+        parent.kill()
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline and _running(child):
+        time.sleep(0.05)
+    alive = _running(child)
+    if alive:
+        os.kill(child, 9)
+    assert not alive, "the child outlived its killed parent"
+
+
+@pytest.mark.slow
+def test_every_process_a_render_starts_is_tied_to_it(tmp_path: Path,
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    started: list[tuple[str, object]] = []
+    real_init = subprocess.Popen.__init__
+
+    def recording(self: subprocess.Popen[bytes], args: list[str], *rest: object,
+                  **options: object) -> None:
+        started.append((" ".join(map(str, args[1:3])), options.get("preexec_fn")))
+        real_init(self, args, *rest, **options)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(subprocess.Popen, "__init__", recording)
+    path = script(tmp_path, TINY)
+    code, _, err = run("render", str(path), "-q", "--no-cache", "-o", str(tmp_path / "v.mp4"))
+    assert code == 0, err
+    # imageio-ffmpeg's own check of the binary (``ffmpeg -version``) ends at once.
+    ours = [(what, hook) for what, hook in started if what != "-version"]
+    assert len(ours) >= 3  # segment, join, probe
+    assert all(hook is not None for _, hook in ours), ours

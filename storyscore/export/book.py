@@ -40,6 +40,7 @@ from typing import Any
 from storyscore.audio.voices import WordTiming
 from storyscore.errors import RenderError
 from storyscore.files import write_error
+from storyscore.processes import child_preexec
 
 __all__ = [
     "BOOK_FORMAT_VERSION",
@@ -446,7 +447,8 @@ def _encode(source: Path, target: Path, audio: _AudioFormat) -> None:
 
 def _run(command: list[str], what: str) -> str:
     try:
-        done = subprocess.run(command, capture_output=True, text=True, check=False, timeout=600)
+        done = subprocess.run(command, capture_output=True, text=True, check=False, timeout=600,
+                              preexec_fn=child_preexec())
     except (OSError, subprocess.TimeoutExpired) as exc:
         raise RenderError(f"cannot {what}: {exc}") from exc
     if done.returncode != 0:

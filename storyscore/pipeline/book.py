@@ -8,7 +8,6 @@ boundary, so the key moves through its pivot chord instead of jumping.
 
 from __future__ import annotations
 
-import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
@@ -18,6 +17,7 @@ from storyscore.audio.mix import SceneGain, mix, write_wav
 from storyscore.audio.synth import SAMPLE_RATE
 from storyscore.cache import Cache
 from storyscore.export.book import Book, BookChoice, BookPage, BookWord, write_book
+from storyscore.files import scratch_folder
 from storyscore.model import Scene, Story, expand_characters
 from storyscore.pipeline.prepare import Prepared, prepare
 from storyscore.pipeline.soundtrack import compose_path, music_samples, story_audio
@@ -64,8 +64,7 @@ def make_book(story: Story, out_dir: Path, cache: Cache, progress: Progress,
     prepared = prepare(story, list(story.scenes), cache,
                        lambda stage, item: progress.advance(bars[stage], item))
     pages_bar = progress.task("Pages", len(story.scenes))
-    with tempfile.TemporaryDirectory(prefix="storyscore-book-") as scratch:
-        folder = Path(scratch)
+    with scratch_folder("book") as folder:
         bridges: dict[tuple[str, str], Path] = {}
 
         def bridge(origin: Scene, target_id: str) -> Path:

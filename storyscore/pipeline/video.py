@@ -9,7 +9,6 @@ failure or an interrupt leaves earlier outputs as they were.
 from __future__ import annotations
 
 import dataclasses
-import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,7 +19,7 @@ from storyscore.audio.mix import write_wav
 from storyscore.cache import Cache
 from storyscore.diagnostics import Diagnostic
 from storyscore.export.subtitles import write_srt
-from storyscore.files import atomic_paths
+from storyscore.files import atomic_paths, scratch_folder
 from storyscore.model import Scene, Story
 from storyscore.pipeline.outputs import check_outputs
 from storyscore.pipeline.prepare import Prepared, prepare
@@ -132,9 +131,8 @@ def render_story(story: Story, jobs: Sequence[RenderJob], cache: Cache, *,
         outputs = _outputs(job)
         # Every file is written beside its place and all four are renamed
         # together at the end: a failure leaves the old set whole.
-        with tempfile.TemporaryDirectory(prefix="storyscore-") as scratch, \
+        with scratch_folder("render") as folder, \
                 atomic_paths(outputs) as (video, srt, musicxml, midi):
-            folder = Path(scratch)
             mixed = story_audio(prepared, composition)
             write_wav(folder / "mix.wav", mixed.audio, mixed.sample_rate)
             cues = subtitle_cues(prepared, composition)

@@ -24,6 +24,8 @@ from typing import IO, Any
 
 from storyscore.errors import RenderError
 from storyscore.export.subtitles import Cue, to_srt
+from storyscore.files import scratch_folder
+from storyscore.processes import child_preexec
 from storyscore.render.spec import EncodeSettings
 
 __all__ = [
@@ -90,7 +92,8 @@ def run_ffmpeg(args: Sequence[str], what: str, *, quiet: bool = True) -> str:
     try:
         # run() kills the child on any exception, KeyboardInterrupt included.
         result = subprocess.run(
-            [*base, *args], stdin=subprocess.DEVNULL, capture_output=True, check=False
+            [*base, *args], stdin=subprocess.DEVNULL, capture_output=True, check=False,
+            preexec_fn=child_preexec(),
         )
     except OSError as exc:
         raise RenderError(f"{what} failed: cannot run ffmpeg: {exc}", hint=_INSTALL_HINT) from exc
@@ -169,6 +172,7 @@ class SegmentEncoder:
                 # Its own session: a Ctrl-C reaches Python, which then stops
                 # ffmpeg itself instead of ffmpeg finishing a half file.
                 start_new_session=True,
+                preexec_fn=child_preexec(),
             )
         except OSError as exc:
             self._stderr.close()
@@ -245,8 +249,8 @@ def join_segments(
     to the video's length) and ``cues`` (as a mov_text track, through SRT).
     ``label`` names the file in error messages (default: ``output``'s name)."""
     total = sum(frames for _, frames in segments) / fps
-    with tempfile.TemporaryDirectory(prefix="storyscore-join-") as scratch:
-        listing = Path(scratch) / "segments.txt"
+    with scratch_folder("join") as scratch:
+        listing = scratch / "segments.txt"
         lines = ["ffconcat version 1.0"]
         for path, frames in segments:
             # An exact duration per file keeps the joins on frame times.
@@ -321,6 +325,7 @@ def probe(path: Path) -> MediaInfo:
             stdin=subprocess.DEVNULL,
             capture_output=True,
             check=False,
+            preexec_fn=child_preexec(),
         )
     except OSError as exc:
         raise RenderError(f"cannot run ffmpeg: {exc}", hint=_INSTALL_HINT) from exc

@@ -28,6 +28,7 @@ from PIL import Image
 from storyscore.cache import Cache, cache_key
 from storyscore.errors import RenderError
 from storyscore.export.subtitles import Cue
+from storyscore.processes import die_with_parent
 from storyscore.render.encode import SegmentEncoder, ffmpeg_version, video_encoder_args
 from storyscore.render.frames import (
     PictureSource,
@@ -300,6 +301,8 @@ def _init_worker(progress: Any, cancel: Any) -> None:
     # and stops the workers through ``cancel``, so they never die mid-task
     # with a traceback of their own.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    # A killed parent takes its workers (and so their ffmpeg) with it.
+    die_with_parent()
 
 
 def _worker_build(
