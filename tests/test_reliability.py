@@ -7,6 +7,7 @@ those that render, speak or kill a real render are marked ``slow``.
 from __future__ import annotations
 
 import errno
+import hashlib
 import os
 import stat
 import subprocess
@@ -657,3 +658,45 @@ def test_every_process_a_render_starts_is_tied_to_it(tmp_path: Path,
     ours = [(what, hook) for what, hook in started if what != "-version"]
     assert len(ours) >= 3  # segment, join, probe
     assert all(hook is not None for _, hook in ours), ours
+
+
+# -- #8 cached segments are checked against their job before joining -----------
+
+TWO_SCENES = HEADER + ('scene a 2s\n    prompt "a quiet forest"\n    transition cut\n'
+                       'scene b 3s\n    prompt "a stormy sea"\n')
+
+
+def _segments(cache: Path) -> list[Path]:
+    return sorted((cache / "video-segment").rglob("*.mkv"), key=lambda p: p.stat().st_size)
+
+
+def _store_with_a_matching_checksum(path: Path, data: bytes) -> None:
+    path.write_bytes(data)
+    Path(f"{path}.sha256").write_text(hashlib.sha256(data).hexdigest() + "\n")
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("damage", ["swap", "truncate"])
+def test_a_damaged_segment_with_a_matching_checksum_is_rebuilt(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, damage: str) -> None:
+    cache = tmp_path / "cache"
+    monkeypatch.setenv("STORYSCORE_CACHE", str(cache))
+    path = script(tmp_path, TWO_SCENES)
+    out = tmp_path / "v.mp4"
+    code, _, err = run("render", str(path), "-q", "-o", str(out))
+    assert code == 0, err
+    first_video = out.read_bytes()
+    segments = _segments(cache)
+    assert len(segments) == 2
+    assert Path(f"{segments[0]}.sha256").is_file()
+    originals = [p.read_bytes() for p in segments]
+    if damage == "swap":
+        _store_with_a_matching_checksum(segments[0], originals[1])
+        _store_with_a_matching_checksum(segments[1], originals[0])
+    else:
+        _store_with_a_matching_checksum(segments[1], originals[1][: len(originals[1]) // 2])
+    code, _, err = run("render", str(path), "-o", str(out))
+    assert code == 0, err
+    assert "0/2 video segments" in err if damage == "swap" else "1/2 video segments" in err
+    assert [p.read_bytes() for p in segments] == originals
+    assert out.read_bytes() == first_video

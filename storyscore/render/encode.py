@@ -335,6 +335,25 @@ def probe(path: Path) -> MediaInfo:
     return _parse_report(report)
 
 
+_FRAMES = re.compile(r"frame=\s*(\d+)")
+
+
+def count_frames(path: Path) -> int | None:
+    """The number of video frames in ``path`` (read by copying its stream to nowhere,
+    without decoding), or None when ffmpeg cannot read it."""
+    try:
+        result = subprocess.run(
+            [ffmpeg_exe(), "-hide_banner", "-nostdin", "-i", str(path), "-map", "0:v:0",
+             "-c", "copy", "-f", "null", "-"],
+            stdin=subprocess.DEVNULL, capture_output=True, check=False,
+            preexec_fn=child_preexec(),
+        )
+    except OSError as exc:
+        raise RenderError(f"cannot run ffmpeg: {exc}", hint=_INSTALL_HINT) from exc
+    found = _FRAMES.findall(result.stderr.decode("utf-8", "replace"))
+    return int(found[-1]) if result.returncode == 0 and found else None
+
+
 def _parse_report(report: str) -> MediaInfo:
     duration = None
     streams: list[StreamInfo] = []
