@@ -42,6 +42,23 @@ def file_kind(mode: int) -> str:
     return "not a regular file"
 
 
+def not_a_file(path: Path | str) -> str | None:
+    """Why ``path`` cannot be read as an input file (``does not exist``, ``is a folder``,
+    ``is a device``…), or None when it is a regular file. Never opens it: a FIFO
+    or a device would block or never end."""
+    try:
+        mode = Path(path).stat().st_mode
+    except FileNotFoundError:
+        return "does not exist"
+    except NotADirectoryError:
+        return "does not exist (a part of its path is not a folder)"
+    except OSError as exc:
+        return f"cannot be read ({exc.strerror or exc})"
+    if stat.S_ISREG(mode):
+        return None
+    return f"is {file_kind(mode)}, not a file"
+
+
 def write_error(path: Path | str, exc: OSError) -> StoryscoreError:
     """The error for a failed write of ``path``: the path and the system's reason."""
     reason = exc.strerror or str(exc)

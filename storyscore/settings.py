@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from storyscore import vocab
 from storyscore.diagnostics import NOWHERE
 from storyscore.errors import StoryscoreError
+from storyscore.files import not_a_file
 from storyscore.model import Painter, Size, Story
 
 
@@ -65,6 +66,9 @@ def apply(story: Story, overrides: Overrides) -> Story:
             story.painter.model if name == story.painter.name else None)
         changes["painter"] = Painter(name, model)
     if overrides.soundfont is not None:
+        problem = not_a_file(overrides.soundfont)
+        if problem is not None:
+            raise StoryscoreError(f"--soundfont {overrides.soundfont}: the file {problem}")
         changes["soundfont"] = overrides.soundfont
         changes["soundfont_span"] = NOWHERE  # not the script's line any more
     return dataclasses.replace(story, **changes) if changes else story  # type: ignore[arg-type]

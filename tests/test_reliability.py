@@ -700,3 +700,38 @@ def test_a_damaged_segment_with_a_matching_checksum_is_rebuilt(
     assert "0/2 video segments" in err if damage == "swap" else "1/2 video segments" in err
     assert [p.read_bytes() for p in segments] == originals
     assert out.read_bytes() == first_video
+
+
+# -- #16 folders and devices are named for what they are ----------------------
+
+
+@pytest.mark.parametrize(("make", "said"), [
+    ("folder", "is a folder, not a file"),
+    ("fifo", "is a FIFO (named pipe), not a file"),
+    ("device", "is a device, not a file"),
+])
+@pytest.mark.parametrize("keyword", ["image", "soundfont"])
+def test_an_input_that_is_not_a_file_says_what_it_is(tmp_path: Path, make: str, said: str,
+                                                     keyword: str) -> None:
+    if make == "folder":
+        (tmp_path / "thing").mkdir()
+        name = "thing"
+    elif make == "fifo":
+        os.mkfifo(tmp_path / "thing")
+        name = "thing"
+    else:
+        name = "/dev/zero"
+    text = HEADER + (f'soundfont "{name}"\n' if keyword == "soundfont" else "") + \
+        "scene a 2s\n" + (f'    image "{name}"\n' if keyword == "image" else '    prompt "x"\n')
+    with pytest.raises(ScriptError) as caught:
+        parse_story(text, str(tmp_path / "s.sco"))
+    assert [d.message for d in caught.value.diagnostics] == [f"{keyword} file '{name}' {said}"]
+    assert caught.value.diagnostics[0].span.line == (5 if keyword == "soundfont" else 6)
+
+
+def test_a_soundfont_override_that_is_a_device_is_an_error(tmp_path: Path) -> None:
+    path = script(tmp_path, TINY)
+    code, _, err = run("score", str(path), "-q", "--soundfont", "/dev/zero",
+                       "-o", str(tmp_path / "x.wav"))
+    assert code == 2
+    assert err.startswith("error: --soundfont /dev/zero: the file is a device, not a file")

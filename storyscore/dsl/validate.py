@@ -10,6 +10,7 @@ from collections.abc import Iterable
 
 from storyscore.diagnostics import Diagnostic, SourceSpan
 from storyscore.errors import suggest
+from storyscore.files import not_a_file
 from storyscore.model import CHARACTER_REF, Scene, Story
 from storyscore.paint.image_file import image_kind
 
@@ -94,8 +95,9 @@ class _Checker:
                        'add a prompt "what to paint" or an image "file.png"')
         if scene.image is not None:
             path = self.story.base_dir / scene.image
-            if not path.is_file():
-                self.error(scene.image_span, f"image file '{scene.image}' does not exist",
+            problem = not_a_file(path)
+            if problem is not None:
+                self.error(scene.image_span, f"image file '{scene.image}' {problem}",
                            f"looked for {path}; image paths are relative to the script")
             elif image_kind(path) is None:
                 self.error(scene.image_span, f"image file '{scene.image}' is not a PNG or JPEG",
@@ -199,8 +201,9 @@ class _Checker:
         if name is None:
             return
         path = self.story.base_dir / name
-        if not path.is_file():
-            self.error(self.story.soundfont_span, f"soundfont file '{name}' does not exist",
+        problem = not_a_file(path)
+        if problem is not None:
+            self.error(self.story.soundfont_span, f"soundfont file '{name}' {problem}",
                        f"looked for {path}; paths are relative to the script")
 
 
