@@ -12,6 +12,7 @@ those a killed run left behind.
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import re
 import shutil
@@ -20,7 +21,7 @@ import tempfile
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 
-from storyscore.errors import StoryscoreError
+from storyscore.errors import StoryscoreError, WriteError
 
 
 def _umask() -> int:
@@ -59,15 +60,15 @@ def not_a_file(path: Path | str) -> str | None:
     return f"is {file_kind(mode)}, not a file"
 
 
-def write_error(path: Path | str, exc: OSError) -> StoryscoreError:
+def write_error(path: Path | str, exc: OSError) -> WriteError:
     """The error for a failed write of ``path``: the path and the system's reason."""
     reason = exc.strerror or str(exc)
     hint = None
-    if exc.errno in (28, 122):  # ENOSPC, EDQUOT
+    if exc.errno in (errno.ENOSPC, errno.EDQUOT):
         hint = "free some space and run again; nothing was replaced"
-    elif exc.errno in (1, 13, 30):  # EPERM, EACCES, EROFS
+    elif exc.errno in (errno.EPERM, errno.EACCES, errno.EROFS):
         hint = "choose a folder you can write to"
-    return StoryscoreError(f"cannot write {path}: {reason}", hint=hint)
+    return WriteError(f"cannot write {path}: {reason}", exc, str(path), hint)
 
 
 def writable_target(path: Path | str) -> Path:
@@ -184,8 +185,10 @@ def atomic_paths(paths: Sequence[Path | str]) -> Iterator[list[Path]]:
         _replace_all(temps, targets, shown)
     except OSError as exc:
         names = {str(temp): name for temp, name in zip(temps, shown, strict=False)}
-        failed = names.get(str(exc.filename), exc.filename or shown[0])
-        raise write_error(failed, exc) from None
+        names.update({str(target): name for target, name in zip(targets, shown, strict=True)})
+        if exc.filename is not None and str(exc.filename) not in names:
+            raise  # about another file: its reader or writer reports it
+        raise write_error(names.get(str(exc.filename), shown[0]), exc) from None
     finally:
         for temp in temps:
             temp.unlink(missing_ok=True)
