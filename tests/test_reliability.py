@@ -9,6 +9,7 @@ from __future__ import annotations
 import errno
 import hashlib
 import os
+import re
 import stat
 import subprocess
 import sys
@@ -18,6 +19,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from conftest import ROOT
@@ -735,3 +738,47 @@ def test_a_soundfont_override_that_is_a_device_is_an_error(tmp_path: Path) -> No
                        "-o", str(tmp_path / "x.wav"))
     assert code == 2
     assert err.startswith("error: --soundfont /dev/zero: the file is a device, not a file")
+
+
+# -- any bytes: a located error or success, and nothing that drives a terminal ---
+
+_HOSTILE = st.sampled_from([
+    "\x00", "\x1b", "\x1b[2K", "\x1b]0;t\x07", "\x07", "\x7f", "\x85", "\x9b", "\x0b", "\x0c",
+    "\r", "\r\n", "\u2028", "\u2029", "\u202e", "\ufeff", "\u00a0", "\t", "\n", '"', '"""',
+    "#", "\\", "scene a 2s\n", '    prompt "x"\n', '    narrate "', "\n    ", "é", "🦊",
+])
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\u202e]")
+_LOCATED = re.compile(r"^(?:\S.*:\d+(?::\d+)?: (?:error|warning): |error: |\d+ errors?; nothing)")
+
+
+@st.composite
+def hostile_bytes(draw: st.DrawFn) -> bytes:
+    text = TINY
+    for _ in range(draw(st.integers(1, 6))):
+        at = draw(st.integers(0, len(text)))
+        text = text[:at] + draw(_HOSTILE) + text[at:]
+    data = text.encode("utf-8")
+    if draw(st.integers(0, 9)) == 0:  # now and then, bytes that are not UTF-8 at all
+        at = draw(st.integers(0, len(data)))
+        data = data[:at] + draw(st.binary(min_size=1, max_size=4)) + data[at:]
+    return data
+
+
+@settings(max_examples=150, deadline=None,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+@given(data=hostile_bytes(), command=st.sampled_from(["check", "fmt"]))
+def test_hostile_bytes_get_a_located_error_or_success(tmp_path: Path, data: bytes,
+                                                      command: str) -> None:
+    path = tmp_path / "h.sco"
+    path.write_bytes(data)
+    result = CliRunner().invoke(app, [command, str(path)])
+    assert result.exception is None or isinstance(result.exception, SystemExit), \
+        result.exception
+    assert result.exit_code in (0, 2)
+    printed = result.stdout + result.stderr
+    assert _CONTROL.search(printed.replace("\t", "")) is None, printed
+    if result.exit_code == 2:
+        heads = [line for line in result.stderr.splitlines()
+                 if line and not line.startswith(" ")]
+        assert heads
+        assert all(_LOCATED.match(line) for line in heads), result.stderr
