@@ -292,6 +292,7 @@ def score(
     """Write the music alone: MusicXML, MIDI or WAV, chosen by the file's extension."""
     from storyscore.audio.mix import write_wav
     from storyscore.cache import Cache
+    from storyscore.export.musicxml import make_reproducible
     from storyscore.pipeline.outputs import check_outputs
     from storyscore.pipeline.prepare import prepare
     from storyscore.pipeline.soundtrack import compose_path, music_only
@@ -317,6 +318,7 @@ def score(
             progress.advance(composing)
             if kind == "musicxml":
                 composition.score.write_musicxml(out)
+                make_reproducible(out)
             elif kind == "midi":
                 composition.score.write_midi(out)
             else:

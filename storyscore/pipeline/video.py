@@ -18,6 +18,7 @@ from rich.progress import TaskID
 from storyscore.audio.mix import write_wav
 from storyscore.cache import Cache
 from storyscore.diagnostics import Diagnostic
+from storyscore.export.musicxml import make_reproducible
 from storyscore.export.subtitles import write_srt
 from storyscore.files import atomic_paths, scratch_folder
 from storyscore.model import Scene, Story
@@ -138,6 +139,7 @@ def render_story(story: Story, jobs: Sequence[RenderJob], cache: Cache, *,
             cues = subtitle_cues(prepared, composition)
             write_srt(srt, cues)
             composition.score.write_musicxml(musicxml)
+            make_reproducible(musicxml)
             composition.score.write_midi(midi)
             progress.advance(composing, name)
             frames = progress.task("Video", 1)
