@@ -45,6 +45,9 @@ PathOpt = Annotated[str | None, typer.Option(
 SoundfontOpt = Annotated[Path | None, typer.Option(
     "--soundfont", help="A .sf2 General MIDI soundfont for the score's instruments.")]
 QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="Print no progress.")]
+SafeOpt = Annotated[bool, typer.Option(
+    "--safe", help="Refuse images and soundfonts from outside the script's folder "
+                   "(for scripts from strangers).")]
 StoryArg = Annotated[Path, typer.Argument(help="The story script (.sco).", metavar="STORY",
                                           show_default=False)]
 
@@ -173,11 +176,11 @@ def _load(story: Path, overrides: Overrides | None = None) -> Loaded:
 
 def _overrides(size: str | None = None, fps: int | None = None, seed: int | None = None,
                painter: str | None = None, model: str | None = None,
-               soundfont: Path | None = None) -> Overrides:
+               soundfont: Path | None = None, safe: bool = False) -> Overrides:
     try:
         return Overrides(size=parse_size(size) if size else None, fps=fps, seed=seed,
                          painter=painter, model=model,
-                         soundfont=str(soundfont.resolve()) if soundfont else None)
+                         soundfont=str(soundfont.resolve()) if soundfont else None, safe=safe)
     except StoryscoreError as error:
         _fail(error)
 
@@ -350,7 +353,7 @@ def render(
         "--jobs", "-j", min=1, help="Scene segments to encode in parallel.")] = 1,
     size: SizeOpt = None, fps: FpsOpt = None, seed: SeedOpt = None,
     painter: PainterOpt = None, model: ModelOpt = None, soundfont: SoundfontOpt = None,
-    no_cache: NoCacheOpt = False, quiet: QuietOpt = False,
+    no_cache: NoCacheOpt = False, quiet: QuietOpt = False, safe: SafeOpt = False,
 ) -> None:
     """Render the narrated, scored MP4 (with .srt, .musicxml and .mid beside it)."""
     import time
@@ -364,7 +367,7 @@ def render(
     if all_paths and path:
         _fail(StoryscoreError("--path and --all-paths cannot be used together"))
     overrides = _overrides(size=size, fps=fps, seed=seed, painter=painter, model=model,
-                           soundfont=soundfont)
+                           soundfont=soundfont, safe=safe)
     loaded = _load(story, overrides)
     base = out if out is not None else Path(f"{story.stem}.mp4")
     if base.suffix.lower() != ".mp4":
@@ -399,7 +402,7 @@ def book(
         "-o", "--out", help="The book's folder (default: STEM-book).")] = None,
     size: SizeOpt = None, seed: SeedOpt = None, painter: PainterOpt = None,
     model: ModelOpt = None, soundfont: SoundfontOpt = None,
-    no_cache: NoCacheOpt = False, quiet: QuietOpt = False,
+    no_cache: NoCacheOpt = False, quiet: QuietOpt = False, safe: SafeOpt = False,
 ) -> None:
     """Make the interactive picture book: a folder that opens offline in a browser."""
     import time
@@ -410,7 +413,7 @@ def book(
 
     started = time.monotonic()
     overrides = _overrides(size=size, seed=seed, painter=painter, model=model,
-                           soundfont=soundfont)
+                           soundfont=soundfont, safe=safe)
     loaded = _load(story, overrides)
     folder = out if out is not None else Path(f"{story.stem}-book")
     with Cache.from_env(enabled=not no_cache) as cache, Progress(quiet) as progress:

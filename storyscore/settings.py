@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from storyscore import vocab
 from storyscore.diagnostics import NOWHERE
+from storyscore.dsl.validate import outside_files
 from storyscore.errors import StoryscoreError
 from storyscore.files import not_a_file
 from storyscore.model import Painter, Size, Story
@@ -23,6 +24,7 @@ class Overrides:
     painter: str | None = None
     model: str | None = None
     soundfont: str | None = None
+    safe: bool = False  # refuse files from outside the story's folder
 
 
 def parse_size(text: str) -> Size:
@@ -43,6 +45,8 @@ def parse_size(text: str) -> Size:
 
 def apply(story: Story, overrides: Overrides) -> Story:
     """The story as the command line wants it rendered."""
+    if overrides.safe:
+        refuse_outside_files(story)
     changes: dict[str, object] = {}
     if overrides.size is not None:
         changes["size"] = overrides.size
@@ -72,3 +76,11 @@ def apply(story: Story, overrides: Overrides) -> Story:
         changes["soundfont"] = overrides.soundfont
         changes["soundfont_span"] = NOWHERE  # not the script's line any more
     return dataclasses.replace(story, **changes) if changes else story  # type: ignore[arg-type]
+
+
+def refuse_outside_files(story: Story) -> None:
+    """``--safe``: raise ``StoryscoreError`` at the first image or soundfont from outside
+    the story's folder, which a book or a video would otherwise carry away."""
+    for name, span in outside_files(story):
+        raise StoryscoreError(f"'{name}' is outside the story's folder", span,
+                              hint="--safe takes files only from the script's own folder")

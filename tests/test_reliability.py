@@ -807,3 +807,31 @@ def test_reproducible_renames_ids_consistently() -> None:
             f'</score-part><part id="{part}"/>').encode()
     assert reproducible(data) == (b'<score-part id="P1"><score-instrument id="I1"/>'
                                   b'<midi-instrument id="I1"/></score-part><part id="P1"/>')
+
+
+# -- files from outside the story's folder: a warning, and --safe refuses them --
+
+
+def _outsider(tmp_path: Path) -> Path:
+    story = tmp_path / "story"
+    story.mkdir()
+    (tmp_path / "secret.png").write_bytes(
+        (ROOT / "stories" / "pictures" / "village.png").read_bytes())
+    return script(story, HEADER + 'scene a 2s\n    image "../secret.png"\n')
+
+
+def test_a_file_from_outside_the_story_folder_is_a_warning(tmp_path: Path) -> None:
+    code, _, err = run("check", str(_outsider(tmp_path)))
+    assert code == 0, err
+    assert "s.sco:6:11: warning: '../secret.png' is outside the story's folder" in err
+
+
+@pytest.mark.parametrize("command", ["book", "render"])
+def test_safe_refuses_a_file_from_outside_the_story_folder(tmp_path: Path,
+                                                           command: str) -> None:
+    path = _outsider(tmp_path)
+    out = tmp_path / ("out.mp4" if command == "render" else "out")
+    code, _, err = run(command, str(path), "--safe", "-q", "-o", str(out))
+    assert code == 2
+    assert "s.sco:6:11: error: '../secret.png' is outside the story's folder" in err
+    assert not out.exists()

@@ -26,6 +26,17 @@ def validate(story: Story, damaged: Iterable[str] = ()) -> list[Diagnostic]:
     return checker.diagnostics
 
 
+def outside_files(story: Story) -> list[tuple[str, SourceSpan]]:
+    """The image and soundfont paths of ``story`` that lead out of the script's folder
+    (absolute, ``..``, or a link to elsewhere), with where each is written."""
+    named = [(scene.image, scene.image_span) for scene in story.scenes if scene.image]
+    if story.soundfont and story.soundfont_span.line:
+        named.append((story.soundfont, story.soundfont_span))
+    home = story.base_dir.resolve()
+    return [(name, span) for name, span in named
+            if not (story.base_dir / name).resolve().is_relative_to(home)]
+
+
 def guaranteed_duration(scene: Scene) -> float:
     """The least a scene can last: its own duration, or what ``auto`` promises."""
     if scene.duration is not None:
@@ -54,6 +65,7 @@ class _Checker:
         references_ok = self.check_references()
         self.check_transitions()
         self.check_soundfont()
+        self.check_outside_files()
         if references_ok and not duplicate:
             self.check_graph()
 
@@ -195,6 +207,15 @@ class _Checker:
                                f"between '{scene.id}' and '{target}' is longer than a scene "
                                f"that lasts {_seconds(shorter)}",
                                f"make it at most {_seconds(shorter)}, or lengthen the scenes")
+
+    def check_outside_files(self) -> None:
+        for name, span in outside_files(self.story):
+            if not_a_file(self.story.base_dir / name) is not None or any(
+                    d.span == span for d in self.diagnostics):
+                continue  # already reported as an error
+            self.warning(span, f"'{name}' is outside the story's folder",
+                         "books and videos will hold a copy of it; --safe refuses such "
+                         "files (for scripts from strangers)")
 
     def check_soundfont(self) -> None:
         name = self.story.soundfont
