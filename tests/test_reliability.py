@@ -302,6 +302,13 @@ def test_paint_into_a_read_only_folder_is_an_error(shared_dir: Path) -> None:
                        "ro/01-a.png")
 
 
+def test_book_into_a_read_only_folder_is_an_error(shared_dir: Path) -> None:
+    result = run_unprivileged(["book", "s.sco", "-q", "-o", "ro/book"], shared_dir)
+    assert result.returncode == 2, result.stderr
+    assert "Traceback" not in result.stderr
+    assert result.stderr.startswith("error: cannot write ro/book: Permission denied")
+
+
 def test_a_full_disk_is_an_error_and_the_file_is_kept(tmp_path: Path,
                                                       monkeypatch: pytest.MonkeyPatch) -> None:
     path = script(tmp_path, TINY.replace("prompt", "prompt "))
@@ -835,3 +842,25 @@ def test_safe_refuses_a_file_from_outside_the_story_folder(tmp_path: Path,
     assert code == 2
     assert "s.sco:6:11: error: '../secret.png' is outside the story's folder" in err
     assert not out.exists()
+
+
+# -- check decodes pictures as render does -----------------------------------
+
+
+def test_check_finds_a_truncated_picture(tmp_path: Path) -> None:
+    data = (ROOT / "stories" / "pictures" / "village.png").read_bytes()
+    (tmp_path / "cut.png").write_bytes(data[: len(data) // 2])
+    path = script(tmp_path, HEADER + 'scene a 2s\n    image "cut.png"\n')
+    code, _, err = run("check", str(path))
+    assert code == 2
+    assert "s.sco:6:11: error: image file 'cut.png' is damaged or truncated" in err
+
+
+def test_check_finds_a_decompression_bomb(tmp_path: Path) -> None:
+    from PIL import Image
+
+    Image.new("1", (20000, 20000)).save(tmp_path / "bomb.png")  # 400 Mpixels, 50 KB
+    path = script(tmp_path, HEADER + 'scene a 2s\n    image "bomb.png"\n')
+    code, _, err = run("check", str(path))
+    assert code == 2
+    assert "s.sco:6:11: error: image file 'bomb.png' is too large to load" in err

@@ -7,12 +7,13 @@ Every problem is collected; nothing here raises.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from pathlib import Path
 
 from storyscore.diagnostics import Diagnostic, SourceSpan
-from storyscore.errors import suggest
+from storyscore.errors import PaintError, suggest
 from storyscore.files import not_a_file
 from storyscore.model import CHARACTER_REF, Scene, Story
-from storyscore.paint.image_file import image_kind
+from storyscore.paint.image_file import image_kind, load_picture
 
 # The shortest an ``auto`` scene can be (see the duration rules in the spec).
 AUTO_MIN_WITH_NARRATION = 4.0
@@ -114,6 +115,20 @@ class _Checker:
             elif image_kind(path) is None:
                 self.error(scene.image_span, f"image file '{scene.image}' is not a PNG or JPEG",
                            "convert it to PNG or JPEG")
+            else:
+                self.check_decodes(scene, path)
+
+    def check_decodes(self, scene: Scene, path: Path) -> None:
+        """Decode the picture as the painter will, so a truncated file or a
+        decompression bomb is found by ``check``, not halfway through a render."""
+        assert scene.image is not None
+        try:
+            load_picture(path, self.story.size.width, self.story.size.height)
+        except PaintError as error:
+            reason = "is too large to load" if "too large" in error.message else (
+                "is damaged or truncated")
+            self.error(scene.image_span, f"image file '{scene.image}' {reason}",
+                       "open it in an image editor and save it again")
 
     def check_references(self) -> bool:
         ok = True
