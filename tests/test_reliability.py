@@ -19,7 +19,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
 
@@ -775,6 +775,8 @@ def hostile_bytes(draw: st.DrawFn) -> bytes:
 @settings(max_examples=150, deadline=None,
           suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
 @given(data=hostile_bytes(), command=st.sampled_from(["check", "fmt"]))
+# Found by this test: a message quoted a whole triple-quoted string, lines and all.
+@example(data=b'"""\x00title "T"\nvoice none\n"""scene a 2s\n    prompt "x"\n', command="check")
 def test_hostile_bytes_get_a_located_error_or_success(tmp_path: Path, data: bytes,
                                                       command: str) -> None:
     path = tmp_path / "h.sco"

@@ -319,7 +319,7 @@ class _Builder:
     def _reject_body(self, line: Line, *, nested: bool) -> None:
         if line.body:
             first = line.body[0].args[0]
-            where = "a scene's statements" if nested else f"'{line.args[0].text}'"
+            where = "a scene's statements" if nested else describe(line.args[0])
             self.error(first.span, f"unexpected indentation under {where}",
                        "only scene lines have an indented body" if not nested
                        else "statements in a scene are all indented the same")
