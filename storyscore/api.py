@@ -287,12 +287,14 @@ def score(story: Story, output: StrPath, *, path: Route = None, cache: bool | Ca
           on_progress: Progress | None = None) -> Scored:
     """Write the music of one path alone: MusicXML, MIDI or a WAV of the music
     without narration, chosen by ``output``'s extension."""
+    from storyscore.pipeline.outputs import check_outputs
     from storyscore.pipeline.prepare import prepare, progress_tick
     from storyscore.pipeline.soundtrack import compose_path
 
     output = Path(output)
     kind = score_format(output)
     scenes = _route(story, path)
+    check_outputs(story, [output])
     with _opened(cache) as opened:
         prepared = prepare(story, scenes, opened, progress_tick(on_progress, story, scenes))
         composing = Stage(on_progress, COMPOSING, 1)
@@ -306,10 +308,12 @@ def _write_music(prepared: Prepared, composition: Composition, kind: str, output
                  on_progress: Progress | None) -> None:
     """The composed music as ``kind``: the score's notation, or the music synthesised."""
     from storyscore.audio.mix import write_wav
+    from storyscore.export.musicxml import make_reproducible
     from storyscore.pipeline.soundtrack import music_only
 
     if kind == "musicxml":
         composition.score.write_musicxml(output)
+        make_reproducible(output)
     elif kind == "midi":
         composition.score.write_midi(output)
     else:

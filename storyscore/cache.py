@@ -31,6 +31,7 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from storyscore.errors import CacheError
+from storyscore.files import process_alive, scratch_prefix
 
 __all__ = ["Cache", "CacheEntry", "cache_key", "cache_root", "canonical_json"]
 
@@ -269,7 +270,8 @@ class Cache:
         # A unique temporary name per writer, so parallel jobs never share one;
         # it keeps the suffix so tools that pick a format by extension work.
         base, dot, suffix = path.name.partition(".")
-        temp = path.with_name(f".{base}.{uuid.uuid4().hex}.tmp{dot}{suffix}")
+        _remove_stale_temporaries(path.parent)
+        temp = path.with_name(f".{base}.{os.getpid()}-{uuid.uuid4().hex}.tmp{dot}{suffix}")
         try:
             build(temp)
         except BaseException:
@@ -307,7 +309,7 @@ class Cache:
     def _scratch_folder(self) -> Path:
         if self._scratch is None:
             try:
-                scratch = Path(tempfile.mkdtemp(prefix="storyscore-nocache-"))
+                scratch = Path(tempfile.mkdtemp(prefix=scratch_prefix("nocache")))
             except OSError as exc:
                 raise CacheError(
                     f"cannot make a temporary folder: {exc.strerror or exc}",
@@ -350,8 +352,25 @@ def _mkdir(folder: Path) -> None:
         raise CacheError(f"the cache folder {folder} is not writable", hint=_NO_CACHE_HINT)
 
 
+# ``.NAME.PID-UUID.tmp…``: what a writer killed mid-entry leaves in a cache folder.
+_TEMPORARY = re.compile(r"\.[^/]+?\.(\d+)-[0-9a-f]{32}\.tmp(?:\.[\w.]*)?\Z")
+
+
+def _remove_stale_temporaries(folder: Path) -> None:
+    """Remove the temporaries of writers that died (SIGKILL, power loss) in ``folder``."""
+    try:
+        names = os.listdir(folder)
+    except OSError:
+        return
+    for name in names:
+        match = _TEMPORARY.match(name)
+        if match is not None and not process_alive(int(match[1])):
+            with contextlib.suppress(OSError):
+                (folder / name).unlink()
+
+
 def _write_atomic(path: Path, text: str) -> None:
-    temp = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
+    temp = path.with_name(f".{path.name}.{os.getpid()}-{uuid.uuid4().hex}.tmp")
     try:
         with temp.open("w", encoding="ascii") as stream:
             stream.write(text)

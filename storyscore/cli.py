@@ -58,6 +58,9 @@ PathOpt = Annotated[str | None, typer.Option(
 SoundfontOpt = Annotated[Path | None, typer.Option(
     "--soundfont", help="A .sf2 General MIDI soundfont for the score's instruments.")]
 QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="Print no progress.")]
+SafeOpt = Annotated[bool, typer.Option(
+    "--safe", help="Refuse images and soundfonts from outside the script's folder "
+                   "(for scripts from strangers).")]
 StoryArg = Annotated[Path, typer.Argument(help="The story script (.sco).", metavar="STORY",
                                           show_default=False)]
 
@@ -160,7 +163,10 @@ def fmt(
         return
     if write:
         if formatted != loaded.source:
-            write_text(story, formatted)
+            try:
+                write_text(story, formatted)
+            except StoryscoreError as error:
+                _fail(error)
             typer.echo(f"reformatted {story}", err=True)
         return
     sys.stdout.write(formatted)
@@ -177,6 +183,9 @@ def new(
     from importlib import resources
 
     path = Path(name if name.endswith(".sco") else f"{name}.sco")
+    if not name.strip() or path.name.startswith(".") or name.endswith(("/", "\\")):
+        raise StoryscoreError(f"'{name}' is not a name for a script",
+                              hint="give a name such as: storyscore new lighthouse")
     if path.exists():
         raise StoryscoreError(f"{path} already exists", hint="choose another name or remove it")
     stem = path.stem
@@ -204,10 +213,10 @@ def _load(story: Path, overrides: Overrides | None = None) -> Loaded:
 
 def _overrides(size: str | None = None, fps: int | None = None, seed: int | None = None,
                painter: str | None = None, model: str | None = None,
-               soundfont: Path | None = None) -> Overrides:
+               soundfont: Path | None = None, safe: bool = False) -> Overrides:
     return Overrides(size=parse_size(size) if size else None, fps=fps, seed=seed,
                      painter=painter, model=model,
-                     soundfont=str(soundfont.resolve()) if soundfont else None)
+                     soundfont=str(soundfont.resolve()) if soundfont else None, safe=safe)
 
 
 @app.command()
@@ -300,7 +309,7 @@ def render(
         "--jobs", "-j", min=1, help="Scene segments to encode in parallel.")] = 1,
     size: SizeOpt = None, fps: FpsOpt = None, seed: SeedOpt = None,
     painter: PainterOpt = None, model: ModelOpt = None, soundfont: SoundfontOpt = None,
-    no_cache: NoCacheOpt = False, quiet: QuietOpt = False,
+    no_cache: NoCacheOpt = False, quiet: QuietOpt = False, safe: SafeOpt = False,
 ) -> None:
     """Render the narrated, scored MP4 (with .srt, .musicxml and .mid beside it)."""
     from storyscore import api
@@ -310,7 +319,7 @@ def render(
     if all_paths and path:
         raise StoryscoreError("--path and --all-paths cannot be used together")
     overrides = _overrides(size=size, fps=fps, seed=seed, painter=painter, model=model,
-                           soundfont=soundfont)
+                           soundfont=soundfont, safe=safe)
     loaded = _load(story, overrides)
     output = out if out is not None else Path(f"{story.stem}.mp4")
     with Bars(quiet) as bars:
@@ -331,7 +340,7 @@ def book(
         "-o", "--out", help="The book's folder (default: STEM-book).")] = None,
     size: SizeOpt = None, seed: SeedOpt = None, painter: PainterOpt = None,
     model: ModelOpt = None, soundfont: SoundfontOpt = None,
-    no_cache: NoCacheOpt = False, quiet: QuietOpt = False,
+    no_cache: NoCacheOpt = False, quiet: QuietOpt = False, safe: SafeOpt = False,
 ) -> None:
     """Make the interactive picture book: a folder that opens offline in a browser."""
     from storyscore import api
@@ -339,7 +348,7 @@ def book(
 
     started = time.monotonic()
     overrides = _overrides(size=size, seed=seed, painter=painter, model=model,
-                           soundfont=soundfont)
+                           soundfont=soundfont, safe=safe)
     loaded = _load(story, overrides)
     folder = out if out is not None else Path(f"{story.stem}-book")
     with Bars(quiet) as bars:

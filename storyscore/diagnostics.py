@@ -46,31 +46,59 @@ class Diagnostic:
         return (self.span.file, self.span.line, self.span.column, rank)
 
 
+def shown(char: str) -> str:
+    """How one character of a script is printed: itself, or escaped when it is not printable.
+
+    Tabs (they line carets up) and line breaks stay; other control characters, line separators and
+    invisible format characters (bidi overrides…) become ``\\x1b``, ``\\u2028``.
+    """
+    if char in "\t\n" or char.isprintable():
+        return char
+    code = ord(char)
+    return f"\\x{code:02x}" if code < 0x100 else (
+        f"\\u{code:04x}" if code < 0x10000 else f"\\U{code:08x}")
+
+
+def printable(text: str) -> str:
+    """``text`` safe to print to a terminal: no character of it can drive the terminal."""
+    return text if text.isprintable() else "".join(shown(ch) for ch in text)
+
+
+def source_lines(source: str) -> list[str]:
+    """A script's lines as the parser counts them: split at line breaks only."""
+    return source.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+
+
 def render(diagnostic: Diagnostic, source_lines: list[str] | None) -> str:
     """The diagnostic as the user sees it, several lines, no trailing newline."""
     span = diagnostic.span
-    out = [f"{span.file}:{span.line}:{span.column}: {diagnostic.severity}: {diagnostic.message}"]
+    out = [f"{printable(span.file)}:{span.line}:{span.column}: {diagnostic.severity}: "
+           f"{printable(diagnostic.message)}"]
+    hint = printable(diagnostic.hint) if diagnostic.hint else None
     if diagnostic.line_text is not None:
         source_lines = [""] * (span.line - 1) + [diagnostic.line_text]
     if source_lines is not None and 1 <= span.line <= len(source_lines):
         text = source_lines[span.line - 1].rstrip("\r\n")
         gutter = f"{span.line:>4} | "
-        out.append(gutter + text)
-        # Keep tabs so the caret lines up under the same character.
-        lead = "".join(ch if ch == "\t" else " " for ch in text[: span.column - 1])
+        out.append(gutter + printable(text))
+        # Keep tabs so the caret lines up under the same character; an escaped
+        # character is as wide as its escape.
+        lead = "".join(ch if ch == "\t" else " " * len(shown(ch))
+                       for ch in text[: span.column - 1])
         width = 1
         if span.end_line == span.line and span.end_column > span.column:
-            width = min(span.end_column, len(text) + 1) - span.column
+            end = min(span.end_column, len(text) + 1)
+            width = max(1, len(printable(text[span.column - 1:end - 1])))
         out.append(" " * (len(gutter) - 2) + "| " + lead + "^" + "~" * max(0, width - 1))
-        if diagnostic.hint:
-            out.append(" " * (len(gutter) - 2) + "= " + diagnostic.hint)
-    elif diagnostic.hint:
-        out.append("  = " + diagnostic.hint)
+        if hint:
+            out.append(" " * (len(gutter) - 2) + "= " + hint)
+    elif hint:
+        out.append("  = " + hint)
     return "\n".join(out)
 
 
 def render_all(diagnostics: Iterable[Diagnostic], source: str | None) -> str:
-    lines = source.splitlines() if source is not None else None
+    lines = source_lines(source) if source is not None else None
     ordered = sorted(diagnostics, key=Diagnostic.sort_key)
     return "\n".join(render(d, lines) for d in ordered)
 
@@ -80,6 +108,6 @@ def render_error(message: str, span: SourceSpan | None, hint: str | None,
     """A runtime error: located like a diagnostic when it has a span, else ``error: ...``."""
     if span is not None and span.line > 0:
         return render(Diagnostic("error", message, span, hint),
-                      source.splitlines() if source is not None else None)
-    text = message if ": error:" in message else f"error: {message}"
-    return text + (f"\n  = {hint}" if hint else "")
+                      source_lines(source) if source is not None else None)
+    text = printable(message if ": error:" in message else f"error: {message}")
+    return text + (f"\n  = {printable(hint)}" if hint else "")

@@ -9,7 +9,8 @@ the root and prints it, never a traceback::
     │   └── BackendMissing   an optional extra is not installed
     ├── CacheError           the cache folder cannot be used
     ├── AudioError           narration, synthesis or mixing failed
-    └── RenderError          video encoding or export failed
+    ├── RenderError          video encoding or export failed
+    └── WriteError           an output file could not be written (also an OSError)
 
 Errors that point into a script carry a ``SourceSpan`` so they print as
 ``FILE:LINE:COL: error: MESSAGE``.
@@ -70,6 +71,23 @@ class AudioError(StoryscoreError):
 
 class RenderError(StoryscoreError):
     """Encoding a video or writing an export failed."""
+
+
+class WriteError(StoryscoreError, OSError):
+    """An output could not be written: names the path and the system's reason.
+
+    It is an ``OSError`` too (with ``errno``, ``strerror`` and ``filename``), so
+    code that wraps write failures in its own error keeps doing so.
+    """
+
+    def __init__(self, message: str, cause: OSError, path: str, hint: str | None = None):
+        super().__init__(message, hint=hint)
+        self.errno = cause.errno
+        self.strerror = cause.strerror or str(cause)
+        self.filename = path
+
+    def __str__(self) -> str:
+        return self.message
 
 
 def closest(word: str, candidates: Iterable[str], cutoff: float = 0.6) -> str | None:

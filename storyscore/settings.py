@@ -8,7 +8,9 @@ from dataclasses import dataclass
 
 from storyscore import vocab
 from storyscore.diagnostics import NOWHERE
+from storyscore.dsl.validate import outside_files
 from storyscore.errors import StoryscoreError
+from storyscore.files import not_a_file
 from storyscore.model import Painter, Size, Story
 
 
@@ -22,6 +24,7 @@ class Overrides:
     painter: str | None = None
     model: str | None = None
     soundfont: str | None = None
+    safe: bool = False  # refuse files from outside the story's folder
 
 
 def parse_size(text: str) -> Size:
@@ -42,6 +45,8 @@ def parse_size(text: str) -> Size:
 
 def apply(story: Story, overrides: Overrides) -> Story:
     """The story as the command line wants it rendered."""
+    if overrides.safe:
+        refuse_outside_files(story)
     changes: dict[str, object] = {}
     if overrides.size is not None:
         changes["size"] = overrides.size
@@ -51,6 +56,10 @@ def apply(story: Story, overrides: Overrides) -> Story:
             raise StoryscoreError(f"--fps {overrides.fps}: use a value from {low} to {high}")
         changes["fps"] = overrides.fps
     if overrides.seed is not None:
+        low, high = vocab.SEED_RANGE
+        if not low <= overrides.seed <= high:
+            raise StoryscoreError(f"--seed {overrides.seed}: use a whole number from {low} "
+                                  f"to {high}")
         changes["seed"] = overrides.seed
     if overrides.painter is not None or overrides.model is not None:
         name = overrides.painter
@@ -61,6 +70,17 @@ def apply(story: Story, overrides: Overrides) -> Story:
             story.painter.model if name == story.painter.name else None)
         changes["painter"] = Painter(name, model)
     if overrides.soundfont is not None:
+        problem = not_a_file(overrides.soundfont)
+        if problem is not None:
+            raise StoryscoreError(f"--soundfont {overrides.soundfont}: the file {problem}")
         changes["soundfont"] = overrides.soundfont
         changes["soundfont_span"] = NOWHERE  # not the script's line any more
     return dataclasses.replace(story, **changes) if changes else story  # type: ignore[arg-type]
+
+
+def refuse_outside_files(story: Story) -> None:
+    """``--safe``: raise ``StoryscoreError`` at the first image or soundfont from outside
+    the story's folder, which a book or a video would otherwise carry away."""
+    for name, span in outside_files(story):
+        raise StoryscoreError(f"'{name}' is outside the story's folder", span,
+                              hint="--safe takes files only from the script's own folder")

@@ -24,10 +24,14 @@ SIZE_PRESETS: dict[str, tuple[int, int]] = {
 }
 SIZE_RANGE = (64, 4096)
 FPS_RANGE = (1, 60)
+SEED_RANGE = (0, 2**63 - 1)
 SPEED_RANGE = (0.5, 2.0)  # narration speed
 PARAGRAPH_PAUSE = 0.6  # seconds between narrated paragraphs at speed 1
 TEMPO_RANGE = (20.0, 240.0)
 VOLUME_RANGE = (0.0, 1.0)
+SCENE_SECONDS_RANGE = (0.25, 24 * 3600.0)  # what compose and render accept for a scene
+MAX_TRANSITION_SECONDS = 24 * 3600.0
+MAX_ID_LENGTH = 64  # scene and character ids become file names
 
 TRANSITIONS = (
     "cut", "crossfade", "fade", "fade-white",

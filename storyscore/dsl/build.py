@@ -188,6 +188,11 @@ class _Args:
                        f"'{self.keyword.text}' takes {_FORMS.get(self.keyword.text, 'no more')}")
 
 
+def _shown(text: str) -> str:
+    """A number as quoted in a message: a 400-digit one is cut short."""
+    return text if len(text) <= 20 else text[:17] + "…"
+
+
 def _num(value: float) -> str:
     return str(int(value)) if value == int(value) else str(value)
 
@@ -244,7 +249,8 @@ class _Builder:
                 span = arg.span
                 if arg.kind == "BAD_LONG_STRING":
                     span = SourceSpan(span.file, span.line, span.column, span.line, span.column + 3)
-                self.error(span, message.format(arg.text), hint)
+                shown = arg.text if arg.text.isprintable() else f"U+{ord(arg.text[0]):04X}"
+                self.error(span, message.format(shown), hint)
         return bad
 
     # -- the script ----------------------------------------------------------
@@ -324,7 +330,7 @@ class _Builder:
     def _reject_body(self, line: Line, *, nested: bool) -> None:
         if line.body:
             first = line.body[0].args[0]
-            where = "a scene's statements" if nested else f"'{line.args[0].text}'"
+            where = "a scene's statements" if nested else describe(line.args[0])
             self.error(first.span, f"unexpected indentation under {where}",
                        "only scene lines have an indented body" if not nested
                        else "statements in a scene are all indented the same")
@@ -381,7 +387,7 @@ class _Builder:
         return None if value is None else int(value)
 
     def _seed(self, args: _Args) -> int | None:
-        value = args.number("seed", 0, 2**63 - 1, whole=True)
+        value = args.number("seed", *vocab.SEED_RANGE, whole=True)
         return None if value is None else int(value)
 
     def _painter(self, args: _Args) -> Painter | None:
@@ -449,6 +455,12 @@ class _Builder:
             return None
         if seconds is None:
             seconds = vocab.DEFAULT_TRANSITION_SECONDS
+        elif seconds > vocab.MAX_TRANSITION_SECONDS:
+            shown = _shown(args.args[args.pos - 1].text)
+            args.error(args.args[args.pos - 1].span,
+                       f"a transition of {shown} is out of range",
+                       "a transition lasts at most 24 hours, and less than its scenes")
+            return None
         if seconds == 0:
             return Transition("cut", 0.0, arg.span)
         return Transition(arg.text, seconds, arg.span)
@@ -578,8 +590,12 @@ class _Builder:
         return Character(ident.text, strings.one_line(got[0]), ident.span)
 
     def check_identifier(self, arg: Arg, what: str) -> bool:
-        if IDENTIFIER.match(arg.text):
+        if IDENTIFIER.match(arg.text) and len(arg.text) <= vocab.MAX_ID_LENGTH:
             return True
+        if IDENTIFIER.match(arg.text):
+            self.error(arg.span, f"{what} '{arg.text[:20]}…' is {len(arg.text)} characters long",
+                       f"ids have at most {vocab.MAX_ID_LENGTH} characters")
+            return False
         self.error(arg.span, f"'{arg.text}' is not a valid {what}",
                    "ids start with a letter and hold letters, digits, _ and -")
         return False
@@ -607,9 +623,14 @@ class _Builder:
         elif nxt is not None and nxt.kind in ("DURATION", "NUMBER"):
             duration_span = nxt.span
             duration = args.duration()
+            low, high = vocab.SCENE_SECONDS_RANGE
             if duration is not None and duration <= 0:
                 args.error(nxt.span, "a scene's duration must be greater than zero",
                            "leave it out (auto) to fit the narration")
+                duration = None
+            elif duration is not None and not low <= duration <= high:
+                args.error(nxt.span, f"a scene's duration of {_shown(nxt.text)} is out of range",
+                           "a scene lasts from 250ms to 24 hours (1440m)")
                 duration = None
         elif nxt is not None and nxt.kind == "WORD":
             hint = suggest(nxt.text, ["auto"])

@@ -9,6 +9,7 @@ put one, and every comment where it was.
 
 from __future__ import annotations
 
+import bisect
 from dataclasses import dataclass
 
 from storyscore.dsl import strings
@@ -49,17 +50,23 @@ def _chunks(lines: list[Line], comments: list[Comment]) -> list[_Chunk]:
         else:
             standalone.append(comment)
 
+    # Each standalone comment belongs to the top-level line before it: found by
+    # bisection, so formatting stays linear in the number of comments.
+    starts = [line.span.line for line in lines]
+    after: dict[int, list[Comment]] = {}
+    for comment in standalone:
+        index = bisect.bisect_left(starts, comment.line) - 1
+        if index >= 0 and starts[index] < comment.line:
+            after.setdefault(index, []).append(comment)
+
     chunks: list[_Chunk] = []
     for index, line in enumerate(lines):
         is_scene = line.args[0].kind == "WORD" and line.args[0].text == "scene"
         chunks.append(_statement(line, 0, is_scene, trailing))
         for statement in line.body:
             chunks.append(_statement(statement, 1, False, trailing))
-        following = lines[index + 1].span.line if index + 1 < len(lines) else 10**9
         last_body = line.body[-1].last_line if line.body else None
-        for comment in standalone:
-            if not line.span.line < comment.line < following:
-                continue
+        for comment in after.get(index, []):
             depth = 0
             if line.body and last_body is not None and (
                     comment.line < last_body or comment.column > 1):
@@ -111,14 +118,15 @@ def _arg(arg: Arg, indent: str) -> str:
 def _assemble(chunks: list[_Chunk], source: list[str]) -> str:
     out: list[str] = []
     previous: _Chunk | None = None
+    leads = _leads_to_scene(chunks)
     for index, chunk in enumerate(chunks):
         if previous is not None:
             had_blank = any(not source[n - 1].strip()
                             for n in range(previous.last_line + 1, chunk.first_line))
-            leads_scene = chunk.depth == 0 and _leads_to_scene(chunks, index)
+            leads_scene = chunk.depth == 0 and leads[index]
             after_head = previous.opens_body and chunk.depth == 1
             first_of_group = leads_scene and not (
-                previous.is_comment and previous.depth == 0 and _leads_to_scene(chunks, index - 1))
+                previous.is_comment and previous.depth == 0 and leads[index - 1])
             if first_of_group or (had_blank and not after_head):
                 out.append("")
         prefix = INDENT * chunk.depth
@@ -127,11 +135,16 @@ def _assemble(chunks: list[_Chunk], source: list[str]) -> str:
     return "\n".join(out) + "\n"
 
 
-def _leads_to_scene(chunks: list[_Chunk], index: int) -> bool:
-    """A scene line, or a top-level comment that only comments precede a scene line."""
-    for chunk in chunks[index:]:
+def _leads_to_scene(chunks: list[_Chunk]) -> list[bool]:
+    """For each chunk: a scene line, or a top-level comment that only comments precede
+    a scene line (computed backwards in one pass)."""
+    leads = [False] * len(chunks)
+    following = False  # whether the chunk after the current one leads to a scene
+    for index in range(len(chunks) - 1, -1, -1):
+        chunk = chunks[index]
         if chunk.is_scene:
-            return True
-        if not (chunk.is_comment and chunk.depth == 0):
-            return False
-    return False
+            following = True
+        elif not (chunk.is_comment and chunk.depth == 0):
+            following = False
+        leads[index] = following
+    return leads

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import stat
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -10,6 +11,7 @@ from storyscore.dsl.build import build_story
 from storyscore.dsl.parser import parse_lines
 from storyscore.dsl.validate import validate
 from storyscore.errors import ScriptError, StoryscoreError
+from storyscore.files import file_kind
 from storyscore.model import Story
 
 
@@ -34,16 +36,36 @@ def parse_story(text: str, filename: str = "<string>") -> Loaded:
     return Loaded(built.story, tuple(sorted(diagnostics, key=Diagnostic.sort_key)), text)
 
 
+MAX_SCRIPT_BYTES = 10 * 1024 * 1024
+"""The largest script read (10 MiB): a story is far smaller; a device is not a script."""
+
+
 def read_script(path: Path) -> str:
-    """A script's text, or a clear error when it cannot be read."""
+    """A script's text, or a clear error when it cannot be read.
+
+    Only regular files are read (not folders, FIFOs or devices such as
+    ``/dev/zero``), and at most ``MAX_SCRIPT_BYTES`` of them.
+    """
     try:
-        data = path.read_bytes()
+        kind = path.stat().st_mode
     except FileNotFoundError:
         raise StoryscoreError(f"{path}: no such file") from None
-    except IsADirectoryError:
-        raise StoryscoreError(f"{path}: is a folder, not a script") from None
     except OSError as exc:
         raise StoryscoreError(f"{path}: cannot read it ({exc.strerror})") from None
+    if stat.S_ISDIR(kind):
+        raise StoryscoreError(f"{path}: is a folder, not a script")
+    if not stat.S_ISREG(kind):
+        raise StoryscoreError(f"{path}: is {file_kind(kind)}, not a script",
+                              hint="a script is a text file")
+    try:
+        with path.open("rb") as handle:
+            data = handle.read(MAX_SCRIPT_BYTES + 1)
+    except OSError as exc:
+        raise StoryscoreError(f"{path}: cannot read it ({exc.strerror})") from None
+    if len(data) > MAX_SCRIPT_BYTES:
+        raise StoryscoreError(f"{path}: the script is larger than "
+                              f"{MAX_SCRIPT_BYTES // (1024 * 1024)} MB",
+                              hint="a story script is text of a few kilobytes")
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError as exc:

@@ -9,6 +9,8 @@ problems found here are about indentation; everything else is judged by
 
 from __future__ import annotations
 
+import bisect
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import cache
@@ -156,13 +158,46 @@ class _Indenter:
         self.diagnostics.append(Diagnostic("error", message, span, hint))
 
 
+def normalise_newlines(text: str) -> str:
+    """The script's text with ``\\r\\n`` and ``\\r`` read as ``\\n``: its only line break.
+
+    Diagnostics split lines the same way, so both agree on line numbers
+    whatever other separators (U+2028, U+0085, ``\\v``, ``\\f``) the text holds.
+    """
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+# Control characters (other than tab and line break) and the Unicode line and
+# paragraph separators: never meant in a script, and able to drive a terminal.
+_FORBIDDEN = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029]")
+
+
+def _forbidden_characters(source: str, filename: str,
+                          diagnostics: list[Diagnostic]) -> str:
+    """Report each forbidden character with its place; return the text with each one
+    made a space, so the rest of the script is still read where it really is."""
+    if _FORBIDDEN.search(source) is None:
+        return source
+    line_starts = [0, *(m.end() for m in re.finditer("\n", source))]
+    for match in _FORBIDDEN.finditer(source):
+        line = bisect.bisect_right(line_starts, match.start())
+        column = match.start() - line_starts[line - 1] + 1
+        span = SourceSpan(filename, line, column, line, column + 1)
+        code = f"U+{ord(match.group()):04X}"
+        diagnostics.append(Diagnostic(
+            "error", f"control character {code} is not allowed in a script", span,
+            "remove it; in a string, write \\n for a line break and \\t for a tab"))
+    return _FORBIDDEN.sub(" ", source)
+
+
 def parse_lines(text: str, filename: str) -> ParsedText:
     """Split a script into keyword lines and comments."""
     comments: list[Comment] = []
     diagnostics: list[Diagnostic] = []
-    source = text.replace("\r\n", "\n").replace("\r", "\n")
+    source = normalise_newlines(text)
     if source.startswith("\ufeff"):
         source = source[1:]
+    source = _forbidden_characters(source, filename, diagnostics)
     # Leading blank/comment lines belong to a newline token; the first real line
     # must not be indented.
     source = "\n" + source + "\n"

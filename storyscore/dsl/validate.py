@@ -7,11 +7,13 @@ Every problem is collected; nothing here raises.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from pathlib import Path
 
 from storyscore.diagnostics import Diagnostic, SourceSpan
-from storyscore.errors import suggest
+from storyscore.errors import PaintError, suggest
+from storyscore.files import not_a_file
 from storyscore.model import CHARACTER_REF, Scene, Story
-from storyscore.paint.image_file import image_kind
+from storyscore.paint.image_file import image_kind, load_picture
 from storyscore.paint.procedural.words import read_words
 
 # The shortest an ``auto`` scene can be (see the duration rules in the spec).
@@ -24,6 +26,17 @@ def validate(story: Story, damaged: Iterable[str] = ()) -> list[Diagnostic]:
     checker = _Checker(story, set(damaged))
     checker.run()
     return checker.diagnostics
+
+
+def outside_files(story: Story) -> list[tuple[str, SourceSpan]]:
+    """The image and soundfont paths of ``story`` that lead out of the script's folder
+    (absolute, ``..``, or a link to elsewhere), with where each is written."""
+    named = [(scene.image, scene.image_span) for scene in story.scenes if scene.image]
+    if story.soundfont and story.soundfont_span.line:
+        named.append((story.soundfont, story.soundfont_span))
+    home = story.base_dir.resolve()
+    return [(name, span) for name, span in named
+            if not (story.base_dir / name).resolve().is_relative_to(home)]
 
 
 def guaranteed_duration(scene: Scene) -> float:
@@ -55,6 +68,7 @@ class _Checker:
         self.check_transitions()
         self.check_soundfont()
         self.check_words_files()
+        self.check_outside_files()
         if references_ok and not duplicate:
             self.check_graph()
 
@@ -96,12 +110,27 @@ class _Checker:
                        'add a prompt "what to paint" or an image "file.png"')
         if scene.image is not None:
             path = self.story.base_dir / scene.image
-            if not path.is_file():
-                self.error(scene.image_span, f"image file '{scene.image}' does not exist",
+            problem = not_a_file(path)
+            if problem is not None:
+                self.error(scene.image_span, f"image file '{scene.image}' {problem}",
                            f"looked for {path}; image paths are relative to the script")
             elif image_kind(path) is None:
                 self.error(scene.image_span, f"image file '{scene.image}' is not a PNG or JPEG",
                            "convert it to PNG or JPEG")
+            else:
+                self.check_decodes(scene, path)
+
+    def check_decodes(self, scene: Scene, path: Path) -> None:
+        """Decode the picture as the painter will, so a truncated file or a
+        decompression bomb is found by ``check``, not halfway through a render."""
+        assert scene.image is not None
+        try:
+            load_picture(path, self.story.size.width, self.story.size.height)
+        except PaintError as error:
+            reason = "is too large to load" if "too large" in error.message else (
+                "is damaged or truncated")
+            self.error(scene.image_span, f"image file '{scene.image}' {reason}",
+                       "open it in an image editor and save it again")
 
     def check_references(self) -> bool:
         ok = True
@@ -196,13 +225,23 @@ class _Checker:
                                f"that lasts {_seconds(shorter)}",
                                f"make it at most {_seconds(shorter)}, or lengthen the scenes")
 
+    def check_outside_files(self) -> None:
+        for name, span in outside_files(self.story):
+            if not_a_file(self.story.base_dir / name) is not None or any(
+                    d.span == span for d in self.diagnostics):
+                continue  # already reported as an error
+            self.warning(span, f"'{name}' is outside the story's folder",
+                         "books and videos will hold a copy of it; --safe refuses such "
+                         "files (for scripts from strangers)")
+
     def check_soundfont(self) -> None:
         name = self.story.soundfont
         if name is None:
             return
         path = self.story.base_dir / name
-        if not path.is_file():
-            self.error(self.story.soundfont_span, f"soundfont file '{name}' does not exist",
+        problem = not_a_file(path)
+        if problem is not None:
+            self.error(self.story.soundfont_span, f"soundfont file '{name}' {problem}",
                        f"looked for {path}; paths are relative to the script")
 
 

@@ -39,6 +39,8 @@ from typing import Any
 
 from storyscore.audio.voices import WordTiming
 from storyscore.errors import RenderError
+from storyscore.files import write_error
+from storyscore.processes import child_preexec
 
 __all__ = [
     "BOOK_FORMAT_VERSION",
@@ -172,6 +174,10 @@ def write_book(book: Book, out_dir: Path, *, on_progress: ProgressCallback | Non
         (tmp / "index.html").write_text(_render_index(book, data), encoding="utf-8")
         step("index.html")
         _swap_in(tmp, out_dir)
+    except OSError as exc:
+        shutil.rmtree(tmp, ignore_errors=True)
+        # A full disk or a folder we may not write: the old book stays.
+        raise write_error(out_dir, exc) from None
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
@@ -252,7 +258,10 @@ def _swap_in(tmp: Path, out_dir: Path) -> None:
     old: Path | None = None
     if out_dir.exists():
         old = out_dir.parent / f".{out_dir.name}.old-{uuid.uuid4().hex[:12]}"
-        out_dir.rename(old)
+        try:
+            out_dir.rename(old)
+        except OSError as exc:
+            raise RenderError(f"cannot replace the book in {out_dir}: {exc.strerror}") from exc
     try:
         tmp.rename(out_dir)
     except OSError as exc:
@@ -438,7 +447,8 @@ def _encode(source: Path, target: Path, audio: _AudioFormat) -> None:
 
 def _run(command: list[str], what: str) -> str:
     try:
-        done = subprocess.run(command, capture_output=True, text=True, check=False, timeout=600)
+        done = subprocess.run(command, capture_output=True, text=True, check=False, timeout=600,
+                              preexec_fn=child_preexec())
     except (OSError, subprocess.TimeoutExpired) as exc:
         raise RenderError(f"cannot {what}: {exc}") from exc
     if done.returncode != 0:

@@ -8,7 +8,6 @@ boundary, so the key moves through its pivot chord instead of jumping.
 
 from __future__ import annotations
 
-import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -18,6 +17,7 @@ from storyscore.audio.mix import SceneGain, mix, write_wav
 from storyscore.audio.synth import SAMPLE_RATE
 from storyscore.cache import Cache
 from storyscore.export.book import Book, BookChoice, BookPage, BookWord, write_book
+from storyscore.files import scratch_folder
 from storyscore.model import Scene, Story, expand_characters
 from storyscore.paint.base import Drawn
 from storyscore.pipeline.pictures import describe_layout, scene_layout
@@ -111,8 +111,7 @@ def make_book(story: Story, out_dir: Path, cache: Cache,
     scenes = list(story.scenes)
     prepared = prepare(story, scenes, cache, progress_tick(on_progress, story, scenes))
     pages_done = Stage(on_progress, PAGES, len(scenes))
-    with tempfile.TemporaryDirectory(prefix="storyscore-book-") as scratch:
-        folder = Path(scratch)
+    with scratch_folder("book") as folder:
         bridge = _Bridges(prepared, folder)
         pages = []
         for scene in scenes:

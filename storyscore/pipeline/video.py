@@ -8,8 +8,7 @@ failure or an interrupt leaves earlier outputs as they were.
 
 from __future__ import annotations
 
-import shutil
-import tempfile
+import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,9 +19,11 @@ from storyscore.audio.mix import MixResult, fit_codec, write_wav
 from storyscore.audio.soundfonts import SoundfontChoice
 from storyscore.cache import Cache
 from storyscore.diagnostics import Diagnostic
+from storyscore.export.musicxml import make_reproducible
 from storyscore.export.subtitles import Cue, write_srt
-from storyscore.files import atomic_path
+from storyscore.files import atomic_paths, scratch_folder
 from storyscore.model import Scene, Story
+from storyscore.pipeline.outputs import check_outputs
 from storyscore.pipeline.prepare import Prepared, prepare, progress_tick
 from storyscore.pipeline.soundtrack import (
     Composition,
@@ -135,6 +136,7 @@ def render_story(story: Story, jobs: Sequence[RenderJob], cache: Cache, *,
     soundfont = story_soundfont(story)
     summary.soundfont = soundfont.describe()
     settings = EncodeSettings(draft=draft)
+    check_outputs(story, [path for job in jobs for path in _outputs(job)])
     for job in jobs:
         rendered = _render_job(prepared, job, cache, settings, soundfont,
                                on_progress=on_progress, burn_subtitles=burn_subtitles,
@@ -144,50 +146,52 @@ def render_story(story: Story, jobs: Sequence[RenderJob], cache: Cache, *,
     return summary
 
 
+def _outputs(job: RenderJob) -> list[Path]:
+    """The files a job writes: the MP4, then its subtitles, MusicXML and MIDI beside it."""
+    return [job.output, *(job.output.with_suffix(s) for s in (".srt", ".musicxml", ".mid"))]
+
+
 def _render_job(prepared: Prepared, job: RenderJob, cache: Cache, settings: EncodeSettings,
                 soundfont: SoundfontChoice, *, on_progress: Progress | None,
                 burn_subtitles: bool, jobs_count: int) -> Rendered:
-    """One path: compose it, write its sound and sidecars, encode the video, move all in."""
+    """One path: compose it, write its sound and sidecars, encode the video, move all in.
+
+    Every file is written beside its place and all four are renamed together at
+    the end: a failure leaves the old set whole.
+    """
     name = job.output.name
     composing = Stage(on_progress, COMPOSING, 2)
     composition = compose_path(prepared, job.path)
     composing.advance(name)
-    with tempfile.TemporaryDirectory(prefix="storyscore-") as scratch:
-        folder = Path(scratch)
-        mixed, cues = _write_sound_and_sidecars(prepared, composition, folder, settings,
-                                                soundfont)
+    outputs = _outputs(job)
+    with scratch_folder("render") as folder, \
+            atomic_paths(outputs) as (video, srt, musicxml, midi):
+        mixed = deliverable_audio(story_audio(prepared, composition, soundfont=soundfont),
+                                  folder / "mix.wav", settings)
+        cues = _write_sidecars(prepared, composition, srt, musicxml, midi)
         composing.advance(name)
         frames = Stage(on_progress, VIDEO, 1)
         report = render_video(
-            video_plan(prepared, composition), job.output, settings=settings,
+            video_plan(prepared, composition), video, settings=settings,
             audio=folder / "mix.wav", cues=cues,
             burn_subtitles=burn_subtitles, cache=cache, jobs=jobs_count,
             on_progress=lambda done, total: frames.update(done, total, name),
         )
-        sidecars = []
-        for temp, suffix in (("subtitles.srt", ".srt"), ("score.musicxml", ".musicxml"),
-                             ("score.mid", ".mid")):
-            target = job.output.with_suffix(suffix)
-            _replace(folder / temp, target)
-            sidecars.append(target)
+    report = dataclasses.replace(report, path=job.output)
     peak = mixed.delivered_peak_dbtp
-    return Rendered(job, composition, report, (job.output, *sidecars), mixed.loudness_lufs,
+    return Rendered(job, composition, report, tuple(outputs), mixed.loudness_lufs,
                     mixed.true_peak_dbtp if peak is None else peak)
 
 
-def _write_sound_and_sidecars(prepared: Prepared, composition: Composition, folder: Path,
-                              settings: EncodeSettings, soundfont: SoundfontChoice
-                              ) -> tuple[MixResult, list[Cue]]:
-    """The mix (fitted to the MP4's audio codec), the subtitles and the score of a
-    path, as files in ``folder``; the mix and the subtitles' cues, built once, for
-    the video too."""
-    mixed = deliverable_audio(story_audio(prepared, composition, soundfont=soundfont),
-                              folder / "mix.wav", settings)
+def _write_sidecars(prepared: Prepared, composition: Composition, srt: Path, musicxml: Path,
+                    midi: Path) -> list[Cue]:
+    """The subtitles and the score of a path; the cues, built once, for the video too."""
     cues = subtitle_cues(prepared, composition)
-    write_srt(folder / "subtitles.srt", cues)
-    composition.score.write_musicxml(folder / "score.musicxml")
-    composition.score.write_midi(folder / "score.mid")
-    return mixed, cues
+    write_srt(srt, cues)
+    composition.score.write_musicxml(musicxml)
+    make_reproducible(musicxml)
+    composition.score.write_midi(midi)
+    return cues
 
 
 def deliverable_audio(mixed: MixResult, wav: Path, settings: EncodeSettings) -> MixResult:
@@ -203,9 +207,3 @@ def deliverable_audio(mixed: MixResult, wav: Path, settings: EncodeSettings) -> 
     fitted = fit_codec(mixed, round_trip)
     write_wav(wav, fitted.audio, fitted.sample_rate)
     return fitted
-
-
-def _replace(source: Path, target: Path) -> None:
-    """Move a finished file into place without ever leaving a half-written target."""
-    with atomic_path(target) as temp:
-        shutil.copyfile(source, temp)

@@ -26,6 +26,8 @@ import numpy as np
 
 from storyscore.errors import RenderError
 from storyscore.export.subtitles import Cue, to_srt
+from storyscore.files import scratch_folder
+from storyscore.processes import child_preexec
 from storyscore.render.spec import EncodeSettings
 
 __all__ = [
@@ -94,7 +96,8 @@ def run_ffmpeg(args: Sequence[str], what: str, *, quiet: bool = True) -> str:
     try:
         # run() kills the child on any exception, KeyboardInterrupt included.
         result = subprocess.run(
-            [*base, *args], stdin=subprocess.DEVNULL, capture_output=True, check=False
+            [*base, *args], stdin=subprocess.DEVNULL, capture_output=True, check=False,
+            preexec_fn=child_preexec(),
         )
     except OSError as exc:
         raise RenderError(f"{what} failed: cannot run ffmpeg: {exc}", hint=_INSTALL_HINT) from exc
@@ -198,6 +201,7 @@ class SegmentEncoder:
                 # Its own session: a Ctrl-C reaches Python, which then stops
                 # ffmpeg itself instead of ffmpeg finishing a half file.
                 start_new_session=True,
+                preexec_fn=child_preexec(),
             )
         except OSError as exc:
             self._stderr.close()
@@ -274,8 +278,8 @@ def join_segments(
     to the video's length) and ``cues`` (as a mov_text track, through SRT).
     ``label`` names the file in error messages (default: ``output``'s name)."""
     total = sum(frames for _, frames in segments) / fps
-    with tempfile.TemporaryDirectory(prefix="storyscore-join-") as scratch:
-        listing = Path(scratch) / "segments.txt"
+    with scratch_folder("join") as scratch:
+        listing = scratch / "segments.txt"
         lines = ["ffconcat version 1.0"]
         for path, frames in segments:
             # An exact duration per file keeps the joins on frame times.
@@ -347,6 +351,7 @@ def probe(path: Path) -> MediaInfo:
             stdin=subprocess.DEVNULL,
             capture_output=True,
             check=False,
+            preexec_fn=child_preexec(),
         )
     except OSError as exc:
         raise RenderError(f"cannot run ffmpeg: {exc}", hint=_INSTALL_HINT) from exc
@@ -354,6 +359,25 @@ def probe(path: Path) -> MediaInfo:
     if "Input #0" not in report:
         raise _failure(f"reading {Path(path).name}", result.returncode, report)
     return _parse_report(report)
+
+
+_FRAMES = re.compile(r"frame=\s*(\d+)")
+
+
+def count_frames(path: Path) -> int | None:
+    """The number of video frames in ``path`` (read by copying its stream to nowhere,
+    without decoding), or None when ffmpeg cannot read it."""
+    try:
+        result = subprocess.run(
+            [ffmpeg_exe(), "-hide_banner", "-nostdin", "-i", str(path), "-map", "0:v:0",
+             "-c", "copy", "-f", "null", "-"],
+            stdin=subprocess.DEVNULL, capture_output=True, check=False,
+            preexec_fn=child_preexec(),
+        )
+    except OSError as exc:
+        raise RenderError(f"cannot run ffmpeg: {exc}", hint=_INSTALL_HINT) from exc
+    found = _FRAMES.findall(result.stderr.decode("utf-8", "replace"))
+    return int(found[-1]) if result.returncode == 0 and found else None
 
 
 def _parse_report(report: str) -> MediaInfo:

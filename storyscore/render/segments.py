@@ -12,6 +12,7 @@ segment and the one whose transition shows it, and nothing else.
 from __future__ import annotations
 
 import concurrent.futures as cf
+import functools
 import hashlib
 import math
 import multiprocessing
@@ -28,7 +29,14 @@ from PIL import Image
 from storyscore.cache import Cache, cache_key
 from storyscore.errors import RenderError
 from storyscore.export.subtitles import Cue
-from storyscore.render.encode import SegmentEncoder, ffmpeg_version, video_encoder_args
+from storyscore.processes import die_with_parent
+from storyscore.render.encode import (
+    SegmentEncoder,
+    count_frames,
+    ffmpeg_version,
+    probe,
+    video_encoder_args,
+)
 from storyscore.render.frames import (
     PictureSource,
     SegmentJob,
@@ -235,7 +243,8 @@ def render_segments(
     outcomes: dict[int, SegmentOutcome] = {}
     missing: list[Segment] = []
     for segment in segments:
-        found = cache.get(SEGMENT_STAGE, segment.key, ".mkv")
+        found = cache.get(SEGMENT_STAGE, segment.key, ".mkv",
+                          validate=functools.partial(segment_intact, job=segment.job))
         if found is not None:
             outcomes[segment.index] = SegmentOutcome(segment.index, found, segment.job.frames, True)
         else:
@@ -251,6 +260,28 @@ def render_segments(
     for outcome in built:
         outcomes[outcome.index] = outcome
     return [outcomes[segment.index] for segment in segments]
+
+
+def segment_intact(path: Path, job: SegmentJob) -> bool:
+    """Whether a cached segment holds what its job asks for: one H.264 video stream
+    of the job's size and rate, with exactly its frames.
+
+    A checksum only proves the file is the one stored; this catches a file that
+    was damaged or swapped before it was stored, or stored with its checksum
+    recomputed, which joining would turn into a broken or wrong video.
+    """
+    try:
+        info = probe(path)
+    except RenderError:
+        return False
+    videos = info.streams_of("video")
+    if len(videos) != 1 or len(info.streams) != 1:
+        return False
+    video = videos[0]
+    if (video.codec != "h264" or (video.width, video.height) != (job.width, job.height)
+            or video.fps is None or abs(video.fps - job.fps) > 1e-3):
+        return False
+    return count_frames(path) == job.frames
 
 
 def encoder_threads(workers: int) -> int:
@@ -300,6 +331,8 @@ def _init_worker(progress: Any, cancel: Any) -> None:
     # and stops the workers through ``cancel``, so they never die mid-task
     # with a traceback of their own.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    # A killed parent takes its workers (and so their ffmpeg) with it.
+    die_with_parent()
 
 
 def _worker_build(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from storyscore.diagnostics import Diagnostic
+from storyscore.diagnostics import Diagnostic, printable
 from storyscore.model import Story
 from storyscore.timeline import default_path, lengthening_warnings, timeline
 
@@ -15,8 +15,9 @@ def outline(story: Story) -> tuple[str, list[Diagnostic]]:
     """The outline's text and the warnings that planning adds (lengthened scenes)."""
     every = timeline(story, list(story.scenes))
     by_id = {time.scene.id: time for time in every}
-    header = [story.title + (f" — {story.author}" if story.author else "")]
-    painter = story.painter.name + (f" {story.painter.model}" if story.painter.model else "")
+    header = [printable(story.title + (f" — {story.author}" if story.author else ""))]
+    painter = story.painter.name + (f" {printable(story.painter.model)}"
+                                    if story.painter.model else "")
     voice = story.voice.name + (f" speed {story.voice.speed:g}" if story.voice.speed != 1 else "")
     header.append(f"{story.size.width}x{story.size.height}, {story.fps} fps, seed {story.seed}, "
                   f"painter {painter}, voice {voice}")
@@ -36,7 +37,8 @@ def outline(story: Story) -> tuple[str, list[Diagnostic]]:
                 estimated = True
         following = story.successors(scene)
         if scene.choices:
-            then = "choice: " + " | ".join(f'"{c.text}" -> {c.target}' for c in scene.choices)
+            then = "choice: " + " | ".join(f'"{printable(c.text)}" -> {c.target}'
+                                           for c in scene.choices)
         elif not following:
             then = "end"
         else:
@@ -44,7 +46,7 @@ def outline(story: Story) -> tuple[str, list[Diagnostic]]:
             how = transition.kind if transition.kind == "cut" else (
                 f"{transition.kind} {transition.duration:g}s")
             then = f"{how} -> {following[0]}"
-        rows.append((scene.id, scene.title, length, then))
+        rows.append((scene.id, printable(scene.title), length, then))
     widths = [max(len(row[i]) for row in rows) for i in range(3)]
     table = ["  " + "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=False))
              + "  " + row[3] for row in rows]

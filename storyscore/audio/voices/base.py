@@ -31,6 +31,18 @@ SENTENCE_PAUSE = 0.3
 PARAGRAPH_PAUSE = vocab.PARAGRAPH_PAUSE
 """Seconds of silence between paragraphs at speed 1 (divided by the speed)."""
 
+CLAUSE_PAUSE = 0.15
+"""Seconds of silence between the pieces of a sentence too long to speak at once."""
+
+MAX_PIECE_CHARS = 200
+"""The longest text a voice is given at once (about 35 words). A voice's memory
+and time grow with the square of what it speaks in one go (piper's attention:
+10 GiB for 1,000 words without a full stop), so longer sentences are spoken
+in pieces, split at commas or other clause marks where they can be, else
+between words."""
+
+_EXCERPT_CHARS = 60
+
 PEAK_LEVEL = 0.891
 """Peak of every narration (-1 dBFS), so voices come out at comparable levels."""
 
@@ -193,6 +205,49 @@ def _ends_sentence(flat: str, start: int, match: re.Match[str]) -> bool:
     return True
 
 
+_CLAUSE_END = re.compile(r"[,;:—–)\]]+[\"'”’»]*\s")
+
+
+def bounded(sentence: Sentence, limit: int = MAX_PIECE_CHARS) -> list[Sentence]:
+    """``sentence`` as pieces of at most ``limit`` characters, each with its words.
+
+    A piece ends at the last clause mark (a comma, semicolon, colon or dash) in
+    its second half, else at the last space, else (a single word that long) at
+    the limit itself. Pieces without a word are dropped.
+    """
+    text = sentence.text
+    if len(text) <= limit:
+        return [sentence]
+    pieces: list[Sentence] = []
+    start = 0
+    while start < len(text):
+        end = len(text) if len(text) - start <= limit else start + _cut(text, start, limit)
+        piece = text[start:end].strip()
+        words = tuple(split_words(piece))
+        if words:
+            pieces.append(Sentence(piece, words))
+        start = end
+    return pieces
+
+
+def _cut(text: str, start: int, limit: int) -> int:
+    """How many characters from ``start`` the next piece of a long sentence takes."""
+    window = text[start : start + limit + 1]
+    clauses = [m.end() for m in _CLAUSE_END.finditer(window) if m.end() > limit // 2]
+    if clauses:
+        return clauses[-1]
+    space = window.rfind(" ", 1)
+    return space + 1 if space > 0 else limit
+
+
+def excerpt(text: str, limit: int = _EXCERPT_CHARS) -> str:
+    """A short quotation of narration for a message: its start, cut at a word."""
+    if len(text) <= limit:
+        return repr(text)
+    cut = text[:limit].rsplit(" ", 1)[0] or text[:limit]
+    return repr(cut + "…") + f" ({len(text)} characters)"
+
+
 def split_words(sentence: str) -> list[Word]:
     """The words of a sentence: runs of non-space with outer punctuation removed.
 
@@ -345,44 +400,56 @@ SentenceSpeaker = Callable[[Sentence, float], SpokenSentence]
 def narrate(text: str, speed: float, sample_rate: int, speak: SentenceSpeaker) -> Narration:
     """Speak ``text`` sentence by sentence with ``speak`` and join the pieces.
 
-    Each sentence's audio is trimmed of edge silence, then sentences are
-    separated by ``SENTENCE_PAUSE`` and paragraphs by ``PARAGRAPH_PAUSE``
-    (both divided by ``speed``); the whole is peak-normalised.
+    Sentences longer than ``MAX_PIECE_CHARS`` are spoken in pieces (see
+    ``bounded``), so the memory a voice needs does not grow with the text.
+    Each piece's audio is trimmed of edge silence, then pieces of one sentence
+    are separated by ``CLAUSE_PAUSE``, sentences by ``SENTENCE_PAUSE`` and
+    paragraphs by ``PARAGRAPH_PAUSE`` (all divided by ``speed``); the whole is
+    peak-normalised.
     """
     check_speed(speed)
     pieces: list[np.ndarray] = []
     sentences: list[SentenceTiming] = []
     cursor = 0
     for p_index, paragraph in enumerate(split_paragraphs(text)):
-        for s_index, sentence in enumerate(paragraph):
-            if pieces:
-                pause = PARAGRAPH_PAUSE if s_index == 0 and p_index > 0 else SENTENCE_PAUSE
-                gap = np.zeros(round(pause / speed * sample_rate), dtype=np.float32)
-                pieces.append(gap)
-                cursor += len(gap)
-            spoken = speak(sentence, speed)
-            audio, offset = _trim(np.asarray(spoken.samples, dtype=np.float32), sample_rate)
-            if not len(audio):
-                raise AudioError(f"the voice produced no sound for {sentence.text!r}")
-            words = _word_timings(sentence, spoken.word_spans, offset, len(audio))
-            sentences.append(
-                SentenceTiming(
-                    sentence.text,
-                    cursor / sample_rate,
-                    (cursor + len(audio)) / sample_rate,
-                    tuple(
-                        WordTiming(w.text, (cursor + a) / sample_rate, (cursor + b) / sample_rate)
-                        for w, (a, b) in zip(sentence.words, words, strict=True)
-                    ),
-                )
-            )
-            pieces.append(audio)
-            cursor += len(audio)
+        for s_index, whole in enumerate(paragraph):
+            for c_index, sentence in enumerate(bounded(whole)):
+                if pieces:
+                    pause = (CLAUSE_PAUSE if c_index > 0 else
+                             PARAGRAPH_PAUSE if s_index == 0 and p_index > 0 else SENTENCE_PAUSE)
+                    gap = np.zeros(round(pause / speed * sample_rate), dtype=np.float32)
+                    pieces.append(gap)
+                    cursor += len(gap)
+                audio, timing = _spoken(sentence, speed, sample_rate, speak, cursor)
+                sentences.append(timing)
+                pieces.append(audio)
+                cursor += len(audio)
     samples = np.concatenate(pieces) if pieces else np.zeros(0, dtype=np.float32)
+    del pieces
     peak = float(np.max(np.abs(samples))) if len(samples) else 0.0
     if peak > 0:
-        samples = samples * np.float32(PEAK_LEVEL / peak)
-    return Narration(samples.astype(np.float32), sample_rate, tuple(sentences))
+        samples *= np.float32(PEAK_LEVEL / peak)  # in place: no second copy of the audio
+    return Narration(samples.astype(np.float32, copy=False), sample_rate, tuple(sentences))
+
+
+def _spoken(sentence: Sentence, speed: float, sample_rate: int, speak: SentenceSpeaker,
+            cursor: int) -> tuple[np.ndarray, SentenceTiming]:
+    """One sentence spoken and trimmed, and its timing from ``cursor`` (in samples) on."""
+    spoken = speak(sentence, speed)
+    audio, offset = _trim(np.asarray(spoken.samples, dtype=np.float32), sample_rate)
+    if not len(audio):
+        raise AudioError(f"the voice produced no sound for {excerpt(sentence.text)}")
+    words = _word_timings(sentence, spoken.word_spans, offset, len(audio))
+    timing = SentenceTiming(
+        sentence.text,
+        cursor / sample_rate,
+        (cursor + len(audio)) / sample_rate,
+        tuple(
+            WordTiming(w.text, (cursor + a) / sample_rate, (cursor + b) / sample_rate)
+            for w, (a, b) in zip(sentence.words, words, strict=True)
+        ),
+    )
+    return audio, timing
 
 
 def _trim(audio: np.ndarray, sample_rate: int) -> tuple[np.ndarray, int]:
@@ -405,7 +472,7 @@ def _word_timings(
     A word the voice gave no phonemes gets a zero-length span where it falls.
     """
     if len(spans) != len(sentence.words):
-        raise AudioError(f"word timing failed for {sentence.text!r}")
+        raise AudioError(f"word timing failed for {excerpt(sentence.text)}")
     result = []
     previous_end = 0
     for span in spans:

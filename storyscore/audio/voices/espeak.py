@@ -43,12 +43,14 @@ from storyscore.audio.voices.base import (
     SpokenSentence,
     TimedPhoneme,
     align_words,
+    excerpt,
     narrate,
 )
 from storyscore.errors import AudioError, suggest
+from storyscore.files import scratch_prefix
 
 DEFAULT_ESPEAK_VOICE = "en-us"
-VOICE_VERSION = "1"
+VOICE_VERSION = "2"  # 2: long sentences spoken in bounded pieces
 """Version of this module's synthesis and timing; part of ``EspeakVoice.version``."""
 
 ESPEAK_LOCK = threading.RLock()
@@ -264,7 +266,7 @@ class Espeak:
         # Python never unloads piper's instance, so a fresh load needs a file
         # of its own; it lives as long as the process.
         if self._private is None:
-            folder = tempfile.mkdtemp(prefix="storyscore-espeak-")
+            folder = tempfile.mkdtemp(prefix=scratch_prefix("espeak"))
             atexit.register(shutil.rmtree, folder, ignore_errors=True)
             self._private = Path(folder) / self._library.name
             shutil.copyfile(self._library, self._private)
@@ -306,7 +308,7 @@ class Espeak:
             finally:
                 _ctypes.dlclose(lib._handle)
         if status != 0:
-            raise AudioError(f"espeak-ng failed (status {status}) on {text!r}")
+            raise AudioError(f"espeak-ng failed (status {status}) on {excerpt(text)}")
         chunks = collector.chunks
         samples = np.concatenate(chunks) if chunks else np.zeros(0, dtype=np.int16)
         return samples, int(sample_rate), collector.events

@@ -29,6 +29,7 @@ from storyscore.audio.voices.base import (
     SpokenSentence,
     TimedPhoneme,
     align_words,
+    excerpt,
     narrate,
 )
 from storyscore.audio.voices.espeak import ESPEAK_LOCK, Espeak, espeak
@@ -37,7 +38,7 @@ from storyscore.errors import AudioError
 if TYPE_CHECKING:
     from piper import PiperVoice
 
-VOICE_VERSION = "1"
+VOICE_VERSION = "2"  # 2: long sentences spoken in bounded pieces
 """Version of the graph patch, noise table and timing code; part of ``JoeVoice.version``."""
 
 NOISE_SEED = 20240611
@@ -188,7 +189,9 @@ class JoeVoice:
             try:
                 result = self._piper.phoneme_ids_to_audio(ids, settings, include_alignments=True)
             except Exception as exc:  # onnxruntime raises its own untyped errors
-                raise AudioError(f"the joe voice failed on {sentence.text!r}: {exc}") from exc
+                reason = str(exc)[:200]  # onnxruntime's messages can quote whole tensors
+                raise AudioError(
+                    f"the joe voice failed on {excerpt(sentence.text)}: {reason}") from exc
             if not isinstance(result, tuple) or result[1] is None:
                 raise AudioError("the joe voice model gave no phoneme durations")
             audio, id_samples = result
@@ -207,5 +210,6 @@ class JoeVoice:
             pieces.append(audio)
             offset += len(audio)
         if not pieces:
-            raise AudioError(f"the joe voice found nothing to say in {sentence.text!r}")
+            raise AudioError(
+                f"the joe voice found nothing to say in {excerpt(sentence.text)}")
         return SpokenSentence(np.concatenate(pieces), align_words(word_phonemes, stream))

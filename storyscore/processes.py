@@ -1,0 +1,45 @@
+"""Child processes that never outlive storyscore.
+
+ffmpeg encoders and segment workers are tied to the process that starts them:
+when it dies, however it dies (SIGKILL included), the kernel kills them too, so
+no orphan goes on writing a file nobody will use. Linux only (``prctl``);
+elsewhere children are left to notice the closed pipes.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import signal
+import sys
+from collections.abc import Callable
+from functools import cache
+
+_PR_SET_PDEATHSIG = 1
+
+
+@cache
+def _prctl() -> Callable[..., int] | None:
+    if not sys.platform.startswith("linux"):
+        return None
+    try:
+        function: Callable[..., int] = ctypes.CDLL(None, use_errno=True).prctl
+    except (OSError, AttributeError):
+        return None
+    return function
+
+
+def die_with_parent() -> None:
+    """Ask the kernel to kill this process when its parent dies.
+
+    Called in a child between fork and exec (``preexec_fn``), or first thing
+    in a worker process.
+    """
+    prctl = _prctl()
+    if prctl is not None:
+        prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+
+
+def child_preexec() -> Callable[[], None] | None:
+    """The ``preexec_fn`` for ``subprocess`` that ties a child to this process, if any."""
+    # Resolved here, in the parent: the child only makes the call.
+    return die_with_parent if _prctl() is not None else None
