@@ -97,6 +97,7 @@ _KEY_CLEAR = 0.8  # correlation with its key's profile a scene's own bars should
 _GESTURE = 0.5  # how much of a motif's own run or turn the melody keeps
 _PARALLEL = 8.0  # cost of parallel fifths or octaves between the melody and the bass
 _RANGE = 8  # semitones the melody may stray from its register (a scene spans 16 at most)
+_BIG = 1e6  # the cost of a pitch the chord or the register rules out
 
 
 def _interval_cost(semitones: int) -> float:
@@ -499,15 +500,73 @@ def _pc_mask(pcs: Iterable[int]) -> np.ndarray:
 def _solve_pitches(slots: list[_Slot], plans: Sequence[ScenePlan],
                    backdrop: Backdrop | None = None) -> list[int]:
     """Second-order Viterbi over a run of slots (see the module docstring)."""
+    grid = _pitch_grid(slots, plans)
+    unary = np.stack([_note_costs(slot, plans[slot.scene].register, grid) for slot in slots])
+    if len(slots) == 1:
+        return [int(grid[int(np.argmin(unary[0]))])]
+    path = _viterbi(slots, grid, unary, _Moves.of(slots, grid, backdrop))
+    return [int(grid[k]) for k in path]
+
+
+def _pitch_grid(slots: list[_Slot], plans: Sequence[ScenePlan]) -> np.ndarray:
+    """The pitches the solver chooses from: every scene's register give or take
+    ``_RANGE``, and every theme note's pitch."""
     fixed = [s.fixed for s in slots if s.fixed is not None]
     low = min([plans[s.scene].register - _RANGE for s in slots] + fixed)
     high = max([plans[s.scene].register + _RANGE for s in slots] + fixed)
-    grid = np.arange(low, high + 1)
-    size = len(grid)
-    big = 1e6
+    return np.arange(low, high + 1)
+
+
+def _note_costs(slot: _Slot, register: int, grid: np.ndarray) -> np.ndarray:
+    """What each pitch of ``grid`` costs a note on its own: its distance from the
+    note's target, less the pull of the tonic triad and of a cadence; ``_BIG`` where
+    the chord or the register rules it out, 0 only at a theme note's own pitch."""
+    pcs_of_grid = grid % 12
+    allowed = set(slot.chord.pcs) if slot.strong else set(melodic_pcs(slot.chord))
+    tonic = slot.chord.key.pc
+    if slot.cadence == "final":
+        allowed = {tonic}
+    ok = _pc_mask(allowed)[pcs_of_grid]
+    ok &= grid >= register - _RANGE
+    ok &= grid <= register + _RANGE
+    distance = np.abs(grid - slot.target)
+    cost = _PULL * slot.pull * distance + 0.04 * np.maximum(0, distance - 5) ** 2
+    # Tonic-triad tones (the tonic above all) help a short scene set its key up:
+    # a gentle pull everywhere, made firmer where a scene's key is heard weakly.
+    triad = [(tonic + step) % 12 for step in (0, 4 if slot.chord.key.mode == "major"
+                                               else 3, 7)]
+    pull = _TONIC_PULL * slot.tonic_pull
+    cost = cost - pull * np.where(pcs_of_grid == tonic, 2.0,
+                                  np.where(_pc_mask(triad)[pcs_of_grid], 1.0, 0.0))
+    if slot.cadence in ("authentic", "arrival"):
+        cost = cost - np.where(pcs_of_grid == tonic, 2.5, 0.0)
+    elif slot.cadence == "half":
+        second_degree = (tonic + 2) % 12
+        leading = (tonic + 11) % 12
+        cost = cost - np.where(_pc_mask((second_degree, leading))[pcs_of_grid], 1.5, 0.0)
+    if slot.fixed is not None:
+        # A theme note: its pitch is already chosen; the free notes around it connect.
+        return np.where(grid == slot.fixed, 0.0, _BIG)
+    if not ok.any():
+        # No allowed pitch in range (cannot happen for real chords); fall back to the target.
+        return 0.3 * distance
+    return np.where(ok, cost, _BIG)
+
+
+def _gaps(slots: list[_Slot]) -> list[float]:
+    """The silence before each note (the first note's is measured from the last)."""
+    return [slots[n].offset - slots[n - 1].offset - slots[n - 1].sound for n in range(len(slots))]
+
+
+def _new_phrases(slots: list[_Slot]) -> list[bool]:
+    """Whether each note opens a scene, and so a new phrase."""
+    return [n > 0 and slots[n].scene != slots[n - 1].scene for n in range(len(slots))]
+
+
+def _triple_costs(grid: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Penalties that need three notes, ``triple[a, b, c]`` for the pitches a, b, c of
+    ``grid``, and ``by_step[a, b, c]``: whether b is reached and left by step."""
     diff = grid[None, :] - grid[:, None]  # [a, b] = b - a
-    pair = np.vectorize(_interval_cost)(diff).astype(float)
-    # triple[a, b, c]: penalties that need three notes.
     first = diff[:, :, None]  # b - a
     second = diff[None, :, :]  # c - b
     leap = np.abs(first) >= 5
@@ -523,64 +582,57 @@ def _solve_pitches(slots: list[_Slot], plans: Sequence[ScenePlan],
     # A non-chord tone on a beat must be a passing or neighbour note: a step in, a step out.
     by_step = ((np.abs(first) >= 1) & (np.abs(first) <= 2)
                & (np.abs(second) >= 1) & (np.abs(second) <= 2))
-    unary = np.full((len(slots), size), big)
-    pcs_of_grid = grid % 12
-    for n, slot in enumerate(slots):
-        register = plans[slot.scene].register
-        allowed = set(slot.chord.pcs) if slot.strong else set(melodic_pcs(slot.chord))
-        tonic = slot.chord.key.pc
-        if slot.cadence == "final":
-            allowed = {tonic}
-        ok = _pc_mask(allowed)[pcs_of_grid]
-        ok &= grid >= register - _RANGE
-        ok &= grid <= register + _RANGE
-        distance = np.abs(grid - slot.target)
-        cost = _PULL * slot.pull * distance + 0.04 * np.maximum(0, distance - 5) ** 2
-        # Tonic-triad tones (the tonic above all) help a short scene set its key up:
-        # a gentle pull everywhere, made firmer where a scene's key is heard weakly.
-        triad = [(tonic + step) % 12 for step in (0, 4 if slot.chord.key.mode == "major"
-                                                   else 3, 7)]
-        pull = _TONIC_PULL * slot.tonic_pull
-        cost = cost - pull * np.where(pcs_of_grid == tonic, 2.0,
-                                      np.where(_pc_mask(triad)[pcs_of_grid], 1.0, 0.0))
-        if slot.cadence in ("authentic", "arrival"):
-            cost = cost - np.where(pcs_of_grid == tonic, 2.5, 0.0)
-        elif slot.cadence == "half":
-            second_degree = (tonic + 2) % 12
-            leading = (tonic + 11) % 12
-            cost = cost - np.where(_pc_mask((second_degree, leading))[pcs_of_grid], 1.5, 0.0)
-        unary[n] = np.where(ok, cost, big)
-        if slot.fixed is not None:
-            # A theme note: its pitch is already chosen; the free notes around it connect.
-            unary[n] = np.where(grid == slot.fixed, 0.0, big)
-            continue
-        if not ok.any():
-            # No allowed pitch in range (cannot happen for real chords); fall back to the target.
-            unary[n] = 0.3 * distance
-    gaps = [slots[n].offset - slots[n - 1].offset - slots[n - 1].sound for n in range(len(slots))]
-    if len(slots) == 1:
-        return [int(grid[int(np.argmin(unary[0]))])]
-    weight = [0.5 if n and gaps[n] >= 1 else 1.0 for n in range(len(slots))]
-    # A new scene starts a new phrase: it may open with a wide leap to its own register.
-    new_phrase = [n > 0 and slots[n].scene != slots[n - 1].scene for n in range(len(slots))]
-    across = np.minimum(pair, 1.0)
+    return triple, by_step
 
-    basses = [backdrop.bass_at(slot.offset) if backdrop is not None else None for slot in slots]
 
-    def moves(n: int) -> np.ndarray:
-        step = np.asarray(weight[n] * (across if new_phrase[n] else pair))
-        before, now = basses[n - 1], basses[n]
+@dataclass(frozen=True)
+class _Moves:
+    """What moving from one pitch of the grid to another costs, note by note."""
+
+    grid: np.ndarray
+    pair: np.ndarray  # [a, b]: the interval from grid[a] to grid[b]
+    weight: list[float]  # a move after a rest counts half
+    new_phrase: list[bool]
+    basses: list[int | None]
+
+    @classmethod
+    def of(cls, slots: list[_Slot], grid: np.ndarray, backdrop: Backdrop | None) -> _Moves:
+        """The moves between the notes of ``slots`` over ``grid``, above ``backdrop``'s bass."""
+        diff = grid[None, :] - grid[:, None]  # [a, b] = b - a
+        pair = np.vectorize(_interval_cost)(diff).astype(float)
+        gaps = _gaps(slots)
+        weight = [0.5 if n and gaps[n] >= 1 else 1.0 for n in range(len(slots))]
+        basses = [backdrop.bass_at(slot.offset) if backdrop is not None else None
+                  for slot in slots]
+        return cls(grid, pair, weight, _new_phrases(slots), basses)
+
+    def into(self, n: int) -> np.ndarray:
+        """``[a, b]``: the cost of moving from pitch a of note n - 1 to pitch b of note n."""
+        # A new scene starts a new phrase: it may open with a wide leap to its own register.
+        across = np.minimum(self.pair, 1.0)
+        step = np.asarray(self.weight[n] * (across if self.new_phrase[n] else self.pair))
+        before, now = self.basses[n - 1], self.basses[n]
         if before is None or now is None or before == now:
             return step
         # Outer voices in parallel fifths or octaves: both move the same way, and the
         # interval stays perfect.
+        grid = self.grid
         old = (grid[:, None] - before) % 12
         new = (grid[None, :] - now) % 12
         same_way = np.sign(grid[None, :] - grid[:, None]) == np.sign(now - before)
         parallel = (old == new) & ((new == 0) | (new == 7)) & same_way
         return step + np.where(parallel, _PARALLEL, 0.0)
 
-    cost = unary[0][:, None] + moves(1) + unary[1][None, :]
+
+def _viterbi(slots: list[_Slot], grid: np.ndarray, unary: np.ndarray, moves: _Moves
+             ) -> list[int]:
+    """The cheapest path of grid indices through two or more notes: each note's own
+    cost, the moves between notes and, within a phrase, the costs of three notes."""
+    triple, by_step = _triple_costs(grid)
+    pcs_of_grid = grid % 12
+    gaps = _gaps(slots)
+    new_phrase = moves.new_phrase
+    cost = unary[0][:, None] + moves.into(1) + unary[1][None, :]
     back: list[np.ndarray] = []
     for n in range(2, len(slots)):
         w_t = 0.0 if gaps[n] >= 1 or gaps[n - 1] >= 1 or new_phrase[n] or new_phrase[n - 1] \
@@ -589,11 +641,17 @@ def _solve_pitches(slots: list[_Slot], plans: Sequence[ScenePlan],
         middle = slots[n - 1]
         if middle.beat and not middle.strong and middle.fixed is None:
             foreign = ~_pc_mask(middle.chord.pcs)[pcs_of_grid]
-            total = total + np.where(foreign[None, :, None] & ~by_step, big, 0.0)
+            total = total + np.where(foreign[None, :, None] & ~by_step, _BIG, 0.0)
         arg = np.argmin(total, axis=0)
         best = np.take_along_axis(total, arg[None, :, :], axis=0)[0]
-        cost = best + moves(n) + unary[n][None, :]
+        cost = best + moves.into(n) + unary[n][None, :]
         back.append(arg.astype(np.int16))
+    return _backtrack(cost, back)
+
+
+def _backtrack(cost: np.ndarray, back: list[np.ndarray]) -> list[int]:
+    """The path of grid indices that ends in the cheapest last two pitches of ``cost``,
+    followed back through the choices ``back`` recorded."""
     last_two = np.unravel_index(int(np.argmin(cost)), cost.shape)
     a, b = int(last_two[0]), int(last_two[1])
     path = [b, a]
@@ -601,7 +659,7 @@ def _solve_pitches(slots: list[_Slot], plans: Sequence[ScenePlan],
         a, b = int(arg[a, b]), a
         path.append(a)
     path.reverse()
-    return [int(grid[k]) for k in path]
+    return path
 
 
 def _rank_correlation(a: np.ndarray, b: np.ndarray) -> float:

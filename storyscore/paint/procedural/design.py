@@ -172,6 +172,39 @@ def _hash(*parts: str) -> int:
 def make_plan(prompt: str, seed: int, reading: Reading) -> Plan:
     """Decide scene kind, time, weather, mood, style and light for a prompt."""
     c = set(reading.concepts)
+    layout_seed, detail_seed = _seeds(prompt, seed, reading)
+    # One generator serves every layout decision, in a fixed order (template, time,
+    # weather, accents, light): reordering the steps below would change every picture.
+    rng = np.random.default_rng(layout_seed)
+    kind = _kind(c)
+    template, places = _setting(reading, c, rng)
+    moods = [n for n in reading.concepts if reading.category(n) == "mood"]
+    style = _style(reading)
+    season = next((n for n in reading.concepts if reading.category(n) == "season"), None)
+    time = next((n for n in reading.concepts if reading.category(n) == "time"), "")
+    if not time:
+        time = _default_time(c, moods, rng)
+    weather = _weather(reading, c, moods, season, kind, rng)
+
+    free = [_colour(reading, n) for n in reading.free_colours]
+    bound = {thing: _colour(reading, names[0]) for thing, names in reading.bindings.items()}
+    accents = list(DEFAULT_ACCENTS)
+    rng.shuffle(accents)
+    grade = _grade(reading, moods, weather, soft="soft" in c or style == "pastel", free=free)
+
+    look = _look(time, weather, grade.brightness, free, bound, rng)
+    return Plan(
+        reading=reading, kind=kind, template=template, time=time, weather=weather,
+        moods=moods, style=style, soft="soft" in c, season=season, look=look,
+        free_colours=free, bound=bound, accents=accents, saturation=grade.saturation,
+        contrast=grade.contrast, tint=grade.tint, tint_amount=grade.tint_amount,
+        haze=min(grade.haze, 0.8), layout_seed=layout_seed, detail_seed=detail_seed,
+        places=places,
+    )
+
+
+def _seeds(prompt: str, seed: int, reading: Reading) -> tuple[int, int]:
+    """The layout seed and the detail seed of a prompt."""
     # The layout depends on what is in the scene, not on when or how it is seen,
     # so "the village at dawn" and "the village at night" are the same village.
     layout_words = sorted(
@@ -180,36 +213,47 @@ def make_plan(prompt: str, seed: int, reading: Reading) -> Plan:
     )
     layout_seed = _hash("layout", str(seed), *layout_words)
     detail_seed = _hash("detail", str(seed), prompt.strip().lower())
-    rng = np.random.default_rng(layout_seed)
+    return layout_seed, detail_seed
 
-    kind = "outdoor"
+
+def _kind(c: set[str]) -> str:
+    """The kind of scene the concepts ``c`` describe: outdoor, staircase, cave, room,
+    space or underwater."""
     if "staircase" in c:
-        kind = "staircase"
-    elif "cave" in c:
-        kind = "cave"
-    elif c & {"room", "interior"}:
-        kind = "room"
-    elif "space" in c and not c & {"sea", "forest", "city", "village", "mountains", "desert"}:
-        kind = "space"
-    elif "underwater" in c or ("coral" in c and not c & {"beach", "island", "harbour"}):
-        kind = "underwater"
+        return "staircase"
+    if "cave" in c:
+        return "cave"
+    if c & {"room", "interior"}:
+        return "room"
+    if "space" in c and not c & {"sea", "forest", "city", "village", "mountains", "desert"}:
+        return "space"
+    if "underwater" in c or ("coral" in c and not c & {"beach", "island", "harbour"}):
+        return "underwater"
+    return "outdoor"
 
+
+def _setting(reading: Reading, c: set[str], rng: np.random.Generator
+             ) -> tuple[str, set[str]]:
+    """The outdoor template and the places and things in the picture, named or implied."""
     places = {n for n in c if reading.category(n) in ("place", "thing")}
     if "lava" in places:
         # "Rivers of lava" burn; they hold no water.
         places.discard("river")
     template = _template(places, rng, snowy=bool(c & {"snow", "winter"}))
     places |= _implied(template, places)
+    return template, places
 
-    moods = [n for n in reading.concepts if reading.category(n) == "mood"]
+
+def _style(reading: Reading) -> str:
+    """The drawing style the prompt names, storybook unless another is named."""
     styles = [n for n in reading.concepts if reading.category(n) == "style" and n != "soft"]
-    style = next((s for s in styles if s != "storybook"), styles[0] if styles else "storybook")
-    season = next((n for n in reading.concepts if reading.category(n) == "season"), None)
+    return next((s for s in styles if s != "storybook"), styles[0] if styles else "storybook")
 
-    time = next((n for n in reading.concepts if reading.category(n) == "time"), "")
-    if not time:
-        time = _default_time(c, moods, rng)
 
+def _weather(reading: Reading, c: set[str], moods: list[str], season: str | None,
+             kind: str, rng: np.random.Generator) -> set[str]:
+    """The weather named, with what it brings (lightning a storm, a storm rain) and what
+    the season and moods suggest; sometimes clouds where none is named."""
     weather = {n for n in c if reading.category(n) == "weather"} & {
         "clear", "clouds", "mist", "rain", "storm", "lightning", "snow", "rainbow"}
     if "lightning" in weather:
@@ -224,71 +268,83 @@ def make_plan(prompt: str, seed: int, reading: Reading) -> Plan:
         weather.add("mist")
     if not weather and rng.random() < 0.55 and kind != "space":
         weather.add("clouds")
+    return weather
 
-    free = [_colour(reading, n) for n in reading.free_colours]
-    bound = {thing: _colour(reading, names[0]) for thing, names in reading.bindings.items()}
-    accents = list(DEFAULT_ACCENTS)
-    rng.shuffle(accents)
 
-    saturation, contrast, tint, tint_amount, haze = 1.0, 1.0, None, 0.0, 0.12
-    brightness = 1.0
-    for m in moods:
-        if m in ("tranquil", "serene"):
-            contrast *= 0.9
-            haze += 0.08
-        elif m == "eerie":
-            saturation *= 0.55
-            brightness *= 0.62
-            tint, tint_amount = rgb("#7fbfa8"), 0.22
-            haze += 0.15
-        elif m == "gloomy":
-            saturation *= 0.45
-            brightness *= 0.62
-            tint, tint_amount = rgb("#7d8aa0"), 0.15
-        elif m == "joyful":
-            saturation *= 1.25
-            brightness *= 1.08
-            tint, tint_amount = rgb("#ffd890"), 0.08
-        elif m == "bustling":
-            saturation *= 1.08
-        elif m == "mysterious":
-            saturation *= 0.8
-            brightness *= 0.78
-            tint, tint_amount = rgb("#9a86d8"), 0.18
-            haze += 0.12
-        elif m == "melancholy":
-            saturation *= 0.7
-            brightness *= 0.85
-            tint, tint_amount = rgb("#8ea2c0"), 0.12
-        elif m == "bright":
-            saturation *= 1.25
-            brightness *= 1.06
-    if "mist" in weather:
-        haze += 0.35
-    if "soft" in c or style == "pastel":
-        contrast *= 0.9
-    if free:
+@dataclass
+class _Grade:
+    """The colour grade of a picture: what its moods, mist, softness and named colours
+    do to saturation, contrast, tint, haze and brightness."""
+
+    saturation: float = 1.0
+    contrast: float = 1.0
+    tint: RGB | None = None
+    tint_amount: float = 0.0
+    haze: float = 0.12
+    brightness: float = 1.0
+
+    def feel(self, mood: str) -> None:
+        """Grade the picture for one mood."""
+        if mood in ("tranquil", "serene"):
+            self.contrast *= 0.9
+            self.haze += 0.08
+        elif mood == "eerie":
+            self.saturation *= 0.55
+            self.brightness *= 0.62
+            self.tint, self.tint_amount = rgb("#7fbfa8"), 0.22
+            self.haze += 0.15
+        elif mood == "gloomy":
+            self.saturation *= 0.45
+            self.brightness *= 0.62
+            self.tint, self.tint_amount = rgb("#7d8aa0"), 0.15
+        elif mood == "joyful":
+            self.saturation *= 1.25
+            self.brightness *= 1.08
+            self.tint, self.tint_amount = rgb("#ffd890"), 0.08
+        elif mood == "bustling":
+            self.saturation *= 1.08
+        elif mood == "mysterious":
+            self.saturation *= 0.8
+            self.brightness *= 0.78
+            self.tint, self.tint_amount = rgb("#9a86d8"), 0.18
+            self.haze += 0.12
+        elif mood == "melancholy":
+            self.saturation *= 0.7
+            self.brightness *= 0.85
+            self.tint, self.tint_amount = rgb("#8ea2c0"), 0.12
+        elif mood == "bright":
+            self.saturation *= 1.25
+            self.brightness *= 1.06
+
+    def wash(self, free: list[RGB], names: list[str]) -> None:
+        """Tint the picture with the colours ``free`` the prompt names (``names``)."""
         # Named colours wash over the whole picture, not just the accents.
         avg = tuple(float(np.mean([f[i] for f in free])) for i in range(3))
         named: RGB = (avg[0], avg[1], avg[2])
-        if tint is None:
-            tint, tint_amount = named, 0.0
+        if self.tint is None:
+            self.tint, self.tint_amount = named, 0.0
         else:
-            tint = mix(tint, named, 0.6)
-        tint_amount = min(0.42, tint_amount + 0.22 + 0.06 * len(free))
-        if reading.free_colours == ["black"]:
-            brightness *= 0.7
-        elif reading.free_colours == ["white"]:
-            saturation *= 0.8
+            self.tint = mix(self.tint, named, 0.6)
+        self.tint_amount = min(0.42, self.tint_amount + 0.22 + 0.06 * len(free))
+        if names == ["black"]:
+            self.brightness *= 0.7
+        elif names == ["white"]:
+            self.saturation *= 0.8
 
-    look = _look(time, weather, brightness, free, bound, rng)
-    return Plan(
-        reading=reading, kind=kind, template=template, time=time, weather=weather,
-        moods=moods, style=style, soft="soft" in c, season=season, look=look,
-        free_colours=free, bound=bound, accents=accents, saturation=saturation,
-        contrast=contrast, tint=tint, tint_amount=tint_amount, haze=min(haze, 0.8),
-        layout_seed=layout_seed, detail_seed=detail_seed, places=places,
-    )
+
+def _grade(reading: Reading, moods: list[str], weather: set[str], soft: bool,
+           free: list[RGB]) -> _Grade:
+    """The colour grade of a picture, mood by mood, then mist, softness and named colours."""
+    grade = _Grade()
+    for m in moods:
+        grade.feel(m)
+    if "mist" in weather:
+        grade.haze += 0.35
+    if soft:
+        grade.contrast *= 0.9
+    if free:
+        grade.wash(free, reading.free_colours)
+    return grade
 
 
 def _colour(reading: Reading, name: str) -> RGB:
