@@ -53,7 +53,17 @@ def test_a_failed_write_is_an_error_not_a_traceback(script: Path, tmp_path: Path
     (tmp_path / "blocker").write_text("a file, not a folder")
     code, _, err = run("score", str(script), "-o", "blocker/music.mid", "-q")
     assert code == 2
-    assert err == "error: blocker: File exists\n"
+    assert err == "error: cannot write blocker/music.mid: Not a directory\n"
+
+
+def test_an_os_error_below_the_cli_is_an_error_not_a_traceback(
+        script: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    def full(*args: object, **kwargs: object) -> None:
+        raise OSError(28, "No space left on device", "out.mid")
+
+    monkeypatch.setattr(api, "score", full)
+    code, out, err = run("score", str(script), "-o", "out.mid", "-q")
+    assert (code, out, err) == (2, "", "error: out.mid: No space left on device\n")
 
 
 def test_an_error_inside_a_stage_points_into_the_loaded_script(

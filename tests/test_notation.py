@@ -331,3 +331,31 @@ def test_generated_paths_engrave_cleanly(plans: list[ScenePlan], seed: int) -> N
     lines = facts(xml_of(composed))
     assert len({line.split(" time ")[1] for line in lines if " time " in line}) == 1
     assert all(line.rsplit("= ", 1)[1].isdigit() for line in lines if " tempo " in line)
+
+
+@pytest.mark.slow
+def test_musicxml_is_identical_across_processes() -> None:
+    import hashlib
+    import os
+    import subprocess
+    import sys
+
+    from test_compose_output import THREE_SCENES
+
+    script = (
+        "import hashlib, sys\n"
+        "sys.path.insert(0, 'tests')\n"
+        "from test_compose_output import THREE_SCENES\n"
+        "from storyscore.compose import compose\n"
+        "cs = compose(THREE_SCENES, fps=24, seed=7, title='The Lighthouse')\n"
+        "print(hashlib.sha256(cs.musicxml_bytes()).hexdigest())\n"
+    )
+    root = Path(__file__).parent.parent
+    digests = {
+        subprocess.run([sys.executable, "-c", script], cwd=root, check=True, text=True,
+                       capture_output=True, env={**os.environ, "PYTHONHASHSEED": seed}
+                       ).stdout.strip()
+        for seed in ("1", "2")
+    }
+    here = compose(THREE_SCENES, fps=FPS, seed=7, title="The Lighthouse").musicxml_bytes()
+    assert digests == {hashlib.sha256(here).hexdigest()}

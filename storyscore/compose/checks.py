@@ -460,6 +460,8 @@ class MeterChanges:
 
     @property
     def threshold(self) -> str:
+        if METER_CHANGES_MAX_PER_MINUTE == 0:
+            return "one time signature throughout"
         return f"<= {METER_CHANGES_MAX_PER_MINUTE:g} changes a minute"
 
     @property
@@ -656,6 +658,8 @@ class StaffFit:
 
     @property
     def threshold(self) -> str:
+        if STAFF_MIN_SHARE >= 1.0:
+            return f"every note within {MAX_LEDGER_LINES} ledger lines, in every part"
         return f">= {100 * STAFF_MIN_SHARE:.0f}% in every part"
 
     @property

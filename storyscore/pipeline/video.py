@@ -21,7 +21,7 @@ from storyscore.cache import Cache
 from storyscore.diagnostics import Diagnostic
 from storyscore.export.musicxml import make_reproducible
 from storyscore.export.subtitles import Cue, write_srt
-from storyscore.files import atomic_paths, scratch_folder
+from storyscore.files import atomic_paths, scratch_folder, write_error
 from storyscore.model import Scene, Story
 from storyscore.pipeline.outputs import check_outputs
 from storyscore.pipeline.prepare import Prepared, prepare, progress_tick
@@ -164,6 +164,10 @@ def _render_job(prepared: Prepared, job: RenderJob, cache: Cache, settings: Enco
     composition = compose_path(prepared, job.path)
     composing.advance(name)
     outputs = _outputs(job)
+    try:
+        job.output.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise write_error(job.output.parent, exc) from exc
     with scratch_folder("render") as folder, \
             atomic_paths(outputs) as (video, srt, musicxml, midi):
         mixed = deliverable_audio(story_audio(prepared, composition, soundfont=soundfont),

@@ -121,8 +121,8 @@ def aac_round_trip(wav: Path, settings: EncodeSettings) -> np.ndarray:
     Returns float32 ``(n, 2)`` samples at 48 kHz. The encoder is bit-exact,
     so this is the audio a player decodes from the finished video.
     """
-    with tempfile.TemporaryDirectory(prefix="storyscore-aac-") as scratch:
-        coded, raw = Path(scratch) / "audio.m4a", Path(scratch) / "audio.f32"
+    with scratch_folder("aac") as scratch:
+        coded, raw = scratch / "audio.m4a", scratch / "audio.f32"
         run_ffmpeg(["-y", "-i", str(wav), *audio_encoder_args(settings),
                     "-fflags", "+bitexact", "-f", "mp4", str(coded)], "encoding the audio")
         run_ffmpeg(["-y", "-i", str(coded), "-f", "f32le", "-c:a", "pcm_f32le",
