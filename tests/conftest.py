@@ -18,12 +18,19 @@ DATA = ROOT / "tests" / "data"
 SLOW_MODULES = frozenset({
     "test_render_cli", "test_render_video", "test_video_browser", "test_book_browser",
     "test_book_story", "test_sound_story", "test_synth", "test_voices", "test_paint_diffusers",
+    "test_lsp", "test_notation", "test_compose_story",
 })
+# Tests that compose whole example stories through the real pipeline (pictures,
+# voices, music21), or run the CLI as an unprivileged process: slow wherever they live.
+SLOW_FIXTURES = frozenset({"example_metrics", "shared_dir"})
+SLOW_PREFIXES = ("test_generated_paths_",)
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
-        if item.path.stem in SLOW_MODULES or item.get_closest_marker("browser"):
+        if (item.path.stem in SLOW_MODULES or item.get_closest_marker("browser")
+                or SLOW_FIXTURES & set(getattr(item, "fixturenames", ()))
+                or item.name.startswith(SLOW_PREFIXES)):
             item.add_marker(pytest.mark.slow)
 
 
