@@ -252,8 +252,8 @@ def explain_command(
     size: SizeOpt = None, seed: SeedOpt = None, painter: PainterOpt = None,
     model: ModelOpt = None, no_cache: NoCacheOpt = False, quiet: QuietOpt = False,
     metrics: Annotated[bool, typer.Option(
-        "--metrics", help="Also compose the default path and print the eight quality "
-                          "checks: figure, threshold, PASS or FAIL.")] = False,
+        "--metrics", help="Also compose the default path and print the fourteen "
+                          "quality checks: figure, threshold, PASS or FAIL.")] = False,
 ) -> None:
     """Print each scene's musical plan (key, tempo, instruments, texture) and why."""
     from storyscore import api
