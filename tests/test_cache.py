@@ -17,7 +17,7 @@ import storyscore.cache
 from storyscore.cache import Cache, cache_key, cache_root, canonical_json
 from storyscore.errors import CacheError
 from storyscore.paint import PICTURE_STAGE, PaintRequest, paint_picture
-from storyscore.paint.base import CharacterRef
+from storyscore.paint.base import CharacterRef, Drawn
 from storyscore.paint.procedural import ProceduralPainter
 
 KEY = "ab" + "0" * 62
@@ -367,6 +367,11 @@ class _SlowPainter(ProceduralPainter):
     def paint(self, request: PaintRequest) -> Image.Image:
         self.barrier.wait(timeout=60)
         return super().paint(request)
+
+    def paint_with_layout(self, request: PaintRequest) -> tuple[Image.Image, list[Drawn]]:
+        # The cache asks a painter that lays out for both at once.
+        self.barrier.wait(timeout=60)
+        return super().paint_with_layout(request)
 
 
 SAME_PICTURE = PaintRequest("a lighthouse on black rocks at night, storm", 64, 48, seed=5)
