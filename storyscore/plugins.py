@@ -26,7 +26,7 @@ from importlib.metadata import entry_points
 
 from storyscore.errors import StoryscoreError
 
-__all__ = ["PAINTERS", "VOICES", "load", "names"]
+__all__ = ["PAINTERS", "VOICES", "load", "make", "names"]
 
 PAINTERS = "storyscore.painters"
 VOICES = "storyscore.voices"
@@ -54,3 +54,21 @@ def load(group: str, name: str, error: type[StoryscoreError]) -> Callable[..., o
         raise error(f"the plugin '{name}' ({entry.value}) is not a factory: "
                     f"{type(factory).__name__} cannot be called")
     return factory  # type: ignore[no-any-return]
+
+
+def make(group: str, name: str, argument: str | None, error: type[StoryscoreError],
+         made_of: type, kind: str, needs: str) -> object:
+    """What plugin ``name``'s factory makes of ``argument``, checked to be a ``made_of``
+    (a runtime-checkable protocol); any failure of the third party's code is ``error``."""
+    factory = load(group, name, error)
+    try:
+        made = factory(argument)
+    except StoryscoreError:
+        raise
+    except Exception as exc:
+        # A third party's failure, translated at the edge into the one tree.
+        raise error(f"the {kind} plugin '{name}' failed: {exc}") from exc
+    if not isinstance(made, made_of):
+        raise error(f"the {kind} plugin '{name}' made a {type(made).__name__}, "
+                    f"not a {kind} (it needs {needs})")
+    return made

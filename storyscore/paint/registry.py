@@ -10,9 +10,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import partial
+from typing import cast
 
 from storyscore import plugins, vocab
-from storyscore.errors import PaintError, StoryscoreError, closest
+from storyscore.errors import PaintError, closest
 from storyscore.paint import diffusers_backend
 from storyscore.paint.base import Painter
 
@@ -64,18 +65,8 @@ def plugin_painters() -> tuple[str, ...]:
 
 
 def _plugin(name: str, model: str | None) -> Painter:
-    factory = plugins.load(plugins.PAINTERS, name, PaintError)
-    try:
-        painter = factory(model)
-    except StoryscoreError:
-        raise
-    except Exception as exc:
-        # A third party's failure, translated at the edge into the one tree.
-        raise PaintError(f"the painter plugin '{name}' failed: {exc}") from exc
-    if not isinstance(painter, Painter):
-        raise PaintError(f"the painter plugin '{name}' made a {type(painter).__name__}, "
-                         "not a painter (it needs name, version and paint(request))")
-    return painter
+    return cast(Painter, plugins.make(plugins.PAINTERS, name, model, PaintError, Painter,
+                                      "painter", "name, version and paint(request)"))
 
 
 def painter_factories() -> dict[str, PainterFactory]:

@@ -10,10 +10,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import partial
+from typing import cast
 
 from storyscore import plugins
 from storyscore.audio.voices.base import BASE_VOICES, SilentVoice, Voice
-from storyscore.errors import AudioError, StoryscoreError, suggest
+from storyscore.errors import AudioError, suggest
 
 __all__ = [
     "BUILTIN_VOICES",
@@ -59,18 +60,8 @@ def plugin_voices() -> tuple[str, ...]:
 
 
 def _plugin(name: str, variant: str | None) -> Voice:
-    factory = plugins.load(plugins.VOICES, name, AudioError)
-    try:
-        voice = factory(variant)
-    except StoryscoreError:
-        raise
-    except Exception as exc:
-        # A third party's failure, translated at the edge into the one tree.
-        raise AudioError(f"the voice plugin '{name}' failed: {exc}") from exc
-    if not isinstance(voice, Voice):
-        raise AudioError(f"the voice plugin '{name}' made a {type(voice).__name__}, "
-                         "not a voice (it needs name, version and speak(text, speed))")
-    return voice
+    return cast(Voice, plugins.make(plugins.VOICES, name, variant, AudioError, Voice, "voice",
+                                    "name, version and speak(text, speed)"))
 
 
 def voice_factories() -> dict[str, VoiceFactory]:
