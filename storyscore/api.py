@@ -308,12 +308,10 @@ def _write_music(prepared: Prepared, composition: Composition, kind: str, output
                  on_progress: Progress | None) -> None:
     """The composed music as ``kind``: the score's notation, or the music synthesised."""
     from storyscore.audio.mix import write_wav
-    from storyscore.export.musicxml import make_reproducible
     from storyscore.pipeline.soundtrack import music_only
 
     if kind == "musicxml":
         composition.score.write_musicxml(output)
-        make_reproducible(output)
     elif kind == "midi":
         composition.score.write_midi(output)
     else:

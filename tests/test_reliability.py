@@ -37,7 +37,6 @@ from storyscore.diagnostics import printable
 from storyscore.dsl.format import format_script
 from storyscore.dsl.load import MAX_SCRIPT_BYTES, parse_story
 from storyscore.errors import AudioError, ScriptError, StoryscoreError
-from storyscore.export.musicxml import reproducible
 
 HEADER = 'title "T"\nsize 320x180\nfps 8\nvoice none\n'
 
@@ -807,15 +806,6 @@ def test_score_writes_the_same_musicxml_every_time(tmp_path: Path) -> None:
     assert first == second
     assert b'<score-part id="P1">' in first
     assert b"<encoding-date>" not in first
-
-
-def test_reproducible_renames_ids_consistently() -> None:
-    part, instrument = "P" + "ab" * 16, "I" + "cd" * 16
-    data = (f'<encoding-date>2026-01-01</encoding-date>\n<score-part id="{part}">'
-            f'<score-instrument id="{instrument}"/><midi-instrument id="{instrument}"/>'
-            f'</score-part><part id="{part}"/>').encode()
-    assert reproducible(data) == (b'<score-part id="P1"><score-instrument id="I1"/>'
-                                  b'<midi-instrument id="I1"/></score-part><part id="P1"/>')
 
 
 # -- files from outside the story's folder: a warning, and --safe refuses them --

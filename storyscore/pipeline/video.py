@@ -19,7 +19,6 @@ from storyscore.audio.mix import MixResult, fit_codec, write_wav
 from storyscore.audio.soundfonts import SoundfontChoice
 from storyscore.cache import Cache
 from storyscore.diagnostics import Diagnostic
-from storyscore.export.musicxml import make_reproducible
 from storyscore.export.subtitles import Cue, write_srt
 from storyscore.files import atomic_paths, scratch_folder, write_error
 from storyscore.model import Scene, Story
@@ -193,7 +192,6 @@ def _write_sidecars(prepared: Prepared, composition: Composition, srt: Path, mus
     cues = subtitle_cues(prepared, composition)
     write_srt(srt, cues)
     composition.score.write_musicxml(musicxml)
-    make_reproducible(musicxml)
     composition.score.write_midi(midi)
     return cues
 
