@@ -12,6 +12,27 @@ ROOT = Path(__file__).resolve().parent.parent
 STORIES = sorted((ROOT / "stories").glob("*.sco"))
 DATA = ROOT / "tests" / "data"
 
+# A tiny branching story that renders in seconds (no voice, 96x64 at 8 fps).
+TINY_BRANCHING = '''title  "{title}"
+size   96x64
+fps    8
+voice  none
+
+scene one "One" 2s
+    prompt  "a lighthouse at night"
+    narrate "A short line."
+    choice  "Left" -> two
+    choice  "Right" -> three
+
+scene two 2s
+    prompt  "a sunny meadow at noon"
+    end
+
+scene three 2s
+    prompt  "a quiet lake at dusk"
+    end
+'''
+
 
 # Modules whose every test runs ffmpeg, a voice, soundfont synthesis, torch or a
 # browser: marked ``slow`` here, so ``pytest -m "not slow"`` is the fast loop.

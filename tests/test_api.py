@@ -12,31 +12,13 @@ from PIL import Image
 from typer.testing import CliRunner
 
 import storyscore
-from conftest import ROOT
+from conftest import ROOT, TINY_BRANCHING
 from storyscore import api
 from storyscore.bars import Bars
 from storyscore.cli import app
 from storyscore.progress import STAGES, Progress
 
-STORY = '''title  "Tiny"
-size   96x64
-fps    8
-voice  none
-
-scene one "One" 2s
-    prompt  "a lighthouse at night"
-    narrate "A short line."
-    choice  "Left" -> two
-    choice  "Right" -> three
-
-scene two 2s
-    prompt  "a sunny meadow at noon"
-    end
-
-scene three 2s
-    prompt  "a quiet lake at dusk"
-    end
-'''
+STORY = TINY_BRANCHING.format(title="Tiny")
 
 Report = tuple[str, int, int, str]
 

@@ -13,29 +13,10 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ROOT
+from conftest import ROOT, TINY_BRANCHING
 
 DOC = ROOT / "docs" / "python.md"
 
-TINY = '''title  "{title}"
-size   96x64
-fps    8
-voice  none
-
-scene one "One" 2s
-    prompt  "a lighthouse at night"
-    narrate "A short line."
-    choice  "Left" -> two
-    choice  "Right" -> three
-
-scene two 2s
-    prompt  "a sunny meadow at noon"
-    end
-
-scene three 2s
-    prompt  "a quiet lake at dusk"
-    end
-'''
 
 
 def blocks() -> list[str]:
@@ -50,11 +31,12 @@ def moviepy_block(code: str) -> bool:
 def folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("STORYSCORE_CACHE", str(tmp_path / "cache"))
     monkeypatch.chdir(tmp_path)
-    (tmp_path / "lighthouse.sco").write_text(TINY.format(title="The Lighthouse"))
+    (tmp_path / "lighthouse.sco").write_text(TINY_BRANCHING.format(title="The Lighthouse"))
     (tmp_path / "stories").mkdir()
     for name in ("harbour", "meadow"):
-        (tmp_path / "stories" / f"{name}.sco").write_text(TINY.format(title=name.title()))
-    (tmp_path / "broken.sco").write_text(TINY.format(title="Broken").replace("2s", "-2s", 1)
+        (tmp_path / "stories" / f"{name}.sco").write_text(TINY_BRANCHING.format(title=name.title()))
+    broken = TINY_BRANCHING.format(title="Broken")
+    (tmp_path / "broken.sco").write_text(broken.replace("2s", "-2s", 1)
                                          .replace("-> three", "-> thre"))
     return tmp_path
 
