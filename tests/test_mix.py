@@ -98,8 +98,8 @@ def test_music_ducks_under_speech(result: MixResult) -> None:
     curve = curve_db(result)
     for start, end in SPEECH:
         inside = curve[round(start * RATE) : round(end * RATE)]
-        assert inside.max() <= -9.0 + 1e-3
-        assert inside.min() >= -9.0 - 1e-3
+        assert inside.max() <= -12.0 + 1e-3
+        assert inside.min() >= -12.0 - 1e-3
     for clear in (1.5, 5.5, 10.0):
         assert at(curve, clear) == pytest.approx(0.0, abs=1e-6)
     # The music itself, heard in the mix, is at least 6 dB quieter under speech.
@@ -113,12 +113,14 @@ def test_ducking_is_smooth_and_leads_speech(result: MixResult) -> None:
     curve = curve_db(result)
     body = curve[RATE : round((DURATION - 1.2) * RATE)]  # clear of the fades
     per_ms = np.abs(body[RATE // 1000 :] - body[: -(RATE // 1000)])
-    assert per_ms.max() <= 0.1  # dB per millisecond: no steps, no clicks
+    # dB per millisecond: no steps, no clicks (12 dB over a 150 ms raised cosine
+    # is at most 12 * pi / 300 = 0.126 dB/ms).
+    assert per_ms.max() <= 0.13
     # Already ducked when the first word starts; fully back 0.5 s after the last.
-    assert at(curve, 2.0) == pytest.approx(-9.0, abs=1e-3)
-    assert -9.0 < at(curve, 1.9) < 0.0
+    assert at(curve, 2.0) == pytest.approx(-12.0, abs=1e-3)
+    assert -12.0 < at(curve, 1.9) < 0.0
     assert at(curve, 1.84) == pytest.approx(0.0, abs=1e-6)
-    assert -9.0 < at(curve, 4.3) < 0.0
+    assert -12.0 < at(curve, 4.3) < 0.0
     assert at(curve, 4.51) == pytest.approx(0.0, abs=1e-6)
 
 
@@ -126,14 +128,14 @@ def test_close_sentences_do_not_pump() -> None:
     close = mix(music_bed(), narration([(2.0, 3.0), (3.6, 5.0), (8.0, 9.0)]), DURATION)
     curve = curve_db(close)
     # A 0.6 s pause stays ducked; the 3 s pause lets the music back up.
-    assert curve[2 * RATE : 5 * RATE].max() <= -9.0 + 1e-3
+    assert curve[2 * RATE : 5 * RATE].max() <= -12.0 + 1e-3
     assert at(curve, 6.5) == pytest.approx(0.0, abs=1e-6)
 
 
 def test_voice_activity_when_no_windows_are_given() -> None:
     placed = [PlacedNarration(3.0, speech_burst(2.0), VOICE_RATE)]
     curve = curve_db(mix(music_bed(), placed, DURATION))
-    assert curve[round(3.05 * RATE) : round(4.95 * RATE)].max() <= -9.0 + 1e-3
+    assert curve[round(3.05 * RATE) : round(4.95 * RATE)].max() <= -12.0 + 1e-3
     assert at(curve, 2.0) == pytest.approx(0.0, abs=1e-6)
     assert at(curve, 7.0) == pytest.approx(0.0, abs=1e-6)
 
@@ -313,7 +315,7 @@ def test_the_speech_band_of_the_music_dips_under_narration() -> None:
 
     under = (2.3, 3.7)  # inside the first window, past the ramps
     speech_band = drop(*under, 1500, 2800) - drop(*under, 50, 250)
-    assert -5.0 < speech_band < -3.0
+    assert -7.0 < speech_band < -4.5
     assert abs(drop(*under, 12000, 20000) - drop(*under, 50, 250)) < 0.5
     # Away from speech nothing changes but the overall level.
     away = (5.0, 6.5)
