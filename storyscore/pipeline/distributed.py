@@ -73,7 +73,7 @@ class RayExecutor:
 
         self._ray = ray
         self._remote = ray.remote(_call)
-        resources: dict[str, float] = ray.cluster_resources()  # type: ignore[no-untyped-call]
+        resources: dict[str, float] = ray.cluster_resources()  # type: ignore[no-untyped-call, unused-ignore]
         self._gpus = float(resources.get("GPU", 0.0))
 
     @property
