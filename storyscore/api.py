@@ -104,15 +104,20 @@ def _opened(cache: bool | Cache, executor: Executor | None = None) -> Iterator[C
     opened = cache if isinstance(cache, Cache) else Cache.from_env(enabled=cache)
     if executor is not None and executor.distributed and not opened.enabled:
         opened.close()
-        raise StoryscoreError(
-            "--ray needs the cache: its tasks hand pictures and video segments over "
-            "through the cache folder", hint="leave out --no-cache (a fresh STORYSCORE_CACHE "
-                                             "folder rebuilds everything)")
+        raise needs_cache()
     if isinstance(cache, Cache):
         yield opened
         return
     with opened:
         yield opened
+
+
+def needs_cache() -> StoryscoreError:
+    """The error for a distributed render without the cache (``--ray --no-cache``)."""
+    return StoryscoreError(
+        "--ray needs the cache: its tasks hand pictures and video segments over through "
+        "the cache folder", hint="leave out --no-cache (a fresh STORYSCORE_CACHE folder "
+                                 "rebuilds everything)")
 
 
 def _route(story: Story, path: Route) -> list[Scene]:

@@ -341,11 +341,15 @@ def score(
 
 
 @contextmanager
-def _executor(ray: str | None) -> Iterator[Executor | None]:
+def _executor(ray: str | None, no_cache: bool) -> Iterator[Executor | None]:
     """The Ray cluster's executor for ``--ray``, or None (Ray is then never imported)."""
+    from storyscore.api import needs_cache
+
     if ray is None:
         yield None
         return
+    if no_cache:
+        raise needs_cache()  # before connecting, which takes seconds
     from storyscore.pipeline.distributed import connect
 
     with connect(ray) as executor:
@@ -446,7 +450,7 @@ def render(
         if not quiet:
             typer.echo(result.summary(time.monotonic() - started), err=True)
 
-    with _executor(ray) as executor:
+    with _executor(ray, no_cache) as executor:
         _each_story(stories, outputs, render_one)
 
 
@@ -483,7 +487,7 @@ def book(
                        f"{made / 'index.html'} in a browser "
                        f"({time.monotonic() - started:.1f}s)", err=True)
 
-    with _executor(ray) as executor:
+    with _executor(ray, no_cache) as executor:
         _each_story(stories, outputs, make_one)
 # -- the author's loop: language server and live preview ----------------------
 
