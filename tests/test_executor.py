@@ -172,3 +172,17 @@ def test_nothing_imports_ray_until_asked() -> None:
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                           check=True)
     assert done.stdout.strip() == "False"
+
+
+def test_only_this_machines_dead_writers_lose_their_cache_temporaries(tmp_path: Path) -> None:
+    from storyscore.cache import _host_tag, _remove_stale_temporaries
+
+    dead = 2**22 + 12345  # above the default pid_max: no such process here
+    here = tmp_path / f".k.{dead}-{_host_tag()}{'a' * 24}.tmp.png"
+    other_host = "0" * 8 if _host_tag() != "0" * 8 else "1" * 8
+    elsewhere = tmp_path / f".k.{dead}-{other_host}{'a' * 24}.tmp.png"  # a live writer there
+    for path in (here, elsewhere):
+        path.write_bytes(b"partial")
+    _remove_stale_temporaries(tmp_path)
+    assert not here.exists()
+    assert elsewhere.exists()
