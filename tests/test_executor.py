@@ -186,3 +186,19 @@ def test_only_this_machines_dead_writers_lose_their_cache_temporaries(tmp_path: 
     _remove_stale_temporaries(tmp_path)
     assert not here.exists()
     assert elsewhere.exists()
+
+
+def test_a_cluster_that_does_not_answer_fails_at_once() -> None:
+    import socket
+
+    from storyscore.pipeline.distributed import _check_reachable
+
+    with socket.socket() as unused:  # a port nobody listens on: bound, never listening
+        unused.bind(("127.0.0.1", 0))
+        port = unused.getsockname()[1]
+        with pytest.raises(StoryscoreError) as caught:
+            _check_reachable(f"127.0.0.1:{port}")
+    assert caught.value.message.startswith(f"cannot reach the Ray cluster at 127.0.0.1:{port}: ")
+    assert "ray start --head" in (caught.value.hint or "")
+    for address in ("local", "auto", "ray://head:10001"):
+        _check_reachable(address)  # left to Ray

@@ -22,6 +22,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
+import socket
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
@@ -35,6 +36,8 @@ T = TypeVar("T")
 
 RETRIES = 3
 """How many times a task whose worker died is run again before the render fails."""
+CONNECT_TIMEOUT = 10.0
+"""Seconds to wait for a cluster's head node to answer."""
 LOCAL_ADDRESS = "local"
 """``--ray`` without an address: start a Ray instance on this machine for the run."""
 _INSTALL_HINT = "install the extra: pip install 'storyscore[ray]'"
@@ -131,6 +134,20 @@ class RayExecutor:
         return result
 
 
+def _check_reachable(address: str | None) -> None:
+    """Fail at once when a ``HOST:PORT`` answers nothing (Ray itself retries for minutes)."""
+    host, colon, port = (address or "").rpartition(":")
+    if not colon or not port.isdigit() or "://" in host:
+        return  # local, auto, or a form Ray resolves itself (ray://…)
+    try:
+        socket.create_connection((host.strip("[]"), int(port)), timeout=CONNECT_TIMEOUT).close()
+    except OSError as exc:
+        raise StoryscoreError(
+            f"cannot reach the Ray cluster at {address}: {exc.strerror or exc}",
+            hint="start its head node with 'ray start --head --port=PORT', or use --ray "
+                 "alone for a Ray instance on this machine") from None
+
+
 @contextlib.contextmanager
 def connect(address: str | None = LOCAL_ADDRESS, *, num_cpus: int | None = None
             ) -> Iterator[RayExecutor]:
@@ -145,6 +162,7 @@ def connect(address: str | None = LOCAL_ADDRESS, *, num_cpus: int | None = None
                               hint=_INSTALL_HINT) from None
     started = False
     if not ray.is_initialized():
+        _check_reachable(address)
         os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")  # never phone home
         quiet: dict[str, Any] = {"logging_level": logging.WARNING, "log_to_driver": False}
         try:
