@@ -86,6 +86,23 @@ def test_ray_renders_the_same_files(ray_instance: ModuleType, tmp_path: Path,
         assert (there / name).read_bytes() == (here / name).read_bytes(), name
 
 
+def test_ray_makes_the_same_book(ray_instance: ModuleType, tmp_path: Path,
+                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    branching, _ = _stories(tmp_path / "stories")
+    books: list[Path] = []
+    for name, extra in (("here", []), ("ray", ["--ray"])):
+        monkeypatch.setenv("STORYSCORE_CACHE", str(tmp_path / f"cache-{name}"))
+        result = CliRunner().invoke(app, ["book", str(branching), "-q",
+                                          "-o", str(tmp_path / name), *extra])
+        assert result.exit_code == 0, result.stderr
+        books.append(tmp_path / name)
+    files = sorted(p.relative_to(books[0]) for p in books[0].rglob("*") if p.is_file())
+    assert Path("index.html") in files
+    assert files == sorted(p.relative_to(books[1]) for p in books[1].rglob("*") if p.is_file())
+    for file in files:
+        assert (books[1] / file).read_bytes() == (books[0] / file).read_bytes(), file
+
+
 def test_ray_progress_reaches_the_driver(ray_instance: ModuleType, tmp_path: Path) -> None:
     from storyscore.pipeline.distributed import connect
 

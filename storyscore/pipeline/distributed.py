@@ -164,7 +164,7 @@ def connect(address: str | None = LOCAL_ADDRESS, *, num_cpus: int | None = None
     if not ray.is_initialized():
         _check_reachable(address)
         os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")  # never phone home
-        quiet: dict[str, Any] = {"logging_level": logging.WARNING, "log_to_driver": False}
+        quiet: dict[str, Any] = {"logging_level": logging.ERROR, "log_to_driver": False}
         try:
             if address in (None, "", LOCAL_ADDRESS):
                 ray.init(num_cpus=num_cpus, include_dashboard=False, **quiet)
