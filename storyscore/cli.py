@@ -438,7 +438,7 @@ def render(
                            soundfont=soundfont, safe=safe)
     outputs = _story_outputs(stories, out, lambda story: f"{story.stem}.mp4")
 
-    def render_one(story: Path, output: Path) -> None:
+    def render_one(story: Path, output: Path, executor: Executor | None) -> None:
         started = time.monotonic()
         loaded = _load(story, overrides)
         with Bars(quiet) as bars:
@@ -451,7 +451,7 @@ def render(
             typer.echo(result.summary(time.monotonic() - started), err=True)
 
     with _executor(ray, no_cache) as executor:
-        _each_story(stories, outputs, render_one)
+        _each_story(stories, outputs, lambda story, output: render_one(story, output, executor))
 
 
 @app.command()
@@ -476,7 +476,7 @@ def book(
                            soundfont=soundfont, safe=safe)
     outputs = _story_outputs(stories, out, lambda story: f"{story.stem}-book")
 
-    def make_one(story: Path, folder: Path) -> None:
+    def make_one(story: Path, folder: Path, executor: Executor | None) -> None:
         started = time.monotonic()
         loaded = _load(story, overrides)
         with Bars(quiet) as bars:
@@ -488,7 +488,7 @@ def book(
                        f"({time.monotonic() - started:.1f}s)", err=True)
 
     with _executor(ray, no_cache) as executor:
-        _each_story(stories, outputs, make_one)
+        _each_story(stories, outputs, lambda story, folder: make_one(story, folder, executor))
 # -- the author's loop: language server and live preview ----------------------
 
 
