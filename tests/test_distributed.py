@@ -56,6 +56,22 @@ def test_a_render_without_ray_never_imports_it(tmp_path: Path) -> None:
     assert (tmp_path / "x.mp4").is_file()
 
 
+def test_one_bad_story_does_not_stop_the_others(tmp_path: Path,
+                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    good, _ = _stories(tmp_path)
+    bad = tmp_path / "bad.sco"
+    bad.write_text(TINY_BRANCHING.format(title="Bad").replace("-> three", "-> thre"))
+    monkeypatch.setenv("STORYSCORE_CACHE", str(tmp_path / "cache"))
+    result = CliRunner().invoke(app, ["render", str(bad), str(good), "--draft", "-q",
+                                      "-o", str(tmp_path / "out")])
+    assert result.exit_code == 2
+    assert f"{bad}:10:" in result.stderr  # located, in the bad story
+    assert "unknown scene 'thre'" in result.stderr
+    assert result.stderr.rstrip().endswith(f"1 of 2 stories failed: {bad}")
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == [
+        "tiny.mid", "tiny.mp4", "tiny.musicxml", "tiny.srt"]
+
+
 @pytest.fixture(scope="module")
 def ray_instance() -> Iterator[ModuleType]:
     """A Ray instance on this machine for the module's tests: two CPUs, no dashboard."""
