@@ -126,7 +126,7 @@ class RayExecutor:
             raise  # a bug in a task: its own exception, with the worker's traceback
         except exceptions.RayError as exc:
             raise StoryscoreError(
-                f"a Ray task failed {RETRIES + 1} times and was given up: "
+                f"a Ray task was lost and given up (tried up to {RETRIES + 1} times): "
                 f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}",
                 hint="check the cluster's nodes with: ray status") from None
         if isinstance(result, _Failed):
