@@ -35,6 +35,7 @@ from storyscore.settings import Overrides, apply, parse_size
 
 if TYPE_CHECKING:
     from storyscore.cache import Cache
+    from storyscore.pipeline.executor import Executor
     from storyscore.pipeline.prepare import Prepared
     from storyscore.pipeline.soundtrack import Composition
     from storyscore.pipeline.video import RenderSummary
@@ -92,15 +93,31 @@ def load(path: StrPath, *, size: str | None = None, fps: int | None = None,
 
 
 @contextmanager
-def _opened(cache: bool | Cache) -> Iterator[Cache]:
-    """The cache to work with: the user's (closed afterwards) or the one passed in."""
+def _opened(cache: bool | Cache, executor: Executor | None = None) -> Iterator[Cache]:
+    """The cache to work with: the user's (closed afterwards) or the one passed in.
+
+    A distributed ``executor``'s tasks hand pictures and segments over through
+    the cache folder, so it needs one.
+    """
     from storyscore.cache import Cache
 
+    opened = cache if isinstance(cache, Cache) else Cache.from_env(enabled=cache)
+    if executor is not None and executor.distributed and not opened.enabled:
+        opened.close()
+        raise needs_cache()
     if isinstance(cache, Cache):
-        yield cache
-        return
-    with Cache.from_env(enabled=cache) as opened:
         yield opened
+        return
+    with opened:
+        yield opened
+
+
+def needs_cache() -> StoryscoreError:
+    """The error for a distributed render without the cache (``--ray --no-cache``)."""
+    return StoryscoreError(
+        "--ray needs the cache: its tasks hand pictures and video segments over through "
+        "the cache folder", hint="leave out --no-cache (a fresh STORYSCORE_CACHE folder "
+                                 "rebuilds everything)")
 
 
 def _route(story: Story, path: Route) -> list[Scene]:
@@ -165,14 +182,18 @@ def path_output(base: Path, story: Story, path: Sequence[Scene], count: int) -> 
 
 def render(story: Story, output: StrPath, *, path: Route = None, all_paths: bool = False,
            draft: bool = False, burn_subtitles: bool = False, jobs: int = 1,
-           cache: bool | Cache = True, on_progress: Progress | None = None) -> RenderResult:
+           cache: bool | Cache = True, on_progress: Progress | None = None,
+           executor: Executor | None = None) -> RenderResult:
     """Render the narrated, scored MP4 of one path (or, with ``all_paths``, one per
     ending, named after its choices), with ``.srt``, ``.musicxml`` and ``.mid`` beside it.
 
     ``draft`` renders fast at half size; ``jobs`` encodes that many scene
     segments in parallel. Each output is replaced only once all of a path's
     files are ready, so a failure leaves earlier ones as they were.
+    ``executor`` runs the work elsewhere, e.g. on a Ray cluster
+    (``storyscore.pipeline.distributed.connect``); the files are the same.
     """
+    from storyscore.pipeline.executor import LOCAL
     from storyscore.pipeline.video import RenderJob, render_story
     from storyscore.timeline import all_paths as every_path
 
@@ -184,9 +205,10 @@ def render(story: Story, output: StrPath, *, path: Route = None, all_paths: bool
     routes = every_path(story) if all_paths else [_route(story, path)]
     jobs_list = [RenderJob(route, path_output(base, story, route, len(routes)))
                  for route in routes]
-    with _opened(cache) as opened:
+    with _opened(cache, executor) as opened:
         summary = render_story(story, jobs_list, opened, on_progress=on_progress, draft=draft,
-                               burn_subtitles=burn_subtitles, jobs_count=jobs)
+                               burn_subtitles=burn_subtitles, jobs_count=jobs,
+                               executor=executor or LOCAL)
     videos = tuple(
         Video(item.job.output, item.files, tuple(s.id for s in item.job.path),
               item.composition.duration, item.report.width, item.report.height, item.report.fps)
@@ -199,13 +221,15 @@ def render(story: Story, output: StrPath, *, path: Route = None, all_paths: bool
 
 
 def make_book(story: Story, folder: StrPath, *, cache: bool | Cache = True,
-              on_progress: Progress | None = None) -> Path:
+              on_progress: Progress | None = None, executor: Executor | None = None) -> Path:
     """Write the interactive picture book (every scene of every branch) into
-    ``folder``, a folder that opens offline in a browser; returns the folder."""
+    ``folder``, a folder that opens offline in a browser; returns the folder.
+    ``executor`` paints and narrates elsewhere, e.g. on a Ray cluster."""
     from storyscore.pipeline.book import make_book as write
+    from storyscore.pipeline.executor import LOCAL
 
-    with _opened(cache) as opened:
-        return write(story, Path(folder), opened, on_progress)
+    with _opened(cache, executor) as opened:
+        return write(story, Path(folder), opened, on_progress, executor or LOCAL)
 
 
 # ------------------------------------------------------------------ paint

@@ -271,7 +271,7 @@ class Cache:
         # it keeps the suffix so tools that pick a format by extension work.
         base, dot, suffix = path.name.partition(".")
         _remove_stale_temporaries(path.parent)
-        temp = path.with_name(f".{base}.{os.getpid()}-{uuid.uuid4().hex}.tmp{dot}{suffix}")
+        temp = path.with_name(f".{base}.{os.getpid()}-{_temp_tag()}.tmp{dot}{suffix}")
         try:
             build(temp)
         except BaseException:
@@ -352,25 +352,43 @@ def _mkdir(folder: Path) -> None:
         raise CacheError(f"the cache folder {folder} is not writable", hint=_NO_CACHE_HINT)
 
 
-# ``.NAME.PID-UUID.tmp…``: what a writer killed mid-entry leaves in a cache folder.
-_TEMPORARY = re.compile(r"\.[^/]+?\.(\d+)-[0-9a-f]{32}\.tmp(?:\.[\w.]*)?\Z")
+# ``.NAME.PID-HOST+RANDOM.tmp…``: what a writer killed mid-entry leaves in a cache folder.
+_TEMPORARY = re.compile(r"\.[^/]+?\.(\d+)-([0-9a-f]{8})[0-9a-f]{24}\.tmp(?:\.[\w.]*)?\Z")
+
+
+def _host_tag() -> str:
+    """Eight hex digits naming this machine (the same in every process on it)."""
+    host = os.uname().nodename if hasattr(os, "uname") else os.environ.get("COMPUTERNAME", "")
+    return hashlib.sha256(host.encode("utf-8")).hexdigest()[:8]
+
+
+def _temp_tag() -> str:
+    """32 hex digits for a temporary's name: this machine's tag, then random ones.
+
+    A cache folder may be shared by several machines (the nodes of a Ray
+    cluster); a writer's process id means something only on its own machine,
+    so only that machine may judge its temporaries stale.
+    """
+    return _host_tag() + uuid.uuid4().hex[:24]
 
 
 def _remove_stale_temporaries(folder: Path) -> None:
-    """Remove the temporaries of writers that died (SIGKILL, power loss) in ``folder``."""
+    """Remove the temporaries that writers on this machine left when they died
+    (SIGKILL, power loss) in ``folder``."""
     try:
         names = os.listdir(folder)
     except OSError:
         return
+    here = _host_tag()
     for name in names:
         match = _TEMPORARY.match(name)
-        if match is not None and not process_alive(int(match[1])):
+        if match is not None and match[2] == here and not process_alive(int(match[1])):
             with contextlib.suppress(OSError):
                 (folder / name).unlink()
 
 
 def _write_atomic(path: Path, text: str) -> None:
-    temp = path.with_name(f".{path.name}.{os.getpid()}-{uuid.uuid4().hex}.tmp")
+    temp = path.with_name(f".{path.name}.{os.getpid()}-{_temp_tag()}.tmp")
     try:
         with temp.open("w", encoding="ascii") as stream:
             stream.write(text)

@@ -7,12 +7,14 @@ import functools
 import re
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from contextvars import ContextVar
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, NoReturn, ParamSpec, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn, ParamSpec, TypeVar
 
 import typer
+import typer.core
 
 from storyscore import __version__
 from storyscore.diagnostics import render_all, render_error
@@ -22,8 +24,42 @@ from storyscore.settings import Overrides, apply, parse_size
 
 if TYPE_CHECKING:
     from storyscore.dsl.load import Loaded
+    from storyscore.pipeline.executor import Executor
+
+RAY_OPTION = "--ray"
+LOCAL_RAY = "local"  # what a bare --ray means: a Ray instance on this machine, for this run
+
+
+def optional_ray_address(args: Sequence[str]) -> list[str]:
+    """``args`` with ``local`` after each ``--ray`` that has no address of its own.
+
+    ``--ray`` may stand alone (at the end, before another option, or before a
+    story file); Typer's parser has no options with optional values, so the
+    missing value is filled in before it parses.
+    """
+    out = list(args)
+    i = 0
+    while i < len(out):
+        if out[i] == "--":
+            break
+        if out[i] == RAY_OPTION:
+            following = out[i + 1] if i + 1 < len(out) else None
+            if following is None or following.startswith("-") or following.endswith(".sco"):
+                out.insert(i + 1, LOCAL_RAY)
+        i += 1
+    return out
+
+
+class _Commands(typer.core.TyperGroup):
+    """The command group, with ``--ray``'s address made optional (see ``optional_ray_address``)."""
+
+    def main(self, args: Sequence[str] | None = None, *rest: Any, **kwargs: Any) -> Any:
+        given = sys.argv[1:] if args is None else args
+        return super().main(optional_ray_address(given), *rest, **kwargs)
+
 
 app = typer.Typer(
+    cls=_Commands,
     name="storyscore",
     help="Narrated, scored picture-book videos and books from a story script (.sco).",
     no_args_is_help=True,
@@ -63,15 +99,28 @@ SafeOpt = Annotated[bool, typer.Option(
                    "(for scripts from strangers).")]
 StoryArg = Annotated[Path, typer.Argument(help="The story script (.sco).", metavar="STORY",
                                           show_default=False)]
+StoriesArg = Annotated[list[Path], typer.Argument(
+    help="The story scripts (.sco); with several, -o names a folder.", metavar="STORY...",
+    show_default=False)]
+RayOpt = Annotated[str | None, typer.Option(
+    RAY_OPTION, metavar="[ADDRESS]",
+    help="Paint, narrate, compose and encode as tasks on a Ray cluster: HOST:PORT, 'auto' "
+         "(the cluster started here with 'ray start'), or nothing for a Ray instance of "
+         "this run. Needs the ray extra and the cache (shared by every node).")]
 
 
-def _fail(error: StoryscoreError, source: str | None = None) -> NoReturn:
+def _report(error: StoryscoreError, source: str | None = None) -> None:
+    """Print an error in the one diagnostic format."""
     if isinstance(error, ScriptError):
         typer.echo(render_all(error.diagnostics, error.source), err=True)
         errors = sum(1 for d in error.diagnostics if d.severity == "error")
         typer.echo(f"{errors} error{'s' if errors != 1 else ''}; nothing was written", err=True)
-        raise typer.Exit(2)
+        return
     typer.echo(render_error(error.message, error.span, error.hint, source), err=True)
+
+
+def _fail(error: StoryscoreError, source: str | None = None) -> NoReturn:
+    _report(error, source)
     raise typer.Exit(2)
 
 
@@ -291,13 +340,76 @@ def score(
                    f"{len(scored.scenes)} scenes: {' -> '.join(scored.scenes)})", err=True)
 
 
+@contextmanager
+def _executor(ray: str | None, no_cache: bool) -> Iterator[Executor | None]:
+    """The Ray cluster's executor for ``--ray``, or None (Ray is then never imported)."""
+    from storyscore.api import needs_cache
+
+    if ray is None:
+        yield None
+        return
+    if no_cache:
+        raise needs_cache()  # before connecting, which takes seconds
+    from storyscore.pipeline.distributed import connect
+
+    with connect(ray) as executor:
+        yield executor
+
+
+def _story_outputs(stories: Sequence[Path], out: Path | None,
+                   named: Callable[[Path], str]) -> list[Path]:
+    """Where each story's output goes: with one story ``out`` (default: ``named(story)``
+    here); with several, each ``named(story)`` in the folder ``out`` (default: here)."""
+    if len(stories) == 1:
+        return [out if out is not None else Path(named(stories[0]))]
+    seen: dict[str, Path] = {}
+    for story in stories:
+        if story.stem in seen:
+            raise StoryscoreError(
+                f"{seen[story.stem]} and {story} would write the same files ({named(story)})",
+                hint="rename one of them, or render them one at a time with -o")
+        seen[story.stem] = story
+    folder = out if out is not None else Path()
+    if folder.suffix.lower() == ".mp4" or (folder.exists() and not folder.is_dir()):
+        raise StoryscoreError(f"with several stories, -o names a folder, not {folder}",
+                              hint="each story's files are named after it inside that folder")
+    return [folder / named(story) for story in stories]
+
+
+def _each_story(stories: Sequence[Path], outputs: Sequence[Path],
+                work: Callable[[Path, Path], None]) -> None:
+    """Run ``work(story, output)`` for each story. With several, a story that fails
+    prints its error and the others still run; the command then exits 2 naming
+    the ones that failed."""
+    if len(stories) == 1:
+        work(stories[0], outputs[0])
+        return
+    failed: list[Path] = []
+    for story, output in zip(stories, outputs, strict=True):
+        _SOURCE.set(None)
+        try:
+            work(story, output)
+        except StoryscoreError as error:
+            _report(error, _SOURCE.get())
+            failed.append(story)
+        except OSError as exc:
+            where = f"{exc.filename}: " if exc.filename else ""
+            _report(StoryscoreError(f"{where}{exc.strerror or exc}"))
+            failed.append(story)
+    if failed:
+        typer.echo(f"{len(failed)} of {len(stories)} stories failed: "
+                   f"{', '.join(str(story) for story in failed)}", err=True)
+        raise typer.Exit(2)
+
+
 @app.command()
 @guarded(interrupted="nothing was replaced; run again to resume from the cache")
 def render(
-    story: StoryArg,
+    stories: StoriesArg,
     out: Annotated[Path | None, typer.Option(
         "-o", "--out", help="The MP4 to write (default: STEM.mp4 in the current folder); "
-                            "OUT.srt, OUT.musicxml and OUT.mid go beside it.")] = None,
+                            "OUT.srt, OUT.musicxml and OUT.mid go beside it. With several "
+                            "stories, a folder for STEM.mp4 of each (default: here).")] = None,
     path: PathOpt = None,
     all_paths: Annotated[bool, typer.Option(
         "--all-paths", help="Render one MP4 per ending, each named after its path.")] = False,
@@ -310,53 +422,73 @@ def render(
     size: SizeOpt = None, fps: FpsOpt = None, seed: SeedOpt = None,
     painter: PainterOpt = None, model: ModelOpt = None, soundfont: SoundfontOpt = None,
     no_cache: NoCacheOpt = False, quiet: QuietOpt = False, safe: SafeOpt = False,
+    ray: RayOpt = None,
 ) -> None:
-    """Render the narrated, scored MP4 (with .srt, .musicxml and .mid beside it)."""
+    """Render the narrated, scored MP4 (with .srt, .musicxml and .mid beside it) of
+    each story."""
     from storyscore import api
     from storyscore.bars import Bars
 
-    started = time.monotonic()
     if all_paths and path:
         raise StoryscoreError("--path and --all-paths cannot be used together")
+    if path and len(stories) > 1:
+        raise StoryscoreError("--path names the scenes of one story",
+                              hint="use --all-paths, or render the stories one at a time")
     overrides = _overrides(size=size, fps=fps, seed=seed, painter=painter, model=model,
                            soundfont=soundfont, safe=safe)
-    loaded = _load(story, overrides)
-    output = out if out is not None else Path(f"{story.stem}.mp4")
-    with Bars(quiet) as bars:
-        result = api.render(loaded.story, output, path=path, all_paths=all_paths, draft=draft,
-                            burn_subtitles=burn_subtitles, jobs=jobs, cache=not no_cache,
-                            on_progress=bars)
-    for warning in result.warnings:
-        typer.echo(render_all([warning], loaded.source), err=True)
-    if not quiet:
-        typer.echo(result.summary(time.monotonic() - started), err=True)
+    outputs = _story_outputs(stories, out, lambda story: f"{story.stem}.mp4")
+
+    def render_one(story: Path, output: Path, executor: Executor | None) -> None:
+        started = time.monotonic()
+        loaded = _load(story, overrides)
+        with Bars(quiet) as bars:
+            result = api.render(loaded.story, output, path=path, all_paths=all_paths,
+                                draft=draft, burn_subtitles=burn_subtitles, jobs=jobs,
+                                cache=not no_cache, on_progress=bars, executor=executor)
+        for warning in result.warnings:
+            typer.echo(render_all([warning], loaded.source), err=True)
+        if not quiet:
+            typer.echo(result.summary(time.monotonic() - started), err=True)
+
+    with _executor(ray, no_cache) as executor:
+        _each_story(stories, outputs, lambda story, output: render_one(story, output, executor))
 
 
 @app.command()
 @guarded(interrupted="the book was not replaced")
 def book(
-    story: StoryArg,
+    stories: StoriesArg,
     out: Annotated[Path | None, typer.Option(
-        "-o", "--out", help="The book's folder (default: STEM-book).")] = None,
+        "-o", "--out", help="The book's folder (default: STEM-book). With several "
+                            "stories, the folder for STEM-book of each (default: here).")
+    ] = None,
     size: SizeOpt = None, seed: SeedOpt = None, painter: PainterOpt = None,
     model: ModelOpt = None, soundfont: SoundfontOpt = None,
     no_cache: NoCacheOpt = False, quiet: QuietOpt = False, safe: SafeOpt = False,
+    ray: RayOpt = None,
 ) -> None:
-    """Make the interactive picture book: a folder that opens offline in a browser."""
+    """Make the interactive picture book of each story: a folder that opens offline
+    in a browser, with every scene of every path."""
     from storyscore import api
     from storyscore.bars import Bars
 
-    started = time.monotonic()
     overrides = _overrides(size=size, seed=seed, painter=painter, model=model,
                            soundfont=soundfont, safe=safe)
-    loaded = _load(story, overrides)
-    folder = out if out is not None else Path(f"{story.stem}-book")
-    with Bars(quiet) as bars:
-        made = api.make_book(loaded.story, folder, cache=not no_cache, on_progress=bars)
-    if not quiet:
-        typer.echo(f"wrote the book to {made}/ ({len(loaded.story.scenes)} pages); open "
-                   f"{made / 'index.html'} in a browser ({time.monotonic() - started:.1f}s)",
-                   err=True)
+    outputs = _story_outputs(stories, out, lambda story: f"{story.stem}-book")
+
+    def make_one(story: Path, folder: Path, executor: Executor | None) -> None:
+        started = time.monotonic()
+        loaded = _load(story, overrides)
+        with Bars(quiet) as bars:
+            made = api.make_book(loaded.story, folder, cache=not no_cache, on_progress=bars,
+                                 executor=executor)
+        if not quiet:
+            typer.echo(f"wrote the book to {made}/ ({len(loaded.story.scenes)} pages); open "
+                       f"{made / 'index.html'} in a browser "
+                       f"({time.monotonic() - started:.1f}s)", err=True)
+
+    with _executor(ray, no_cache) as executor:
+        _each_story(stories, outputs, lambda story, folder: make_one(story, folder, executor))
 # -- the author's loop: language server and live preview ----------------------
 
 

@@ -39,7 +39,7 @@ scene three 2s
 SLOW_MODULES = frozenset({
     "test_render_cli", "test_render_video", "test_video_browser", "test_book_browser",
     "test_book_story", "test_sound_story", "test_synth", "test_voices", "test_paint_diffusers",
-    "test_lsp", "test_notation", "test_compose_story",
+    "test_lsp", "test_notation", "test_compose_story", "test_distributed",
 })
 # Tests that compose whole example stories through the real pipeline (pictures,
 # voices, music21), or run the CLI as an unprivileged process: slow wherever they live.

@@ -20,6 +20,7 @@ from storyscore.export.book import Book, BookChoice, BookPage, BookWord, write_b
 from storyscore.files import scratch_folder
 from storyscore.model import Scene, Story, expand_characters
 from storyscore.paint.base import Drawn
+from storyscore.pipeline.executor import LOCAL, Executor
 from storyscore.pipeline.pictures import describe_layout, scene_layout
 from storyscore.pipeline.prepare import Prepared, prepare, progress_tick
 from storyscore.pipeline.soundtrack import compose_path, music_samples, story_audio
@@ -106,10 +107,12 @@ def _page(prepared: Prepared, scene: Scene, folder: Path, bridge: _Bridges,
 
 
 def make_book(story: Story, out_dir: Path, cache: Cache,
-              on_progress: Progress | None = None) -> Path:
-    """Write the book for every scene and every choice of ``story`` into ``out_dir``."""
+              on_progress: Progress | None = None, executor: Executor = LOCAL) -> Path:
+    """Write the book for every scene and every choice of ``story`` into ``out_dir``;
+    ``executor`` paints and narrates the scenes (the pages are made here)."""
     scenes = list(story.scenes)
-    prepared = prepare(story, scenes, cache, progress_tick(on_progress, story, scenes))
+    prepared = prepare(story, scenes, cache, progress_tick(on_progress, story, scenes),
+                       executor)
     pages_done = Stage(on_progress, PAGES, len(scenes))
     with scratch_folder("book") as folder:
         bridge = _Bridges(prepared, folder)

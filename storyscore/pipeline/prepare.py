@@ -1,18 +1,26 @@
 """Everything per scene that does not depend on the path: pictures, features,
-narration and each scene's music plan (each cached per scene)."""
+narration and each scene's music plan (each cached per scene).
+
+Painting and narrating are ``Task``s, one a scene, run by an ``Executor``
+(here, or on a Ray cluster with ``--ray``); the music plan is read on the
+driver from all the pictures' features at once.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from storyscore.analyse import PictureFeatures, analyse
 from storyscore.audio.voices import Narration
 from storyscore.cache import Cache
 from storyscore.model import Scene, Story
+from storyscore.paint.base import Painter
+from storyscore.pipeline.executor import LOCAL, Executor, Needs, Task
 from storyscore.pipeline.mapping import SceneMusic, music_of
-from storyscore.pipeline.narration import SceneNarration, scene_narrations
-from storyscore.pipeline.pictures import ScenePicture, scene_pictures
+from storyscore.pipeline.narration import SceneNarration, Voices, scene_narration
+from storyscore.pipeline.pictures import ScenePicture, painter_for, scene_picture
 from storyscore.progress import NARRATING, PAINTING, Progress, Stage
 
 Tick = Callable[[str, str], None]  # (stage, scene id) after each unit of work
@@ -32,27 +40,75 @@ class Prepared:
         return self.narrations[scene_id].narration
 
 
+class Tools:
+    """The painter and the voices of a run, each made on first use.
+
+    Shared by every task run in one process (a model loads once); a copy sent
+    to another process or machine arrives empty and makes its own.
+    """
+
+    def __init__(self) -> None:
+        self._painter: Painter | None = None
+        self.voices = Voices()
+
+    def painter(self, story: Story) -> Painter:
+        if self._painter is None:
+            self._painter = painter_for(story)
+        return self._painter
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (Tools, ())  # models stay where they were loaded
+
+
+def paint_scene(story: Story, scene: Scene, tools: Tools,
+                cache: Cache) -> tuple[ScenePicture, PictureFeatures]:
+    """The painting task: a scene's picture (painted, cached or the author's) and its features."""
+    painter = tools.painter(story) if scene.image is None else None
+    picture = scene_picture(story, scene, painter, cache)
+    return picture, analyse(picture.image)
+
+
+def narrate_scene(story: Story, scene: Scene, tools: Tools, cache: Cache) -> SceneNarration:
+    """The narration task: a scene's narration, spoken or from the cache."""
+    return scene_narration(story, scene, tools.voices, cache)
+
+
+def painting_needs(story: Story) -> Needs:
+    """What painting one picture asks of a worker: a GPU for the diffusers painter."""
+    return Needs(cpus=1, gpus=1) if story.painter.name == "diffusers" else Needs(cpus=1)
+
+
 def prepare(story: Story, scenes: Sequence[Scene], cache: Cache,
-            tick: Tick | None = None) -> Prepared:
+            tick: Tick | None = None, executor: Executor = LOCAL) -> Prepared:
     """Pictures and narration for ``scenes``; the music plan for every scene of the story.
 
     The music is read across the whole story (all branches), so pictures of
     scenes off ``scenes`` are painted too: a scene sounds the same whichever
-    path leads to it.
+    path leads to it. Each picture is analysed by the task that painted it,
+    so only its features come back and no picture is held here.
     """
-    def done(stage: str) -> Callable[[ScenePicture | SceneNarration], None]:
-        return lambda item: tick(stage, item.scene_id) if tick is not None else None
-
-    features: dict[str, PictureFeatures] = {}
-
-    def painted(picture: ScenePicture) -> None:
-        # Analysed as soon as it exists: one picture in memory at a time.
-        features[picture.scene_id] = analyse(picture.image)
-        done("pictures")(picture)
-
-    pictures = scene_pictures(story, story.scenes, cache, on_done=painted)
-    narrations = scene_narrations(story, scenes, cache, on_done=done("narration"))
-    return Prepared(story, pictures, narrations, features, music_of(story, features))
+    tools = Tools()
+    painting = [Task(paint_scene, (story, scene, tools, cache), painting_needs(story))
+                for scene in story.scenes]
+    narrating = [Task(narrate_scene, (story, scene, tools, cache)) for scene in scenes]
+    pictures: dict[int, tuple[ScenePicture, PictureFeatures]] = {}
+    narrations: dict[int, SceneNarration] = {}
+    tasks: list[Task[Any]] = [*painting, *narrating]
+    for index, result in executor.run(tasks):
+        if index < len(painting):
+            pictures[index] = result
+            stage, scene_id = "pictures", story.scenes[index].id
+        else:
+            narrations[index - len(painting)] = result
+            stage, scene_id = "narration", scenes[index - len(painting)].id
+        if tick is not None:
+            tick(stage, scene_id)
+    # In script order whatever order the tasks finished in: the same story gives the same run.
+    painted = [pictures[i] for i in range(len(painting))]
+    features = {picture.scene_id: found for picture, found in painted}
+    return Prepared(story, {picture.scene_id: picture for picture, _ in painted},
+                    {scene.id: narrations[i] for i, scene in enumerate(scenes)},
+                    features, music_of(story, features))
 
 
 def progress_tick(on_progress: Progress | None, story: Story, scenes: Sequence[Scene]) -> Tick:

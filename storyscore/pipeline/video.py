@@ -9,7 +9,7 @@ failure or an interrupt leaves earlier outputs as they were.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -22,8 +22,10 @@ from storyscore.diagnostics import Diagnostic
 from storyscore.export.subtitles import Cue, write_srt
 from storyscore.files import atomic_paths, scratch_folder, write_error
 from storyscore.model import Scene, Story
+from storyscore.pipeline.executor import LOCAL, Executor, Task, in_order
 from storyscore.pipeline.outputs import check_outputs
 from storyscore.pipeline.prepare import Prepared, prepare, progress_tick
+from storyscore.pipeline.segments import encode_missing
 from storyscore.pipeline.soundtrack import (
     Composition,
     compose_path,
@@ -122,11 +124,17 @@ def video_plan(prepared: Prepared, composition: Composition) -> VideoPlan:
 
 def render_story(story: Story, jobs: Sequence[RenderJob], cache: Cache, *,
                  on_progress: Progress | None = None, draft: bool = False,
-                 burn_subtitles: bool = False, jobs_count: int = 1) -> RenderSummary:
-    """Render every job; outputs of a job are replaced only once all of them are ready."""
+                 burn_subtitles: bool = False, jobs_count: int = 1,
+                 executor: Executor = LOCAL) -> RenderSummary:
+    """Render every job; outputs of a job are replaced only once all of them are ready.
+
+    ``executor`` runs the painting, narration, composition and (when it is
+    distributed) segment encoding; the files are written here.
+    """
     on_paths = {scene.id for job in jobs for scene in job.path}
     scenes = [scene for scene in story.scenes if scene.id in on_paths]
-    prepared = prepare(story, scenes, cache, progress_tick(on_progress, story, scenes))
+    prepared = prepare(story, scenes, cache, progress_tick(on_progress, story, scenes),
+                       executor)
     summary = RenderSummary(
         pictures=(sum(p.cache_hit for p in prepared.pictures.values()), len(prepared.pictures)),
         narrations=(sum(n.cache_hit for n in prepared.narrations.values()),
@@ -136,10 +144,11 @@ def render_story(story: Story, jobs: Sequence[RenderJob], cache: Cache, *,
     summary.soundfont = soundfont.describe()
     settings = EncodeSettings(draft=draft)
     check_outputs(story, [path for job in jobs for path in _outputs(job)])
+    compositions = _compositions(executor, prepared, jobs)
     for job in jobs:
-        rendered = _render_job(prepared, job, cache, settings, soundfont,
+        rendered = _render_job(prepared, job, compositions, cache, settings, soundfont,
                                on_progress=on_progress, burn_subtitles=burn_subtitles,
-                               jobs_count=jobs_count)
+                               jobs_count=jobs_count, executor=executor)
         summary.warnings += rendered.composition.warnings
         summary.rendered.append(rendered)
     return summary
@@ -150,17 +159,28 @@ def _outputs(job: RenderJob) -> list[Path]:
     return [job.output, *(job.output.with_suffix(s) for s in (".srt", ".musicxml", ".mid"))]
 
 
-def _render_job(prepared: Prepared, job: RenderJob, cache: Cache, settings: EncodeSettings,
-                soundfont: SoundfontChoice, *, on_progress: Progress | None,
-                burn_subtitles: bool, jobs_count: int) -> Rendered:
-    """One path: compose it, write its sound and sidecars, encode the video, move all in.
+def _compositions(executor: Executor, prepared: Prepared,
+                  jobs: Sequence[RenderJob]) -> Iterator[Composition]:
+    """Each job's composition, in order: on a cluster all paths compose at once;
+    here one at a time, as each job's render reaches it."""
+    tasks = [Task(compose_path, (prepared, job.path)) for job in jobs]
+    for batch in [tasks] if executor.distributed else [[task] for task in tasks]:
+        yield from in_order(executor, batch)
+
+
+def _render_job(prepared: Prepared, job: RenderJob, compositions: Iterator[Composition],
+                cache: Cache, settings: EncodeSettings, soundfont: SoundfontChoice, *,
+                on_progress: Progress | None, burn_subtitles: bool, jobs_count: int,
+                executor: Executor) -> Rendered:
+    """One path: take its composition, write its sound and sidecars, encode the
+    video, move all in.
 
     Every file is written beside its place and all four are renamed together at
     the end: a failure leaves the old set whole.
     """
     name = job.output.name
     composing = Stage(on_progress, COMPOSING, 2)
-    composition = compose_path(prepared, job.path)
+    composition = next(compositions)
     composing.advance(name)
     outputs = _outputs(job)
     try:
@@ -174,13 +194,19 @@ def _render_job(prepared: Prepared, job: RenderJob, cache: Cache, settings: Enco
         cues = _write_sidecars(prepared, composition, srt, musicxml, midi)
         composing.advance(name)
         frames = Stage(on_progress, VIDEO, 1)
+        plan = video_plan(prepared, composition)
+        encoded = encode_missing(executor, plan, cache, settings, cues=cues,
+                                 burn_subtitles=burn_subtitles, jobs=jobs_count,
+                                 on_frames=lambda done, total: frames.update(done, total, name))
         report = render_video(
-            video_plan(prepared, composition), video, settings=settings,
+            plan, video, settings=settings,
             audio=folder / "mix.wav", cues=cues,
             burn_subtitles=burn_subtitles, cache=cache, jobs=jobs_count,
             on_progress=lambda done, total: frames.update(done, total, name),
         )
-    report = dataclasses.replace(report, path=job.output)
+    # Segments that tasks encoded just now were found in the cache by the renderer.
+    report = dataclasses.replace(report, path=job.output, segments=tuple(
+        dataclasses.replace(s, hit=False) if s.index in encoded else s for s in report.segments))
     peak = mixed.delivered_peak_dbtp
     return Rendered(job, composition, report, tuple(outputs), mixed.loudness_lufs,
                     mixed.true_peak_dbtp if peak is None else peak)

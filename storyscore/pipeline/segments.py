@@ -1,0 +1,74 @@
+"""Video segments as tasks, for a render whose executor is distributed.
+
+Without ``--ray`` the renderer encodes its missing segments itself (in
+``--jobs`` worker processes). On a cluster, ``encode_missing`` first has every
+segment the cache lacks encoded by a task (``encode_task``) straight into the
+shared cache folder, the same way and with the same encoder threads the
+renderer would use; the renderer then finds them all and only joins them.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from storyscore.cache import Cache
+from storyscore.export.subtitles import Cue
+from storyscore.pipeline.executor import Executor, Needs, Task
+from storyscore.render import EncodeSettings, SegmentOutcome, VideoPlan
+from storyscore.render.segments import (
+    SEGMENT_STAGE,
+    Segment,
+    encode_segment,
+    encoder_threads,
+    plan_segments,
+    segment_intact,
+)
+
+__all__ = ["encode_missing", "encode_task"]
+
+
+def encode_task(segment: Segment, cache: Cache, settings: EncodeSettings,
+                threads: int) -> SegmentOutcome:
+    """The encoding task: one segment's frames made and encoded into the cache
+    (written atomically there; found there when another try already stored it)."""
+    def build(path: Path) -> None:
+        encode_segment(segment.job, segment.picture, segment.following, path, settings,
+                       threads=threads)
+
+    entry = cache.get_or_create(SEGMENT_STAGE, segment.key, ".mkv", build,
+                                validate=functools.partial(segment_intact, job=segment.job))
+    return SegmentOutcome(segment.index, entry.path, segment.job.frames, entry.hit)
+
+
+def encode_missing(executor: Executor, plan: VideoPlan, cache: Cache, settings: EncodeSettings,
+                   *, cues: Sequence[Cue], burn_subtitles: bool, jobs: int,
+                   on_frames: Callable[[int, int], None] | None = None) -> set[int]:
+    """Encode the segments of ``plan`` the cache lacks as tasks of a distributed
+    ``executor``; returns their scene indices (none with a local executor, whose
+    renderer encodes for itself). ``on_frames(done, total)`` counts frames as
+    segments finish, cached ones first."""
+    if not executor.distributed:
+        return set()
+    # As render_video sees them: burnt cues on the millisecond, so the keys agree.
+    burnt = tuple(Cue(round(c.start, 3), round(c.end, 3), c.lines) for c in cues) \
+        if burn_subtitles else ()
+    segments = plan_segments(plan, settings, burnt)
+    missing = [s for s in segments if cache.get(SEGMENT_STAGE, s.key, ".mkv", validate=(
+        functools.partial(segment_intact, job=s.job))) is None]
+    total = sum(s.job.frames for s in segments)
+    done = total - sum(s.job.frames for s in missing)
+    if on_frames is not None:
+        on_frames(done, total)
+    # The renderer's own choice of threads for this many missing segments: x264
+    # writes its thread count into the stream, and the bytes must not depend
+    # on where a segment was encoded.
+    threads = encoder_threads(min(max(1, jobs), len(missing)))
+    tasks = [Task(encode_task, (segment, cache, settings, threads), Needs(cpus=1))
+             for segment in missing]
+    for _, outcome in executor.run(tasks):
+        done += outcome.frames
+        if on_frames is not None:
+            on_frames(done, total)
+    return {segment.index for segment in missing}
