@@ -36,6 +36,7 @@ from storyscore.paint.procedural.interior import (
 from storyscore.paint.procedural.layout import layout_of
 from storyscore.paint.procedural.outdoor import horizon_for, paint_outdoor
 from storyscore.paint.procedural.places import paint_underwater
+from storyscore.paint.procedural.props import paint_props
 from storyscore.paint.procedural.subjects import (
     describe_subject,
     find_subjects,
@@ -114,6 +115,7 @@ class ProceduralPainter:
             paint_underwater(ctx)
         else:
             paint_outdoor(ctx)
+        paint_props(ctx)
         drawn = paint_subjects(ctx)
         img = finish(ctx)
         grain = 0.006 if plan.style in ("watercolor", "pastel", "ink") else 0.004

@@ -27,13 +27,31 @@ CATEGORIES = ("time", "weather", "place", "thing", "colour", "mood", "style", "s
 
 
 @dataclass(frozen=True)
+class DrawnSpec:
+    """How a concept is drawn, as written in the vocabulary's ``drawn:`` section: the
+    routine, its variant (``roof``), colours as #rrggbb, size in picture units, how many,
+    marks (a clock, a bell, stripes...) and the landscape it stands in when the prompt
+    names none."""
+
+    draw: str
+    roof: str = "gable"
+    colours: tuple[str, ...] = ()
+    size: float = 0.3
+    count: int = 1
+    marks: tuple[str, ...] = ()
+    setting: str | None = None
+
+
+@dataclass(frozen=True)
 class Vocabulary:
-    """The painter's words as data: concepts, compounds, natural colours, colour values."""
+    """The painter's words as data: concepts, compounds, natural colours, colour values,
+    and how the concepts without a drawing routine of their own are drawn."""
 
     concepts: tuple[Concept, ...]
     compounds: dict[str, tuple[str, ...]]
     natural: dict[str, frozenset[str]]
     colours: dict[str, str]
+    drawn: dict[str, DrawnSpec] = field(default_factory=dict)
 
 
 def _strings(value: object, where: str) -> list[str]:
@@ -44,8 +62,11 @@ def _strings(value: object, where: str) -> list[str]:
 
 def parse_vocabulary(data: object) -> Vocabulary:
     """Check and convert the painter's vocabulary file; a ValueError names what is wrong."""
-    if not isinstance(data, dict) or set(data) != {"concepts", "compounds", "natural", "colours"}:
-        raise ValueError("expected the keys concepts, compounds, natural and colours")
+    if not isinstance(data, dict) or not (
+            {"concepts", "compounds", "natural", "colours"} <= set(data)
+            <= {"concepts", "compounds", "natural", "colours", "drawn"}):
+        raise ValueError("expected the keys concepts, compounds, natural and colours "
+                         "(and drawn)")
     concepts: list[Concept] = []
     owner: dict[str, str] = {}
     for category, entries in data["concepts"].items():
@@ -70,7 +91,35 @@ def parse_vocabulary(data: object) -> Vocabulary:
     for name, value in colours.items():
         if not re.fullmatch(r"#[0-9a-fA-F]{6}", value):
             raise ValueError(f"colours: {name} is {value!r}, not #rrggbb")
-    return Vocabulary(tuple(concepts), compounds, natural, colours)
+    drawn = {str(k): _drawn(str(k), v) for k, v in (data.get("drawn") or {}).items()}
+    unknown = sorted(set(drawn) - names)
+    if unknown:
+        raise ValueError(f"drawn: unknown concepts {', '.join(unknown)}")
+    return Vocabulary(tuple(concepts), compounds, natural, colours, drawn)
+
+
+_DRAWN_KEYS = frozenset({"draw", "roof", "colours", "size", "count", "marks", "setting"})
+
+
+def _drawn(name: str, value: object) -> DrawnSpec:
+    """One entry of the ``drawn:`` section, checked."""
+    if not isinstance(value, dict) or not isinstance(value.get("draw"), str):
+        raise ValueError(f"drawn: {name} needs `draw: ROUTINE`")
+    extra = sorted(set(value) - _DRAWN_KEYS)
+    if extra:
+        raise ValueError(f"drawn: {name}: unknown keys {', '.join(extra)}")
+    colours = tuple(_strings(value.get("colours", []), f"drawn: {name}: colours"))
+    if not all(re.fullmatch(r"#[0-9a-fA-F]{6}", c) for c in colours):
+        raise ValueError(f"drawn: {name}: colours are #rrggbb")
+    size, count = value.get("size", 0.3), value.get("count", 1)
+    if not isinstance(size, (int, float)) or not 0 < size <= 2:
+        raise ValueError(f"drawn: {name}: size is a number of picture units in (0, 2]")
+    if not isinstance(count, int) or not 1 <= count <= 6:
+        raise ValueError(f"drawn: {name}: count is 1 to 6")
+    setting = value.get("setting")
+    return DrawnSpec(value["draw"], str(value.get("roof", "gable")), colours, float(size),
+                     count, tuple(_strings(value.get("marks", []), f"drawn: {name}: marks")),
+                     str(setting) if setting is not None else None)
 
 
 def _builtin() -> Vocabulary:
