@@ -319,6 +319,31 @@ class _Grade:
         elif mood == "bright":
             self.saturation *= 1.25
             self.brightness *= 1.06
+        else:
+            self._feel_more(mood)
+
+    def _feel_more(self, mood: str) -> None:
+        """Grade the picture for the gentler and the theatrical moods."""
+        if mood == "cosy":
+            self.tint, self.tint_amount = rgb("#ffb870"), 0.16
+            self.contrast *= 0.92
+        elif mood == "dramatic":
+            self.contrast *= 1.25
+            self.saturation *= 1.1
+            self.brightness *= 0.9
+        elif mood == "whimsical":
+            self.saturation *= 1.2
+            self.tint, self.tint_amount = rgb("#f0b8e8"), 0.1
+        elif mood == "romantic":
+            self.tint, self.tint_amount = rgb("#f890a8"), 0.16
+            self.haze += 0.08
+        elif mood == "nostalgic":
+            self.saturation *= 0.6
+            self.tint, self.tint_amount = rgb("#c8a070"), 0.25
+        elif mood == "sleepy":
+            self.brightness *= 0.8
+            self.contrast *= 0.85
+            self.tint, self.tint_amount = rgb("#8a90c8"), 0.15
 
     def wash(self, free: list[RGB], names: list[str]) -> None:
         """Tint the picture with the colours ``free`` the prompt names (``names``)."""

@@ -418,6 +418,7 @@ MARKS = frozenset(
         "glass",
         "smoke",
         "wintry",
+        "poles",
     }
 )
 
@@ -456,6 +457,13 @@ def tent(ctx: Ctx, sp: Spec, x: float, base: float, s: float) -> None:
                 ]
             )
             _paint(ctx, flag, sp.colour(2, rgb("#3a6ad8")), 0.9)
+        if "poles" in sp.marks:
+            poles = cv.shapes()
+            for d in (-1, 1):
+                poles.line(
+                    [(tx, base - h), (tx + d * s * 0.12, base - h - s * 0.15)], max(0.5, s * 0.015)
+                )
+            _paint(ctx, poles, WOOD, 0.6)
         door = cv.shapes().poly([(tx - s * 0.1, base), (tx, base - h * 0.5), (tx + s * 0.1, base)])
         _paint(ctx, door, DARK, 0.3)
 
@@ -2102,6 +2110,374 @@ _ROOMS: dict[str, Thing] = {
     "lab": _lab,
     "music": _music,
 }
+
+
+# ---- more things and layers -------------------------------------------------------------
+
+
+def _postbox(ctx: Ctx, sp: Spec, x: float, base: float, s: float) -> None:
+    cv = ctx.cv
+    box = cv.shapes().rect(x - s * 0.1, base - s * 0.5, x + s * 0.1, base)
+    box.ellipse(x, base - s * 0.5, s * 0.1, s * 0.06)
+    _paint(ctx, box, sp.colour(0, rgb("#c8201a")), 0.85)
+    slot = cv.shapes().rect(x - s * 0.06, base - s * 0.4, x + s * 0.06, base - s * 0.37)
+    slot.rect(x - s * 0.11, base - s * 0.05, x + s * 0.11, base)
+    _paint(ctx, slot, DARK, 0.3)
+
+
+def _picnic(ctx: Ctx, sp: Spec, x: float, base: float, s: float) -> None:
+    cv = ctx.cv
+    cloth = cv.shapes().poly(
+        [
+            (x - s * 0.45, base),
+            (x + s * 0.5, base),
+            (x + s * 0.35, base - s * 0.2),
+            (x - s * 0.32, base - s * 0.2),
+        ]
+    )
+    _paint(ctx, cloth, WHITE, 0.95)
+    checks = cv.shapes()
+    for r in range(2):
+        for c in range(-4, 5):
+            if (r + c) % 2:
+                y0, y1 = base - s * 0.1 * (r + 1), base - s * 0.1 * r
+                checks.rect(x + c * s * 0.09, y0, x + (c + 1) * s * 0.09, y1)
+    checks.rect(x - s * 2, base, x + s * 2, base + s, erase=True)
+    _paint(ctx, checks, sp.colour(0, rgb("#d83a3a")), 0.85)
+    basket = cv.shapes().rect(x + s * 0.05, base - s * 0.3, x + s * 0.3, base - s * 0.1)
+    basket.ellipse(x + s * 0.175, base - s * 0.3, s * 0.1, s * 0.1)
+    basket.ellipse(x + s * 0.175, base - s * 0.3, s * 0.08, s * 0.08, erase=True)
+    _paint(ctx, basket, rgb("#b8864a"), 0.8)
+    fruit = cv.shapes().ellipse(x - s * 0.15, base - s * 0.13, s * 0.04, s * 0.04)
+    fruit.ellipse(x - s * 0.07, base - s * 0.12, s * 0.04, s * 0.04)
+    _paint(ctx, fruit, rgb("#c8302a"), 0.9)
+
+
+def _logs(ctx: Ctx, sp: Spec, x: float, base: float, s: float) -> None:
+    cv = ctx.cv
+    for row, n in enumerate((4, 3, 2)):
+        for k in range(n):
+            lx = x + (k - (n - 1) / 2) * s * 0.2
+            ly = base - s * 0.09 - row * s * 0.16
+            end = cv.shapes().ellipse(lx, ly, s * 0.09, s * 0.09)
+            _paint(ctx, end, rgb("#d8a870"), 0.9)
+            ring = cv.shapes().ellipse(lx, ly, s * 0.05, s * 0.05)
+            ring.ellipse(lx, ly, s * 0.035, s * 0.035, erase=True)
+            _paint(ctx, ring, rgb("#8a5a34"), 0.6)
+    bark = cv.shapes().rect(x - s * 0.42, base - s * 0.02, x + s * 0.42, base)
+    _paint(ctx, bark, rgb("#5a3a24"), 0.5)
+
+
+def _silo(ctx: Ctx, sp: Spec, x: float, base: float, s: float) -> None:
+    cv = ctx.cv
+    body = cv.shapes().rect(x - s * 0.15, base - s * 0.9, x + s * 0.15, base)
+    _paint(ctx, body, sp.colour(0, rgb("#c8ccd0")), 0.8)
+    lit = cv.shapes().rect(
+        x + ctx.light_dir * s * 0.02, base - s * 0.9, x + ctx.light_dir * s * 0.13, base
+    )
+    _paint(ctx, lit, sp.colour(0, rgb("#c8ccd0")), 1.0)
+    dome = cv.shapes().ellipse(x, base - s * 0.9, s * 0.15, s * 0.12)
+    _paint(ctx, dome, rgb("#9aa0a8"), 0.8)
+    rings = cv.shapes()
+    for k in range(1, 6):
+        rings.line(
+            [(x - s * 0.15, base - s * 0.15 * k), (x + s * 0.15, base - s * 0.15 * k)],
+            max(0.5, s * 0.008),
+        )
+    _paint(ctx, rings, rgb("#7a8088"), 0.6)
+
+
+def _water_tower(ctx: Ctx, sp: Spec, x: float, base: float, s: float) -> None:
+    cv = ctx.cv
+    legs = cv.shapes()
+    for d in (-1, 1):
+        legs.line([(x + d * s * 0.25, base), (x + d * s * 0.15, base - s * 0.6)], s * 0.025)
+    legs.line([(x - s * 0.22, base - s * 0.2), (x + s * 0.18, base - s * 0.45)], s * 0.015)
+    legs.line([(x + s * 0.22, base - s * 0.2), (x - s * 0.18, base - s * 0.45)], s * 0.015)
+    _paint(ctx, legs, DARK, 0.5)
+    tank = cv.shapes().rect(x - s * 0.22, base - s * 0.9, x + s * 0.22, base - s * 0.6)
+    tank.poly(
+        [(x - s * 0.25, base - s * 0.9), (x, base - s * 1.02), (x + s * 0.25, base - s * 0.9)]
+    )
+    _paint(ctx, tank, sp.colour(0, rgb("#8a5a3a")), 0.8)
+
+
+def _turbine(ctx: Ctx, sp: Spec, x: float, base: float, s: float) -> None:
+    cv = ctx.cv
+    for k in range(sp.count):
+        tx = x + (k - (sp.count - 1) / 2) * s * 0.9
+        ts = s * (1.0 - 0.25 * k)
+        tb = base - ts * 0.1 * k
+        hub = (tx, tb - ts)
+        mast = cv.shapes().poly(
+            [
+                (tx - ts * 0.025, tb),
+                (tx + ts * 0.025, tb),
+                (tx + ts * 0.012, hub[1]),
+                (tx - ts * 0.012, hub[1]),
+            ]
+        )
+        _paint(ctx, mast, WHITE, 0.9)
+        blades = cv.shapes()
+        a0 = 0.4 + k
+        for j in range(3):
+            a = a0 + j * 2 * math.pi / 3
+            tip = (hub[0] + math.cos(a) * ts * 0.45, hub[1] + math.sin(a) * ts * 0.45)
+            side = (
+                hub[0] + math.cos(a + 0.25) * ts * 0.08,
+                hub[1] + math.sin(a + 0.25) * ts * 0.08,
+            )
+            blades.poly([hub, side, tip])
+        blades.ellipse(hub[0], hub[1], ts * 0.03, ts * 0.03)
+        _paint(ctx, blades, WHITE, 1.0)
+
+
+def _stones(ctx: Ctx, sp: Spec, x: float, base: float, s: float) -> None:
+    """Standing stones in a ring, lintels on the nearest pairs."""
+    cv = ctx.cv
+    stone = sp.colour(0, rgb("#8a8a84"))
+    back, front = cv.shapes(), cv.shapes()
+    for k in range(10):
+        a = 2 * math.pi * k / 10
+        sx, sy = x + math.cos(a) * s * 0.7, base - s * 0.15 + math.sin(a) * s * 0.18
+        near = math.sin(a) > 0
+        h = s * (0.5 if near else 0.4)
+        w = s * (0.09 if near else 0.07)
+        (front if near else back).rect(sx - w, sy - h, sx + w, sy)
+    back.rect(x - s * 0.35, base - s * 0.62, x + s * 0.1, base - s * 0.54)
+    _paint(ctx, back, scale(stone, 0.85), 0.6)
+    _paint(ctx, front, stone, 0.85)
+
+
+def _torii(ctx: Ctx, sp: Spec, x: float, base: float, s: float) -> None:
+    cv = ctx.cv
+    red = sp.colour(0, rgb("#d8382a"))
+    g = cv.shapes()
+    for d in (-1, 1):
+        g.rect(x + d * s * 0.3 - s * 0.035, base - s * 0.75, x + d * s * 0.3 + s * 0.035, base)
+    g.rect(x - s * 0.42, base - s * 0.62, x + s * 0.42, base - s * 0.57)
+    g.rect(x - s * 0.03, base - s * 0.75, x + s * 0.03, base - s * 0.6)
+    _paint(ctx, g, red, 0.85)
+    top = cv.shapes().poly(
+        [
+            (x - s * 0.55, base - s * 0.84),
+            (x + s * 0.55, base - s * 0.84),
+            (x + s * 0.5, base - s * 0.76),
+            (x - s * 0.5, base - s * 0.76),
+        ]
+    )
+    _paint(ctx, top, DARK, 0.4)
+
+
+def _arch(ctx: Ctx, sp: Spec, x: float, base: float, s: float) -> None:
+    cv = ctx.cv
+    a = cv.shapes().rect(x - s * 0.45, base - s * 0.8, x + s * 0.45, base)
+    a.rect(x - s * 0.2, base - s * 0.45, x + s * 0.2, base, erase=True)
+    a.ellipse(x, base - s * 0.45, s * 0.2, s * 0.2, erase=True)
+    _paint(ctx, a, sp.colour(0, rgb("#c8b89a")), 0.8)
+    cap = cv.shapes().rect(x - s * 0.5, base - s * 0.88, x + s * 0.5, base - s * 0.8)
+    _paint(ctx, cap, sp.colour(0, rgb("#c8b89a")), 0.95)
+
+
+def _sandcastle(ctx: Ctx, sp: Spec, x: float, base: float, s: float) -> None:
+    cv = ctx.cv
+    sand = sp.colour(0, rgb("#e0c080"))
+    c = cv.shapes().rect(x - s * 0.35, base - s * 0.25, x + s * 0.35, base)
+    for k, (dx, h) in enumerate(((-0.3, 0.5), (0.0, 0.65), (0.3, 0.5))):
+        c.rect(x + dx * s - s * 0.08, base - s * h, x + dx * s + s * 0.08, base)
+        for j in range(3):
+            mx = x + dx * s - s * 0.08 + s * 0.064 * j
+            c.rect(mx, base - s * (h + 0.05), mx + s * 0.032, base - s * h)
+        del k
+    _paint(ctx, c, sand, 0.8)
+    flag = cv.shapes().line([(x, base - s * 0.7), (x, base - s * 0.9)], max(0.5, s * 0.01))
+    flag.poly([(x, base - s * 0.9), (x + s * 0.12, base - s * 0.85), (x, base - s * 0.8)])
+    _paint(ctx, flag, rgb("#d83a3a"), 0.9)
+    door = cv.shapes().ellipse(x, base, s * 0.06, s * 0.12)
+    _paint(ctx, door, scale(sand, 0.6), 0.5)
+
+
+def _geyser(ctx: Ctx, sp: Spec, x: float, base: float, s: float) -> None:
+    cv = ctx.cv
+    pool = cv.shapes().ellipse(x, base, s * 0.4, s * 0.08)
+    _paint(ctx, pool, rgb("#5ac0d0"), 0.9)
+    jet = cv.shapes().poly(
+        [
+            (x - s * 0.06, base),
+            (x - s * 0.12, base - s * 1.0),
+            (x + s * 0.12, base - s * 1.0),
+            (x + s * 0.06, base),
+        ]
+    )
+    for k in range(5):
+        jet.ellipse(x + s * 0.1 * (k - 2), base - s * (1.0 + 0.05 * (k % 2)), s * 0.14, s * 0.1)
+    _paint(ctx, jet, rgb("#f4f8fa"), 0.95)
+
+
+_THINGS.update(
+    {
+        "postbox": _postbox,
+        "picnic": _picnic,
+        "logs": _logs,
+        "silo": _silo,
+        "water tower": _water_tower,
+        "turbine": _turbine,
+        "stones": _stones,
+        "torii": _torii,
+        "arch": _arch,
+        "sandcastle": _sandcastle,
+        "geyser": _geyser,
+    }
+)
+
+
+def _butterflies(ctx: Ctx, sp: Spec, x: float, y: float, s: float) -> None:
+    cv = ctx.cv
+    cols = (rgb("#f08a2a"), rgb("#3a8ae8"), rgb("#e84a9a"), rgb("#f0d02a"), rgb("#8a4ad8"))
+    rng = np.random.default_rng(61)
+    for k in range(sp.count):
+        bx = x + float(rng.uniform(-1.2, 1.2)) * s
+        by = y + float(rng.uniform(0.3, 1.8)) * s
+        w = s * float(rng.uniform(0.12, 0.2))
+        wings = cv.shapes()
+        for d in (-1, 1):
+            wings.ellipse(bx + d * w * 0.5, by - w * 0.25, w * 0.5, w * 0.4)
+            wings.ellipse(bx + d * w * 0.4, by + w * 0.3, w * 0.35, w * 0.3)
+        _paint(ctx, wings, cols[k % len(cols)], 0.95)
+        _paint(
+            ctx,
+            cv.shapes().line([(bx, by - w * 0.5), (bx, by + w * 0.5)], max(0.5, w * 0.1)),
+            DARK,
+            0.4,
+        )
+
+
+_FLYERS["butterflies"] = _butterflies
+
+
+def _puddles(ctx: Ctx, sp: Spec) -> None:
+    cv = ctx.cv
+    look = ctx.plan.look
+    for k, (fx, fy, rw) in enumerate(((0.25, 0.86, 0.16), (0.62, 0.92, 0.22), (0.8, 0.8, 0.1))):
+        p = cv.shapes().ellipse(cv.w * fx, cv.h * fy, ctx.u(rw), ctx.u(rw * 0.18))
+        cv.fill(p.mask(), mix(look.zenith, look.horizon, 0.5))
+        shine = cv.shapes().ellipse(
+            cv.w * fx - ctx.u(rw * 0.3),
+            cv.h * fy - ctx.u(rw * 0.04),
+            ctx.u(rw * 0.35),
+            ctx.u(rw * 0.04),
+        )
+        cv.fill(shine.mask(), mix(look.horizon, WHITE, 0.5), 0.8)
+        ripple = cv.shapes().ellipse(
+            cv.w * fx + ctx.u(rw * 0.3), cv.h * fy, ctx.u(rw * 0.15), ctx.u(rw * 0.04)
+        )
+        ripple.ellipse(
+            cv.w * fx + ctx.u(rw * 0.3), cv.h * fy, ctx.u(rw * 0.12), ctx.u(rw * 0.025), erase=True
+        )
+        cv.fill(ripple.mask(), WHITE, 0.7)
+        del k
+
+
+def _tornado(ctx: Ctx, sp: Spec) -> None:
+    cv = ctx.cv
+    hy = ctx.y(ctx.horizon)
+    x = cv.w * 0.6
+    funnel = cv.shapes()
+    for k in range(16):
+        t = k / 15
+        y = hy * 0.1 + (hy + ctx.u(0.05) - hy * 0.1) * t
+        r = ctx.u(0.3 * (1 - t) ** 1.6 + 0.015)
+        cx = x + math.sin(t * 3.5) * ctx.u(0.05)
+        funnel.ellipse(cx, y, r, ctx.u(0.03 + 0.02 * (1 - t)))
+    _paint(ctx, funnel, sp.colour(0, rgb("#6a6a70")), 0.6)
+    dust = cv.shapes().ellipse(x, hy + ctx.u(0.05), ctx.u(0.12), ctx.u(0.04))
+    _paint(ctx, dust, rgb("#8a7a60"), 0.6)
+
+
+def _bubbles(ctx: Ctx, sp: Spec) -> None:
+    cv = ctx.cv
+    rng = np.random.default_rng(71)
+    ring, shine = cv.shapes(), cv.shapes()
+    for _ in range(18):
+        bx, by = float(rng.uniform(0.05, 0.95)) * cv.w, float(rng.uniform(0.1, 0.8)) * cv.h
+        r = ctx.u(float(rng.uniform(0.02, 0.06)))
+        ring.ellipse(bx, by, r, r).ellipse(bx, by, r * 0.88, r * 0.88, erase=True)
+        shine.ellipse(bx - r * 0.4, by - r * 0.4, r * 0.2, r * 0.14)
+    cv.fill(ring.mask(), rgb("#e8f4ff"), 0.85)
+    cv.fill(shine.mask(), WHITE, 0.95)
+
+
+def _confetti(ctx: Ctx, sp: Spec) -> None:
+    cv = ctx.cv
+    rng = np.random.default_rng(81)
+    cols = (rgb("#e83a3a"), rgb("#f0c02a"), rgb("#3a8ae8"), rgb("#3ab86a"), rgb("#e84ab8"))
+    bits = [cv.shapes() for _ in cols]
+    for k in range(int(220 * cv.aspect)):
+        bx, by = float(rng.uniform(0, cv.w)), float(rng.uniform(0, cv.h))
+        a = float(rng.uniform(0, math.pi))
+        ln = ctx.u(0.008)
+        bits[k % len(cols)].line(
+            [(bx, by), (bx + math.cos(a) * ln, by + math.sin(a) * ln)], max(0.6, ctx.u(0.006))
+        )
+    for b, c in zip(bits, cols, strict=True):
+        cv.fill(b.mask(), c, 0.95)
+
+
+def _fireflies(ctx: Ctx, sp: Spec) -> None:
+    cv = ctx.cv
+    rng = np.random.default_rng(91)
+    dots = cv.shapes()
+    for _ in range(40):
+        dots.ellipse(
+            float(rng.uniform(0, cv.w)),
+            float(rng.uniform(0.4, 0.95)) * cv.h,
+            max(0.7, ctx.u(0.004)),
+            max(0.7, ctx.u(0.004)),
+        )
+    _glow(ctx, dots, sp.colour(0, rgb("#d8ff6a")), 2.0)
+
+
+def _web(ctx: Ctx, sp: Spec) -> None:
+    """A spider's web in the top corner, and its spider."""
+    cv = ctx.cv
+    cx, cy = cv.w * 0.97, cv.h * 0.03
+    r = ctx.u(0.4)
+    web = cv.shapes()
+    spokes = [math.pi * (0.5 + 0.5 * k / 6) for k in range(7)]
+    for a in spokes:
+        web.line([(cx, cy), (cx + math.cos(a) * r, cy + math.sin(a) * r)], max(0.5, ctx.u(0.002)))
+    for j in range(1, 7):
+        rr = r * j / 7
+        web.line(
+            [(cx + math.cos(a) * rr, cy + math.sin(a) * rr) for a in spokes],
+            max(0.5, ctx.u(0.0015)),
+        )
+    cv.fill(web.mask(), mix(ctx.plan.look.horizon, WHITE, 0.7), 0.85)
+    sx, sy = cx - r * 0.45, cy + r * 0.35
+    spider = cv.shapes().ellipse(sx, sy, ctx.u(0.015), ctx.u(0.02))
+    for d in (-1, 1):
+        for k in range(4):
+            spider.line(
+                [
+                    (sx, sy),
+                    (sx + d * ctx.u(0.03), sy - ctx.u(0.02) + k * ctx.u(0.013)),
+                    (sx + d * ctx.u(0.04), sy + k * ctx.u(0.015)),
+                ],
+                max(0.5, ctx.u(0.003)),
+            )
+    _paint(ctx, spider, DARK, 0.3)
+
+
+_LAYERS.update(
+    {
+        "puddles": _puddles,
+        "tornado": _tornado,
+        "bubbles": _bubbles,
+        "confetti": _confetti,
+        "fireflies": _fireflies,
+        "web": _web,
+    }
+)
 
 
 # ---- the stage: every drawn concept the prompt names --------------------------------------
