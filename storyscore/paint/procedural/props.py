@@ -48,7 +48,8 @@ class Spec:
         return self.colours[k] if k < len(self.colours) else default
 
 
-def _spec(name: str, d: DrawnSpec) -> Spec:
+def spec_of(name: str, d: DrawnSpec) -> Spec:
+    """The drawing parameters of concept ``name`` from its vocabulary entry."""
     return Spec(
         name,
         d.draw,
@@ -2510,10 +2511,10 @@ VARIANTS: dict[str, frozenset[str]] = {
 }
 ROUTINES = frozenset({*GROUND, "flyer", "layer", "furniture"})
 
-SPECS: dict[str, Spec] = {name: _spec(name, d) for name, d in VOCABULARY.drawn.items()}
+SPECS: dict[str, Spec] = {name: spec_of(name, d) for name, d in VOCABULARY.drawn.items()}
 
 
-def _check(specs: dict[str, Spec]) -> None:
+def check_specs(specs: dict[str, Spec]) -> None:
     """A drawn concept names a routine, a variant and marks that exist."""
     for sp in specs.values():
         if sp.draw not in ROUTINES:
@@ -2528,7 +2529,7 @@ def _check(specs: dict[str, Spec]) -> None:
             raise RuntimeError(f"vocabulary.yaml: {sp.name}: unknown marks {sorted(unknown)}")
 
 
-_check(SPECS)
+check_specs(SPECS)
 
 
 def furnished(concepts: list[str]) -> bool:
