@@ -21,6 +21,7 @@ from PIL import Image
 
 from storyscore.errors import PaintError
 from storyscore.paint.base import Drawn, PaintRequest
+from storyscore.paint.procedural import lexicon
 from storyscore.paint.procedural.canvas import Canvas
 from storyscore.paint.procedural.concepts import CONCEPTS, read_prompt
 from storyscore.paint.procedural.concepts import understand as understand
@@ -34,6 +35,7 @@ from storyscore.paint.procedural.interior import (
     paint_staircase,
 )
 from storyscore.paint.procedural.layout import layout_of
+from storyscore.paint.procedural.lexicon import explain_words, with_lexical_words
 from storyscore.paint.procedural.outdoor import horizon_for, paint_outdoor
 from storyscore.paint.procedural.places import paint_underwater
 from storyscore.paint.procedural.props import paint_props
@@ -53,19 +55,27 @@ class ProceduralPainter:
     """Paints a storybook picture from a prompt with numpy and Pillow only."""
 
     name = "procedural"
-    version = "3"
 
     def __init__(self, max_work_pixels: int = 520_000) -> None:
         self.max_work_pixels = max_work_pixels
+        # With WordNet, unknown words paint differently: the cache must tell them apart.
+        self.version = "4" + ("+wordnet-3.0" if lexicon.data_folder() is not None else "")
 
     def understood(self, request: PaintRequest) -> list[str]:
         """The concepts of the prompt that the picture shows (for ``explain``), then
         each subject it draws: "@boat as a boat, afloat", "an owl, sitting on a branch"."""
+        request = with_lexical_words(request)
         unwanted = set(read_prompt(request.negative).concepts) if request.negative else set()
         concepts = [c for c in read_prompt(request.prompt, request.words).concepts
                     if c not in unwanted]
         subjects, _ = find_subjects(request.prompt, request.characters, request.words)
         return concepts + [describe_subject(s) for s in subjects]
+
+    def word_notes(self, request: PaintRequest) -> list[str]:
+        """Which words of the prompt meant what to the painter, and why (for ``explain``):
+        "woods → forest (a synonym)", "spaniel → dog (WordNet: a kind of sporting dog)",
+        "curious (unknown)"."""
+        return explain_words(request)
 
     def paint(self, request: PaintRequest) -> Image.Image:
         """Return an RGB picture of exactly ``request.width`` x ``request.height``."""
@@ -79,6 +89,7 @@ class ProceduralPainter:
                 f"cannot paint a {width}x{height} picture",
                 hint=f"width and height must be between 1 and {MAX_SIDE} pixels",
             )
+        request = with_lexical_words(request)
         subjects, scenery = find_subjects(request.prompt, request.characters, request.words)
         reading = read_prompt(scenery, request.words)
         if request.negative:

@@ -222,7 +222,7 @@ def _tokens(prompt: str) -> list[str]:
     return [t.strip("'") for t in re.findall(r"[a-z']+", text) if t.strip("'")]
 
 
-def _candidates(word: str) -> list[str]:
+def candidates(word: str) -> list[str]:
     """The word and its likely dictionary forms (plural, -y, -ing, -ed stripped)."""
     out = [word]
     if word.endswith("'s"):
@@ -240,18 +240,18 @@ def _candidates(word: str) -> list[str]:
     return out
 
 
-def _lookup(words: tuple[str, ...],
+def lookup(words: tuple[str, ...],
             extra: dict[tuple[str, ...], tuple[str, ...]] | None = None) -> tuple[str, ...] | None:
     table = {**_PHRASES, **extra} if extra else _PHRASES
     if words in table:
         return table[words]
     if len(words) == 1:
-        for cand in _candidates(words[0]):
+        for cand in candidates(words[0]):
             if (cand,) in table:
                 return table[(cand,)]
         return None
     # Inflect only the last word of a phrase: "fishing boats", "sand dunes".
-    for cand in _candidates(words[-1])[1:]:
+    for cand in candidates(words[-1])[1:]:
         key = (*words[:-1], cand)
         if key in table:
             return table[key]
@@ -274,7 +274,7 @@ def read_prompt(prompt: str, words: tuple[tuple[str, str], ...] = ()) -> Reading
     i = 0
     while i < len(toks):
         for n in range(min(longest, len(toks) - i), 0, -1):
-            names = _lookup(tuple(toks[i : i + n]), extra)
+            names = lookup(tuple(toks[i : i + n]), extra)
             if names is not None:
                 hits.extend((i + n - 1, name) for name in names)
                 i += n
@@ -318,9 +318,64 @@ def read_prompt(prompt: str, words: tuple[tuple[str, str], ...] = ()) -> Reading
     return reading
 
 
+@dataclass(frozen=True)
+class WordMatch:
+    """A word or phrase of a prompt and what the painter made of it: the concepts it
+    names and how it was found (``name``, ``synonym``, ``compound``, ``form``,
+    ``author``, ``worn`` or ``unknown``); ``stem`` is the form that was found."""
+
+    phrase: str
+    names: tuple[str, ...]
+    how: str
+    stem: str = ""
+
+
+def _how(key: tuple[str, ...], extra: dict[tuple[str, ...], tuple[str, ...]]
+         ) -> tuple[tuple[str, ...], str, str] | None:
+    """The concepts ``key`` names, how it was found, and the form found."""
+    if key in extra:
+        return extra[key], "author", ""
+    if key in _PHRASES:
+        names = _PHRASES[key]
+        if len(names) > 1:
+            return names, "compound", ""
+        return names, ("name" if key == _words(names[0]) else "synonym"), ""
+    last = candidates(key[-1])[1:]
+    for cand in last:
+        stem = (*key[:-1], cand)
+        found = extra.get(stem) or _PHRASES.get(stem)
+        if found:
+            return found, "form", " ".join(stem)
+    return None
+
+
+def match_words(prompt: str, words: tuple[tuple[str, str], ...] = ()) -> list[WordMatch]:
+    """Each word or phrase of ``prompt`` with what it meant to the painter and why, in
+    prompt order (the words ``read_prompt`` reads, with the reason for each)."""
+    extra = _author_phrases(words)
+    longest = max([_MAX_PHRASE, *(len(k) for k in extra)])
+    toks = _tokens(prompt)
+    out: list[WordMatch] = []
+    i = 0
+    while i < len(toks):
+        for n in range(min(longest, len(toks) - i), 0, -1):
+            found = _how(tuple(toks[i : i + n]), extra)
+            if found is not None:
+                out.append(WordMatch(" ".join(toks[i : i + n]), *found))
+                i += n
+                break
+        else:
+            if _ATTIRE.get(toks[i]) or _ATTIRE.get(toks[i].rstrip("s")):
+                out.append(WordMatch(toks[i], ("figure",), "worn"))
+            elif toks[i] not in _STOP:
+                out.append(WordMatch(toks[i], (), "unknown"))
+            i += 1
+    return out
+
+
 def meaning_of(phrase: str) -> str | None:
     """The concept (or concepts) a word or phrase already names, if any."""
-    names = _lookup(_words(phrase))
+    names = lookup(_words(phrase))
     return ", ".join(names) if names else None
 
 
