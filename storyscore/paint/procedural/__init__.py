@@ -55,11 +55,15 @@ class ProceduralPainter:
     """Paints a storybook picture from a prompt with numpy and Pillow only."""
 
     name = "procedural"
+    version = "4"
 
     def __init__(self, max_work_pixels: int = 520_000) -> None:
         self.max_work_pixels = max_work_pixels
-        # With WordNet, unknown words paint differently: the cache must tell them apart.
-        self.version = "4" + ("+wordnet-3.0" if lexicon.data_folder() is not None else "")
+
+    def cache_inputs(self) -> dict[str, str | None]:
+        """What decides a picture besides the request: with WordNet, unknown words
+        paint differently, so the cache tells the two apart."""
+        return {"lexicon": "wordnet-3.0" if lexicon.data_folder() is not None else None}
 
     def understood(self, request: PaintRequest) -> list[str]:
         """The concepts of the prompt that the picture shows (for ``explain``), then
