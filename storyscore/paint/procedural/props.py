@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -420,6 +420,7 @@ MARKS = frozenset(
         "smoke",
         "wintry",
         "poles",
+        "pool",
     }
 )
 
@@ -571,6 +572,12 @@ def plant(ctx: Ctx, sp: Spec, x: float, base: float, s: float) -> None:
     cv = ctx.cv
     rng = np.random.default_rng(len(sp.name) * 7919 + int(x))
     n = sp.count
+    if "pool" in sp.marks:
+        # An oasis: a pool of water among the palms.
+        pool = cv.shapes().ellipse(x, base + s * 0.05, s * 0.55, s * 0.09)
+        cv.fill(pool.mask(), mix(ctx.plan.look.water, rgb("#3aa0c8"), 0.5))
+        shine = cv.shapes().ellipse(x - s * 0.15, base + s * 0.03, s * 0.2, s * 0.02)
+        cv.fill(shine.mask(), mix(ctx.plan.look.horizon, WHITE, 0.5), 0.7)
     for k in range(n):
         tx = x + (k - (n - 1) / 2) * s * 0.7 + float(rng.uniform(-0.1, 0.1)) * s
         th = s * float(rng.uniform(0.8, 1.1))
@@ -2537,6 +2544,13 @@ def furnished(concepts: list[str]) -> bool:
     return any(c in SPECS and SPECS[c].draw == "furniture" for c in concepts)
 
 
+def _coloured(sp: Spec, colour: RGB | None) -> Spec:
+    """The spec in the colour the prompt gives the thing ("a blue tractor")."""
+    if colour is None:
+        return sp
+    return replace(sp, colours=(colour, *sp.colours[1:]))
+
+
 def paint_props(ctx: Ctx) -> None:
     """Draw every concept of the prompt that ``vocabulary.yaml`` says how to draw."""
     p = ctx.plan
@@ -2550,21 +2564,21 @@ def paint_props(ctx: Ctx) -> None:
     sky = [c for c in named if SPECS[c].draw == "flyer"]
     hy = ctx.y(ctx.horizon)
     for c in named:
-        sp = SPECS[c]
+        sp = _coloured(SPECS[c], p.bound.get(c))
         with cv.tagged(c):
             if sp.draw == "layer":
                 layer(ctx, sp)
             elif sp.draw == "furniture":
                 furniture(ctx, sp, cv.w * 0.5, cv.h * 0.94, min(cv.w * 0.62, ctx.u(1.05)))
     for k, c in enumerate(sky):
-        sp = SPECS[c]
+        sp = _coloured(SPECS[c], p.bound.get(c))
         fx = (k + 0.5) / len(sky) * 0.7 + 0.15 + float(rng.uniform(-0.05, 0.05))
         fy = float(rng.uniform(0.15, 0.35)) * max(hy, cv.h * 0.4)
         with cv.tagged(c):
             flyer(ctx, sp, cv.w * fx, fy, ctx.u(sp.size))
     indoors = p.kind != "outdoor" and p.kind != "underwater"
     for k, c in enumerate(ground):
-        sp = SPECS[c]
+        sp = _coloured(SPECS[c], p.bound.get(c))
         n = len(ground)
         fx = 0.5 if n == 1 else 0.2 + 0.6 * k / (n - 1)
         fx += float(rng.uniform(-0.06, 0.06))
