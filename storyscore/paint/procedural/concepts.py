@@ -373,6 +373,12 @@ def match_words(prompt: str, words: tuple[tuple[str, str], ...] = ()) -> list[Wo
     return out
 
 
+def exact_meaning(words: tuple[str, ...]) -> tuple[str, ...] | None:
+    """The concepts a phrase names as written, without trying other forms of it
+    ("clearing" is not "clear")."""
+    return _PHRASES.get(words)
+
+
 def meaning_of(phrase: str) -> str | None:
     """The concept (or concepts) a word or phrase already names, if any."""
     names = lookup(_words(phrase))

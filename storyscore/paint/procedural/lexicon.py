@@ -18,7 +18,12 @@ from pathlib import Path
 
 from storyscore.paint.base import PaintRequest
 from storyscore.paint.procedural.characters import KINDS, find_kind, tokens
-from storyscore.paint.procedural.concepts import CATEGORY, lookup, match_words, read_prompt
+from storyscore.paint.procedural.concepts import (
+    CATEGORY,
+    exact_meaning,
+    match_words,
+    read_prompt,
+)
 from storyscore.paint.procedural.subjects import find_subjects
 
 # The concept categories a thing can fall back to: what can be drawn.
@@ -194,7 +199,8 @@ def _known(lemma: str, lexfile: int) -> str | None:
     kind = find_kind(tokens(" ".join(words)))
     if kind is not None and kind[1] == len(words) - 1 and _fits(kind[0], lexfile):
         return kind[0]
-    names = lookup(words)
+    # As written: WordNet's lemmas are dictionary forms ("clearing" is not "clear").
+    names = exact_meaning(words)
     if (names and len(names) == 1 and CATEGORY.get(names[0]) in _DRAWABLE
             and _fits(names[0], lexfile)):
         return names[0]
