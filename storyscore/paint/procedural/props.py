@@ -1203,118 +1203,126 @@ _THINGS: dict[str, Thing] = {
 
 
 def vehicle(ctx: Ctx, sp: Spec, x: float, base: float, s: float) -> None:
-    """A vehicle side on, on its wheels: a bus, a tram, a tractor, a cart, a carriage, a
-    bicycle, a sled, a truck (``roof`` names which)."""
-    cv = ctx.cv
-    kind = sp.roof
-    body_col = sp.colour(0, rgb("#e0b030"))
-    h = s * 0.4
-    wheels: list[tuple[float, float]] = []
-    if kind in ("bus", "tram", "truck"):
-        body = cv.shapes().rect(x - s / 2, base - h - s * 0.06, x + s / 2, base - s * 0.06)
-        if kind == "truck":
-            body = cv.shapes().rect(x - s / 2, base - h * 1.1, x + s * 0.2, base - s * 0.06)
-            body.rect(x + s * 0.22, base - h * 0.8, x + s / 2, base - s * 0.06)
-        _paint(ctx, body, body_col, 0.8)
-        wins = cv.shapes()
-        n = 6 if kind != "truck" else 1
-        for k in range(n):
-            wx = (x - s * 0.45 + s * 0.15 * k) if kind != "truck" else x + s * 0.3
-            wins.rect(wx, base - h * 0.95, wx + s * 0.1, base - h * 0.55)
-        _paint(ctx, wins, rgb("#a8c8e0"), 0.95)
-        if kind == "tram":
-            pole = cv.shapes().line(
-                [(x, base - h - s * 0.06), (x + s * 0.2, base - h - s * 0.3)], max(0.5, s * 0.012)
-            )
-            pole.line(
-                [(x - s, base - h - s * 0.3), (x + s, base - h - s * 0.3)], max(0.5, s * 0.006)
-            )
-            _paint(ctx, pole, DARK, 0.4)
-            _rails(ctx, x - s * 0.7, x + s * 0.7, base + s * 0.02, s * 0.04)
-        wheels = [(x - s * 0.32, s * 0.08), (x + s * 0.32, s * 0.08)]
-    elif kind == "tractor":
-        body = cv.shapes().rect(x - s * 0.3, base - h * 0.8, x + s * 0.35, base - s * 0.12)
-        body.rect(x - s * 0.3, base - h * 1.6, x, base - h * 0.8)
-        _paint(ctx, body, sp.colour(0, rgb("#c8302a")), 0.8)
-        _paint(
-            ctx,
-            cv.shapes().rect(x - s * 0.26, base - h * 1.5, x - s * 0.04, base - h * 0.95),
-            rgb("#a8c8e0"),
-            0.95,
-        )
-        _paint(
-            ctx,
-            cv.shapes().rect(x + s * 0.2, base - h * 1.3, x + s * 0.24, base - h * 0.8),
-            DARK,
-            0.4,
-        )
-        wheels = [(x - s * 0.2, s * 0.2), (x + s * 0.28, s * 0.1)]
-    elif kind in ("cart", "carriage"):
-        body = cv.shapes()
-        if kind == "carriage":
-            body.rect(x - s * 0.3, base - h * 1.5, x + s * 0.3, base - s * 0.15)
-            body.ellipse(x, base - h * 1.5, s * 0.3, s * 0.08)
-        else:
-            body.poly(
-                [
-                    (x - s * 0.45, base - h * 0.9),
-                    (x + s * 0.35, base - h * 0.9),
-                    (x + s * 0.3, base - s * 0.15),
-                    (x - s * 0.4, base - s * 0.15),
-                ]
-            )
-            body.line([(x + s * 0.35, base - h * 0.5), (x + s * 0.7, base - h * 0.4)], s * 0.025)
-        _paint(ctx, body, sp.colour(0, WOOD), 0.75)
-        if kind == "carriage":
-            _paint(
-                ctx,
-                cv.shapes().rect(x - s * 0.18, base - h * 1.3, x + s * 0.05, base - h * 0.8),
-                rgb("#a8c8e0"),
-                0.95,
-            )
-        wheels = [(x - s * 0.25, s * 0.15), (x + s * 0.2, s * 0.15)]
-    elif kind == "bicycle":
-        frame = cv.shapes()
-        r = s * 0.2
-        a, b = (x - s * 0.3, base - r), (x + s * 0.3, base - r)
-        frame.line([a, (x, base - r), (x - s * 0.08, base - s * 0.48), a], max(0.6, s * 0.02))
-        frame.line(
-            [(x - s * 0.08, base - s * 0.48), (x + s * 0.22, base - s * 0.48), b],
-            max(0.6, s * 0.02),
-        )
-        frame.line(
-            [
-                (x + s * 0.22, base - s * 0.48),
-                (x + s * 0.2, base - s * 0.58),
-                (x + s * 0.3, base - s * 0.6),
-            ],
-            max(0.6, s * 0.02),
-        )
-        frame.line([(x - s * 0.14, base - s * 0.52), (x - s * 0.02, base - s * 0.52)], s * 0.03)
-        _paint(ctx, frame, sp.colour(0, rgb("#2a7ad8")), 0.85)
-        rims = cv.shapes()
-        for cx, cy in (a, b):
-            rims.ellipse(cx, cy, r, r).ellipse(cx, cy, r * 0.85, r * 0.85, erase=True)
-        _paint(ctx, rims, DARK, 0.4)
-        return
-    elif kind == "sled":
-        seat = cv.shapes().rect(x - s * 0.35, base - s * 0.2, x + s * 0.3, base - s * 0.12)
-        _paint(ctx, seat, sp.colour(0, rgb("#b8402a")), 0.8)
-        runner = cv.shapes().line(
-            [(x - s * 0.4, base), (x + s * 0.35, base), (x + s * 0.45, base - s * 0.1)],
-            max(0.6, s * 0.025),
-        )
-        runner.line([(x - s * 0.25, base), (x - s * 0.25, base - s * 0.12)], s * 0.02)
-        runner.line([(x + s * 0.15, base), (x + s * 0.15, base - s * 0.12)], s * 0.02)
-        _paint(ctx, runner, METAL, 0.7)
-        return
-    tyres = cv.shapes()
-    hubs = cv.shapes()
+    """A vehicle side on, on its wheels: a tram, a tractor, a cart, a carriage, a bicycle
+    or a sled (``roof`` names which)."""
+    _VEHICLES[sp.roof](ctx, sp, x, base, s)
+
+
+def _wheels(ctx: Ctx, base: float, wheels: list[tuple[float, float]]) -> None:
+    """Tyres with pale hubs at (x, radius) each, standing on ``base``."""
+    tyres, hubs = ctx.cv.shapes(), ctx.cv.shapes()
     for wx, r in wheels:
         tyres.ellipse(wx, base - r, r, r)
         hubs.ellipse(wx, base - r, r * 0.4, r * 0.4)
     _paint(ctx, tyres, DARK, 0.4)
     _paint(ctx, hubs, rgb("#b8b8b8"), 0.8)
+
+
+def _tram(ctx: Ctx, sp: Spec, x: float, base: float, s: float) -> None:
+    cv = ctx.cv
+    h = s * 0.4
+    body = cv.shapes().rect(x - s / 2, base - h - s * 0.06, x + s / 2, base - s * 0.06)
+    _paint(ctx, body, sp.colour(0, rgb("#d8402a")), 0.8)
+    wins = cv.shapes()
+    for k in range(6):
+        wx = x - s * 0.45 + s * 0.15 * k
+        wins.rect(wx, base - h * 0.95, wx + s * 0.1, base - h * 0.55)
+    _paint(ctx, wins, rgb("#a8c8e0"), 0.95)
+    # The trolley pole and its overhead wire, and the rails it runs on.
+    pole = cv.shapes().line(
+        [(x, base - h - s * 0.06), (x + s * 0.2, base - h - s * 0.3)], max(0.5, s * 0.012)
+    )
+    pole.line([(x - s, base - h - s * 0.3), (x + s, base - h - s * 0.3)], max(0.5, s * 0.006))
+    _paint(ctx, pole, DARK, 0.4)
+    _rails(ctx, x - s * 0.7, x + s * 0.7, base + s * 0.02, s * 0.04)
+    _wheels(ctx, base, [(x - s * 0.32, s * 0.08), (x + s * 0.32, s * 0.08)])
+
+
+def _tractor(ctx: Ctx, sp: Spec, x: float, base: float, s: float) -> None:
+    cv = ctx.cv
+    h = s * 0.4
+    body = cv.shapes().rect(x - s * 0.3, base - h * 0.8, x + s * 0.35, base - s * 0.12)
+    body.rect(x - s * 0.3, base - h * 1.6, x, base - h * 0.8)
+    _paint(ctx, body, sp.colour(0, rgb("#c8302a")), 0.8)
+    cab = cv.shapes().rect(x - s * 0.26, base - h * 1.5, x - s * 0.04, base - h * 0.95)
+    _paint(ctx, cab, rgb("#a8c8e0"), 0.95)
+    exhaust = cv.shapes().rect(x + s * 0.2, base - h * 1.3, x + s * 0.24, base - h * 0.8)
+    _paint(ctx, exhaust, DARK, 0.4)
+    # The big back wheel and the small front one.
+    _wheels(ctx, base, [(x - s * 0.2, s * 0.2), (x + s * 0.28, s * 0.1)])
+
+
+def _cart(ctx: Ctx, sp: Spec, x: float, base: float, s: float) -> None:
+    h = s * 0.4
+    body = ctx.cv.shapes().poly(
+        [
+            (x - s * 0.45, base - h * 0.9),
+            (x + s * 0.35, base - h * 0.9),
+            (x + s * 0.3, base - s * 0.15),
+            (x - s * 0.4, base - s * 0.15),
+        ]
+    )
+    body.line([(x + s * 0.35, base - h * 0.5), (x + s * 0.7, base - h * 0.4)], s * 0.025)
+    _paint(ctx, body, sp.colour(0, WOOD), 0.75)
+    _wheels(ctx, base, [(x - s * 0.25, s * 0.15), (x + s * 0.2, s * 0.15)])
+
+
+def _carriage(ctx: Ctx, sp: Spec, x: float, base: float, s: float) -> None:
+    cv = ctx.cv
+    h = s * 0.4
+    body = cv.shapes().rect(x - s * 0.3, base - h * 1.5, x + s * 0.3, base - s * 0.15)
+    body.ellipse(x, base - h * 1.5, s * 0.3, s * 0.08)
+    _paint(ctx, body, sp.colour(0, WOOD), 0.75)
+    window = cv.shapes().rect(x - s * 0.18, base - h * 1.3, x + s * 0.05, base - h * 0.8)
+    _paint(ctx, window, rgb("#a8c8e0"), 0.95)
+    _wheels(ctx, base, [(x - s * 0.25, s * 0.15), (x + s * 0.2, s * 0.15)])
+
+
+def _bicycle(ctx: Ctx, sp: Spec, x: float, base: float, s: float) -> None:
+    cv = ctx.cv
+    r = s * 0.2
+    width = max(0.6, s * 0.02)
+    a, b = (x - s * 0.3, base - r), (x + s * 0.3, base - r)
+    frame = cv.shapes()
+    frame.line([a, (x, base - r), (x - s * 0.08, base - s * 0.48), a], width)
+    frame.line([(x - s * 0.08, base - s * 0.48), (x + s * 0.22, base - s * 0.48), b], width)
+    frame.line(
+        [
+            (x + s * 0.22, base - s * 0.48),
+            (x + s * 0.2, base - s * 0.58),
+            (x + s * 0.3, base - s * 0.6),
+        ],
+        width,
+    )
+    frame.line([(x - s * 0.14, base - s * 0.52), (x - s * 0.02, base - s * 0.52)], s * 0.03)
+    _paint(ctx, frame, sp.colour(0, rgb("#2a7ad8")), 0.85)
+    rims = cv.shapes()
+    for cx, cy in (a, b):
+        rims.ellipse(cx, cy, r, r).ellipse(cx, cy, r * 0.85, r * 0.85, erase=True)
+    _paint(ctx, rims, DARK, 0.4)
+
+
+def _sled(ctx: Ctx, sp: Spec, x: float, base: float, s: float) -> None:
+    cv = ctx.cv
+    seat = cv.shapes().rect(x - s * 0.35, base - s * 0.2, x + s * 0.3, base - s * 0.12)
+    _paint(ctx, seat, sp.colour(0, rgb("#b8402a")), 0.8)
+    runner = cv.shapes().line(
+        [(x - s * 0.4, base), (x + s * 0.35, base), (x + s * 0.45, base - s * 0.1)],
+        max(0.6, s * 0.025),
+    )
+    runner.line([(x - s * 0.25, base), (x - s * 0.25, base - s * 0.12)], s * 0.02)
+    runner.line([(x + s * 0.15, base), (x + s * 0.15, base - s * 0.12)], s * 0.02)
+    _paint(ctx, runner, METAL, 0.7)
+
+
+_VEHICLES: dict[str, Thing] = {
+    "tram": _tram,
+    "tractor": _tractor,
+    "cart": _cart,
+    "carriage": _carriage,
+    "bicycle": _bicycle,
+    "sled": _sled,
+}
 
 
 # ---- sky ------------------------------------------------------------------------------
@@ -2509,9 +2517,7 @@ VARIANTS: dict[str, frozenset[str]] = {
     ),
     "plant": frozenset(_PLANTS),
     "thing": frozenset(_THINGS),
-    "vehicle": frozenset(
-        {"bus", "tram", "truck", "tractor", "cart", "carriage", "bicycle", "sled"}
-    ),
+    "vehicle": frozenset(_VEHICLES),
     "flyer": frozenset(_FLYERS),
     "layer": frozenset(_LAYERS),
     "furniture": frozenset(_ROOMS),
