@@ -2558,39 +2558,54 @@ def _coloured(sp: Spec, colour: RGB | None) -> Spec:
 
 
 def paint_props(ctx: Ctx) -> None:
-    """Draw every concept of the prompt that ``vocabulary.yaml`` says how to draw."""
+    """Draw every concept of the prompt that ``vocabulary.yaml`` says how to draw:
+    whole layers and furniture first, then what flies, then what stands on the ground."""
     p = ctx.plan
     named = [c for c in p.reading.concepts if c in SPECS and c not in ctx.cv.boxes]
     if not named:
         return
-    cv = ctx.cv
+    specs = [(c, _coloured(SPECS[c], p.bound.get(c))) for c in named]
     # Their own random source, so adding a drawn concept never moves the rest of a picture.
     rng = np.random.default_rng(p.layout_seed ^ 0x5A11)
-    ground = [c for c in named if SPECS[c].draw in GROUND]
-    sky = [c for c in named if SPECS[c].draw == "flyer"]
-    hy = ctx.y(ctx.horizon)
-    for c in named:
-        sp = _coloured(SPECS[c], p.bound.get(c))
+    _paint_layers(ctx, [(c, sp) for c, sp in specs if sp.draw in ("layer", "furniture")])
+    _paint_flyers(ctx, [(c, sp) for c, sp in specs if sp.draw == "flyer"], rng)
+    _paint_grounded(ctx, [(c, sp) for c, sp in specs if sp.draw in GROUND], rng)
+
+
+def _paint_layers(ctx: Ctx, specs: list[tuple[str, Spec]]) -> None:
+    """Layers over the whole scene, and a room's furniture in the middle of its floor."""
+    cv = ctx.cv
+    for c, sp in specs:
         with cv.tagged(c):
             if sp.draw == "layer":
                 layer(ctx, sp)
-            elif sp.draw == "furniture":
+            else:
                 furniture(ctx, sp, cv.w * 0.5, cv.h * 0.94, min(cv.w * 0.62, ctx.u(1.05)))
-    for k, c in enumerate(sky):
-        sp = _coloured(SPECS[c], p.bound.get(c))
-        fx = (k + 0.5) / len(sky) * 0.7 + 0.15 + float(rng.uniform(-0.05, 0.05))
+
+
+def _paint_flyers(ctx: Ctx, specs: list[tuple[str, Spec]], rng: np.random.Generator) -> None:
+    """What flies, spread across the upper sky."""
+    cv = ctx.cv
+    hy = ctx.y(ctx.horizon)
+    for k, (c, sp) in enumerate(specs):
+        fx = (k + 0.5) / len(specs) * 0.7 + 0.15 + float(rng.uniform(-0.05, 0.05))
         fy = float(rng.uniform(0.15, 0.35)) * max(hy, cv.h * 0.4)
         with cv.tagged(c):
             flyer(ctx, sp, cv.w * fx, fy, ctx.u(sp.size))
-    indoors = p.kind != "outdoor" and p.kind != "underwater"
-    for k, c in enumerate(ground):
-        sp = _coloured(SPECS[c], p.bound.get(c))
-        n = len(ground)
-        fx = 0.5 if n == 1 else 0.2 + 0.6 * k / (n - 1)
-        fx += float(rng.uniform(-0.06, 0.06))
-        # On the ground between the horizon and the viewer; nearer for the later ones.
+
+
+def _paint_grounded(ctx: Ctx, specs: list[tuple[str, Spec]], rng: np.random.Generator) -> None:
+    """What stands on the ground, side by side across the picture (on the floor, and
+    smaller, indoors)."""
+    cv = ctx.cv
+    hy = ctx.y(ctx.horizon)
+    indoors = ctx.plan.kind not in ("outdoor", "underwater")
+    n = len(specs)
+    for k, (c, sp) in enumerate(specs):
+        fx = (0.5 if n == 1 else 0.2 + 0.6 * k / (n - 1)) + float(rng.uniform(-0.06, 0.06))
+        # Between the horizon and the viewer; every other one a little nearer.
         depth = 0.55 + 0.12 * (k % 2)
         base = cv.h * 0.92 if indoors else hy + (cv.h - hy) * depth
-        scale_k = 1.0 if not indoors else 0.6
+        size = ctx.u(sp.size * (0.6 if indoors else 1.0))
         with cv.tagged(c):
-            GROUND[sp.draw](ctx, sp, cv.w * fx, base, ctx.u(sp.size * scale_k))
+            GROUND[sp.draw](ctx, sp, cv.w * fx, base, size)
