@@ -7,11 +7,12 @@ BIN    := $(VENV)/bin
 
 # The demo needs only the package; the tests also need the dev tools, the
 # diffusers extra (torch is pinned to the CPU build in pyproject.toml), the ray
-# extra (a slow test renders on a local Ray instance) and the moviepy extra
-# (storyscore.moviepy is tested with a real clip). moviepy goes in without its
-# dependencies, then those one by one: moviepy 2.2 caps pillow below 12, and
-# resolving the extra would downgrade pillow for every test (pillow 11 warns
-# about calls that pillow 13 accepts); moviepy itself runs on pillow 13.
+# extra (a slow test renders on a local Ray instance), the wordnet extra (the
+# painter's lexical fallback) and the moviepy extra (storyscore.moviepy is
+# tested with a real clip). moviepy goes in without its dependencies, then
+# those one by one: moviepy 2.2 caps pillow below 12, and resolving the extra
+# would downgrade pillow for every test (pillow 11 warns about calls that
+# pillow 13 accepts); moviepy itself runs on pillow 13.
 $(VENV)/.installed-base: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
@@ -21,7 +22,7 @@ $(VENV)/.installed-base: pyproject.toml
 $(VENV)/.installed-test: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev,diffusers,ray]'
+	$(BIN)/python -m pip install --quiet -e '.[dev,diffusers,ray,wordnet]'
 	$(BIN)/python -m pip install --quiet --no-deps 'moviepy>=2,<3'
 	$(BIN)/python -m pip install --quiet decorator 'imageio>=2.5,<3' 'proglog<=1.0.0' python-dotenv
 	touch $@ $(VENV)/.installed-base

@@ -70,7 +70,7 @@ def high_freq(a: np.ndarray) -> float:
 def test_is_a_painter_with_name_and_version() -> None:
     assert isinstance(PAINTER, Painter)
     assert PAINTER.name == "procedural"
-    assert PAINTER.version == "3"
+    assert PAINTER.version == "4"
 
 
 def test_same_request_gives_byte_identical_picture() -> None:

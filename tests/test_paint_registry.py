@@ -94,7 +94,7 @@ def test_procedural_by_name() -> None:
     _needs_procedural()
     painter = make_painter("procedural")
     assert isinstance(painter, Painter)
-    assert (painter.name, painter.version) == ("procedural", "3")
+    assert (painter.name, painter.version) == ("procedural", "4")
 
 
 def test_procedural_through_the_cache(cache: Cache) -> None:

@@ -13,7 +13,7 @@ from typer.testing import CliRunner
 from storyscore.cli import app
 from storyscore.dsl.load import load_story
 from storyscore.paint.base import PaintRequest
-from storyscore.paint.procedural import CONCEPTS, ProceduralPainter
+from storyscore.paint.procedural import CONCEPTS, ProceduralPainter, props
 from storyscore.paint.procedural.concepts import VOCABULARY, parse_vocabulary, read_prompt
 from storyscore.paint.procedural.words import parse_words
 from storyscore.pipeline.pictures import request_for
@@ -46,6 +46,66 @@ def test_a_damaged_vocabulary_says_what_is_wrong(change, message: str) -> None: 
     change(data)
     with pytest.raises(ValueError, match=message):
         parse_vocabulary(data)
+
+
+def test_the_library_holds_at_least_250_concepts_with_the_issues_places() -> None:
+    names = {c.name for c in CONCEPTS}
+    assert len(names) >= 250
+    assert {"volcano", "lava", "mist", "cave", "waterfall", "glacier", "ice", "canyon",
+            "jungle", "swamp", "farm", "barn", "windmill", "railway", "station", "school",
+            "library", "kitchen", "bedroom", "classroom", "playground", "circus", "underwater",
+            "coral", "cloud sea", "fireworks", "aurora"} <= names
+    # The words that used to mean a plain room now name their own rooms.
+    assert read_prompt("a cosy kitchen").concepts == ["cosy", "kitchen"]
+    assert read_prompt("above the clouds").concepts == ["cloud sea"]
+
+
+@pytest.mark.parametrize(("entry", "message"), [
+    ({"unicorn-stable": {"draw": "building"}}, "unknown concepts unicorn-stable"),
+    ({"school": {"roof": "gable"}}, "needs `draw: ROUTINE`"),
+    ({"school": {"draw": "building", "colours": ["red"]}}, "colours are #rrggbb"),
+    ({"school": {"draw": "building", "size": 9}}, "size is a number"),
+    ({"school": {"draw": "building", "shape": "round"}}, "unknown keys shape"),
+])
+def test_a_damaged_drawn_entry_says_what_is_wrong(entry: dict[str, object],
+                                                  message: str) -> None:
+    data = shipped()
+    drawn = data["drawn"]
+    assert isinstance(drawn, dict)
+    drawn.update(entry)
+    with pytest.raises(ValueError, match=message):
+        parse_vocabulary(data)
+
+
+@pytest.mark.parametrize(("spec", "message"), [
+    ({"draw": "sculpture"}, "unknown 'sculpture'"),
+    ({"draw": "building", "roof": "thatched"}, "has no 'thatched'"),
+    ({"draw": "building", "marks": ["gargoyles"]}, "unknown marks"),
+    ({"draw": "plant", "roof": "palm", "setting": "moon"}, "no landscape 'moon'"),
+])
+def test_a_drawing_the_painter_lacks_is_refused(spec: dict[str, object], message: str) -> None:
+    data = shipped()
+    drawn = data["drawn"]
+    assert isinstance(drawn, dict)
+    drawn["school"] = spec
+    vocabulary = parse_vocabulary(data)
+    with pytest.raises(RuntimeError, match=message):
+        props.check_specs({"school": props.spec_of("school", vocabulary.drawn["school"])})
+
+
+def test_a_named_kind_of_room_is_a_room_with_its_own_furniture() -> None:
+    painter = ProceduralPainter()
+    for room in ("kitchen", "classroom", "library"):
+        request = PaintRequest(f"a {room} in the morning", 320, 180, 3, None)
+        _, layout = painter.paint_with_layout(request)
+        names = [d.name for d in layout]
+        assert names[0] == "room"
+        assert room in names, names
+        x0, y0, x1, y1 = next(d.box for d in layout if d.name == room)
+        # Large, on the floor in the middle of the room.
+        assert (x1 - x0) * (y1 - y0) > 0.12 * 320 * 180
+        assert x0 < 160 < x1
+        assert y1 > 150
 
 
 # ---- an author's own words ------------------------------------------------------------

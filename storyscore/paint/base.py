@@ -72,6 +72,15 @@ class Understands(Protocol):
 
 
 @runtime_checkable
+class ExplainsWords(Protocol):
+    """A painter that can say what each word of a prompt meant to it, and why."""
+
+    def word_notes(self, request: PaintRequest) -> list[str]:
+        """One note a word or phrase: "woods → forest (a synonym)", "curious (unknown)"."""
+        ...
+
+
+@runtime_checkable
 class LaysOut(Protocol):
     """A painter that can say where it drew each thing of a picture."""
 

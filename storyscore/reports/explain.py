@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 from storyscore.analyse import PictureFeatures
 from storyscore.model import Story
-from storyscore.paint.base import Understands
+from storyscore.paint.base import ExplainsWords, Understands
 from storyscore.pipeline.mapping import SceneMusic
 from storyscore.pipeline.pictures import painter_for, request_for
 
@@ -23,9 +23,12 @@ def picture_notes(story: Story) -> dict[str, str]:
         if scene.image is not None:
             notes[scene.id] = f"the author's image {scene.image}"
         elif isinstance(painter, Understands):
-            concepts = painter.understood(request_for(story, scene))
+            request = request_for(story, scene)
+            concepts = painter.understood(request)
             notes[scene.id] = (f"{painter.name} painter, understood: "
                                + (", ".join(concepts) if concepts else "nothing it knows"))
+            if isinstance(painter, ExplainsWords):
+                notes[scene.id] += "\n  words: " + "; ".join(painter.word_notes(request))
         elif painter is not None:
             notes[scene.id] = f"{painter.name} painter"
     return notes

@@ -21,6 +21,7 @@ from PIL import Image
 
 from storyscore.errors import PaintError
 from storyscore.paint.base import Drawn, PaintRequest
+from storyscore.paint.procedural import lexicon
 from storyscore.paint.procedural.canvas import Canvas
 from storyscore.paint.procedural.concepts import CONCEPTS, read_prompt
 from storyscore.paint.procedural.concepts import understand as understand
@@ -34,8 +35,10 @@ from storyscore.paint.procedural.interior import (
     paint_staircase,
 )
 from storyscore.paint.procedural.layout import layout_of
+from storyscore.paint.procedural.lexicon import explain_words, with_lexical_words
 from storyscore.paint.procedural.outdoor import horizon_for, paint_outdoor
 from storyscore.paint.procedural.places import paint_underwater
+from storyscore.paint.procedural.props import paint_props
 from storyscore.paint.procedural.subjects import (
     describe_subject,
     find_subjects,
@@ -52,19 +55,31 @@ class ProceduralPainter:
     """Paints a storybook picture from a prompt with numpy and Pillow only."""
 
     name = "procedural"
-    version = "3"
+    version = "4"
 
     def __init__(self, max_work_pixels: int = 520_000) -> None:
         self.max_work_pixels = max_work_pixels
 
+    def cache_inputs(self) -> dict[str, str | None]:
+        """What decides a picture besides the request: with WordNet, unknown words
+        paint differently, so the cache tells the two apart."""
+        return {"lexicon": "wordnet-3.0" if lexicon.data_folder() is not None else None}
+
     def understood(self, request: PaintRequest) -> list[str]:
         """The concepts of the prompt that the picture shows (for ``explain``), then
         each subject it draws: "@boat as a boat, afloat", "an owl, sitting on a branch"."""
+        request = with_lexical_words(request)
         unwanted = set(read_prompt(request.negative).concepts) if request.negative else set()
         concepts = [c for c in read_prompt(request.prompt, request.words).concepts
                     if c not in unwanted]
         subjects, _ = find_subjects(request.prompt, request.characters, request.words)
         return concepts + [describe_subject(s) for s in subjects]
+
+    def word_notes(self, request: PaintRequest) -> list[str]:
+        """Which words of the prompt meant what to the painter, and why (for ``explain``):
+        "woods → forest (a synonym)", "spaniel → dog (WordNet: a kind of sporting dog)",
+        "curious (unknown)"."""
+        return explain_words(request)
 
     def paint(self, request: PaintRequest) -> Image.Image:
         """Return an RGB picture of exactly ``request.width`` x ``request.height``."""
@@ -78,6 +93,7 @@ class ProceduralPainter:
                 f"cannot paint a {width}x{height} picture",
                 hint=f"width and height must be between 1 and {MAX_SIDE} pixels",
             )
+        request = with_lexical_words(request)
         subjects, scenery = find_subjects(request.prompt, request.characters, request.words)
         reading = read_prompt(scenery, request.words)
         if request.negative:
@@ -114,6 +130,7 @@ class ProceduralPainter:
             paint_underwater(ctx)
         else:
             paint_outdoor(ctx)
+        paint_props(ctx)
         drawn = paint_subjects(ctx)
         img = finish(ctx)
         grain = 0.006 if plan.style in ("watercolor", "pastel", "ink") else 0.004

@@ -27,13 +27,31 @@ CATEGORIES = ("time", "weather", "place", "thing", "colour", "mood", "style", "s
 
 
 @dataclass(frozen=True)
+class DrawnSpec:
+    """How a concept is drawn, as written in the vocabulary's ``drawn:`` section: the
+    routine, its variant (``roof``), colours as #rrggbb, size in picture units, how many,
+    marks (a clock, a bell, stripes...) and the landscape it stands in when the prompt
+    names none."""
+
+    draw: str
+    roof: str = "gable"
+    colours: tuple[str, ...] = ()
+    size: float = 0.3
+    count: int = 1
+    marks: tuple[str, ...] = ()
+    setting: str | None = None
+
+
+@dataclass(frozen=True)
 class Vocabulary:
-    """The painter's words as data: concepts, compounds, natural colours, colour values."""
+    """The painter's words as data: concepts, compounds, natural colours, colour values,
+    and how the concepts without a drawing routine of their own are drawn."""
 
     concepts: tuple[Concept, ...]
     compounds: dict[str, tuple[str, ...]]
     natural: dict[str, frozenset[str]]
     colours: dict[str, str]
+    drawn: dict[str, DrawnSpec] = field(default_factory=dict)
 
 
 def _strings(value: object, where: str) -> list[str]:
@@ -44,8 +62,11 @@ def _strings(value: object, where: str) -> list[str]:
 
 def parse_vocabulary(data: object) -> Vocabulary:
     """Check and convert the painter's vocabulary file; a ValueError names what is wrong."""
-    if not isinstance(data, dict) or set(data) != {"concepts", "compounds", "natural", "colours"}:
-        raise ValueError("expected the keys concepts, compounds, natural and colours")
+    if not isinstance(data, dict) or not (
+            {"concepts", "compounds", "natural", "colours"} <= set(data)
+            <= {"concepts", "compounds", "natural", "colours", "drawn"}):
+        raise ValueError("expected the keys concepts, compounds, natural and colours "
+                         "(and drawn)")
     concepts: list[Concept] = []
     owner: dict[str, str] = {}
     for category, entries in data["concepts"].items():
@@ -70,7 +91,35 @@ def parse_vocabulary(data: object) -> Vocabulary:
     for name, value in colours.items():
         if not re.fullmatch(r"#[0-9a-fA-F]{6}", value):
             raise ValueError(f"colours: {name} is {value!r}, not #rrggbb")
-    return Vocabulary(tuple(concepts), compounds, natural, colours)
+    drawn = {str(k): _drawn(str(k), v) for k, v in (data.get("drawn") or {}).items()}
+    unknown = sorted(set(drawn) - names)
+    if unknown:
+        raise ValueError(f"drawn: unknown concepts {', '.join(unknown)}")
+    return Vocabulary(tuple(concepts), compounds, natural, colours, drawn)
+
+
+_DRAWN_KEYS = frozenset({"draw", "roof", "colours", "size", "count", "marks", "setting"})
+
+
+def _drawn(name: str, value: object) -> DrawnSpec:
+    """One entry of the ``drawn:`` section, checked."""
+    if not isinstance(value, dict) or not isinstance(value.get("draw"), str):
+        raise ValueError(f"drawn: {name} needs `draw: ROUTINE`")
+    extra = sorted(set(value) - _DRAWN_KEYS)
+    if extra:
+        raise ValueError(f"drawn: {name}: unknown keys {', '.join(extra)}")
+    colours = tuple(_strings(value.get("colours", []), f"drawn: {name}: colours"))
+    if not all(re.fullmatch(r"#[0-9a-fA-F]{6}", c) for c in colours):
+        raise ValueError(f"drawn: {name}: colours are #rrggbb")
+    size, count = value.get("size", 0.3), value.get("count", 1)
+    if not isinstance(size, (int, float)) or not 0 < size <= 2:
+        raise ValueError(f"drawn: {name}: size is a number of picture units in (0, 2]")
+    if not isinstance(count, int) or not 1 <= count <= 6:
+        raise ValueError(f"drawn: {name}: count is 1 to 6")
+    setting = value.get("setting")
+    return DrawnSpec(value["draw"], str(value.get("roof", "gable")), colours, float(size),
+                     count, tuple(_strings(value.get("marks", []), f"drawn: {name}: marks")),
+                     str(setting) if setting is not None else None)
 
 
 def _builtin() -> Vocabulary:
@@ -173,7 +222,7 @@ def _tokens(prompt: str) -> list[str]:
     return [t.strip("'") for t in re.findall(r"[a-z']+", text) if t.strip("'")]
 
 
-def _candidates(word: str) -> list[str]:
+def candidates(word: str) -> list[str]:
     """The word and its likely dictionary forms (plural, -y, -ing, -ed stripped)."""
     out = [word]
     if word.endswith("'s"):
@@ -191,18 +240,18 @@ def _candidates(word: str) -> list[str]:
     return out
 
 
-def _lookup(words: tuple[str, ...],
+def lookup(words: tuple[str, ...],
             extra: dict[tuple[str, ...], tuple[str, ...]] | None = None) -> tuple[str, ...] | None:
     table = {**_PHRASES, **extra} if extra else _PHRASES
     if words in table:
         return table[words]
     if len(words) == 1:
-        for cand in _candidates(words[0]):
+        for cand in candidates(words[0]):
             if (cand,) in table:
                 return table[(cand,)]
         return None
     # Inflect only the last word of a phrase: "fishing boats", "sand dunes".
-    for cand in _candidates(words[-1])[1:]:
+    for cand in candidates(words[-1])[1:]:
         key = (*words[:-1], cand)
         if key in table:
             return table[key]
@@ -225,7 +274,7 @@ def read_prompt(prompt: str, words: tuple[tuple[str, str], ...] = ()) -> Reading
     i = 0
     while i < len(toks):
         for n in range(min(longest, len(toks) - i), 0, -1):
-            names = _lookup(tuple(toks[i : i + n]), extra)
+            names = lookup(tuple(toks[i : i + n]), extra)
             if names is not None:
                 hits.extend((i + n - 1, name) for name in names)
                 i += n
@@ -269,9 +318,70 @@ def read_prompt(prompt: str, words: tuple[tuple[str, str], ...] = ()) -> Reading
     return reading
 
 
+@dataclass(frozen=True)
+class WordMatch:
+    """A word or phrase of a prompt and what the painter made of it: the concepts it
+    names and how it was found (``name``, ``synonym``, ``compound``, ``form``,
+    ``author``, ``worn`` or ``unknown``); ``stem`` is the form that was found."""
+
+    phrase: str
+    names: tuple[str, ...]
+    how: str
+    stem: str = ""
+
+
+def _how(key: tuple[str, ...], extra: dict[tuple[str, ...], tuple[str, ...]]
+         ) -> tuple[tuple[str, ...], str, str] | None:
+    """The concepts ``key`` names, how it was found, and the form found."""
+    if key in extra:
+        return extra[key], "author", ""
+    if key in _PHRASES:
+        names = _PHRASES[key]
+        if len(names) > 1:
+            return names, "compound", ""
+        return names, ("name" if key == _words(names[0]) else "synonym"), ""
+    last = candidates(key[-1])[1:]
+    for cand in last:
+        stem = (*key[:-1], cand)
+        found = extra.get(stem) or _PHRASES.get(stem)
+        if found:
+            return found, "form", " ".join(stem)
+    return None
+
+
+def match_words(prompt: str, words: tuple[tuple[str, str], ...] = ()) -> list[WordMatch]:
+    """Each word or phrase of ``prompt`` with what it meant to the painter and why, in
+    prompt order (the words ``read_prompt`` reads, with the reason for each)."""
+    extra = _author_phrases(words)
+    longest = max([_MAX_PHRASE, *(len(k) for k in extra)])
+    toks = _tokens(prompt)
+    out: list[WordMatch] = []
+    i = 0
+    while i < len(toks):
+        for n in range(min(longest, len(toks) - i), 0, -1):
+            found = _how(tuple(toks[i : i + n]), extra)
+            if found is not None:
+                out.append(WordMatch(" ".join(toks[i : i + n]), *found))
+                i += n
+                break
+        else:
+            if _ATTIRE.get(toks[i]) or _ATTIRE.get(toks[i].rstrip("s")):
+                out.append(WordMatch(toks[i], ("figure",), "worn"))
+            elif toks[i] not in _STOP:
+                out.append(WordMatch(toks[i], (), "unknown"))
+            i += 1
+    return out
+
+
+def exact_meaning(words: tuple[str, ...]) -> tuple[str, ...] | None:
+    """The concepts a phrase names as written, without trying other forms of it
+    ("clearing" is not "clear")."""
+    return _PHRASES.get(words)
+
+
 def meaning_of(phrase: str) -> str | None:
     """The concept (or concepts) a word or phrase already names, if any."""
-    names = _lookup(_words(phrase))
+    names = lookup(_words(phrase))
     return ", ".join(names) if names else None
 
 

@@ -223,7 +223,8 @@ def _kind(c: set[str]) -> str:
         return "staircase"
     if "cave" in c:
         return "cave"
-    if c & {"room", "interior"}:
+    if c & {"room", "interior"} or any(
+            n in VOCABULARY.drawn and VOCABULARY.drawn[n].draw == "furniture" for n in c):
         return "room"
     if "space" in c and not c & {"sea", "forest", "city", "village", "mountains", "desert"}:
         return "space"
@@ -260,6 +261,9 @@ def _weather(reading: Reading, c: set[str], moods: list[str], season: str | None
         weather.add("storm")
     if "storm" in weather and "snow" not in weather:
         weather.add("rain")
+    if any(n in VOCABULARY.drawn and "wintry" in VOCABULARY.drawn[n].marks for n in c):
+        # A snowman, an igloo or a sled stands in snow.
+        weather.add("snow")
     if season == "winter" and "rain" not in weather:
         weather.add("snow" if rng.random() < 0.5 else "clear")
     if "gloomy" in moods and not weather & {"rain", "storm", "snow"}:
@@ -315,6 +319,31 @@ class _Grade:
         elif mood == "bright":
             self.saturation *= 1.25
             self.brightness *= 1.06
+        else:
+            self._feel_more(mood)
+
+    def _feel_more(self, mood: str) -> None:
+        """Grade the picture for the gentler and the theatrical moods."""
+        if mood == "cosy":
+            self.tint, self.tint_amount = rgb("#ffb870"), 0.16
+            self.contrast *= 0.92
+        elif mood == "dramatic":
+            self.contrast *= 1.25
+            self.saturation *= 1.1
+            self.brightness *= 0.9
+        elif mood == "whimsical":
+            self.saturation *= 1.2
+            self.tint, self.tint_amount = rgb("#f0b8e8"), 0.1
+        elif mood == "romantic":
+            self.tint, self.tint_amount = rgb("#f890a8"), 0.16
+            self.haze += 0.08
+        elif mood == "nostalgic":
+            self.saturation *= 0.6
+            self.tint, self.tint_amount = rgb("#c8a070"), 0.25
+        elif mood == "sleepy":
+            self.brightness *= 0.8
+            self.contrast *= 0.85
+            self.tint, self.tint_amount = rgb("#8a90c8"), 0.15
 
     def wash(self, free: list[RGB], names: list[str]) -> None:
         """Tint the picture with the colours ``free`` the prompt names (``names``)."""
@@ -380,6 +409,11 @@ def _template(places: set[str], rng: np.random.Generator, snowy: bool = False) -
         return "garden" if rng.random() < 0.4 else "meadow"
     if "rocks" in places:
         return "beach" if rng.random() < 0.5 else "mountains"
+    # A drawn concept stands in its own landscape: a school in a meadow, cacti in a desert.
+    setting = next((VOCABULARY.drawn[n].setting for n in sorted(places)
+                    if n in VOCABULARY.drawn and VOCABULARY.drawn[n].setting), None)
+    if setting is not None:
+        return setting
     choices = SNOW_TEMPLATES if snowy else OUTDOOR_TEMPLATES
     return str(choices[int(rng.integers(len(choices)))])
 
@@ -419,7 +453,7 @@ def _default_time(c: set[str], moods: list[str], rng: np.random.Generator) -> st
     if "mist" in c and not moods:
         # Fog is the pale, flat light of the early day, not a sunset.
         return ("dawn", "morning", "morning", "noon")[int(rng.integers(4))]
-    if c & {"stars", "aurora", "space"} or "eerie" in moods:
+    if c & {"stars", "aurora", "space", "comet", "shooting stars"} or "eerie" in moods:
         return "night" if rng.random() < 0.7 else "twilight"
     if "moon" in c or "mysterious" in moods:
         return "twilight" if rng.random() < 0.5 else "night"

@@ -27,6 +27,7 @@ from storyscore.paint.procedural.canvas import (
     smoothstep,
 )
 from storyscore.paint.procedural.draw import WARM_LIGHT, Ctx, campfire, candle, figure, lantern
+from storyscore.paint.procedural.props import furnished
 
 
 class Surfaces:
@@ -155,19 +156,22 @@ def paint_room(ctx: Ctx) -> None:
     s.paint(pic.mask(), rgb("#6a4a2a"))
     inner = cv.shapes().rect(px - bw * 0.085, by0 + bh * 0.24, px + bw * 0.085, by0 + bh * 0.46)
     s.paint(inner.mask(), mix(p.accent(rng), rgb("#c8d0a0"), 0.5))
-    rug = cv.shapes().poly([(cx - bw * 0.35, by1 + h * 0.08), (cx + bw * 0.35, by1 + h * 0.08),
-                            (cx + bw * 0.55, h * 0.95), (cx - bw * 0.55, h * 0.95)])
-    s.paint(rug.mask(), p.colour_of("rug", mix(p.accent(rng), rgb("#8a3a30"), 0.4)))
-    shelf_side = -1 if win_x > cx else 1
-    _bookshelf(ctx, s, shelf_side, (bx0, by0, bx1, by1))
     ty = h * 0.8
-    table_top = cv.shapes().poly([(cx - bw * 0.32, ty), (cx + bw * 0.32, ty),
-                                  (cx + bw * 0.38, ty + h * 0.05), (cx - bw * 0.38, ty + h * 0.05)])
-    s.paint(table_top.mask(), rgb("#9a6a40"))
-    legs = cv.shapes()
-    for lx in (-0.34, 0.34):
-        legs.rect(cx + bw * lx - ctx.u(0.01), ty + h * 0.05, cx + bw * lx + ctx.u(0.01), h + 1)
-    s.paint(legs.mask(), rgb("#6a4a2c"))
+    if not furnished(p.reading.concepts):
+        # A kitchen or a classroom brings its own furniture (props.furniture).
+        rug = cv.shapes().poly([(cx - bw * 0.35, by1 + h * 0.08), (cx + bw * 0.35, by1 + h * 0.08),
+                                (cx + bw * 0.55, h * 0.95), (cx - bw * 0.55, h * 0.95)])
+        s.paint(rug.mask(), p.colour_of("rug", mix(p.accent(rng), rgb("#8a3a30"), 0.4)))
+        shelf_side = -1 if win_x > cx else 1
+        _bookshelf(ctx, s, shelf_side, (bx0, by0, bx1, by1))
+        table_top = cv.shapes().poly([(cx - bw * 0.32, ty), (cx + bw * 0.32, ty),
+                                      (cx + bw * 0.38, ty + h * 0.05),
+                                      (cx - bw * 0.38, ty + h * 0.05)])
+        s.paint(table_top.mask(), rgb("#9a6a40"))
+        legs = cv.shapes()
+        for lx in (-0.34, 0.34):
+            legs.rect(cx + bw * lx - ctx.u(0.01), ty + h * 0.05, cx + bw * lx + ctx.u(0.01), h + 1)
+        s.paint(legs.mask(), rgb("#6a4a2c"))
     # Lights: daylight through the window, and any candle, lantern or fire.
     night = _night_level(ctx)
     day = max(0.0, 1.0 - night) * (1 - 0.5 * p.overcast)
