@@ -655,7 +655,8 @@ def _dip_speech_band(plan: _MixPlan, bed: np.ndarray, start: int, stop: int,
     bed[a - start : b - start] = dipped[a - lo : b - lo]
 
 
-def _scene_spans(scenes: Sequence[SceneGain], n: int, rate: int) -> list[tuple[float, float, float]]:
+def _scene_spans(scenes: Sequence[SceneGain], n: int,
+                 rate: int) -> list[tuple[float, float, float]]:
     """``(start, end, volume)`` spans covering the story, neighbours of equal volume merged."""
     duration = n / rate
     spans_: list[tuple[float, float, float]] = []

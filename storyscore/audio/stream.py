@@ -86,8 +86,9 @@ class DiskTrack:
         self.path = path
         self.channels = channels
         self._frames = 0
+        # The file is opened for each block, so no handle outlives a call.
         try:
-            self._stream = path.open("w+b")
+            path.write_bytes(b"")
         except OSError as exc:
             raise AudioError(f"cannot write '{path}': {exc.strerror or exc}") from exc
 
@@ -98,8 +99,11 @@ class DiskTrack:
     def append(self, block: np.ndarray) -> None:
         """Add ``block`` (``(n, channels)``) at the end of the file."""
         data = np.ascontiguousarray(block, dtype="<f4").reshape(-1, self.channels)
-        self._stream.seek(self._frames * self.channels * 4)
-        self._stream.write(data.tobytes())
+        try:
+            with self.path.open("ab") as stream:
+                stream.write(data.tobytes())
+        except OSError as exc:
+            raise AudioError(f"cannot write '{self.path}': {exc.strerror or exc}") from exc
         self._frames += len(data)
 
     def read(self, start: int, stop: int) -> np.ndarray:
@@ -107,14 +111,17 @@ class DiskTrack:
         lo, hi = max(0, start), min(self._frames, stop)
         if hi <= lo:
             return np.zeros((max(0, stop - start), self.channels), dtype=np.float32)
-        self._stream.seek(lo * self.channels * 4)
-        raw = self._stream.read((hi - lo) * self.channels * 4)
+        try:
+            with self.path.open("rb") as stream:
+                stream.seek(lo * self.channels * 4)
+                raw = stream.read((hi - lo) * self.channels * 4)
+        except OSError as exc:
+            raise AudioError(f"cannot read '{self.path}': {exc.strerror or exc}") from exc
         inside = np.frombuffer(raw, dtype="<f4").astype(np.float32).reshape(-1, self.channels)
         return _padded(inside, start - lo, stop - lo, self.channels)
 
     def discard(self) -> None:
-        """Close and delete the file."""
-        self._stream.close()
+        """Delete the file."""
         self.path.unlink(missing_ok=True)
 
 
