@@ -11,6 +11,7 @@ from scipy.signal import butter, resample_poly, sosfilt  # type: ignore[import-u
 
 from storyscore.audio.mix import (
     MixedTrack,
+    MixResult,
     PlacedNarration,
     SceneGain,
     fit_codec,
@@ -60,19 +61,16 @@ def independent_true_peak(audio: np.ndarray) -> float:
 
 
 @pytest.fixture(scope="module")
-def whole() -> object:
+def whole() -> MixResult:
     return mix(bed(), voices(), DURATION, SCENES)
 
 
 @pytest.fixture(scope="module")
-def blocks() -> object:
+def blocks() -> MixResult:
     return mix(bed(), voices(), DURATION, SCENES, block=BLOCK)
 
 
-def test_many_blocks_give_the_samples_of_one(whole: object, blocks: object) -> None:
-    from storyscore.audio.mix import MixResult
-
-    assert isinstance(whole, MixResult) and isinstance(blocks, MixResult)
+def test_many_blocks_give_the_samples_of_one(whole: MixResult, blocks: MixResult) -> None:
     assert whole.limiter_db < -3.0  # the click was limited, across a block edge
     assert whole.audio.shape == blocks.audio.shape
     np.testing.assert_allclose(blocks.audio, whole.audio, rtol=0, atol=2e-6)
@@ -82,10 +80,7 @@ def test_many_blocks_give_the_samples_of_one(whole: object, blocks: object) -> N
     assert blocks.limiter_db == pytest.approx(whole.limiter_db, abs=1e-4)
 
 
-def test_the_true_peak_holds_in_every_block(blocks: object) -> None:
-    from storyscore.audio.mix import MixResult
-
-    assert isinstance(blocks, MixResult)
+def test_the_true_peak_holds_in_every_block(blocks: MixResult) -> None:
     edge = round(CLICK * RATE) + 40
     near = blocks.audio[edge - 2000 : edge + 2000]
     assert independent_true_peak(near) <= -1.0 + 0.01
@@ -94,10 +89,7 @@ def test_the_true_peak_holds_in_every_block(blocks: object) -> None:
     assert abs(blocks.loudness_lufs + 16.0) <= 0.5
 
 
-def test_a_mix_on_disk_gives_the_samples_of_one_in_memory(tmp_path: Path, whole: object) -> None:
-    from storyscore.audio.mix import MixResult
-
-    assert isinstance(whole, MixResult)
+def test_a_mix_on_disk_gives_the_samples_of_one_in_memory(tmp_path: Path, whole: MixResult) -> None:
     music = DiskTrack(tmp_path / "music.f32", 2)
     for start, stop in spans(len(bed()), 50_000):
         music.append(bed()[start:stop])
@@ -112,10 +104,7 @@ def test_a_mix_on_disk_gives_the_samples_of_one_in_memory(tmp_path: Path, whole:
     assert (tmp_path / "array.wav").stat().st_size == (tmp_path / "track.wav").stat().st_size
 
 
-def test_the_codec_fit_streams_like_the_array_one(tmp_path: Path, whole: object) -> None:
-    from storyscore.audio.mix import MixResult
-
-    assert isinstance(whole, MixResult)
+def test_the_codec_fit_streams_like_the_array_one(tmp_path: Path, whole: MixResult) -> None:
 
     def codec(audio: np.ndarray) -> np.ndarray:
         # A lossy codec lifting the stretch around 9.3 s by 2.9 dB.
@@ -138,7 +127,8 @@ def test_the_codec_fit_streams_like_the_array_one(tmp_path: Path, whole: object)
                        whole.true_peak_dbtp, whole.gain_db, whole.limiter_db)
     streamed = fit_codec_track(mixed, codec_track, new_track=disk_tracks(tmp_path),
                                block=5 * 4096)
-    assert streamed.delivered_peak_dbtp is not None and fitted.delivered_peak_dbtp is not None
+    assert streamed.delivered_peak_dbtp is not None
+    assert fitted.delivered_peak_dbtp is not None
     assert streamed.delivered_peak_dbtp <= -1.0
     assert streamed.delivered_peak_dbtp == pytest.approx(fitted.delivered_peak_dbtp, abs=1e-3)
     np.testing.assert_allclose(streamed.track.read(0, streamed.track.frames), fitted.audio,
@@ -154,7 +144,8 @@ def test_a_disk_track_reads_back_what_was_written_with_silence_around(tmp_path: 
     np.testing.assert_array_equal(track.read(2, 7), audio[2:7])
     around = track.read(-2, 12)
     np.testing.assert_array_equal(around[2:12], audio)
-    assert not around[:2].any() and not around[12:].any()
+    assert not around[:2].any()
+    assert not around[12:].any()
     assert track.read(20, 25).shape == (5, 2)
     track.discard()
     assert not (tmp_path / "t.f32").exists()
