@@ -21,6 +21,7 @@ from storyscore.audio.mix import (
     write_wav,
     write_wav_track,
 )
+from storyscore.audio.room import RoomSpan
 from storyscore.audio.stream import DiskTrack, MemoryTrack, Track, disk_tracks, spans
 from storyscore.audio.synth import SAMPLE_RATE
 from storyscore.errors import AudioError
@@ -151,3 +152,85 @@ def test_a_disk_track_reads_back_what_was_written_with_silence_around(tmp_path: 
     assert not (tmp_path / "t.f32").exists()
     with pytest.raises(AudioError):
         list(spans(10, 0))
+
+
+# ------------------------------------------------------------------ synthesis
+
+def scale_midi(bars: int = 12) -> bytes:
+    """Harp arpeggios, flute held notes and bass: 2 s bars at 120 bpm, with a long last chord."""
+    from conftest import make_midi
+
+    harp, flute, bass = 46, 73, 32
+    notes = []
+    for bar in range(bars):
+        for step in range(4):
+            notes.append((0, 60 + (bar + 2 * step) % 12, 4.0 * bar + step, 1.5))
+        notes.append((1, 72 + bar % 5, 4.0 * bar, 3.5))
+        notes.append((2, 36 + bar % 3, 4.0 * bar, 4.0))
+    notes += [(0, pitch, 4.0 * bars, 6.0) for pitch in (60, 64, 67)]
+    return make_midi(notes, programs={0: harp, 1: flute, 2: bass})
+
+
+def frame_levels(audio: np.ndarray, seconds: float = 0.1) -> np.ndarray:
+    frame = round(seconds * RATE)
+    count = len(audio) // frame
+    energy = (audio[: count * frame].astype(np.float64) ** 2).sum(axis=1)
+    return np.asarray(10 * np.log10(energy.reshape(count, frame).mean(axis=1) + 1e-12))
+
+
+def test_windows_hold_each_note_once_with_the_state_before_them() -> None:
+    from storyscore.audio.midi import Song, is_note_on
+    from storyscore.audio.synth import midi_windows
+
+    midi = scale_midi()
+    windows = list(midi_windows(midi, window=7.0))
+    assert len(windows) == 4  # 26 s of notes (and their ends) in 7 s windows
+    offsets = [offset for offset, _ in windows]
+    assert offsets == sorted(offsets)
+    assert offsets[0] == 0
+    started = []
+    for offset, part in windows:
+        song = Song.read(part)
+        # Every window sets the instruments and the tempo before its first note.
+        settings = [message.type for events in song.tracks for tick, message in events
+                    if tick == 0 and not is_note_on(message)]
+        assert settings.count("program_change") == 3
+        assert "set_tempo" in settings
+        started += [(offset + round(tick / 480 * 0.5 * RATE), message.note)
+                    for events in song.tracks for tick, message in events
+                    if is_note_on(message)]
+    whole = [(round(tick / 480 * 0.5 * RATE), message.note)
+             for events in Song.read(midi).tracks for tick, message in events
+             if is_note_on(message)]
+    assert sorted(started) == sorted(whole)
+
+
+def test_a_score_synthesised_in_windows_sounds_as_the_whole() -> None:
+    from storyscore.audio.room import render_in_room
+
+    midi = scale_midi()
+    spans_ = [RoomSpan(0.0, 12.0, 0.3), RoomSpan(12.0, 40.0, 0.9)]
+    whole = render_in_room(midi, None, spans_)
+    windowed = render_in_room(midi, None, spans_, window=7.0)
+    again = render_in_room(midi, None, spans_, window=7.0)
+    np.testing.assert_array_equal(windowed, again)  # deterministic
+    assert abs(len(windowed) - len(whole)) < RATE // 10
+    length = min(len(whole), len(windowed))
+    a, b = frame_levels(whole[:length]), frame_levels(windowed[:length])
+    sounding = a > a.max() - 50
+    # The same notes at the same times: the level follows the whole within a fraction of a dB.
+    assert np.abs(a - b)[sounding].max() < 1.5
+    assert np.median(np.abs(a - b)[sounding]) < 0.3
+
+
+def test_the_reverb_gives_the_same_answer_block_by_block() -> None:
+    from storyscore.audio.room import Room, _Reverb, reverberate
+
+    rng = np.random.default_rng(1)
+    send = (0.1 * rng.standard_normal((3 * RATE, 2))).astype(np.float32)
+    send[RATE:] = 0.0  # the tail rings on across every later block edge
+    whole = reverberate(send, Room())
+    reverb = _Reverb(Room())
+    parts = [reverb.process(send[start:stop]) for start, stop in spans(len(send), 500)]
+    np.testing.assert_allclose(np.concatenate(parts), whole, rtol=0, atol=1e-7)
+    assert np.abs(whole[2 * RATE :]).max() > 1e-4  # a real tail crossed the edges

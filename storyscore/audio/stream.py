@@ -12,7 +12,7 @@ Both read the same numbers, so a stage gives the same samples on either.
 from __future__ import annotations
 
 import itertools
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Protocol
 
@@ -157,3 +157,32 @@ def spans(frames: int, block: int = BLOCK) -> Iterator[tuple[int, int]]:
         raise AudioError(f"a block holds at least one frame, not {block}")
     for start in range(0, frames, block):
         yield start, min(frames, start + block)
+
+
+def overlap_add(chunks: Iterable[tuple[int, np.ndarray]], channels: int) -> Iterator[np.ndarray]:
+    """Consecutive blocks of the sum of ``chunks``: ``(offset, audio)`` pairs in order of offset.
+
+    A chunk may overlap the ones before it (a window's release tail rings
+    into the next); each block is yielded once no later chunk can reach it,
+    so only the overlapping part is held. The blocks cover everything from 0
+    to the end of the chunk that ends last.
+    """
+    pending = np.zeros((0, channels), dtype=np.float32)
+    base = 0  # the sample at which ``pending`` starts
+    for offset, audio in chunks:
+        if offset < base:
+            raise AudioError(f"audio chunks must come in order, not at {offset} after {base}")
+        if offset > base:
+            final = pending[: offset - base]
+            if len(final) < offset - base:
+                final = np.concatenate(
+                    [final, np.zeros((offset - base - len(final), channels), dtype=np.float32)])
+            yield final
+            pending, base = pending[offset - base :], offset
+        if len(audio) > len(pending):
+            grown = np.zeros((len(audio), channels), dtype=np.float32)
+            grown[: len(pending)] = pending
+            pending = grown
+        pending[: len(audio)] += audio
+    if len(pending):
+        yield pending
