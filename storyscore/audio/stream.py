@@ -92,6 +92,17 @@ class DiskTrack:
         except OSError as exc:
             raise AudioError(f"cannot write '{path}': {exc.strerror or exc}") from exc
 
+    @classmethod
+    def existing(cls, path: Path, channels: int) -> DiskTrack:
+        """The track already in the raw float32 file at ``path`` (e.g. written by ffmpeg)."""
+        track = cls.__new__(cls)
+        track.path, track.channels = path, channels
+        try:
+            track._frames = path.stat().st_size // (4 * channels)
+        except OSError as exc:
+            raise AudioError(f"cannot read '{path}': {exc.strerror or exc}") from exc
+        return track
+
     @property
     def frames(self) -> int:
         return self._frames
