@@ -23,7 +23,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from storyscore.audio.midi import Event, Song, is_note_off, is_note_on
-from storyscore.audio.stream import overlap_add
+from storyscore.audio.stream import BLOCK, overlap_add
+from storyscore.audio.stream import spans as blocks_of
 from storyscore.audio.synth import RELEASE_TAIL, SAMPLE_RATE, WINDOW, midi_windows, render_midi
 from storyscore.errors import AudioError
 
@@ -156,12 +157,14 @@ def room_blocks(
     reverb = _Reverb(room)
     start = 0
     stitched = overlap_add(_window_stems(midi, soundfont, room, tail, span, window), 4)
-    for block in stitched:
-        dry, send = block[:, :2], block[:, 2:]
-        send *= send_curve(spans, len(send), SAMPLE_RATE, room, start)[:, None]
-        dry += reverb.process(send)
-        start += len(block)
-        yield np.ascontiguousarray(dry)
+    for window_block in stitched:
+        # The reverb's work buffers follow BLOCK, not the window.
+        for lo, hi in blocks_of(len(window_block), BLOCK):
+            dry, send = window_block[lo:hi, :2], window_block[lo:hi, 2:]
+            send *= send_curve(spans, len(send), SAMPLE_RATE, room, start)[:, None]
+            dry += reverb.process(send)
+            start += hi - lo
+            yield np.ascontiguousarray(dry)
     if start == 0:  # no notes at all
         yield render_midi(midi, soundfont, tail=tail, span=span)
 

@@ -176,7 +176,8 @@ def overlap_add(chunks: Iterable[tuple[int, np.ndarray]], channels: int) -> Iter
     A chunk may overlap the ones before it (a window's release tail rings
     into the next); each block is yielded once no later chunk can reach it,
     so only the overlapping part is held. The blocks cover everything from 0
-    to the end of the chunk that ends last.
+    to the end of the chunk that ends last. A chunk's array may be taken over
+    and changed (the sum is the same either way: float addition commutes).
     """
     pending = np.zeros((0, channels), dtype=np.float32)
     base = 0  # the sample at which ``pending`` starts
@@ -190,10 +191,12 @@ def overlap_add(chunks: Iterable[tuple[int, np.ndarray]], channels: int) -> Iter
                     [final, np.zeros((offset - base - len(final), channels), dtype=np.float32)])
             yield final
             pending, base = pending[offset - base :], offset
-        if len(audio) > len(pending):
-            grown = np.zeros((len(audio), channels), dtype=np.float32)
-            grown[: len(pending)] = pending
-            pending = grown
-        pending[: len(audio)] += audio
+        if len(audio) >= len(pending):
+            # The chunk becomes the buffer (no copy): what is still pending rings into it.
+            audio = np.asarray(audio, dtype=np.float32)
+            audio[: len(pending)] += pending
+            pending = audio
+        else:
+            pending[: len(audio)] += audio
     if len(pending):
         yield pending

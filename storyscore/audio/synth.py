@@ -34,7 +34,7 @@ SAMPLE_RATE = 48000
 RELEASE_TAIL = 2.0
 """Seconds rendered past the MIDI's end so the last notes decay naturally."""
 
-WINDOW = 120.0
+WINDOW = 60.0
 """Seconds of score a long piece is synthesised in at a time (see ``midi_windows``)."""
 
 DEFAULT_SOUNDFONT_NAME = "TimGM6mb.sf2"
@@ -263,7 +263,8 @@ def _decode_wav(wav: bytes) -> tuple[np.ndarray, int]:
     if width != 2 or channels not in (1, 2):
         raise AudioError(f"the synthesiser returned {channels}-channel {8 * width}-bit audio")
     samples = np.frombuffer(frames, dtype="<i2").reshape(-1, channels)
-    audio = samples.astype(np.float32) / np.float32(32768.0)
+    audio = samples.astype(np.float32)
+    audio /= np.float32(32768.0)
     if channels == 1:
         audio = np.repeat(audio, 2, axis=1)
     return np.ascontiguousarray(audio), rate
