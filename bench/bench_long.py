@@ -8,6 +8,8 @@ so the ratios hold on a busy machine:
   room with the best installed SoundFont, mixed and fitted to AAC through
   scratch files, exactly as ``storyscore render`` does; prints each length's
   time per minute of story and the process's peak resident memory.
+- ``--score``: the composer and the MIDI and MusicXML files on plans of each
+  length (``bench_compose``'s varied scenes, 200 an hour);
 - ``--render`` (end to end): ``storyscore render`` of the generated story
   (``long_story``: 200 scenes an hour, 854x480) against a fresh cache;
   prints time per minute of story, the ratio to the 5-minute story's, and
@@ -78,6 +80,52 @@ def audio_child(minutes: float) -> None:
         "lufs": fitted.loudness_lufs, "delivered_dbtp": fitted.delivered_peak_dbtp,
         "soundfont": soundfont.path.name,
     }))
+
+
+def score_child(minutes: float) -> None:
+    """The composer and the score files on ``minutes`` of story (200 scenes an hour), in
+    this process; prints one JSON line."""
+    sys.path.insert(0, str(HERE))
+    from bench_compose import story  # type: ignore[import-not-found]
+    from long_story import scene_count  # type: ignore[import-not-found]
+
+    from storyscore.compose import compose
+
+    scenes = scene_count(minutes)
+    plans = story(scenes, minutes * 60 / scenes)
+    started = time.perf_counter()
+    score = compose(plans, fps=24, seed=1)
+    composed = time.perf_counter() - started
+    with tempfile.TemporaryDirectory(prefix="bench-long-score-") as scratch:
+        mark = time.perf_counter()
+        score.write_midi(Path(scratch) / "score.mid")
+        score.write_musicxml(Path(scratch) / "score.musicxml")
+        written = time.perf_counter() - mark
+    print(json.dumps({
+        "minutes": minutes, "seconds": composed + written, "compose": composed,
+        "write": written, "music_seconds": score.total_seconds,
+        "peak_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+    }))
+
+
+def run_score(lengths: list[float]) -> None:
+    """Each length's composition and score files in a fresh process; one table."""
+    rows = []
+    for minutes in lengths:
+        out = subprocess.run([sys.executable, __file__, "--score-child", str(minutes)],
+                             check=True, capture_output=True, text=True)
+        rows.append(json.loads(out.stdout.strip().splitlines()[-1]))
+        print(f"  composed {minutes:g} min", file=sys.stderr, flush=True)
+    reference = _reference(rows)
+    print(f"the composer and the score files (MIDI, MusicXML); ratios against the "
+          f"{reference['minutes']:g}-minute story of the same run")
+    print(f"{'minutes':>7} {'seconds':>8} {'s/min':>6} {'ratio':>6} {'compose':>8} "
+          f"{'write':>6} {'peak MiB':>8}")
+    for row in rows:
+        per = row["seconds"] / row["minutes"]
+        ratio = per / (reference["seconds"] / reference["minutes"])
+        print(f"{row['minutes']:7g} {row['seconds']:8.1f} {per:6.2f} {ratio:6.2f} "
+              f"{row['compose']:8.1f} {row['write']:6.1f} {row['peak_mib']:8.0f}")
 
 
 def run_audio(lengths: list[float]) -> None:
@@ -171,13 +219,20 @@ def main() -> None:
     parser.add_argument("--audio", action="store_true", help="the audio stage alone")
     parser.add_argument("--render", action="store_true", help="storyscore render end to end")
     parser.add_argument("--size", default="854x480")
+    parser.add_argument("--score", action="store_true", help="the composer and score files")
     parser.add_argument("--audio-child", type=float, help=argparse.SUPPRESS)
+    parser.add_argument("--score-child", type=float, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.audio_child is not None:
         audio_child(args.audio_child)
         return
-    if args.audio or not args.render:
+    if args.score_child is not None:
+        score_child(args.score_child)
+        return
+    if args.audio or not (args.render or args.score):
         run_audio(args.minutes)
+    if args.score:
+        run_score(args.minutes)
     if args.render:
         run_render(args.minutes, args.size)
 

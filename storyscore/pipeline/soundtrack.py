@@ -191,6 +191,14 @@ def music_only(prepared: Prepared, composition: Composition) -> MixResult:
     return mix(music, [], composition.duration, gains)
 
 
+def music_only_track(prepared: Prepared, composition: Composition, music: Track,
+                     new_track: NewTrack) -> MixedTrack:
+    """``music_only`` block by block, from ``music`` read from a track."""
+    gains = [SceneGain(t.start, t.end, 1.0, prepared.music[t.scene.id].silent)
+             for t in composition.times]
+    return mix_track(music, [], composition.duration, gains, new_track=new_track)
+
+
 def subtitle_cues(prepared: Prepared, composition: Composition) -> list[Cue]:
     """Subtitle cues from the voices' word timings, placed on the story's timeline."""
     sentences = []
@@ -204,6 +212,7 @@ __all__ = [
     "Composition",
     "compose_path",
     "music_only",
+    "music_only_track",
     "music_track",
     "performed_midi",
     "room_amount",
