@@ -25,7 +25,14 @@ import numpy as np
 from storyscore.audio.midi import Event, Song, is_note_off, is_note_on
 from storyscore.audio.stream import BLOCK, overlap_add
 from storyscore.audio.stream import spans as blocks_of
-from storyscore.audio.synth import RELEASE_TAIL, SAMPLE_RATE, WINDOW, midi_windows, render_midi
+from storyscore.audio.synth import (
+    RELEASE_TAIL,
+    SAMPLE_RATE,
+    WINDOW,
+    midi_windows,
+    release_soundfont,
+    render_midi,
+)
 from storyscore.errors import AudioError
 
 if TYPE_CHECKING:
@@ -167,6 +174,7 @@ def room_blocks(
             yield np.ascontiguousarray(dry)
     if start == 0:  # no notes at all
         yield render_midi(midi, soundfont, tail=tail, span=span)
+    release_soundfont()
 
 
 def _window_stems(midi: bytes, soundfont: Path | None, room: Room, tail: float,

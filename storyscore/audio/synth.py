@@ -99,6 +99,12 @@ def _read_cached(path: Path, mtime_ns: int, size: int) -> bytes:
     return path.read_bytes()
 
 
+def release_soundfont() -> None:
+    """Let go of the SoundFont kept by ``load_soundfont`` (150 MB for Fluid R3) once the
+    music is played, so the rest of a render does not carry it."""
+    _read_cached.cache_clear()
+
+
 def render_midi(
     midi: bytes | Path,
     soundfont: Path | None = None,
