@@ -54,11 +54,11 @@ def story_text(minutes: float, size: str = SIZE, seed: int = 1) -> str:
     lines += [f'character {name} "{description}"' for name, description in CHARACTERS]
     lines.append("")
     for i in range(scenes):
-        lines += _scene(i, each)
+        lines += _scene(i, each, last=i == scenes - 1)
     return "\n".join(lines)
 
 
-def _scene(i: int, seconds: float) -> list[str]:
+def _scene(i: int, seconds: float, last: bool) -> list[str]:
     """One scene's lines; every choice cycles through its list at its own pace."""
     prompt = (f"{PLACES[i % len(PLACES)]} {TIMES[(i * 5) % len(TIMES)]}, "
               f"{WEATHER[(i * 3) % len(WEATHER)]}, {DETAILS[(i * 2 + i // 7) % len(DETAILS)]}")
@@ -71,8 +71,9 @@ def _scene(i: int, seconds: float) -> list[str]:
              f'    narrate "{narration}"', f"    camera {MOVES[i % len(MOVES)]}"]
     if music := MUSIC[i % len(MUSIC)]:
         lines.append(f"    {music}")
-    lines += [f"    transition {TRANSITIONS[(i * 2) % len(TRANSITIONS)]}", ""]
-    return lines
+    if not last:  # the last scene gives way to nothing
+        lines.append(f"    transition {TRANSITIONS[(i * 2) % len(TRANSITIONS)]}")
+    return [*lines, ""]
 
 
 if __name__ == "__main__":
