@@ -76,7 +76,6 @@ def audio_child(minutes: float) -> None:
     print(json.dumps({
         "minutes": minutes, "seconds": time.perf_counter() - started, "stages": stages,
         "peak_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
-        "children_mib": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024,
         "lufs": fitted.loudness_lufs, "delivered_dbtp": fitted.delivered_peak_dbtp,
         "soundfont": soundfont.path.name,
     }))
@@ -140,14 +139,14 @@ def run_audio(lengths: list[float]) -> None:
     print(f"audio stage alone (SoundFont {rows[0]['soundfont']}); ratios against the "
           f"{reference['minutes']:g}-minute story of the same run")
     print(f"{'minutes':>7} {'seconds':>8} {'s/min':>6} {'ratio':>6} {'music':>7} {'mix':>6} "
-          f"{'fit AAC':>7} {'peak MiB':>8} {'ffmpeg MiB':>10} {'LUFS':>6} {'dBTP':>6}")
+          f"{'fit AAC':>7} {'peak MiB':>8} {'LUFS':>6} {'dBTP':>6}")
     for row in rows:
         per = row["seconds"] / row["minutes"]
         ratio = per / (reference["seconds"] / reference["minutes"])
         stages = row["stages"]
         print(f"{row['minutes']:7g} {row['seconds']:8.1f} {per:6.2f} {ratio:6.2f} "
               f"{stages['music']:7.1f} {stages['mix']:6.1f} {stages['fit to AAC']:7.1f} "
-              f"{row['peak_mib']:8.0f} {row['children_mib']:10.0f} {row['lufs']:6.2f} "
+              f"{row['peak_mib']:8.0f} {row['lufs']:6.2f} "
               f"{row['delivered_dbtp']:6.2f}")
 
 
