@@ -331,8 +331,10 @@ def score(story: Story, output: StrPath, *, path: Route = None, cache: bool | Ca
 def _write_music(prepared: Prepared, composition: Composition, kind: str, output: Path,
                  on_progress: Progress | None) -> None:
     """The composed music as ``kind``: the score's notation, or the music synthesised."""
-    from storyscore.audio.mix import write_wav
-    from storyscore.pipeline.soundtrack import music_only
+    from storyscore.audio.mix import write_wav_track
+    from storyscore.audio.stream import disk_tracks
+    from storyscore.files import scratch_folder
+    from storyscore.pipeline.soundtrack import music_only_track, music_track
 
     if kind == "musicxml":
         composition.score.write_musicxml(output)
@@ -340,7 +342,11 @@ def _write_music(prepared: Prepared, composition: Composition, kind: str, output
         composition.score.write_midi(output)
     else:
         synthesising = Stage(on_progress, SYNTHESISING, 1)
-        write_wav(output, music_only(prepared, composition).audio)
+        # Streamed through scratch files: an hour of music is never in memory at once.
+        with scratch_folder("score") as folder:
+            music = music_track(prepared.story, composition, folder / "music.f32")
+            write_wav_track(output, music_only_track(prepared, composition, music,
+                                                     disk_tracks(folder)).track)
         synthesising.advance()
 
 

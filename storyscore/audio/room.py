@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import itertools
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -23,7 +23,16 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from storyscore.audio.midi import Event, Song, is_note_off, is_note_on
-from storyscore.audio.synth import RELEASE_TAIL, SAMPLE_RATE, render_midi
+from storyscore.audio.stream import BLOCK, overlap_add
+from storyscore.audio.stream import spans as blocks_of
+from storyscore.audio.synth import (
+    RELEASE_TAIL,
+    SAMPLE_RATE,
+    WINDOW,
+    midi_windows,
+    release_soundfont,
+    render_midi,
+)
 from storyscore.errors import AudioError
 
 if TYPE_CHECKING:
@@ -120,52 +129,97 @@ def render_in_room(
     *,
     tail: float = RELEASE_TAIL,
     span: SourceSpan | None = None,
+    window: float = WINDOW,
 ) -> np.ndarray:
     """The score synthesised family by family and played in ``room``: float32 ``(n, 2)``.
 
     ``spans`` give the wetness over time (outside them the amount is 0.5).
-    Deterministic: the same score gives the same samples.
+    Deterministic: the same score gives the same samples. The blocks of
+    ``room_blocks``, joined.
+    """
+    blocks = list(room_blocks(midi, soundfont, spans, room, tail=tail, span=span,
+                              window=window))
+    return np.concatenate(blocks) if blocks else np.zeros((0, 2), dtype=np.float32)
+
+
+def room_blocks(
+    midi: bytes,
+    soundfont: Path | None,
+    spans: Sequence[RoomSpan],
+    room: Room | None = None,
+    *,
+    tail: float = RELEASE_TAIL,
+    span: SourceSpan | None = None,
+    window: float = WINDOW,
+) -> Iterator[np.ndarray]:
+    """The score in ``room`` as consecutive float32 ``(m, 2)`` blocks, start to end.
+
+    The score is synthesised ``window`` seconds at a time (see
+    ``synth.midi_windows``), each window family by family; the windows'
+    dry sums and sends are overlap-added, and the sends go through the
+    room's reverb block by block with its state carried, so only about one
+    window of samples is held whatever the length of the piece.
     """
     room = room or Room()
-    stems = split_families(midi, span)
-    sums: tuple[np.ndarray, np.ndarray] | None = None  # (dry, send)
-    # One family at a time, so only one stem's samples are held beside the sums.
-    for name in list(stems):
-        audio = render_midi(stems.pop(name), soundfont, tail=tail, span=span)
-        if sums is None:
-            sums = (np.zeros_like(audio), np.zeros_like(audio))
-        dry, send = sums
-        dry += audio
-        audio *= np.float32(_gain(room.family_db[name]))
-        send += audio
-        del audio
-    if sums is None:  # no notes at all
-        return render_midi(midi, soundfont, tail=tail, span=span)
-    dry, send = sums
-    send *= send_curve(spans, len(send), SAMPLE_RATE, room)[:, None]
-    dry += reverberate(send, room)
-    return dry
+    reverb = _Reverb(room)
+    start = 0
+    stitched = overlap_add(_window_stems(midi, soundfont, room, tail, span, window), 4)
+    for window_block in stitched:
+        # The reverb's work buffers follow BLOCK, not the window.
+        for lo, hi in blocks_of(len(window_block), BLOCK):
+            dry, send = window_block[lo:hi, :2], window_block[lo:hi, 2:]
+            send *= send_curve(spans, len(send), SAMPLE_RATE, room, start)[:, None]
+            dry += reverb.process(send)
+            start += hi - lo
+            yield np.ascontiguousarray(dry)
+    if start == 0:  # no notes at all
+        yield render_midi(midi, soundfont, tail=tail, span=span)
+    release_soundfont()
 
 
-def send_curve(spans: Sequence[RoomSpan], n: int, rate: int, room: Room) -> np.ndarray:
-    """The linear send gain per sample (float32): each span's amount, gliding across boundaries.
+def _window_stems(midi: bytes, soundfont: Path | None, room: Room, tail: float,
+                  span: SourceSpan | None, window: float) -> Iterator[tuple[int, np.ndarray]]:
+    """Per window of the score, its offset and its dry sum and send (four channels)."""
+    for offset, part in midi_windows(midi, window, SAMPLE_RATE, span):
+        stems = split_families(part, span)
+        sums: np.ndarray | None = None  # dry left, right, send left, right
+        # One family at a time, so only one stem's samples are held beside the sums.
+        for name in list(stems):
+            audio = render_midi(stems.pop(name), soundfont, tail=tail, span=span)
+            if sums is None:
+                sums = np.zeros((len(audio), 4), dtype=np.float32)
+            length = min(len(audio), len(sums))
+            sums[:length, :2] += audio[:length]
+            audio *= np.float32(_gain(room.family_db[name]))
+            sums[:length, 2:] += audio[:length]
+            del audio
+        if sums is not None:
+            yield offset, sums
+
+
+def send_curve(spans: Sequence[RoomSpan], n: int, rate: int, room: Room,
+               start: int = 0) -> np.ndarray:
+    """The linear send gain (float32) of samples ``[start, start + n)``: each span's
+    amount, gliding across boundaries.
 
     Each change of amount is a raised-cosine step ``room.glide`` seconds wide,
-    centred on the boundary; only the samples inside a glide are computed
-    apart, so the curve costs one story-long buffer.
+    centred on the boundary; only the samples inside a glide are computed apart.
     """
     for room_span in spans:
         if not 0.0 <= room_span.amount <= 1.0:
             raise AudioError(f"a room amount is between 0 and 1, not {room_span.amount}")
     ordered = sorted(spans, key=lambda s: s.start)
     amount = np.full(n, ordered[0].amount if ordered else 0.5, dtype=np.float64)
+    stop = start + n
     for before, after in itertools.pairwise(ordered):
         change = after.amount - before.amount
-        lo = max(0, math.floor((after.start - room.glide / 2) * rate))
-        hi = min(n, math.ceil((after.start + room.glide / 2) * rate) + 1)
-        position = np.clip((np.arange(lo, hi) / rate - after.start) / room.glide + 0.5, 0.0, 1.0)
-        amount[lo:hi] += change * (0.5 - 0.5 * np.cos(np.pi * position))
-        amount[hi:] += change
+        lo = max(start, math.floor((after.start - room.glide / 2) * rate))
+        hi = min(stop, math.ceil((after.start + room.glide / 2) * rate) + 1)
+        if hi > lo:
+            position = np.clip((np.arange(lo, hi) / rate - after.start) / room.glide + 0.5,
+                               0.0, 1.0)
+            amount[lo - start : hi - start] += change * (0.5 - 0.5 * np.cos(np.pi * position))
+        amount[max(hi, start) - start :] += change
     low, high = room.send_db
     amount *= (high - low) / 20.0
     amount += low / 20.0
@@ -174,20 +228,35 @@ def send_curve(spans: Sequence[RoomSpan], n: int, rate: int, room: Room) -> np.n
 
 def reverberate(send: np.ndarray, room: Room) -> np.ndarray:
     """The room's answer to ``send`` (fully wet, the same length): float32 ``(n, 2)``."""
-    try:
-        import pedalboard  # type: ignore[import-untyped, unused-ignore]
-    except ImportError as exc:
-        raise AudioError("the music's room needs pedalboard",
-                         hint="install it with: pip install pedalboard") from exc
-    delay = round(room.predelay * SAMPLE_RATE)
-    # pedalboard wants (channels, samples); the pre-delay is a shift of the input.
-    delayed = np.zeros((send.shape[1], len(send)), dtype=np.float32)
-    delayed[:, delay:] = send[: len(send) - delay].T
-    reverb = pedalboard.Reverb(room_size=room.room_size, damping=room.damping,
-                               wet_level=1.0, dry_level=0.0, width=room.width)
-    wet = np.asarray(reverb.process(delayed, SAMPLE_RATE, reset=True), dtype=np.float32)
-    del delayed
-    return wet.T
+    return _Reverb(room).process(send)
+
+
+class _Reverb:
+    """The room's reverb (pedalboard's, after a pre-delay) fed block by block.
+
+    Its state and the pre-delay's last samples carry from one block to the
+    next, so the answer does not depend on how the send is cut.
+    """
+
+    def __init__(self, room: Room) -> None:
+        try:
+            import pedalboard  # type: ignore[import-untyped, unused-ignore]
+        except ImportError as exc:
+            raise AudioError("the music's room needs pedalboard",
+                             hint="install it with: pip install pedalboard") from exc
+        self._reverb = pedalboard.Reverb(room_size=room.room_size, damping=room.damping,
+                                         wet_level=1.0, dry_level=0.0, width=room.width)
+        self._reverb.reset()
+        # pedalboard wants (channels, samples); the pre-delay is a shift of the input.
+        self._delay = np.zeros((2, round(room.predelay * SAMPLE_RATE)), dtype=np.float32)
+
+    def process(self, send: np.ndarray) -> np.ndarray:
+        """The wet answer to the next ``(m, 2)`` block of the send."""
+        line = np.concatenate([self._delay, send.T], axis=1)
+        delayed = np.ascontiguousarray(line[:, : len(send)])
+        self._delay = np.ascontiguousarray(line[:, len(send) :])
+        wet = self._reverb.process(delayed, SAMPLE_RATE, reset=False)
+        return np.asarray(wet, dtype=np.float32).T
 
 
 def _gain(db: float) -> float:

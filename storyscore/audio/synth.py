@@ -13,13 +13,16 @@ from __future__ import annotations
 import functools
 import importlib.util
 import io
+import itertools
 import math
 import wave
+from collections.abc import Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from storyscore.audio.midi import Event, Song, TempoMap, is_note_off, is_note_on, notes
 from storyscore.errors import AudioError
 
 if TYPE_CHECKING:
@@ -31,7 +34,11 @@ SAMPLE_RATE = 48000
 RELEASE_TAIL = 2.0
 """Seconds rendered past the MIDI's end so the last notes decay naturally."""
 
+WINDOW = 60.0
+"""Seconds of score a long piece is synthesised in at a time (see ``midi_windows``)."""
+
 DEFAULT_SOUNDFONT_NAME = "TimGM6mb.sf2"
+_PEDAL_GRACE = 1.0  # seconds of controller events kept after a window's last note ends
 
 _INSTALL_HINT = "install the audio extra: pip install midirenderer mido pretty-midi"
 _DEFAULT_TEMPO = 500_000  # microseconds per beat: MIDI's 120 bpm when no tempo is set
@@ -92,6 +99,12 @@ def _read_cached(path: Path, mtime_ns: int, size: int) -> bytes:
     return path.read_bytes()
 
 
+def release_soundfont() -> None:
+    """Let go of the SoundFont kept by ``load_soundfont`` (150 MB for Fluid R3) once the
+    music is played, so the rest of a render does not carry it."""
+    _read_cached.cache_clear()
+
+
 def render_midi(
     midi: bytes | Path,
     soundfont: Path | None = None,
@@ -132,6 +145,81 @@ def render_midi(
     if rate != sample_rate:
         audio = _resample(audio, rate, sample_rate)
     return audio
+
+
+def midi_windows(midi: bytes, window: float = WINDOW, sample_rate: int = SAMPLE_RATE,
+                 span: SourceSpan | None = None) -> Iterator[tuple[int, bytes]]:
+    """The score cut into time windows to synthesise one at a time: ``(offset, midi)`` pairs.
+
+    ``offset`` is the sample at which the window's rendering starts in the
+    whole. Each window holds the notes that start in it (with their ends,
+    however late), the controller, program and tempo state in force at its
+    start (moved to its first tick) and the controller events up to a second
+    after its last note, so a note sounds as in the whole score; rendered
+    with their release tails and overlap-added (``stream.overlap_add``) the
+    windows make the piece, while the synthesiser holds one window at a
+    time. A score no longer than ``window`` is one window, the file itself.
+    Windows without notes are left out.
+    """
+    song = Song.read(midi, span)
+    tempo = TempoMap(song)
+    end = song.end()
+    if tempo.seconds(end) <= window:
+        yield 0, midi
+        return
+    bounds = [0]
+    while (tick := math.ceil(tempo.ticks(len(bounds) * window))) <= end:
+        bounds.append(tick)
+    bounds.append(end + 1)
+    pairs = [notes(events) for events in song.tracks]
+    for first, last in itertools.pairwise(bounds):
+        kept: list[set[int]] = []
+        stop = first
+        for events, track_pairs in zip(song.tracks, pairs, strict=True):
+            chosen = {i for on, off in track_pairs if first <= events[on][0] < last
+                      for i in (on, off)}
+            stop = max([stop, *(events[i][0] for i in chosen)])
+            kept.append(chosen)
+        if not any(kept):
+            continue
+        # The last window runs to the song's end, as the whole would; the others a
+        # little past their last note, for the pedal lifted after it.
+        stop = end if last > end else stop + math.ceil(
+            tempo.ticks_per_second(stop) * _PEDAL_GRACE)
+        tracks = [_window_events(events, chosen, first, stop)
+                  for events, chosen in zip(song.tracks, kept, strict=True)]
+        yield round(tempo.seconds(first) * sample_rate), Song(song.ticks_per_beat, tracks).write()
+
+
+def _window_events(events: list[Event], chosen: set[int], first: int, stop: int) -> list[Event]:
+    """One track's events for the window from tick ``first``: the ``chosen`` notes, the
+    state in force at ``first`` (at tick 0) and the other events up to ``stop``, shifted."""
+    import mido  # type: ignore[import-untyped, unused-ignore]
+
+    state: dict[tuple[Any, ...], tuple[int, Any]] = {}
+    body: list[Event] = []
+    for index, (tick, message) in enumerate(events):
+        if is_note_on(message) or is_note_off(message):
+            if index in chosen:
+                body.append((tick - first, message))
+        elif message.type == "end_of_track":
+            continue
+        elif tick < first:
+            # Only the latest value of each setting matters at the window's start.
+            state[_setting(message)] = (index, message)
+        elif tick <= stop:
+            body.append((tick - first, message))
+    before = [(0, message) for _, message in sorted(state.values(), key=lambda item: item[0])]
+    return [*before, *body, (stop - first, mido.MetaMessage("end_of_track"))]
+
+
+def _setting(message: Any) -> tuple[Any, ...]:
+    """What a non-note event sets: a later event with the same key replaces it."""
+    if message.type == "control_change":
+        return (message.type, message.channel, message.control)
+    if hasattr(message, "channel"):
+        return (message.type, message.channel)
+    return (message.type,)
 
 
 def _with_tail(midi: bytes, tail: float, span: SourceSpan | None) -> bytes:
@@ -181,7 +269,8 @@ def _decode_wav(wav: bytes) -> tuple[np.ndarray, int]:
     if width != 2 or channels not in (1, 2):
         raise AudioError(f"the synthesiser returned {channels}-channel {8 * width}-bit audio")
     samples = np.frombuffer(frames, dtype="<i2").reshape(-1, channels)
-    audio = samples.astype(np.float32) / np.float32(32768.0)
+    audio = samples.astype(np.float32)
+    audio /= np.float32(32768.0)
     if channels == 1:
         audio = np.repeat(audio, 2, axis=1)
     return np.ascontiguousarray(audio), rate

@@ -11,14 +11,16 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 
 from storyscore import vocab
 from storyscore.audio.humanise import humanise
-from storyscore.audio.mix import MixResult, PlacedNarration, SceneGain, mix
-from storyscore.audio.room import RoomSpan, render_in_room
+from storyscore.audio.mix import MixedTrack, MixResult, PlacedNarration, SceneGain, mix, mix_track
+from storyscore.audio.room import RoomSpan, render_in_room, room_blocks
 from storyscore.audio.soundfonts import SoundfontChoice, choose_soundfont
+from storyscore.audio.stream import DiskTrack, NewTrack, Track
 from storyscore.audio.voices import Narration
 from storyscore.compose import ComposedScore, ScenePlan, compose
 from storyscore.compose.leitmotif import characters_in
@@ -114,6 +116,20 @@ def music_samples(story: Story, composition: Composition,
                           room_spans(composition), span=span)
 
 
+def music_track(story: Story, composition: Composition, path: Path,
+                soundfont: SoundfontChoice | None = None) -> DiskTrack:
+    """``music_samples`` written block by block to a raw float32 file at ``path``: an
+    hour of music never in memory at once."""
+    choice = soundfont or story_soundfont(story)
+    span = story.soundfont_span if choice.origin == "setting" and story.soundfont_span.line \
+        else None
+    track = DiskTrack(path, 2)
+    for block in room_blocks(performed_midi(story, composition), choice.path,
+                             room_spans(composition), span=span):
+        track.append(block)
+    return track
+
+
 def performed_midi(story: Story, composition: Composition) -> bytes:
     """The score as the players play it: humanised from the story's seed, scene changes exact."""
     boundaries = [time.start for time in composition.times[1:]]
@@ -152,12 +168,35 @@ def story_audio(prepared: Prepared, composition: Composition,
     return mix(music, placed, composition.duration, gains)
 
 
+def story_audio_track(prepared: Prepared, composition: Composition, music: Track,
+                      new_track: NewTrack) -> MixedTrack:
+    """``story_audio`` block by block: ``music`` read from a track (``music_track``), each
+    pass of the mix written to a track that ``new_track`` makes."""
+    placed = []
+    for time in composition.times:
+        narration = prepared.narration(time.scene.id)
+        if len(narration.samples):
+            placed.append(PlacedNarration.from_narration(time.start + NARRATION_LEAD,
+                                                         narration))
+    gains = [SceneGain(t.start, t.end, 1.0, prepared.music[t.scene.id].silent)
+             for t in composition.times]
+    return mix_track(music, placed, composition.duration, gains, new_track=new_track)
+
+
 def music_only(prepared: Prepared, composition: Composition) -> MixResult:
     """The music alone, faded and loudness-normalised like the full mix."""
     music = music_samples(prepared.story, composition)
     gains = [SceneGain(t.start, t.end, 1.0, prepared.music[t.scene.id].silent)
              for t in composition.times]
     return mix(music, [], composition.duration, gains)
+
+
+def music_only_track(prepared: Prepared, composition: Composition, music: Track,
+                     new_track: NewTrack) -> MixedTrack:
+    """``music_only`` block by block, from ``music`` read from a track."""
+    gains = [SceneGain(t.start, t.end, 1.0, prepared.music[t.scene.id].silent)
+             for t in composition.times]
+    return mix_track(music, [], composition.duration, gains, new_track=new_track)
 
 
 def subtitle_cues(prepared: Prepared, composition: Composition) -> list[Cue]:
@@ -173,11 +212,14 @@ __all__ = [
     "Composition",
     "compose_path",
     "music_only",
+    "music_only_track",
+    "music_track",
     "performed_midi",
     "room_amount",
     "room_spans",
     "scene_plan",
     "story_audio",
+    "story_audio_track",
     "story_soundfont",
     "subtitle_cues",
 ]

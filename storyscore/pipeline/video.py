@@ -9,14 +9,14 @@ failure or an interrupt leaves earlier outputs as they were.
 from __future__ import annotations
 
 import dataclasses
+import itertools
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import numpy as np
-
-from storyscore.audio.mix import MixResult, fit_codec, write_wav
+from storyscore.audio.mix import MixedTrack, fit_codec_track, write_wav_track
 from storyscore.audio.soundfonts import SoundfontChoice
+from storyscore.audio.stream import DiskTrack, Track, disk_tracks
 from storyscore.cache import Cache
 from storyscore.diagnostics import Diagnostic
 from storyscore.export.subtitles import Cue, write_srt
@@ -29,7 +29,8 @@ from storyscore.pipeline.segments import encode_missing
 from storyscore.pipeline.soundtrack import (
     Composition,
     compose_path,
-    story_audio,
+    music_track,
+    story_audio_track,
     story_soundfont,
     subtitle_cues,
 )
@@ -43,7 +44,7 @@ from storyscore.render import (
     VideoPlan,
     render_video,
 )
-from storyscore.render.encode import aac_round_trip
+from storyscore.render.encode import aac_round_trip_file
 
 
 @dataclass(frozen=True)
@@ -189,8 +190,12 @@ def _render_job(prepared: Prepared, job: RenderJob, compositions: Iterator[Compo
         raise write_error(job.output.parent, exc) from exc
     with scratch_folder("render") as folder, \
             atomic_paths(outputs) as (video, srt, musicxml, midi):
-        mixed = deliverable_audio(story_audio(prepared, composition, soundfont=soundfont),
-                                  folder / "mix.wav", settings)
+        # The sound streams through files in the scratch folder, a block at a time.
+        music = music_track(prepared.story, composition, folder / "music.f32", soundfont)
+        mixed = deliverable_audio(
+            story_audio_track(prepared, composition, music, disk_tracks(folder)),
+            folder / "mix.wav", settings, folder)
+        music.discard()
         cues = _write_sidecars(prepared, composition, srt, musicxml, midi)
         composing.advance(name)
         frames = Stage(on_progress, VIDEO, 1)
@@ -222,16 +227,20 @@ def _write_sidecars(prepared: Prepared, composition: Composition, srt: Path, mus
     return cues
 
 
-def deliverable_audio(mixed: MixResult, wav: Path, settings: EncodeSettings) -> MixResult:
+def deliverable_audio(mixed: MixedTrack, wav: Path, settings: EncodeSettings,
+                      folder: Path) -> MixedTrack:
     """The mix fitted to the MP4's AAC (true peak at most -1 dBTP as decoded), written to ``wav``.
 
     The WAV written last is the one the MP4 encodes, so what was measured is
-    what is delivered.
+    what is delivered. Every pass streams through files in ``folder``.
     """
-    def round_trip(audio: np.ndarray) -> np.ndarray:
-        write_wav(wav, audio, mixed.sample_rate)
-        return aac_round_trip(wav, settings)
+    decoded = itertools.count()
 
-    fitted = fit_codec(mixed, round_trip)
-    write_wav(wav, fitted.audio, fitted.sample_rate)
+    def round_trip(track: Track) -> Track:
+        write_wav_track(wav, track, mixed.sample_rate)
+        raw = aac_round_trip_file(wav, folder / f"decoded-{next(decoded)}.f32", settings)
+        return DiskTrack.existing(raw, 2)
+
+    fitted = fit_codec_track(mixed, round_trip, new_track=disk_tracks(folder))
+    write_wav_track(wav, fitted.track, fitted.sample_rate)
     return fitted

@@ -35,6 +35,7 @@ __all__ = [
     "SegmentEncoder",
     "StreamInfo",
     "aac_round_trip",
+    "aac_round_trip_file",
     "audio_encoder_args",
     "ffmpeg_exe",
     "ffmpeg_version",
@@ -122,14 +123,21 @@ def aac_round_trip(wav: Path, settings: EncodeSettings) -> np.ndarray:
     so this is the audio a player decodes from the finished video.
     """
     with scratch_folder("aac") as scratch:
-        coded, raw = scratch / "audio.m4a", scratch / "audio.f32"
+        raw = aac_round_trip_file(wav, scratch / "audio.f32", settings)
+        samples = np.fromfile(raw, dtype="<f4")
+    return np.ascontiguousarray(samples.reshape(-1, AUDIO_CHANNELS), dtype=np.float32)
+
+
+def aac_round_trip_file(wav: Path, raw: Path, settings: EncodeSettings) -> Path:
+    """``aac_round_trip`` into the file ``raw`` (float32 stereo, interleaved), never in memory."""
+    with scratch_folder("aac") as scratch:
+        coded = scratch / "audio.m4a"
         run_ffmpeg(["-y", "-i", str(wav), *audio_encoder_args(settings),
                     "-fflags", "+bitexact", "-f", "mp4", str(coded)], "encoding the audio")
         run_ffmpeg(["-y", "-i", str(coded), "-f", "f32le", "-c:a", "pcm_f32le",
                     "-ar", str(AUDIO_RATE), "-ac", str(AUDIO_CHANNELS), str(raw)],
                    "decoding the audio")
-        samples = np.fromfile(raw, dtype="<f4")
-    return np.ascontiguousarray(samples.reshape(-1, AUDIO_CHANNELS), dtype=np.float32)
+    return raw
 
 
 def video_encoder_args(settings: EncodeSettings) -> list[str]:
