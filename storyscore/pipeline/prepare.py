@@ -33,15 +33,22 @@ class Prepared:
 
 
 def prepare(story: Story, scenes: Sequence[Scene], cache: Cache,
-            tick: Tick | None = None) -> Prepared:
+            tick: Tick | None = None,
+            ready: Callable[[ScenePicture | SceneNarration], None] | None = None) -> Prepared:
     """Pictures and narration for ``scenes``; the music plan for every scene of the story.
 
     The music is read across the whole story (all branches), so pictures of
     scenes off ``scenes`` are painted too: a scene sounds the same whichever
-    path leads to it.
+    path leads to it. ``ready`` is given each picture and narration as it is
+    made (the video starts encoding from them).
     """
     def done(stage: str) -> Callable[[ScenePicture | SceneNarration], None]:
-        return lambda item: tick(stage, item.scene_id) if tick is not None else None
+        def report(item: ScenePicture | SceneNarration) -> None:
+            if ready is not None:
+                ready(item)
+            if tick is not None:
+                tick(stage, item.scene_id)
+        return report
 
     features: dict[str, PictureFeatures] = {}
 
@@ -50,8 +57,10 @@ def prepare(story: Story, scenes: Sequence[Scene], cache: Cache,
         features[picture.scene_id] = analyse(picture.image)
         done("pictures")(picture)
 
-    pictures = scene_pictures(story, story.scenes, cache, on_done=painted)
+    # Narration first: it decides the scenes' lengths, so each picture painted
+    # after it completes a video segment that can be encoded at once.
     narrations = scene_narrations(story, scenes, cache, on_done=done("narration"))
+    pictures = scene_pictures(story, story.scenes, cache, on_done=painted)
     return Prepared(story, pictures, narrations, features, music_of(story, features))
 
 
