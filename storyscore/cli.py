@@ -18,6 +18,7 @@ from storyscore import __version__
 from storyscore.diagnostics import render_all, render_error
 from storyscore.errors import ScriptError, StoryscoreError
 from storyscore.files import write_text
+from storyscore.processes import usable_cpus
 from storyscore.settings import Overrides, apply, parse_size
 
 if TYPE_CHECKING:
@@ -308,7 +309,7 @@ def render(
     jobs: Annotated[int | None, typer.Option(
         "--jobs", "-j", min=1, show_default=False,
         help="Worker processes encoding scene segments while the story is painted, "
-             "narrated and composed [default: the number of CPUs]")] = None,
+             f"narrated and composed (default: one per CPU, {usable_cpus()} here).")] = None,
     size: SizeOpt = None, fps: FpsOpt = None, seed: SeedOpt = None,
     painter: PainterOpt = None, model: ModelOpt = None, soundfont: SoundfontOpt = None,
     no_cache: NoCacheOpt = False, quiet: QuietOpt = False, safe: SafeOpt = False,

@@ -22,7 +22,6 @@ import functools
 import hashlib
 import math
 import multiprocessing
-import os
 import queue
 import signal
 from collections.abc import Callable, Sequence
@@ -35,7 +34,7 @@ from PIL import Image
 from storyscore.cache import Cache, cache_key
 from storyscore.errors import RenderError
 from storyscore.export.subtitles import Cue
-from storyscore.processes import die_with_parent
+from storyscore.processes import die_with_parent, usable_cpus
 from storyscore.render.encode import (
     SegmentEncoder,
     count_frames,
@@ -508,7 +507,4 @@ class SegmentPool:
 
 def default_jobs() -> int:
     """A sensible worker count: the CPUs this process may use."""
-    try:
-        return max(1, len(os.sched_getaffinity(0)))
-    except AttributeError:  # not on every platform
-        return max(1, os.cpu_count() or 1)
+    return usable_cpus()
