@@ -182,3 +182,29 @@ def test_the_job_count_does_not_change_a_byte(
         outputs.append([Path(f"jobs-{jobs}{suffix}").read_bytes()
                         for suffix in (".mp4", ".srt", ".musicxml", ".mid")])
     assert outputs[0] == outputs[1]
+
+
+def test_a_segment_waits_for_the_scenes_whose_length_the_score_decides(tmp_path: Path) -> None:
+    import storyscore
+    from storyscore.cache import Cache
+    from storyscore.pipeline.video import EncodeAhead
+    from storyscore.render import EncodeSettings, SegmentPool
+
+    def certain(lengths: list[str], painted: int) -> int:
+        script = tmp_path / "lengths.sco"
+        script.write_text('title "Lengths"\nsize 96x64\nfps 8\n\n' + "".join(
+            f'scene s{i} {length}\n    prompt "a lake"\n    narrate "Words."\n\n'
+            for i, length in enumerate(lengths)))
+        story = storyscore.load(script)
+        settings = EncodeSettings()
+        ahead = EncodeAhead(story, [story.scenes], SegmentPool(Cache(tmp_path / "c"), settings, 1),
+                            settings)
+        ahead.speech = {scene.id: 1.0 for scene in story.scenes}
+        ahead.pictures = {scene.id: tmp_path / f"{scene.id}.png"
+                          for scene in story.scenes[:painted]}
+        return ahead._certain(list(story.scenes))
+
+    assert certain(["3s", "3s", "3s"], 3) == 3  # every length set: the whole video
+    assert certain(["3s", "3s", "3s"], 2) == 1  # the second segment blends into the third picture
+    assert certain(["3s", "3s", ""], 3) == 1  # the last scene's length comes from the score
+    assert certain(["3s", "", "3s"], 3) == 0  # and so does every start after an auto scene
