@@ -72,7 +72,7 @@ SEGMENT_STAGE_VERSION = "2"
 _CHUNK = 1 << 20
 # x264 threads of every encoder. Part of what decides a segment's bytes, so a
 # constant: two keep a lone encoder (the last segment) on two CPUs, and keep
-# x264's memory low (at 1080p about 450 MB) when one encoder runs per CPU.
+# x264's memory near its one-thread figure when one encoder runs per CPU.
 ENCODER_THREADS = 2
 
 ProgressCallback = Callable[[int, int], None]
