@@ -181,17 +181,18 @@ def path_output(base: Path, story: Story, path: Sequence[Scene], count: int) -> 
 
 
 def render(story: Story, output: StrPath, *, path: Route = None, all_paths: bool = False,
-           draft: bool = False, burn_subtitles: bool = False, jobs: int = 1,
+           draft: bool = False, burn_subtitles: bool = False, jobs: int | None = None,
            cache: bool | Cache = True, on_progress: Progress | None = None,
            executor: Executor | None = None) -> RenderResult:
     """Render the narrated, scored MP4 of one path (or, with ``all_paths``, one per
     ending, named after its choices), with ``.srt``, ``.musicxml`` and ``.mid`` beside it.
 
-    ``draft`` renders fast at half size; ``jobs`` encodes that many scene
-    segments in parallel. Each output is replaced only once all of a path's
-    files are ready, so a failure leaves earlier ones as they were.
-    ``executor`` runs the work elsewhere, e.g. on a Ray cluster
-    (``storyscore.pipeline.distributed.connect``); the files are the same.
+    ``draft`` renders fast at half size; ``jobs`` worker processes (default: one
+    a CPU) encode scene segments while the story is painted, narrated and
+    composed; the video is the same whatever their number. Each output is
+    replaced only once all of a path's files are ready, so a failure leaves
+    earlier ones as they were. ``executor`` runs the work elsewhere, e.g. on a
+    Ray cluster (``storyscore.pipeline.distributed.connect``); the files are the same.
     """
     from storyscore.pipeline.executor import LOCAL
     from storyscore.pipeline.video import RenderJob, render_story

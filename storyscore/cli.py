@@ -20,6 +20,7 @@ from storyscore import __version__
 from storyscore.diagnostics import render_all, render_error
 from storyscore.errors import ScriptError, StoryscoreError
 from storyscore.files import write_text
+from storyscore.processes import usable_cpus
 from storyscore.settings import Overrides, apply, parse_size
 
 if TYPE_CHECKING:
@@ -417,8 +418,10 @@ def render(
         "--draft", help="Fast, half-size render for checking a draft.")] = False,
     burn_subtitles: Annotated[bool, typer.Option(
         "--burn-subtitles", help="Draw the subtitles into the picture as well.")] = False,
-    jobs: Annotated[int, typer.Option(
-        "--jobs", "-j", min=1, help="Scene segments to encode in parallel.")] = 1,
+    jobs: Annotated[int | None, typer.Option(
+        "--jobs", "-j", min=1, show_default=False,
+        help="Worker processes encoding scene segments while the story is painted, "
+             f"narrated and composed (default: one per CPU, {usable_cpus()} here).")] = None,
     size: SizeOpt = None, fps: FpsOpt = None, seed: SeedOpt = None,
     painter: PainterOpt = None, model: ModelOpt = None, soundfont: SoundfontOpt = None,
     no_cache: NoCacheOpt = False, quiet: QuietOpt = False, safe: SafeOpt = False,

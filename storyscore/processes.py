@@ -9,6 +9,7 @@ elsewhere children are left to notice the closed pipes.
 from __future__ import annotations
 
 import ctypes
+import os
 import signal
 import sys
 from collections.abc import Callable
@@ -43,3 +44,11 @@ def child_preexec() -> Callable[[], None] | None:
     """The ``preexec_fn`` for ``subprocess`` that ties a child to this process, if any."""
     # Resolved here, in the parent: the child only makes the call.
     return die_with_parent if _prctl() is not None else None
+
+
+def usable_cpus() -> int:
+    """The CPUs this process may run on (its affinity), the default number of workers."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # not on every platform
+        return max(1, os.cpu_count() or 1)

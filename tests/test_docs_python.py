@@ -69,7 +69,7 @@ def test_the_examples_run(folder: Path, capsys: pytest.CaptureFixture[str]) -> N
     assert "The Lighthouse: the music, scene by scene" in out
     assert (folder / "lighthouse-book" / "index.html").is_file()
     assert out[-6:] == [
-        "painting done (3)", "narrating done (2)", "composing done (2)",
+        "narrating done (2)", "painting done (3)", "composing done (2)",
         "video done (32)",  # 4 s at 8 fps, counted frame by frame
         "6 error '-2s' is not a number or a duration numbers look like 72 or 1.15; "
         "durations like 8s, 2.5s, 750ms, 1m or 1m30s",

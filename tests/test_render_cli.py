@@ -4,6 +4,7 @@ cache at work on re-renders, branches, and nothing lost on failure."""
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from pathlib import Path
 
 import pytest
@@ -13,7 +14,7 @@ from typer.testing import CliRunner
 from storyscore.audio.soundfonts import choose_soundfont
 from storyscore.audio.synth import default_soundfont
 from storyscore.cli import app
-from storyscore.render import probe
+from storyscore.render import Segment, probe
 
 STORY = '''title  "Tiny"
 author "Tests"
@@ -141,3 +142,69 @@ def test_bad_options(story: Path) -> None:
     assert "did you mean 'three'?" in err
     code, err = render(str(story), "-o", "out.avi")
     assert "the video is an .mp4 file" in err
+
+
+def test_segments_encode_while_the_story_is_painted_and_composed(
+        story: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import storyscore
+    from storyscore.render import SegmentPool
+
+    events: list[str] = []
+    real_submit = SegmentPool.submit
+
+    def submit(pool: SegmentPool, segments: Sequence[Segment]) -> None:
+        before = pool.submitted
+        real_submit(pool, segments)
+        events.extend(["segment"] * (pool.submitted - before))
+
+    monkeypatch.setattr(SegmentPool, "submit", submit)
+    result = storyscore.render(
+        storyscore.load(story), "tiny.mp4", jobs=2,
+        on_progress=lambda stage, done, total, item: events.append(stage) if done else None)
+    # one, two and four are 3 s scenes: their segments are certain once painted and
+    # narrated, so they go to the workers before the score is composed.
+    first_composing = events.index("composing")
+    assert events[:first_composing].count("segment") >= 2
+    assert events.index("segment") < events.index("painting") + 4  # with the first pictures
+    # Nothing is encoded twice, and the video took every segment the workers made.
+    assert events.count("segment") == 3
+    assert result.summary(1.0).endswith("0/3 video segments; took 1.0s")
+
+
+@pytest.mark.slow
+def test_the_job_count_does_not_change_a_byte(
+        story: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    outputs = []
+    for jobs in ("1", "2"):
+        monkeypatch.setenv("STORYSCORE_CACHE", str(tmp_path / f"cache-{jobs}"))
+        code, err = render(str(story), "-j", jobs, "-q", "-o", f"jobs-{jobs}.mp4")
+        assert (code, err) == (0, "")
+        outputs.append([Path(f"jobs-{jobs}{suffix}").read_bytes()
+                        for suffix in (".mp4", ".srt", ".musicxml", ".mid")])
+    assert outputs[0] == outputs[1]
+
+
+def test_a_segment_waits_for_the_scenes_whose_length_the_score_decides(tmp_path: Path) -> None:
+    import storyscore
+    from storyscore.cache import Cache
+    from storyscore.pipeline.video import EncodeAhead
+    from storyscore.render import EncodeSettings, SegmentPool
+
+    def certain(lengths: list[str], painted: int) -> int:
+        script = tmp_path / "lengths.sco"
+        script.write_text('title "Lengths"\nsize 96x64\nfps 8\n\n' + "".join(
+            f'scene s{i} {length}\n    prompt "a lake"\n    narrate "Words."\n\n'
+            for i, length in enumerate(lengths)))
+        story = storyscore.load(script)
+        settings = EncodeSettings()
+        ahead = EncodeAhead(story, [story.scenes], SegmentPool(Cache(tmp_path / "c"), settings, 1),
+                            settings)
+        ahead.speech = {scene.id: 1.0 for scene in story.scenes}
+        ahead.pictures = {scene.id: tmp_path / f"{scene.id}.png"
+                          for scene in story.scenes[:painted]}
+        return ahead._certain(list(story.scenes))
+
+    assert certain(["3s", "3s", "3s"], 3) == 3  # every length set: the whole video
+    assert certain(["3s", "3s", "3s"], 2) == 1  # the second segment blends into the third picture
+    assert certain(["3s", "3s", ""], 3) == 1  # the last scene's length comes from the score
+    assert certain(["3s", "", "3s"], 3) == 0  # and so does every start after an auto scene

@@ -79,30 +79,38 @@ def painting_needs(story: Story) -> Needs:
 
 
 def prepare(story: Story, scenes: Sequence[Scene], cache: Cache,
-            tick: Tick | None = None, executor: Executor = LOCAL) -> Prepared:
+            tick: Tick | None = None, executor: Executor = LOCAL,
+            ready: Callable[[ScenePicture | SceneNarration], None] | None = None) -> Prepared:
     """Pictures and narration for ``scenes``; the music plan for every scene of the story.
 
     The music is read across the whole story (all branches), so pictures of
     scenes off ``scenes`` are painted too: a scene sounds the same whichever
     path leads to it. Each picture is analysed by the task that painted it,
-    so only its features come back and no picture is held here.
+    so only its features come back and no picture is held here. ``ready`` is
+    given each picture and narration as it is made (the video starts encoding
+    from them).
     """
     tools = Tools()
+    # Narration first: it decides the scenes' lengths, so each picture painted
+    # after it completes a video segment that can be encoded at once.
+    narrating = [Task(narrate_scene, (story, scene, tools, cache)) for scene in scenes]
     painting = [Task(paint_scene, (story, scene, tools, cache), painting_needs(story))
                 for scene in story.scenes]
-    narrating = [Task(narrate_scene, (story, scene, tools, cache)) for scene in scenes]
     pictures: dict[int, tuple[ScenePicture, PictureFeatures]] = {}
     narrations: dict[int, SceneNarration] = {}
-    tasks: list[Task[Any]] = [*painting, *narrating]
+    tasks: list[Task[Any]] = [*narrating, *painting]
     for index, result in executor.run(tasks):
-        if index < len(painting):
-            pictures[index] = result
-            stage, scene_id = "pictures", story.scenes[index].id
+        item: ScenePicture | SceneNarration
+        if index < len(narrating):
+            narrations[index] = item = result
+            stage = "narration"
         else:
-            narrations[index - len(painting)] = result
-            stage, scene_id = "narration", scenes[index - len(painting)].id
+            pictures[index - len(narrating)] = result
+            item, stage = result[0], "pictures"
+        if ready is not None:
+            ready(item)
         if tick is not None:
-            tick(stage, scene_id)
+            tick(stage, item.scene_id)
     # In script order whatever order the tasks finished in: the same story gives the same run.
     painted = [pictures[i] for i in range(len(painting))]
     features = {picture.scene_id: found for picture, found in painted}

@@ -3,8 +3,9 @@
 Without ``--ray`` the renderer encodes its missing segments itself (in
 ``--jobs`` worker processes). On a cluster, ``encode_missing`` first has every
 segment the cache lacks encoded by a task (``encode_task``) straight into the
-shared cache folder, the same way and with the same encoder threads the
-renderer would use; the renderer then finds them all and only joins them.
+shared cache folder, the same way the renderer would (every encoder runs
+the same fixed x264 thread count, so the bytes do not depend on where a
+segment was encoded); the renderer then finds them all and only joins them.
 """
 
 from __future__ import annotations
@@ -21,7 +22,6 @@ from storyscore.render.segments import (
     SEGMENT_STAGE,
     Segment,
     encode_segment,
-    encoder_threads,
     plan_segments,
     segment_intact,
 )
@@ -29,13 +29,11 @@ from storyscore.render.segments import (
 __all__ = ["encode_missing", "encode_task"]
 
 
-def encode_task(segment: Segment, cache: Cache, settings: EncodeSettings,
-                threads: int) -> SegmentOutcome:
+def encode_task(segment: Segment, cache: Cache, settings: EncodeSettings) -> SegmentOutcome:
     """The encoding task: one segment's frames made and encoded into the cache
     (written atomically there; found there when another try already stored it)."""
     def build(path: Path) -> None:
-        encode_segment(segment.job, segment.picture, segment.following, path, settings,
-                       threads=threads)
+        encode_segment(segment.job, segment.picture, segment.following, path, settings)
 
     entry = cache.get_or_create(SEGMENT_STAGE, segment.key, ".mkv", build,
                                 validate=functools.partial(segment_intact, job=segment.job))
@@ -43,7 +41,7 @@ def encode_task(segment: Segment, cache: Cache, settings: EncodeSettings,
 
 
 def encode_missing(executor: Executor, plan: VideoPlan, cache: Cache, settings: EncodeSettings,
-                   *, cues: Sequence[Cue], burn_subtitles: bool, jobs: int,
+                   *, cues: Sequence[Cue], burn_subtitles: bool,
                    on_frames: Callable[[int, int], None] | None = None) -> set[int]:
     """Encode the segments of ``plan`` the cache lacks as tasks of a distributed
     ``executor``; returns their scene indices (none with a local executor, whose
@@ -61,11 +59,7 @@ def encode_missing(executor: Executor, plan: VideoPlan, cache: Cache, settings: 
     done = total - sum(s.job.frames for s in missing)
     if on_frames is not None:
         on_frames(done, total)
-    # The renderer's own choice of threads for this many missing segments: x264
-    # writes its thread count into the stream, and the bytes must not depend
-    # on where a segment was encoded.
-    threads = encoder_threads(min(max(1, jobs), len(missing)))
-    tasks = [Task(encode_task, (segment, cache, settings, threads), Needs(cpus=1))
+    tasks = [Task(encode_task, (segment, cache, settings), Needs(cpus=1))
              for segment in missing]
     for _, outcome in executor.run(tasks):
         done += outcome.frames

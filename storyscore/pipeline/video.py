@@ -1,9 +1,14 @@
 """``storyscore render``: a story path to its MP4, subtitles, MusicXML and MIDI.
 
-The stages run in order (pictures, narration, music plan, score, mix, video);
-everything per scene is cached, so a second render only joins what it already
-has. The MP4 and its sidecar files appear only when all of them are ready: a
-failure or an interrupt leaves earlier outputs as they were.
+The stages overlap: worker processes (``SegmentPool``) encode each video
+segment as soon as its pictures and timing are known, while this process
+narrates and paints the next scenes (``EncodeAhead``), then composes, mixes
+and writes the sidecar files; the MP4 is joined once every segment is ready.
+A scene's timing is known early when it and every scene before it have a set
+length (an ``auto`` scene's length waits for the score). Everything per scene
+is cached, so a second render only joins what it already has. The MP4 and its
+sidecar files appear only when all of them are ready: a failure or an
+interrupt stops the workers and leaves earlier outputs as they were.
 """
 
 from __future__ import annotations
@@ -23,7 +28,9 @@ from storyscore.export.subtitles import Cue, write_srt
 from storyscore.files import atomic_paths, scratch_folder, write_error
 from storyscore.model import Scene, Story
 from storyscore.pipeline.executor import LOCAL, Executor, Task, in_order
+from storyscore.pipeline.narration import SceneNarration
 from storyscore.pipeline.outputs import check_outputs
+from storyscore.pipeline.pictures import ScenePicture
 from storyscore.pipeline.prepare import Prepared, prepare, progress_tick
 from storyscore.pipeline.segments import encode_missing
 from storyscore.pipeline.soundtrack import (
@@ -40,11 +47,16 @@ from storyscore.render import (
     EncodeSettings,
     RenderReport,
     SceneShot,
+    Segment,
+    SegmentPool,
     TransitionSpec,
     VideoPlan,
+    default_jobs,
+    plan_segments,
     render_video,
 )
 from storyscore.render.encode import aac_round_trip_file
+from storyscore.timeline import SceneTime, timeline
 
 
 @dataclass(frozen=True)
@@ -108,13 +120,19 @@ def _size(path: Path) -> str:
 
 def video_plan(prepared: Prepared, composition: Composition) -> VideoPlan:
     """The shots of a path on the composed timeline."""
-    story = prepared.story
+    pictures = {scene_id: p.path for scene_id, p in prepared.pictures.items()}
+    return shots_plan(prepared.story, composition.times, pictures)
+
+
+def shots_plan(story: Story, times: Sequence[SceneTime], pictures: dict[str, Path]) -> VideoPlan:
+    """The shots of scenes at ``times``, showing ``pictures`` (by scene id; a scene
+    without one shows an empty path, for a plan read only up to its known pictures)."""
     shots = []
-    for time in composition.times:
+    for time in times:
         camera = story.camera_of(time.scene)
         transition = story.transition_after(time.scene)
         shots.append(SceneShot(
-            picture=prepared.pictures[time.scene.id].path, start=time.start,
+            picture=pictures.get(time.scene.id, Path()), start=time.start,
             duration=time.duration,
             camera=CameraMove(camera.move, camera.amount if camera.move != "still" else None),
             transition=TransitionSpec(transition.kind, transition.duration),
@@ -123,35 +141,102 @@ def video_plan(prepared: Prepared, composition: Composition) -> VideoPlan:
                      title=story.title, author=story.author)
 
 
+class EncodeAhead:
+    """Hands each path's video segments to the pool as soon as they are certain.
+
+    Segment *i* (scene *i* and its transition into *i + 1*) is certain once
+    scenes *i* and *i + 1* are painted and the lengths of scenes 0 to *i + 1*
+    are final: every such scene has a set length (the composer keeps it and
+    the timing before it) and its narration has been measured (a long one
+    lengthens the scene). The last segment also needs the video's end, so
+    every scene of the path. The score decides the rest; the pool skips a
+    segment it has already, so the final plan re-encodes nothing done here.
+    """
+
+    def __init__(self, story: Story, paths: Sequence[Sequence[Scene]], pool: SegmentPool,
+                 settings: EncodeSettings) -> None:
+        self.story, self.pool, self.settings = story, pool, settings
+        self.paths = [list(path) for path in paths]
+        self.planned = [0] * len(self.paths)  # shots whose segments each path has handed over
+        self.pictures: dict[str, Path] = {}
+        self.speech: dict[str, float] = {}
+        self.digests: dict[str, str] = {}
+
+    def __call__(self, item: ScenePicture | SceneNarration) -> None:
+        """Take in a finished picture or narration; submit what became certain."""
+        if isinstance(item, ScenePicture):
+            self.pictures[item.scene_id] = item.path
+        else:
+            self.speech[item.scene_id] = item.narration.duration
+        for n, path in enumerate(self.paths):
+            count = self._certain(path)
+            if count > self.planned[n]:
+                self.pool.submit(self._segments(path, count))
+                self.planned[n] = count
+        self.pool.poll()
+
+    def _certain(self, path: list[Scene]) -> int:
+        """How many leading scenes of ``path`` have a segment certain to be in the video."""
+        timed = 0
+        for scene in path:
+            if scene.duration is None or scene.id not in self.speech:
+                break
+            timed += 1
+        painted = 0
+        for scene in path[:timed]:
+            if scene.id not in self.pictures:
+                break
+            painted += 1
+        if painted == len(path):
+            return painted
+        # A segment blends into the next scene: that scene's picture and length must be known.
+        return max(0, painted - 1)
+
+    def _segments(self, path: list[Scene], count: int) -> list[Segment]:
+        """The segments of the first ``count`` scenes of ``path`` (all of them certain)."""
+        times = timeline(self.story, path, self.speech)
+        plan = shots_plan(self.story, times, self.pictures)
+        segments = plan_segments(plan, self.settings, count=count, digests=self.digests)
+        return [segment for segment in segments if segment.index < count]
+
+
 def render_story(story: Story, jobs: Sequence[RenderJob], cache: Cache, *,
                  on_progress: Progress | None = None, draft: bool = False,
-                 burn_subtitles: bool = False, jobs_count: int = 1,
+                 burn_subtitles: bool = False, jobs_count: int | None = None,
                  executor: Executor = LOCAL) -> RenderSummary:
     """Render every job; outputs of a job are replaced only once all of them are ready.
 
-    ``executor`` runs the painting, narration, composition and (when it is
-    distributed) segment encoding; the files are written here.
+    ``jobs_count`` worker processes encode the video (default: one a CPU) while
+    this process narrates, paints, composes and mixes. ``executor`` runs the
+    painting, narration, composition and (when it is distributed) segment
+    encoding; the files are written here.
     """
     on_paths = {scene.id for job in jobs for scene in job.path}
     scenes = [scene for scene in story.scenes if scene.id in on_paths]
-    prepared = prepare(story, scenes, cache, progress_tick(on_progress, story, scenes),
-                       executor)
-    summary = RenderSummary(
-        pictures=(sum(p.cache_hit for p in prepared.pictures.values()), len(prepared.pictures)),
-        narrations=(sum(n.cache_hit for n in prepared.narrations.values()),
-                    len(prepared.narrations)),
-    )
-    soundfont = story_soundfont(story)
-    summary.soundfont = soundfont.describe()
     settings = EncodeSettings(draft=draft)
     check_outputs(story, [path for job in jobs for path in _outputs(job)])
-    compositions = _compositions(executor, prepared, jobs)
-    for job in jobs:
-        rendered = _render_job(prepared, job, compositions, cache, settings, soundfont,
-                               on_progress=on_progress, burn_subtitles=burn_subtitles,
-                               jobs_count=jobs_count, executor=executor)
-        summary.warnings += rendered.composition.warnings
-        summary.rendered.append(rendered)
+    with SegmentPool(cache, settings, jobs_count or default_jobs()) as pool:
+        # Burnt-in subtitles follow the composed timeline: those segments wait
+        # for it. On a cluster the segments are encoded by tasks instead.
+        ahead = None if burn_subtitles or executor.distributed else EncodeAhead(
+            story, [j.path for j in jobs], pool, settings)
+        prepared = prepare(story, scenes, cache, progress_tick(on_progress, story, scenes),
+                           executor, ready=ahead)
+        summary = RenderSummary(
+            pictures=(sum(p.cache_hit for p in prepared.pictures.values()),
+                      len(prepared.pictures)),
+            narrations=(sum(n.cache_hit for n in prepared.narrations.values()),
+                        len(prepared.narrations)),
+        )
+        soundfont = story_soundfont(story)
+        summary.soundfont = soundfont.describe()
+        compositions = _compositions(executor, prepared, jobs)
+        for job in jobs:
+            rendered = _render_job(prepared, job, compositions, cache, settings, soundfont, pool,
+                                   on_progress=on_progress, burn_subtitles=burn_subtitles,
+                                   executor=executor)
+            summary.warnings += rendered.composition.warnings
+            summary.rendered.append(rendered)
     return summary
 
 
@@ -170,11 +255,11 @@ def _compositions(executor: Executor, prepared: Prepared,
 
 
 def _render_job(prepared: Prepared, job: RenderJob, compositions: Iterator[Composition],
-                cache: Cache, settings: EncodeSettings, soundfont: SoundfontChoice, *,
-                on_progress: Progress | None, burn_subtitles: bool, jobs_count: int,
+                cache: Cache, settings: EncodeSettings, soundfont: SoundfontChoice,
+                pool: SegmentPool, *, on_progress: Progress | None, burn_subtitles: bool,
                 executor: Executor) -> Rendered:
-    """One path: take its composition, write its sound and sidecars, encode the
-    video, move all in.
+    """One path: take its composition, hand its segments to the pool, write its
+    sound and sidecars while they encode, then join the video and move all in.
 
     Every file is written beside its place and all four are renamed together at
     the end: a failure leaves the old set whole.
@@ -183,6 +268,11 @@ def _render_job(prepared: Prepared, job: RenderJob, compositions: Iterator[Compo
     composing = Stage(on_progress, COMPOSING, 2)
     composition = next(compositions)
     composing.advance(name)
+    cues = subtitle_cues(prepared, composition)
+    plan = video_plan(prepared, composition)
+    if not executor.distributed:
+        # Submitted before the sound is made, so the workers encode while it is.
+        pool.submit(plan_segments(plan, settings, cues if burn_subtitles else ()))
     outputs = _outputs(job)
     try:
         job.output.parent.mkdir(parents=True, exist_ok=True)
@@ -196,17 +286,17 @@ def _render_job(prepared: Prepared, job: RenderJob, compositions: Iterator[Compo
             story_audio_track(prepared, composition, music, disk_tracks(folder)),
             folder / "mix.wav", settings, folder)
         music.discard()
-        cues = _write_sidecars(prepared, composition, srt, musicxml, midi)
+        pool.poll()
+        _write_sidecars(composition, cues, srt, musicxml, midi)
         composing.advance(name)
         frames = Stage(on_progress, VIDEO, 1)
-        plan = video_plan(prepared, composition)
         encoded = encode_missing(executor, plan, cache, settings, cues=cues,
-                                 burn_subtitles=burn_subtitles, jobs=jobs_count,
+                                 burn_subtitles=burn_subtitles,
                                  on_frames=lambda done, total: frames.update(done, total, name))
         report = render_video(
-            plan, video, settings=settings,
-            audio=folder / "mix.wav", cues=cues,
-            burn_subtitles=burn_subtitles, cache=cache, jobs=jobs_count,
+            plan, video, settings=settings, audio=folder / "mix.wav", cues=cues,
+            burn_subtitles=burn_subtitles, cache=cache,
+            pool=None if executor.distributed else pool,
             on_progress=lambda done, total: frames.update(done, total, name),
         )
     # Segments that tasks encoded just now were found in the cache by the renderer.
@@ -217,14 +307,12 @@ def _render_job(prepared: Prepared, job: RenderJob, compositions: Iterator[Compo
                     mixed.true_peak_dbtp if peak is None else peak)
 
 
-def _write_sidecars(prepared: Prepared, composition: Composition, srt: Path, musicxml: Path,
-                    midi: Path) -> list[Cue]:
-    """The subtitles and the score of a path; the cues, built once, for the video too."""
-    cues = subtitle_cues(prepared, composition)
+def _write_sidecars(composition: Composition, cues: Sequence[Cue], srt: Path, musicxml: Path,
+                    midi: Path) -> None:
+    """The subtitles and the score of a path."""
     write_srt(srt, cues)
     composition.score.write_musicxml(musicxml)
     composition.score.write_midi(midi)
-    return cues
 
 
 def deliverable_audio(mixed: MixedTrack, wav: Path, settings: EncodeSettings,

@@ -22,7 +22,9 @@ from storyscore.files import atomic_path
 from storyscore.render.encode import MediaInfo, StreamInfo, join_segments, probe
 from storyscore.render.segments import (
     SEGMENT_STAGE,
+    Segment,
     SegmentOutcome,
+    SegmentPool,
     default_jobs,
     plan_segments,
     render_segments,
@@ -46,11 +48,14 @@ __all__ = [
     "MediaInfo",
     "RenderReport",
     "SceneShot",
+    "Segment",
     "SegmentOutcome",
+    "SegmentPool",
     "StreamInfo",
     "TransitionSpec",
     "VideoPlan",
     "default_jobs",
+    "plan_segments",
     "probe",
     "render_video",
 ]
@@ -89,6 +94,7 @@ def render_video(
     burn_subtitles: bool = False,
     cache: Cache | None = None,
     jobs: int = 1,
+    pool: SegmentPool | None = None,
     on_progress: Callable[[int, int], None] | None = None,
 ) -> RenderReport:
     """Render ``plan`` to the MP4 ``output``.
@@ -97,8 +103,9 @@ def render_video(
     stereo; ``cues`` the subtitles, added as a soft mov_text track, or drawn
     into the picture when ``burn_subtitles`` is set. ``cache`` holds the
     segments (None: a scratch folder, nothing reused). ``jobs`` > 1 encodes
-    segments in that many processes. ``on_progress(done, total)`` counts
-    frames, cached ones included.
+    segments in that many processes; a ``pool`` (which has its own cache and
+    workers) takes the segments instead, waiting for those it was given
+    earlier. ``on_progress(done, total)`` counts frames, cached ones included.
 
     ``output`` is replaced only when the new file is complete; on any failure
     or interrupt it is left as it was and no temporary file remains.
@@ -119,9 +126,12 @@ def render_video(
     assert store is not None
     try:
         segments = plan_segments(plan, settings, cues if burn_subtitles else ())
-        outcomes = render_segments(
-            segments, store, settings, jobs=max(1, jobs), on_progress=on_progress
-        )
+        if pool is not None:
+            outcomes = pool.outcomes(segments, on_progress)
+        else:
+            outcomes = render_segments(
+                segments, store, settings, jobs=max(1, jobs), on_progress=on_progress
+            )
         # The MP4 is written beside ``output`` and moved over it only once
         # complete; on any failure the temporary file is removed.
         try:

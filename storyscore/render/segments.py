@@ -1,5 +1,7 @@
 """The video as per-scene segments: which frames each owns, its cache key,
-and encoding the missing ones, in parallel worker processes when asked.
+and encoding the missing ones, in parallel worker processes when asked
+(``SegmentPool``: segments are handed to it as soon as they are known, so
+they encode while the caller paints, narrates and composes).
 
 Segment ``i`` is scene ``i``'s body plus the transition into scene ``i + 1``,
 so every frame belongs to exactly one segment. A segment's key covers all
@@ -7,6 +9,10 @@ that decides its frames (its picture, camera and timing; for a blend also the
 next picture, its camera and the transition; burnt-in cues; frame format) and
 the encoder's settings and build, so a changed picture re-encodes its own
 segment and the one whose transition shows it, and nothing else.
+
+Every encoder runs ``ENCODER_THREADS`` x264 threads, whatever the machine and
+the job count: x264's output depends on its thread count, and a video must
+come out byte for byte the same however many workers made it.
 """
 
 from __future__ import annotations
@@ -16,7 +22,6 @@ import functools
 import hashlib
 import math
 import multiprocessing
-import os
 import queue
 import signal
 from collections.abc import Callable, Sequence
@@ -29,7 +34,7 @@ from PIL import Image
 from storyscore.cache import Cache, cache_key
 from storyscore.errors import RenderError
 from storyscore.export.subtitles import Cue
-from storyscore.processes import die_with_parent
+from storyscore.processes import die_with_parent, usable_cpus
 from storyscore.render.encode import (
     SegmentEncoder,
     count_frames,
@@ -48,10 +53,12 @@ from storyscore.render.spec import EncodeSettings, VideoPlan
 from storyscore.render.subtitles import font_name
 
 __all__ = [
+    "ENCODER_THREADS",
     "SEGMENT_STAGE",
     "SEGMENT_STAGE_VERSION",
     "Segment",
     "SegmentOutcome",
+    "SegmentPool",
     "encode_segment",
     "picture_digest",
     "plan_segments",
@@ -60,9 +67,13 @@ __all__ = [
 
 SEGMENT_STAGE = "video-segment"
 # Bump when frame generation or segment encoding changes what a key produces.
-SEGMENT_STAGE_VERSION = "1"
+# 2: a fixed x264 thread count (before, it followed the job count and the CPUs).
+SEGMENT_STAGE_VERSION = "2"
 _CHUNK = 1 << 20
-MAX_ENCODER_THREADS = 6
+# x264 threads of every encoder. Part of what decides a segment's bytes, so a
+# constant: two keep a lone encoder (the last segment) on two CPUs, and keep
+# x264's memory near its one-thread figure when one encoder runs per CPU.
+ENCODER_THREADS = 2
 
 ProgressCallback = Callable[[int, int], None]
 
@@ -127,19 +138,29 @@ def plan_segments(
     plan: VideoPlan,
     settings: EncodeSettings,
     cues: Sequence[Cue] = (),
+    *,
+    count: int | None = None,
+    digests: dict[str, str] | None = None,
 ) -> list[Segment]:
     """The segments of ``plan``, in order, with their keys; ``cues`` are the
-    subtitles to burn in (empty for none). Segments without frames are left out."""
+    subtitles to burn in (empty for none). Segments without frames are left out.
+
+    ``count`` plans only the segments of the first ``count`` shots: their
+    pictures and the next one's are read, later shots' only timed (a plan
+    whose later pictures do not exist yet). ``digests`` keeps picture files'
+    digests between calls (by path), so planning again reads no file twice.
+    """
     width, height = settings.frame_size(plan.width, plan.height)
     fps, total = plan.fps, plan.frame_count
     shots = plan.shots
     blends = [t.effective_duration for t in plan.transitions()]
-    digests = [picture_digest(shot.picture) for shot in shots]
-    encoder = {"args": video_encoder_args(settings), "ffmpeg": ffmpeg_version()}
+    digest = functools.partial(_digest_of, memo={} if digests is None else digests)
+    encoder = {"args": video_encoder_args(settings), "ffmpeg": ffmpeg_version(),
+               "threads": ENCODER_THREADS}
     font = font_name() if cues else None
     segments: list[Segment] = []
     begin = 0
-    for i, shot in enumerate(shots):
+    for i, shot in enumerate(shots[:count]):
         last = i == len(shots) - 1
         before = blends[i - 1] / 2 if i > 0 else 0.0
         after = 0.0 if last else blends[i] / 2
@@ -149,7 +170,8 @@ def plan_segments(
         if frames <= 0:
             continue
         body = min(frames, max(0, blend_from - begin))
-        part = ShotPart(digests[i], shot.camera, (_rel(-before), _rel(shot.duration + after)))
+        span = (_rel(-before), _rel(shot.duration + after))
+        part = ShotPart(digest(shot.picture), shot.camera, span)
         transition = following = None
         following_picture: PictureSource | None = None
         if body < frames:
@@ -157,7 +179,7 @@ def plan_segments(
             after_next = blends[i + 1] / 2 if i + 1 < len(blends) else 0.0
             transition = shot.transition
             following = ShotPart(
-                digests[i + 1],
+                digest(nxt.picture),
                 nxt.camera,
                 (_rel(shot.duration - after), _rel(shot.duration + nxt.duration + after_next)),
             )
@@ -189,6 +211,16 @@ def plan_segments(
         segments.append(Segment(i, job, shot.picture, following_picture, key))
         begin = end
     return segments
+
+
+def _digest_of(picture: PictureSource, memo: dict[str, str]) -> str:
+    """``picture_digest``, remembered for a file (pixels are hashed each time)."""
+    if isinstance(picture, Image.Image):
+        return picture_digest(picture)
+    name = str(picture)
+    if name not in memo:
+        memo[name] = picture_digest(picture)
+    return memo[name]
 
 
 def _cues_between(cues: Sequence[Cue], first: float, last: float) -> list[Cue]:
@@ -231,6 +263,14 @@ def render_segments(
 ) -> list[SegmentOutcome]:
     """Every segment's file: from the cache, or encoded (by ``jobs`` worker
     processes when more than one segment needs it)."""
+    found = {s.index: _cached(s, cache) for s in segments}
+    missing = [s for s in segments if found[s.index] is None]
+    if min(jobs, len(missing)) > 1:
+        with SegmentPool(cache, settings, jobs) as pool:
+            # Longest first, so the last worker to finish is not the one left
+            # with the longest segment.
+            pool.submit(sorted(missing, key=lambda s: -s.job.frames))
+            return pool.outcomes(segments, on_progress)
     total = sum(s.job.frames for s in segments)
     done = 0
 
@@ -240,26 +280,19 @@ def render_segments(
         if on_progress is not None:
             on_progress(done, total)
 
-    outcomes: dict[int, SegmentOutcome] = {}
-    missing: list[Segment] = []
-    for segment in segments:
-        found = cache.get(SEGMENT_STAGE, segment.key, ".mkv",
-                          validate=functools.partial(segment_intact, job=segment.job))
-        if found is not None:
-            outcomes[segment.index] = SegmentOutcome(segment.index, found, segment.job.frames, True)
-        else:
-            missing.append(segment)
+    outcomes = {s.index: SegmentOutcome(s.index, path, s.job.frames, True)
+                for s in segments if (path := found[s.index]) is not None}
     if on_progress is not None:
         advance(sum(o.frames for o in outcomes.values()))
-    workers = min(jobs, len(missing))
-    threads = encoder_threads(workers)
-    if workers > 1:
-        built = _render_parallel(missing, cache, settings, workers, threads, advance)
-    else:
-        built = [_build(segment, cache, settings, threads, advance, None) for segment in missing]
-    for outcome in built:
-        outcomes[outcome.index] = outcome
+    for segment in missing:
+        outcomes[segment.index] = _build(segment, cache, settings, advance, None)
     return [outcomes[segment.index] for segment in segments]
+
+
+def _cached(segment: Segment, cache: Cache) -> Path | None:
+    """The segment's intact file in the cache, or None."""
+    return cache.get(SEGMENT_STAGE, segment.key, ".mkv",
+                     validate=functools.partial(segment_intact, job=segment.job))
 
 
 def segment_intact(path: Path, job: SegmentJob) -> bool:
@@ -284,22 +317,10 @@ def segment_intact(path: Path, job: SegmentJob) -> bool:
     return count_frames(path) == job.frames
 
 
-def encoder_threads(workers: int) -> int:
-    """x264 threads for each of ``workers`` concurrent encoders.
-
-    x264 by itself takes 1.5 threads a CPU, and its memory grows with its
-    threads (at 1080p about 430 MB with one, 620 MB with eight, 800 MB with
-    sixteen): the CPUs are shared out among the workers, and capped so a
-    many-core machine does not multiply the memory for little speed.
-    """
-    return max(1, min(MAX_ENCODER_THREADS, math.ceil(1.5 * default_jobs() / max(1, workers))))
-
-
 def _build(
     segment: Segment,
     cache: Cache,
     settings: EncodeSettings,
-    threads: int,
     tick: Callable[[int], None] | None,
     cancelled: Callable[[], bool] | None,
 ) -> SegmentOutcome:
@@ -312,7 +333,7 @@ def _build(
             settings,
             tick,
             cancelled,
-            threads,
+            ENCODER_THREADS,
         )
 
     entry = cache.get_or_create(SEGMENT_STAGE, segment.key, ".mkv", build)
@@ -335,9 +356,8 @@ def _init_worker(progress: Any, cancel: Any) -> None:
     die_with_parent()
 
 
-def _worker_build(
-    segment: Segment, cache: Cache, settings: EncodeSettings, threads: int
-) -> SegmentOutcome:
+def _worker_build(segment: Segment, cache: Cache, settings: EncodeSettings) -> SegmentOutcome:
+    """Encode one segment in a worker; frames sent go to the parent as ``(key, count)``."""
     progress, cancel = _progress_queue, _cancel_event
     pending = 0
 
@@ -346,69 +366,145 @@ def _worker_build(
         pending += frames
         # Batched, so progress costs little next to a frame.
         if pending >= 4:
-            progress.put(pending)
+            progress.put((segment.key, pending))
             pending = 0
 
     try:
-        return _build(segment, cache, settings, threads, tick, cancel.is_set)
+        return _build(segment, cache, settings, tick, cancel.is_set)
     finally:
         if pending:
-            progress.put(pending)
+            progress.put((segment.key, pending))
 
 
-def _render_parallel(
-    segments: Sequence[Segment],
-    cache: Cache,
-    settings: EncodeSettings,
-    workers: int,
-    threads: int,
-    advance: Callable[[int], None],
-) -> list[SegmentOutcome]:
-    # spawn: workers start clean (no inherited threads or locks) on every platform.
-    context = multiprocessing.get_context("spawn")
-    progress = context.Queue()
-    cancel = context.Event()
-    outcomes: list[SegmentOutcome] = []
-    executor = cf.ProcessPoolExecutor(
-        max_workers=workers, mp_context=context, initializer=_init_worker,
-        initargs=(progress, cancel),
-    )  # fmt: skip
+class SegmentPool:
+    """Segments encoded into the cache by worker processes while the caller works on.
 
-    def drain() -> None:
+    ``submit`` hands over segments as soon as they are known (a segment already
+    cached or already submitted, by key, is not encoded again); ``outcomes``
+    waits for the ones a video needs. Workers start with the first segment to
+    encode. Use as a context manager: leaving the block by an error or an
+    interrupt tells the workers to stop (each kills its ffmpeg and leaves no
+    temporary file) and waits for them, so nothing half-written remains.
+
+    A segment's bytes depend only on its key, so the video is the same
+    whatever the number of workers and the order they finish in.
+    """
+
+    def __init__(self, cache: Cache, settings: EncodeSettings, jobs: int) -> None:
+        self.cache = cache
+        self.settings = settings
+        self.jobs = max(1, jobs)
+        self._cached: dict[str, Path] = {}
+        self._futures: dict[str, cf.Future[SegmentOutcome]] = {}
+        self._sent: dict[str, int] = {}  # frames sent to each encoder so far
+        self._claimed: set[str] = set()  # keys a video has taken (encoded ones count once)
+        self._context = multiprocessing.get_context("spawn")
+        self._executor: cf.ProcessPoolExecutor | None = None
+        self._progress: Any = None
+        self._cancel: Any = None
+
+    def __enter__(self) -> SegmentPool:
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, *_: object) -> None:
+        self.close(cancel=kind is not None)
+
+    @property
+    def submitted(self) -> int:
+        """How many segments were handed to the workers (not found in the cache)."""
+        return len(self._futures)
+
+    def submit(self, segments: Sequence[Segment]) -> None:
+        """Start encoding those of ``segments`` that are neither cached nor submitted."""
+        for segment in segments:
+            key = segment.key
+            if key in self._futures or key in self._cached:
+                continue
+            found = _cached(segment, self.cache)
+            if found is not None:
+                self._cached[key] = found
+                continue
+            self._futures[key] = self._start().submit(
+                _worker_build, segment, self.cache, self.settings)
+            self._sent[key] = 0
+
+    def poll(self) -> None:
+        """Take in the workers' progress; raise the error of a segment that failed."""
+        self._drain()
+        for future in self._futures.values():
+            if future.done() and future.exception() is not None:
+                future.result()
+
+    def outcomes(self, segments: Sequence[Segment],
+                 on_progress: ProgressCallback | None = None) -> list[SegmentOutcome]:
+        """Wait for ``segments`` (submitting any not yet submitted) and return their files.
+
+        ``on_progress(done, total)`` counts their frames, cached ones included.
+        A segment counts as encoded (not a cache hit) for the first video that
+        takes it.
+        """
+        self.submit(segments)
+        total = sum(s.job.frames for s in segments)
+        waiting = {self._futures[s.key] for s in segments if s.key in self._futures}
+        while True:
+            self.poll()
+            if on_progress is not None:
+                on_progress(sum(self._frames_done(s) for s in segments), total)
+            if not waiting:
+                break
+            _, waiting = cf.wait(waiting, timeout=0.1, return_when=cf.FIRST_COMPLETED)
+        out = []
+        for segment in segments:
+            key, frames = segment.key, segment.job.frames
+            if key in self._futures:
+                path, hit = self._futures[key].result().path, key in self._claimed
+            else:
+                path, hit = self._cached[key], True
+            self._claimed.add(key)
+            out.append(SegmentOutcome(segment.index, path, frames, hit))
+        return out
+
+    def close(self, cancel: bool = False) -> None:
+        """Stop the workers: at once with ``cancel``, else after their segments."""
+        executor, self._executor = self._executor, None
+        if executor is None:
+            return
+        try:
+            if cancel:
+                self._cancel.set()
+            executor.shutdown(wait=True, cancel_futures=cancel)
+        finally:
+            self._progress.close()
+            self._progress.join_thread()
+
+    def _start(self) -> cf.ProcessPoolExecutor:
+        if self._executor is None:
+            self._progress = self._context.Queue()
+            self._cancel = self._context.Event()
+            # spawn: workers start clean (no inherited threads or locks) on every platform.
+            self._executor = cf.ProcessPoolExecutor(
+                max_workers=self.jobs, mp_context=self._context, initializer=_init_worker,
+                initargs=(self._progress, self._cancel),
+            )  # fmt: skip
+        return self._executor
+
+    def _drain(self) -> None:
+        if self._progress is None:
+            return
         while True:
             try:
-                frames = progress.get_nowait()
+                key, frames = self._progress.get_nowait()
             except queue.Empty:
                 return
-            advance(frames)
+            self._sent[key] += frames
 
-    try:
-        # Longest first, so the last worker to finish is not the one left
-        # with the longest segment.
-        ordered = sorted(segments, key=lambda s: -s.job.frames)
-        pending = {executor.submit(_worker_build, s, cache, settings, threads) for s in ordered}
-        while pending:
-            finished, pending = cf.wait(pending, timeout=0.1, return_when=cf.FIRST_COMPLETED)
-            drain()
-            for future in finished:
-                outcomes.append(future.result())
-        drain()
-    except BaseException:
-        # Tell running workers to stop (they kill their ffmpeg and leave no
-        # temporary files), drop queued ones, and wait for them to clean up.
-        cancel.set()
-        executor.shutdown(wait=True, cancel_futures=True)
-        raise
-    finally:
-        executor.shutdown(wait=True)
-        progress.close()
-        progress.join_thread()
-    return outcomes
+    def _frames_done(self, segment: Segment) -> int:
+        future = self._futures.get(segment.key)
+        if future is None or future.done():
+            return segment.job.frames
+        return min(segment.job.frames, self._sent[segment.key])
 
 
 def default_jobs() -> int:
     """A sensible worker count: the CPUs this process may use."""
-    try:
-        return max(1, len(os.sched_getaffinity(0)))
-    except AttributeError:  # not on every platform
-        return max(1, os.cpu_count() or 1)
+    return usable_cpus()
