@@ -139,8 +139,8 @@ class MixResult:
 class MixSettings:
     """How ``mix`` shapes and masters the programme (see ``mix`` for each one's role)."""
 
-    duck_db: float = -9.0
-    speech_dip_db: float = -4.0
+    duck_db: float = -12.0
+    speech_dip_db: float = -6.0
     attack: float = 0.15
     release: float = 0.5
     bridge: float = 1.0
@@ -174,17 +174,17 @@ def mix(
     duration_s: float,
     scenes: Sequence[SceneGain] = (),
     *,
-    duck_db: float = -12.0,
-    speech_dip_db: float = -6.0,
-    attack: float = 0.15,
-    release: float = 0.5,
-    bridge: float = 1.0,
-    scene_fade: float = 0.3,
-    fade_in_s: float = 0.75,
-    fade_out_s: float = 1.0,
-    music_level: float = -4.0,
-    target_lufs: float = -16.0,
-    true_peak_dbtp: float = -1.0,
+    duck_db: float = MixSettings.duck_db,
+    speech_dip_db: float = MixSettings.speech_dip_db,
+    attack: float = MixSettings.attack,
+    release: float = MixSettings.release,
+    bridge: float = MixSettings.bridge,
+    scene_fade: float = MixSettings.scene_fade,
+    fade_in_s: float = MixSettings.fade_in_s,
+    fade_out_s: float = MixSettings.fade_out_s,
+    music_level: float = MixSettings.music_level,
+    target_lufs: float = MixSettings.target_lufs,
+    true_peak_dbtp: float = MixSettings.true_peak_dbtp,
     block: int | None = None,
 ) -> MixResult:
     """Mix ``music`` (float32 ``(n, 2)`` at 48 kHz) and ``narration`` into ``duration_s`` seconds.
