@@ -31,11 +31,12 @@ steps fall short.
 from __future__ import annotations
 
 import bisect
+import collections
 import dataclasses
 import heapq
 import itertools
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -90,6 +91,16 @@ _TONIC_PULL = 0.35  # reward for a tonic-triad tone (twice that for the tonic)
 _PHRASE_NOTES = 8  # notes enough for a melody to show its range and its shape
 _LEAST_SPAN = 7  # semitones a scene's melody spans at the least (a fifth and more)
 _CLEAR_SKYLINE = 0.15  # a skyline that rises or falls by more of the picture's height
+_SKYLINE_DEGREES = 5.0  # scale steps a theme bar moves from the lowest skyline to the highest
+_FOLLOW_WEIGHT = 6.0  # how much a theme statement's rank correlation with its skyline is worth
+_THEME_SPAN = 8.0  # semitones a statement of a phrase's notes spans at the least
+_RECUR_WEIGHT = 3.0  # how much the statement's recurring four-note shapes are worth
+_KEY_WEIGHT = 10.0  # cost of each 0.1 by which a scene says its key too weakly
+_KEY_MARGIN = 0.1  # how far its key should lead the next-best key
+_CLASH = 3.0  # the cost of a strong theme note off its chord (it would be bent out of shape)
+_MIRROR = 1.5  # the cost of turning a theme bar upside down
+_BEAM = 6  # ways of singing the statement so far that the search keeps
+_BAR_OPTIONS = 8  # ways of singing one bar it tries
 _LEAST_FOLLOWING = 0.6  # rank correlation of a scene's notes with its skyline
 _LEAST_STEPS = 0.5  # share of a scene's moves that are steps (up to two semitones)
 _REVISIONS = 3
@@ -98,6 +109,42 @@ _GESTURE = 0.5  # how much of a motif's own run or turn the melody keeps
 _PARALLEL = 8.0  # cost of parallel fifths or octaves between the melody and the bass
 _RANGE = 8  # semitones the melody may stray from its register (a scene spans 16 at most)
 _BIG = 1e6  # the cost of a pitch the chord or the register rules out
+
+# Practical sounding ranges (MIDI) of the General MIDI instruments that carry a tune, as
+# orchestration texts give them (a flute's lowest note is C4, a violin's G3); programs not
+# listed keep a wide keyboard-like range.
+_INSTRUMENT_RANGES: dict[int, tuple[int, int]] = {
+    21: (53, 93), 22: (60, 96), 24: (40, 84), 25: (40, 84), 26: (40, 84), 27: (40, 86),
+    40: (55, 100), 41: (48, 88), 42: (36, 76), 43: (28, 60), 44: (36, 96), 45: (36, 96),
+    46: (24, 103), 48: (36, 96), 49: (36, 96), 50: (36, 96), 52: (48, 81), 53: (48, 81),
+    56: (54, 82), 57: (40, 72), 58: (28, 58), 59: (54, 82), 60: (41, 77), 61: (40, 82),
+    64: (56, 87), 65: (49, 80), 66: (44, 75), 67: (36, 68), 68: (58, 91), 69: (52, 81),
+    70: (34, 75), 71: (50, 91), 72: (74, 108), 73: (60, 96), 74: (65, 93), 75: (60, 96),
+    78: (60, 96), 79: (60, 84), 104: (48, 84), 105: (48, 86), 107: (48, 86), 108: (60, 88),
+    109: (58, 82), 110: (55, 100), 114: (55, 88),
+}
+_WIDE_RANGE = (36, 96)
+
+
+def instrument_range(program: int) -> tuple[int, int]:
+    """The lowest and highest sounding MIDI pitch an instrument plays well."""
+    return _INSTRUMENT_RANGES.get(program, _WIDE_RANGE)
+
+
+def melody_band(plan: ScenePlan) -> tuple[int, int]:
+    """The pitches a scene's melody keeps to: its register give or take ``_RANGE``,
+    moved whole into its instrument's range (a flute asked for G3 plays from C4 up)."""
+    low, high = instrument_range(plan.melody_program)
+    if high - low <= 2 * _RANGE:
+        return low, high
+    centre = min(max(plan.register, low + _RANGE), high - _RANGE)
+    return centre - _RANGE, centre + _RANGE
+
+
+def melody_register(plan: ScenePlan) -> int:
+    """The centre of the scene's melody band: its register, inside its instrument's range."""
+    low, high = melody_band(plan)
+    return (low + high) // 2
 
 
 def _interval_cost(semitones: int) -> float:
@@ -338,7 +385,7 @@ def _scene_slots(
         slot.velocity *= 1 + 0.08 * arch
         heights.append(float(np.interp(fraction, xs, skyline)))
         arches.append(arch)
-    _aim(slots, heights, arches, plan.register)
+    _aim(slots, heights, arches, melody_register(plan))
     _realise_theme(slots, plan, skyline, backdrop)
     return slots
 
@@ -416,78 +463,210 @@ def _cell_starts(bar_length: float, beat: float) -> list[float]:
 def _realise_theme(slots: list[_Slot], plan: ScenePlan, skyline: np.ndarray,
                    backdrop: Backdrop | None = None) -> None:
     """Give each theme note its pitch: its degree in the scene's key, each theme bar moved
-    up or down the scale as a whole (``_bar_shifts``), then any beat that still clashes
-    moved onto the chord under it (a strong note to the nearest chord tone, any other
-    to the scale as the chord alters it)."""
+    up or down the scale as a whole, or turned upside down, where that follows the
+    skyline (``_bar_shifts``), then any note that still clashes moved onto the chord
+    under it: a strong note to the nearest chord tone, a note on a weaker beat only
+    where it is not a passing or neighbour note (a step in, a step out), so that the
+    motif keeps its interval shape wherever the harmony lets it."""
     themed = [slot for slot in slots if slot.degree is not None]
     if not themed:
         return
     key = scene_key(plan)
+    band = melody_band(plan)
     mean_degree = sum(slot.degree or 0 for slot in themed) / len(themed)
-    tonic = tonic_below(plan.register, key.pc, mean_degree)
+    tonic = tonic_below(melody_register(plan), key.pc, mean_degree)
     basses = [backdrop.bass_at(slot.offset) if backdrop is not None else None
               for slot in themed]
-    shifts = _bar_shifts(themed, key.scale, tonic, skyline, basses)
+    clear = bool(plan.contour) and max(plan.contour) - min(plan.contour) > _CLEAR_SKYLINE
+    heard = _key_hearing(themed, key, backdrop) if backdrop is not None else None
+    degrees = _bar_shifts(themed, key.scale, tonic, band, basses, clear, heard)
+    diatonic = [degree_pitch(d, key.scale, tonic) for d in degrees]
     previous: int | None = None
     before: int | None = None  # the note before ``previous``
-    last_degree: int | None = None
-    for slot in themed:
-        assert slot.degree is not None
-        pitch = degree_pitch(slot.degree + shifts[slot.theme_bar], key.scale, tonic)
-        # Every theme note on a beat is a chord tone (the beat is what the ear checks);
-        # passing and neighbour notes fall between the beats.
-        allowed = set(slot.chord.pcs) if slot.beat or slot.strong else set(melodic_pcs(slot.chord))
-        if slot.cadence == "final":
-            allowed = {slot.chord.key.pc}
-        candidates = [p for p in range(pitch - 4, pitch + 5) if p % 12 in allowed]
-        if candidates and pitch % 12 not in allowed:
+    for k, slot in enumerate(themed):
+        pitch = diatonic[k]
+        allowed = _theme_allowed(slot, diatonic, k)
+        candidates = [p for p in range(pitch - 4, pitch + 5)
+                      if p % 12 in allowed and band[0] <= p <= band[1]]
+        if candidates and (pitch % 12 not in allowed or not band[0] <= pitch <= band[1]):
+            moves = k > 0 and degrees[k] != degrees[k - 1]
             pitch = min(candidates, key=lambda p: (
-                _snap_cost(p, pitch, previous, before, slot.degree != last_degree), p))
+                _snap_cost(p, diatonic[k], previous, before, moves), p))
         slot.fixed = pitch
         slot.target = float(pitch)
-        before, previous, last_degree = previous, pitch, slot.degree
+        before, previous = previous, pitch
 
 
-def _bar_shifts(themed: list[_Slot], scale: Sequence[int], tonic: int,
-                skyline: np.ndarray, basses: Sequence[int | None]) -> dict[int, int]:
-    """How many scale steps each theme bar moves: a sequence that follows the skyline
-    (higher where the picture is higher), lands the bar's beats on the chords under
-    them, keeps out of parallel fifths and octaves with the bass and joins the bar
-    before smoothly, so that the motif keeps its shape and is rarely bent to fit."""
+def _key_hearing(themed: list[_Slot], key: Key, backdrop: Backdrop
+                 ) -> Callable[[Sequence[int]], float]:
+    """What a way of singing the theme's first notes costs in how clearly the scene's own
+    bars, with the parts under them, say its key (Krumhansl–Schmuckler, as the listening
+    back in ``_solve_and_revise`` hears it)."""
+    scene = themed[0].scene
+    own = backdrop.own_bars[scene]
+    under = backdrop.weights[scene]
+
+    def cost(pitches: Sequence[int]) -> float:
+        weights = under.copy()
+        for slot, pitch in zip(themed, pitches, strict=False):
+            if slot.bar in own:
+                weights[pitch % 12] += slot.length
+        r, margin = key_margin(weights, key)
+        return _KEY_WEIGHT * (max(0.0, _KEY_CLEAR - r) + max(0.0, _KEY_MARGIN - margin))
+    return cost
+
+
+def _theme_allowed(slot: _Slot, diatonic: Sequence[int], k: int) -> set[int]:
+    """The pitch classes theme note ``k`` may sound: the tonic at the piece's end, a
+    chord tone on a strong beat or on a beat it does not pass through by step, and the
+    scale as the chord alters it elsewhere."""
+    if slot.cadence == "final":
+        return {slot.chord.key.pc}
+    if slot.strong:
+        return set(slot.chord.pcs)
+    if slot.beat:
+        stepwise = (0 < k < len(diatonic) - 1
+                    and 0 < abs(diatonic[k] - diatonic[k - 1]) <= 2
+                    and 0 < abs(diatonic[k + 1] - diatonic[k]) <= 2)
+        if not stepwise:
+            return set(slot.chord.pcs)
+    return set(melodic_pcs(slot.chord))
+
+
+def _bar_shifts(themed: list[_Slot], scale: Sequence[int], tonic: int, band: tuple[int, int],
+                basses: Sequence[int | None], clear: bool,
+                heard: Callable[[Sequence[int]], float] | None = None) -> list[int]:
+    """Each theme note's degree once its bar has moved: every bar is moved a number of
+    scale steps as a whole (a sequence), or turned upside down about its first note
+    (an inversion), so that the motif keeps its shape inside the bar. A beam search
+    over the bars picks the ways that together rise and fall with the skyline over
+    the statement and span a singable range, while each bar lands its strong beats on
+    the chords under them, stays in the melody's band, keeps out of parallels with the
+    bass and joins the bar before smoothly (``_bar_options``)."""
     bass_of = {id(slot): bass for slot, bass in zip(themed, basses, strict=True)}
-    span = float(np.ptp(skyline))
-    middle = (float(skyline.max()) + float(skyline.min())) / 2
+    heights = np.array([slot.height for slot in themed])
+    spread = float(np.ptp(heights))
+    middle = (float(heights.max()) + float(heights.min())) / 2
+    # Degrees the bars' middles move from the lowest skyline to the highest: most of an
+    # octave for a clear skyline, less for a flatter one.
+    reach = _SKYLINE_DEGREES * min(1.0, spread / _FLAT_SKYLINE)
+    # A listener follows the ups and downs of a clear skyline, however small they are
+    # under this statement: its rank order counts, not its size.
+    following = 1.0 if clear else 0.0
     bars: dict[int, list[_Slot]] = {}
     for slot in themed:
         bars.setdefault(slot.theme_bar, []).append(slot)
-    shifts: dict[int, int] = {}
-    last: int | None = None  # the last pitch of the bar before
+    centre = float(np.mean([slot.degree or 0 for slot in themed]))
+    beams: list[tuple[float, tuple[_Option, ...]]] = [(0.0, ())]
     for index in sorted(bars):
         notes = bars[index]
-        wanted = 0.0
-        if span > _CLEAR_SKYLINE:
-            height = float(np.mean([slot.height for slot in notes]))
-            wanted = float(np.clip((height - middle) / max(span, _FLAT_SKYLINE) * 5, -3, 3))
-        best: tuple[float, int] | None = None
-        for shift in range(-4, 5):
-            pitches = [degree_pitch((slot.degree or 0) + shift, scale, tonic) for slot in notes]
-            clashes = sum((2.0 if slot.strong else 1.0)
-                          for slot, pitch in zip(notes, pitches, strict=True)
-                          if (slot.strong or slot.beat) and pitch % 12 not in slot.chord.pcs)
-            cost = 1.2 * clashes + abs(shift - wanted)
-            cost += _PARALLEL / 4 * _parallels(notes, pitches, bass_of)
-            if last is not None:
-                # Join the bar before by step or skip; a leap into the bar must turn back.
-                leap = pitches[0] - last
-                cost += 0.6 * max(0, abs(leap) - 4)
-                if abs(leap) >= 5 and len(pitches) > 1 and (pitches[1] - pitches[0]) * leap >= 0:
-                    cost += 2.0
-            if best is None or cost < best[0] - 1e-9:
-                best = (cost, shift)
-        assert best is not None
-        shifts[index] = best[1]
-        last = degree_pitch((notes[-1].degree or 0) + best[1], scale, tonic)
-    return shifts
+        height = float(np.mean([slot.height for slot in notes]))
+        wanted = centre + (reach * (height - middle) / spread if spread > 0 else 0.0)
+        options = _bar_options(notes, scale, tonic, band, bass_of, wanted, heights)
+        grown = []
+        for cost, chosen in beams:
+            for option in options:
+                own = cost + option.cost + (_join_cost(chosen[-1].pitches[-1], option.pitches)
+                                            if chosen else 0.0)
+                path = (*chosen, option)
+                sung = np.array([p for o in path for p in o.pitches], dtype=float)
+                shape = -_FOLLOW_WEIGHT * following * _rank_correlation(sung, heights[:len(sung)])
+                shape -= _RECUR_WEIGHT * _recurring_shapes([d for o in path for d in o.degrees])
+                if heard is not None:
+                    shape += heard([int(p) for p in sung])
+                grown.append((own + shape, own, path))
+        grown.sort(key=lambda g: g[0])
+        beams = [(own, path) for _, own, path in grown[:_BEAM]]
+    # The statement spans a phrase's range where it has a phrase's notes.
+    def total(beam: tuple[float, tuple[_Option, ...]]) -> float:
+        own, path = beam
+        sung = np.array([p for o in path for p in o.pitches], dtype=float)
+        short = max(0.0, _THEME_SPAN - float(np.ptp(sung))) if len(sung) >= _PHRASE_NOTES - 2 \
+            else 0.0
+        key_cost = heard([int(p) for p in sung]) if heard is not None else 0.0
+        return (own + 1.0 * short - _FOLLOW_WEIGHT * following * _rank_correlation(sung, heights)
+                - _RECUR_WEIGHT * _recurring_shapes([d for o in path for d in o.degrees])
+                + key_cost)
+    best = min(beams, key=total)[1]
+    return [d for option in best for d in option.degrees]
+
+
+def _recurring_shapes(degrees: Sequence[int]) -> float:
+    """The share of four-note windows whose diatonic intervals another window has too:
+    how much the statement repeats its own shapes, as a listener remembers a tune."""
+    moves = [b - a for a, b in itertools.pairwise(degrees)]
+    shapes = [tuple(moves[k:k + 3]) for k in range(len(moves) - 2)]
+    if not shapes:
+        return 0.0
+    counts = collections.Counter(shapes)
+    return sum(counts[s] > 1 for s in shapes) / len(shapes)
+
+
+@dataclass(frozen=True)
+class _Option:
+    """One way to sing a theme bar: its degrees, their pitches, and what it costs alone."""
+
+    degrees: tuple[int, ...]
+    pitches: tuple[int, ...]
+    cost: float
+
+
+def _bar_options(notes: list[_Slot], scale: Sequence[int], tonic: int, band: tuple[int, int],
+                 bass_of: dict[int, int | None], wanted: float, heights: np.ndarray
+                 ) -> list[_Option]:
+    """The cheapest ways to sing a theme bar (shifted, or inverted and shifted), each
+    costed alone: its middle away from where the skyline wants it, an inversion."""
+    first = notes[0].degree or 0
+    options = []
+    for mirror in (False, True):
+        if mirror and (len(notes) < 3 or any(s.cadence == "final" for s in notes)):
+            continue
+        shape = [2 * first - (s.degree or 0) if mirror else (s.degree or 0) for s in notes]
+        for shift in range(-6, 7):
+            degrees = tuple(d + shift for d in shape)
+            pitches = tuple(degree_pitch(d, scale, tonic) for d in degrees)
+            cost = _bar_cost(notes, pitches, band, bass_of, heights)
+            cost += 0.6 * abs(float(np.mean(degrees)) - wanted) + (_MIRROR if mirror else 0.0)
+            options.append(_Option(degrees, pitches, cost))
+    options.sort(key=lambda o: o.cost)
+    return options[:_BAR_OPTIONS]
+
+
+def _bar_cost(notes: list[_Slot], pitches: Sequence[int], band: tuple[int, int],
+              bass_of: dict[int, int | None], heights: np.ndarray) -> float:
+    """What a theme bar sung on ``pitches`` costs: strong beats off their chords, notes
+    outside the band, motion against the skyline inside the bar, parallels with the
+    bass."""
+    clashes = sum(1 for slot, pitch in zip(notes, pitches, strict=True)
+                  if slot.strong and pitch % 12 not in slot.chord.pcs)
+    outside = sum(max(0, band[0] - p, p - band[1]) for p in pitches)
+    cost = _CLASH * clashes + 3.0 * outside
+    cost += _PARALLEL / 4 * _parallels(notes, list(pitches), bass_of)
+    # The tonic triad, held, says the scene's key (as the free notes lean on it too).
+    cost -= _TONIC_PULL * sum(slot.length * _triad_weight(slot.chord.key, pitch)
+                              for slot, pitch in zip(notes, pitches, strict=True))
+    bar_heights = np.array([slot.height for slot in notes])
+    rise = float(np.ptp(bar_heights)) / max(float(np.ptp(heights)), _FLAT_SKYLINE)
+    if rise > 0 and len(set(pitches)) > 1:
+        cost -= rise * _rank_correlation(np.array(pitches, dtype=float), bar_heights)
+    return cost
+
+
+def _triad_weight(key: Key, pitch: int) -> float:
+    """2 for the key's tonic, 1 for the rest of its tonic triad, 0 otherwise."""
+    step = (pitch - key.pc) % 12
+    if step == 0:
+        return 2.0
+    return 1.0 if step in (7, 4 if key.mode == "major" else 3) else 0.0
+
+
+def _join_cost(last: int, pitches: Sequence[int]) -> float:
+    """Joining the bar before by step or skip; a leap into the bar must turn back."""
+    leap = pitches[0] - last
+    cost = 0.6 * max(0, abs(leap) - 4)
+    if abs(leap) >= 5 and len(pitches) > 1 and (pitches[1] - pitches[0]) * leap >= 0:
+        cost += 2.0
+    return cost
 
 
 def _pc_mask(pcs: Iterable[int]) -> np.ndarray:
@@ -501,7 +680,8 @@ def _solve_pitches(slots: list[_Slot], plans: Sequence[ScenePlan],
                    backdrop: Backdrop | None = None) -> list[int]:
     """Second-order Viterbi over a run of slots (see the module docstring)."""
     grid = _pitch_grid(slots, plans)
-    unary = np.stack([_note_costs(slot, plans[slot.scene].register, grid) for slot in slots])
+    unary = np.stack([_note_costs(slot, melody_band(plans[slot.scene]), grid)
+                      for slot in slots])
     if len(slots) == 1:
         return [int(grid[int(np.argmin(unary[0]))])]
     path = _viterbi(slots, grid, unary, _Moves.of(slots, grid, backdrop))
@@ -512,12 +692,13 @@ def _pitch_grid(slots: list[_Slot], plans: Sequence[ScenePlan]) -> np.ndarray:
     """The pitches the solver chooses from: every scene's register give or take
     ``_RANGE``, and every theme note's pitch."""
     fixed = [s.fixed for s in slots if s.fixed is not None]
-    low = min([plans[s.scene].register - _RANGE for s in slots] + fixed)
-    high = max([plans[s.scene].register + _RANGE for s in slots] + fixed)
+    bands = [melody_band(plans[s.scene]) for s in slots]
+    low = min([band[0] for band in bands] + fixed)
+    high = max([band[1] for band in bands] + fixed)
     return np.arange(low, high + 1)
 
 
-def _note_costs(slot: _Slot, register: int, grid: np.ndarray) -> np.ndarray:
+def _note_costs(slot: _Slot, band: tuple[int, int], grid: np.ndarray) -> np.ndarray:
     """What each pitch of ``grid`` costs a note on its own: its distance from the
     note's target, less the pull of the tonic triad and of a cadence; ``_BIG`` where
     the chord or the register rules it out, 0 only at a theme note's own pitch."""
@@ -527,8 +708,8 @@ def _note_costs(slot: _Slot, register: int, grid: np.ndarray) -> np.ndarray:
     if slot.cadence == "final":
         allowed = {tonic}
     ok = _pc_mask(allowed)[pcs_of_grid]
-    ok &= grid >= register - _RANGE
-    ok &= grid <= register + _RANGE
+    ok &= grid >= band[0]
+    ok &= grid <= band[1]
     distance = np.abs(grid - slot.target)
     cost = _PULL * slot.pull * distance + 0.04 * np.maximum(0, distance - 5) ** 2
     # Tonic-triad tones (the tonic above all) help a short scene set its key up:
@@ -706,7 +887,7 @@ def _solve_and_revise(slots: list[_Slot], plans: Sequence[ScenePlan],
             if len(notes) < _PHRASE_NOTES:
                 continue
             sung = np.array([pitches[n] for n in notes], dtype=float)
-            register = plans[scene].register
+            register = melody_register(plans[scene])
             if np.ptp(sung) < _LEAST_SPAN:
                 for n in notes:
                     slots[n].target = register + (slots[n].target - register) * 1.5
