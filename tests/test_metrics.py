@@ -263,15 +263,48 @@ def test_tempo_check_allows_one_jump_a_minute_not_two(single: ComposedScore) -> 
     steady = metrics.tempo_changes(single)
     assert steady.passed, steady.problems
     assert not steady.jumps
-    once = metrics.tempo_changes(_marks_changed(single, {3: 1.10}))
+    # A two-second scene far faster than the next has no room to ramp: the phrase closes,
+    # the music breathes, and the tempo jumps at the bar line.
+    plans = [plan(scene_id="a", duration=2.0, tempo=60),
+             plan(scene_id="b", duration=2.6, tempo=180),
+             plan(scene_id="c", duration=12.0, tempo=60)]
+    breathing = compose(plans, fps=FPS, seed=1)
+    once = metrics.tempo_changes(breathing)
     assert once.passed, once.problems
-    assert [s.bar for s in once.jumps] == [4]
-    assert once.jumps[0].change == pytest.approx(0.10, abs=0.01)
-    twice = metrics.tempo_changes(_marks_changed(single, {3: 1.10, 5: 0.8}))
+    assert len(once.jumps) == 1
+    assert once.jumps[0].prepared
+    assert once.jumps[0].offset in breathing.timeline.scene_offsets
+    # A second jump in the same minute is one too many, even after a breath.
+    last_bar = len(breathing.timeline.bars) - 1
+    twice = metrics.tempo_changes(_marks_changed(breathing, {last_bar: 0.5}))
     assert twice.minutes < 1
     assert not twice.passed
     assert len(twice.jumps) == 2
-    assert twice.problems[0].startswith("bar 4: ")
+    assert len(twice.problems) == 2
+
+
+def test_tempo_check_wants_a_cadence_and_a_breath_before_a_jump(single: ComposedScore) -> None:
+    # The same 10 % jump in the middle of a phrase, with the melody running through it.
+    sudden = metrics.tempo_changes(_marks_changed(single, {3: 1.10}))
+    assert [s.bar for s in sudden.jumps] == [4]
+    assert sudden.jumps[0].change == pytest.approx(0.10, abs=0.01)
+    assert sudden.per_minute <= 1
+    assert not sudden.passed
+    assert sudden.problems == (
+        f"bar 4: {sudden.jumps[0].before:.1f} -> {sudden.jumps[0].after:.1f} BPM at "
+        f"{sudden.jumps[0].seconds:.1f} s without a cadence and a breath before it",)
+
+
+def test_tempo_check_keeps_scenes_near_the_home_tempo(single: ComposedScore) -> None:
+    near = metrics.tempo_changes(single)
+    assert near.band == ((0, pytest.approx(0.0, abs=0.08)),)
+    home = single.timeline.home_tempo
+    far = dataclasses.replace(single, timeline=dataclasses.replace(
+        single.timeline, tempos=(home * 1.3,)))
+    wide = metrics.tempo_changes(far)
+    assert wide.widest == pytest.approx(0.3)
+    assert not wide.passed
+    assert wide.problems == ("scene 1: 30% off the home tempo",)
 
 
 def test_printed_marks_check_wants_whole_numbers_one_a_bar(single: ComposedScore) -> None:
