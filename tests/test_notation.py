@@ -277,6 +277,23 @@ def test_printed_lengths_and_sounding_lengths_differ_for_staccato() -> None:
     assert ends[72] == midi.ticks_per_beat // 2  # sounds an eighth, printed a quarter
 
 
+@pytest.mark.parametrize("texture", ["block", "ostinato"])
+def test_detached_accompaniment_is_written_as_dotted_values_not_rests(texture: str) -> None:
+    # Very detached chords sound a sixteenth of each eighth: the score prints eighths with
+    # staccato dots (one symbol a note), the MIDI keeps the short sounding length.
+    composed = compose([plan(texture=texture, staccato=0.9, duration=12.0, arousal=0.6,
+                             density=0.8)], fps=FPS, seed=3)
+    staff = next(p for p in composed.score.parts if p.id == "accompaniment")
+    written = list(staff.flatten().notesAndRests)
+    notes = [e for e in written if not e.isRest]
+    assert len(notes) >= 16
+    assert not [e for e in written if e.isRest]
+    assert all(float(n.quarterLength) == 0.5 for n in notes[:-1])
+    assert all("Staccato" in [type(a).__name__ for a in n.articulations] for n in notes[:-1])
+    events = composed.part_events["accompaniment"]
+    assert all(e.length == 0.25 and e.written == 0.5 for e in events[:-1])
+
+
 def test_rehearsal_letters_run_past_z() -> None:
     assert [rehearsal_letter(k) for k in (0, 1, 25, 26, 27)] == ["A", "B", "Z", "AA", "BB"]
 
