@@ -2,11 +2,20 @@
 from the picture's skyline.
 
 Theme: the statement's notes (``compose.theme``) take their rhythm from the
-theme and their pitches from its scale degrees in the scene's key, each theme
-bar moved up or down the scale as a whole (``_bar_shifts``: following the
-skyline, landing its beats on the chords, out of parallels with the bass), then
-a beat that still clashes moved onto its chord. Those pitches are fixed in the
-pass below; the free notes connect them.
+theme and their pitches from its scale degrees in the scene's key. Each theme
+bar is sung as a whole: moved up or down the scale (a sequence), turned upside
+down (an inversion), or, where the skyline rises or falls inside the bar more
+than a motif can, kept as rhythm with its pitches left to the skyline. A beam
+search over the bars (``_bar_shifts``) picks the ways that together follow the
+skyline (rank correlation), repeat their own four-note shapes, say the scene's
+key, span a phrase's range and stay in the melody's band, each bar landing its
+strong beats on the chords and keeping out of parallels with the bass. Only a
+strong beat (or a leap onto a beat) still off its chord is bent onto it, so
+the motif keeps its interval shape. Those pitches are fixed in the pass below;
+the free notes connect them.
+
+Range: every scene's melody keeps to a band of 16 semitones around its register,
+moved whole inside its instrument's practical range (``melody_band``).
 
 Rhythm of the free notes: each bar splits into cells at its strong beats (1 and 3 in 4/4) and at
 chord changes. A scene picks one rhythm motif per cell length from a library
@@ -43,7 +52,7 @@ import numpy as np
 
 from storyscore.compose.harmony import HarmonySpan, scene_key
 from storyscore.compose.notes import NoteEvent, clamp_velocity, dynamic_mark
-from storyscore.compose.request import ScenePlan
+from storyscore.compose.request import ScenePlan, instrument_range
 from storyscore.compose.theme import (
     Note,
     Theme,
@@ -92,12 +101,13 @@ _PHRASE_NOTES = 8  # notes enough for a melody to show its range and its shape
 _LEAST_SPAN = 7  # semitones a scene's melody spans at the least (a fifth and more)
 _CLEAR_SKYLINE = 0.15  # a skyline that rises or falls by more of the picture's height
 _SKYLINE_DEGREES = 5.0  # scale steps a theme bar moves from the lowest skyline to the highest
-_FOLLOW_WEIGHT = 6.0  # how much a theme statement's rank correlation with its skyline is worth
+_FOLLOW_WEIGHT = 10.0  # cost of a statement's rank correlation short of its skyline's
 _THEME_SPAN = 8.0  # semitones a statement of a phrase's notes spans at the least
 _RECUR_WEIGHT = 3.0  # how much the statement's recurring four-note shapes are worth
 _KEY_WEIGHT = 10.0  # cost of each 0.1 by which a scene says its key too weakly
 _KEY_MARGIN = 0.1  # how far its key should lead the next-best key
 _CLASH = 3.0  # the cost of a strong theme note off its chord (it would be bent out of shape)
+_FREE_BAR = 1.5  # the cost of a theme bar that keeps only its rhythm
 _MIRROR = 1.5  # the cost of turning a theme bar upside down
 _BEAM = 6  # ways of singing the statement so far that the search keeps
 _BAR_OPTIONS = 8  # ways of singing one bar it tries
@@ -109,27 +119,6 @@ _GESTURE = 0.5  # how much of a motif's own run or turn the melody keeps
 _PARALLEL = 8.0  # cost of parallel fifths or octaves between the melody and the bass
 _RANGE = 8  # semitones the melody may stray from its register (a scene spans 16 at most)
 _BIG = 1e6  # the cost of a pitch the chord or the register rules out
-
-# Practical sounding ranges (MIDI) of the General MIDI instruments that carry a tune, as
-# orchestration texts give them (a flute's lowest note is C4, a violin's G3); programs not
-# listed keep a wide keyboard-like range.
-_INSTRUMENT_RANGES: dict[int, tuple[int, int]] = {
-    21: (53, 93), 22: (60, 96), 24: (40, 84), 25: (40, 84), 26: (40, 84), 27: (40, 86),
-    40: (55, 100), 41: (48, 88), 42: (36, 76), 43: (28, 60), 44: (36, 96), 45: (36, 96),
-    46: (24, 103), 48: (36, 96), 49: (36, 96), 50: (36, 96), 52: (48, 81), 53: (48, 81),
-    56: (54, 82), 57: (40, 72), 58: (28, 58), 59: (54, 82), 60: (41, 77), 61: (40, 82),
-    64: (56, 87), 65: (49, 80), 66: (44, 75), 67: (36, 68), 68: (58, 91), 69: (52, 81),
-    70: (34, 75), 71: (50, 91), 72: (74, 108), 73: (60, 96), 74: (65, 93), 75: (60, 96),
-    78: (60, 96), 79: (60, 84), 104: (48, 84), 105: (48, 86), 107: (48, 86), 108: (60, 88),
-    109: (58, 82), 110: (55, 100), 114: (55, 88),
-}
-_WIDE_RANGE = (36, 96)
-
-
-def instrument_range(program: int) -> tuple[int, int]:
-    """The lowest and highest sounding MIDI pitch an instrument plays well."""
-    return _INSTRUMENT_RANGES.get(program, _WIDE_RANGE)
-
 
 def melody_band(plan: ScenePlan) -> tuple[int, int]:
     """The pitches a scene's melody keeps to: its register give or take ``_RANGE``,
@@ -301,9 +290,12 @@ def _scene_slots(
     i: int, plan: ScenePlan, timeline: Timeline, spans: list[HarmonySpan],
     rng: np.random.Generator, statement: tuple[ThemeStatement, list[Note]] | None = None,
     backdrop: Backdrop | None = None,
+    sung_shapes: collections.Counter[tuple[int, ...]] | None = None,
 ) -> list[_Slot]:
     """The scene's melody notes before their pitches: the theme's statement where the
-    scene has one, free cells (rhythm motifs by density) elsewhere."""
+    scene has one, free cells (rhythm motifs by density) elsewhere. ``sung_shapes``
+    counts the four-note shapes the theme's earlier statements sang (and gains this
+    one's)."""
     start_s = timeline.scene_starts[i]
     windows = [
         (timeline.offset_at(start_s + a), timeline.offset_at(start_s + b))
@@ -386,7 +378,7 @@ def _scene_slots(
         heights.append(float(np.interp(fraction, xs, skyline)))
         arches.append(arch)
     _aim(slots, heights, arches, melody_register(plan))
-    _realise_theme(slots, plan, skyline, backdrop)
+    _realise_theme(slots, plan, skyline, backdrop, sung_shapes)
     return slots
 
 
@@ -461,7 +453,8 @@ def _cell_starts(bar_length: float, beat: float) -> list[float]:
 
 
 def _realise_theme(slots: list[_Slot], plan: ScenePlan, skyline: np.ndarray,
-                   backdrop: Backdrop | None = None) -> None:
+                   backdrop: Backdrop | None = None,
+                   sung_shapes: collections.Counter[tuple[int, ...]] | None = None) -> None:
     """Give each theme note its pitch: its degree in the scene's key, each theme bar moved
     up or down the scale as a whole, or turned upside down, where that follows the
     skyline (``_bar_shifts``), then any note that still clashes moved onto the chord
@@ -479,7 +472,14 @@ def _realise_theme(slots: list[_Slot], plan: ScenePlan, skyline: np.ndarray,
               for slot in themed]
     clear = bool(plan.contour) and max(plan.contour) - min(plan.contour) > _CLEAR_SKYLINE
     heard = _key_hearing(themed, key, backdrop) if backdrop is not None else None
-    degrees = _bar_shifts(themed, key.scale, tonic, band, basses, clear, heard)
+    sung = _bar_shifts(themed, key.scale, tonic, band, basses, clear, heard, sung_shapes)
+    if sung_shapes is not None:
+        sung_shapes.update(_shapes([d for d, _ in sung]))
+    for slot, (_, free) in zip(themed, sung, strict=True):
+        if free:  # the bar keeps the theme's rhythm; its pitches follow the skyline
+            slot.degree = None
+    degrees = [d for d, free in sung if not free]
+    themed = [slot for slot in themed if slot.degree is not None]
     diatonic = [degree_pitch(d, key.scale, tonic) for d in degrees]
     previous: int | None = None
     before: int | None = None  # the note before ``previous``
@@ -535,7 +535,9 @@ def _theme_allowed(slot: _Slot, diatonic: Sequence[int], k: int) -> set[int]:
 
 def _bar_shifts(themed: list[_Slot], scale: Sequence[int], tonic: int, band: tuple[int, int],
                 basses: Sequence[int | None], clear: bool,
-                heard: Callable[[Sequence[int]], float] | None = None) -> list[int]:
+                heard: Callable[[Sequence[int]], float] | None = None,
+                before: collections.Counter[tuple[int, ...]] | None = None
+                ) -> list[tuple[int, bool]]:
     """Each theme note's degree once its bar has moved: every bar is moved a number of
     scale steps as a whole (a sequence), or turned upside down about its first note
     (an inversion), so that the motif keeps its shape inside the bar. A beam search
@@ -544,6 +546,7 @@ def _bar_shifts(themed: list[_Slot], scale: Sequence[int], tonic: int, band: tup
     the chords under them, stays in the melody's band, keeps out of parallels with the
     bass and joins the bar before smoothly (``_bar_options``)."""
     bass_of = {id(slot): bass for slot, bass in zip(themed, basses, strict=True)}
+    before = before if before is not None else collections.Counter()
     heights = np.array([slot.height for slot in themed])
     spread = float(np.ptp(heights))
     middle = (float(heights.max()) + float(heights.min())) / 2
@@ -563,6 +566,8 @@ def _bar_shifts(themed: list[_Slot], scale: Sequence[int], tonic: int, band: tup
         height = float(np.mean([slot.height for slot in notes]))
         wanted = centre + (reach * (height - middle) / spread if spread > 0 else 0.0)
         options = _bar_options(notes, scale, tonic, band, bass_of, wanted, heights)
+        if len(notes) >= 3 and not any(slot.cadence == "final" for slot in notes):
+            options.append(_free_option(notes, scale, tonic, band))
         grown = []
         for cost, chosen in beams:
             for option in options:
@@ -570,8 +575,9 @@ def _bar_shifts(themed: list[_Slot], scale: Sequence[int], tonic: int, band: tup
                                             if chosen else 0.0)
                 path = (*chosen, option)
                 sung = np.array([p for o in path for p in o.pitches], dtype=float)
-                shape = -_FOLLOW_WEIGHT * following * _rank_correlation(sung, heights[:len(sung)])
-                shape -= _RECUR_WEIGHT * _recurring_shapes([d for o in path for d in o.degrees])
+                shape = _unfollowed(sung, heights[:len(sung)], following)
+                degrees = [d for o in path for d in o.degrees]
+                shape -= _RECUR_WEIGHT * _recurring_shapes(degrees, before)
                 if heard is not None:
                     shape += heard([int(p) for p in sung])
                 grown.append((own + shape, own, path))
@@ -584,22 +590,38 @@ def _bar_shifts(themed: list[_Slot], scale: Sequence[int], tonic: int, band: tup
         short = max(0.0, _THEME_SPAN - float(np.ptp(sung))) if len(sung) >= _PHRASE_NOTES - 2 \
             else 0.0
         key_cost = heard([int(p) for p in sung]) if heard is not None else 0.0
-        return (own + 1.0 * short - _FOLLOW_WEIGHT * following * _rank_correlation(sung, heights)
-                - _RECUR_WEIGHT * _recurring_shapes([d for o in path for d in o.degrees])
+        return (own + 1.0 * short + _unfollowed(sung, heights, following)
+                - _RECUR_WEIGHT * _recurring_shapes([d for o in path for d in o.degrees], before)
                 + key_cost)
     best = min(beams, key=total)[1]
-    return [d for option in best for d in option.degrees]
+    return [(d, option.free) for option in best for d in option.degrees]
 
 
-def _recurring_shapes(degrees: Sequence[int]) -> float:
-    """The share of four-note windows whose diatonic intervals another window has too:
-    how much the statement repeats its own shapes, as a listener remembers a tune."""
+def _unfollowed(sung: np.ndarray, heights: np.ndarray, following: float) -> float:
+    """What a melody that does not rise and fall with its skyline costs: nothing once
+    its rank correlation reaches ``_LEAST_FOLLOWING``, more the further below."""
+    if not following or len(sung) < 3:
+        return 0.0
+    return _FOLLOW_WEIGHT * following * max(0.0, _LEAST_FOLLOWING
+                                            - _rank_correlation(sung, heights))
+
+
+def _shapes(degrees: Sequence[int]) -> list[tuple[int, ...]]:
+    """Every four-note window of a tune as its diatonic intervals."""
     moves = [b - a for a, b in itertools.pairwise(degrees)]
-    shapes = [tuple(moves[k:k + 3]) for k in range(len(moves) - 2)]
+    return [tuple(moves[k:k + 3]) for k in range(len(moves) - 2)]
+
+
+def _recurring_shapes(degrees: Sequence[int], before: collections.Counter[tuple[int, ...]]
+                      ) -> float:
+    """The share of four-note windows whose diatonic intervals another window has too,
+    here or in the theme's earlier statements (``before``): how much the melody comes
+    back to its own shapes, as a listener remembers a tune."""
+    shapes = _shapes(degrees)
     if not shapes:
         return 0.0
     counts = collections.Counter(shapes)
-    return sum(counts[s] > 1 for s in shapes) / len(shapes)
+    return sum(counts[s] > 1 or before[s] > 0 for s in shapes) / len(shapes)
 
 
 @dataclass(frozen=True)
@@ -609,6 +631,22 @@ class _Option:
     degrees: tuple[int, ...]
     pitches: tuple[int, ...]
     cost: float
+    free: bool = False  # the theme's rhythm on pitches that follow the skyline note by note
+
+
+def _free_option(notes: list[_Slot], scale: Sequence[int], tonic: int, band: tuple[int, int]
+                 ) -> _Option:
+    """A theme bar whose rhythm stays and whose pitches are left to the skyline (where it
+    rises or falls inside the bar more than a motif can): each note foreseen on the
+    scale tone (a chord tone on a strong beat) nearest its target."""
+    ladder = [(d, degree_pitch(d, scale, tonic)) for d in range(-21, 29)]
+    degrees = []
+    for slot in notes:
+        fits = [(d, p) for d, p in ladder if band[0] <= p <= band[1]
+                and (not slot.strong or p % 12 in slot.chord.pcs)] or ladder
+        degrees.append(min(fits, key=lambda dp: (abs(dp[1] - slot.target), dp[1]))[0])
+    return _Option(tuple(degrees), tuple(degree_pitch(d, scale, tonic) for d in degrees),
+                   _FREE_BAR, free=True)
 
 
 def _bar_options(notes: list[_Slot], scale: Sequence[int], tonic: int, band: tuple[int, int],
@@ -637,8 +675,9 @@ def _bar_cost(notes: list[_Slot], pitches: Sequence[int], band: tuple[int, int],
     """What a theme bar sung on ``pitches`` costs: strong beats off their chords, notes
     outside the band, motion against the skyline inside the bar, parallels with the
     bass."""
-    clashes = sum(1 for slot, pitch in zip(notes, pitches, strict=True)
-                  if slot.strong and pitch % 12 not in slot.chord.pcs)
+    clashes = sum(1 for k, (slot, pitch) in enumerate(zip(notes, pitches, strict=True))
+                  if pitch % 12 not in slot.chord.pcs
+                  and pitch % 12 not in _theme_allowed(slot, pitches, k))
     outside = sum(max(0, band[0] - p, p - band[1]) for p in pitches)
     cost = _CLASH * clashes + 3.0 * outside
     cost += _PARALLEL / 4 * _parallels(notes, list(pitches), bass_of)
@@ -987,6 +1026,7 @@ def compose_melody(
     """The melody of the whole path (see the module docstring); ``backdrop`` is what the
     other parts play under it, ``statements`` where the ``theme`` sounds."""
     by_scene = {stated.scene: stated for stated in statements if stated.theme_bars}
+    sung_shapes: collections.Counter[tuple[int, ...]] = collections.Counter()
     runs: list[list[_Slot]] = []
     for i, plan in enumerate(plans):
         if plan.silent or plan.volume <= 0:
@@ -997,7 +1037,8 @@ def compose_melody(
         stated = by_scene.get(i)
         statement = ((stated, statement_notes(theme, stated))
                      if theme is not None and stated is not None else None)
-        slots = _scene_slots(i, plan, timeline, scene_spans, rng, statement, backdrop)
+        slots = _scene_slots(i, plan, timeline, scene_spans, rng, statement, backdrop,
+                             sung_shapes)
         if runs and runs[-1] and i > 0 and not plans[i - 1].silent:
             runs[-1].extend(slots)
         else:
@@ -1013,7 +1054,7 @@ def compose_melody(
             # rhythm is the theme).
             tie_stop = (n > 0 and legato[n] and pitches[n - 1] == pitch
                         and abs(run[n - 1].offset + run[n - 1].sound - slot.offset) < 1e-9
-                        and not slot.strong and slot.degree is None)
+                        and not slot.strong and slot.theme_bar < 0)
             events.append(_notate(NoteEvent(slot.offset, slot.sound, (pitch,),
                                             clamp_velocity(slot.velocity), slot.chord,
                                             tie_stop=tie_stop), slot, plans, timeline,
