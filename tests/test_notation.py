@@ -19,6 +19,7 @@ from storyscore.cache import Cache
 from storyscore.compose import ComposedScore, ScenePlan, compose
 from storyscore.compose.notation import diatonic_step, ledger_lines, staff_of_bar
 from storyscore.compose.score import dynamic_level, rehearsal_letter
+from storyscore.compose.theory import Key
 from storyscore.dsl.load import load_story
 from storyscore.pipeline.prepare import prepare
 from storyscore.pipeline.soundtrack import compose_path
@@ -292,6 +293,30 @@ def test_detached_accompaniment_is_written_as_dotted_values_not_rests(texture: s
     assert all("Staccato" in [type(a).__name__ for a in n.articulations] for n in notes[:-1])
     events = composed.part_events["accompaniment"]
     assert all(e.length == 0.25 and e.written == 0.5 for e in events[:-1])
+
+
+def test_numerals_name_each_new_key_where_its_chords_begin() -> None:
+    # C major to E minor: the modulation's dominant is read in E minor, so the analysis
+    # names E minor there, not only when its tonic arrives.
+    plans = [plan(scene_id="a", duration=10.0), plan(scene_id="b", duration=10.0, tonic="E",
+                                                     mode="minor", valence=-0.5)]
+    composed = compose(plans, fps=FPS, seed=2)
+    bass = composed.score.parts[-1]
+    lyrics = {round(float(n.getOffsetInHierarchy(bass)), 6): n.lyric
+              for n in bass.recurse().notes if n.lyric}
+    named = None
+    labelled = 0
+    for span in composed.harmony:
+        lyric = lyrics.get(round(span.offset, 6))
+        if lyric is None:
+            continue
+        labelled += 1
+        key = span.chord.key
+        prefix = f"{str(key).split()[0]}{'' if key.mode == 'major' else 'm'}: "
+        assert lyric == (prefix if key != named else "") + span.chord.figure, (span, lyric)
+        named = key
+    assert labelled >= len(composed.timeline.bars)
+    assert {s.chord.key for s in composed.harmony} >= {Key("C", "major"), Key("E", "minor")}
 
 
 def test_rehearsal_letters_run_past_z() -> None:

@@ -673,8 +673,7 @@ def _write_numerals(builds: Sequence[_StaffBuild], spans: Sequence[HarmonySpan])
         notes = lowest.notes.get(round(span.offset, 6))
         if notes:
             notes[0].lyric = _numeral(span, named_key)
-            if span.chord.figure in ("I", "i"):
-                named_key = span.chord.key
+            named_key = span.chord.key
 
 
 def _write_multirests(builds: Sequence[_StaffBuild], timeline: Timeline) -> None:
@@ -709,10 +708,11 @@ def _write_multirests(builds: Sequence[_StaffBuild], timeline: Timeline) -> None
 
 
 def _numeral(span: HarmonySpan, named_key: Key | None) -> str:
-    """The chord's Roman numeral, prefixed by its key where a new key's tonic arrives."""
+    """The chord's Roman numeral, prefixed by its key where the chords move to a new key
+    (a modulation's V7 is read in the key it leads to, before that key's tonic arrives)."""
     figure = span.chord.figure
     key = span.chord.key
-    if figure in ("I", "i") and key != named_key:
+    if key != named_key:
         return f"{str(key).split()[0]}{'' if key.mode == 'major' else 'm'}: {figure}"
     return figure
 
