@@ -301,9 +301,8 @@ def test_numerals_name_each_new_key_where_its_chords_begin() -> None:
     plans = [plan(scene_id="a", duration=10.0), plan(scene_id="b", duration=10.0, tonic="E",
                                                      mode="minor", valence=-0.5)]
     composed = compose(plans, fps=FPS, seed=2)
-    bass = composed.score.parts[-1]
-    lyrics = {round(float(n.getOffsetInHierarchy(bass)), 6): n.lyric
-              for n in bass.recurse().notes if n.lyric}
+    lyrics = {round(float(n.getOffsetInHierarchy(part)), 6): n.lyric
+              for part in composed.score.parts for n in part.recurse().notes if n.lyric}
     named = None
     labelled = 0
     for span in composed.harmony:
@@ -317,6 +316,21 @@ def test_numerals_name_each_new_key_where_its_chords_begin() -> None:
         named = key
     assert labelled >= len(composed.timeline.bars)
     assert {s.chord.key for s in composed.harmony} >= {Key("C", "major"), Key("E", "minor")}
+
+
+def test_numerals_go_on_where_the_bass_rests() -> None:
+    # A scene without a bass instrument is analysed under the accompaniment (its lower
+    # staff: a piano's grand staff).
+    plans = [plan(scene_id="a", duration=10.0), plan(scene_id="b", duration=10.0,
+                                                     bass_program=None)]
+    composed = compose(plans, fps=FPS, seed=2)
+    start = composed.timeline.scene_offsets[1]
+    chords = {round(s.offset, 6) for s in composed.harmony if s.offset >= start - 1e-9}
+    staff = next(p for p in composed.score.parts if p.id == "accompaniment:lower")
+    lyrics = {round(float(n.getOffsetInHierarchy(staff)), 6): n.lyric
+              for n in staff.recurse().notes if n.lyric}
+    assert len(chords) >= 4
+    assert set(lyrics) == chords
 
 
 def test_rehearsal_letters_run_past_z() -> None:

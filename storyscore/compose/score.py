@@ -662,15 +662,17 @@ def _caesura(builds: Sequence[_StaffBuild], offset: float) -> None:
 
 
 def _write_numerals(builds: Sequence[_StaffBuild], spans: Sequence[HarmonySpan]) -> None:
-    """Each chord's Roman numeral as a lyric under the lowest staff's note at the chord.
+    """Each chord's Roman numeral as a lyric under the lowest staff that has a note at
+    the chord.
 
-    One analysis line for the whole score: where the lowest staff rests, the
-    chord goes unlabelled rather than the line jumping to another staff.
+    The analysis reads along the bass staff; where the bass rests (a scene
+    without a bass instrument, the bass's off-beat rhythm) it goes on under the
+    lowest staff that plays, so a scene without a bass is still analysed.
     """
     named_key: Key | None = None  # the key last named in the lyrics
-    lowest = builds[-1]
     for span in spans:
-        notes = lowest.notes.get(round(span.offset, 6))
+        at = round(span.offset, 6)
+        notes = next((b.notes[at] for b in reversed(builds) if b.notes.get(at)), None)
         if notes:
             notes[0].lyric = _numeral(span, named_key)
             named_key = span.chord.key
