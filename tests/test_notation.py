@@ -243,9 +243,16 @@ def test_tempo_ramps_print_rit_and_whole_numbers_and_sound_every_beat() -> None:
 def test_dynamics_and_articulations_are_written() -> None:
     plans = [plan(scene_id="a", velocity=50, staccato=0.9, arousal=0.7),
              plan(scene_id="b", velocity=100, staccato=0.0)]
-    text = compose(plans, fps=FPS, seed=1).musicxml_bytes().decode()
+    composed = compose(plans, fps=FPS, seed=1)
+    text = composed.musicxml_bytes().decode()
     assert "<dynamics" in text
     assert "<staccato" in text or "<accent" in text
+    # Hairpins into the new level sit below their staff, as the dynamics do (one above the
+    # lowest staff crowded the hairpin of the staff over it).
+    wedges = [w for part in composed.score.parts for w in part.spanners
+              if type(w).__name__ in ("Crescendo", "Diminuendo")]
+    assert wedges
+    assert {w.placement for w in wedges} == {"below"}
     assert dynamic_level(50) == "p"
     assert dynamic_level(100) == "f"
 

@@ -22,8 +22,8 @@ What the score shows, part by part (layout from ``notation``):
 * dynamics where the composer marks them, hairpins into a new level,
   articulations (staccato, tenuto, accent), slurs over legato phrases, a
   caesura before a breath;
-* the chord's Roman numeral as a lyric under the lowest part, so the score
-  shows its own harmonic analysis.
+* the chord's Roman numeral as a lyric under the lowest part that plays, so
+  the score shows its own harmonic analysis.
 """
 
 from __future__ import annotations
@@ -219,8 +219,7 @@ def build_score(
     for k, build in enumerate(builds):
         _write_signatures(build, timeline, key_changes, top=k == 0)
         _write_instruments(build, plans, timeline, names.index(build.layout.source) + 1)
-        _write_dynamics(build, plans, timeline, parts[build.layout.source],
-                        lowest=k == len(builds) - 1)
+        _write_dynamics(build, plans, timeline, parts[build.layout.source])
     _write_scene_marks(builds[0], plans, timeline)
     _write_tempo(builds[0], builds, timeline)
     _write_numerals(builds, spans)
@@ -516,11 +515,13 @@ def _write_instruments(build: _StaffBuild, plans: Sequence[ScenePlan], timeline:
 
 
 def _write_dynamics(build: _StaffBuild, plans: Sequence[ScenePlan], timeline: Timeline,
-                    events: Sequence[NoteEvent], lowest: bool) -> None:
+                    events: Sequence[NoteEvent]) -> None:
     """Dynamics where the composer marks them, else each scene's level; hairpins into a change.
 
     A lower staff of a grand staff shares its upper staff's marks (printed once).
-    The lowest staff's hairpins go above it, clear of the analysis line below.
+    Hairpins go below every staff, as the dynamics do: above the lowest staff they
+    crowded the hairpin of the staff over it; the engraver stacks them over the
+    analysis line.
     """
     from music21 import dynamics
 
@@ -535,7 +536,7 @@ def _write_dynamics(build: _StaffBuild, plans: Sequence[ScenePlan], timeline: Ti
         measure.coreInsert(at, dynamics.Dynamic(level))  # type: ignore[no-untyped-call]
         if written:
             _hairpin(build, timeline, offset, DYNAMIC_LEVELS.index(level)
-                     > DYNAMIC_LEVELS.index(written[-1][1]), "above" if lowest else "below")
+                     > DYNAMIC_LEVELS.index(written[-1][1]), "below")
         written.append((offset, level))
 
 
