@@ -671,12 +671,18 @@ def _write_numerals(builds: Sequence[_StaffBuild], spans: Sequence[HarmonySpan])
     lowest staff that plays, so a scene without a bass is still analysed.
     """
     named_key: Key | None = None  # the key last named in the lyrics
+    named: str | None = None  # the figure last written
     for span in spans:
         at = round(span.offset, 6)
         notes = next((b.notes[at] for b in reversed(builds) if b.notes.get(at)), None)
         if notes:
-            notes[0].lyric = _numeral(span, named_key)
-            named_key = span.chord.key
+            if span.chord.key == named_key and span.chord.figure == f"{named}7":
+                # V then V7: the seventh joins the chord; an analyst writes V–7, and
+                # the short label keeps clear of its neighbours.
+                notes[0].lyric = "7"
+            else:
+                notes[0].lyric = _numeral(span, named_key)
+            named_key, named = span.chord.key, span.chord.figure
 
 
 def _write_multirests(builds: Sequence[_StaffBuild], timeline: Timeline) -> None:
