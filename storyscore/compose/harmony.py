@@ -39,6 +39,7 @@ _LOOP_COST = 0.03  # key-clarity margin a draft gives up for each four-chord loo
 _NEW_CHORD_GAIN = 0.04
 _FAULT_COST = 0.2  # margin given up for a draft that makes the piece loop or stay in few chords
 _ENOUGH_CHORDS = 5  # distinct chords in the piece's first sixteen (check 8's least)
+_DISSONANT_COST = 0.3  # margin given up for a draft wholly under sevenths and diminished chords
 PHRASE_BARS = 4
 LONG_SCENE_BARS = 8  # a scene this long holds its key a phrase before it modulates away
 
@@ -257,7 +258,28 @@ def _draft_score(bars: Sequence[BarPlan], spilled: Sequence[BarPlan], key: Key,
     looping = loop_share(piece) > LOOP_MAX_SHARE
     few = len(heard) < CHORD_WINDOW and distinct_chords(piece) < _ENOUGH_CHORDS
     return (key_clarity(bars, key, lengths) - _LOOP_COST * _repeated_loops(heard, bars)
-            + _NEW_CHORD_GAIN * len(new) - _FAULT_COST * (looping + few))
+            + _NEW_CHORD_GAIN * len(new) - _FAULT_COST * (looping + few)
+            - _DISSONANT_COST * _dissonant_share(bars, lengths))
+
+
+def _dissonant_share(bars: Sequence[BarPlan], lengths: Sequence[float]) -> float:
+    """The share of a draft's time under chords that are dissonant in themselves
+    (sevenths, diminished and augmented triads): check 9 hears them on the beat."""
+    total = under = 0.0
+    for chords, length in zip(bars, lengths, strict=False):
+        for figure, in_key in chords:
+            total += length / len(chords)
+            if not _consonant(realise(figure, in_key)):
+                under += length / len(chords)
+    return under / total if total else 0.0
+
+
+def _consonant(chord: Chord) -> bool:
+    """A major or minor triad."""
+    if len(chord.pcs) != 3:
+        return False
+    third, fifth = ((pc - chord.root) % 12 for pc in chord.pcs[1:])
+    return third in (3, 4) and fifth == 7
 
 
 def _figures(bars: Sequence[BarPlan]) -> list[str]:
