@@ -101,8 +101,9 @@ _PHRASE_NOTES = 8  # notes enough for a melody to show its range and its shape
 _LEAST_SPAN = 7  # semitones a scene's melody spans at the least (a fifth and more)
 _CLEAR_SKYLINE = 0.15  # a skyline that rises or falls by more of the picture's height
 _SKYLINE_DEGREES = 5.0  # scale steps a theme bar moves from the lowest skyline to the highest
-_FOLLOW_WEIGHT = 10.0  # cost of a statement's rank correlation short of its skyline's
+_FOLLOW_WEIGHT = 20.0  # cost of a statement's rank correlation short of its skyline's
 _THEME_SPAN = 8.0  # semitones a statement of a phrase's notes spans at the least
+_SHORT_SPAN = 2.5  # the cost of each semitone a statement spans short of that
 _RECUR_WEIGHT = 3.0  # how much the statement's recurring four-note shapes are worth
 _KEY_WEIGHT = 10.0  # cost of each 0.1 by which a scene says its key too weakly
 _KEY_MARGIN = 0.1  # how far its key should lead the next-best key
@@ -412,6 +413,12 @@ def _theme_slots(
                      first_bar + bar_index, degree=degree,
                      theme_bar=int(offset // (bar_length * stated.scale)))
         out.append(slot)
+    finals = [slot for slot in out if slot.cadence == "final"]
+    if finals and out[-1] is not finals[0]:
+        # The piece ends on the tonic with the theme's last note, the goal of its cadence,
+        # approached from a tone of the chord (not a tonic repeated after a leap).
+        finals[0].cadence = None
+        out[-1].cadence = "final"
     return out
 
 
@@ -560,8 +567,22 @@ def _bar_shifts(themed: list[_Slot], scale: Sequence[int], tonic: int, band: tup
     for slot in themed:
         bars.setdefault(slot.theme_bar, []).append(slot)
     centre = float(np.mean([slot.degree or 0 for slot in themed]))
+    def judged(own: float, path: tuple[_Option, ...], complete: bool) -> float:
+        # What the statement sung so far costs as a whole: not following its skyline,
+        # not repeating its shapes, not saying its key; once complete, a range short of
+        # a phrase's where it has a phrase's notes.
+        sung = np.array([p for o in path for p in o.pitches], dtype=float)
+        cost = own + _unfollowed(sung, heights[:len(sung)], following)
+        cost -= _RECUR_WEIGHT * _recurring_shapes([d for o in path for d in o.degrees], before)
+        if heard is not None:
+            cost += heard([int(p) for p in sung])
+        if complete and len(sung) >= _PHRASE_NOTES - 2:
+            cost += _SHORT_SPAN * max(0.0, _THEME_SPAN - float(np.ptp(sung)))
+        return cost
+
     beams: list[tuple[float, tuple[_Option, ...]]] = [(0.0, ())]
-    for index in sorted(bars):
+    order = sorted(bars)
+    for index in order:
         notes = bars[index]
         height = float(np.mean([slot.height for slot in notes]))
         wanted = centre + (reach * (height - middle) / spread if spread > 0 else 0.0)
@@ -574,26 +595,10 @@ def _bar_shifts(themed: list[_Slot], scale: Sequence[int], tonic: int, band: tup
                 own = cost + option.cost + (_join_cost(chosen[-1].pitches[-1], option.pitches)
                                             if chosen else 0.0)
                 path = (*chosen, option)
-                sung = np.array([p for o in path for p in o.pitches], dtype=float)
-                shape = _unfollowed(sung, heights[:len(sung)], following)
-                degrees = [d for o in path for d in o.degrees]
-                shape -= _RECUR_WEIGHT * _recurring_shapes(degrees, before)
-                if heard is not None:
-                    shape += heard([int(p) for p in sung])
-                grown.append((own + shape, own, path))
+                grown.append((judged(own, path, index == order[-1]), own, path))
         grown.sort(key=lambda g: g[0])
         beams = [(own, path) for _, own, path in grown[:_BEAM]]
-    # The statement spans a phrase's range where it has a phrase's notes.
-    def total(beam: tuple[float, tuple[_Option, ...]]) -> float:
-        own, path = beam
-        sung = np.array([p for o in path for p in o.pitches], dtype=float)
-        short = max(0.0, _THEME_SPAN - float(np.ptp(sung))) if len(sung) >= _PHRASE_NOTES - 2 \
-            else 0.0
-        key_cost = heard([int(p) for p in sung]) if heard is not None else 0.0
-        return (own + 1.0 * short + _unfollowed(sung, heights, following)
-                - _RECUR_WEIGHT * _recurring_shapes([d for o in path for d in o.degrees], before)
-                + key_cost)
-    best = min(beams, key=total)[1]
+    best = beams[0][1]
     return [(d, option.free) for option in best for d in option.degrees]
 
 
