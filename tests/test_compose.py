@@ -355,6 +355,20 @@ def test_the_melody_keeps_to_its_instruments_range() -> None:
     assert instrument_range(73) == (60, 96)
 
 
+def test_the_melody_ranks_ties_as_spearman_does() -> None:
+    from scipy.stats import rankdata, spearmanr
+
+    from storyscore.compose.melody import _rank_correlation, _ranks
+
+    rng = np.random.default_rng(4)
+    for _ in range(200):
+        a = rng.integers(0, 5, 12).astype(float)
+        b = rng.random(12)
+        assert np.allclose(_ranks(a), rankdata(a))
+        if np.ptp(a) > 0:
+            assert _rank_correlation(a, b) == pytest.approx(spearmanr(a, b).statistic)
+
+
 def test_strong_beat_melody_notes_are_chord_tones(varied: ComposedScore) -> None:
     checked = 0
     for offset, _, pitches, _ in onsets(varied, "melody"):
