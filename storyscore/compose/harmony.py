@@ -406,6 +406,10 @@ def _scene_bars(
         cadences[(last, len(bars[last]) - 1) if kind == "half" else (last, 0)] = kind
     pool = [*first[:3], [(_tonic(key), key)], *second[1:3]]
     opener = pool[:opener_len]
+    if opener_len == 1 and not body_len:
+        # A scene under a phrase long: its tonic may take a colour, so that its cadence
+        # is not the last short scene's once more.
+        opener = [_short_opening(mood, key, rng)]
     if opener_len > 1 and closing and opener[-1] == closing[0][:1]:
         # Do not sound the pivot (or pre-dominant) twice in a row.
         opener[-1] = pool[opener_len]
