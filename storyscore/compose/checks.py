@@ -35,7 +35,6 @@ from __future__ import annotations
 
 import collections
 import itertools
-import re
 import weakref
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -43,6 +42,15 @@ from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 
 import numpy as np
 
+from storyscore.compose.harmony import (
+    CHORD_WINDOW,
+    LOOP_CHORDS,
+    LOOP_MAX_SHARE,
+    LOOP_MIN_TIMES,
+    distinct_chords,
+    loop_share,
+    plain_figure,
+)
 from storyscore.compose.request import ScenePlan, tonic_to_m21
 
 if TYPE_CHECKING:
@@ -70,10 +78,8 @@ HOP_MIN_BARS = 2
 ARRIVAL_MIN_BARS = 4
 LONG_SCENE_BARS = 8  # a scene this long has room for a phrase in its key between modulations
 CHORDS_MIN_DISTINCT = 5  # corpus: chorales 4 / 7 / 8 (least / Q1 / median) in 16
-LOOP_MAX_SHARE = 0.11  # corpus: chorales 0 up to Q3, most 11 %
-LOOP_CHORDS = 4
-LOOP_MIN_TIMES = 3  # a progression played this often is a loop
-CHORD_WINDOW = 16  # chords over which the vocabulary is counted, so long and short pieces compare
+# LOOP_MAX_SHARE (corpus: chorales 0 up to Q3, most 11 %), LOOP_CHORDS, LOOP_MIN_TIMES and
+# CHORD_WINDOW live in compose/harmony.py, whose drafts hear check 8 the same way.
 CONSONANT_MIN_SHARE = 0.6  # corpus: chorales least 52 %, Q1 69 %
 STEP_MIN_SHARE = 0.5  # corpus: Q1 52 % (Essen), 80 % (chorales)
 STEP_MAX_SEMITONES = 2
@@ -381,28 +387,7 @@ def motion(pitch_phrases: Sequence[Sequence[int]]) -> Motion:
     return Motion(moves, steps, leaps, turns)
 
 
-def plain_figure(figure: str) -> str:
-    """A Roman numeral without inversion or seventh figures: ``V65/V`` → ``V/V``."""
-    return re.sub(r"[0-9]+", "", figure)
 
-
-def distinct_chords(figures: Sequence[str], window: int | None = None) -> int:
-    """Distinct chords among the first ``window`` chords (``CHORD_WINDOW``: a period at two
-    chords a bar), a chord held over several beats or bars counted once."""
-    chords = [f for k, f in enumerate(figures) if k == 0 or f != figures[k - 1]]
-    return len(set(chords[:window or CHORD_WINDOW]))
-
-
-def loop_share(figures: Sequence[str], size: int = LOOP_CHORDS) -> float:
-    """The share of ``size``-chord windows taken by the commonest one, if it is played
-    ``LOOP_MIN_TIMES`` times or more: a loop (a cadence formula heard twice is not one).
-    A chord held over several beats or bars counts once."""
-    chords = [f for k, f in enumerate(figures) if k == 0 or f != figures[k - 1]]
-    windows = [tuple(chords[k:k + size]) for k in range(len(chords) - size + 1)]
-    if not windows:
-        return 0.0
-    most = max(collections.Counter(windows).values())
-    return most / len(windows) if most >= LOOP_MIN_TIMES else 0.0
 
 
 def beat_consonance(score: stream.Score, measures: Sequence[_Measure]

@@ -18,6 +18,7 @@ drafted ``_DRAFTS`` times; the draft that states its key most clearly wins.
 
 from __future__ import annotations
 
+import collections
 import dataclasses
 import math
 import re
@@ -26,10 +27,16 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from storyscore.compose.checks import CHORD_WINDOW, LOOP_MAX_SHARE, distinct_chords, loop_share
 from storyscore.compose.request import ScenePlan, tonic_to_m21
 from storyscore.compose.theory import Chord, Key, key_margin, key_route, pivot_chord, realise
 from storyscore.compose.timeline import Bar, Timeline
+
+# How check 8 hears a piece's chords (compose/checks.py measures with these; they live
+# here so that the drafts can hear the piece the same way).
+LOOP_MAX_SHARE = 0.11  # corpus: chorales 0 up to Q3, most 11 %
+LOOP_CHORDS = 4
+LOOP_MIN_TIMES = 3  # a progression played this often is a loop
+CHORD_WINDOW = 16  # chords over which the vocabulary is counted, so long and short pieces compare
 
 _DRAFTS = 8  # harmonic drafts per scene
 _LOOP_COST = 0.03  # key-clarity margin a draft gives up for each four-chord loop it repeats
@@ -106,6 +113,30 @@ _COLOURS = {
     ("tense", "minor"): ("iv", "VI", "i"),
     ("mysterious", "minor"): ("VI", "VII", "i"),
 }
+
+
+def plain_figure(figure: str) -> str:
+    """A Roman numeral without inversion or seventh figures: ``V65/V`` → ``V/V``."""
+    return re.sub(r"[0-9]+", "", figure)
+
+
+def distinct_chords(figures: Sequence[str], window: int | None = None) -> int:
+    """Distinct chords among the first ``window`` chords (``CHORD_WINDOW``: a period at two
+    chords a bar), a chord held over several beats or bars counted once."""
+    chords = [f for k, f in enumerate(figures) if k == 0 or f != figures[k - 1]]
+    return len(set(chords[:window or CHORD_WINDOW]))
+
+
+def loop_share(figures: Sequence[str], size: int = LOOP_CHORDS) -> float:
+    """The share of ``size``-chord windows taken by the commonest one, if it is played
+    ``LOOP_MIN_TIMES`` times or more: a loop (a cadence formula heard twice is not one).
+    A chord held over several beats or bars counts once."""
+    chords = [f for k, f in enumerate(figures) if k == 0 or f != figures[k - 1]]
+    windows = [tuple(chords[k:k + size]) for k in range(len(chords) - size + 1)]
+    if not windows:
+        return 0.0
+    most = max(collections.Counter(windows).values())
+    return most / len(windows) if most >= LOOP_MIN_TIMES else 0.0
 
 
 def mood_of(plan: ScenePlan) -> str:
