@@ -335,6 +335,40 @@ def varied() -> ComposedScore:
     return compose(VARIED, fps=FPS, seed=9)
 
 
+def test_the_melody_keeps_to_its_instruments_range() -> None:
+    from storyscore.compose.request import instrument_range
+
+    # A flute asked for a low register, a piccolo and a bassoon at the edges of theirs:
+    # each scene's tune moves whole into what its instrument plays (a flute from C4 up).
+    plans = [plan(scene_id="flute", duration=12, register=55, melody_program=73),
+             plan(scene_id="piccolo", duration=12, register=70, melody_program=72, tonic="G"),
+             plan(scene_id="bassoon", duration=12, register=79, melody_program=70, tonic="F")]
+    cs = compose(plans, fps=FPS, seed=3)
+    for i, p in enumerate(plans):
+        start, end = cs.timeline.scene_offsets[i], cs.timeline.scene_offsets[i] + \
+            cs.timeline.scene_lengths[i]
+        low, high = instrument_range(p.melody_program)
+        sung = [n[2][0] for n in onsets(cs, "melody") if start <= n[0] < end]
+        assert len(sung) >= 8, p.scene_id
+        assert low <= min(sung), (p.scene_id, min(sung))
+        assert max(sung) <= high, (p.scene_id, max(sung))
+    assert instrument_range(73) == (60, 96)
+
+
+def test_the_melody_ranks_ties_as_spearman_does() -> None:
+    from scipy.stats import rankdata, spearmanr
+
+    from storyscore.compose.melody import _rank_correlation, _ranks
+
+    rng = np.random.default_rng(4)
+    for _ in range(200):
+        a = rng.integers(0, 5, 12).astype(float)
+        b = rng.random(12)
+        assert np.allclose(_ranks(a), rankdata(a))
+        if np.ptp(a) > 0:
+            assert _rank_correlation(a, b) == pytest.approx(spearmanr(a, b).statistic)
+
+
 def test_strong_beat_melody_notes_are_chord_tones(varied: ComposedScore) -> None:
     checked = 0
     for offset, _, pitches, _ in onsets(varied, "melody"):

@@ -9,6 +9,7 @@ from collections import Counter
 import pytest
 
 from storyscore.compose import ComposedScore, ScenePlan, compose
+from storyscore.compose.harmony import scene_key
 from storyscore.compose.leitmotif import (
     SceneCast,
     cast_of,
@@ -18,6 +19,7 @@ from storyscore.compose.leitmotif import (
     plan_leitmotifs,
 )
 from storyscore.compose.theme import build_theme
+from storyscore.compose.theory import Key
 from storyscore.compose.timeline import Meter
 
 FPS = 24
@@ -113,6 +115,33 @@ def test_melody_bar_rhythms_recur(story: ComposedScore) -> None:
     recurring = sum(1 for r in rhythms if counts[r] > 1) / len(rhythms)
     # Folk songs repeat most of their bar rhythms; a melody that never repeats sounds random.
     assert recurring >= 0.5, counts
+
+
+def _degree(pitch: int, key: Key) -> int:
+    """A MIDI pitch as a diatonic degree of ``key`` (an altered note counts as the degree below)."""
+    offsets = sorted((pc - key.pc) % 12 for pc in key.scale)
+    octave, within = divmod(pitch - key.pc, 12)
+    return 7 * octave + max(k for k, o in enumerate(offsets) if o <= within)
+
+
+def test_the_theme_keeps_its_interval_shape_when_it_returns(story: ComposedScore) -> None:
+    theme = build_theme(STORY, story.timeline.meter, seed=5)
+    bar = story.timeline.meter.bar
+    motif = tuple(round(sum(theme.motif.rhythm[:k]), 4) for k in range(len(theme.motif.rhythm)))
+    steps = [b - a for a, b in itertools.pairwise(theme.motif.steps)]
+    kept = stated = 0
+    for b in story.timeline.bars:
+        if _bar_rhythm(story, b.offset, bar) != motif:
+            continue
+        key = scene_key(STORY[_scene_of(story, b.offset)])
+        sung = [_degree(e.pitches[0], key) for e in story.part_events["melody"]
+                if b.offset - 1e-9 <= e.offset < b.end - 1e-9 and not e.tie_stop]
+        moves = [y - x for x, y in itertools.pairwise(sung)]
+        stated += 1
+        # Sequenced (the same moves) or inverted (the moves upside down), not re-solved.
+        kept += moves in (steps, [-m for m in steps])
+    assert stated >= 4
+    assert kept >= 0.75 * stated, (kept, stated)
 
 
 # ------------------------------------------------------------------ leitmotifs

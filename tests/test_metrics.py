@@ -65,26 +65,16 @@ STORY_CHECKS = tuple(range(1, 14))  # 14 is about the mapping, not a story
 # What the composer does not meet yet on an example path, as measured (check number: what
 # fails). Strict: a path that starts passing must leave this list.
 FOREST_DARK = ("forest-path.sco", ("edge", "dark", "owl", "clearing"))
-FOX = ("fox-and-owl.sco", ("meadow", "wood", "oak", "meeting", "stars", "home"))
 TOWER = ("lighthouse.sco", ("dawn", "market", "storm", "tower"))
 VILLAGE = ("lighthouse.sco", ("dawn", "market", "storm", "village"))
 SEASONS = ("seasons.sco", ("spring", "summer", "autumn", "winter", "credits"))
 KNOWN_MISSES: dict[tuple[str, tuple[str, ...], int], str] = {
-    (*FOREST_DARK, 10): "the dark scene's melody spans 4 semitones",
-    (*FOREST_DARK, 12): "the dark scene's melody against its skyline: rho 0.23",
-    (*FOX, 10): "the oak's melody spans 4 semitones over 8 notes",
-    (*FOX, 11): "28 % of four-note shapes recur",
-    (*FOX, 12): "the oak's and the meeting's melodies against their skylines: rho -0.13, 0.01",
-    (*TOWER, 6): "the two-bar market is heard in C major at r 0.75, just under 0.75",
-    (*TOWER, 8): "4 distinct chords in the first 16 (I, V, i, iv)",
-    (*TOWER, 10): "the storm's melody spans 4 semitones",
-    (*TOWER, 12): "the storm's melody against its skyline: rho -0.72",
-    (*VILLAGE, 6): "the two-bar market is heard in E minor (r 0.81) over its C major (0.66)",
-    (*VILLAGE, 8): "4 distinct chords in the first 16 (I, V, i, iv)",
-    (*VILLAGE, 10): "23 % of the melody's moves are steps",
-    (*VILLAGE, 11): "20 % of four-note shapes recur",
-    (*VILLAGE, 12): "the market's melody against its skyline: rho 0.03",
-    (*SEASONS, 11): "12 % of four-note shapes recur (the theme's rhythm returns, its intervals "
+    (*FOREST_DARK, 11): "24 % of four-note shapes recur",
+    (*TOWER, 11): "17 % of four-note shapes recur",
+    (*TOWER, 12): "the two-bar market's melody against its skyline: rho 0.20 (a skyline "
+                  "spanning 0.17 of the picture)",
+    (*VILLAGE, 11): "13 % of four-note shapes recur",
+    (*SEASONS, 11): "24 % of four-note shapes recur (the theme's rhythm returns, its intervals "
                     "do not)",
 }
 
@@ -226,8 +216,6 @@ def test_a_plain_scene_is_measured_by_every_check(single: ComposedScore) -> None
     assert measured.recurrence.measured
 
 
-@pytest.mark.xfail(strict=True, reason="a single C major scene of 24 s has 4 distinct chords "
-                   "(I, IV, ii, V) and a melody against its skyline at rho -0.20")
 def test_a_plain_scene_passes_every_check(single: ComposedScore) -> None:
     measured = story_metrics([plan()], single, FPS)
     assert measured.passed, measured.problems
@@ -263,15 +251,48 @@ def test_tempo_check_allows_one_jump_a_minute_not_two(single: ComposedScore) -> 
     steady = metrics.tempo_changes(single)
     assert steady.passed, steady.problems
     assert not steady.jumps
-    once = metrics.tempo_changes(_marks_changed(single, {3: 1.10}))
+    # A two-second scene far faster than the next has no room to ramp: the phrase closes,
+    # the music breathes, and the tempo jumps at the bar line.
+    plans = [plan(scene_id="a", duration=2.0, tempo=60),
+             plan(scene_id="b", duration=2.6, tempo=180),
+             plan(scene_id="c", duration=12.0, tempo=60)]
+    breathing = compose(plans, fps=FPS, seed=1)
+    once = metrics.tempo_changes(breathing)
     assert once.passed, once.problems
-    assert [s.bar for s in once.jumps] == [4]
-    assert once.jumps[0].change == pytest.approx(0.10, abs=0.01)
-    twice = metrics.tempo_changes(_marks_changed(single, {3: 1.10, 5: 0.8}))
+    assert len(once.jumps) == 1
+    assert once.jumps[0].prepared
+    assert once.jumps[0].offset in breathing.timeline.scene_offsets
+    # A second jump in the same minute is one too many, even after a breath.
+    last_bar = len(breathing.timeline.bars) - 1
+    twice = metrics.tempo_changes(_marks_changed(breathing, {last_bar: 0.5}))
     assert twice.minutes < 1
     assert not twice.passed
     assert len(twice.jumps) == 2
-    assert twice.problems[0].startswith("bar 4: ")
+    assert len(twice.problems) == 2
+
+
+def test_tempo_check_wants_a_cadence_and_a_breath_before_a_jump(single: ComposedScore) -> None:
+    # The same 10 % jump in the middle of a phrase, with the melody running through it.
+    sudden = metrics.tempo_changes(_marks_changed(single, {3: 1.10}))
+    assert [s.bar for s in sudden.jumps] == [4]
+    assert sudden.jumps[0].change == pytest.approx(0.10, abs=0.01)
+    assert sudden.per_minute <= 1
+    assert not sudden.passed
+    assert sudden.problems == (
+        f"bar 4: {sudden.jumps[0].before:.1f} -> {sudden.jumps[0].after:.1f} BPM at "
+        f"{sudden.jumps[0].seconds:.1f} s without a cadence and a breath before it",)
+
+
+def test_tempo_check_keeps_scenes_near_the_home_tempo(single: ComposedScore) -> None:
+    near = metrics.tempo_changes(single)
+    assert near.band == ((0, pytest.approx(0.0, abs=0.08)),)
+    home = single.timeline.home_tempo
+    far = dataclasses.replace(single, timeline=dataclasses.replace(
+        single.timeline, tempos=(home * 1.3,)))
+    wide = metrics.tempo_changes(far)
+    assert wide.widest == pytest.approx(0.3)
+    assert not wide.passed
+    assert wide.problems == ("scene 1: 30% off the home tempo",)
 
 
 def test_printed_marks_check_wants_whole_numbers_one_a_bar(single: ComposedScore) -> None:

@@ -19,6 +19,7 @@ from storyscore.cache import Cache
 from storyscore.compose import ComposedScore, ScenePlan, compose
 from storyscore.compose.notation import diatonic_step, ledger_lines, staff_of_bar
 from storyscore.compose.score import dynamic_level, rehearsal_letter
+from storyscore.compose.theory import Key
 from storyscore.dsl.load import load_story
 from storyscore.pipeline.prepare import prepare
 from storyscore.pipeline.soundtrack import compose_path
@@ -242,9 +243,16 @@ def test_tempo_ramps_print_rit_and_whole_numbers_and_sound_every_beat() -> None:
 def test_dynamics_and_articulations_are_written() -> None:
     plans = [plan(scene_id="a", velocity=50, staccato=0.9, arousal=0.7),
              plan(scene_id="b", velocity=100, staccato=0.0)]
-    text = compose(plans, fps=FPS, seed=1).musicxml_bytes().decode()
+    composed = compose(plans, fps=FPS, seed=1)
+    text = composed.musicxml_bytes().decode()
     assert "<dynamics" in text
     assert "<staccato" in text or "<accent" in text
+    # Hairpins into the new level sit below their staff, as the dynamics do (one above the
+    # lowest staff crowded the hairpin of the staff over it).
+    wedges = [w for part in composed.score.parts for w in part.spanners
+              if type(w).__name__ in ("Crescendo", "Diminuendo")]
+    assert wedges
+    assert {w.placement for w in wedges} == {"below"}
     assert dynamic_level(50) == "p"
     assert dynamic_level(100) == "f"
 
@@ -275,6 +283,65 @@ def test_printed_lengths_and_sounding_lengths_differ_for_staccato() -> None:
         if message.type == "note_off":
             ends.setdefault(message.note, tick)
     assert ends[72] == midi.ticks_per_beat // 2  # sounds an eighth, printed a quarter
+
+
+@pytest.mark.parametrize("texture", ["block", "ostinato"])
+def test_detached_accompaniment_is_written_as_dotted_values_not_rests(texture: str) -> None:
+    # Very detached chords sound a sixteenth of each eighth: the score prints eighths with
+    # staccato dots (one symbol a note), the MIDI keeps the short sounding length.
+    composed = compose([plan(texture=texture, staccato=0.9, duration=12.0, arousal=0.6,
+                             density=0.8)], fps=FPS, seed=3)
+    staff = next(p for p in composed.score.parts if p.id == "accompaniment")
+    written = list(staff.flatten().notesAndRests)
+    notes = [e for e in written if not e.isRest]
+    assert len(notes) >= 16
+    assert not [e for e in written if e.isRest]
+    assert all(float(n.quarterLength) == 0.5 for n in notes[:-1])
+    assert all("Staccato" in [type(a).__name__ for a in n.articulations] for n in notes[:-1])
+    events = composed.part_events["accompaniment"]
+    assert all(e.length == 0.25 and e.written == 0.5 for e in events[:-1])
+
+
+def test_numerals_name_each_new_key_where_its_chords_begin() -> None:
+    # C major to E minor: the modulation's dominant is read in E minor, so the analysis
+    # names E minor there, not only when its tonic arrives.
+    plans = [plan(scene_id="a", duration=10.0), plan(scene_id="b", duration=10.0, tonic="E",
+                                                     mode="minor", valence=-0.5)]
+    composed = compose(plans, fps=FPS, seed=2)
+    lyrics = {round(float(n.getOffsetInHierarchy(part)), 6): n.lyric
+              for part in composed.score.parts for n in part.recurse().notes if n.lyric}
+    named = None
+    figure = ""
+    labelled = 0
+    for span in composed.harmony:
+        lyric = lyrics.get(round(span.offset, 6))
+        if lyric is None:
+            continue
+        labelled += 1
+        key = span.chord.key
+        prefix = f"{str(key).split()[0]}{'' if key.mode == 'major' else 'm'}: "
+        if key == named and span.chord.figure == f"{figure}7":
+            assert lyric == "7", (span, lyric)  # V then V7: the seventh joins
+        else:
+            assert lyric == (prefix if key != named else "") + span.chord.figure, (span, lyric)
+        named, figure = key, span.chord.figure
+    assert labelled >= len(composed.timeline.bars)
+    assert {s.chord.key for s in composed.harmony} >= {Key("C", "major"), Key("E", "minor")}
+
+
+def test_numerals_go_on_where_the_bass_rests() -> None:
+    # A scene without a bass instrument is analysed under the accompaniment (its lower
+    # staff: a piano's grand staff).
+    plans = [plan(scene_id="a", duration=10.0), plan(scene_id="b", duration=10.0,
+                                                     bass_program=None)]
+    composed = compose(plans, fps=FPS, seed=2)
+    start = composed.timeline.scene_offsets[1]
+    chords = {round(s.offset, 6) for s in composed.harmony if s.offset >= start - 1e-9}
+    staff = next(p for p in composed.score.parts if p.id == "accompaniment:lower")
+    lyrics = {round(float(n.getOffsetInHierarchy(staff)), 6): n.lyric
+              for n in staff.recurse().notes if n.lyric}
+    assert len(chords) >= 4
+    assert set(lyrics) == chords
 
 
 def test_rehearsal_letters_run_past_z() -> None:

@@ -11,7 +11,8 @@ quartiles are in ``docs/music.md``).
 
 One piece:
  1. meter: time-signature changes per minute;
- 2. tempo: tempo jumps (a step of more than 3 % between marks) per minute;
+ 2. tempo: tempo jumps (a step of more than 3 % between marks) per minute, each
+    after a cadence and a breath;
  3. printed marks: whole numbers, at most one a bar;
  4. notes on the staff: the share within three ledger lines of their clef;
  5. downbeats: every scene's first downbeat where the video needs it.
@@ -34,7 +35,6 @@ from __future__ import annotations
 
 import collections
 import itertools
-import re
 import weakref
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -42,6 +42,15 @@ from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 
 import numpy as np
 
+from storyscore.compose.harmony import (
+    CHORD_WINDOW,
+    LOOP_CHORDS,
+    LOOP_MAX_SHARE,
+    LOOP_MIN_TIMES,
+    distinct_chords,
+    loop_share,
+    plain_figure,
+)
 from storyscore.compose.request import ScenePlan, tonic_to_m21
 
 if TYPE_CHECKING:
@@ -55,6 +64,10 @@ if TYPE_CHECKING:
 METER_CHANGES_MAX_PER_MINUTE = 0.0  # corpus: Essen and chorale quartiles are all 0
 TEMPO_JUMPS_MAX_PER_MINUTE = 1.0  # the music guide: a new tempo at most once a minute
 RAMP_MAX_STEP = 0.03  # a step above this between two tempo marks is a jump
+# A scene's own tempo off the home tempo (scenes of a phrase or more): the composer aims
+# within 8 %, and whole bars may push a scene of a few bars a little further.
+TEMPO_BAND_MAX = 0.15
+BREATH_MIN = 0.5  # quarter notes of silence in every part before a jump (an eighth's breath)
 STAFF_MIN_SHARE = 1.0  # corpus: 100 % from the Q1 of both corpora up (least 97 %)
 MAX_LEDGER_LINES = 3
 KEY_MIN_R = 0.75  # corpus: Q1 0.73, median 0.81 (Essen); Q1 0.83 (chorales)
@@ -65,10 +78,8 @@ HOP_MIN_BARS = 2
 ARRIVAL_MIN_BARS = 4
 LONG_SCENE_BARS = 8  # a scene this long has room for a phrase in its key between modulations
 CHORDS_MIN_DISTINCT = 5  # corpus: chorales 4 / 7 / 8 (least / Q1 / median) in 16
-LOOP_MAX_SHARE = 0.11  # corpus: chorales 0 up to Q3, most 11 %
-LOOP_CHORDS = 4
-LOOP_MIN_TIMES = 3  # a progression played this often is a loop
-CHORD_WINDOW = 16  # chords over which the vocabulary is counted, so long and short pieces compare
+# LOOP_MAX_SHARE (corpus: chorales 0 up to Q3, most 11 %), LOOP_CHORDS, LOOP_MIN_TIMES and
+# CHORD_WINDOW live in compose/harmony.py, whose drafts hear check 8 the same way.
 CONSONANT_MIN_SHARE = 0.6  # corpus: chorales least 52 %, Q1 69 %
 STEP_MIN_SHARE = 0.5  # corpus: Q1 52 % (Essen), 80 % (chorales)
 STEP_MAX_SEMITONES = 2
@@ -376,28 +387,7 @@ def motion(pitch_phrases: Sequence[Sequence[int]]) -> Motion:
     return Motion(moves, steps, leaps, turns)
 
 
-def plain_figure(figure: str) -> str:
-    """A Roman numeral without inversion or seventh figures: ``V65/V`` → ``V/V``."""
-    return re.sub(r"[0-9]+", "", figure)
 
-
-def distinct_chords(figures: Sequence[str], window: int | None = None) -> int:
-    """Distinct chords among the first ``window`` chords (``CHORD_WINDOW``: a period at two
-    chords a bar), a chord held over several beats or bars counted once."""
-    chords = [f for k, f in enumerate(figures) if k == 0 or f != figures[k - 1]]
-    return len(set(chords[:window or CHORD_WINDOW]))
-
-
-def loop_share(figures: Sequence[str], size: int = LOOP_CHORDS) -> float:
-    """The share of ``size``-chord windows taken by the commonest one, if it is played
-    ``LOOP_MIN_TIMES`` times or more: a loop (a cadence formula heard twice is not one).
-    A chord held over several beats or bars counts once."""
-    chords = [f for k, f in enumerate(figures) if k == 0 or f != figures[k - 1]]
-    windows = [tuple(chords[k:k + size]) for k in range(len(chords) - size + 1)]
-    if not windows:
-        return 0.0
-    most = max(collections.Counter(windows).values())
-    return most / len(windows) if most >= LOOP_MIN_TIMES else 0.0
 
 
 def beat_consonance(score: stream.Score, measures: Sequence[_Measure]
@@ -495,6 +485,8 @@ class TempoStep:
     seconds: float  # where it is heard
     before: float
     after: float
+    offset: float = 0.0  # quarter notes from the start
+    prepared: bool = True  # on a bar line, after a phrase that closes and breathes
 
     @property
     def change(self) -> float:
@@ -508,12 +500,20 @@ class TempoStep:
 
 @dataclass(frozen=True)
 class TempoChanges:
-    """Check 2: tempo ramps of at most 3 % a step, and a jump at most once a minute."""
+    """Check 2: tempo ramps of at most 3 % a step, and a jump at most once a minute, only
+    where a phrase closes on a cadence and the music breathes (the music guide)."""
 
     number: ClassVar[int] = 2
     title: ClassVar[str] = "tempo jumps"
     steps: tuple[TempoStep, ...]
     minutes: float
+    # (scene index, its own tempo as a share off the story's home tempo: 0.1 is 10 %
+    # faster or slower) for each scene a phrase long or longer.
+    band: tuple[tuple[int, float], ...] = ()
+
+    @property
+    def widest(self) -> float:
+        return max((off for _, off in self.band), default=0.0)
 
     @property
     def jumps(self) -> tuple[TempoStep, ...]:
@@ -528,8 +528,14 @@ class TempoChanges:
         return max((s.change for s in self.steps if not s.jump), default=0.0)
 
     @property
+    def unprepared(self) -> tuple[TempoStep, ...]:
+        """Jumps that do not come after a cadence and a breath."""
+        return tuple(s for s in self.jumps if not s.prepared)
+
+    @property
     def passed(self) -> bool:
-        return self.per_minute <= TEMPO_JUMPS_MAX_PER_MINUTE + _EPS
+        return (self.per_minute <= TEMPO_JUMPS_MAX_PER_MINUTE + _EPS and not self.unprepared
+                and self.widest <= TEMPO_BAND_MAX + _EPS)
 
     @property
     def figure(self) -> str:
@@ -537,21 +543,28 @@ class TempoChanges:
             return "one steady tempo"
         jumps = self.jumps
         where = ", ".join(f"bar {s.bar} ({100 * s.change:.0f}%)" for s in jumps)
+        unprepared = f", {len(self.unprepared)} unprepared" if self.unprepared else ""
         return (f"{_plural(len(jumps), 'jump')} in {self.minutes:.1f} min"
-                + (f" at {where}" if where else "")
-                + f"; ramps at most {100 * self.largest_ramp_step:.1f}% a step")
+                + (f" at {where}" if where else "") + unprepared
+                + f"; ramps at most {100 * self.largest_ramp_step:.1f}% a step"
+                + f"; scenes within {100 * self.widest:.0f}% of the home tempo")
 
     @property
     def threshold(self) -> str:
         return (f"<= {TEMPO_JUMPS_MAX_PER_MINUTE:g} jump (a step > "
-                f"{100 * RAMP_MAX_STEP:.0f}%) a minute")
+                f"{100 * RAMP_MAX_STEP:.0f}%) a minute, each on a bar line after a cadence "
+                f"and a breath; scenes within {100 * TEMPO_BAND_MAX:.0f}% of the home tempo")
 
     @property
     def problems(self) -> tuple[str, ...]:
         if self.passed:
             return ()
-        return tuple(f"bar {s.bar}: {s.before:.1f} -> {s.after:.1f} BPM at {s.seconds:.1f} s"
-                     for s in self.jumps)
+        too_many = self.per_minute > TEMPO_JUMPS_MAX_PER_MINUTE + _EPS
+        jumps = tuple(f"bar {s.bar}: {s.before:.1f} -> {s.after:.1f} BPM at {s.seconds:.1f} s"
+                      + ("" if s.prepared else " without a cadence and a breath before it")
+                      for s in self.jumps if too_many or not s.prepared)
+        return jumps + tuple(f"scene {k + 1}: {100 * off:.0f}% off the home tempo"
+                             for k, off in self.band if off > TEMPO_BAND_MAX + _EPS)
 
 
 def tempo_changes(composed: ComposedScore) -> TempoChanges:
@@ -559,15 +572,40 @@ def tempo_changes(composed: ComposedScore) -> TempoChanges:
 
     A ramp is written as one sounding mark a beat, so the step between two
     marks is the change per beat; a step above 3 % is a jump. Minutes are
-    counted from one up: a short story may still jump once.
+    counted from one up: a short story may still jump once. Each scene of a
+    phrase or more must keep its own tempo within ``TEMPO_BAND_MAX`` of the home
+    tempo (a shorter one has too few bars to round its length to: one bar more
+    or less moves it by an eighth or more). A jump must fall on
+    a bar line after a chord that closes a phrase on its tonic, with every part
+    silent for an eighth or more before it (``_breathes_before``).
     """
     view = view_of(composed)
     steps = []
     for a, b in itertools.pairwise(view.marks):
         measure = view.measure_at(b.offset)
         steps.append(TempoStep(measure.number if measure else 0, view.seconds_at(b.offset),
-                               a.bpm, b.bpm))
-    return TempoChanges(tuple(steps), view.minutes)
+                               a.bpm, b.bpm, b.offset, _breathes_before(composed, b.offset)))
+    timeline = composed.timeline
+    home = timeline.home_tempo
+    band = tuple((i, max(t / home, home / t) - 1) for i, t in enumerate(timeline.tempos)
+                 if home and len(timeline.scene_bars(i)) >= PHRASE_BARS)
+    return TempoChanges(tuple(steps), view.minutes, band)
+
+
+def _breathes_before(composed: ComposedScore, offset: float) -> bool:
+    """Whether a new tempo at ``offset`` may jump: it starts a bar, the phrase before it
+    closes on a cadence to its tonic, and every part is silent for ``BREATH_MIN`` before it."""
+    view = view_of(composed)
+    measure = view.measure_at(offset)
+    if measure is None or abs(measure.offset - offset) > _EPS:
+        return False
+    before = [s for s in composed.harmony if s.end <= offset + _EPS]
+    if before:
+        last = max(before, key=lambda s: s.end)
+        if last.cadence is None or plain_figure(last.chord.figure) not in _TONICS:
+            return False
+    return not any(n.offset < offset - _EPS and n.end > offset - BREATH_MIN + _EPS
+                   for part in view.parts for n in view.merged(part))
 
 
 # ----------------------------------------------------------------- 3. printed marks
@@ -1087,7 +1125,7 @@ class HarmonicVocabulary:
     figures: tuple[str, ...]  # the chords in order, inversions and sevenths left out
     loop: tuple[str, ...]  # the commonest four-chord window
     share: float  # of all four-chord windows (0 if no window comes back)
-    bars: int  # bars of the score
+    bars: int  # bars with chords (a silent scene's bars have none)
 
     @property
     def distinct(self) -> int:
@@ -1142,7 +1180,8 @@ def harmonic_vocabulary(composed: ComposedScore) -> HarmonicVocabulary:
     loop: tuple[str, ...] = ()
     if windows:
         loop = collections.Counter(windows).most_common(1)[0][0]
-    return HarmonicVocabulary(figures, loop, loop_share(figures), len(composed.timeline.bars))
+    return HarmonicVocabulary(figures, loop, loop_share(figures),
+                              len({s.bar for s in composed.harmony}))
 
 
 # ----------------------------------------------------------------- 9. consonance

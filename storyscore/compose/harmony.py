@@ -18,6 +18,7 @@ drafted ``_DRAFTS`` times; the draft that states its key most clearly wins.
 
 from __future__ import annotations
 
+import collections
 import dataclasses
 import math
 import re
@@ -30,10 +31,27 @@ from storyscore.compose.request import ScenePlan, tonic_to_m21
 from storyscore.compose.theory import Chord, Key, key_margin, key_route, pivot_chord, realise
 from storyscore.compose.timeline import Bar, Timeline
 
+# How check 8 hears a piece's chords (compose/checks.py measures with these; they live
+# here so that the drafts can hear the piece the same way).
+LOOP_MAX_SHARE = 0.11  # corpus: chorales 0 up to Q3, most 11 %
+LOOP_CHORDS = 4
+LOOP_MIN_TIMES = 3  # a progression played this often is a loop
+CHORD_WINDOW = 16  # chords over which the vocabulary is counted, so long and short pieces compare
+
 _DRAFTS = 8  # harmonic drafts per scene
 _LOOP_COST = 0.03  # key-clarity margin a draft gives up for each four-chord loop it repeats
+# Key-clarity margin a draft may give up for each chord the piece has not sounded yet: a
+# short path is a handful of two-bar scenes, and each one's closing adds to a vocabulary
+# that the corpus measures over the first 16 chords (check 8).
+_NEW_CHORD_GAIN = 0.04
+_FAULT_COST = 0.2  # margin given up for a draft that makes the piece loop or stay in few chords
+_ENOUGH_CHORDS = 5  # distinct chords in the piece's first sixteen (check 8's least)
+_DISSONANT_COST = 0.3  # margin given up for a draft wholly under sevenths and diminished chords
 PHRASE_BARS = 4
 LONG_SCENE_BARS = 8  # a scene this long holds its key a phrase before it modulates away
+
+_STEP_COLOURS = {"major": ("vi", "IV", "iii", "I"), "minor": ("VI", "iv", "III", "i")}
+_PIVOT_PREDOMINANT = {"major": "ii6", "minor": "iv6"}  # between a dominant pivot and V7
 
 Token = tuple[str, Key]  # a Roman numeral and the key it is read in
 BarPlan = list[Token]  # the chords of one bar, in order (one to three)
@@ -46,26 +64,28 @@ _ANTECEDENTS = {
     ("calm", "major"): ("I | vi | I | V", "I | IV | I | V", "I | iii | IV | V",
                         "I | IV | ii | V"),
     ("sad", "major"): ("I | vi | I | V", "I | IV | iv | V", "I | iii | vi | V"),
-    ("tense", "major"): ("I | iv | I | V", "I | bII6 | I | V"),
-    ("mysterious", "major"): ("I | bVII | I | V", "I | bVI | IV | V"),
-    ("bright", "minor"): ("i | VII | VI | V", "i | III | iv | V"),
-    ("calm", "minor"): ("i | iv | i | V", "i | VI | iv | V"),
-    ("sad", "minor"): ("i | VI | iv | V", "i | iv | i | V"),
-    ("tense", "minor"): ("i | bII | i | V", "i | iio6 | i | V"),
-    ("mysterious", "minor"): ("i | IV | VI | V", "i | VII | i | V"),
+    ("tense", "major"): ("I | iv | I | V", "I | bII6 | I | V", "I | vi | iv | V",
+                         "I | ii | iv6 | V"),
+    ("mysterious", "major"): ("I | bVII | I | V", "I | bVI | IV | V", "I | iii | bVI | V"),
+    ("bright", "minor"): ("i | VII | VI | V", "i | III | iv | V", "i | III | VI | iio6 V"),
+    ("calm", "minor"): ("i | iv | i | V", "i | VI | iv | V", "i | III | iv | V"),
+    ("sad", "minor"): ("i | VI | iv | V", "i | iv | i | V", "i | iv | VI | iio6 V"),
+    ("tense", "minor"): ("i | bII | i | V", "i | iio6 | i | V", "i | iv | bII6 | V"),
+    ("mysterious", "minor"): ("i | IV | VI | V", "i | VII | i | V", "i | VI | III | V"),
 }
 _CONSEQUENTS = {
     ("bright", "major"): ("I | V | IV V7 | I", "I | IV | ii6 V7 | I", "I | vi | ii V7 | I",
                           "I | V/vi vi | IV V7 | I"),
     ("calm", "major"): ("I | vi | I64 V7 | I", "I | IV I | IV V7 | I", "I | iii | IV iv V7 | I"),
     ("sad", "major"): ("I | vi | ii6 V7 | I", "I | IV | iv V7 | I", "I | vi | iv6 V7 | I"),
-    ("tense", "major"): ("I | iv | I V7 | I", "I | iv | bII6 V7 | I"),
-    ("mysterious", "major"): ("I | IV | bVI V7 | I", "I | bVII | I V7 | I"),
-    ("bright", "minor"): ("i | VI | VII V7 | i", "i | III | iv V7 | i"),
-    ("calm", "minor"): ("i | iv | V7 | i", "i | VI | iio6 V7 | i"),
-    ("sad", "minor"): ("i | iv | v V7 | i", "i | VI | iv V7 | i"),
-    ("tense", "minor"): ("i | bII6 | i V7 | i", "i | iv | viio7 V7 | i"),
-    ("mysterious", "minor"): ("i | VI | IV V7 | i", "i | bII | iv V7 | i"),
+    ("tense", "major"): ("I | iv | I V7 | I", "I | iv | bII6 V7 | I", "I | vi | iv6 V7 | I"),
+    ("mysterious", "major"): ("I | IV | bVI V7 | I", "I | bVII | I V7 | I",
+                              "I | vi | bVII V7 | I"),
+    ("bright", "minor"): ("i | VI | VII V7 | i", "i | III | iv V7 | i", "i | VII | iio6 V7 | i"),
+    ("calm", "minor"): ("i | iv | V7 | i", "i | VI | iio6 V7 | i", "i | III | iv6 V7 | i"),
+    ("sad", "minor"): ("i | iv | v V7 | i", "i | VI | iv V7 | i", "i | VI | iio6 V7 | i"),
+    ("tense", "minor"): ("i | bII6 | i V7 | i", "i | iv | viio7 V7 | i", "i | VI | bII6 V7 | i"),
+    ("mysterious", "minor"): ("i | VI | IV V7 | i", "i | bII | iv V7 | i", "i | III | iv V7 | i"),
 }
 _PREDOMINANTS = {
     ("bright", "major"): ("IV", "ii6"),
@@ -79,6 +99,44 @@ _PREDOMINANTS = {
     ("tense", "minor"): ("bII6", "iio6", "iv"),
     ("mysterious", "minor"): ("IV", "iv"),
 }
+# A colour after the opening tonic of a scene too short for a phrase: the relative or
+# mediant triad, the subdominant, or the tonic alone.
+_COLOURS = {
+    ("bright", "major"): ("vi", "IV", "iii", "I"),
+    ("calm", "major"): ("vi", "IV", "I"),
+    ("sad", "major"): ("vi", "iii", "I"),
+    ("tense", "major"): ("iv", "vi", "I"),
+    ("mysterious", "major"): ("bVII", "vi", "I"),
+    ("bright", "minor"): ("VI", "III", "i"),
+    ("calm", "minor"): ("VI", "iv", "i"),
+    ("sad", "minor"): ("VI", "iv", "i"),
+    ("tense", "minor"): ("iv", "VI", "i"),
+    ("mysterious", "minor"): ("VI", "VII", "i"),
+}
+
+
+def plain_figure(figure: str) -> str:
+    """A Roman numeral without inversion or seventh figures: ``V65/V`` → ``V/V``."""
+    return re.sub(r"[0-9]+", "", figure)
+
+
+def distinct_chords(figures: Sequence[str], window: int | None = None) -> int:
+    """Distinct chords among the first ``window`` chords (``CHORD_WINDOW``: a period at two
+    chords a bar), a chord held over several beats or bars counted once."""
+    chords = [f for k, f in enumerate(figures) if k == 0 or f != figures[k - 1]]
+    return len(set(chords[:window or CHORD_WINDOW]))
+
+
+def loop_share(figures: Sequence[str], size: int = LOOP_CHORDS) -> float:
+    """The share of ``size``-chord windows taken by the commonest one, if it is played
+    ``LOOP_MIN_TIMES`` times or more: a loop (a cadence formula heard twice is not one).
+    A chord held over several beats or bars counts once."""
+    chords = [f for k, f in enumerate(figures) if k == 0 or f != figures[k - 1]]
+    windows = [tuple(chords[k:k + size]) for k in range(len(chords) - size + 1)]
+    if not windows:
+        return 0.0
+    most = max(collections.Counter(windows).values())
+    return most / len(windows) if most >= LOOP_MIN_TIMES else 0.0
 
 
 def mood_of(plan: ScenePlan) -> str:
@@ -120,21 +178,32 @@ def _tonic(key: Key) -> str:
     return "I" if key.mode == "major" else "i"
 
 
-def _hop_bars(route: Sequence[Key]) -> list[BarPlan]:
+def _hop_bars(route: Sequence[Key], rng: np.random.Generator) -> list[BarPlan]:
     """Bars that walk a key route, two per step: the old tonic and the pivot, then the
-    new key's dominant and its seventh."""
+    new key's dominant (or a pre-dominant, where the pivot is that dominant) and its
+    seventh."""
     bars: list[BarPlan] = []
     for j in range(len(route) - 1):
         here, there = route[j], route[j + 1]
         pivot = pivot_chord(here, there)
         # Each step opens on the tonic of the key it leaves, which sets that key up.
         first: BarPlan = [(_tonic(here), here)]
+        colour = str(rng.choice(_STEP_COLOURS[here.mode]))
+        if j > 0 and pivot is not None and colour not in (pivot.figure, _tonic(here)):
+            # A route of several steps would loop one formula (I pivot V V7): each later
+            # step may colour its key between the tonic and the pivot.
+            first.append((colour, here))
         dominant: Token = ("V7", there)
         # Without a pivot the new key's V7 ends the step's first bar, so the step still
         # lasts two bars.
         bars.append([*first, (pivot.figure, here)] if pivot is not None
                     else [*first, dominant])
-        bars.append([("V", there), dominant])
+        if pivot is not None and pivot.root == realise("V", there).root:
+            # The pivot is already the new key's dominant: a pre-dominant in the new key
+            # comes between it and the dominant seventh, rather than three bars of V.
+            bars.append([(_PIVOT_PREDOMINANT[there.mode], there), dominant])
+        else:
+            bars.append([("V", there), dominant])
     return bars
 
 
@@ -187,8 +256,8 @@ def plan_harmony(
             drafts.append((_scene_bars(own, closing, mood, keys[i], rng, leads and not fresh),
                            spilled, fresh))
         lengths = [bar.length for bar in bars_of[i][len(spill[i]):]]
-        plan, spilled, fresh = max(drafts, key=lambda d: key_clarity(d[0].bars, keys[i], lengths)
-                                   - _LOOP_COST * _repeated_loops(heard, d[0].bars))
+        plan, spilled, fresh = max(drafts, key=lambda d: _draft_score(d[0].bars, d[1], keys[i],
+                                                                     lengths, heard))
         if leads:
             spill[i + 1] = spilled
         plan.bars = spill[i] + plan.bars
@@ -206,6 +275,42 @@ def plan_harmony(
             laid[-1] = dataclasses.replace(last, length=last.length - min(1.0, last.length / 2))
         spans.extend(laid)
     return tuple(spans)
+
+
+def _draft_score(bars: Sequence[BarPlan], spilled: Sequence[BarPlan], key: Key,
+                 lengths: Sequence[float], heard: Sequence[str]) -> float:
+    """How good a scene's draft is: how plainly it states its key, less what it repeats
+    of the piece's progressions, plus what it adds to the piece's chords."""
+    drafted = _figures([*bars, *spilled])
+    new = set(drafted) - set(heard)
+    piece = [*heard, *drafted]
+    # The piece as check 8 hears it: a loop over its share, or too few chords in its first
+    # sixteen, is a fault no clarity makes up for.
+    looping = loop_share(piece) > LOOP_MAX_SHARE
+    few = len(heard) < CHORD_WINDOW and distinct_chords(piece) < _ENOUGH_CHORDS
+    return (key_clarity(bars, key, lengths) - _LOOP_COST * _repeated_loops(heard, bars)
+            + _NEW_CHORD_GAIN * len(new) - _FAULT_COST * (looping + few)
+            - _DISSONANT_COST * _dissonant_share(bars, lengths))
+
+
+def _dissonant_share(bars: Sequence[BarPlan], lengths: Sequence[float]) -> float:
+    """The share of a draft's time under chords that are dissonant in themselves
+    (sevenths, diminished and augmented triads): check 9 hears them on the beat."""
+    total = under = 0.0
+    for chords, length in zip(bars, lengths, strict=False):
+        for figure, in_key in chords:
+            total += length / len(chords)
+            if not _consonant(realise(figure, in_key)):
+                under += length / len(chords)
+    return under / total if total else 0.0
+
+
+def _consonant(chord: Chord) -> bool:
+    """A major or minor triad."""
+    if len(chord.pcs) != 3:
+        return False
+    third, fifth = ((pc - chord.root) % 12 for pc in chord.pcs[1:])
+    return third in (3, 4) and fifth == 7
 
 
 def _figures(bars: Sequence[BarPlan]) -> list[str]:
@@ -239,12 +344,22 @@ def key_clarity(bars: Sequence[BarPlan], key: Key, lengths: Sequence[float]) -> 
     return key_margin(weights, key)[1]
 
 
+def _short_opening(mood: str, key: Key, rng: np.random.Generator) -> BarPlan:
+    """The first bar of a scene too short for a phrase: its tonic, then maybe a colour."""
+    colour = str(rng.choice(_COLOURS[(mood, key.mode)]))
+    return [(_tonic(key), key)] + ([(colour, key)] if colour != _tonic(key) else [])
+
+
 def _final_closing(room: int, mood: str, key: Key, rng: np.random.Generator) -> list[BarPlan]:
-    predominant = str(rng.choice(_PREDOMINANTS[(mood, key.mode)]))
+    """The closing bars of a scene that ends a phrase in its own key (the piece's end, a
+    silent scene next, or a breath before a new tempo): pre-dominant, V7, I."""
+    predominant: Token = (str(rng.choice(_PREDOMINANTS[(mood, key.mode)])), key)
     if room >= 3:
-        return [[(predominant, key), ("V7", key)], [(_tonic(key), key)]]
+        return [[predominant, ("V7", key)], [(_tonic(key), key)]]
     if room == 2:
-        return [[(_tonic(key), key), ("V7", key)], [(_tonic(key), key)]]
+        # Two bars still make a whole cadence: the tonic, a pre-dominant and V7, then I
+        # (a two-bar scene that only rocks I-V7-I says its key and little else).
+        return [[(_tonic(key), key), predominant, ("V7", key)], [(_tonic(key), key)]]
     return [[(_tonic(key), key)]]
 
 
@@ -263,10 +378,11 @@ def _lead_closing(
             # The dominant, then its seventh: the key once more as the scene ends.
             return [[predominant], [("V", key), ("V7", key)]], [], False
         if room == 2:
-            # A whole bar of tonic: two bars are little enough to set a key up in.
-            return [[(_tonic(key), key)], [predominant, ("V7", key)]], [], False
-        return [[(_tonic(key), key), ("V7", key)]], [], False
-    full = _hop_bars(route)  # two bars per step
+            # The tonic (maybe with a colour), then a cadence: two bars are little enough
+            # to set a key up in.
+            return [_short_opening(mood, key, rng), [predominant, ("V7", key)]], [], False
+        return [[(_tonic(key), key), predominant, ("V7", key)]], [], False
+    full = _hop_bars(route, rng)  # two bars per step
     if len(route) == 2 and room >= max(2, keep + 1):
         return full, [], False
     # Two bars per step, from the end of this scene and, where it is too short, the start
@@ -296,8 +412,10 @@ def _scene_bars(
         return _SceneHarmony(short, cadences)
     antecedents = _ANTECEDENTS[(mood, key.mode)]
     consequents = _CONSEQUENTS[(mood, key.mode)]
-    first = _parse(str(rng.choice(antecedents)), key)
-    second = _parse(str(rng.choice(antecedents)), key)
+    # The period's two antecedents differ, where the mood has more than one.
+    first_model, second_model = rng.choice(antecedents, size=2, replace=False)
+    first, second = _parse(str(first_model), key), _parse(str(second_model), key)
+    answered: list[str] = []  # consequents so far: each is heard once before any returns
     # Four-bar phrases first, leaving at least one bar to open the closing phrase.
     body_len = (head - 1) // 4 * 4
     opener_len = head - body_len
@@ -307,7 +425,11 @@ def _scene_bars(
             phrase = first if k % 4 == 0 else second
             kind = "half"
         else:
-            phrase = _parse(str(rng.choice(consequents)), key)
+            fresh_answers = [c for c in consequents if c not in answered] or list(consequents)
+            answered.append(str(rng.choice(fresh_answers)))
+            if len(answered) == len(consequents):
+                answered = answered[-1:]
+            phrase = _parse(answered[-1], key)
             kind = "authentic"
         start = len(bars)
         bars.extend(phrase)
@@ -315,6 +437,10 @@ def _scene_bars(
         cadences[(last, len(bars[last]) - 1) if kind == "half" else (last, 0)] = kind
     pool = [*first[:3], [(_tonic(key), key)], *second[1:3]]
     opener = pool[:opener_len]
+    if opener_len == 1 and not body_len:
+        # A scene under a phrase long: its tonic may take a colour, so that its cadence
+        # is not the last short scene's once more.
+        opener = [_short_opening(mood, key, rng)]
     if opener_len > 1 and closing and opener[-1] == closing[0][:1]:
         # Do not sound the pivot (or pre-dominant) twice in a row.
         opener[-1] = pool[opener_len]

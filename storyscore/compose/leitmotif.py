@@ -36,7 +36,7 @@ from dataclasses import dataclass
 
 from storyscore.compose.harmony import HarmonySpan
 from storyscore.compose.notes import NoteEvent, clamp_velocity, dynamic_mark
-from storyscore.compose.request import ScenePlan
+from storyscore.compose.request import ScenePlan, instrument_range
 from storyscore.compose.theory import melodic_pcs
 from storyscore.compose.timeline import Timeline
 
@@ -309,6 +309,9 @@ def _realise(motif: Leitmotif, plan: ScenePlan, scale: float, offset: float,
                 cost += 3
             if abs(onset - round(onset)) < 1e-9 and pitch % 12 not in span.chord.pcs:
                 cost += 2  # a beat is heard against the chord
+        # The motif stays inside its instrument's practical range.
+        low, high = instrument_range(motif.program)
+        cost += 3 * sum(max(0, low - p, p - high) for p in pitches)
         cost = cost * 4 + abs(start - motif.register)
         if best is None or cost < best[0]:
             best = (cost, pitches)

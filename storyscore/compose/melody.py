@@ -2,11 +2,20 @@
 from the picture's skyline.
 
 Theme: the statement's notes (``compose.theme``) take their rhythm from the
-theme and their pitches from its scale degrees in the scene's key, each theme
-bar moved up or down the scale as a whole (``_bar_shifts``: following the
-skyline, landing its beats on the chords, out of parallels with the bass), then
-a beat that still clashes moved onto its chord. Those pitches are fixed in the
-pass below; the free notes connect them.
+theme and their pitches from its scale degrees in the scene's key. Each theme
+bar is sung as a whole: moved up or down the scale (a sequence), turned upside
+down (an inversion), or, where the skyline rises or falls inside the bar more
+than a motif can, kept as rhythm with its pitches left to the skyline. A beam
+search over the bars (``_bar_shifts``) picks the ways that together follow the
+skyline (rank correlation), repeat their own four-note shapes, say the scene's
+key, span a phrase's range and stay in the melody's band, each bar landing its
+strong beats on the chords and keeping out of parallels with the bass. Only a
+strong beat (or a leap onto a beat) still off its chord is bent onto it, so
+the motif keeps its interval shape. Those pitches are fixed in the pass below;
+the free notes connect them.
+
+Range: every scene's melody keeps to a band of 16 semitones around its register,
+moved whole inside its instrument's practical range (``melody_band``).
 
 Rhythm of the free notes: each bar splits into cells at its strong beats (1 and 3 in 4/4) and at
 chord changes. A scene picks one rhythm motif per cell length from a library
@@ -31,18 +40,19 @@ steps fall short.
 from __future__ import annotations
 
 import bisect
+import collections
 import dataclasses
 import heapq
 import itertools
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
 from storyscore.compose.harmony import HarmonySpan, scene_key
 from storyscore.compose.notes import NoteEvent, clamp_velocity, dynamic_mark
-from storyscore.compose.request import ScenePlan
+from storyscore.compose.request import ScenePlan, instrument_range
 from storyscore.compose.theme import (
     Note,
     Theme,
@@ -90,6 +100,18 @@ _TONIC_PULL = 0.35  # reward for a tonic-triad tone (twice that for the tonic)
 _PHRASE_NOTES = 8  # notes enough for a melody to show its range and its shape
 _LEAST_SPAN = 7  # semitones a scene's melody spans at the least (a fifth and more)
 _CLEAR_SKYLINE = 0.15  # a skyline that rises or falls by more of the picture's height
+_SKYLINE_DEGREES = 5.0  # scale steps a theme bar moves from the lowest skyline to the highest
+_FOLLOW_WEIGHT = 20.0  # cost of a statement's rank correlation short of its skyline's
+_THEME_SPAN = 8.0  # semitones a statement of a phrase's notes spans at the least
+_SHORT_SPAN = 2.5  # the cost of each semitone a statement spans short of that
+_RECUR_WEIGHT = 3.0  # how much the statement's recurring four-note shapes are worth
+_KEY_WEIGHT = 10.0  # cost of each 0.1 by which a scene says its key too weakly
+_KEY_MARGIN = 0.1  # how far its key should lead the next-best key
+_CLASH = 3.0  # the cost of a strong theme note off its chord (it would be bent out of shape)
+_FREE_BAR = 1.5  # the cost of a theme bar that keeps only its rhythm
+_MIRROR = 1.5  # the cost of turning a theme bar upside down
+_BEAM = 6  # ways of singing the statement so far that the search keeps
+_BAR_OPTIONS = 8  # ways of singing one bar it tries
 _LEAST_FOLLOWING = 0.6  # rank correlation of a scene's notes with its skyline
 _LEAST_STEPS = 0.5  # share of a scene's moves that are steps (up to two semitones)
 _REVISIONS = 3
@@ -98,6 +120,21 @@ _GESTURE = 0.5  # how much of a motif's own run or turn the melody keeps
 _PARALLEL = 8.0  # cost of parallel fifths or octaves between the melody and the bass
 _RANGE = 8  # semitones the melody may stray from its register (a scene spans 16 at most)
 _BIG = 1e6  # the cost of a pitch the chord or the register rules out
+
+def melody_band(plan: ScenePlan) -> tuple[int, int]:
+    """The pitches a scene's melody keeps to: its register give or take ``_RANGE``,
+    moved whole into its instrument's range (a flute asked for G3 plays from C4 up)."""
+    low, high = instrument_range(plan.melody_program)
+    if high - low <= 2 * _RANGE:
+        return low, high
+    centre = min(max(plan.register, low + _RANGE), high - _RANGE)
+    return centre - _RANGE, centre + _RANGE
+
+
+def melody_register(plan: ScenePlan) -> int:
+    """The centre of the scene's melody band: its register, inside its instrument's range."""
+    low, high = melody_band(plan)
+    return (low + high) // 2
 
 
 def _interval_cost(semitones: int) -> float:
@@ -254,9 +291,12 @@ def _scene_slots(
     i: int, plan: ScenePlan, timeline: Timeline, spans: list[HarmonySpan],
     rng: np.random.Generator, statement: tuple[ThemeStatement, list[Note]] | None = None,
     backdrop: Backdrop | None = None,
+    sung_shapes: collections.Counter[tuple[int, ...]] | None = None,
 ) -> list[_Slot]:
     """The scene's melody notes before their pitches: the theme's statement where the
-    scene has one, free cells (rhythm motifs by density) elsewhere."""
+    scene has one, free cells (rhythm motifs by density) elsewhere. ``sung_shapes``
+    counts the four-note shapes the theme's earlier statements sang (and gains this
+    one's)."""
     start_s = timeline.scene_starts[i]
     windows = [
         (timeline.offset_at(start_s + a), timeline.offset_at(start_s + b))
@@ -338,8 +378,8 @@ def _scene_slots(
         slot.velocity *= 1 + 0.08 * arch
         heights.append(float(np.interp(fraction, xs, skyline)))
         arches.append(arch)
-    _aim(slots, heights, arches, plan.register)
-    _realise_theme(slots, plan, skyline, backdrop)
+    _aim(slots, heights, arches, melody_register(plan))
+    _realise_theme(slots, plan, skyline, backdrop, sung_shapes)
     return slots
 
 
@@ -373,6 +413,12 @@ def _theme_slots(
                      first_bar + bar_index, degree=degree,
                      theme_bar=int(offset // (bar_length * stated.scale)))
         out.append(slot)
+    finals = [slot for slot in out if slot.cadence == "final"]
+    if finals and out[-1] is not finals[0]:
+        # The piece ends on the tonic with the theme's last note, the goal of its cadence,
+        # approached from a tone of the chord (not a tonic repeated after a leap).
+        finals[0].cadence = None
+        out[-1].cadence = "final"
     return out
 
 
@@ -414,80 +460,257 @@ def _cell_starts(bar_length: float, beat: float) -> list[float]:
 
 
 def _realise_theme(slots: list[_Slot], plan: ScenePlan, skyline: np.ndarray,
-                   backdrop: Backdrop | None = None) -> None:
+                   backdrop: Backdrop | None = None,
+                   sung_shapes: collections.Counter[tuple[int, ...]] | None = None) -> None:
     """Give each theme note its pitch: its degree in the scene's key, each theme bar moved
-    up or down the scale as a whole (``_bar_shifts``), then any beat that still clashes
-    moved onto the chord under it (a strong note to the nearest chord tone, any other
-    to the scale as the chord alters it)."""
+    up or down the scale as a whole, or turned upside down, where that follows the
+    skyline (``_bar_shifts``), then any note that still clashes moved onto the chord
+    under it: a strong note to the nearest chord tone, a note on a weaker beat only
+    where it is not a passing or neighbour note (a step in, a step out), so that the
+    motif keeps its interval shape wherever the harmony lets it."""
     themed = [slot for slot in slots if slot.degree is not None]
     if not themed:
         return
     key = scene_key(plan)
+    band = melody_band(plan)
     mean_degree = sum(slot.degree or 0 for slot in themed) / len(themed)
-    tonic = tonic_below(plan.register, key.pc, mean_degree)
+    tonic = tonic_below(melody_register(plan), key.pc, mean_degree)
     basses = [backdrop.bass_at(slot.offset) if backdrop is not None else None
               for slot in themed]
-    shifts = _bar_shifts(themed, key.scale, tonic, skyline, basses)
+    clear = bool(plan.contour) and max(plan.contour) - min(plan.contour) > _CLEAR_SKYLINE
+    heard = _key_hearing(themed, key, backdrop) if backdrop is not None else None
+    sung = _bar_shifts(themed, key.scale, tonic, band, basses, clear, heard, sung_shapes)
+    if sung_shapes is not None:
+        sung_shapes.update(_shapes([d for d, _ in sung]))
+    for slot, (_, free) in zip(themed, sung, strict=True):
+        if free:  # the bar keeps the theme's rhythm; its pitches follow the skyline
+            slot.degree = None
+    degrees = [d for d, free in sung if not free]
+    themed = [slot for slot in themed if slot.degree is not None]
+    diatonic = [degree_pitch(d, key.scale, tonic) for d in degrees]
     previous: int | None = None
     before: int | None = None  # the note before ``previous``
-    last_degree: int | None = None
-    for slot in themed:
-        assert slot.degree is not None
-        pitch = degree_pitch(slot.degree + shifts[slot.theme_bar], key.scale, tonic)
-        # Every theme note on a beat is a chord tone (the beat is what the ear checks);
-        # passing and neighbour notes fall between the beats.
-        allowed = set(slot.chord.pcs) if slot.beat or slot.strong else set(melodic_pcs(slot.chord))
-        if slot.cadence == "final":
-            allowed = {slot.chord.key.pc}
-        candidates = [p for p in range(pitch - 4, pitch + 5) if p % 12 in allowed]
-        if candidates and pitch % 12 not in allowed:
+    for k, slot in enumerate(themed):
+        pitch = diatonic[k]
+        allowed = _theme_allowed(slot, diatonic, k)
+        candidates = [p for p in range(pitch - 4, pitch + 5)
+                      if p % 12 in allowed and band[0] <= p <= band[1]]
+        if candidates and (pitch % 12 not in allowed or not band[0] <= pitch <= band[1]):
+            moves = k > 0 and degrees[k] != degrees[k - 1]
             pitch = min(candidates, key=lambda p: (
-                _snap_cost(p, pitch, previous, before, slot.degree != last_degree), p))
+                _snap_cost(p, diatonic[k], previous, before, moves), p))
         slot.fixed = pitch
         slot.target = float(pitch)
-        before, previous, last_degree = previous, pitch, slot.degree
+        before, previous = previous, pitch
 
 
-def _bar_shifts(themed: list[_Slot], scale: Sequence[int], tonic: int,
-                skyline: np.ndarray, basses: Sequence[int | None]) -> dict[int, int]:
-    """How many scale steps each theme bar moves: a sequence that follows the skyline
-    (higher where the picture is higher), lands the bar's beats on the chords under
-    them, keeps out of parallel fifths and octaves with the bass and joins the bar
-    before smoothly, so that the motif keeps its shape and is rarely bent to fit."""
+def _key_hearing(themed: list[_Slot], key: Key, backdrop: Backdrop
+                 ) -> Callable[[Sequence[int]], float]:
+    """What a way of singing the theme's first notes costs in how clearly the scene's own
+    bars, with the parts under them, say its key (Krumhansl–Schmuckler, as the listening
+    back in ``_solve_and_revise`` hears it)."""
+    scene = themed[0].scene
+    own = backdrop.own_bars[scene]
+    under = backdrop.weights[scene]
+
+    def cost(pitches: Sequence[int]) -> float:
+        weights = under.copy()
+        for slot, pitch in zip(themed, pitches, strict=False):
+            if slot.bar in own:
+                weights[pitch % 12] += slot.length
+        r, margin = key_margin(weights, key)
+        return _KEY_WEIGHT * (max(0.0, _KEY_CLEAR - r) + max(0.0, _KEY_MARGIN - margin))
+    return cost
+
+
+def _theme_allowed(slot: _Slot, diatonic: Sequence[int], k: int) -> set[int]:
+    """The pitch classes theme note ``k`` may sound: the tonic at the piece's end, a
+    chord tone on a strong beat or on a beat it does not pass through by step, and the
+    scale as the chord alters it elsewhere."""
+    if slot.cadence == "final":
+        return {slot.chord.key.pc}
+    if slot.strong:
+        return set(slot.chord.pcs)
+    if slot.beat:
+        stepwise = (0 < k < len(diatonic) - 1
+                    and 0 < abs(diatonic[k] - diatonic[k - 1]) <= 2
+                    and 0 < abs(diatonic[k + 1] - diatonic[k]) <= 2)
+        if not stepwise:
+            return set(slot.chord.pcs)
+    return set(melodic_pcs(slot.chord))
+
+
+def _bar_shifts(themed: list[_Slot], scale: Sequence[int], tonic: int, band: tuple[int, int],
+                basses: Sequence[int | None], clear: bool,
+                heard: Callable[[Sequence[int]], float] | None = None,
+                before: collections.Counter[tuple[int, ...]] | None = None
+                ) -> list[tuple[int, bool]]:
+    """Each theme note's degree once its bar has moved: every bar is moved a number of
+    scale steps as a whole (a sequence), or turned upside down about its first note
+    (an inversion), so that the motif keeps its shape inside the bar. A beam search
+    over the bars picks the ways that together rise and fall with the skyline over
+    the statement and span a singable range, while each bar lands its strong beats on
+    the chords under them, stays in the melody's band, keeps out of parallels with the
+    bass and joins the bar before smoothly (``_bar_options``)."""
     bass_of = {id(slot): bass for slot, bass in zip(themed, basses, strict=True)}
-    span = float(np.ptp(skyline))
-    middle = (float(skyline.max()) + float(skyline.min())) / 2
+    before = before if before is not None else collections.Counter()
+    heights = np.array([slot.height for slot in themed])
+    spread = float(np.ptp(heights))
+    middle = (float(heights.max()) + float(heights.min())) / 2
+    # Degrees the bars' middles move from the lowest skyline to the highest: most of an
+    # octave for a clear skyline, less for a flatter one.
+    reach = _SKYLINE_DEGREES * min(1.0, spread / _FLAT_SKYLINE)
+    # A listener follows the ups and downs of a clear skyline, however small they are
+    # under this statement: its rank order counts, not its size.
+    following = 1.0 if clear else 0.0
     bars: dict[int, list[_Slot]] = {}
     for slot in themed:
         bars.setdefault(slot.theme_bar, []).append(slot)
-    shifts: dict[int, int] = {}
-    last: int | None = None  # the last pitch of the bar before
-    for index in sorted(bars):
+    centre = float(np.mean([slot.degree or 0 for slot in themed]))
+    def judged(own: float, path: tuple[_Option, ...], complete: bool) -> float:
+        # What the statement sung so far costs as a whole: not following its skyline,
+        # not repeating its shapes, not saying its key; once complete, a range short of
+        # a phrase's where it has a phrase's notes.
+        sung = np.array([p for o in path for p in o.pitches], dtype=float)
+        cost = own + _unfollowed(sung, heights[:len(sung)], following)
+        cost -= _RECUR_WEIGHT * _recurring_shapes([d for o in path for d in o.degrees], before)
+        if heard is not None:
+            cost += heard([int(p) for p in sung])
+        if complete and len(sung) >= _PHRASE_NOTES - 2:
+            cost += _SHORT_SPAN * max(0.0, _THEME_SPAN - float(np.ptp(sung)))
+        return cost
+
+    beams: list[tuple[float, tuple[_Option, ...]]] = [(0.0, ())]
+    order = sorted(bars)
+    for index in order:
         notes = bars[index]
-        wanted = 0.0
-        if span > _CLEAR_SKYLINE:
-            height = float(np.mean([slot.height for slot in notes]))
-            wanted = float(np.clip((height - middle) / max(span, _FLAT_SKYLINE) * 5, -3, 3))
-        best: tuple[float, int] | None = None
-        for shift in range(-4, 5):
-            pitches = [degree_pitch((slot.degree or 0) + shift, scale, tonic) for slot in notes]
-            clashes = sum((2.0 if slot.strong else 1.0)
-                          for slot, pitch in zip(notes, pitches, strict=True)
-                          if (slot.strong or slot.beat) and pitch % 12 not in slot.chord.pcs)
-            cost = 1.2 * clashes + abs(shift - wanted)
-            cost += _PARALLEL / 4 * _parallels(notes, pitches, bass_of)
-            if last is not None:
-                # Join the bar before by step or skip; a leap into the bar must turn back.
-                leap = pitches[0] - last
-                cost += 0.6 * max(0, abs(leap) - 4)
-                if abs(leap) >= 5 and len(pitches) > 1 and (pitches[1] - pitches[0]) * leap >= 0:
-                    cost += 2.0
-            if best is None or cost < best[0] - 1e-9:
-                best = (cost, shift)
-        assert best is not None
-        shifts[index] = best[1]
-        last = degree_pitch((notes[-1].degree or 0) + best[1], scale, tonic)
-    return shifts
+        height = float(np.mean([slot.height for slot in notes]))
+        wanted = centre + (reach * (height - middle) / spread if spread > 0 else 0.0)
+        options = _bar_options(notes, scale, tonic, band, bass_of, wanted, heights)
+        if len(notes) >= 3 and not any(slot.cadence == "final" for slot in notes):
+            options.append(_free_option(notes, scale, tonic, band))
+        grown = []
+        for cost, chosen in beams:
+            for option in options:
+                own = cost + option.cost + (_join_cost(chosen[-1].pitches[-1], option.pitches)
+                                            if chosen else 0.0)
+                path = (*chosen, option)
+                grown.append((judged(own, path, index == order[-1]), own, path))
+        grown.sort(key=lambda g: g[0])
+        beams = [(own, path) for _, own, path in grown[:_BEAM]]
+    best = beams[0][1]
+    return [(d, option.free) for option in best for d in option.degrees]
+
+
+def _unfollowed(sung: np.ndarray, heights: np.ndarray, following: float) -> float:
+    """What a melody that does not rise and fall with its skyline costs: nothing once
+    its rank correlation reaches ``_LEAST_FOLLOWING``, more the further below."""
+    if not following or len(sung) < 3:
+        return 0.0
+    return _FOLLOW_WEIGHT * following * max(0.0, _LEAST_FOLLOWING
+                                            - _rank_correlation(sung, heights))
+
+
+def _shapes(degrees: Sequence[int]) -> list[tuple[int, ...]]:
+    """Every four-note window of a tune as its diatonic intervals."""
+    moves = [b - a for a, b in itertools.pairwise(degrees)]
+    return [tuple(moves[k:k + 3]) for k in range(len(moves) - 2)]
+
+
+def _recurring_shapes(degrees: Sequence[int], before: collections.Counter[tuple[int, ...]]
+                      ) -> float:
+    """The share of four-note windows whose diatonic intervals another window has too,
+    here or in the theme's earlier statements (``before``): how much the melody comes
+    back to its own shapes, as a listener remembers a tune."""
+    shapes = _shapes(degrees)
+    if not shapes:
+        return 0.0
+    counts = collections.Counter(shapes)
+    return sum(counts[s] > 1 or before[s] > 0 for s in shapes) / len(shapes)
+
+
+@dataclass(frozen=True)
+class _Option:
+    """One way to sing a theme bar: its degrees, their pitches, and what it costs alone."""
+
+    degrees: tuple[int, ...]
+    pitches: tuple[int, ...]
+    cost: float
+    free: bool = False  # the theme's rhythm on pitches that follow the skyline note by note
+
+
+def _free_option(notes: list[_Slot], scale: Sequence[int], tonic: int, band: tuple[int, int]
+                 ) -> _Option:
+    """A theme bar whose rhythm stays and whose pitches are left to the skyline (where it
+    rises or falls inside the bar more than a motif can): each note foreseen on the
+    scale tone (a chord tone on a strong beat) nearest its target."""
+    ladder = [(d, degree_pitch(d, scale, tonic)) for d in range(-21, 29)]
+    degrees = []
+    for slot in notes:
+        fits = [(d, p) for d, p in ladder if band[0] <= p <= band[1]
+                and (not slot.strong or p % 12 in slot.chord.pcs)] or ladder
+        degrees.append(min(fits, key=lambda dp: (abs(dp[1] - slot.target), dp[1]))[0])
+    return _Option(tuple(degrees), tuple(degree_pitch(d, scale, tonic) for d in degrees),
+                   _FREE_BAR, free=True)
+
+
+def _bar_options(notes: list[_Slot], scale: Sequence[int], tonic: int, band: tuple[int, int],
+                 bass_of: dict[int, int | None], wanted: float, heights: np.ndarray
+                 ) -> list[_Option]:
+    """The cheapest ways to sing a theme bar (shifted, or inverted and shifted), each
+    costed alone: its middle away from where the skyline wants it, an inversion."""
+    first = notes[0].degree or 0
+    options = []
+    for mirror in (False, True):
+        if mirror and (len(notes) < 3 or any(s.cadence == "final" for s in notes)):
+            continue
+        shape = [2 * first - (s.degree or 0) if mirror else (s.degree or 0) for s in notes]
+        for shift in range(-6, 7):
+            degrees = tuple(d + shift for d in shape)
+            pitches = tuple(degree_pitch(d, scale, tonic) for d in degrees)
+            cost = _bar_cost(notes, pitches, band, bass_of, heights)
+            cost += 0.6 * abs(float(np.mean(degrees)) - wanted) + (_MIRROR if mirror else 0.0)
+            options.append(_Option(degrees, pitches, cost))
+    options.sort(key=lambda o: o.cost)
+    return options[:_BAR_OPTIONS]
+
+
+def _bar_cost(notes: list[_Slot], pitches: Sequence[int], band: tuple[int, int],
+              bass_of: dict[int, int | None], heights: np.ndarray) -> float:
+    """What a theme bar sung on ``pitches`` costs: strong beats off their chords, notes
+    outside the band, motion against the skyline inside the bar, parallels with the
+    bass."""
+    clashes = sum(1 for k, (slot, pitch) in enumerate(zip(notes, pitches, strict=True))
+                  if pitch % 12 not in slot.chord.pcs
+                  and pitch % 12 not in _theme_allowed(slot, pitches, k))
+    outside = sum(max(0, band[0] - p, p - band[1]) for p in pitches)
+    cost = _CLASH * clashes + 3.0 * outside
+    cost += _PARALLEL / 4 * _parallels(notes, list(pitches), bass_of)
+    # The tonic triad, held, says the scene's key (as the free notes lean on it too).
+    cost -= _TONIC_PULL * sum(slot.length * _triad_weight(slot.chord.key, pitch)
+                              for slot, pitch in zip(notes, pitches, strict=True))
+    bar_heights = np.array([slot.height for slot in notes])
+    rise = float(np.ptp(bar_heights)) / max(float(np.ptp(heights)), _FLAT_SKYLINE)
+    if rise > 0 and len(set(pitches)) > 1:
+        cost -= rise * _rank_correlation(np.array(pitches, dtype=float), bar_heights)
+    return cost
+
+
+def _triad_weight(key: Key, pitch: int) -> float:
+    """2 for the key's tonic, 1 for the rest of its tonic triad, 0 otherwise."""
+    step = (pitch - key.pc) % 12
+    if step == 0:
+        return 2.0
+    return 1.0 if step in (7, 4 if key.mode == "major" else 3) else 0.0
+
+
+def _join_cost(last: int, pitches: Sequence[int]) -> float:
+    """Joining the bar before by step or skip; a leap into the bar must turn back."""
+    leap = pitches[0] - last
+    cost = 0.6 * max(0, abs(leap) - 4)
+    if abs(leap) >= 5 and len(pitches) > 1 and (pitches[1] - pitches[0]) * leap >= 0:
+        cost += 2.0
+    return cost
 
 
 def _pc_mask(pcs: Iterable[int]) -> np.ndarray:
@@ -501,7 +724,8 @@ def _solve_pitches(slots: list[_Slot], plans: Sequence[ScenePlan],
                    backdrop: Backdrop | None = None) -> list[int]:
     """Second-order Viterbi over a run of slots (see the module docstring)."""
     grid = _pitch_grid(slots, plans)
-    unary = np.stack([_note_costs(slot, plans[slot.scene].register, grid) for slot in slots])
+    unary = np.stack([_note_costs(slot, melody_band(plans[slot.scene]), grid)
+                      for slot in slots])
     if len(slots) == 1:
         return [int(grid[int(np.argmin(unary[0]))])]
     path = _viterbi(slots, grid, unary, _Moves.of(slots, grid, backdrop))
@@ -512,12 +736,13 @@ def _pitch_grid(slots: list[_Slot], plans: Sequence[ScenePlan]) -> np.ndarray:
     """The pitches the solver chooses from: every scene's register give or take
     ``_RANGE``, and every theme note's pitch."""
     fixed = [s.fixed for s in slots if s.fixed is not None]
-    low = min([plans[s.scene].register - _RANGE for s in slots] + fixed)
-    high = max([plans[s.scene].register + _RANGE for s in slots] + fixed)
+    bands = [melody_band(plans[s.scene]) for s in slots]
+    low = min([band[0] for band in bands] + fixed)
+    high = max([band[1] for band in bands] + fixed)
     return np.arange(low, high + 1)
 
 
-def _note_costs(slot: _Slot, register: int, grid: np.ndarray) -> np.ndarray:
+def _note_costs(slot: _Slot, band: tuple[int, int], grid: np.ndarray) -> np.ndarray:
     """What each pitch of ``grid`` costs a note on its own: its distance from the
     note's target, less the pull of the tonic triad and of a cadence; ``_BIG`` where
     the chord or the register rules it out, 0 only at a theme note's own pitch."""
@@ -527,8 +752,8 @@ def _note_costs(slot: _Slot, register: int, grid: np.ndarray) -> np.ndarray:
     if slot.cadence == "final":
         allowed = {tonic}
     ok = _pc_mask(allowed)[pcs_of_grid]
-    ok &= grid >= register - _RANGE
-    ok &= grid <= register + _RANGE
+    ok &= grid >= band[0]
+    ok &= grid <= band[1]
     distance = np.abs(grid - slot.target)
     cost = _PULL * slot.pull * distance + 0.04 * np.maximum(0, distance - 5) ** 2
     # Tonic-triad tones (the tonic above all) help a short scene set its key up:
@@ -662,11 +887,17 @@ def _backtrack(cost: np.ndarray, back: list[np.ndarray]) -> list[int]:
     return path
 
 
+def _ranks(values: np.ndarray) -> np.ndarray:
+    """1-based ranks, tied values sharing their average rank (scipy's ``rankdata``, without
+    its overhead on the few notes the theme's search ranks thousands of times)."""
+    _, where, counts = np.unique(values, return_inverse=True, return_counts=True)
+    ends = np.cumsum(counts)
+    return (ends - (counts - 1) / 2.0)[where.reshape(-1)]
+
+
 def _rank_correlation(a: np.ndarray, b: np.ndarray) -> float:
     """Spearman's rho; 0 where either side does not vary."""
-    from scipy.stats import rankdata
-
-    ra, rb = rankdata(a), rankdata(b)
+    ra, rb = _ranks(np.asarray(a, dtype=float)), _ranks(np.asarray(b, dtype=float))
     if np.ptp(ra) == 0 or np.ptp(rb) == 0:
         return 0.0
     return float(np.corrcoef(ra, rb)[0, 1])
@@ -706,7 +937,7 @@ def _solve_and_revise(slots: list[_Slot], plans: Sequence[ScenePlan],
             if len(notes) < _PHRASE_NOTES:
                 continue
             sung = np.array([pitches[n] for n in notes], dtype=float)
-            register = plans[scene].register
+            register = melody_register(plans[scene])
             if np.ptp(sung) < _LEAST_SPAN:
                 for n in notes:
                     slots[n].target = register + (slots[n].target - register) * 1.5
@@ -806,6 +1037,7 @@ def compose_melody(
     """The melody of the whole path (see the module docstring); ``backdrop`` is what the
     other parts play under it, ``statements`` where the ``theme`` sounds."""
     by_scene = {stated.scene: stated for stated in statements if stated.theme_bars}
+    sung_shapes: collections.Counter[tuple[int, ...]] = collections.Counter()
     runs: list[list[_Slot]] = []
     for i, plan in enumerate(plans):
         if plan.silent or plan.volume <= 0:
@@ -816,7 +1048,8 @@ def compose_melody(
         stated = by_scene.get(i)
         statement = ((stated, statement_notes(theme, stated))
                      if theme is not None and stated is not None else None)
-        slots = _scene_slots(i, plan, timeline, scene_spans, rng, statement, backdrop)
+        slots = _scene_slots(i, plan, timeline, scene_spans, rng, statement, backdrop,
+                             sung_shapes)
         if runs and runs[-1] and i > 0 and not plans[i - 1].silent:
             runs[-1].extend(slots)
         else:
@@ -832,7 +1065,7 @@ def compose_melody(
             # rhythm is the theme).
             tie_stop = (n > 0 and legato[n] and pitches[n - 1] == pitch
                         and abs(run[n - 1].offset + run[n - 1].sound - slot.offset) < 1e-9
-                        and not slot.strong and slot.degree is None)
+                        and not slot.strong and slot.theme_bar < 0)
             events.append(_notate(NoteEvent(slot.offset, slot.sound, (pitch,),
                                             clamp_velocity(slot.velocity), slot.chord,
                                             tie_stop=tie_stop), slot, plans, timeline,

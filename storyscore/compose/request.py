@@ -104,3 +104,24 @@ def check_plans(plans: Sequence[ScenePlan], fps: int) -> None:
         for start, end in plan.narration:
             if not (math.isfinite(start) and math.isfinite(end) and end >= start):
                 raise ValueError(f"scene {plan.scene_id!r}: bad narration window {start}..{end}")
+
+
+# Practical sounding ranges (MIDI) of the General MIDI instruments that carry a tune, as
+# orchestration texts give them (a flute's lowest note is C4, a violin's G3); programs not
+# listed keep a wide keyboard-like range.
+_INSTRUMENT_RANGES: dict[int, tuple[int, int]] = {
+    21: (53, 93), 22: (60, 96), 24: (40, 84), 25: (40, 84), 26: (40, 84), 27: (40, 86),
+    40: (55, 100), 41: (48, 88), 42: (36, 76), 43: (28, 60), 44: (36, 96), 45: (36, 96),
+    46: (24, 103), 48: (36, 96), 49: (36, 96), 50: (36, 96), 52: (48, 81), 53: (48, 81),
+    56: (54, 82), 57: (40, 72), 58: (28, 58), 59: (54, 82), 60: (41, 77), 61: (40, 82),
+    64: (56, 87), 65: (49, 80), 66: (44, 75), 67: (36, 68), 68: (58, 91), 69: (52, 81),
+    70: (34, 75), 71: (50, 91), 72: (74, 108), 73: (60, 96), 74: (65, 93), 75: (60, 96),
+    78: (60, 96), 79: (60, 84), 104: (48, 84), 105: (48, 86), 107: (48, 86), 108: (60, 88),
+    109: (58, 82), 110: (55, 100), 114: (55, 88),
+}
+_WIDE_RANGE = (36, 96)
+
+
+def instrument_range(program: int) -> tuple[int, int]:
+    """The lowest and highest sounding MIDI pitch an instrument plays well."""
+    return _INSTRUMENT_RANGES.get(program, _WIDE_RANGE)

@@ -22,8 +22,8 @@ What the score shows, part by part (layout from ``notation``):
 * dynamics where the composer marks them, hairpins into a new level,
   articulations (staccato, tenuto, accent), slurs over legato phrases, a
   caesura before a breath;
-* the chord's Roman numeral as a lyric under the lowest part, so the score
-  shows its own harmonic analysis.
+* the chord's Roman numeral as a lyric under the lowest part that plays, so
+  the score shows its own harmonic analysis.
 """
 
 from __future__ import annotations
@@ -219,8 +219,7 @@ def build_score(
     for k, build in enumerate(builds):
         _write_signatures(build, timeline, key_changes, top=k == 0)
         _write_instruments(build, plans, timeline, names.index(build.layout.source) + 1)
-        _write_dynamics(build, plans, timeline, parts[build.layout.source],
-                        lowest=k == len(builds) - 1)
+        _write_dynamics(build, plans, timeline, parts[build.layout.source])
     _write_scene_marks(builds[0], plans, timeline)
     _write_tempo(builds[0], builds, timeline)
     _write_numerals(builds, spans)
@@ -516,11 +515,13 @@ def _write_instruments(build: _StaffBuild, plans: Sequence[ScenePlan], timeline:
 
 
 def _write_dynamics(build: _StaffBuild, plans: Sequence[ScenePlan], timeline: Timeline,
-                    events: Sequence[NoteEvent], lowest: bool) -> None:
+                    events: Sequence[NoteEvent]) -> None:
     """Dynamics where the composer marks them, else each scene's level; hairpins into a change.
 
     A lower staff of a grand staff shares its upper staff's marks (printed once).
-    The lowest staff's hairpins go above it, clear of the analysis line below.
+    Hairpins go below every staff, as the dynamics do: above the lowest staff they
+    crowded the hairpin of the staff over it; the engraver stacks them over the
+    analysis line.
     """
     from music21 import dynamics
 
@@ -535,7 +536,7 @@ def _write_dynamics(build: _StaffBuild, plans: Sequence[ScenePlan], timeline: Ti
         measure.coreInsert(at, dynamics.Dynamic(level))  # type: ignore[no-untyped-call]
         if written:
             _hairpin(build, timeline, offset, DYNAMIC_LEVELS.index(level)
-                     > DYNAMIC_LEVELS.index(written[-1][1]), "above" if lowest else "below")
+                     > DYNAMIC_LEVELS.index(written[-1][1]), "below")
         written.append((offset, level))
 
 
@@ -662,19 +663,26 @@ def _caesura(builds: Sequence[_StaffBuild], offset: float) -> None:
 
 
 def _write_numerals(builds: Sequence[_StaffBuild], spans: Sequence[HarmonySpan]) -> None:
-    """Each chord's Roman numeral as a lyric under the lowest staff's note at the chord.
+    """Each chord's Roman numeral as a lyric under the lowest staff that has a note at
+    the chord.
 
-    One analysis line for the whole score: where the lowest staff rests, the
-    chord goes unlabelled rather than the line jumping to another staff.
+    The analysis reads along the bass staff; where the bass rests (a scene
+    without a bass instrument, the bass's off-beat rhythm) it goes on under the
+    lowest staff that plays, so a scene without a bass is still analysed.
     """
     named_key: Key | None = None  # the key last named in the lyrics
-    lowest = builds[-1]
+    named: str | None = None  # the figure last written
     for span in spans:
-        notes = lowest.notes.get(round(span.offset, 6))
+        at = round(span.offset, 6)
+        notes = next((b.notes[at] for b in reversed(builds) if b.notes.get(at)), None)
         if notes:
-            notes[0].lyric = _numeral(span, named_key)
-            if span.chord.figure in ("I", "i"):
-                named_key = span.chord.key
+            if span.chord.key == named_key and span.chord.figure == f"{named}7":
+                # V then V7: the seventh joins the chord; an analyst writes V–7, and
+                # the short label keeps clear of its neighbours.
+                notes[0].lyric = "7"
+            else:
+                notes[0].lyric = _numeral(span, named_key)
+            named_key, named = span.chord.key, span.chord.figure
 
 
 def _write_multirests(builds: Sequence[_StaffBuild], timeline: Timeline) -> None:
@@ -709,10 +717,11 @@ def _write_multirests(builds: Sequence[_StaffBuild], timeline: Timeline) -> None
 
 
 def _numeral(span: HarmonySpan, named_key: Key | None) -> str:
-    """The chord's Roman numeral, prefixed by its key where a new key's tonic arrives."""
+    """The chord's Roman numeral, prefixed by its key where the chords move to a new key
+    (a modulation's V7 is read in the key it leads to, before that key's tonic arrives)."""
     figure = span.chord.figure
     key = span.chord.key
-    if figure in ("I", "i") and key != named_key:
+    if key != named_key:
         return f"{str(key).split()[0]}{'' if key.mode == 'major' else 'm'}: {figure}"
     return figure
 

@@ -141,8 +141,6 @@ def _figure(
         figure = figure[phase % len(figure):] + figure[: phase % len(figure)]
         run(step, figure, accents=() if quiet else tuple(
             (a - phase) % len(figure) for a in _OSTINATO_ACCENTS))
-    if texture in ("block", "ostinato"):
-        notes = [(o, _articulate(n, plan.staccato), p, a) for o, n, p, a in notes]
     return notes
 
 
@@ -309,8 +307,14 @@ def compose_accompaniment(
                                  bar_offsets[span.bar])
             for offset, length, pitches, accent in figure:
                 velocity = base * 0.68 * soft * accent * (0.85 if plan.texture == "pad" else 1.0)
+                # Detached block chords and ostinato notes sound shorter than written: the
+                # score shows the figure's value with a staccato dot, not a shorter note
+                # and a rest.
+                sound = (_articulate(length, plan.staccato)
+                         if plan.texture in ("block", "ostinato") else length)
                 accompaniment.append(_marked(NoteEvent(
-                    offset, length, pitches, clamp_velocity(velocity), span.chord), accent,
+                    offset, sound, pitches, clamp_velocity(velocity), span.chord,
+                    written=length if sound < length - 1e-9 else None), accent,
                     plan, first=not accompaniment or accompaniment[-1].offset
                     < timeline.scene_offsets[i] - 1e-9))
             if not has_bass:
