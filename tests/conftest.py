@@ -52,7 +52,8 @@ SLOW_MODULES = frozenset({
 })
 # Tests that compose whole example stories through the real pipeline (pictures,
 # voices, music21), or run the CLI as an unprivileged process: slow wherever they live.
-SLOW_FIXTURES = frozenset({"example_metrics", "shared_dir"})
+SLOW_FIXTURES = frozenset({"prepared_example", "composed_example", "example_metrics",
+                           "shared_dir"})
 SLOW_PREFIXES = ("test_generated_paths_",)
 
 
