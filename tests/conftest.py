@@ -58,14 +58,14 @@ SLOW_PREFIXES = ("test_generated_paths_",)
 
 
 # The longest modules, longest first (CPU seconds per module, measured 2026-12-03 on 2
-# busy cores: reliability 68, of which the joe voice's long run is 43; delivery 60;
-# diffusers 29; metrics 24; lsp 17 for half its tests; docs_python 17; notation 16;
-# render_cli 15; the story book 11; api 9; book_browser 9). They start the run, and
-# the other modules with a slow test follow, so that no long test is left for one
-# xdist worker while the other idles.
-LONGEST_FIRST = ("test_reliability", "test_delivery", "test_paint_diffusers", "test_metrics",
-                 "test_lsp", "test_docs_python", "test_notation", "test_render_cli",
-                 "test_book_story", "test_api", "test_book_browser")
+# busy cores: reliability 73, of which the joe voice's long run is 43; delivery 63;
+# metrics 31; lsp 31; diffusers 29; render_cli 24; docs_python 17; notation 16;
+# voices 14; properties 14; the story book 11). They start the run, and the other
+# modules with a slow test follow, so that no long test is left for one xdist worker
+# while the other idles.
+LONGEST_FIRST = ("test_reliability", "test_delivery", "test_metrics", "test_lsp",
+                 "test_paint_diffusers", "test_render_cli", "test_docs_python", "test_notation",
+                 "test_voices", "test_properties", "test_book_story")
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
