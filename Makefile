@@ -32,9 +32,10 @@ demo: $(VENV)/.installed-base
 	$(BIN)/storyscore check stories/demo.sco
 	$(BIN)/storyscore render stories/demo.sco -o out/demo.mp4
 
-## Lint, type-check and run every test, in parallel on every core.
+## Lint, type-check and run every test, in parallel on every core. Tests go out two
+## at a time, longest modules first (tests/conftest.py), so no worker idles at the end.
 test: lint
-	$(BIN)/python -m pytest -n auto
+	$(BIN)/python -m pytest -n auto --maxschedchunk 2
 
 ## The fast loop: every test that runs no ffmpeg, voice, synthesis or browser (under a minute).
 fast: $(VENV)/.installed-test

@@ -3,10 +3,19 @@
 from __future__ import annotations
 
 import io
+import os
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
 import mido  # type: ignore[import-untyped, unused-ignore]
 import pytest
+
+from storyscore.cache import Cache
+from storyscore.dsl.load import load_story
+from storyscore.model import Scene, Story
+from storyscore.pipeline.prepare import Prepared, prepare
+from storyscore.pipeline.soundtrack import Composition, compose_path
+from storyscore.settings import Overrides, apply, parse_size
 
 ROOT = Path(__file__).resolve().parent.parent
 STORIES = sorted((ROOT / "stories").glob("*.sco"))
@@ -43,8 +52,20 @@ SLOW_MODULES = frozenset({
 })
 # Tests that compose whole example stories through the real pipeline (pictures,
 # voices, music21), or run the CLI as an unprivileged process: slow wherever they live.
-SLOW_FIXTURES = frozenset({"example_metrics", "shared_dir"})
+SLOW_FIXTURES = frozenset({"prepared_example", "composed_example", "example_metrics",
+                           "shared_dir"})
 SLOW_PREFIXES = ("test_generated_paths_",)
+
+
+# The longest modules, longest first (CPU seconds per module, measured 2026-12-03 on 2
+# busy cores: reliability 73, of which the joe voice's long run is 43; delivery 63;
+# metrics 31; lsp 31; diffusers 29; render_cli 24; docs_python 17; notation 16;
+# voices 14; properties 14; the story book 11). They start the run, and the other
+# modules with a slow test follow, so that no long test is left for one xdist worker
+# while the other idles.
+LONGEST_FIRST = ("test_reliability", "test_delivery", "test_metrics", "test_lsp",
+                 "test_paint_diffusers", "test_render_cli", "test_docs_python", "test_notation",
+                 "test_voices", "test_properties", "test_book_story")
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -53,12 +74,39 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
                 or SLOW_FIXTURES & set(getattr(item, "fixturenames", ()))
                 or item.name.startswith(SLOW_PREFIXES)):
             item.add_marker(pytest.mark.slow)
+    longest_first(items)
+
+
+def longest_first(items: list[pytest.Item]) -> None:
+    """Order the modules by cost: ``LONGEST_FIRST``, then those with a slow test, then the rest.
+
+    A module's tests stay together and in their order (its module fixtures are
+    made once); the quick modules come last and fill both workers to the end.
+    """
+    slow_modules = {item.path for item in items if item.get_closest_marker("slow")}
+
+    def rank(item: pytest.Item) -> int:
+        stem = item.path.stem
+        if stem in LONGEST_FIRST:
+            return LONGEST_FIRST.index(stem)
+        return len(LONGEST_FIRST) + (0 if item.path in slow_modules else 1)
+
+    items.sort(key=rank)
 
 
 @pytest.fixture(scope="session")
 def shared_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """One cache for the whole run (per xdist worker), never the user's own."""
-    return tmp_path_factory.mktemp("cache")
+    """One cache for the whole run, never the user's own.
+
+    The xdist workers of a run share it (the cache is safe across processes), so
+    a picture or narration one worker made is a hit for the other.
+    """
+    if "PYTEST_XDIST_WORKER" not in os.environ:
+        return tmp_path_factory.mktemp("cache")
+    # Each worker's base temp folder lies in the run's own folder.
+    shared = tmp_path_factory.getbasetemp().parent / "cache"
+    shared.mkdir(exist_ok=True)
+    return shared
 
 
 @pytest.fixture(autouse=True)
@@ -74,6 +122,51 @@ def _isolated(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPath
     monkeypatch.setenv("HOME", str(home))
     monkeypatch.setenv("XDG_CACHE_HOME", str(home / ".cache"))
     monkeypatch.setenv("STORYSCORE_CACHE", str(shared_cache))
+
+
+# What the session fixtures below hand out: an example's Prepared by name, and a
+# path of an example composed.
+PreparedExample = Callable[[str], Prepared]
+ComposedExample = Callable[[str, Sequence[Scene]], Composition]
+
+
+def small_example(name: str) -> Story:
+    """The example story ``stories/<name>.sco`` at 96x64 (the size the composing tests use)."""
+    return apply(load_story(ROOT / "stories" / f"{name}.sco").story,
+                 Overrides(size=parse_size("96x64")))
+
+
+@pytest.fixture(scope="session")
+def prepared_example(shared_cache: Path) -> Iterator[PreparedExample]:
+    """Each example story at 96x64, prepared once per worker: every scene's picture,
+    narration (real voices) and music plan, shared by every module that composes it.
+
+    A ``Prepared`` of all scenes serves any path of the story: ``compose_path``
+    reads the narration of the path's scenes only.
+    """
+    prepared: dict[str, Prepared] = {}
+    with Cache(shared_cache) as cache:
+        def get(name: str) -> Prepared:
+            if name not in prepared:
+                story = small_example(name)
+                prepared[name] = prepare(story, story.scenes, cache)
+            return prepared[name]
+
+        yield get
+
+
+@pytest.fixture(scope="session")
+def composed_example(prepared_example: PreparedExample) -> ComposedExample:
+    """A path of an example story (at 96x64) composed as the renderer does, once per worker."""
+    composed: dict[tuple[str, tuple[str, ...]], Composition] = {}
+
+    def get(name: str, path: Sequence[Scene]) -> Composition:
+        key = (name, tuple(scene.id for scene in path))
+        if key not in composed:
+            composed[key] = compose_path(prepared_example(name), path)
+        return composed[key]
+
+    return get
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:

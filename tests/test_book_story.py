@@ -21,10 +21,11 @@ wait_for_title = test_book_browser.wait_for_title
 
 
 @pytest.fixture(scope="module")
-def story_book(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def story_book(tmp_path_factory: pytest.TempPathFactory, shared_cache: Path) -> Path:
     root = tmp_path_factory.mktemp("story-book")
     with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("STORYSCORE_CACHE", str(root / "cache"))
+        # The run's cache: the story's narration is shared with the composing tests.
+        patch.setenv("STORYSCORE_CACHE", str(shared_cache))
         result = CliRunner().invoke(app, [
             "book", str(ROOT / "stories" / "forest-path.sco"), "-o", str(root / "book"),
             "--size", "320x180", "--quiet"])

@@ -5,16 +5,15 @@ from __future__ import annotations
 
 import dataclasses
 import itertools
+from pathlib import Path
 
 import pytest
 
-from conftest import ROOT
+from conftest import ComposedExample, small_example
 from storyscore.cache import Cache
-from storyscore.dsl.load import load_story
 from storyscore.model import MusicSettings
 from storyscore.pipeline.prepare import prepare
 from storyscore.pipeline.soundtrack import Composition, compose_path
-from storyscore.settings import Overrides, apply, parse_size
 from storyscore.timeline import default_path
 
 NAMED = {"meadow": ("fox",), "wood": (), "oak": ("owl",), "meeting": ("fox", "owl"),
@@ -22,12 +21,8 @@ NAMED = {"meadow": ("fox",), "wood": (), "oak": ("owl",), "meeting": ("fox", "ow
 
 
 @pytest.fixture(scope="module")
-def fox_and_owl(tmp_path_factory: pytest.TempPathFactory) -> Composition:
-    story = apply(load_story(ROOT / "stories" / "fox-and-owl.sco").story,
-                  Overrides(size=parse_size("96x64")))
-    with Cache(tmp_path_factory.mktemp("cache")) as cache:
-        path = default_path(story)
-        return compose_path(prepare(story, path, cache), path)
+def fox_and_owl(composed_example: ComposedExample) -> Composition:
+    return composed_example("fox-and-owl", default_path(small_example("fox-and-owl")))
 
 
 def test_the_plans_name_characters_titles_and_transition_windows(
@@ -67,11 +62,9 @@ def test_one_meter_and_each_leitmotif_where_its_character_is(fox_and_owl: Compos
     assert score.programs["motif:owl"][2] == 70  # bassoon
 
 
-def test_the_authors_meter_wins(tmp_path_factory: pytest.TempPathFactory) -> None:
-    story = apply(load_story(ROOT / "stories" / "demo.sco").story,
-                  Overrides(size=parse_size("96x64")))
-    story = dataclasses.replace(story, music=MusicSettings(meter="6/8"))
-    with Cache(tmp_path_factory.mktemp("cache")) as cache:
+def test_the_authors_meter_wins(shared_cache: Path) -> None:
+    story = dataclasses.replace(small_example("demo"), music=MusicSettings(meter="6/8"))
+    with Cache(shared_cache) as cache:
         path = default_path(story)
         composition = compose_path(prepare(story, path, cache), path)
     assert {bar.time_signature for bar in composition.score.timeline.bars} == {"6/8"}

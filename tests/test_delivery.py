@@ -51,13 +51,15 @@ def true_peak_4x(audio: np.ndarray) -> float:
 
 
 @pytest.fixture(scope="module", params=STORIES, ids=[path.stem for path in STORIES])
-def delivered(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The example story's MP4, rendered once for every test here (its cache beside it)."""
+def delivered(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory,
+              shared_cache: Path) -> Path:
+    """The example story's MP4, rendered once for every test here. The run's shared
+    cache: the story's pictures and narration at this size are usually made already
+    (the composing tests use them); the mix is measured anew."""
     story: Path = request.param
-    folder = tmp_path_factory.mktemp(story.stem)
     with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("STORYSCORE_CACHE", str(folder / "cache"))
-        mp4 = folder / f"{story.stem}.mp4"
+        patch.setenv("STORYSCORE_CACHE", str(shared_cache))
+        mp4 = tmp_path_factory.mktemp(story.stem) / f"{story.stem}.mp4"
         result = CliRunner().invoke(app, ["render", str(story), "-o", str(mp4), "--size", "96x64"])
     assert result.exit_code == 0, result.output
     return mp4
@@ -194,14 +196,14 @@ def test_word_error_rate_counts_names_and_numbers_fairly() -> None:
 
 
 @pytest.fixture(scope="module")
-def heard(delivered: Path, recogniser: Any) -> tuple[float, float]:
+def heard(delivered: Path, recogniser: Any, shared_cache: Path) -> tuple[float, float]:
     """Word error rates of the example story's narration: in the MP4's mix, and dry."""
     story = load(STORY_FOLDER / f"{delivered.stem}.sco")
     text = spoken_text(story)
     assert text, "every example story narrates"
     mixed = resample_poly(decoded_audio(delivered).mean(axis=1), 1, 3)  # 48 kHz -> 16 kHz
     return (heard_error_rate(recogniser, text, mixed),
-            heard_error_rate(recogniser, text, dry_narration(story, delivered.parent / "cache")))
+            heard_error_rate(recogniser, text, dry_narration(story, shared_cache)))
 
 
 @pytest.mark.slow

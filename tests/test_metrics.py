@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import copy
 import dataclasses
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -15,14 +15,12 @@ from hypothesis import strategies as st
 from PIL import Image
 from typer.testing import CliRunner
 
-from conftest import ROOT, STORIES
-from storyscore.cache import Cache
+from conftest import ROOT, STORIES, PreparedExample
 from storyscore.cli import app
 from storyscore.compose import ComposedScore, HarmonySpan, ScenePlan, compose
 from storyscore.compose.theory import Key, realise
 from storyscore.dsl.load import load_story
 from storyscore.model import Story
-from storyscore.pipeline.prepare import Prepared, prepare
 from storyscore.reports import metrics
 from storyscore.reports.metrics import Check, StoryMetrics, story_metrics
 from storyscore.settings import Overrides, apply, parse_size
@@ -80,25 +78,19 @@ KNOWN_MISSES: dict[tuple[str, tuple[str, ...], int], str] = {
 
 
 @pytest.fixture(scope="module")
-def example_metrics(tmp_path_factory: pytest.TempPathFactory
-                    ) -> Iterator[Callable[[str, tuple[str, ...]], StoryMetrics]]:
+def example_metrics(prepared_example: PreparedExample
+                    ) -> Callable[[str, tuple[str, ...]], StoryMetrics]:
     """Metrics of an example path, composed as the renderer does (real voices, cached)."""
-    prepared: dict[str, Prepared] = {}
     measured: dict[tuple[str, tuple[str, ...]], StoryMetrics] = {}
-    cache = Cache(tmp_path_factory.mktemp("cache"))
 
     def get(name: str, ids: tuple[str, ...]) -> StoryMetrics:
         if (name, ids) not in measured:
-            if name not in prepared:
-                story = _story(ROOT / "stories" / name)
-                prepared[name] = prepare(story, story.scenes, cache)
-            ready = prepared[name]
+            ready = prepared_example(Path(name).stem)
             path = [ready.story.scene(i) for i in ids]
             measured[(name, ids)] = metrics.path_metrics(ready, path)
         return measured[(name, ids)]
 
-    with cache:
-        yield get
+    return get
 
 
 def test_every_example_path_is_measured() -> None:

@@ -6,7 +6,6 @@ from __future__ import annotations
 import dataclasses
 import io
 import xml.etree.ElementTree as ET
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -14,16 +13,11 @@ from hypothesis import Phase, given, settings
 from hypothesis import strategies as st
 from test_metrics import PATHS
 
-from conftest import STORIES, compare_golden
-from storyscore.cache import Cache
+from conftest import STORIES, ComposedExample, compare_golden, small_example
 from storyscore.compose import ComposedScore, ScenePlan, compose
 from storyscore.compose.notation import diatonic_step, ledger_lines, staff_of_bar
 from storyscore.compose.score import dynamic_level, rehearsal_letter
 from storyscore.compose.theory import Key
-from storyscore.dsl.load import load_story
-from storyscore.pipeline.prepare import prepare
-from storyscore.pipeline.soundtrack import compose_path
-from storyscore.settings import Overrides, apply, parse_size
 from storyscore.timeline import default_path
 
 GOLDEN = Path(__file__).parent / "golden"
@@ -89,16 +83,10 @@ def facts(root: ET.Element) -> list[str]:
 
 
 @pytest.fixture(scope="module")
-def story_scores(tmp_path_factory: pytest.TempPathFactory
-                 ) -> Iterator[dict[str, ComposedScore]]:
+def story_scores(composed_example: ComposedExample) -> dict[str, ComposedScore]:
     """Each example story's default path, composed as the renderer does."""
-    out = {}
-    with Cache(tmp_path_factory.mktemp("cache")) as cache:
-        for path in STORIES:
-            story = apply(load_story(path).story, Overrides(size=parse_size("96x64")))
-            scenes = default_path(story)
-            out[path.stem] = compose_path(prepare(story, scenes, cache), scenes).score
-        yield out
+    return {path.stem: composed_example(path.stem, default_path(small_example(path.stem))).score
+            for path in STORIES}
 
 
 @pytest.mark.parametrize("name", [p.stem for p in STORIES])

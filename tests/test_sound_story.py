@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 import srt
 
-from conftest import ROOT
+from conftest import ComposedExample, PreparedExample
 from storyscore.audio.midi import Song, TempoMap, notes
 from storyscore.audio.mix import true_peak
 from storyscore.cache import Cache
@@ -27,18 +27,14 @@ from storyscore.pipeline.soundtrack import (
     story_audio,
     subtitle_cues,
 )
-from storyscore.settings import Overrides, apply, parse_size
 from storyscore.timeline import NARRATION_LEAD, default_path
 
 
 @pytest.fixture(scope="module")
-def demo(tmp_path_factory: pytest.TempPathFactory) -> tuple[Prepared, Composition]:
-    story = apply(load_story(ROOT / "stories" / "demo.sco").story,
-                  Overrides(size=parse_size("96x64")))
-    with Cache(tmp_path_factory.mktemp("cache")) as cache:
-        path = default_path(story)
-        prepared = prepare(story, path, cache)
-        return prepared, compose_path(prepared, path)
+def demo(prepared_example: PreparedExample,
+         composed_example: ComposedExample) -> tuple[Prepared, Composition]:
+    prepared = prepared_example("demo")
+    return prepared, composed_example("demo", default_path(prepared.story))
 
 
 def windows(prepared: Prepared, composition: Composition) -> list[tuple[float, float]]:
