@@ -222,9 +222,14 @@ def test_fmt_is_linear_in_comment_lines() -> None:
     def timed(count: int) -> float:
         text = HEADER + "".join(f"# note {i}\nscene s{i} 2s\n    prompt \"x\"\n    # inner\n"
                                 for i in range(count))
-        started = time.perf_counter()
-        format_script(text, "s.sco")
-        return time.perf_counter() - started
+        # The best of three in CPU time: other processes on a busy machine
+        # stretch wall time, not the work done.
+        spent = []
+        for _ in range(3):
+            started = time.process_time()
+            format_script(text, "s.sco")
+            spent.append(time.process_time() - started)
+        return min(spent)
 
     timed(100)
     small, large = timed(400), timed(3200)
