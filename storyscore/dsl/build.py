@@ -650,79 +650,103 @@ class _Builder:
         )
 
     def _scene_body(self, line: Line, scene_id: str) -> dict[str, object]:
+        """The fields of a scene from its statements; problems are reported and
+        mark the scene damaged."""
         fields: dict[str, object] = {}
         seen: dict[str, SourceSpan] = {}
         narration: list[Narration] = []
         choices: list[Choice] = []
         for statement in line.body:
-            head = statement.args[0]
-            self._reject_body(statement, nested=True)
+            keyword = self._scene_keyword(statement, scene_id)
+            if keyword is None:
+                continue
             bad = self.report_bad_tokens(statement)
-            if head.kind != "WORD":
-                if head.kind not in _BAD_TOKENS:
-                    self.error(head.span, f"expected a statement, found {describe(head)}",
-                               "statements: " + ", ".join(vocab.SCENE_STATEMENTS))
-                self.damaged.add(scene_id)
-                continue
-            keyword = head.text
-            if keyword not in vocab.SCENE_STATEMENTS:
-                self.damaged.add(scene_id)
-                if keyword == "scene":
-                    self.error(head.span, "a scene inside a scene",
-                               "start each scene at the first column")
-                elif keyword in vocab.HEADER_SETTINGS:
-                    self.error(head.span, f"'{keyword}' is a story setting, not a scene statement",
-                               "put it before the first scene")
-                else:
-                    self.error(head.span, f"unknown statement '{keyword}'",
-                               suggest(keyword, vocab.SCENE_STATEMENTS)
-                               or "statements: " + ", ".join(vocab.SCENE_STATEMENTS))
-                continue
             if keyword in seen and keyword not in vocab.REPEATABLE_STATEMENTS:
-                self.error(head.span, f"'{keyword}' is given twice in scene '{scene_id}'",
+                self.error(statement.args[0].span,
+                           f"'{keyword}' is given twice in scene '{scene_id}'",
                            f"it was first given on line {seen[keyword].line}; keep one")
                 continue
-            seen[keyword] = head.span
+            seen[keyword] = statement.args[0].span
             if bad:
                 self.damaged.add(scene_id)
                 fields.setdefault("prompt" if keyword == "prompt" else "_", "")
                 continue
             args = _Args(self, statement)
-            if keyword == "narrate":
-                got = args.string("the narration in quotes", '"Every morning, Mira walked."')
-                if got is not None:
-                    narration.append(Narration(strings.paragraphs(got[0]), got[1].span))
-            elif keyword == "choice":
-                choice = self._choice(args)
-                if choice is not None:
-                    choices.append(choice)
-            elif keyword == "end":
-                fields["end"] = True
-            elif keyword == "next":
-                target = args.word("a scene id", example="next village")
-                if target is not None and self.check_identifier(target, "scene id"):
-                    fields["next"] = target.text
-                    fields["next_span"] = target.span
-            elif keyword in ("prompt", "image"):
-                got = args.string("a string",
-                                  '"a pine forest at dawn"' if keyword == "prompt"
-                                  else '"pictures/village.png"')
-                if got is not None:
-                    text = strings.one_line(got[0]) if keyword == "prompt" else got[0]
-                    fields[keyword] = text
-                    fields[f"{keyword}_span"] = got[1].span
-            else:
-                self.in_scene = True
-                value = _SCENE_VALUES[keyword](self, args)
-                self.in_scene = False
-                if value is not None:
-                    fields[keyword] = value
+            self._scene_statement(keyword, args, fields, narration, choices)
             args.finish()
             if args.failed:
                 self.damaged.add(scene_id)
         fields.pop("_", None)
         if fields.get("prompt") == "":
             del fields["prompt"]
+        self._check_scene_exits(seen, choices)
+        fields["narration"] = tuple(narration)
+        fields["choices"] = tuple(choices)
+        return fields
+
+    def _scene_keyword(self, statement: Line, scene_id: str) -> str | None:
+        """The statement's keyword when it is one a scene takes; otherwise the
+        problem is reported (with its bad tokens) and the scene marked damaged."""
+        head = statement.args[0]
+        self._reject_body(statement, nested=True)
+        if head.kind != "WORD":
+            self.report_bad_tokens(statement)
+            if head.kind not in _BAD_TOKENS:
+                self.error(head.span, f"expected a statement, found {describe(head)}",
+                           "statements: " + ", ".join(vocab.SCENE_STATEMENTS))
+            self.damaged.add(scene_id)
+            return None
+        keyword = head.text
+        if keyword in vocab.SCENE_STATEMENTS:
+            return keyword
+        self.report_bad_tokens(statement)
+        self.damaged.add(scene_id)
+        if keyword == "scene":
+            self.error(head.span, "a scene inside a scene", "start each scene at the first column")
+        elif keyword in vocab.HEADER_SETTINGS:
+            self.error(head.span, f"'{keyword}' is a story setting, not a scene statement",
+                       "put it before the first scene")
+        else:
+            self.error(head.span, f"unknown statement '{keyword}'",
+                       suggest(keyword, vocab.SCENE_STATEMENTS)
+                       or "statements: " + ", ".join(vocab.SCENE_STATEMENTS))
+        return None
+
+    def _scene_statement(self, keyword: str, args: _Args, fields: dict[str, object],
+                         narration: list[Narration], choices: list[Choice]) -> None:
+        """Read one well-formed scene statement into ``fields``, ``narration`` or ``choices``."""
+        if keyword == "narrate":
+            got = args.string("the narration in quotes", '"Every morning, Mira walked."')
+            if got is not None:
+                narration.append(Narration(strings.paragraphs(got[0]), got[1].span))
+        elif keyword == "choice":
+            choice = self._choice(args)
+            if choice is not None:
+                choices.append(choice)
+        elif keyword == "end":
+            fields["end"] = True
+        elif keyword == "next":
+            target = args.word("a scene id", example="next village")
+            if target is not None and self.check_identifier(target, "scene id"):
+                fields["next"] = target.text
+                fields["next_span"] = target.span
+        elif keyword in ("prompt", "image"):
+            got = args.string("a string",
+                              '"a pine forest at dawn"' if keyword == "prompt"
+                              else '"pictures/village.png"')
+            if got is not None:
+                text = strings.one_line(got[0]) if keyword == "prompt" else got[0]
+                fields[keyword] = text
+                fields[f"{keyword}_span"] = got[1].span
+        else:
+            self.in_scene = True
+            value = _SCENE_VALUES[keyword](self, args)
+            self.in_scene = False
+            if value is not None:
+                fields[keyword] = value
+
+    def _check_scene_exits(self, seen: dict[str, SourceSpan], choices: list[Choice]) -> None:
+        """A scene ends the story, or leads on by ``next`` or by choices: one of them."""
         if "end" in seen and ("next" in seen or choices):
             other = "next" if "next" in seen else "choice"
             self.error(seen["end"], f"'end' and '{other}' in the same scene",
@@ -730,9 +754,6 @@ class _Builder:
         if "next" in seen and choices:
             self.error(seen["next"], "'next' and 'choice' in the same scene",
                        "with choices, the reader picks the next scene; remove 'next'")
-        fields["narration"] = tuple(narration)
-        fields["choices"] = tuple(choices)
-        return fields
 
     def _choice(self, args: _Args) -> Choice | None:
         got = args.string("the choice's text in quotes", '"Climb the tower" -> tower')
