@@ -8,7 +8,10 @@ own test, which needs the ``moviepy`` extra.
 from __future__ import annotations
 
 import gc
+import os
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -96,3 +99,20 @@ def test_the_moviepy_example_runs(folder: Path) -> None:
     assert len(info.streams_of("audio")) == 1
     namespace.clear()
     gc.collect()  # the clips' readers go while this test's warning filters hold
+
+
+@pytest.mark.slow
+def test_a_script_without_a_main_guard_is_told_why_its_workers_stopped(tmp_path: Path) -> None:
+    (tmp_path / "tiny.sco").write_text(
+        'title "Tiny"\nsize 96x64\nscene a 2s\n    prompt "a quiet forest"\n'
+        'scene b 2s\n    prompt "a red barn"\n')
+    # The spawned video workers import this script, which starts a render of its own.
+    (tmp_path / "script.py").write_text(
+        "import storyscore\n"
+        "storyscore.render(storyscore.load('tiny.sco'), 'tiny.mp4', draft=True, jobs=2)\n")
+    result = subprocess.run([sys.executable, "script.py"], cwd=tmp_path, capture_output=True,
+                            text=True, timeout=300, env={**os.environ, "PYTHONPATH": str(ROOT)})
+    assert result.returncode != 0
+    assert "storyscore.errors.RenderError: a video worker process stopped" in result.stderr
+    assert "if __name__ == \"__main__\":" in result.stderr
+    assert not (tmp_path / "tiny.mp4").exists()

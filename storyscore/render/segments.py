@@ -18,13 +18,14 @@ come out byte for byte the same however many workers made it.
 from __future__ import annotations
 
 import concurrent.futures as cf
+import contextlib
 import functools
 import hashlib
 import math
 import multiprocessing
 import queue
 import signal
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -424,8 +425,9 @@ class SegmentPool:
             if found is not None:
                 self._cached[key] = found
                 continue
-            self._futures[key] = self._start().submit(
-                _worker_build, segment, self.cache, self.settings)
+            with _workers_alive():
+                self._futures[key] = self._start().submit(
+                    _worker_build, segment, self.cache, self.settings)
             self._sent[key] = 0
 
     def poll(self) -> None:
@@ -433,7 +435,8 @@ class SegmentPool:
         self._drain()
         for future in self._futures.values():
             if future.done() and future.exception() is not None:
-                future.result()
+                with _workers_alive():
+                    future.result()
 
     def outcomes(self, segments: Sequence[Segment],
                  on_progress: ProgressCallback | None = None) -> list[SegmentOutcome]:
@@ -457,7 +460,8 @@ class SegmentPool:
         for segment in segments:
             key, frames = segment.key, segment.job.frames
             if key in self._futures:
-                path, hit = self._futures[key].result().path, key in self._claimed
+                with _workers_alive():
+                    path, hit = self._futures[key].result().path, key in self._claimed
             else:
                 path, hit = self._cached[key], True
             self._claimed.add(key)
@@ -503,6 +507,23 @@ class SegmentPool:
         if future is None or future.done():
             return segment.job.frames
         return min(segment.job.frames, self._sent[segment.key])
+
+
+@contextlib.contextmanager
+def _workers_alive() -> Iterator[None]:
+    """Turn a worker that died before its work into an error that says why.
+
+    The usual cause is a script that calls ``render`` at its top level: each
+    worker starts by importing the script, which starts a render of its own.
+    """
+    try:
+        yield
+    except cf.process.BrokenProcessPool as exc:
+        raise RenderError(
+            "a video worker process stopped before it could encode; a script that calls "
+            "storyscore.render() must guard its top level with 'if __name__ == \"__main__\":' "
+            "(each worker imports the script)",
+            hint="put the render in a main() called under 'if __name__ == \"__main__\":'") from exc
 
 
 def default_jobs() -> int:
