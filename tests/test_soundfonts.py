@@ -20,6 +20,24 @@ def fake_soundfont(path: Path) -> Path:
     return path
 
 
+def sf_header(major: int) -> bytes:
+    """The first bytes of a SoundFont whose ``ifil`` version is ``major``.1."""
+    return (b"RIFF\x00\x10\x00\x00sfbkLIST\x00\x01\x00\x00INFOifil\x04\x00\x00\x00"
+            + major.to_bytes(2, "little") + b"\x01\x00")
+
+
+def test_a_compressed_soundfont_3_is_passed_over(tmp_path: Path) -> None:
+    # MuseScore's General SoundFont as Debian's musescore-general-soundfont-small ships it.
+    compressed = tmp_path / "MuseScore_General_Lite.sf3"
+    compressed.write_bytes(sf_header(3))
+    plain = tmp_path / "FluidR3_GM.sf2"
+    plain.write_bytes(sf_header(2))
+    choice = choose_soundfont(None, [compressed, plain])
+    assert choice.path == plain
+    assert choice.passed_over == ((compressed, "a SoundFont 3 file (compressed), which the "
+                                               "synthesiser cannot play"),)
+
+
 def test_the_first_usable_candidate_is_chosen(tmp_path: Path) -> None:
     better, good = fake_soundfont(tmp_path / "better.sf2"), fake_soundfont(tmp_path / "good.sf2")
     choice = choose_soundfont(None, [tmp_path / "absent.sf2", better, good])

@@ -108,6 +108,19 @@ def test_missing_soundfont_names_the_file(tmp_path: Path) -> None:
     assert info.value.span == SPAN
 
 
+def test_a_soundfont_3_is_refused_before_the_synthesiser_sees_it(tmp_path: Path) -> None:
+    compressed = tmp_path / "general.sf3"
+    compressed.write_bytes(b"RIFF\x00\x10\x00\x00sfbkLIST\x00\x01\x00\x00INFOifil"
+                           b"\x04\x00\x00\x00\x03\x00\x01\x00")
+    with pytest.raises(AudioError) as info:
+        load_soundfont(compressed, SPAN)
+    assert info.value.message == (
+        f"'{compressed}' is a SoundFont 3 file (compressed), which the synthesiser cannot play")
+    assert info.value.span == SPAN
+    assert info.value.hint is not None
+    assert ".sf2" in info.value.hint
+
+
 def test_not_a_soundfont_names_the_file(tmp_path: Path) -> None:
     fake = tmp_path / "fake.sf2"
     fake.write_bytes(b"RIFF\x04\x00\x00\x00WAVE")

@@ -14,14 +14,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
-from storyscore.audio.synth import default_soundfont, is_soundfont
+from storyscore.audio.synth import HEADER_BYTES, default_soundfont, soundfont_problem
 
 INSTALL_HINT = "sudo apt install fluid-soundfont-gm"
 """The one command that installs a better SoundFont on Debian and Ubuntu."""
 
 KNOWN_SOUNDFONTS: tuple[Path, ...] = (
     # MuseScore's General SoundFont, uncompressed (Debian: musescore-general-soundfont-lossless).
-    # Its .sf3 siblings are Ogg-compressed, which the synthesiser cannot read.
+    # Its .sf3 siblings (musescore-general-soundfont-small) are Ogg-compressed SoundFont 3
+    # files, which the synthesiser cannot read.
     Path("/usr/share/sounds/sf2/MuseScore_General.sf2"),
     Path("/usr/share/soundfonts/MuseScore_General.sf2"),
     # Fluid R3 GM (Debian and Ubuntu: fluid-soundfont-gm; Fedora and Arch keep it in soundfonts/).
@@ -81,7 +82,7 @@ def _unusable(path: Path) -> str | None:
         if not path.is_file():
             return "not a file"
         with path.open("rb") as stream:
-            header = stream.read(12)
+            header = stream.read(HEADER_BYTES)
     except OSError as exc:
         return f"unreadable: {exc.strerror or exc}"
-    return None if is_soundfont(header) else "not a SoundFont 2 file"
+    return soundfont_problem(header)

@@ -62,9 +62,22 @@ def default_soundfont() -> Path:
     )
 
 
-def is_soundfont(header: bytes) -> bool:
-    """Whether a file's first 12 bytes are a SoundFont 2's (a RIFF ``sfbk`` file)."""
-    return len(header) >= 12 and header[:4] == b"RIFF" and header[8:12] == b"sfbk"
+HEADER_BYTES = 36
+"""How much of a file ``soundfont_problem`` reads: the RIFF header and the version."""
+
+
+def soundfont_problem(header: bytes) -> str | None:
+    """Why a file whose first ``HEADER_BYTES`` are ``header`` is no SoundFont the
+    synthesiser can play; None when it is a SoundFont 2 (a RIFF ``sfbk`` file whose
+    ``ifil`` version is 2). A SoundFont 3 has the same header but Ogg-compressed
+    samples, which the synthesiser cannot read."""
+    if len(header) < 12 or header[:4] != b"RIFF" or header[8:12] != b"sfbk":
+        return "not a SoundFont 2 file"
+    if header[24:28] == b"ifil" and len(header) >= 34:
+        major = int.from_bytes(header[32:34], "little")
+        if major != 2:
+            return f"a SoundFont {major} file (compressed), which the synthesiser cannot play"
+    return None
 
 
 def load_soundfont(path: Path, span: SourceSpan | None = None) -> bytes:
@@ -84,12 +97,17 @@ def load_soundfont(path: Path, span: SourceSpan | None = None) -> bytes:
         raise AudioError(f"SoundFont '{path}' is a folder, not a .sf2 file", span) from None
     except OSError as exc:
         raise AudioError(f"cannot read SoundFont file '{path}': {exc.strerror}", span) from exc
-    if not is_soundfont(data[:12]):
+    problem = soundfont_problem(data[:HEADER_BYTES])
+    if problem == "not a SoundFont 2 file":
         raise AudioError(
             f"'{path}' is not a SoundFont 2 file (expected a RIFF 'sfbk' header)",
             span,
             hint="give a .sf2 file",
         )
+    if problem is not None:
+        raise AudioError(f"'{path}' is {problem}", span,
+                         hint="give a .sf2 file (Debian and Ubuntu: sudo apt install "
+                              "fluid-soundfont-gm)")
     return data
 
 
