@@ -13,21 +13,18 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import numpy as np
-
-from storyscore.audio.mix import MixResult, fit_codec, write_wav
 from storyscore.audio.soundfonts import SoundfontChoice
 from storyscore.cache import Cache
 from storyscore.diagnostics import Diagnostic
 from storyscore.export.subtitles import Cue, write_srt
-from storyscore.files import atomic_paths, scratch_folder, write_error
+from storyscore.files import atomic_paths, write_bytes, write_error
 from storyscore.model import Scene, Story
 from storyscore.pipeline.outputs import check_outputs
 from storyscore.pipeline.prepare import Prepared, prepare, progress_tick
 from storyscore.pipeline.soundtrack import (
-    Composition,
-    compose_path,
-    story_audio,
+    ScoredPath,
+    delivered_mix,
+    scored_path,
     story_soundfont,
     subtitle_cues,
 )
@@ -41,7 +38,6 @@ from storyscore.render import (
     VideoPlan,
     render_video,
 )
-from storyscore.render.encode import aac_round_trip
 
 
 @dataclass(frozen=True)
@@ -55,7 +51,7 @@ class RenderJob:
 @dataclass(frozen=True)
 class Rendered:
     job: RenderJob
-    composition: Composition
+    composition: ScoredPath
     report: RenderReport
     files: tuple[Path, ...]
     loudness_lufs: float  # of the delivered audio
@@ -103,7 +99,7 @@ def _size(path: Path) -> str:
     return f"{size:.1f} GB"
 
 
-def video_plan(prepared: Prepared, composition: Composition) -> VideoPlan:
+def video_plan(prepared: Prepared, composition: ScoredPath) -> VideoPlan:
     """The shots of a path on the composed timeline."""
     story = prepared.story
     shots = []
@@ -160,52 +156,36 @@ def _render_job(prepared: Prepared, job: RenderJob, cache: Cache, settings: Enco
     """
     name = job.output.name
     composing = Stage(on_progress, COMPOSING, 2)
-    composition = compose_path(prepared, job.path)
+    composition = scored_path(prepared, job.path, cache)
     composing.advance(name)
     outputs = _outputs(job)
     try:
         job.output.parent.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise write_error(job.output.parent, exc) from exc
-    with scratch_folder("render") as folder, \
-            atomic_paths(outputs) as (video, srt, musicxml, midi):
-        mixed = deliverable_audio(story_audio(prepared, composition, soundfont=soundfont),
-                                  folder / "mix.wav", settings)
+    with atomic_paths(outputs) as (video, srt, musicxml, midi):
+        # From the cache when the score, narration and settings are as before.
+        mixed = delivered_mix(prepared, composition, cache, settings, soundfont)
         cues = _write_sidecars(prepared, composition, srt, musicxml, midi)
         composing.advance(name)
         frames = Stage(on_progress, VIDEO, 1)
         report = render_video(
             video_plan(prepared, composition), video, settings=settings,
-            audio=folder / "mix.wav", cues=cues,
+            audio=mixed.path, cues=cues,
             burn_subtitles=burn_subtitles, cache=cache, jobs=jobs_count,
             on_progress=lambda done, total: frames.update(done, total, name),
         )
     report = dataclasses.replace(report, path=job.output)
-    peak = mixed.delivered_peak_dbtp
     return Rendered(job, composition, report, tuple(outputs), mixed.loudness_lufs,
-                    mixed.true_peak_dbtp if peak is None else peak)
+                    mixed.true_peak_dbtp)
 
 
-def _write_sidecars(prepared: Prepared, composition: Composition, srt: Path, musicxml: Path,
+def _write_sidecars(prepared: Prepared, composition: ScoredPath, srt: Path, musicxml: Path,
                     midi: Path) -> list[Cue]:
     """The subtitles and the score of a path; the cues, built once, for the video too."""
     cues = subtitle_cues(prepared, composition)
     write_srt(srt, cues)
-    composition.score.write_musicxml(musicxml)
-    composition.score.write_midi(midi)
+    write_bytes(musicxml, composition.musicxml_bytes())
+    write_bytes(midi, composition.midi_bytes())
     return cues
 
-
-def deliverable_audio(mixed: MixResult, wav: Path, settings: EncodeSettings) -> MixResult:
-    """The mix fitted to the MP4's AAC (true peak at most -1 dBTP as decoded), written to ``wav``.
-
-    The WAV written last is the one the MP4 encodes, so what was measured is
-    what is delivered.
-    """
-    def round_trip(audio: np.ndarray) -> np.ndarray:
-        write_wav(wav, audio, mixed.sample_rate)
-        return aac_round_trip(wav, settings)
-
-    fitted = fit_codec(mixed, round_trip)
-    write_wav(wav, fitted.audio, fitted.sample_rate)
-    return fitted
