@@ -165,6 +165,18 @@ def test_a_damaged_entry_is_made_again(cold: tuple[Path, Rendered], tmp_path: Pa
     assert calls == dict.fromkeys(calls, 0)
 
 
+@pytest.mark.slow
+def test_without_the_cache_the_same_bytes_and_nothing_stored(
+        first_render: tuple[Path, Rendered], tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    first_output, _ = first_render
+    monkeypatch.setenv("STORYSCORE_CACHE", str(tmp_path / "unused"))
+    output = tmp_path / "uncached.mp4"
+    storyscore.render(storyscore.load(write_script(tmp_path)), output, cache=False)
+    assert files(output) == files(first_output)
+    assert not (tmp_path / "unused").exists()
+
+
 def test_the_code_digest_follows_the_source(tmp_path: Path,
                                             monkeypatch: pytest.MonkeyPatch) -> None:
     package = tmp_path / "digested"

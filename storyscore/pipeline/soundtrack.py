@@ -294,6 +294,9 @@ def cached_music(story: Story, composition: ScoredPath, cache: Cache,
     """``music_samples`` kept in the cache as float32 ``.npy`` (read back memory-mapped);
     and whether it was there."""
     choice = soundfont or story_soundfont(story)
+    if not cache.enabled:
+        # Nothing would read it back: do not write a story's length of samples.
+        return music_samples(story, composition, choice), False
     played: list[np.ndarray] = []
 
     def build(target: Path) -> None:
