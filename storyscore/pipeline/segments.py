@@ -19,6 +19,7 @@ from storyscore.export.subtitles import Cue
 from storyscore.pipeline.executor import Executor, Needs, Task
 from storyscore.render import EncodeSettings, SegmentOutcome, VideoPlan
 from storyscore.render.segments import (
+    ENCODER_THREADS,
     SEGMENT_STAGE,
     Segment,
     encode_segment,
@@ -33,7 +34,9 @@ def encode_task(segment: Segment, cache: Cache, settings: EncodeSettings) -> Seg
     """The encoding task: one segment's frames made and encoded into the cache
     (written atomically there; found there when another try already stored it)."""
     def build(path: Path) -> None:
-        encode_segment(segment.job, segment.picture, segment.following, path, settings)
+        # The thread count the key promises (x264's bytes depend on it), not the worker's.
+        encode_segment(segment.job, segment.picture, segment.following, path, settings,
+                       threads=ENCODER_THREADS)
 
     entry = cache.get_or_create(SEGMENT_STAGE, segment.key, ".mkv", build,
                                 validate=functools.partial(segment_intact, job=segment.job))
