@@ -139,8 +139,9 @@ class MixResult:
 class MixSettings:
     """How ``mix`` shapes and masters the programme (see ``mix`` for each one's role)."""
 
-    duck_db: float = -9.0
-    speech_dip_db: float = -4.0
+    # As ``mix``'s own defaults: a render (``mix_track``) sounds like the array mix.
+    duck_db: float = -12.0
+    speech_dip_db: float = -6.0
     attack: float = 0.15
     release: float = 0.5
     bridge: float = 1.0
