@@ -48,7 +48,7 @@ def audio_child(minutes: float) -> None:
     from storyscore.audio.room import RoomSpan, room_blocks
     from storyscore.audio.soundfonts import choose_soundfont
     from storyscore.audio.stream import DiskTrack, disk_tracks
-    from storyscore.pipeline.video import deliverable_audio
+    from storyscore.pipeline.soundtrack import deliverable_audio
     from storyscore.render import EncodeSettings
 
     seconds = minutes * 60

@@ -17,7 +17,10 @@ deleted and rebuilt.
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
+import importlib.metadata
+import importlib.util
 import json
 import math
 import os
@@ -33,7 +36,8 @@ from typing import Any, NamedTuple
 from storyscore.errors import CacheError
 from storyscore.files import process_alive, scratch_prefix
 
-__all__ = ["Cache", "CacheEntry", "cache_key", "cache_root", "canonical_json"]
+__all__ = ["Cache", "CacheEntry", "cache_key", "cache_root", "canonical_json", "code_digest",
+           "package_versions"]
 
 _STAGE_RE = re.compile(r"[a-z0-9][a-z0-9_-]*")
 _KEY_RE = re.compile(r"[0-9a-f]{16,128}")
@@ -98,6 +102,39 @@ def cache_key(stage: str, stage_version: str, inputs: Mapping[str, Any]) -> str:
     """The hex SHA-256 naming a stage's output for these inputs."""
     document = {"stage": stage, "stage_version": stage_version, "inputs": inputs}
     return hashlib.sha256(canonical_json(document).encode("utf-8")).hexdigest()
+
+
+@functools.cache
+def code_digest(*modules: str) -> str:
+    """A digest of the source of ``modules`` (a package counts as its own ``.py``
+    files, not its subpackages'): the code version of a stage that depends on them,
+    so an edited engine never reuses what the old code made. Nothing is imported
+    but the parents of a dotted name."""
+    digest = hashlib.sha256()
+    for name in modules:
+        spec = importlib.util.find_spec(name)
+        if spec is None or spec.origin is None:
+            raise ValueError(f"no source for the module {name!r}")
+        origin = Path(spec.origin)
+        files = sorted(origin.parent.glob("*.py")) if spec.submodule_search_locations \
+            else [origin]
+        for path in files:
+            digest.update(f"{name}/{path.name}\0".encode())
+            digest.update(path.read_bytes())
+            digest.update(b"\0")
+    return digest.hexdigest()
+
+
+def package_versions(*distributions: str) -> dict[str, str]:
+    """The installed version of each distribution (``"absent"`` when it is not
+    installed), for the keys of stages whose output a library decides."""
+    versions: dict[str, str] = {}
+    for name in distributions:
+        try:
+            versions[name] = importlib.metadata.version(name)
+        except importlib.metadata.PackageNotFoundError:
+            versions[name] = "absent"
+    return versions
 
 
 def _file_digest(path: Path) -> str:

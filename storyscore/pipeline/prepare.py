@@ -8,13 +8,17 @@ driver from all the pictures' features at once.
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from storyscore.analyse import PictureFeatures, analyse
 from storyscore.audio.voices import Narration
-from storyscore.cache import Cache
+from storyscore.cache import Cache, cache_key, code_digest, package_versions
+from storyscore.errors import CacheError
 from storyscore.model import Scene, Story
 from storyscore.paint.base import Painter
 from storyscore.pipeline.executor import LOCAL, Executor, Needs, Task
@@ -24,6 +28,9 @@ from storyscore.pipeline.pictures import ScenePicture, painter_for, scene_pictur
 from storyscore.progress import NARRATING, PAINTING, Progress, Stage
 
 Tick = Callable[[str, str], None]  # (stage, scene id) after each unit of work
+
+FEATURES_STAGE = "features"
+FEATURES_STAGE_VERSION = "1"
 
 
 @dataclass(frozen=True)
@@ -62,10 +69,11 @@ class Tools:
 
 def paint_scene(story: Story, scene: Scene, tools: Tools,
                 cache: Cache) -> tuple[ScenePicture, PictureFeatures]:
-    """The painting task: a scene's picture (painted, cached or the author's) and its features."""
+    """The painting task: a scene's picture (painted, cached or the author's) and its
+    features (from the cache when the picture's bytes were analysed before)."""
     painter = tools.painter(story) if scene.image is None else None
     picture = scene_picture(story, scene, painter, cache)
-    return picture, analyse(picture.image)
+    return picture, picture_features(picture, cache)
 
 
 def narrate_scene(story: Story, scene: Scene, tools: Tools, cache: Cache) -> SceneNarration:
@@ -117,6 +125,35 @@ def prepare(story: Story, scenes: Sequence[Scene], cache: Cache,
     return Prepared(story, {picture.scene_id: picture for picture, _ in painted},
                     {scene.id: narrations[i] for i, scene in enumerate(scenes)},
                     features, music_of(story, features))
+
+
+def picture_features(picture: ScenePicture, cache: Cache) -> PictureFeatures:
+    """``analyse`` of a scene's picture, kept in the cache by the picture's bytes.
+
+    Always read back from the stored JSON, so a first render and a cached one
+    plan their music from exactly the same numbers.
+    """
+    read: list[PictureFeatures] = []
+
+    def build(target: Path) -> None:
+        target.write_text(json.dumps(analyse(picture.image).to_dict()), encoding="utf-8")
+
+    def readable(target: Path) -> bool:
+        try:
+            read.append(PictureFeatures.from_dict(json.loads(target.read_text("utf-8"))))
+        except (OSError, ValueError, KeyError, TypeError, IndexError):
+            return False
+        return True
+
+    key = cache_key(FEATURES_STAGE, FEATURES_STAGE_VERSION, {
+        "picture": hashlib.sha256(picture.path.read_bytes()).hexdigest(),
+        "code": code_digest("storyscore.analyse"),
+        "libraries": package_versions("numpy", "pillow"),
+    })
+    path, hit = cache.get_or_create(FEATURES_STAGE, key, ".json", build, readable)
+    if not hit and not readable(path):
+        raise CacheError(f"the picture features just written to {path} do not read back")
+    return read[-1]
 
 
 def progress_tick(on_progress: Progress | None, story: Story, scenes: Sequence[Scene]) -> Tick:

@@ -3,33 +3,68 @@
 ``compose_path`` turns a path of prepared scenes (see ``prepare``) into one
 continuous score and the final timeline; ``music_samples`` has it played
 (humanised, through the best SoundFont, in a room whose wetness follows the
-scenes), ``story_audio`` and ``music_only`` mix; ``subtitle_cues`` places the spoken
-words on the timeline. Nothing here prints.
+scenes), ``story_audio`` and ``music_only`` mix; ``music_track`` and the ``*_track``
+mixes do the same a block at a time through files, for a render's bounded
+memory; ``subtitle_cues`` places the spoken words on the timeline. Nothing here prints.
+
+A render goes through the cached doors instead: ``scored_path`` (the score),
+``cached_music`` (the music as played, a raw float32 file) and ``delivered_mix`` (the mix as the MP4
+carries it) keep each result in the cache under a content hash of exactly what
+decides it, so a render that changed nothing composes, plays and mixes nothing,
+and an edited narration only mixes again.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import base64
+import dataclasses
+import hashlib
+import itertools
+import json
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
 from storyscore import vocab
 from storyscore.audio.humanise import humanise
-from storyscore.audio.mix import MixedTrack, MixResult, PlacedNarration, SceneGain, mix, mix_track
+from storyscore.audio.mix import (
+    MixedTrack,
+    MixResult,
+    PlacedNarration,
+    SceneGain,
+    fit_codec_track,
+    mix,
+    mix_track,
+    write_wav_track,
+)
 from storyscore.audio.room import RoomSpan, render_in_room, room_blocks
 from storyscore.audio.soundfonts import SoundfontChoice, choose_soundfont
-from storyscore.audio.stream import DiskTrack, NewTrack, Track
+from storyscore.audio.stream import DiskTrack, NewTrack, Track, disk_tracks
 from storyscore.audio.voices import Narration
+from storyscore.cache import Cache, cache_key, code_digest, package_versions
 from storyscore.compose import ComposedScore, ScenePlan, compose
 from storyscore.compose.leitmotif import characters_in
 from storyscore.diagnostics import Diagnostic
 from storyscore.export.subtitles import Cue, build_cues, timed_sentences
+from storyscore.files import scratch_folder
 from storyscore.model import Scene, Story
 from storyscore.pipeline.mapping import SceneMusic
 from storyscore.pipeline.prepare import Prepared
+from storyscore.render.encode import aac_round_trip_file, audio_encoder_args, ffmpeg_version
+from storyscore.render.spec import EncodeSettings
 from storyscore.timeline import NARRATION_LEAD, SceneTime, lengthening_warnings, timeline
+
+SCORE_STAGE = "score"
+MUSIC_STAGE = "music"
+MIX_STAGE = "mix"
+# Bump when what a stage stores changes form (the code digest covers its engines).
+SCORE_STAGE_VERSION = "1"
+MUSIC_STAGE_VERSION = "2"  # 2: raw float32 frames (was .npy)
+MIX_STAGE_VERSION = "1"
 
 
 def speech_windows(narration: Narration) -> tuple[tuple[float, float], ...]:
@@ -68,11 +103,10 @@ def scene_plan(scene: Scene, time: SceneTime, music: SceneMusic,
     )
 
 
-@dataclass(frozen=True)
-class Composition:
-    """A path's score and its final timeline (scenes start on the music's downbeats)."""
+class ScoredPath(ABC):
+    """A path's music on its final timeline (scenes start on the music's downbeats),
+    freshly composed (``Composition``) or read back from the cache (``CachedScore``)."""
 
-    score: ComposedScore
     times: tuple[SceneTime, ...]
     warnings: tuple[Diagnostic, ...]  # scenes lengthened to fit their narration
     plans: tuple[ScenePlan, ...]  # what the composer was asked for
@@ -81,23 +115,141 @@ class Composition:
     def duration(self) -> float:
         return self.times[-1].end
 
+    @abstractmethod
+    def midi_bytes(self) -> bytes:
+        """The score as a standard MIDI file."""
 
-def compose_path(prepared: Prepared, path: Sequence[Scene]) -> Composition:
-    """One continuous score for ``path``; ``auto`` scenes may grow to the next downbeat."""
+    @abstractmethod
+    def musicxml_bytes(self) -> bytes:
+        """The score as MusicXML."""
+
+
+@dataclass(frozen=True)
+class Composition(ScoredPath):
+    """A path's score (music21, for the reports that read it) and its final timeline."""
+
+    score: ComposedScore
+    times: tuple[SceneTime, ...]
+    warnings: tuple[Diagnostic, ...]
+    plans: tuple[ScenePlan, ...]
+
+    def midi_bytes(self) -> bytes:
+        return self.score.midi_bytes()
+
+    def musicxml_bytes(self) -> bytes:
+        return self.score.musicxml_bytes()
+
+
+@dataclass(frozen=True)
+class CachedScore(ScoredPath):
+    """What a render needs of a path's score, kept in the cache: the timeline and the
+    score's MIDI and MusicXML bytes; ``hit`` says whether it was composed before."""
+
+    times: tuple[SceneTime, ...]
+    warnings: tuple[Diagnostic, ...]
+    plans: tuple[ScenePlan, ...]
+    key: str  # the score's cache key
+    midi: bytes
+    musicxml: bytes
+    hit: bool
+
+    def midi_bytes(self) -> bytes:
+        return self.midi
+
+    def musicxml_bytes(self) -> bytes:
+        return self.musicxml
+
+
+def path_plans(prepared: Prepared, path: Sequence[Scene]
+               ) -> tuple[list[SceneTime], list[ScenePlan]]:
+    """The measured timeline of ``path`` and what the composer is asked for each scene."""
     story = prepared.story
     measured = measured_timeline(prepared, path)
     plans = [scene_plan(t.scene, t, prepared.music[t.scene.id], prepared.narration(t.scene.id),
                         story, measured[n - 1].scene if n else None)
              for n, t in enumerate(measured)]
-    score = compose(plans, fps=story.fps, seed=story.seed, title=story.title,
-                    meter=story.music.meter,
-                    characters=[(c.id, c.description) for c in story.characters])
-    times = tuple(
-        SceneTime(t.scene, start, duration, t.speech, False, t.lengthened)
-        for t, start, duration in zip(measured, score.scene_starts, score.scene_durations,
-                                      strict=True)
-    )
-    return Composition(score, times, tuple(lengthening_warnings(measured)), tuple(plans))
+    return measured, plans
+
+
+def _compose(story: Story, plans: Sequence[ScenePlan]) -> ComposedScore:
+    return compose(plans, fps=story.fps, seed=story.seed, title=story.title,
+                   meter=story.music.meter,
+                   characters=[(c.id, c.description) for c in story.characters])
+
+
+def _final_times(measured: Sequence[SceneTime], starts: Sequence[float],
+                 durations: Sequence[float]) -> tuple[SceneTime, ...]:
+    """The measured scenes moved onto the music's downbeats."""
+    return tuple(SceneTime(t.scene, start, duration, t.speech, False, t.lengthened)
+                 for t, start, duration in zip(measured, starts, durations, strict=True))
+
+
+def compose_path(prepared: Prepared, path: Sequence[Scene]) -> Composition:
+    """One continuous score for ``path``; ``auto`` scenes may grow to the next downbeat."""
+    measured, plans = path_plans(prepared, path)
+    score = _compose(prepared.story, plans)
+    times = _final_times(measured, score.scene_starts, score.scene_durations)
+    return Composition(score=score, times=times,
+                       warnings=tuple(lengthening_warnings(measured)), plans=tuple(plans))
+
+
+def score_key(story: Story, plans: Sequence[ScenePlan]) -> str:
+    """The cache key of a path's score: everything ``compose`` is given, and its code."""
+    return cache_key(SCORE_STAGE, SCORE_STAGE_VERSION, {
+        "plans": [dataclasses.asdict(plan) for plan in plans],
+        "fps": story.fps, "seed": story.seed, "title": story.title, "meter": story.music.meter,
+        "characters": [[c.id, c.description] for c in story.characters],
+        "code": code_digest("storyscore.compose"),
+        "libraries": package_versions("music21"),
+    })
+
+
+def scored_path(prepared: Prepared, path: Sequence[Scene], cache: Cache) -> CachedScore:
+    """``compose_path`` for a render: the score is composed only when its key is new."""
+    measured, plans = path_plans(prepared, path)
+    key = score_key(prepared.story, plans)
+    stored: list[dict[str, Any]] = []
+
+    def build(target: Path) -> None:
+        score = _compose(prepared.story, plans)
+        stored.append({"scene_starts": list(score.scene_starts),
+                       "scene_durations": list(score.scene_durations),
+                       "midi": score.midi_bytes(), "musicxml": score.musicxml_bytes()})
+        target.write_text(_score_json(stored[-1]), encoding="utf-8")
+
+    def readable(target: Path) -> bool:
+        loaded = _read_score(target)
+        if loaded is not None:
+            stored.append(loaded)
+        return loaded is not None
+
+    entry = cache.get_or_create(SCORE_STAGE, key, ".json", build, readable)
+    data = stored[-1]
+    return CachedScore(
+        times=_final_times(measured, data["scene_starts"], data["scene_durations"]),
+        warnings=tuple(lengthening_warnings(measured)), plans=tuple(plans), key=key,
+        midi=data["midi"], musicxml=data["musicxml"], hit=entry.hit)
+
+
+def _score_json(data: dict[str, Any]) -> str:
+    return json.dumps({**data, "midi": base64.b64encode(data["midi"]).decode("ascii"),
+                       "musicxml": base64.b64encode(data["musicxml"]).decode("ascii")})
+
+
+def _read_score(path: Path) -> dict[str, Any] | None:
+    """A stored score, or None when the file is not one (then it is composed again)."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        starts = [float(x) for x in data["scene_starts"]]
+        durations = [float(x) for x in data["scene_durations"]]
+        midi = base64.b64decode(data["midi"], validate=True)
+        musicxml = base64.b64decode(data["musicxml"], validate=True)
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    if len(starts) != len(durations):
+        return None
+    return {"scene_starts": starts, "scene_durations": durations, "midi": midi,
+            "musicxml": musicxml}
 
 
 def story_soundfont(story: Story) -> SoundfontChoice:
@@ -105,7 +257,7 @@ def story_soundfont(story: Story) -> SoundfontChoice:
     return choose_soundfont(story.base_dir / story.soundfont if story.soundfont else None)
 
 
-def music_samples(story: Story, composition: Composition,
+def music_samples(story: Story, composition: ScoredPath,
                   soundfont: SoundfontChoice | None = None) -> np.ndarray:
     """The score synthesised with ``soundfont`` (default: ``story_soundfont``): 48 kHz stereo."""
     choice = soundfont or story_soundfont(story)
@@ -116,7 +268,7 @@ def music_samples(story: Story, composition: Composition,
                           room_spans(composition), span=span)
 
 
-def music_track(story: Story, composition: Composition, path: Path,
+def music_track(story: Story, composition: ScoredPath, path: Path,
                 soundfont: SoundfontChoice | None = None) -> DiskTrack:
     """``music_samples`` written block by block to a raw float32 file at ``path``: an
     hour of music never in memory at once."""
@@ -130,13 +282,67 @@ def music_track(story: Story, composition: Composition, path: Path,
     return track
 
 
-def performed_midi(story: Story, composition: Composition) -> bytes:
+def performed_midi(story: Story, composition: ScoredPath) -> bytes:
     """The score as the players play it: humanised from the story's seed, scene changes exact."""
-    boundaries = [time.start for time in composition.times[1:]]
-    return humanise(composition.score.midi_bytes(), story.seed, boundaries)
+    return humanise(composition.midi_bytes(), story.seed, _boundaries(composition))
 
 
-def room_spans(composition: Composition) -> list[RoomSpan]:
+def _boundaries(composition: ScoredPath) -> list[float]:
+    return [time.start for time in composition.times[1:]]
+
+
+def music_key(story: Story, composition: ScoredPath, soundfont: SoundfontChoice) -> str:
+    """The cache key of the music as played: the score's events, how they are played
+    (seed, scene changes, the room), the SoundFont file, and the playing code."""
+    return cache_key(MUSIC_STAGE, MUSIC_STAGE_VERSION, {
+        "midi": hashlib.sha256(composition.midi_bytes()).hexdigest(),
+        "seed": story.seed,
+        "boundaries": _boundaries(composition),
+        "rooms": [[span.start, span.end, span.amount] for span in room_spans(composition)],
+        "soundfont": file_identity(soundfont.path),
+        "code": code_digest("storyscore.audio"),
+        "libraries": package_versions("midirenderer", "pedalboard", "mido", "numpy"),
+    })
+
+
+def file_identity(path: Path) -> dict[str, Any]:
+    """A file named by where it is, its size and when it changed (a SoundFont is too
+    large to read through on every render)."""
+    try:
+        stat = path.stat()
+    except OSError:
+        return {"path": str(path), "missing": True}
+    return {"path": str(path.resolve()), "size": stat.st_size, "mtime_ns": stat.st_mtime_ns}
+
+
+def cached_music(story: Story, composition: ScoredPath, cache: Cache, folder: Path,
+                 soundfont: SoundfontChoice | None = None) -> tuple[DiskTrack, bool]:
+    """``music_track`` kept in the cache as a raw float32 file, and whether it was there.
+
+    With the cache off the music streams into ``folder`` instead (nothing would
+    read it back), and goes with that folder.
+    """
+    choice = soundfont or story_soundfont(story)
+    if not cache.enabled:
+        return music_track(story, composition, folder / "music.f32", choice), False
+
+    def build(target: Path) -> None:
+        music_track(story, composition, target, choice)
+
+    path, hit = cache.get_or_create(MUSIC_STAGE, music_key(story, composition, choice), ".f32",
+                                    build, _readable_music)
+    return DiskTrack.existing(path, 2), hit
+
+
+def _readable_music(path: Path) -> bool:
+    """Whether ``path`` can be stereo float32 frames (a whole number of 8-byte frames)."""
+    try:
+        return path.stat().st_size % 8 == 0
+    except OSError:
+        return False
+
+
+def room_spans(composition: ScoredPath) -> list[RoomSpan]:
     """How wet the room is in each scene (see ``room_amount``)."""
     return [RoomSpan(time.start, time.end, room_amount(plan))
             for time, plan in zip(composition.times, composition.plans, strict=True)]
@@ -149,29 +355,20 @@ def room_amount(plan: ScenePlan) -> float:
     return round(min(0.95, max(0.05, amount)), 4)
 
 
-def story_audio(prepared: Prepared, composition: Composition,
+def story_audio(prepared: Prepared, composition: ScoredPath,
                 music: np.ndarray | None = None,
                 soundfont: SoundfontChoice | None = None) -> MixResult:
     """The final mix: music ducked under the narration, faded, at -16 LUFS."""
-    story = prepared.story
     if music is None:
-        music = music_samples(story, composition, soundfont)
-    placed = []
-    for time in composition.times:
-        narration = prepared.narration(time.scene.id)
-        if len(narration.samples):
-            placed.append(PlacedNarration.from_narration(time.start + NARRATION_LEAD,
-                                                         narration))
-    # The composer already scaled each scene's velocities by its volume.
-    gains = [SceneGain(t.start, t.end, 1.0, prepared.music[t.scene.id].silent)
-             for t in composition.times]
+        music = music_samples(prepared.story, composition, soundfont)
+    placed, gains = mix_parts(prepared, composition)
     return mix(music, placed, composition.duration, gains)
 
 
-def story_audio_track(prepared: Prepared, composition: Composition, music: Track,
-                      new_track: NewTrack) -> MixedTrack:
-    """``story_audio`` block by block: ``music`` read from a track (``music_track``), each
-    pass of the mix written to a track that ``new_track`` makes."""
+def mix_parts(prepared: Prepared, composition: ScoredPath
+              ) -> tuple[list[PlacedNarration], list[SceneGain]]:
+    """What the mixer lays over the music: each narration at its place, and each
+    scene's level (the composer already scaled each scene's velocities by its volume)."""
     placed = []
     for time in composition.times:
         narration = prepared.narration(time.scene.id)
@@ -180,10 +377,125 @@ def story_audio_track(prepared: Prepared, composition: Composition, music: Track
                                                          narration))
     gains = [SceneGain(t.start, t.end, 1.0, prepared.music[t.scene.id].silent)
              for t in composition.times]
+    return placed, gains
+
+
+def story_audio_track(prepared: Prepared, composition: ScoredPath, music: Track,
+                      new_track: NewTrack) -> MixedTrack:
+    """``story_audio`` block by block: ``music`` read from a track (``music_track``), each
+    pass of the mix written to a track that ``new_track`` makes."""
+    placed, gains = mix_parts(prepared, composition)
     return mix_track(music, placed, composition.duration, gains, new_track=new_track)
 
 
-def music_only(prepared: Prepared, composition: Composition) -> MixResult:
+@dataclass(frozen=True)
+class DeliveredMix:
+    """The story's sound as the MP4 carries it: a WAV in the cache, and its measurements."""
+
+    path: Path
+    loudness_lufs: float
+    true_peak_dbtp: float  # as decoded from the MP4's AAC
+    hit: bool  # the whole mix came from the cache
+    music_hit: bool  # the music came from the cache (true when the mix did)
+
+
+def mix_key(prepared: Prepared, composition: ScoredPath, music: str,
+            settings: EncodeSettings) -> str:
+    """The cache key of the delivered mix: the music's key, every narration's sound and
+    place, the scenes' levels, the length, the delivery codec and the mixing code."""
+    placed, gains = mix_parts(prepared, composition)
+    return cache_key(MIX_STAGE, MIX_STAGE_VERSION, {
+        "music": music,
+        "narration": [{"start": p.start_s, "rate": p.sample_rate, "speech": p.speech,
+                       "samples": _samples_digest(p.samples)} for p in placed],
+        "gains": [dataclasses.asdict(gain) for gain in gains],
+        "duration": composition.duration,
+        "codec": audio_encoder_args(settings),
+        "ffmpeg": ffmpeg_version(),
+        "code": code_digest("storyscore.audio", "storyscore.render.encode",
+                            "storyscore.pipeline.soundtrack"),
+        "libraries": package_versions("numpy", "scipy"),
+    })
+
+
+def _samples_digest(samples: np.ndarray) -> str:
+    data = np.ascontiguousarray(samples, dtype=np.float32)
+    return hashlib.sha256(f"{data.shape}".encode() + data.tobytes()).hexdigest()
+
+
+def delivered_mix(prepared: Prepared, composition: ScoredPath, cache: Cache,
+                  settings: EncodeSettings, soundfont: SoundfontChoice | None = None
+                  ) -> DeliveredMix:
+    """The mix fitted to the MP4's AAC (``deliverable_audio``), from the cache when its
+    key is known: then nothing is played, mixed or coded."""
+    story = prepared.story
+    choice = soundfont or story_soundfont(story)
+    key = mix_key(prepared, composition, music_key(story, composition, choice), settings)
+    figures = _stored_figures(cache, key)
+    wav = cache.get(MIX_STAGE, key, ".wav") if figures is not None else None
+    if figures is not None and wav is not None:
+        return DeliveredMix(wav, *figures, hit=True, music_hit=True)
+    # Half an entry (a writer stopped between the two files) is rebuilt whole.
+    cache.discard(MIX_STAGE, key, ".wav")
+    cache.discard(MIX_STAGE, key, ".json")
+    made: list[tuple[float, float]] = []
+    music_hit: list[bool] = []
+
+    def build_wav(target: Path) -> None:
+        # Every pass of the mix streams through files in a scratch folder.
+        with scratch_folder("mix") as folder:
+            music, hit = cached_music(story, composition, cache, folder, choice)
+            music_hit.append(hit)
+            fitted = deliverable_audio(
+                story_audio_track(prepared, composition, music, disk_tracks(folder)),
+                target, settings, folder)
+        peak = fitted.delivered_peak_dbtp
+        made.append((fitted.loudness_lufs, fitted.true_peak_dbtp if peak is None else peak))
+
+    wav = cache.get_or_create(MIX_STAGE, key, ".wav", build_wav).path
+    cache.get_or_create(MIX_STAGE, key, ".json", _figures_writer(made[-1]))
+    return DeliveredMix(wav, *made[-1], hit=False, music_hit=music_hit[-1])
+
+
+def _figures_writer(figures: tuple[float, float]) -> Callable[[Path], None]:
+    def write(target: Path) -> None:
+        target.write_text(json.dumps({"loudness_lufs": figures[0],
+                                      "true_peak_dbtp": figures[1]}), encoding="utf-8")
+    return write
+
+
+def _stored_figures(cache: Cache, key: str) -> tuple[float, float] | None:
+    """A stored mix's loudness and true peak, or None when there are none to trust."""
+    path = cache.get(MIX_STAGE, key, ".json")
+    if path is None:
+        return None
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        return float(data["loudness_lufs"]), float(data["true_peak_dbtp"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
+def deliverable_audio(mixed: MixedTrack, wav: Path, settings: EncodeSettings,
+                      folder: Path) -> MixedTrack:
+    """The mix fitted to the MP4's AAC (true peak at most -1 dBTP as decoded), written to ``wav``.
+
+    The WAV written last is the one the MP4 encodes, so what was measured is
+    what is delivered. Every pass streams through files in ``folder``.
+    """
+    decoded = itertools.count()
+
+    def round_trip(track: Track) -> Track:
+        write_wav_track(wav, track, mixed.sample_rate)
+        raw = aac_round_trip_file(wav, folder / f"decoded-{next(decoded)}.f32", settings)
+        return DiskTrack.existing(raw, 2)
+
+    fitted = fit_codec_track(mixed, round_trip, new_track=disk_tracks(folder))
+    write_wav_track(wav, fitted.track, fitted.sample_rate)
+    return fitted
+
+
+def music_only(prepared: Prepared, composition: ScoredPath) -> MixResult:
     """The music alone, faded and loudness-normalised like the full mix."""
     music = music_samples(prepared.story, composition)
     gains = [SceneGain(t.start, t.end, 1.0, prepared.music[t.scene.id].silent)
@@ -191,7 +503,7 @@ def music_only(prepared: Prepared, composition: Composition) -> MixResult:
     return mix(music, [], composition.duration, gains)
 
 
-def music_only_track(prepared: Prepared, composition: Composition, music: Track,
+def music_only_track(prepared: Prepared, composition: ScoredPath, music: Track,
                      new_track: NewTrack) -> MixedTrack:
     """``music_only`` block by block, from ``music`` read from a track."""
     gains = [SceneGain(t.start, t.end, 1.0, prepared.music[t.scene.id].silent)
@@ -199,7 +511,7 @@ def music_only_track(prepared: Prepared, composition: Composition, music: Track,
     return mix_track(music, [], composition.duration, gains, new_track=new_track)
 
 
-def subtitle_cues(prepared: Prepared, composition: Composition) -> list[Cue]:
+def subtitle_cues(prepared: Prepared, composition: ScoredPath) -> list[Cue]:
     """Subtitle cues from the voices' word timings, placed on the story's timeline."""
     sentences = []
     for time in composition.times:
@@ -209,8 +521,16 @@ def subtitle_cues(prepared: Prepared, composition: Composition) -> list[Cue]:
 
 
 __all__ = [
+    "CachedScore",
     "Composition",
+    "DeliveredMix",
+    "ScoredPath",
+    "cached_music",
     "compose_path",
+    "deliverable_audio",
+    "delivered_mix",
+    "mix_key",
+    "music_key",
     "music_only",
     "music_only_track",
     "music_track",
@@ -218,6 +538,8 @@ __all__ = [
     "room_amount",
     "room_spans",
     "scene_plan",
+    "score_key",
+    "scored_path",
     "story_audio",
     "story_audio_track",
     "story_soundfont",

@@ -6,7 +6,8 @@ narrates and paints the next scenes (``EncodeAhead``), then composes, mixes
 and writes the sidecar files; the MP4 is joined once every segment is ready.
 A scene's timing is known early when it and every scene before it have a set
 length (an ``auto`` scene's length waits for the score). Everything per scene
-is cached, so a second render only joins what it already has. The MP4 and its
+is cached, and so are each path's score, music and delivered mix (see
+``soundtrack``), so a second render only joins what it already has. The MP4 and its
 sidecar files appear only when all of them are ready: a failure or an
 interrupt stops the workers and leaves earlier outputs as they were.
 """
@@ -14,18 +15,15 @@ interrupt stops the workers and leaves earlier outputs as they were.
 from __future__ import annotations
 
 import dataclasses
-import itertools
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from storyscore.audio.mix import MixedTrack, fit_codec_track, write_wav_track
 from storyscore.audio.soundfonts import SoundfontChoice
-from storyscore.audio.stream import DiskTrack, Track, disk_tracks
 from storyscore.cache import Cache
 from storyscore.diagnostics import Diagnostic
 from storyscore.export.subtitles import Cue, write_srt
-from storyscore.files import atomic_paths, scratch_folder, write_error
+from storyscore.files import atomic_paths, write_bytes, write_error
 from storyscore.model import Scene, Story
 from storyscore.pipeline.executor import LOCAL, Executor, Task, in_order
 from storyscore.pipeline.narration import SceneNarration
@@ -34,10 +32,9 @@ from storyscore.pipeline.pictures import ScenePicture
 from storyscore.pipeline.prepare import Prepared, prepare, progress_tick
 from storyscore.pipeline.segments import encode_missing
 from storyscore.pipeline.soundtrack import (
-    Composition,
-    compose_path,
-    music_track,
-    story_audio_track,
+    ScoredPath,
+    delivered_mix,
+    scored_path,
     story_soundfont,
     subtitle_cues,
 )
@@ -55,7 +52,6 @@ from storyscore.render import (
     plan_segments,
     render_video,
 )
-from storyscore.render.encode import aac_round_trip_file
 from storyscore.timeline import SceneTime, timeline
 
 
@@ -70,7 +66,7 @@ class RenderJob:
 @dataclass(frozen=True)
 class Rendered:
     job: RenderJob
-    composition: Composition
+    composition: ScoredPath
     report: RenderReport
     files: tuple[Path, ...]
     loudness_lufs: float  # of the delivered audio
@@ -118,7 +114,7 @@ def _size(path: Path) -> str:
     return f"{size:.1f} GB"
 
 
-def video_plan(prepared: Prepared, composition: Composition) -> VideoPlan:
+def video_plan(prepared: Prepared, composition: ScoredPath) -> VideoPlan:
     """The shots of a path on the composed timeline."""
     pictures = {scene_id: p.path for scene_id, p in prepared.pictures.items()}
     return shots_plan(prepared.story, composition.times, pictures)
@@ -230,7 +226,7 @@ def render_story(story: Story, jobs: Sequence[RenderJob], cache: Cache, *,
         )
         soundfont = story_soundfont(story)
         summary.soundfont = soundfont.describe()
-        compositions = _compositions(executor, prepared, jobs)
+        compositions = _compositions(executor, prepared, jobs, cache)
         for job in jobs:
             rendered = _render_job(prepared, job, compositions, cache, settings, soundfont, pool,
                                    on_progress=on_progress, burn_subtitles=burn_subtitles,
@@ -245,16 +241,17 @@ def _outputs(job: RenderJob) -> list[Path]:
     return [job.output, *(job.output.with_suffix(s) for s in (".srt", ".musicxml", ".mid"))]
 
 
-def _compositions(executor: Executor, prepared: Prepared,
-                  jobs: Sequence[RenderJob]) -> Iterator[Composition]:
-    """Each job's composition, in order: on a cluster all paths compose at once;
-    here one at a time, as each job's render reaches it."""
-    tasks = [Task(compose_path, (prepared, job.path)) for job in jobs]
+def _compositions(executor: Executor, prepared: Prepared, jobs: Sequence[RenderJob],
+                  cache: Cache) -> Iterator[ScoredPath]:
+    """Each job's score (``scored_path``: from the cache when its key is known), in
+    order: on a cluster all paths compose at once; here one at a time, as each
+    job's render reaches it."""
+    tasks = [Task(scored_path, (prepared, job.path, cache)) for job in jobs]
     for batch in [tasks] if executor.distributed else [[task] for task in tasks]:
         yield from in_order(executor, batch)
 
 
-def _render_job(prepared: Prepared, job: RenderJob, compositions: Iterator[Composition],
+def _render_job(prepared: Prepared, job: RenderJob, compositions: Iterator[ScoredPath],
                 cache: Cache, settings: EncodeSettings, soundfont: SoundfontChoice,
                 pool: SegmentPool, *, on_progress: Progress | None, burn_subtitles: bool,
                 executor: Executor) -> Rendered:
@@ -278,14 +275,10 @@ def _render_job(prepared: Prepared, job: RenderJob, compositions: Iterator[Compo
         job.output.parent.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise write_error(job.output.parent, exc) from exc
-    with scratch_folder("render") as folder, \
-            atomic_paths(outputs) as (video, srt, musicxml, midi):
-        # The sound streams through files in the scratch folder, a block at a time.
-        music = music_track(prepared.story, composition, folder / "music.f32", soundfont)
-        mixed = deliverable_audio(
-            story_audio_track(prepared, composition, music, disk_tracks(folder)),
-            folder / "mix.wav", settings, folder)
-        music.discard()
+    with atomic_paths(outputs) as (video, srt, musicxml, midi):
+        # From the cache when the score, narration and settings are as before; else
+        # the sound streams through scratch files, a block at a time.
+        mixed = delivered_mix(prepared, composition, cache, settings, soundfont)
         pool.poll()
         _write_sidecars(composition, cues, srt, musicxml, midi)
         composing.advance(name)
@@ -294,7 +287,7 @@ def _render_job(prepared: Prepared, job: RenderJob, compositions: Iterator[Compo
                                  burn_subtitles=burn_subtitles,
                                  on_frames=lambda done, total: frames.update(done, total, name))
         report = render_video(
-            plan, video, settings=settings, audio=folder / "mix.wav", cues=cues,
+            plan, video, settings=settings, audio=mixed.path, cues=cues,
             burn_subtitles=burn_subtitles, cache=cache,
             pool=None if executor.distributed else pool,
             on_progress=lambda done, total: frames.update(done, total, name),
@@ -302,33 +295,13 @@ def _render_job(prepared: Prepared, job: RenderJob, compositions: Iterator[Compo
     # Segments that tasks encoded just now were found in the cache by the renderer.
     report = dataclasses.replace(report, path=job.output, segments=tuple(
         dataclasses.replace(s, hit=False) if s.index in encoded else s for s in report.segments))
-    peak = mixed.delivered_peak_dbtp
     return Rendered(job, composition, report, tuple(outputs), mixed.loudness_lufs,
-                    mixed.true_peak_dbtp if peak is None else peak)
+                    mixed.true_peak_dbtp)
 
 
-def _write_sidecars(composition: Composition, cues: Sequence[Cue], srt: Path, musicxml: Path,
+def _write_sidecars(composition: ScoredPath, cues: Sequence[Cue], srt: Path, musicxml: Path,
                     midi: Path) -> None:
     """The subtitles and the score of a path."""
     write_srt(srt, cues)
-    composition.score.write_musicxml(musicxml)
-    composition.score.write_midi(midi)
-
-
-def deliverable_audio(mixed: MixedTrack, wav: Path, settings: EncodeSettings,
-                      folder: Path) -> MixedTrack:
-    """The mix fitted to the MP4's AAC (true peak at most -1 dBTP as decoded), written to ``wav``.
-
-    The WAV written last is the one the MP4 encodes, so what was measured is
-    what is delivered. Every pass streams through files in ``folder``.
-    """
-    decoded = itertools.count()
-
-    def round_trip(track: Track) -> Track:
-        write_wav_track(wav, track, mixed.sample_rate)
-        raw = aac_round_trip_file(wav, folder / f"decoded-{next(decoded)}.f32", settings)
-        return DiskTrack.existing(raw, 2)
-
-    fitted = fit_codec_track(mixed, round_trip, new_track=disk_tracks(folder))
-    write_wav_track(wav, fitted.track, fitted.sample_rate)
-    return fitted
+    write_bytes(musicxml, composition.musicxml_bytes())
+    write_bytes(midi, composition.midi_bytes())

@@ -1,0 +1,197 @@
+"""Warm renders and edits (issue 15): what a render takes from the cache instead of
+making again (the score, the music, the mix, each picture's features), that the
+files are the same bytes either way, and that a damaged entry is made again."""
+
+from __future__ import annotations
+
+import shutil
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import storyscore
+from storyscore.cache import code_digest, package_versions
+from storyscore.pipeline import prepare, soundtrack
+from storyscore.pipeline.soundtrack import CachedScore
+from storyscore.pipeline.video import Rendered
+
+SCRIPT = '''title  "Warm"
+size   96x64
+fps    8
+voice  joe
+
+scene one 2s
+    prompt  "a lighthouse at night"
+    narrate "{first}"
+
+scene two 2s
+    prompt  "{prompt}"
+    narrate "A meadow."
+
+scene three 2s
+    prompt  "a quiet lake at dusk"
+    narrate "A lake."
+'''
+SUFFIXES = (".mp4", ".srt", ".musicxml", ".mid")
+# What a render calls to compose, play, mix and fit the sound, and to read a picture.
+ENGINES = {soundtrack: ("compose", "humanise", "room_blocks", "mix_track", "fit_codec_track"),
+           prepare: ("analyse",)}
+
+
+def write_script(folder: Path, first: str = "A light.", prompt: str = "a sunny meadow") -> Path:
+    path = folder / "warm.sco"
+    path.write_text(SCRIPT.format(first=first, prompt=prompt))
+    return path
+
+
+def render(script: Path, output: Path) -> Rendered:
+    result = storyscore.render(storyscore.load(script), output)
+    (rendered,) = result.details.rendered
+    return rendered
+
+
+def files(output: Path) -> dict[str, bytes]:
+    return {suffix: output.with_suffix(suffix).read_bytes() for suffix in SUFFIXES}
+
+
+def count_calls(monkeypatch: pytest.MonkeyPatch) -> dict[str, int]:
+    """Count every call of the sound engines and of the picture analysis (each still runs)."""
+    calls: dict[str, int] = {}
+    for module, names in ENGINES.items():
+        for name in names:
+            calls[name] = 0
+            monkeypatch.setattr(module, name, _counted(calls, name, getattr(module, name)))
+    return calls
+
+
+def _counted(calls: dict[str, int], name: str, engine: Callable[..., Any]) -> Callable[..., Any]:
+    def counted(*args: Any, **kwargs: Any) -> Any:
+        calls[name] += 1
+        return engine(*args, **kwargs)
+    return counted
+
+
+@pytest.fixture(scope="module")
+def first_render(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Rendered]:
+    """One first render of the script into an empty cache, for the whole module."""
+    folder = tmp_path_factory.mktemp("cold")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("STORYSCORE_CACHE", str(folder / "cache"))
+        output = folder / "cold.mp4"
+        return output, render(write_script(folder), output)
+
+
+@pytest.fixture
+def cold(first_render: tuple[Path, Rendered], tmp_path: Path,
+         monkeypatch: pytest.MonkeyPatch) -> tuple[Path, Rendered]:
+    """The first render, with a copy of the cache it filled as this test's cache."""
+    output, rendered = first_render
+    shutil.copytree(output.parent / "cache", tmp_path / "cache")
+    monkeypatch.setenv("STORYSCORE_CACHE", str(tmp_path / "cache"))
+    return output, rendered
+
+
+@pytest.mark.slow
+def test_a_second_render_calls_no_sound_engine_and_gives_the_same_bytes(
+        cold: tuple[Path, Rendered], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    first_output, first = cold
+    assert isinstance(first.composition, CachedScore)
+    assert not first.composition.hit
+    calls = count_calls(monkeypatch)
+    output = tmp_path / "warm.mp4"
+    again = render(write_script(tmp_path), output)
+    assert calls == dict.fromkeys(calls, 0)
+    assert isinstance(again.composition, CachedScore)
+    assert again.composition.hit
+    assert again.report.cached == (0, 1, 2)
+    assert files(output) == files(first_output)
+    assert (again.loudness_lufs, again.true_peak_dbtp) == (first.loudness_lufs,
+                                                           first.true_peak_dbtp)
+
+
+@pytest.mark.slow
+def test_a_narration_edit_mixes_again_and_encodes_no_video(
+        cold: tuple[Path, Rendered], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    calls = count_calls(monkeypatch)
+    result = storyscore.render(storyscore.load(write_script(tmp_path, first="A light, late.")),
+                               tmp_path / "edited.mp4")
+    assert result.details.narrations == (2, 3)  # only the edited line is spoken
+    (edited,) = result.details.rendered
+    assert edited.report.encoded == ()
+    assert edited.report.cached == (0, 1, 2)
+    assert calls["mix_track"] == 1
+    assert calls["fit_codec_track"] == 1
+    assert calls["analyse"] == 0  # the pictures did not change
+    subtitles = edited.files[1].read_text()
+    assert "A light, late." in subtitles
+
+
+@pytest.mark.slow
+def test_a_prompt_edit_encodes_only_that_scene_and_the_one_blending_into_it(
+        cold: tuple[Path, Rendered], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    calls = count_calls(monkeypatch)
+    edited = render(write_script(tmp_path, prompt="a sunny meadow, golden light"),
+                    tmp_path / "edited.mp4")
+    # Scene 0's segment ends in the crossfade (the default transition) into scene 1.
+    assert edited.report.encoded == (0, 1)
+    assert calls["analyse"] == 1
+
+
+# A damaged music entry is read only when the mix must be made again.
+@pytest.mark.slow
+@pytest.mark.parametrize(("stages", "engine"), [
+    (("score",), "compose"), (("music", "mix"), "room_blocks"), (("mix",), "mix_track"),
+    (("features",), "analyse")])
+def test_a_damaged_entry_is_made_again(cold: tuple[Path, Rendered], tmp_path: Path,
+                                       monkeypatch: pytest.MonkeyPatch,
+                                       stages: tuple[str, ...], engine: str) -> None:
+    first_output, _first = cold
+    damaged = [p for stage in stages for p in (tmp_path / "cache" / stage).glob("*/*")
+               if not p.name.endswith(".sha256")]
+    assert len(damaged) >= len(stages)
+    for path in damaged:
+        path.write_bytes(b"not what was stored")
+    calls = count_calls(monkeypatch)
+    output = tmp_path / "again.mp4"
+    render(write_script(tmp_path), output)
+    assert files(output) == files(first_output)
+    assert calls[engine] >= 1
+    # The rebuilt entries are whole again: a third render makes nothing.
+    calls = count_calls(monkeypatch)
+    render(write_script(tmp_path), tmp_path / "third.mp4")
+    assert calls == dict.fromkeys(calls, 0)
+
+
+@pytest.mark.slow
+def test_without_the_cache_the_same_bytes_and_nothing_stored(
+        first_render: tuple[Path, Rendered], tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    first_output, _ = first_render
+    monkeypatch.setenv("STORYSCORE_CACHE", str(tmp_path / "unused"))
+    output = tmp_path / "uncached.mp4"
+    storyscore.render(storyscore.load(write_script(tmp_path)), output, cache=False)
+    assert files(output) == files(first_output)
+    assert not (tmp_path / "unused").exists()
+
+
+def test_the_code_digest_follows_the_source(tmp_path: Path,
+                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    package = tmp_path / "digested"
+    package.mkdir()
+    (package / "__init__.py").write_text("")
+    (package / "engine.py").write_text("VALUE = 1\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    before = code_digest("digested")
+    assert code_digest("digested") == before
+    (package / "engine.py").write_text("VALUE = 2\n")
+    code_digest.cache_clear()
+    assert code_digest("digested") != before
+    assert "digested" not in sys.modules  # found, never imported
+    assert code_digest("digested.engine") != code_digest("digested")
+    with pytest.raises(ValueError, match="no source"):
+        code_digest("digested.absent")
+    assert package_versions("numpy", "no-such-distribution-here") == {
+        "numpy": __import__("numpy").__version__, "no-such-distribution-here": "absent"}
