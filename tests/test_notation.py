@@ -349,6 +349,41 @@ def test_silent_bars_become_one_multi_measure_rest() -> None:
     assert any(line.endswith("rehearsal B") for line in facts(root))
 
 
+def printed_tempi(root: ET.Element) -> list[tuple[str, int, str]]:
+    """(part id, bar, number) of every printed metronome mark."""
+    return [(part.get("id") or "", int(measure.get("number") or 0),
+             metronome.findtext("per-minute") or "")
+            for part in root.iter("part") for measure in part.iter("measure")
+            for metronome in measure.iter("metronome")]
+
+
+def test_a_silent_scene_prints_no_tempo_and_no_ramp_into_it() -> None:
+    # The closing credits are silent and faster: the tempo map still moves (the MIDI
+    # follows it), but a player reads a rehearsal letter, the title and a rest there.
+    plans = [plan(scene_id="a", duration=8.0, tempo=84),
+             plan(scene_id="b", duration=12.0, tempo=110, silent=True, title="The end")]
+    composed = compose(plans, fps=FPS, seed=1)
+    silent_start = composed.timeline.scene_offsets[1]
+    assert any(m.offset >= silent_start - 1e-9 for m in composed.timeline.marks)
+    root = xml_of(composed)
+    silent = {bar.index + 1 for bar in composed.timeline.scene_bars(1)}
+    assert [bar for _, bar, _ in printed_tempi(root)] == [1]
+    for measure in (m for part in root.iter("part") for m in part.iter("measure")
+                    if int(m.get("number") or 0) in silent):
+        assert {w.text for w in measure.iter("words") if w.text} <= {"The end"}
+    words = [w.text for w in root.iter("words")]
+    assert "accel." not in words  # the only ramp arrives in the silence
+
+
+def test_a_mark_in_a_silence_is_printed_where_the_music_resumes() -> None:
+    # A silent opening: the first printed mark stands over the first notes, not over the rest.
+    plans = [plan(scene_id="a", duration=6.0, tempo=120, silent=True),
+             plan(scene_id="b", duration=8.0, tempo=120)]
+    composed = compose(plans, fps=FPS, seed=1)
+    first = composed.timeline.scene_bars(1)[0].index + 1
+    assert [bar for _, bar, _ in printed_tempi(xml_of(composed))] == [first]
+
+
 def test_a_part_written_too_low_for_its_instrument_changes_clef() -> None:
     from storyscore.compose.notation import clef_choices, layout_part
     from storyscore.compose.notes import NoteEvent

@@ -28,6 +28,7 @@ What the score shows, part by part (layout from ``notation``):
 
 from __future__ import annotations
 
+import math
 import os
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -607,20 +608,33 @@ def _write_tempo(top: _StaffBuild, builds: Sequence[_StaffBuild], timeline: Time
     after a breath, and wherever else the tempo moves 2 % or more from the
     number last printed (less is rubato, heard but not printed); of two
     printed in one bar only the later stays printed (the other still sounds).
+    Nothing is printed where no staff plays (a silent scene, the silence after
+    the last note): a player reads a tempo only for music, so a mark that
+    falls in a silence is printed where the music resumes, and a ramp that
+    arrives in one gets no rit./accel.
     """
     beat = timeline.meter.beat if timeline.meter.denominator == 8 else 1.0
     marks = list(timeline.marks)
+    heard = _heard(builds)
     printed: int | None = None
     announced = False  # a rit./accel. is written and waits for its arrival mark
     last: tuple[int, Any] | None = None  # (bar index, mark) of the last printed mark
+    waiting: float | None = None  # a mark fell in a silence: print one where music resumes
     for k, mark in enumerate(marks):
+        if waiting is not None and k and heard.resumes(waiting) <= mark.offset - 1e-9:
+            # The tempo in force where the music resumes, printed there (it sounds the same).
+            last = _print_mark(top, timeline, heard.resumes(waiting), marks[k - 1].bpm / beat,
+                               beat, printed, last)
+            printed = round(marks[k - 1].bpm / beat)
+            waiting, announced = None, False
         measure, at = _measure_at(top, timeline, mark.offset)
         bar = top.measures.index(measure)
         number = mark.bpm / beat  # in the printed beat (a dotted quarter in 6/8)
         if mark.ramp and (k == 0 or not marks[k - 1].ramp):
             arrival = next((m for m in marks[k:] if not m.ramp), marks[-1])
             change = arrival.bpm / marks[k - 1].bpm - 1 if k else 0.0
-            if abs(change) >= TEMPO_TEXT_MIN_CHANGE and round(arrival.bpm / beat) != printed:
+            if (abs(change) >= TEMPO_TEXT_MIN_CHANGE and round(arrival.bpm / beat) != printed
+                    and heard.at(mark.offset) and heard.at(arrival.offset)):
                 measure.coreInsert(at, _words("accel." if change > 0 else "rit.", italic=True))
                 announced = True
         # A drift of under 2 % from the printed number is rubato: it sounds, unprinted.
@@ -629,14 +643,59 @@ def _write_tempo(top: _StaffBuild, builds: Sequence[_StaffBuild], timeline: Time
                 or (not mark.ramp and (announced or moved) and round(number) != printed))
         if mark.breath:
             _caesura(builds, mark.offset)
+        if show and not heard.at(mark.offset):
+            show, waiting = False, mark.offset
         mm = _metronome(number, beat, show)
         if show:
             printed = round(number)
             announced = False
+            waiting = None
             if last is not None and last[0] == bar:
                 last[1].numberImplicit = True
             last = (bar, mm)
         measure.coreInsert(at, mm)
+    if waiting is not None and heard.resumes(waiting) < math.inf:
+        _print_mark(top, timeline, heard.resumes(waiting), marks[-1].bpm / beat, beat, printed,
+                    last)
+
+
+@dataclass(frozen=True)
+class _Heard:
+    """Where any staff of the score plays: the merged spans of its notes (quarter notes)."""
+
+    spans: tuple[tuple[float, float], ...]
+
+    def at(self, offset: float) -> bool:
+        """Whether a note starts or sounds at ``offset``."""
+        return any(start - 1e-9 <= offset < end - 1e-9 for start, end in self.spans)
+
+    def resumes(self, offset: float) -> float:
+        """Where the music next starts after a silence at ``offset`` (inf: it does not)."""
+        return next((start for start, _ in self.spans if start >= offset - 1e-9), math.inf)
+
+
+def _heard(builds: Sequence[_StaffBuild]) -> _Heard:
+    notes = sorted((offset, offset + float(element.quarterLength))
+                   for build in builds for offset, elements in build.notes.items()
+                   for element in elements)
+    spans: list[tuple[float, float]] = []
+    for start, end in notes:
+        if spans and start <= spans[-1][1] + 1e-9:
+            spans[-1] = (spans[-1][0], max(spans[-1][1], end))
+        else:
+            spans.append((start, end))
+    return _Heard(tuple(spans))
+
+
+def _print_mark(top: _StaffBuild, timeline: Timeline, offset: float, number: float, beat: float,
+                printed: int | None, last: tuple[int, Any] | None) -> tuple[int, Any] | None:
+    """A printed mark where the music resumes after a silence, unless it repeats the last."""
+    if printed == round(number):
+        return last
+    measure, at = _measure_at(top, timeline, offset)
+    mm = _metronome(number, beat, True)
+    measure.coreInsert(at, mm)
+    return (top.measures.index(measure), mm)
 
 
 def _metronome(number: float, beat: float, printed: bool) -> Any:
