@@ -164,6 +164,41 @@ def test_part_names_stay_and_instrument_changes_are_written() -> None:
                                         for p in root.iter("score-part")]
 
 
+def instrument_words(root: ET.Element) -> dict[str, list[tuple[int, str]]]:
+    """Each part's instrument names written as text: part name -> [(bar, words)]."""
+    names = {p.get("id"): p.findtext("part-name") for p in root.iter("score-part")}
+    levels = {"rit.", "accel."}
+    return {names[part.get("id")] or "": [
+        (int(measure.get("number") or 0), words.text)
+        for measure in part.iter("measure") for words in measure.iter("words")
+        if words.text and words.get("font-style") == "italic" and words.text not in levels]
+        for part in root.iter("part")}
+
+
+def test_an_instrument_change_is_written_only_where_the_instrument_changes() -> None:
+    # Flute, clarinet, clarinet again after a silence, flute: two changes to write, not three.
+    programs = (73, 71, 71, 71, 73)
+    plans = [plan(scene_id=f"s{k}", duration=6.0, melody_program=program, silent=k == 2)
+             for k, program in enumerate(programs)]
+    composed = compose(plans, fps=FPS, seed=1)
+    starts = {k: composed.timeline.scene_bars(k)[0].index + 1 for k in range(len(plans))}
+    words = instrument_words(xml_of(composed))
+    assert words["Melody"] == [(starts[0], "Flute"), (starts[1], "to Clarinet"),
+                               (starts[4], "to Flute")]
+    # One instrument throughout: its name is the part's, and nothing is written.
+    assert words["Bass"] == []
+
+
+def test_two_programs_named_alike_are_one_instrument_to_the_reader() -> None:
+    # Two General MIDI string sections: the MIDI changes program, the player reads "Strings".
+    plans = [plan(scene_id="a", accompaniment_program=48),
+             plan(scene_id="b", accompaniment_program=49)]
+    root = xml_of(compose(plans, fps=FPS, seed=1))
+    words = instrument_words(root)
+    assert "Strings" in words
+    assert words["Strings"] == []
+
+
 def test_bass_is_in_bass_clef_and_piano_on_a_grand_staff() -> None:
     from storyscore.compose.notes import NoteEvent
     from storyscore.compose.score import build_score

@@ -236,7 +236,8 @@ def part_name(source: str, programs: Sequence[int | None]) -> tuple[str, str, bo
     """A part's name and abbreviation for the whole score, and whether they name its role
     (its instrument changes between scenes) rather than its one instrument."""
     distinct = list(dict.fromkeys(p for p in programs if p is not None))
-    by_role = len(distinct) != 1
+    # Two programs a score names alike (two string sections) are one instrument to a reader.
+    by_role = len({instrument_name(p)[0] for p in distinct}) != 1
     if by_role:
         name, abbreviation = ROLE_NAMES.get(source, (source.capitalize(), source[:3] + "."))
     else:

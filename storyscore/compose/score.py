@@ -495,6 +495,7 @@ def _write_instruments(build: _StaffBuild, plans: Sequence[ScenePlan], timeline:
 
     programs = build.layout.programs
     current: int | None = None
+    named: str | None = None  # the instrument the player was last told to play
     for scene in range(len(plans)):
         bars = timeline.scene_bars(scene)
         program = programs[scene]
@@ -509,10 +510,12 @@ def _write_instruments(build: _StaffBuild, plans: Sequence[ScenePlan], timeline:
         inst.partName = build.layout.name
         inst.partAbbreviation = build.layout.abbreviation
         measure.coreInsert(0, inst)
-        if build.layout.named_by_role and build.staff.role != "lower":
-            text = instrument_name(program)[0]
-            measure.coreInsert(0, _words(text if current is None else f"to {text}", italic=True))
-        current = program
+        text = instrument_name(program)[0]
+        # A change of sound the player need not act on (one string section for another,
+        # both "Strings") changes the program but prints nothing.
+        if build.layout.named_by_role and build.staff.role != "lower" and text != named:
+            measure.coreInsert(0, _words(text if named is None else f"to {text}", italic=True))
+        current, named = program, text
 
 
 def _write_dynamics(build: _StaffBuild, plans: Sequence[ScenePlan], timeline: Timeline,
