@@ -138,6 +138,21 @@ def test_example_score_reads_as_one_piece(story_scores: dict[str, ComposedScore]
             keys[-1].append(line.strip())
     assert len(keys) == len(part_lines)
     assert all(k == keys[0] for k in keys), keys
+    # Tempo marks stand above the top staff, and only over bars that play (a silent
+    # scene is a rest with its scene's letter and title).
+    root = xml_of(story_scores[name])
+    top = next(root.iter("part")).get("id")
+    playing = {int(m.get("number") or 0) for part in root.iter("part") for m in part.iter("measure")
+               if m.find("note/pitch") is not None}
+    assert all(part == top and bar in playing for part, bar, _ in printed_tempi(root))
+    # Every rit. arrives at a slower printed mark, every accel. at a faster one.
+    tempo_marks = [line.split()[-1] if " words " in line else int(line.rsplit("= ", 1)[1])
+                   for line in lines if " tempo " in line or line.endswith((" rit.", " accel."))]
+    for k, mark in enumerate(tempo_marks):
+        if isinstance(mark, str):
+            before = [m for m in tempo_marks[:k] if isinstance(m, int)][-1]
+            after = next(m for m in tempo_marks[k:] if isinstance(m, int))
+            assert (after < before) if mark == "rit." else (after > before), tempo_marks
     # Each scene of the path has its rehearsal letter.
     scenes = len(story_scores[name].timeline.scene_offsets)
     marks = [line.split("rehearsal ")[1] for line in lines if " rehearsal " in line]

@@ -613,8 +613,8 @@ def _write_tempo(top: _StaffBuild, builds: Sequence[_StaffBuild], timeline: Time
     printed in one bar only the later stays printed (the other still sounds).
     Nothing is printed where no staff plays (a silent scene, the silence after
     the last note): a player reads a tempo only for music, so a mark that
-    falls in a silence is printed where the music resumes, and a ramp that
-    arrives in one gets no rit./accel.
+    falls in a silence is printed where the music resumes, a rit./accel. is
+    written only in a bar that plays, and a ramp into the final silence gets none.
     """
     beat = timeline.meter.beat if timeline.meter.denominator == 8 else 1.0
     marks = list(timeline.marks)
@@ -637,7 +637,8 @@ def _write_tempo(top: _StaffBuild, builds: Sequence[_StaffBuild], timeline: Time
             arrival = next((m for m in marks[k:] if not m.ramp), marks[-1])
             change = arrival.bpm / marks[k - 1].bpm - 1 if k else 0.0
             if (abs(change) >= TEMPO_TEXT_MIN_CHANGE and round(arrival.bpm / beat) != printed
-                    and heard.at(mark.offset) and heard.at(arrival.offset)):
+                    and any(b.notes_in(timeline.bars[bar]) for b in builds)
+                    and heard.later(arrival.offset)):
                 measure.coreInsert(at, _words("accel." if change > 0 else "rit.", italic=True))
                 announced = True
         # A drift of under 2 % from the printed number is rubato: it sounds, unprinted.
@@ -671,6 +672,10 @@ class _Heard:
     def at(self, offset: float) -> bool:
         """Whether a note starts or sounds at ``offset``."""
         return any(start - 1e-9 <= offset < end - 1e-9 for start, end in self.spans)
+
+    def later(self, offset: float) -> bool:
+        """Whether any music sounds at ``offset`` or after it."""
+        return self.at(offset) or self.resumes(offset) < math.inf
 
     def resumes(self, offset: float) -> float:
         """Where the music next starts after a silence at ``offset`` (inf: it does not)."""
