@@ -15,7 +15,7 @@ from test_metrics import PATHS
 
 from conftest import STORIES, ComposedExample, compare_golden, small_example
 from storyscore.compose import ComposedScore, ScenePlan, compose
-from storyscore.compose.notation import diatonic_step, ledger_lines, staff_of_bar
+from storyscore.compose.notation import diatonic_step, ledger_lines, part_order, staff_of_bar
 from storyscore.compose.score import dynamic_level, rehearsal_letter
 from storyscore.compose.theory import Key
 from storyscore.timeline import default_path
@@ -79,6 +79,55 @@ def facts(root: ET.Element) -> list[str]:
     return lines
 
 
+def concert_keys(part: ET.Element) -> list[tuple[int, int]]:
+    """(bar, key signature) of each change of key in a part, in sharps at concert pitch (mod 12)
+    and read through the part's ``transpose`` (a clarinet writes C major as D major)."""
+    out: list[tuple[int, int]] = []
+    chromatic = 0  # written minus sounding semitones, negated: the MusicXML's transpose
+    for measure in part.iter("measure"):
+        for transpose in measure.iter("transpose"):
+            chromatic = int(transpose.findtext("chromatic") or 0)
+        for key in measure.iter("key"):
+            # A key a semitones higher has 7 * a more sharps (mod 12).
+            sharps = (int(key.findtext("fifths") or 0) + 7 * chromatic) % 12
+            if not out or out[-1][1] != sharps:
+                out.append((int(measure.get("number") or 0), sharps))
+    return out
+
+
+def sounding_notes(root: ET.Element, bar_offsets: list[float]) -> dict[str, set[tuple[float, int]]]:
+    """Every note's (onset in quarter notes, sounding MIDI pitch) per part, as a MusicXML
+    player reads them: the written pitch moved by the part's ``transpose`` in force."""
+    steps = {"C": 0, "D": 2, "E": 4, "F": 5, "G": 7, "A": 9, "B": 11}
+    out: dict[str, set[tuple[float, int]]] = {}
+    for part in root.iter("part"):
+        notes = out.setdefault(part.get("id") or "", set())
+        divisions, shift = 1.0, 0
+        for measure in part.iter("measure"):
+            position = start = bar_offsets[int(measure.get("number") or 1) - 1]
+            for element in measure:
+                divisions = float(element.findtext("divisions") or divisions)
+                for transpose in element.iter("transpose"):
+                    shift = (int(transpose.findtext("chromatic") or 0)
+                             + 12 * int(transpose.findtext("octave-change") or 0))
+                length = float(element.findtext("duration") or 0) / divisions
+                if element.tag == "backup":
+                    position -= length
+                elif element.tag == "forward":
+                    position += length
+                elif element.tag == "note":
+                    if element.find("chord") is None:
+                        start, position = position, position + length
+                    pitch = element.find("pitch")
+                    tied = [t.get("type") for t in element.iter("tie")]
+                    if pitch is not None and "stop" not in tied:
+                        midi = (12 * (int(pitch.findtext("octave") or 0) + 1)
+                                + steps[pitch.findtext("step") or "C"]
+                                + int(float(pitch.findtext("alter") or 0)))
+                        notes.add((round(start, 3), midi + shift))
+    return out
+
+
 # ---------------------------------------------------------------- the example stories
 
 
@@ -129,18 +178,13 @@ def test_example_score_reads_as_one_piece(story_scores: dict[str, ComposedScore]
     assert all(line.rsplit("= ", 1)[1].isdigit() for line in tempos)
     bars = [line.split(" tempo ")[0] for line in tempos]
     assert len(bars) == len(set(bars))
-    # The same key signatures at the same bars in every part.
-    keys: list[list[str]] = []
-    for line in lines:
-        if line.startswith("part "):
-            keys.append([])
-        elif " key " in line:
-            keys[-1].append(line.strip())
+    # The same keys at the same bars in every part, at concert pitch.
+    root = xml_of(story_scores[name])
+    keys = [concert_keys(part) for part in root.iter("part")]
     assert len(keys) == len(part_lines)
     assert all(k == keys[0] for k in keys), keys
     # Tempo marks stand above the top staff, and only over bars that play (a silent
     # scene is a rest with its scene's letter and title).
-    root = xml_of(story_scores[name])
     top = next(root.iter("part")).get("id")
     playing = {int(m.get("number") or 0) for part in root.iter("part") for m in part.iter("measure")
                if m.find("note/pitch") is not None}
@@ -157,6 +201,22 @@ def test_example_score_reads_as_one_piece(story_scores: dict[str, ComposedScore]
     scenes = len(story_scores[name].timeline.scene_offsets)
     marks = [line.split("rehearsal ")[1] for line in lines if " rehearsal " in line]
     assert marks == [rehearsal_letter(k) for k in range(scenes)]
+
+
+@pytest.mark.parametrize("name", [p.stem for p in STORIES])
+def test_example_score_sounds_what_the_midi_plays(story_scores: dict[str, ComposedScore],
+                                                  name: str) -> None:
+    # Read as written, through each instrument's transposition, every part's notes are
+    # the composer's: a clarinet or a contrabass is written where its player reads it.
+    composed = story_scores[name]
+    root = xml_of(composed)
+    heard = sounding_notes(root, [bar.offset for bar in composed.timeline.bars])
+    parts = [n for n in part_order(composed.part_events)
+             if composed.part_events[n] or n == "melody"]
+    assert len(parts) == len(heard)
+    for part, notes in zip(parts, heard.values(), strict=True):
+        assert notes == {(round(e.offset, 3), p) for e in composed.part_events[part]
+                         if not e.tie_stop for p in e.pitches}, part
 
 
 # ---------------------------------------------------------------- notation rules
@@ -212,6 +272,32 @@ def test_two_programs_named_alike_are_one_instrument_to_the_reader() -> None:
     words = instrument_words(root)
     assert "Strings" in words
     assert words["Strings"] == []
+
+
+def test_transposing_instruments_are_written_at_their_pitch_and_sound_the_midi() -> None:
+    # A clarinet (a tone lower than written) hands the tune to a flute (as written); the
+    # contrabass sounds an octave below its notes. The MusicXML must sound what the MIDI plays.
+    plans = [plan(scene_id="a", melody_program=71, bass_program=43),
+             plan(scene_id="b", melody_program=73, bass_program=42)]
+    composed = compose(plans, fps=FPS, seed=1)
+    root = xml_of(composed)
+    heard = sounding_notes(root, [bar.offset for bar in composed.timeline.bars])
+    ids = {p.findtext("part-name"): p.get("id") for p in root.iter("score-part")}
+    for part, events in composed.part_events.items():
+        name = {"melody": "Melody", "bass": "Bass"}.get(part)
+        if name is None:
+            continue
+        played = {(round(e.offset, 3), p) for e in events if not e.tie_stop for p in e.pitches}
+        assert heard[ids[name] or ""] == played
+    melody = next(p for p in root.iter("part") if p.get("id") == ids["Melody"])
+    transposes = [(int(m.get("number") or 0), int(t.findtext("chromatic") or 0))
+                  for m in melody.iter("measure") for t in m.iter("transpose")]
+    second = composed.timeline.scene_bars(1)[0].index + 1
+    assert transposes == [(1, -2), (second, 0)]
+    # The clarinet reads C major as D major, and the flute reads C major again.
+    keys = [(int(m.get("number") or 0), k.findtext("fifths"))
+            for m in melody.iter("measure") for k in m.iter("key")]
+    assert keys == [(1, "2"), (second, "0")]
 
 
 def test_bass_is_in_bass_clef_and_piano_on_a_grand_staff() -> None:

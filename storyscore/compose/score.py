@@ -13,7 +13,11 @@ What the score shows, part by part (layout from ``notation``):
 * each staff in the clef that fits its notes, piano, harp and mallets (or any
   part too wide for one clef) on a grand staff joined by a brace;
 * the meter, and the key signature in every staff at the same bars (where
-  each new key's tonic arrives);
+  each new key's tonic arrives), and again where a staff changes to an
+  instrument of another transposition;
+* every note at its instrument's written pitch (a clarinet a tone above what
+  it sounds, a contrabass an octave above), with the MusicXML ``transpose``
+  that says so, set back to concert pitch for the next instrument;
 * in the top staff: a rehearsal letter and the scene's title at each scene's
   first bar, whole-number metronome marks (where the music starts, where a
   ramp arrives, after a breath), ``rit.``/``accel.`` where a ramp starts, and
@@ -94,7 +98,7 @@ class ComposedScore:
         _write_output(Path(path), self.midi_bytes())
 
     def musicxml_bytes(self) -> bytes:
-        """The score as MusicXML (music21 writes transposing instruments at written pitch).
+        """The score as MusicXML, each transposing instrument at its written pitch.
 
         The same story gives the same bytes: the encoding date music21 stamps
         on the file is left out.
@@ -218,7 +222,8 @@ def build_score(
         builds += staves
     key_changes = _key_changes(spans)
     for k, build in enumerate(builds):
-        _write_signatures(build, timeline, key_changes, top=k == 0)
+        _write_signatures(build, timeline, {**_transposed_keys(build, timeline, key_changes),
+                                            **key_changes}, top=k == 0)
         _write_instruments(build, plans, timeline, names.index(build.layout.source) + 1)
         _write_dynamics(build, plans, timeline, parts[build.layout.source])
     _write_scene_marks(builds[0], plans, timeline)
@@ -230,6 +235,9 @@ def build_score(
             measure.coreElementsChanged()
             build.part.coreAppend(measure)
         build.part.coreElementsChanged()
+        # The notes are at sounding pitch: the MusicXML writer transposes each instrument's
+        # bars to its written pitch (a clarinet a tone up, a contrabass an octave up).
+        build.part.atSoundingPitch = True
         score.insert(0, build.part)
     return score
 
@@ -433,6 +441,36 @@ def _words(text: str, *, italic: bool = False, bold: bool = False) -> Any:
     return words
 
 
+def _instrument_starts(programs: Sequence[int | None], timeline: Timeline
+                       ) -> list[tuple[int, int]]:
+    """(scene, program) where each instrument of a part starts (a silent scene keeps the
+    one before it; a part that starts silent takes its first instrument from its first bar)."""
+    starts: list[tuple[int, int]] = []
+    for scene, program in enumerate(programs):
+        if not starts and program is None:
+            program = next((p for p in programs[scene:] if p is not None), None)
+        if (program is not None and timeline.scene_bars(scene)
+                and (not starts or starts[-1][1] != program)):
+            starts.append((scene, program))
+    return starts
+
+
+def _transposed_keys(build: _StaffBuild, timeline: Timeline, key_changes: Mapping[int, Key]
+                     ) -> dict[int, Key]:
+    """The concert key in force, written again where the staff changes to an instrument of
+    another transposition (the clarinet after the flute reads its key a tone higher)."""
+    out: dict[int, Key] = {}
+    previous = 0
+    for scene, program in _instrument_starts(build.layout.programs, timeline):
+        shift = _transposition(program)
+        bar = timeline.scene_bars(scene)[0].index
+        earlier = [b for b in key_changes if b <= bar]
+        if shift != previous and earlier and bar:
+            out[bar] = key_changes[max(earlier)]
+        previous = shift
+    return out
+
+
 def _write_signatures(build: _StaffBuild, timeline: Timeline, key_changes: Mapping[int, Key],
                       top: bool) -> None:
     """Clef, meter and key signatures; the same key bars in every staff."""
@@ -489,22 +527,19 @@ def _write_instruments(build: _StaffBuild, plans: Sequence[ScenePlan], timeline:
     Their MusicXML ids are set from the part's ``number`` (music21 would draw
     random ones, and the same story must give the same bytes).
     """
-    from music21 import instrument
+    from music21 import instrument, interval
 
     from storyscore.compose.notation import instrument_name
 
-    programs = build.layout.programs
-    current: int | None = None
     named: str | None = None  # the instrument the player was last told to play
-    for scene in range(len(plans)):
-        bars = timeline.scene_bars(scene)
-        program = programs[scene]
-        if current is None and program is None:
-            program = next((p for p in programs[scene:] if p is not None), None)
-        if not bars or program is None or program == current:
-            continue
-        measure = build.measures[bars[0].index]
+    transposed = False  # the instrument before this one is written at another pitch
+    for scene, program in _instrument_starts(build.layout.programs, timeline):
+        measure = build.measures[timeline.scene_bars(scene)[0].index]
         inst = instrument.instrumentFromMidiProgram(program)
+        if inst.transposition is None and transposed:
+            # Back to concert pitch: said explicitly, else the MusicXML keeps the last one.
+            inst.transposition = interval.Interval("P1")
+        transposed = inst.transposition is not None and inst.transposition.semitones != 0
         inst.partId = f"P{number}"
         inst.instrumentId = f"P{number}-I{scene + 1}"
         inst.partName = build.layout.name
@@ -515,7 +550,7 @@ def _write_instruments(build: _StaffBuild, plans: Sequence[ScenePlan], timeline:
         # both "Strings") changes the program but prints nothing.
         if build.layout.named_by_role and build.staff.role != "lower" and text != named:
             measure.coreInsert(0, _words(text if named is None else f"to {text}", italic=True))
-        current, named = program, text
+        named = text
 
 
 def _write_dynamics(build: _StaffBuild, plans: Sequence[ScenePlan], timeline: Timeline,
