@@ -542,6 +542,24 @@ def test_a_part_written_too_low_for_its_instrument_changes_clef() -> None:
     assert (both.name, both.abbreviation, both.named_by_role) == ("Melody", "Mel.", True)
 
 
+def test_a_bass_guitar_reads_its_octave_bass_clef_throughout() -> None:
+    # A bass line from E1 to D3 in two scenes: a bass player reads it an octave up (the
+    # bass clef with its 8 below) in both, not plain bass clef in one and 8vb in the other.
+    from storyscore.compose.notation import layout_part
+    from storyscore.compose.notes import NoteEvent
+    from storyscore.compose.theory import Key, realise
+
+    tonic = realise("I", Key("C", "major"))
+    line = [NoteEvent(float(k), 1.0, (pitch,), 60, tonic)
+            for k, pitch in enumerate((45, 40, 43, 50, 28, 31, 33, 38))]
+    scenes = {k: k // 4 for k in range(8)}
+    bass = layout_part("bass", line, [32, 32], scenes, 2, {})
+    assert bass.staves[0].clefs == ("bass8vb", "bass8vb")
+    # A contrabass is written an octave up by its transposition: plain bass clef.
+    contrabass = layout_part("bass", line, [43, 43], scenes, 2, {43: 12})
+    assert contrabass.staves[0].clefs == ("bass", "bass")
+
+
 @settings(max_examples=8, deadline=None, derandomize=True, database=None,
           phases=[Phase.explicit, Phase.generate])
 @given(PATHS, st.integers(0, 2**16))

@@ -73,10 +73,12 @@ _TREBLE_PROGRAMS = frozenset({9, 10, 13, 14, 22, 40, 56, 59, 64, 65, 68, 69, 71,
                               78, 79, 105, 110})
 # Clefs an instrument is customarily written in, most usual first.
 _BASS_PROGRAMS = frozenset({32, 33, 34, 35, 36, 37, 38, 39, 42, 43, 47, 57, 58, 67, 70})
-_CLEF_CHOICES: dict[int, tuple[str, ...]] = {41: ("alto", "treble"), 24: ("treble8vb",),
-                                             25: ("treble8vb",), 26: ("treble8vb",),
-                                             27: ("treble8vb",), 43: ("bass", "bass8vb"),
-                                             32: ("bass", "bass8vb")}
+# A guitar and a bass guitar sound an octave below their notes (music21 gives them no
+# transposition, so their octave clef says it); a contrabass's transposition does.
+_CLEF_CHOICES: dict[int, tuple[str, ...]] = {
+    41: ("alto", "treble"), 24: ("treble8vb",), 25: ("treble8vb",), 26: ("treble8vb",),
+    27: ("treble8vb",), 43: ("bass", "bass8vb"),
+    **dict.fromkeys(range(32, 40), ("bass8vb",))}
 
 
 def instrument_name(program: int) -> tuple[str, str]:
