@@ -560,6 +560,19 @@ def test_a_bass_guitar_reads_its_octave_bass_clef_throughout() -> None:
     assert contrabass.staves[0].clefs == ("bass", "bass")
 
 
+def test_each_instrument_of_a_part_reads_its_own_clef() -> None:
+    # A flute hands the tune to a guitar in one part: the guitarist reads the octave treble
+    # clef (the flute's plain treble would have them play an octave too high).
+    from storyscore.compose.notation import layout_part
+    from storyscore.compose.notes import NoteEvent
+    from storyscore.compose.theory import Key, realise
+
+    tonic = realise("I", Key("C", "major"))
+    tune = [NoteEvent(float(k), 1.0, (64 + 2 * (k % 4),), 60, tonic) for k in range(8)]
+    melody = layout_part("melody", tune, [73, 24], {k: k // 4 for k in range(8)}, 2, {})
+    assert melody.staves[0].clefs == ("treble", "treble8vb")
+
+
 @settings(max_examples=8, deadline=None, derandomize=True, database=None,
           phases=[Phase.explicit, Phase.generate])
 @given(PATHS, st.integers(0, 2**16))

@@ -143,7 +143,9 @@ def best_clef(steps: Sequence[int], choices: Sequence[str], current: str | None 
                                             clef_fit(steps, c)[1] + (1.0 if "8v" in c else 0.0),
                                             list(choices).index(c)))
     best = ranked[0]
-    if current is not None:
+    # Only a clef the instrument reads is kept: a guitar that follows a flute in one part
+    # reads its octave treble clef, not the flute's.
+    if current is not None and current in choices:
         share, mean = clef_fit(steps, current)
         best_share, best_mean = clef_fit(steps, best)
         nearly = share >= 0.95 and mean <= best_mean + 1.0
