@@ -472,6 +472,15 @@ def test_rehearsal_letters_run_past_z() -> None:
     assert [rehearsal_letter(k) for k in (0, 1, 25, 26, 27)] == ["A", "B", "Z", "AA", "BB"]
 
 
+def test_a_scene_without_a_title_is_named_like_a_heading() -> None:
+    # The language titles an untitled scene with its id; a reader sees a heading.
+    plans = [plan(scene_id="old-oak", title="The old oak"), plan(scene_id="river_mouth"),
+             plan(scene_id="tower", title="tower")]
+    words = [w.text for w in xml_of(compose(plans, fps=FPS, seed=1)).iter("words")
+             if w.get("font-weight") == "bold"]
+    assert words == ["The old oak", "River mouth", "Tower"]
+
+
 
 def test_silent_bars_become_one_multi_measure_rest() -> None:
     plans = [plan(scene_id="a", duration=8.0), plan(scene_id="b", duration=20.0, silent=True)]

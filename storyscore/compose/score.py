@@ -636,7 +636,16 @@ def _write_scene_marks(build: _StaffBuild, plans: Sequence[ScenePlan], timeline:
         measure = build.measures[bars[0].index]
         mark = expressions.RehearsalMark(rehearsal_letter(scene))  # type: ignore[no-untyped-call]
         measure.coreInsert(0, mark)
-        measure.coreInsert(0, _words(plan.title or plan.scene_id, bold=True))
+        # An untitled scene's title is its id (``river``): printed as a heading reads.
+        untitled = plan.title in ("", plan.scene_id)
+        measure.coreInsert(0, _words(scene_name(plan.scene_id) if untitled else plan.title,
+                                     bold=True))
+
+
+def scene_name(scene_id: str) -> str:
+    """A scene without a title is named from its id as a heading reads: ``old-oak`` → Old oak."""
+    words = scene_id.replace("-", " ").replace("_", " ").strip()
+    return words[:1].upper() + words[1:]
 
 
 def _write_tempo(top: _StaffBuild, builds: Sequence[_StaffBuild], timeline: Timeline) -> None:
