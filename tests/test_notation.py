@@ -15,7 +15,7 @@ from test_metrics import PATHS
 
 from conftest import STORIES, ComposedExample, compare_golden, small_example
 from storyscore.compose import ComposedScore, ScenePlan, compose
-from storyscore.compose.notation import diatonic_step, ledger_lines, staff_of_bar
+from storyscore.compose.notation import diatonic_step, ledger_lines, part_order, staff_of_bar
 from storyscore.compose.score import dynamic_level, rehearsal_letter
 from storyscore.compose.theory import Key
 from storyscore.timeline import default_path
@@ -79,6 +79,55 @@ def facts(root: ET.Element) -> list[str]:
     return lines
 
 
+def concert_keys(part: ET.Element) -> list[tuple[int, int]]:
+    """(bar, key signature) of each change of key in a part, in sharps at concert pitch (mod 12)
+    and read through the part's ``transpose`` (a clarinet writes C major as D major)."""
+    out: list[tuple[int, int]] = []
+    chromatic = 0  # written minus sounding semitones, negated: the MusicXML's transpose
+    for measure in part.iter("measure"):
+        for transpose in measure.iter("transpose"):
+            chromatic = int(transpose.findtext("chromatic") or 0)
+        for key in measure.iter("key"):
+            # A key a semitones higher has 7 * a more sharps (mod 12).
+            sharps = (int(key.findtext("fifths") or 0) + 7 * chromatic) % 12
+            if not out or out[-1][1] != sharps:
+                out.append((int(measure.get("number") or 0), sharps))
+    return out
+
+
+def sounding_notes(root: ET.Element, bar_offsets: list[float]) -> dict[str, set[tuple[float, int]]]:
+    """Every note's (onset in quarter notes, sounding MIDI pitch) per part, as a MusicXML
+    player reads them: the written pitch moved by the part's ``transpose`` in force."""
+    steps = {"C": 0, "D": 2, "E": 4, "F": 5, "G": 7, "A": 9, "B": 11}
+    out: dict[str, set[tuple[float, int]]] = {}
+    for part in root.iter("part"):
+        notes = out.setdefault(part.get("id") or "", set())
+        divisions, shift = 1.0, 0
+        for measure in part.iter("measure"):
+            position = start = bar_offsets[int(measure.get("number") or 1) - 1]
+            for element in measure:
+                divisions = float(element.findtext("divisions") or divisions)
+                for transpose in element.iter("transpose"):
+                    shift = (int(transpose.findtext("chromatic") or 0)
+                             + 12 * int(transpose.findtext("octave-change") or 0))
+                length = float(element.findtext("duration") or 0) / divisions
+                if element.tag == "backup":
+                    position -= length
+                elif element.tag == "forward":
+                    position += length
+                elif element.tag == "note":
+                    if element.find("chord") is None:
+                        start, position = position, position + length
+                    pitch = element.find("pitch")
+                    tied = [t.get("type") for t in element.iter("tie")]
+                    if pitch is not None and "stop" not in tied:
+                        midi = (12 * (int(pitch.findtext("octave") or 0) + 1)
+                                + steps[pitch.findtext("step") or "C"]
+                                + int(float(pitch.findtext("alter") or 0)))
+                        notes.add((round(start, 3), midi + shift))
+    return out
+
+
 # ---------------------------------------------------------------- the example stories
 
 
@@ -129,19 +178,45 @@ def test_example_score_reads_as_one_piece(story_scores: dict[str, ComposedScore]
     assert all(line.rsplit("= ", 1)[1].isdigit() for line in tempos)
     bars = [line.split(" tempo ")[0] for line in tempos]
     assert len(bars) == len(set(bars))
-    # The same key signatures at the same bars in every part.
-    keys: list[list[str]] = []
-    for line in lines:
-        if line.startswith("part "):
-            keys.append([])
-        elif " key " in line:
-            keys[-1].append(line.strip())
+    # The same keys at the same bars in every part, at concert pitch.
+    root = xml_of(story_scores[name])
+    keys = [concert_keys(part) for part in root.iter("part")]
     assert len(keys) == len(part_lines)
     assert all(k == keys[0] for k in keys), keys
+    # Tempo marks stand above the top staff, and only over bars that play (a silent
+    # scene is a rest with its scene's letter and title).
+    top = next(root.iter("part")).get("id")
+    playing = {int(m.get("number") or 0) for part in root.iter("part") for m in part.iter("measure")
+               if m.find("note/pitch") is not None}
+    assert all(part == top and bar in playing for part, bar, _ in printed_tempi(root))
+    # Every rit. arrives at a slower printed mark, every accel. at a faster one.
+    tempo_marks = [line.split()[-1] if " words " in line else int(line.rsplit("= ", 1)[1])
+                   for line in lines if " tempo " in line or line.endswith((" rit.", " accel."))]
+    for k, mark in enumerate(tempo_marks):
+        if isinstance(mark, str):
+            before = [m for m in tempo_marks[:k] if isinstance(m, int)][-1]
+            after = next(m for m in tempo_marks[k:] if isinstance(m, int))
+            assert (after < before) if mark == "rit." else (after > before), tempo_marks
     # Each scene of the path has its rehearsal letter.
     scenes = len(story_scores[name].timeline.scene_offsets)
     marks = [line.split("rehearsal ")[1] for line in lines if " rehearsal " in line]
     assert marks == [rehearsal_letter(k) for k in range(scenes)]
+
+
+@pytest.mark.parametrize("name", [p.stem for p in STORIES])
+def test_example_score_sounds_what_the_midi_plays(story_scores: dict[str, ComposedScore],
+                                                  name: str) -> None:
+    # Read as written, through each instrument's transposition, every part's notes are
+    # the composer's: a clarinet or a contrabass is written where its player reads it.
+    composed = story_scores[name]
+    root = xml_of(composed)
+    heard = sounding_notes(root, [bar.offset for bar in composed.timeline.bars])
+    parts = [n for n in part_order(composed.part_events)
+             if composed.part_events[n] or n == "melody"]
+    assert len(parts) == len(heard)
+    for part, notes in zip(parts, heard.values(), strict=True):
+        assert notes == {(round(e.offset, 3), p) for e in composed.part_events[part]
+                         if not e.tie_stop for p in e.pitches}, part
 
 
 # ---------------------------------------------------------------- notation rules
@@ -162,6 +237,67 @@ def test_part_names_stay_and_instrument_changes_are_written() -> None:
     # One instrument throughout: the part is named after it.
     assert "Bass" in parts or "Bs." in [p.findtext("part-abbreviation")
                                         for p in root.iter("score-part")]
+
+
+def instrument_words(root: ET.Element) -> dict[str, list[tuple[int, str]]]:
+    """Each part's instrument names written as text: part name -> [(bar, words)]."""
+    names = {p.get("id"): p.findtext("part-name") for p in root.iter("score-part")}
+    levels = {"rit.", "accel."}
+    return {names[part.get("id")] or "": [
+        (int(measure.get("number") or 0), words.text)
+        for measure in part.iter("measure") for words in measure.iter("words")
+        if words.text and words.get("font-style") == "italic" and words.text not in levels]
+        for part in root.iter("part")}
+
+
+def test_an_instrument_change_is_written_only_where_the_instrument_changes() -> None:
+    # Flute, clarinet, clarinet again after a silence, flute: two changes to write, not three.
+    programs = (73, 71, 71, 71, 73)
+    plans = [plan(scene_id=f"s{k}", duration=6.0, melody_program=program, silent=k == 2)
+             for k, program in enumerate(programs)]
+    composed = compose(plans, fps=FPS, seed=1)
+    starts = {k: composed.timeline.scene_bars(k)[0].index + 1 for k in range(len(plans))}
+    words = instrument_words(xml_of(composed))
+    assert words["Melody"] == [(starts[0], "Flute"), (starts[1], "to Clarinet"),
+                               (starts[4], "to Flute")]
+    # One instrument throughout: its name is the part's, and nothing is written.
+    assert words["Bass"] == []
+
+
+def test_two_programs_named_alike_are_one_instrument_to_the_reader() -> None:
+    # Two General MIDI string sections: the MIDI changes program, the player reads "Strings".
+    plans = [plan(scene_id="a", accompaniment_program=48),
+             plan(scene_id="b", accompaniment_program=49)]
+    root = xml_of(compose(plans, fps=FPS, seed=1))
+    words = instrument_words(root)
+    assert "Strings" in words
+    assert words["Strings"] == []
+
+
+def test_transposing_instruments_are_written_at_their_pitch_and_sound_the_midi() -> None:
+    # A clarinet (a tone lower than written) hands the tune to a flute (as written); the
+    # contrabass sounds an octave below its notes. The MusicXML must sound what the MIDI plays.
+    plans = [plan(scene_id="a", melody_program=71, bass_program=43),
+             plan(scene_id="b", melody_program=73, bass_program=42)]
+    composed = compose(plans, fps=FPS, seed=1)
+    root = xml_of(composed)
+    heard = sounding_notes(root, [bar.offset for bar in composed.timeline.bars])
+    ids = {p.findtext("part-name"): p.get("id") for p in root.iter("score-part")}
+    for part, events in composed.part_events.items():
+        name = {"melody": "Melody", "bass": "Bass"}.get(part)
+        if name is None:
+            continue
+        played = {(round(e.offset, 3), p) for e in events if not e.tie_stop for p in e.pitches}
+        assert heard[ids[name] or ""] == played
+    melody = next(p for p in root.iter("part") if p.get("id") == ids["Melody"])
+    transposes = [(int(m.get("number") or 0), int(t.findtext("chromatic") or 0))
+                  for m in melody.iter("measure") for t in m.iter("transpose")]
+    second = composed.timeline.scene_bars(1)[0].index + 1
+    assert transposes == [(1, -2), (second, 0)]
+    # The clarinet reads C major as D major, and the flute reads C major again.
+    keys = [(int(m.get("number") or 0), k.findtext("fifths"))
+            for m in melody.iter("measure") for k in m.iter("key")]
+    assert keys == [(1, "2"), (second, "0")]
 
 
 def test_bass_is_in_bass_clef_and_piano_on_a_grand_staff() -> None:
@@ -336,6 +472,15 @@ def test_rehearsal_letters_run_past_z() -> None:
     assert [rehearsal_letter(k) for k in (0, 1, 25, 26, 27)] == ["A", "B", "Z", "AA", "BB"]
 
 
+def test_a_scene_without_a_title_is_named_like_a_heading() -> None:
+    # The language titles an untitled scene with its id; a reader sees a heading.
+    plans = [plan(scene_id="old-oak", title="The old oak"), plan(scene_id="river_mouth"),
+             plan(scene_id="tower", title="tower")]
+    words = [w.text for w in xml_of(compose(plans, fps=FPS, seed=1)).iter("words")
+             if w.get("font-weight") == "bold"]
+    assert words == ["The old oak", "River mouth", "Tower"]
+
+
 
 def test_silent_bars_become_one_multi_measure_rest() -> None:
     plans = [plan(scene_id="a", duration=8.0), plan(scene_id="b", duration=20.0, silent=True)]
@@ -347,6 +492,41 @@ def test_silent_bars_become_one_multi_measure_rest() -> None:
     assert rests == [silent_bars - 1]
     assert facts(root).count("  bar 1 rehearsal A") == 1
     assert any(line.endswith("rehearsal B") for line in facts(root))
+
+
+def printed_tempi(root: ET.Element) -> list[tuple[str, int, str]]:
+    """(part id, bar, number) of every printed metronome mark."""
+    return [(part.get("id") or "", int(measure.get("number") or 0),
+             metronome.findtext("per-minute") or "")
+            for part in root.iter("part") for measure in part.iter("measure")
+            for metronome in measure.iter("metronome")]
+
+
+def test_a_silent_scene_prints_no_tempo_and_no_ramp_into_it() -> None:
+    # The closing credits are silent and faster: the tempo map still moves (the MIDI
+    # follows it), but a player reads a rehearsal letter, the title and a rest there.
+    plans = [plan(scene_id="a", duration=8.0, tempo=84),
+             plan(scene_id="b", duration=12.0, tempo=110, silent=True, title="The end")]
+    composed = compose(plans, fps=FPS, seed=1)
+    silent_start = composed.timeline.scene_offsets[1]
+    assert any(m.offset >= silent_start - 1e-9 for m in composed.timeline.marks)
+    root = xml_of(composed)
+    silent = {bar.index + 1 for bar in composed.timeline.scene_bars(1)}
+    assert [bar for _, bar, _ in printed_tempi(root)] == [1]
+    for measure in (m for part in root.iter("part") for m in part.iter("measure")
+                    if int(m.get("number") or 0) in silent):
+        assert {w.text for w in measure.iter("words") if w.text} <= {"The end"}
+    words = [w.text for w in root.iter("words")]
+    assert "accel." not in words  # the only ramp arrives in the silence
+
+
+def test_a_mark_in_a_silence_is_printed_where_the_music_resumes() -> None:
+    # A silent opening: the first printed mark stands over the first notes, not over the rest.
+    plans = [plan(scene_id="a", duration=6.0, tempo=120, silent=True),
+             plan(scene_id="b", duration=8.0, tempo=120)]
+    composed = compose(plans, fps=FPS, seed=1)
+    first = composed.timeline.scene_bars(1)[0].index + 1
+    assert [bar for _, bar, _ in printed_tempi(xml_of(composed))] == [first]
 
 
 def test_a_part_written_too_low_for_its_instrument_changes_clef() -> None:
@@ -369,6 +549,37 @@ def test_a_part_written_too_low_for_its_instrument_changes_clef() -> None:
     both = layout_part("melody", [*high, NoteEvent(8.0, 1.0, (76,), 60, tonic)], [73, 71],
                        {**dict.fromkeys(range(8), 0), 8: 1}, 2, {71: 2})
     assert (both.name, both.abbreviation, both.named_by_role) == ("Melody", "Mel.", True)
+
+
+def test_a_bass_guitar_reads_its_octave_bass_clef_throughout() -> None:
+    # A bass line from E1 to D3 in two scenes: a bass player reads it an octave up (the
+    # bass clef with its 8 below) in both, not plain bass clef in one and 8vb in the other.
+    from storyscore.compose.notation import layout_part
+    from storyscore.compose.notes import NoteEvent
+    from storyscore.compose.theory import Key, realise
+
+    tonic = realise("I", Key("C", "major"))
+    line = [NoteEvent(float(k), 1.0, (pitch,), 60, tonic)
+            for k, pitch in enumerate((45, 40, 43, 50, 28, 31, 33, 38))]
+    scenes = {k: k // 4 for k in range(8)}
+    bass = layout_part("bass", line, [32, 32], scenes, 2, {})
+    assert bass.staves[0].clefs == ("bass8vb", "bass8vb")
+    # A contrabass is written an octave up by its transposition: plain bass clef.
+    contrabass = layout_part("bass", line, [43, 43], scenes, 2, {43: 12})
+    assert contrabass.staves[0].clefs == ("bass", "bass")
+
+
+def test_each_instrument_of_a_part_reads_its_own_clef() -> None:
+    # A flute hands the tune to a guitar in one part: the guitarist reads the octave treble
+    # clef (the flute's plain treble would have them play an octave too high).
+    from storyscore.compose.notation import layout_part
+    from storyscore.compose.notes import NoteEvent
+    from storyscore.compose.theory import Key, realise
+
+    tonic = realise("I", Key("C", "major"))
+    tune = [NoteEvent(float(k), 1.0, (64 + 2 * (k % 4),), 60, tonic) for k in range(8)]
+    melody = layout_part("melody", tune, [73, 24], {k: k // 4 for k in range(8)}, 2, {})
+    assert melody.staves[0].clefs == ("treble", "treble8vb")
 
 
 @settings(max_examples=8, deadline=None, derandomize=True, database=None,

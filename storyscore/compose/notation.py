@@ -73,10 +73,12 @@ _TREBLE_PROGRAMS = frozenset({9, 10, 13, 14, 22, 40, 56, 59, 64, 65, 68, 69, 71,
                               78, 79, 105, 110})
 # Clefs an instrument is customarily written in, most usual first.
 _BASS_PROGRAMS = frozenset({32, 33, 34, 35, 36, 37, 38, 39, 42, 43, 47, 57, 58, 67, 70})
-_CLEF_CHOICES: dict[int, tuple[str, ...]] = {41: ("alto", "treble"), 24: ("treble8vb",),
-                                             25: ("treble8vb",), 26: ("treble8vb",),
-                                             27: ("treble8vb",), 43: ("bass", "bass8vb"),
-                                             32: ("bass", "bass8vb")}
+# A guitar and a bass guitar sound an octave below their notes (music21 gives them no
+# transposition, so their octave clef says it); a contrabass's transposition does.
+_CLEF_CHOICES: dict[int, tuple[str, ...]] = {
+    41: ("alto", "treble"), 24: ("treble8vb",), 25: ("treble8vb",), 26: ("treble8vb",),
+    27: ("treble8vb",), 43: ("bass", "bass8vb"),
+    **dict.fromkeys(range(32, 40), ("bass8vb",))}
 
 
 def instrument_name(program: int) -> tuple[str, str]:
@@ -141,7 +143,9 @@ def best_clef(steps: Sequence[int], choices: Sequence[str], current: str | None 
                                             clef_fit(steps, c)[1] + (1.0 if "8v" in c else 0.0),
                                             list(choices).index(c)))
     best = ranked[0]
-    if current is not None:
+    # Only a clef the instrument reads is kept: a guitar that follows a flute in one part
+    # reads its octave treble clef, not the flute's.
+    if current is not None and current in choices:
         share, mean = clef_fit(steps, current)
         best_share, best_mean = clef_fit(steps, best)
         nearly = share >= 0.95 and mean <= best_mean + 1.0
@@ -236,7 +240,8 @@ def part_name(source: str, programs: Sequence[int | None]) -> tuple[str, str, bo
     """A part's name and abbreviation for the whole score, and whether they name its role
     (its instrument changes between scenes) rather than its one instrument."""
     distinct = list(dict.fromkeys(p for p in programs if p is not None))
-    by_role = len(distinct) != 1
+    # Two programs a score names alike (two string sections) are one instrument to a reader.
+    by_role = len({instrument_name(p)[0] for p in distinct}) != 1
     if by_role:
         name, abbreviation = ROLE_NAMES.get(source, (source.capitalize(), source[:3] + "."))
     else:

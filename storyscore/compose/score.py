@@ -13,7 +13,11 @@ What the score shows, part by part (layout from ``notation``):
 * each staff in the clef that fits its notes, piano, harp and mallets (or any
   part too wide for one clef) on a grand staff joined by a brace;
 * the meter, and the key signature in every staff at the same bars (where
-  each new key's tonic arrives);
+  each new key's tonic arrives), and again where a staff changes to an
+  instrument of another transposition;
+* every note at its instrument's written pitch (a clarinet a tone above what
+  it sounds, a contrabass an octave above), with the MusicXML ``transpose``
+  that says so, set back to concert pitch for the next instrument;
 * in the top staff: a rehearsal letter and the scene's title at each scene's
   first bar, whole-number metronome marks (where the music starts, where a
   ramp arrives, after a breath), ``rit.``/``accel.`` where a ramp starts, and
@@ -28,6 +32,7 @@ What the score shows, part by part (layout from ``notation``):
 
 from __future__ import annotations
 
+import math
 import os
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -93,7 +98,7 @@ class ComposedScore:
         _write_output(Path(path), self.midi_bytes())
 
     def musicxml_bytes(self) -> bytes:
-        """The score as MusicXML (music21 writes transposing instruments at written pitch).
+        """The score as MusicXML, each transposing instrument at its written pitch.
 
         The same story gives the same bytes: the encoding date music21 stamps
         on the file is left out.
@@ -217,7 +222,8 @@ def build_score(
         builds += staves
     key_changes = _key_changes(spans)
     for k, build in enumerate(builds):
-        _write_signatures(build, timeline, key_changes, top=k == 0)
+        _write_signatures(build, timeline, {**_transposed_keys(build, timeline, key_changes),
+                                            **key_changes}, top=k == 0)
         _write_instruments(build, plans, timeline, names.index(build.layout.source) + 1)
         _write_dynamics(build, plans, timeline, parts[build.layout.source])
     _write_scene_marks(builds[0], plans, timeline)
@@ -229,6 +235,9 @@ def build_score(
             measure.coreElementsChanged()
             build.part.coreAppend(measure)
         build.part.coreElementsChanged()
+        # The notes are at sounding pitch: the MusicXML writer transposes each instrument's
+        # bars to its written pitch (a clarinet a tone up, a contrabass an octave up).
+        build.part.atSoundingPitch = True
         score.insert(0, build.part)
     return score
 
@@ -432,6 +441,36 @@ def _words(text: str, *, italic: bool = False, bold: bool = False) -> Any:
     return words
 
 
+def _instrument_starts(programs: Sequence[int | None], timeline: Timeline
+                       ) -> list[tuple[int, int]]:
+    """(scene, program) where each instrument of a part starts (a silent scene keeps the
+    one before it; a part that starts silent takes its first instrument from its first bar)."""
+    starts: list[tuple[int, int]] = []
+    for scene, program in enumerate(programs):
+        if not starts and program is None:
+            program = next((p for p in programs[scene:] if p is not None), None)
+        if (program is not None and timeline.scene_bars(scene)
+                and (not starts or starts[-1][1] != program)):
+            starts.append((scene, program))
+    return starts
+
+
+def _transposed_keys(build: _StaffBuild, timeline: Timeline, key_changes: Mapping[int, Key]
+                     ) -> dict[int, Key]:
+    """The concert key in force, written again where the staff changes to an instrument of
+    another transposition (the clarinet after the flute reads its key a tone higher)."""
+    out: dict[int, Key] = {}
+    previous = 0
+    for scene, program in _instrument_starts(build.layout.programs, timeline):
+        shift = _transposition(program)
+        bar = timeline.scene_bars(scene)[0].index
+        earlier = [b for b in key_changes if b <= bar]
+        if shift != previous and earlier and bar:
+            out[bar] = key_changes[max(earlier)]
+        previous = shift
+    return out
+
+
 def _write_signatures(build: _StaffBuild, timeline: Timeline, key_changes: Mapping[int, Key],
                       top: bool) -> None:
     """Clef, meter and key signatures; the same key bars in every staff."""
@@ -488,30 +527,30 @@ def _write_instruments(build: _StaffBuild, plans: Sequence[ScenePlan], timeline:
     Their MusicXML ids are set from the part's ``number`` (music21 would draw
     random ones, and the same story must give the same bytes).
     """
-    from music21 import instrument
+    from music21 import instrument, interval
 
     from storyscore.compose.notation import instrument_name
 
-    programs = build.layout.programs
-    current: int | None = None
-    for scene in range(len(plans)):
-        bars = timeline.scene_bars(scene)
-        program = programs[scene]
-        if current is None and program is None:
-            program = next((p for p in programs[scene:] if p is not None), None)
-        if not bars or program is None or program == current:
-            continue
-        measure = build.measures[bars[0].index]
+    named: str | None = None  # the instrument the player was last told to play
+    transposed = False  # the instrument before this one is written at another pitch
+    for scene, program in _instrument_starts(build.layout.programs, timeline):
+        measure = build.measures[timeline.scene_bars(scene)[0].index]
         inst = instrument.instrumentFromMidiProgram(program)
+        if inst.transposition is None and transposed:
+            # Back to concert pitch: said explicitly, else the MusicXML keeps the last one.
+            inst.transposition = interval.Interval("P1")
+        transposed = inst.transposition is not None and inst.transposition.semitones != 0
         inst.partId = f"P{number}"
         inst.instrumentId = f"P{number}-I{scene + 1}"
         inst.partName = build.layout.name
         inst.partAbbreviation = build.layout.abbreviation
         measure.coreInsert(0, inst)
-        if build.layout.named_by_role and build.staff.role != "lower":
-            text = instrument_name(program)[0]
-            measure.coreInsert(0, _words(text if current is None else f"to {text}", italic=True))
-        current = program
+        text = instrument_name(program)[0]
+        # A change of sound the player need not act on (one string section for another,
+        # both "Strings") changes the program but prints nothing.
+        if build.layout.named_by_role and build.staff.role != "lower" and text != named:
+            measure.coreInsert(0, _words(text if named is None else f"to {text}", italic=True))
+        named = text
 
 
 def _write_dynamics(build: _StaffBuild, plans: Sequence[ScenePlan], timeline: Timeline,
@@ -597,7 +636,16 @@ def _write_scene_marks(build: _StaffBuild, plans: Sequence[ScenePlan], timeline:
         measure = build.measures[bars[0].index]
         mark = expressions.RehearsalMark(rehearsal_letter(scene))  # type: ignore[no-untyped-call]
         measure.coreInsert(0, mark)
-        measure.coreInsert(0, _words(plan.title or plan.scene_id, bold=True))
+        # An untitled scene's title is its id (``river``): printed as a heading reads.
+        untitled = plan.title in ("", plan.scene_id)
+        measure.coreInsert(0, _words(scene_name(plan.scene_id) if untitled else plan.title,
+                                     bold=True))
+
+
+def scene_name(scene_id: str) -> str:
+    """A scene without a title is named from its id as a heading reads: ``old-oak`` → Old oak."""
+    words = scene_id.replace("-", " ").replace("_", " ").strip()
+    return words[:1].upper() + words[1:]
 
 
 def _write_tempo(top: _StaffBuild, builds: Sequence[_StaffBuild], timeline: Timeline) -> None:
@@ -607,20 +655,34 @@ def _write_tempo(top: _StaffBuild, builds: Sequence[_StaffBuild], timeline: Time
     after a breath, and wherever else the tempo moves 2 % or more from the
     number last printed (less is rubato, heard but not printed); of two
     printed in one bar only the later stays printed (the other still sounds).
+    Nothing is printed where no staff plays (a silent scene, the silence after
+    the last note): a player reads a tempo only for music, so a mark that
+    falls in a silence is printed where the music resumes, a rit./accel. is
+    written only in a bar that plays, and a ramp into the final silence gets none.
     """
     beat = timeline.meter.beat if timeline.meter.denominator == 8 else 1.0
     marks = list(timeline.marks)
+    heard = _heard(builds)
     printed: int | None = None
     announced = False  # a rit./accel. is written and waits for its arrival mark
     last: tuple[int, Any] | None = None  # (bar index, mark) of the last printed mark
+    waiting: float | None = None  # a mark fell in a silence: print one where music resumes
     for k, mark in enumerate(marks):
+        if waiting is not None and k and heard.resumes(waiting) <= mark.offset - 1e-9:
+            # The tempo in force where the music resumes, printed there (it sounds the same).
+            last = _print_mark(top, timeline, heard.resumes(waiting), marks[k - 1].bpm / beat,
+                               beat, printed, last)
+            printed = round(marks[k - 1].bpm / beat)
+            waiting, announced = None, False
         measure, at = _measure_at(top, timeline, mark.offset)
         bar = top.measures.index(measure)
         number = mark.bpm / beat  # in the printed beat (a dotted quarter in 6/8)
         if mark.ramp and (k == 0 or not marks[k - 1].ramp):
             arrival = next((m for m in marks[k:] if not m.ramp), marks[-1])
             change = arrival.bpm / marks[k - 1].bpm - 1 if k else 0.0
-            if abs(change) >= TEMPO_TEXT_MIN_CHANGE and round(arrival.bpm / beat) != printed:
+            if (abs(change) >= TEMPO_TEXT_MIN_CHANGE and round(arrival.bpm / beat) != printed
+                    and any(b.notes_in(timeline.bars[bar]) for b in builds)
+                    and heard.later(arrival.offset)):
                 measure.coreInsert(at, _words("accel." if change > 0 else "rit.", italic=True))
                 announced = True
         # A drift of under 2 % from the printed number is rubato: it sounds, unprinted.
@@ -629,14 +691,63 @@ def _write_tempo(top: _StaffBuild, builds: Sequence[_StaffBuild], timeline: Time
                 or (not mark.ramp and (announced or moved) and round(number) != printed))
         if mark.breath:
             _caesura(builds, mark.offset)
+        if show and not heard.at(mark.offset):
+            show, waiting = False, mark.offset
         mm = _metronome(number, beat, show)
         if show:
             printed = round(number)
             announced = False
+            waiting = None
             if last is not None and last[0] == bar:
                 last[1].numberImplicit = True
             last = (bar, mm)
         measure.coreInsert(at, mm)
+    if waiting is not None and heard.resumes(waiting) < math.inf:
+        _print_mark(top, timeline, heard.resumes(waiting), marks[-1].bpm / beat, beat, printed,
+                    last)
+
+
+@dataclass(frozen=True)
+class _Heard:
+    """Where any staff of the score plays: the merged spans of its notes (quarter notes)."""
+
+    spans: tuple[tuple[float, float], ...]
+
+    def at(self, offset: float) -> bool:
+        """Whether a note starts or sounds at ``offset``."""
+        return any(start - 1e-9 <= offset < end - 1e-9 for start, end in self.spans)
+
+    def later(self, offset: float) -> bool:
+        """Whether any music sounds at ``offset`` or after it."""
+        return self.at(offset) or self.resumes(offset) < math.inf
+
+    def resumes(self, offset: float) -> float:
+        """Where the music next starts after a silence at ``offset`` (inf: it does not)."""
+        return next((start for start, _ in self.spans if start >= offset - 1e-9), math.inf)
+
+
+def _heard(builds: Sequence[_StaffBuild]) -> _Heard:
+    notes = sorted((offset, offset + float(element.quarterLength))
+                   for build in builds for offset, elements in build.notes.items()
+                   for element in elements)
+    spans: list[tuple[float, float]] = []
+    for start, end in notes:
+        if spans and start <= spans[-1][1] + 1e-9:
+            spans[-1] = (spans[-1][0], max(spans[-1][1], end))
+        else:
+            spans.append((start, end))
+    return _Heard(tuple(spans))
+
+
+def _print_mark(top: _StaffBuild, timeline: Timeline, offset: float, number: float, beat: float,
+                printed: int | None, last: tuple[int, Any] | None) -> tuple[int, Any] | None:
+    """A printed mark where the music resumes after a silence, unless it repeats the last."""
+    if printed == round(number):
+        return last
+    measure, at = _measure_at(top, timeline, offset)
+    mm = _metronome(number, beat, True)
+    measure.coreInsert(at, mm)
+    return (top.measures.index(measure), mm)
 
 
 def _metronome(number: float, beat: float, printed: bool) -> Any:
