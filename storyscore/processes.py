@@ -9,6 +9,7 @@ elsewhere children are left to notice the closed pipes.
 from __future__ import annotations
 
 import ctypes
+import functools
 import os
 import signal
 import sys
@@ -29,21 +30,25 @@ def _prctl() -> Callable[..., int] | None:
     return function
 
 
-def die_with_parent() -> None:
+def die_with_parent(parent: int | None = None) -> None:
     """Ask the kernel to kill this process when its parent dies.
 
     Called in a child between fork and exec (``preexec_fn``), or first thing
-    in a worker process.
+    in a worker process. ``parent`` is the pid the parent had: a parent that
+    died before the request was made (a worker still starting when its render
+    was killed) never sends the signal, so the child exits at once instead.
     """
     prctl = _prctl()
     if prctl is not None:
         prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    if parent is not None and os.getppid() != parent:
+        os._exit(1)
 
 
 def child_preexec() -> Callable[[], None] | None:
     """The ``preexec_fn`` for ``subprocess`` that ties a child to this process, if any."""
     # Resolved here, in the parent: the child only makes the call.
-    return die_with_parent if _prctl() is not None else None
+    return functools.partial(die_with_parent, os.getpid()) if _prctl() is not None else None
 
 
 def usable_cpus() -> int:

@@ -861,3 +861,18 @@ def test_check_finds_a_decompression_bomb(tmp_path: Path) -> None:
     code, _, err = run("check", str(path))
     assert code == 2
     assert "s.sco:6:11: error: image file 'bomb.png' is too large to load" in err
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="prctl is Linux's")
+def test_a_worker_whose_parent_died_while_it_started_exits_at_once() -> None:
+    # The kernel's parent-death signal is not sent for a parent already gone:
+    # a worker still starting when its render was killed must notice by itself.
+    code = ("import os, sys; from storyscore.processes import die_with_parent; "
+            "die_with_parent(int(sys.argv[1])); print('alive')")
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    orphaned = subprocess.run([sys.executable, "-c", code, "1"], env=env,
+                              capture_output=True, text=True, timeout=60)
+    assert (orphaned.returncode, orphaned.stdout) == (1, "")
+    kept = subprocess.run([sys.executable, "-c", code, str(os.getpid())], env=env,
+                          capture_output=True, text=True, timeout=60)
+    assert (kept.returncode, kept.stdout) == (0, "alive\n")

@@ -23,6 +23,7 @@ import functools
 import hashlib
 import math
 import multiprocessing
+import os
 import queue
 import signal
 from collections.abc import Callable, Iterator, Sequence
@@ -346,7 +347,7 @@ _progress_queue: Any = None
 _cancel_event: Any = None
 
 
-def _init_worker(progress: Any, cancel: Any) -> None:
+def _init_worker(progress: Any, cancel: Any, parent: int) -> None:
     global _progress_queue, _cancel_event
     _progress_queue, _cancel_event = progress, cancel
     # A Ctrl-C reaches the whole process group; the parent alone handles it
@@ -354,7 +355,7 @@ def _init_worker(progress: Any, cancel: Any) -> None:
     # with a traceback of their own.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     # A killed parent takes its workers (and so their ffmpeg) with it.
-    die_with_parent()
+    die_with_parent(parent)
 
 
 def _worker_build(segment: Segment, cache: Cache, settings: EncodeSettings) -> SegmentOutcome:
@@ -488,7 +489,7 @@ class SegmentPool:
             # spawn: workers start clean (no inherited threads or locks) on every platform.
             self._executor = cf.ProcessPoolExecutor(
                 max_workers=self.jobs, mp_context=self._context, initializer=_init_worker,
-                initargs=(self._progress, self._cancel),
+                initargs=(self._progress, self._cancel, os.getpid()),
             )  # fmt: skip
         return self._executor
 
