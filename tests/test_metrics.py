@@ -18,6 +18,7 @@ from typer.testing import CliRunner
 from conftest import ROOT, STORIES, PreparedExample
 from storyscore.cli import app
 from storyscore.compose import ComposedScore, HarmonySpan, ScenePlan, compose
+from storyscore.compose.checks import CLEAR_SKYLINE_RANGE
 from storyscore.compose.theory import Key, realise
 from storyscore.dsl.load import load_story
 from storyscore.model import Story
@@ -516,6 +517,23 @@ def test_contour_check_fails_against_the_opposite_skyline(single: ComposedScore)
     flat = metrics.contour([plan(contour=(0.5, 0.55, 0.5))], climbing)
     assert flat.passed
     assert not flat.scenes[0].clear
+
+
+def test_contour_check_reads_the_skyline_under_the_notes_as_the_composer_does(
+        single: ComposedScore) -> None:
+    climbing = _melody_changed(single, lambda k, _: 60 + k // 2)
+    # One sample of 32 sticks up by 0.3: the whole picture spans more than the clear
+    # range, but smoothed over a tenth of its width (as the melody reads it) the
+    # heights under the notes span only a tenth of the picture: nothing to follow.
+    spike = (0.5,) * 15 + (0.8,) + (0.5,) * 16
+    assert max(spike) - min(spike) > CLEAR_SKYLINE_RANGE
+    result = metrics.contour([plan(contour=spike)], climbing)
+    assert not result.scenes[0].clear
+    assert result.scenes[0].skyline_range < CLEAR_SKYLINE_RANGE
+    assert result.passed
+    # A rise as narrow but held over a quarter of the picture is there to follow.
+    held = (0.5,) * 12 + (0.8,) * 8 + (0.5,) * 12
+    assert metrics.contour([plan(contour=held)], climbing).scenes[0].clear
 
 
 FOX = ("fox", "a small, quick and curious orange fox")
