@@ -8,11 +8,13 @@ down (an inversion), or, where the skyline rises or falls inside the bar more
 than a motif can, kept as rhythm with its pitches left to the skyline. A beam
 search over the bars (``_bar_shifts``) picks the ways that together follow the
 skyline (rank correlation), repeat their own four-note shapes, say the scene's
-key, span a phrase's range and stay in the melody's band, each bar landing its
-strong beats on the chords and keeping out of parallels with the bass. Only a
-strong beat (or a leap onto a beat) still off its chord is bent onto it, so
-the motif keeps its interval shape. Those pitches are fixed in the pass below;
-the free notes connect them.
+key, span a phrase's range, leave no leap unturned and stay in the melody's
+band, each bar landing its strong beats on the chords and keeping out of
+parallels with the bass. Only a strong beat (or a leap onto a beat) still off
+its chord is bent onto it, so the motif keeps its interval shape; the search
+judges each bar as it will sound, with those notes already bent, and counts
+the recurring shapes of the bars that keep the theme's pitches only. Those
+pitches are fixed in the pass below; the free notes connect them.
 
 Range: every scene's melody keeps to a band of 16 semitones around its register,
 moved whole inside its instrument's practical range (``melody_band``).

@@ -6,7 +6,9 @@ meter and mood. It is an eight-bar period: a four-bar antecedent (the motif,
 its sequence a step away, a continuation, a half cadence on the second or
 fifth degree) and a four-bar consequent (the motif again, its sequence, a
 continuation falling home, an authentic cadence on the tonic). Short scenes
-take the 2 + 2 form (motif, cadence; motif, close).
+take the 2 + 2 form (motif, cadence; motif, close), or motif, answer and
+cadence in three bars. The motif's contour is one whose notes on the bar's
+strong beats one chord can hold, so that the harmony keeps its shape.
 
 Pitches are diatonic degrees (0 is the tonic, 7 the octave above), so the
 theme sounds in whatever key and mode a scene is in, and a strong-beat note is
