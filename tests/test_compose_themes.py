@@ -9,6 +9,7 @@ from collections import Counter
 import pytest
 
 from storyscore.compose import ComposedScore, ScenePlan, compose
+from storyscore.compose.checks import SHAPE_MIN_SHARE, motif_recurrence
 from storyscore.compose.harmony import scene_key
 from storyscore.compose.leitmotif import (
     SceneCast,
@@ -18,7 +19,7 @@ from storyscore.compose.leitmotif import (
     design,
     plan_leitmotifs,
 )
-from storyscore.compose.theme import build_theme
+from storyscore.compose.theme import build_theme, metric_cells
 from storyscore.compose.theory import Key
 from storyscore.compose.timeline import Meter
 
@@ -245,3 +246,30 @@ def test_a_long_scene_hears_the_antecedent_again() -> None:
     # consequent, and of the antecedent heard once more.
     assert len(cs.timeline.bars) >= 12
     assert {0, 1, 2, 4, 5, 6, 8, 9, 10} <= set(heard)
+
+
+@pytest.mark.parametrize("meter", [Meter(4, 4), Meter(3, 4), Meter(6, 8), Meter(2, 4)])
+def test_the_motifs_strong_notes_fit_one_chord(meter: Meter) -> None:
+    # The notes on the bar's strong beats lie a unison, third or fifth apart, so that the
+    # chord under them keeps the motif's shape instead of bending a note onto itself.
+    cells = [0.0, *itertools.accumulate(metric_cells(meter.bar, meter.beat))]
+    for seed in range(12):
+        motif = build_theme(STORY, meter, seed=seed).motif
+        onsets = [sum(motif.rhythm[:k]) for k in range(len(motif.rhythm))]
+        strong = [step for onset, step in zip(onsets, motif.steps, strict=True)
+                  if any(abs(onset - cell) < 1e-9 for cell in cells)]
+        assert strong[0] == 0
+        assert all(step % 2 == 0 for step in strong), (meter, seed, motif)
+
+
+def test_a_path_of_short_scenes_comes_back_to_the_motifs_shape() -> None:
+    # Four scenes of two or three bars, each with its own skyline: each states the motif
+    # (with its answer and, where there is room, a cadence), and its shape recurs.
+    skylines = [(0.2, 0.9, 0.4), (0.5, 0.55, 0.6), (0.9, 0.3, 0.5), (0.4, 0.6, 0.45)]
+    plans = [plan(scene_id=f"s{k}", duration=d, contour=c, tonic=t)
+             for k, (d, c, t) in enumerate(zip((6.0, 8.0, 6.0, 8.0), skylines,
+                                               ("C", "G", "C", "F"), strict=True))]
+    cs = compose(plans, fps=FPS, seed=3)
+    recurrence = motif_recurrence(cs)
+    assert recurrence.bars >= 8
+    assert recurrence.shape_share >= SHAPE_MIN_SHARE, recurrence.figure

@@ -93,7 +93,7 @@ SHAPE_MIN_SHARE = 0.33  # corpus: Q1 33 % (Essen), 51 % (chorales)
 SHAPE_NOTES = 4
 MEASURED_MIN_BARS = 8  # vocabulary and recurrence need a period (two phrases) to mean anything
 CONTOUR_MIN_RHO = 0.5
-CLEAR_SKYLINE_RANGE = 0.15  # a skyline rising or falling by more than this share of the height
+CLEAR_SKYLINE_RANGE = 0.15  # heights under the notes spanning more than this share of the picture
 CONTOUR_MIN_NOTES = 8
 
 _EPS = 1e-6
@@ -1429,7 +1429,7 @@ class SceneContour:
     """Melody against skyline in one scene."""
 
     scene_id: str
-    skyline_range: float
+    skyline_range: float  # the smoothed skyline's spread under the scene's notes
     notes: int
     rho: float
 
@@ -1464,13 +1464,14 @@ class Contour:
 
     @property
     def threshold(self) -> str:
-        return (f"Spearman rho >= {CONTOUR_MIN_RHO} (skyline range > {CLEAR_SKYLINE_RANGE}, "
+        return (f"Spearman rho >= {CONTOUR_MIN_RHO} (skyline under the notes spanning > "
+                f"{CLEAR_SKYLINE_RANGE}, "
                 f">= {CONTOUR_MIN_NOTES} notes)")
 
     @property
     def problems(self) -> tuple[str, ...]:
         return tuple(f"{s.scene_id}: rho {s.rho:.2f} over {s.notes} notes "
-                     f"(skyline range {s.skyline_range:.2f})"
+                     f"(skyline under them spanning {s.skyline_range:.2f})"
                      for s in self.scenes if not s.passed)
 
 
@@ -1492,11 +1493,19 @@ def contour(plans: Sequence[ScenePlan], composed: ComposedScore) -> Contour:
     """Check 12: each melody note's pitch against the skyline's height at its place.
 
     A note's place is its onset's fraction of the scene's length, read on the
-    skyline from left to right. A skyline is clear when its heights span more
-    than 0.15 of the picture's height and the scene has eight melody notes or
-    more to rank (fewer cannot show a shape).
+    skyline from left to right as the composer reads it: smoothed over a tenth
+    of the picture's width (``melody.smooth_skyline``: a gap between two trees
+    is not a leap for the tune to make). A skyline is clear when the heights
+    under the scene's notes span more than 0.15 of the picture's height and
+    the scene has eight melody notes or more to rank (fewer cannot show a
+    shape). The spread is measured where the notes meet the skyline, not over
+    the whole picture: a picture whose contour jumps in one corner while the
+    notes' heights differ by a few hundredths has no rise or fall for the
+    tune to follow, and a rank correlation over such near-ties is noise.
     """
     from scipy.stats import spearmanr
+
+    from storyscore.compose.melody import smooth_skyline
 
     view = view_of(composed)
     scenes = []
@@ -1505,10 +1514,11 @@ def contour(plans: Sequence[ScenePlan], composed: ComposedScore) -> Contour:
             continue
         start, end = _scene_span(composed, i)
         notes = view.onsets("melody", start, end)
+        xs, skyline = smooth_skyline(plan.contour)
         pitches = np.array([max(n.pitches) for n in notes], dtype=float)
-        heights = np.array([skyline_at(plan.contour, (n.offset - start) / (end - start))
+        heights = np.array([float(np.interp((n.offset - start) / (end - start), xs, skyline))
                             for n in notes])
-        spread = float(np.ptp(plan.contour)) if plan.contour else 0.0
+        spread = float(np.ptp(heights)) if len(heights) else 0.0
         rho = 0.0
         if len(notes) >= 2 and _varies(pitches, heights):
             rho = float(spearmanr(pitches, heights).statistic)

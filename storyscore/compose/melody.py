@@ -8,11 +8,13 @@ down (an inversion), or, where the skyline rises or falls inside the bar more
 than a motif can, kept as rhythm with its pitches left to the skyline. A beam
 search over the bars (``_bar_shifts``) picks the ways that together follow the
 skyline (rank correlation), repeat their own four-note shapes, say the scene's
-key, span a phrase's range and stay in the melody's band, each bar landing its
-strong beats on the chords and keeping out of parallels with the bass. Only a
-strong beat (or a leap onto a beat) still off its chord is bent onto it, so
-the motif keeps its interval shape. Those pitches are fixed in the pass below;
-the free notes connect them.
+key, span a phrase's range, leave no leap unturned and stay in the melody's
+band, each bar landing its strong beats on the chords and keeping out of
+parallels with the bass. Only a strong beat (or a leap onto a beat) still off
+its chord is bent onto it, so the motif keeps its interval shape; the search
+judges each bar as it will sound, with those notes already bent, and counts
+the recurring shapes of the bars that keep the theme's pitches only. Those
+pitches are fixed in the pass below; the free notes connect them.
 
 Range: every scene's melody keeps to a band of 16 semitones around its register,
 moved whole inside its instrument's practical range (``melody_band``).
@@ -58,6 +60,7 @@ from storyscore.compose.theme import (
     Theme,
     ThemeStatement,
     degree_pitch,
+    metric_cells,
     statement_notes,
     tonic_below,
 )
@@ -99,11 +102,12 @@ _PULL = 0.5  # cost of a semitone between a note and its skyline target
 _TONIC_PULL = 0.35  # reward for a tonic-triad tone (twice that for the tonic)
 _PHRASE_NOTES = 8  # notes enough for a melody to show its range and its shape
 _LEAST_SPAN = 7  # semitones a scene's melody spans at the least (a fifth and more)
-_CLEAR_SKYLINE = 0.15  # a skyline that rises or falls by more of the picture's height
+_CLEAR_SKYLINE = 0.15  # a skyline rising or falling by more of the picture under the notes
 _SKYLINE_DEGREES = 5.0  # scale steps a theme bar moves from the lowest skyline to the highest
 _FOLLOW_WEIGHT = 20.0  # cost of a statement's rank correlation short of its skyline's
 _THEME_SPAN = 8.0  # semitones a statement of a phrase's notes spans at the least
 _SHORT_SPAN = 2.5  # the cost of each semitone a statement spans short of that
+_UNTURNED = 2.0  # the cost of a leap in a statement that does not turn back
 _RECUR_WEIGHT = 3.0  # how much the statement's recurring four-note shapes are worth
 _KEY_WEIGHT = 10.0  # cost of each 0.1 by which a scene says its key too weakly
 _KEY_MARGIN = 0.1  # how far its key should lead the next-best key
@@ -152,19 +156,6 @@ def density_level(plan: ScenePlan) -> int:
     if plan.tempo < 70 and level <= 2:
         level += 1
     return level
-
-
-def metric_cells(length: float, beat: float = 1.0) -> list[float]:
-    """Strong-beat groups of a bar: 4 → 2+2, 6/8 → 1.5+1.5, 5 → 3+2, shorter bars whole."""
-    if beat == 1.5:
-        return [1.5] * max(1, round(length / 1.5))
-    if length <= 3 + 1e-9:
-        return [length]
-    if abs(length - 4) < 1e-9:
-        return [2.0, 2.0]
-    if length <= 6 + 1e-9:
-        return [3.0, length - 3]
-    return [2.0, *metric_cells(length - 2)]
 
 
 @dataclass
@@ -477,20 +468,32 @@ def _realise_theme(slots: list[_Slot], plan: ScenePlan, skyline: np.ndarray,
     tonic = tonic_below(melody_register(plan), key.pc, mean_degree)
     basses = [backdrop.bass_at(slot.offset) if backdrop is not None else None
               for slot in themed]
-    clear = bool(plan.contour) and max(plan.contour) - min(plan.contour) > _CLEAR_SKYLINE
+    # A skyline is clear where it rises or falls under the scene's notes, as check 12 reads
+    # it, not where the picture's contour jumps somewhere the notes never meet.
+    clear = float(np.ptp([slot.height for slot in slots])) > _CLEAR_SKYLINE
     heard = _key_hearing(themed, key, backdrop) if backdrop is not None else None
     sung = _bar_shifts(themed, key.scale, tonic, band, basses, clear, heard, sung_shapes)
     if sung_shapes is not None:
-        sung_shapes.update(_shapes([d for d, _ in sung]))
+        sung_shapes.update(s for run in _kept_runs(sung) for s in _shapes(run))
     for slot, (_, free) in zip(themed, sung, strict=True):
         if free:  # the bar keeps the theme's rhythm; its pitches follow the skyline
             slot.degree = None
     degrees = [d for d, free in sung if not free]
     themed = [slot for slot in themed if slot.degree is not None]
     diatonic = [degree_pitch(d, key.scale, tonic) for d in degrees]
+    for slot, pitch in zip(themed, _onto_chords(themed, degrees, diatonic, band), strict=True):
+        slot.fixed = pitch
+        slot.target = float(pitch)
+
+
+def _onto_chords(notes: Sequence[_Slot], degrees: Sequence[int], diatonic: Sequence[int],
+                 band: tuple[int, int]) -> list[int]:
+    """The theme notes' pitches once each note the harmony or the band rules out is
+    moved to the nearest allowed pitch that keeps the line (``_snap_cost``)."""
+    out: list[int] = []
     previous: int | None = None
     before: int | None = None  # the note before ``previous``
-    for k, slot in enumerate(themed):
+    for k, slot in enumerate(notes):
         pitch = diatonic[k]
         allowed = _theme_allowed(slot, diatonic, k)
         candidates = [p for p in range(pitch - 4, pitch + 5)
@@ -499,9 +502,18 @@ def _realise_theme(slots: list[_Slot], plan: ScenePlan, skyline: np.ndarray,
             moves = k > 0 and degrees[k] != degrees[k - 1]
             pitch = min(candidates, key=lambda p: (
                 _snap_cost(p, diatonic[k], previous, before, moves), p))
-        slot.fixed = pitch
-        slot.target = float(pitch)
+        out.append(pitch)
         before, previous = previous, pitch
+    return out
+
+
+def _degree_of(pitch: int, scale: Sequence[int], tonic: int) -> int:
+    """The diatonic degree a pitch is read as: the scale's degree at or just below it (a
+    raised leading tone is still the seventh degree, as it is spelt)."""
+    degree = 7 * ((pitch - tonic) // 12) + 7
+    while degree_pitch(degree, scale, tonic) > pitch:
+        degree -= 1
+    return degree
 
 
 def _key_hearing(themed: list[_Slot], key: Key, backdrop: Backdrop
@@ -573,9 +585,11 @@ def _bar_shifts(themed: list[_Slot], scale: Sequence[int], tonic: int, band: tup
         # a phrase's where it has a phrase's notes.
         sung = np.array([p for o in path for p in o.pitches], dtype=float)
         cost = own + _unfollowed(sung, heights[:len(sung)], following)
-        cost -= _RECUR_WEIGHT * _recurring_shapes([d for o in path for d in o.degrees], before)
+        cost -= _RECUR_WEIGHT * _recurring_shapes(
+            _kept_runs([(d, o.free) for o in path for d in o.degrees]), before)
         if heard is not None:
             cost += heard([int(p) for p in sung])
+        cost += _UNTURNED * _unturned_leaps(sung)
         if complete and len(sung) >= _PHRASE_NOTES - 2:
             cost += _SHORT_SPAN * max(0.0, _THEME_SPAN - float(np.ptp(sung)))
         return cost
@@ -602,6 +616,13 @@ def _bar_shifts(themed: list[_Slot], scale: Sequence[int], tonic: int, band: tup
     return [(d, option.free) for option in best for d in option.degrees]
 
 
+def _unturned_leaps(sung: np.ndarray) -> int:
+    """Leaps (a fourth or more) in the sung notes whose next move does not go back the
+    other way (a repeated note does not turn it), as check 10 counts them."""
+    moves = np.diff(sung)
+    return sum(1 for a, b in itertools.pairwise(moves) if abs(a) >= 5 and a * b >= 0)
+
+
 def _unfollowed(sung: np.ndarray, heights: np.ndarray, following: float) -> float:
     """What a melody that does not rise and fall with its skyline costs: nothing once
     its rank correlation reaches ``_LEAST_FOLLOWING``, more the further below."""
@@ -617,16 +638,33 @@ def _shapes(degrees: Sequence[int]) -> list[tuple[int, ...]]:
     return [tuple(moves[k:k + 3]) for k in range(len(moves) - 2)]
 
 
-def _recurring_shapes(degrees: Sequence[int], before: collections.Counter[tuple[int, ...]]
-                      ) -> float:
-    """The share of four-note windows whose diatonic intervals another window has too,
-    here or in the theme's earlier statements (``before``): how much the melody comes
-    back to its own shapes, as a listener remembers a tune."""
-    shapes = _shapes(degrees)
+def _kept_runs(sung: Sequence[tuple[int, bool]]) -> list[list[int]]:
+    """The runs of theme degrees that keep the theme's pitches, cut at every bar left to
+    the skyline: a free bar's degrees are only a forecast (the pitch pass solves them
+    again), so the shapes they would make are not the theme's to count."""
+    runs: list[list[int]] = [[]]
+    for degree, free in sung:
+        if free:
+            if runs[-1]:
+                runs.append([])
+        else:
+            runs[-1].append(degree)
+    return [run for run in runs if run]
+
+
+def _recurring_shapes(runs: Sequence[Sequence[int]],
+                      before: collections.Counter[tuple[int, ...]]) -> float:
+    """The share of the statement's four-note windows whose diatonic intervals another
+    window has too, here or in the theme's earlier statements (``before``): how much
+    the melody comes back to its own shapes, as a listener remembers a tune. Only the
+    runs that keep the theme's pitches (``_kept_runs``) can recur; the windows of the
+    notes left to the skyline count as not recurring."""
+    shapes = [shape for run in runs for shape in _shapes(run)]
+    windows = max(1, sum(len(run) for run in runs) - 3)
     if not shapes:
         return 0.0
     counts = collections.Counter(shapes)
-    return sum(counts[s] > 1 or before[s] > 0 for s in shapes) / len(shapes)
+    return sum(counts[s] > 1 or before[s] > 0 for s in shapes) / max(windows, len(shapes))
 
 
 @dataclass(frozen=True)
@@ -670,7 +708,11 @@ def _bar_options(notes: list[_Slot], scale: Sequence[int], tonic: int, band: tup
             pitches = tuple(degree_pitch(d, scale, tonic) for d in degrees)
             cost = _bar_cost(notes, pitches, band, bass_of, heights)
             cost += 0.6 * abs(float(np.mean(degrees)) - wanted) + (_MIRROR if mirror else 0.0)
-            options.append(_Option(degrees, pitches, cost))
+            # The bar as it will sound: its clashing notes moved onto their chords, so that
+            # the search judges the shapes and the line a listener hears.
+            sounding = tuple(_onto_chords(notes, degrees, pitches, band))
+            options.append(_Option(tuple(_degree_of(p, scale, tonic) for p in sounding),
+                                   sounding, cost))
     options.sort(key=lambda o: o.cost)
     return options[:_BAR_OPTIONS]
 
@@ -944,11 +986,10 @@ def _solve_and_revise(slots: list[_Slot], plans: Sequence[ScenePlan],
                     slots[n].pull *= 1.25
                 revised = True
                 continue
-            contour = plans[scene].contour
             heights = np.array([slots[n].height for n in notes])
             moves = np.abs(np.diff(sung))
             moves = moves[moves > 0]
-            if (contour and max(contour) - min(contour) > _CLEAR_SKYLINE
+            if (float(np.ptp(heights)) > _CLEAR_SKYLINE
                     and _rank_correlation(sung, heights) < _LEAST_FOLLOWING):
                 for n in notes:
                     slots[n].pull *= 2

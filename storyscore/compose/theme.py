@@ -6,7 +6,9 @@ meter and mood. It is an eight-bar period: a four-bar antecedent (the motif,
 its sequence a step away, a continuation, a half cadence on the second or
 fifth degree) and a four-bar consequent (the motif again, its sequence, a
 continuation falling home, an authentic cadence on the tonic). Short scenes
-take the 2 + 2 form (motif, cadence; motif, close).
+take the 2 + 2 form (motif, cadence; motif, close), or motif, answer and
+cadence in three bars. The motif's contour is one whose notes on the bar's
+strong beats one chord can hold, so that the harmony keeps its shape.
 
 Pitches are diatonic degrees (0 is the tonic, 7 the octave above), so the
 theme sounds in whatever key and mode a scene is in, and a strong-beat note is
@@ -111,11 +113,40 @@ def build_theme(plans: Sequence[ScenePlan], meter: Meter, seed: int) -> Theme:
     centre = (arousal + 1) / 2 * (len(library) - 1)
     index = int(np.clip(round(centre + rng.integers(-1, 2)), 0, len(library) - 1))
     rhythm = library[index]
-    contours = _CONTOURS[len(rhythm)]
+    contours = _one_chord_contours(rhythm, meter)
     steps = contours[int(rng.integers(len(contours)))]
     motif = Motif(rhythm, steps)
     start = int(rng.choice((0, 2, 4)))  # the motif opens on a tonic-triad tone
     return Theme(motif, meter.bar, tuple(_period(motif, meter.bar, start)))
+
+
+def metric_cells(length: float, beat: float = 1.0) -> list[float]:
+    """Strong-beat groups of a bar: 4 → 2+2, 6/8 → 1.5+1.5, 5 → 3+2, shorter bars whole."""
+    if beat == 1.5:
+        return [1.5] * max(1, round(length / 1.5))
+    if length <= 3 + 1e-9:
+        return [length]
+    if abs(length - 4) < 1e-9:
+        return [2.0, 2.0]
+    if length <= 6 + 1e-9:
+        return [3.0, length - 3]
+    return [2.0, *metric_cells(length - 2)]
+
+
+def _one_chord_contours(rhythm: tuple[float, ...], meter: Meter) -> tuple[tuple[int, ...], ...]:
+    """The contours for ``rhythm`` whose notes on the bar's strong beats lie an even
+    number of scale steps apart (a unison, third or fifth), so that one chord can hold
+    them all: a motif whose strong notes are a step apart is bent onto the chord in
+    every statement and loses the shape a listener would recognise. All of them where
+    none fits."""
+    starts = [0.0]
+    for cell in metric_cells(meter.bar, meter.beat):
+        starts.append(starts[-1] + cell)
+    onsets = [sum(rhythm[:k]) for k in range(len(rhythm))]
+    strong = [k for k, onset in enumerate(onsets) if any(abs(onset - s) < 1e-9 for s in starts)]
+    contours = _CONTOURS[len(rhythm)]
+    fitting = tuple(c for c in contours if all((c[k] - c[0]) % 2 == 0 for k in strong))
+    return fitting or contours
 
 
 def _period(motif: Motif, bar: float, start: int) -> list[Note]:
@@ -226,6 +257,9 @@ def _layout(n: int, scale: float, last: bool) -> tuple[list[int], list[int]]:
         chosen = list(range(8))
     elif room >= 4:
         chosen = [0, 1, 6, 7] if last else [0, 1, 2, 3]
+    elif room == 3:
+        # The motif, its answer and the cadence: the phrase without its continuation.
+        chosen = [0, 1, 7] if last else [0, 1, 3]
     elif room >= 2:
         chosen = [0, 7] if last else [0, 1]
     elif room == 1:
