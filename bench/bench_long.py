@@ -33,6 +33,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 HERE = Path(__file__).resolve().parent
 REFERENCE = 5.0  # minutes: the story every other length is compared with
@@ -107,14 +108,20 @@ def score_child(minutes: float) -> None:
     }))
 
 
-def run_score(lengths: list[float]) -> None:
-    """Each length's composition and score files in a fresh process; one table."""
+def _child_rows(flag: str, lengths: list[float], done: str) -> list[dict[str, Any]]:
+    """Each length measured by this script in a fresh process (``flag``): its JSON line."""
     rows = []
     for minutes in lengths:
-        out = subprocess.run([sys.executable, __file__, "--score-child", str(minutes)],
+        out = subprocess.run([sys.executable, __file__, flag, str(minutes)],
                              check=True, capture_output=True, text=True)
         rows.append(json.loads(out.stdout.strip().splitlines()[-1]))
-        print(f"  composed {minutes:g} min", file=sys.stderr, flush=True)
+        print(f"  {done} {minutes:g} min", file=sys.stderr, flush=True)
+    return rows
+
+
+def run_score(lengths: list[float]) -> None:
+    """Each length's composition and score files in a fresh process; one table."""
+    rows = _child_rows("--score-child", lengths, "composed")
     reference = _reference(rows)
     print(f"the composer and the score files (MIDI, MusicXML); ratios against the "
           f"{reference['minutes']:g}-minute story of the same run")
@@ -129,12 +136,7 @@ def run_score(lengths: list[float]) -> None:
 
 def run_audio(lengths: list[float]) -> None:
     """Each length's audio stage in a fresh process; one table."""
-    rows = []
-    for minutes in lengths:
-        out = subprocess.run([sys.executable, __file__, "--audio-child", str(minutes)],
-                             check=True, capture_output=True, text=True)
-        rows.append(json.loads(out.stdout.strip().splitlines()[-1]))
-        print(f"  measured {minutes:g} min", file=sys.stderr, flush=True)
+    rows = _child_rows("--audio-child", lengths, "measured")
     reference = _reference(rows)
     print(f"audio stage alone (SoundFont {rows[0]['soundfont']}); ratios against the "
           f"{reference['minutes']:g}-minute story of the same run")
@@ -150,7 +152,7 @@ def run_audio(lengths: list[float]) -> None:
               f"{row['delivered_dbtp']:6.2f}")
 
 
-def _reference(rows: list[dict[str, float]]) -> dict[str, float]:
+def _reference(rows: list[dict[str, Any]]) -> dict[str, Any]:
     """The row of the 5-minute story, or the nearest length measured."""
     return min(rows, key=lambda row: abs(row["minutes"] - REFERENCE))
 
