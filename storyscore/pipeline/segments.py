@@ -19,7 +19,6 @@ from storyscore.export.subtitles import Cue
 from storyscore.pipeline.executor import Executor, Needs, Task
 from storyscore.render import EncodeSettings, SegmentOutcome, VideoPlan
 from storyscore.render.segments import (
-    ENCODER_THREADS,
     SEGMENT_STAGE,
     Segment,
     encode_segment,
@@ -34,9 +33,7 @@ def encode_task(segment: Segment, cache: Cache, settings: EncodeSettings) -> Seg
     """The encoding task: one segment's frames made and encoded into the cache
     (written atomically there; found there when another try already stored it)."""
     def build(path: Path) -> None:
-        # The renderer's fixed thread count: x264 writes it into the stream.
-        encode_segment(segment.job, segment.picture, segment.following, path, settings,
-                       threads=ENCODER_THREADS)
+        encode_segment(segment.job, segment.picture, segment.following, path, settings)
 
     entry = cache.get_or_create(SEGMENT_STAGE, segment.key, ".mkv", build,
                                 validate=functools.partial(segment_intact, job=segment.job))

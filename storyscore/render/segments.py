@@ -237,15 +237,15 @@ def encode_segment(
     settings: EncodeSettings,
     tick: Callable[[int], None] | None = None,
     cancelled: Callable[[], bool] | None = None,
-    threads: int = 0,
 ) -> None:
     """Generate the job's frames and encode them into ``path``; ``tick(n)``
-    reports frames sent, ``cancelled()`` is polled to stop early, ``threads``
-    caps the encoder's threads (0: its own choice)."""
+    reports frames sent, ``cancelled()`` is polled to stop early. The encoder
+    runs ``ENCODER_THREADS`` threads, as the segment's cache key says, wherever
+    it runs."""
     first = load_picture(picture)
     second = load_picture(following) if following is not None and job.following else None
     size = (job.width, job.height)
-    with SegmentEncoder(path, size, job.fps, settings, threads) as encoder:
+    with SegmentEncoder(path, size, job.fps, settings, ENCODER_THREADS) as encoder:
         for data in iter_frame_bytes(job, first, second):
             if cancelled is not None and cancelled():
                 raise RenderCancelled
@@ -327,16 +327,8 @@ def _build(
     cancelled: Callable[[], bool] | None,
 ) -> SegmentOutcome:
     def build(path: Path) -> None:
-        encode_segment(
-            segment.job,
-            segment.picture,
-            segment.following,
-            path,
-            settings,
-            tick,
-            cancelled,
-            ENCODER_THREADS,
-        )
+        encode_segment(segment.job, segment.picture, segment.following, path, settings, tick,
+                       cancelled)
 
     entry = cache.get_or_create(SEGMENT_STAGE, segment.key, ".mkv", build)
     return SegmentOutcome(segment.index, entry.path, segment.job.frames, entry.hit)
