@@ -148,9 +148,9 @@ def test_volume_scales_velocities() -> None:
     assert velocities(silent) == []
 
 
-@pytest.mark.slow
-def test_output_is_identical_across_processes(three: ComposedScore) -> None:
-    import hashlib
+def digests_in_fresh_processes(method: str) -> set[str]:
+    """The sha256 of ``compose(THREE_SCENES, ...).<method>()`` in two fresh Python
+    processes with different hash seeds (one digest when they agree)."""
     import os
     import subprocess
     import sys
@@ -161,13 +161,20 @@ def test_output_is_identical_across_processes(three: ComposedScore) -> None:
         "from test_compose_output import THREE_SCENES\n"
         "from storyscore.compose import compose\n"
         "cs = compose(THREE_SCENES, fps=24, seed=7, title='The Lighthouse')\n"
-        "print(hashlib.sha256(cs.midi_bytes()).hexdigest())\n"
+        f"print(hashlib.sha256(cs.{method}()).hexdigest())\n"
     )
     root = Path(__file__).parent.parent
-    digests = {
+    return {
         subprocess.run([sys.executable, "-c", script], cwd=root, check=True, text=True,
                        capture_output=True, env={**os.environ, "PYTHONHASHSEED": seed}
                        ).stdout.strip()
         for seed in ("1", "2")
     }
-    assert digests == {hashlib.sha256(three.midi_bytes()).hexdigest()}
+
+
+@pytest.mark.slow
+def test_output_is_identical_across_processes(three: ComposedScore) -> None:
+    import hashlib
+
+    assert digests_in_fresh_processes("midi_bytes") == {
+        hashlib.sha256(three.midi_bytes()).hexdigest()}

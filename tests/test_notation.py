@@ -602,26 +602,8 @@ def test_generated_paths_engrave_cleanly(plans: list[ScenePlan], seed: int) -> N
 @pytest.mark.slow
 def test_musicxml_is_identical_across_processes() -> None:
     import hashlib
-    import os
-    import subprocess
-    import sys
 
-    from test_compose_output import THREE_SCENES
+    from test_compose_output import THREE_SCENES, digests_in_fresh_processes
 
-    script = (
-        "import hashlib, sys\n"
-        "sys.path.insert(0, 'tests')\n"
-        "from test_compose_output import THREE_SCENES\n"
-        "from storyscore.compose import compose\n"
-        "cs = compose(THREE_SCENES, fps=24, seed=7, title='The Lighthouse')\n"
-        "print(hashlib.sha256(cs.musicxml_bytes()).hexdigest())\n"
-    )
-    root = Path(__file__).parent.parent
-    digests = {
-        subprocess.run([sys.executable, "-c", script], cwd=root, check=True, text=True,
-                       capture_output=True, env={**os.environ, "PYTHONHASHSEED": seed}
-                       ).stdout.strip()
-        for seed in ("1", "2")
-    }
     here = compose(THREE_SCENES, fps=FPS, seed=7, title="The Lighthouse").musicxml_bytes()
-    assert digests == {hashlib.sha256(here).hexdigest()}
+    assert digests_in_fresh_processes("musicxml_bytes") == {hashlib.sha256(here).hexdigest()}
