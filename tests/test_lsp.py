@@ -6,6 +6,7 @@ Skipped when pytest-lsp (a dev dependency) is missing.
 from __future__ import annotations
 
 import asyncio
+import os
 import sys
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -14,6 +15,7 @@ import pytest
 
 pytest_lsp = pytest.importorskip("pytest_lsp")
 
+import pytest_asyncio  # noqa: E402 (pytest-lsp's own dependency)
 from lsprotocol import types  # noqa: E402
 from pytest_lsp import ClientServerConfig, LanguageClient, client_capabilities  # noqa: E402
 from typer.testing import CliRunner  # noqa: E402
@@ -47,24 +49,64 @@ scene talk 2s
 '''
 
 
-@pytest_lsp.fixture(config=ClientServerConfig(server_command=SERVER))
-async def client(lsp_client: LanguageClient) -> AsyncIterator[None]:
+# Every test runs in the module's event loop, the one its server's client lives in.
+pytestmark = pytest.mark.asyncio(loop_scope="module")
+
+# The documents the running test opened, closed when it ends (``_close_documents``).
+_opened: list[str] = []
+
+
+@pytest.fixture(scope="module")
+def server_env(tmp_path_factory: pytest.TempPathFactory, shared_cache: Path) -> dict[str, str]:
+    """The server's environment: a home folder of its own and the run's cache.
+
+    The server outlives each test's own home folder (``_isolated``), so it gets
+    one for the module.
+    """
+    home = tmp_path_factory.mktemp("lsp-home")
+    return {**os.environ, "HOME": str(home), "XDG_CACHE_HOME": str(home / ".cache"),
+            "STORYSCORE_CACHE": str(shared_cache)}
+
+
+@pytest_asyncio.fixture(scope="module", loop_scope="module")
+async def client(server_env: dict[str, str]) -> AsyncIterator[LanguageClient]:
+    """One server for the module's tests, as an editor keeps one for its session.
+
+    Starting a server is most of a test's time; each test still starts from a
+    server with no document open (``_close_documents``).
+    """
+    lsp = await ClientServerConfig(server_command=SERVER, server_env=server_env).start()
     params = types.InitializeParams(capabilities=client_capabilities("visual-studio-code"))
-    await lsp_client.initialize_session(params)
+    await lsp.initialize_session(params)
+    yield lsp
+    await lsp.shutdown_session()
+    await lsp.stop()
+
+
+@pytest_asyncio.fixture(autouse=True, loop_scope="module")
+async def _close_documents(client: LanguageClient) -> AsyncIterator[None]:
+    """Close every document the test opened, and wait until the server has let it go."""
     yield
-    await lsp_client.shutdown_session()
+    while _opened:
+        uri = _opened.pop()
+        client.text_document_did_close(types.DidCloseTextDocumentParams(
+            types.TextDocumentIdentifier(uri)))
+        assert await _diagnostics(client, uri, None) == []
 
 
 def _open(client: LanguageClient, path: Path, text: str | None = None) -> str:
     uri = path.resolve().as_uri()
+    _opened.append(uri)
     client.text_document_did_open(types.DidOpenTextDocumentParams(types.TextDocumentItem(
         uri=uri, language_id="storyscore", version=1,
         text=path.read_text("utf-8") if text is None else text)))
     return uri
 
 
-async def _diagnostics(client: LanguageClient, uri: str, version: int) -> list[types.Diagnostic]:
-    """The diagnostics published for ``version`` of the document."""
+async def _diagnostics(client: LanguageClient, uri: str,
+                       version: int | None) -> list[types.Diagnostic]:
+    """The diagnostics published for ``version`` of the document (``None``: those
+    that clear it when it closes)."""
     async with asyncio.timeout(30):
         while True:
             params = await client.wait_for_notification(
@@ -91,7 +133,6 @@ def _check_output(path: Path) -> str:
     return "\n".join(line for line in lines if not line.endswith("nothing was written"))
 
 
-@pytest.mark.asyncio
 @pytest.mark.parametrize(("name", "text"), [("bad.sco", BAD), ("long.sco", LONG)])
 async def test_diagnostics_equal_check(client: LanguageClient, tmp_path: Path, name: str,
                                        text: str) -> None:
@@ -102,13 +143,11 @@ async def test_diagnostics_equal_check(client: LanguageClient, tmp_path: Path, n
     assert _as_check(path, found) == _check_output(path)
 
 
-@pytest.mark.asyncio
 async def test_example_stories_have_no_diagnostics(client: LanguageClient) -> None:
     for story in sorted((ROOT / "stories").glob("*.sco")):
         assert await _diagnostics(client, _open(client, story), 1) == [], story.name
 
 
-@pytest.mark.asyncio
 async def test_diagnostics_follow_typing(client: LanguageClient, tmp_path: Path) -> None:
     path = tmp_path / "demo.sco"
     good = (ROOT / "stories" / "demo.sco").read_text("utf-8")
@@ -129,7 +168,6 @@ async def test_diagnostics_follow_typing(client: LanguageClient, tmp_path: Path)
     assert await _diagnostics(client, uri, 3) == []
 
 
-@pytest.mark.asyncio
 async def test_quick_fixes_apply_the_suggestions(client: LanguageClient, tmp_path: Path) -> None:
     path = tmp_path / "bad.sco"
     path.write_text(BAD, "utf-8")
@@ -160,7 +198,6 @@ async def test_quick_fixes_apply_the_suggestions(client: LanguageClient, tmp_pat
     assert await _diagnostics(client, uri, 2) == []
 
 
-@pytest.mark.asyncio
 async def test_ranges_count_utf16_units(client: LanguageClient, tmp_path: Path) -> None:
     """An emoji before a typo is two UTF-16 units, as VS Code counts them."""
     path = tmp_path / "emoji.sco"
@@ -187,7 +224,6 @@ async def _complete(client: LanguageClient, uri: str, text: str, line: int,
     return {item.label for item in await _completions(client, uri, text, line, column)}
 
 
-@pytest.mark.asyncio
 async def test_completion(client: LanguageClient, tmp_path: Path) -> None:
     path = tmp_path / "demo.sco"
     demo = (ROOT / "stories" / "demo.sco").read_text("utf-8")
@@ -246,7 +282,6 @@ def _position(text: str, needle: str, nth: int = 0, offset: int = 0) -> types.Po
     return types.Position(line, index - (text.rfind("\n", 0, index) + 1))
 
 
-@pytest.mark.asyncio
 async def test_hover_shows_duration_music_and_description(client: LanguageClient) -> None:
     story = ROOT / "stories" / "demo.sco"
     text = story.read_text("utf-8")
@@ -279,7 +314,6 @@ async def test_hover_shows_duration_music_and_description(client: LanguageClient
     assert result.contents.value == "**character boat**: a small paper boat with a red sail"
 
 
-@pytest.mark.asyncio
 async def test_definition_and_references(client: LanguageClient) -> None:
     story = ROOT / "stories" / "lighthouse.sco"
     text = story.read_text("utf-8")
@@ -299,7 +333,6 @@ async def test_definition_and_references(client: LanguageClient) -> None:
     assert starts[0] == found.range.start
 
 
-@pytest.mark.asyncio
 async def test_document_symbols_outline_the_scenes(client: LanguageClient) -> None:
     story = ROOT / "stories" / "demo.sco"
     uri = _open(client, story)
@@ -316,7 +349,6 @@ async def test_document_symbols_outline_the_scenes(client: LanguageClient) -> No
     ]
 
 
-@pytest.mark.asyncio
 async def test_formatting_is_fmt(client: LanguageClient, tmp_path: Path) -> None:
     messy = 'title   "Messy"\nscene a   5s\n    prompt    "a field"   # sunny\n    end\n'
     path = tmp_path / "messy.sco"
