@@ -623,7 +623,8 @@ def _duck_db(
         a, b, position = _ramp_times(start - attack, start, lo, hi, rate)
         db[a - lo : b - lo] = np.minimum(db[a - lo : b - lo], duck_db * _rise(position))
         a, b = max(lo, math.ceil(start * rate)), min(hi, math.floor(end * rate) + 1)
-        db[a - lo : b - lo] = np.minimum(db[a - lo : b - lo], duck_db)
+        if b > a:  # a range that ends before ``lo`` would slice from the block's end
+            db[a - lo : b - lo] = np.minimum(db[a - lo : b - lo], duck_db)
         a, b, position = _ramp_times(end, end + release, lo, hi, rate)
         db[a - lo : b - lo] = np.minimum(db[a - lo : b - lo], duck_db * (1.0 - _rise(position)))
     return db
