@@ -18,7 +18,7 @@ import resource
 import sys
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import mido  # type: ignore[import-untyped, unused-ignore]
@@ -61,22 +61,28 @@ def score(minutes: float) -> bytes:
     return out.getvalue()
 
 
-def narration(minutes: float) -> tuple[list[PlacedNarration], list[TimedSentence]]:
-    """Sentences of shaped noise: 3 s spoken, 1.5 s pause, 2.5 words a second."""
+def spoken(minutes: float) -> Iterator[tuple[float, np.ndarray]]:
+    """Sentences of shaped noise, one at a time: ``(start, samples)``; 3 s spoken,
+    1.5 s pause."""
     rng = np.random.default_rng(3)
-    placed, sentences = [], []
     start = 1.0
     while start + 3.0 < minutes * 60 - 1.5:
         t = np.arange(3 * VOICE_RATE) / VOICE_RATE
         syllables = np.abs(np.sin(np.pi * 4 * t)) ** 0.5
-        samples = (0.3 * rng.standard_normal(len(t)) * syllables).astype(np.float32)
+        yield start, (0.3 * rng.standard_normal(len(t)) * syllables).astype(np.float32)
+        start += 4.5
+
+
+def narration(minutes: float) -> tuple[list[PlacedNarration], list[TimedSentence]]:
+    """``spoken``'s sentences placed in memory, 2.5 words a second."""
+    placed, sentences = [], []
+    for start, samples in spoken(minutes):
         placed.append(PlacedNarration(start, samples, VOICE_RATE, ((0.0, 3.0),)))
         words = tuple(
             SubtitleWord(f"word{i}," if i % 4 == 3 else f"word{i}", at, at + 0.35)
             for i, at in enumerate(start + 0.4 * np.arange(7))
         )
         sentences.append(TimedSentence(words))
-        start += 4.5
     return placed, sentences
 
 

@@ -4,10 +4,11 @@ Two parts, each run in fresh processes, each length measured in the same run
 so the ratios hold on a busy machine:
 
 - ``--audio`` (the audio stage alone): a synthetic five-part score and
-  shaped-noise narration of each length (``bench_audio``'s) played in the
-  room with the best installed SoundFont, mixed and fitted to AAC through
-  scratch files, exactly as ``storyscore render`` does; prints each length's
-  time per minute of story and the process's peak resident memory.
+  shaped-noise narration of each length (``bench_audio``'s, each sentence in
+  its own file as the narration cache keeps it) played in the room with the
+  best installed SoundFont, mixed and fitted to AAC through scratch files,
+  exactly as ``storyscore render`` does; prints each length's time per
+  minute of story and the process's peak resident memory.
 - ``--score``: the composer and the MIDI and MusicXML files on plans of each
   length (``bench_compose``'s varied scenes, 200 an hour);
 - ``--render`` (end to end): ``storyscore render`` of the generated story
@@ -42,13 +43,15 @@ REFERENCE = 5.0  # minutes: the story every other length is compared with
 def audio_child(minutes: float) -> None:
     """The audio stage on ``minutes`` of story, in this process; prints one JSON line."""
     sys.path.insert(0, str(HERE))
-    from bench_audio import narration, score  # type: ignore[import-not-found]
+    from bench_audio import VOICE_RATE, score, spoken  # type: ignore[import-not-found]
 
     from storyscore.audio.humanise import humanise
-    from storyscore.audio.mix import SceneGain, mix_track
+    from storyscore.audio.mix import PlacedNarration, SceneGain, mix_track
     from storyscore.audio.room import RoomSpan, room_blocks
     from storyscore.audio.soundfonts import choose_soundfont
     from storyscore.audio.stream import DiskTrack, disk_tracks
+    from storyscore.audio.voices import Narration, SentenceTiming
+    from storyscore.audio.voices.cached import store_narration
     from storyscore.pipeline.soundtrack import deliverable_audio
     from storyscore.render import EncodeSettings
 
@@ -56,13 +59,17 @@ def audio_child(minutes: float) -> None:
     scenes = int(seconds // 18)
     started = time.perf_counter()
     midi = humanise(score(minutes), 1, [i * 18.0 for i in range(1, scenes)])
-    placed, _ = narration(minutes)
     gains = [SceneGain(i * 18.0, (i + 1) * 18.0, 1.0, silent=i % 7 == 6) for i in range(scenes)]
     rooms = [RoomSpan(i * 18.0, (i + 1) * 18.0, (i % 4) / 3) for i in range(scenes)]
     soundfont = choose_soundfont(None)
-    stages = {"inputs": time.perf_counter() - started}
     with tempfile.TemporaryDirectory(prefix="bench-long-audio-") as scratch:
         folder = Path(scratch)
+        # The narration as a render has it: each in its cache file, read when mixed.
+        sentence = (SentenceTiming("", 0.0, 3.0, ()),)
+        placed = [PlacedNarration.from_narration(start, store_narration(
+            Narration(samples, VOICE_RATE, sentence), folder / f"narration-{n}.npz"))
+                  for n, (start, samples) in enumerate(spoken(minutes))]
+        stages = {"inputs": time.perf_counter() - started}
         mark = time.perf_counter()
         music = DiskTrack(folder / "music.f32", 2)
         for block in room_blocks(midi, soundfont.path, rooms):

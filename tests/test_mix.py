@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import math
+import pickle
+import weakref
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -19,11 +21,18 @@ from storyscore.audio.mix import (
     fit_codec,
     loudness,
     mix,
+    mix_track,
     true_peak,
     write_wav,
 )
+from storyscore.audio.stream import MemoryTrack, memory_tracks
 from storyscore.audio.synth import SAMPLE_RATE
+from storyscore.audio.voices import Narration, SentenceTiming, WordTiming, speak_cached
+from storyscore.audio.voices.cached import StoredNarration
+from storyscore.cache import Cache
+from storyscore.dsl.load import load_story
 from storyscore.errors import AudioError
+from storyscore.pipeline.prepare import prepare
 
 RATE = SAMPLE_RATE
 VOICE_RATE = 22050
@@ -391,3 +400,104 @@ def test_write_wav_16_bit_and_float(tmp_path: Path, result: MixResult) -> None:
         write_wav(tmp_path / "x.wav", result.audio, bits=24)
     with pytest.raises(AudioError, match="cannot write"):
         write_wav(tmp_path / "missing" / "x.wav", result.audio)
+
+
+# ------------------------------------------------------------ narration kept on disk
+
+
+class Reads:
+    """Counts the narration arrays a mix has read and not yet let go."""
+
+    def __init__(self) -> None:
+        self.live = 0
+        self.most = 0
+
+    def made(self, array: np.ndarray) -> np.ndarray:
+        self.live += 1
+        self.most = max(self.most, self.live)
+        weakref.finalize(array, self._gone)
+        return array
+
+    def _gone(self) -> None:
+        self.live -= 1
+
+
+@dataclass
+class FileLike:
+    """Samples 'kept elsewhere': every read makes a fresh array, counted by ``reads``."""
+
+    kept: np.ndarray
+    reads: Reads
+    count: int = 0
+
+    @property
+    def frames(self) -> int:
+        return len(self.kept)
+
+    def read(self) -> np.ndarray:
+        self.count += 1
+        return self.reads.made(self.kept.copy())
+
+
+def test_the_mix_reads_each_narration_only_while_its_blocks_pass_it() -> None:
+    # Twenty scenes of narration, one every 2 s; the mix goes a second at a time.
+    seconds, scenes = 42.0, 20
+    bursts = [speech_burst(0.8, hz=3000.0 + 50 * n) for n in range(scenes)]
+    starts = [1.0 + 2.0 * n for n in range(scenes)]
+    reads = Reads()
+    sources = [FileLike(burst, reads) for burst in bursts]
+    music = MemoryTrack(2, music_bed(seconds))
+    kept = mix_track(music, [PlacedNarration(s, b, VOICE_RATE, ((0.0, 0.8),))
+                             for s, b in zip(starts, bursts, strict=True)],
+                     seconds, new_track=memory_tracks, block=RATE)
+    read = mix_track(music, [PlacedNarration(s, source, VOICE_RATE, ((0.0, 0.8),))
+                             for s, source in zip(starts, sources, strict=True)],
+                     seconds, new_track=memory_tracks, block=RATE)
+    assert np.array_equal(read.track.read(0, read.track.frames),
+                          kept.track.read(0, kept.track.frames))
+    # Each narration read once per pass over the voice (loudness, then the mix), and
+    # never more than the two or three around a block held at once.
+    assert all(1 <= source.count <= 2 for source in sources)
+    assert reads.most <= 3
+    assert reads.live == 0
+
+
+def test_spoken_narration_comes_back_as_its_cache_file(tmp_path: Path) -> None:
+    words = (SentenceTiming("Hello there.", 0.1, 0.9, (WordTiming("Hello", 0.1, 0.4),
+                                                      WordTiming("there", 0.5, 0.9))),)
+
+    class Voice:
+        name, version = "burst", "1"
+
+        def speak(self, text: str, speed: float = 1.0) -> Narration:
+            return Narration(speech_burst(1.0), VOICE_RATE, words)
+
+    with Cache(tmp_path / "cache") as cache:
+        made, hit = speak_cached(Voice(), "Hello there.", 1.0, cache)
+        again, hit_again = speak_cached(Voice(), "Hello there.", 1.0, cache)
+        assert (hit, hit_again) == (False, True)
+        for narration in (made, again, pickle.loads(pickle.dumps(again))):
+            # The timings in memory, no samples: they are read from the file when used.
+            assert isinstance(narration, StoredNarration)
+            assert not [v for v in vars(narration).values() if isinstance(v, np.ndarray)]
+            assert narration.sentences == words
+            assert narration.duration == 1.0
+            assert np.array_equal(narration.samples, speech_burst(1.0))
+            placed = PlacedNarration.from_narration(2.0, narration)
+            assert placed.samples is narration
+            assert placed.frames == VOICE_RATE
+
+
+def test_a_prepared_story_holds_no_narration_samples(tmp_path: Path) -> None:
+    scenes = "".join(f'scene s{n} 3s\n    prompt "a red door"\n    narrate "Door {n}."\n\n'
+                     for n in range(8))
+    script = tmp_path / "doors.sco"
+    script.write_text(f"voice espeak\nsize 64x64\n\n{scenes}")
+    story = load_story(script).story
+    with Cache(tmp_path / "cache") as cache:
+        prepared = prepare(story, list(story.scenes), cache)
+        for scene in story.scenes:
+            narration = prepared.narration(scene.id)
+            assert isinstance(narration, StoredNarration)
+            assert not [v for v in vars(narration).values() if isinstance(v, np.ndarray)]
+            assert len(narration.samples) == narration.frames > 0

@@ -234,3 +234,13 @@ def test_the_reverb_gives_the_same_answer_block_by_block() -> None:
     parts = [reverb.process(send[start:stop]) for start, stop in spans(len(send), 500)]
     np.testing.assert_allclose(np.concatenate(parts), whole, rtol=0, atol=1e-7)
     assert np.abs(whole[2 * RATE :]).max() > 1e-4  # a real tail crossed the edges
+
+
+def test_a_block_that_starts_while_the_music_rises_after_speech(whole: MixResult) -> None:
+    # The first voice speaks from 3.9 to 6.4 s and the music rises again over 0.5 s:
+    # a block starting 0.2 s after the words once ducked its whole length.
+    block = round(6.6 * RATE)
+    edge = mix(bed(), voices(), DURATION, SCENES, block=block)
+    assert np.abs(edge.audio - whole.audio).max() < 2e-6
+    after = slice(round(7.2 * RATE), round(9.0 * RATE))
+    assert np.array_equal(edge.music_gain_curve[after], whole.music_gain_curve[after])

@@ -10,9 +10,11 @@ import numpy as np
 import pytest
 
 from conftest import PIANO, make_midi
+from storyscore.audio.fontsubset import FontLayoutError, Programs, cut_font, programs_of
 from storyscore.audio.synth import (
     SAMPLE_RATE,
     default_soundfont,
+    font_for,
     load_soundfont,
     render_midi,
 )
@@ -150,3 +152,87 @@ def test_single_track_midi_gets_its_tail_too() -> None:
     audio = render_midi(out.getvalue(), tail=0.5)
     expected = (midi_seconds(out.getvalue()) + 0.5) * SAMPLE_RATE
     assert abs(len(audio) - expected) <= SAMPLE_RATE * 0.005
+
+
+# ------------------------------------------------------------ the cut SoundFont
+
+FLUID = Path("/usr/share/sounds/sf2/FluidR3_GM.sf2")
+FONTS = [pytest.param(None, id="bundled"),
+         pytest.param(FLUID, id="fluid", marks=pytest.mark.skipif(
+             not FLUID.is_file(), reason="fluid-soundfont-gm is not installed"))]
+
+
+def _band(events: list[tuple[int, mido.Message]]) -> bytes:
+    """A type-1 file of one track per list of ``(tick, message)``, 480 ticks a beat."""
+    song = mido.MidiFile(type=1, ticks_per_beat=480)
+    by_channel: dict[int, list[tuple[int, mido.Message]]] = {}
+    for tick, message in events:
+        by_channel.setdefault(message.channel, []).append((tick, message))
+    for channel_events in by_channel.values():
+        track, now = mido.MidiTrack(), 0
+        for tick, message in sorted(channel_events, key=lambda event: event[0]):
+            track.append(message.copy(time=tick - now))
+            now = tick
+        song.tracks.append(track)
+    out = io.BytesIO()
+    song.save(file=out)
+    return out.getvalue()
+
+
+def _notes(channel: int, pitches: list[int], start: int = 0) -> list[tuple[int, mido.Message]]:
+    out = []
+    for n, pitch in enumerate(pitches):
+        on = start + n * 240
+        out += [(on, mido.Message("note_on", channel=channel, note=pitch, velocity=90)),
+                (on + 600, mido.Message("note_off", channel=channel, note=pitch, velocity=0))]
+    return out
+
+
+# Piano that never chooses a program, strings and a bass chosen, a bank select the font
+# does not have (so the synthesiser falls back), a harp whose program comes a beat after
+# its first note, drums, and a flute on a channel that plays nothing.
+BAND = _band([
+    *_notes(0, [60, 64, 67, 72, 76]),
+    (0, mido.Message("program_change", channel=1, program=STRINGS)),
+    *_notes(1, [55, 59, 62, 67]),
+    (0, mido.Message("control_change", channel=2, control=0, value=5)),
+    (0, mido.Message("program_change", channel=2, program=33)),
+    *_notes(2, [36, 43, 31]),
+    *_notes(3, [79, 83, 86]),
+    (480, mido.Message("program_change", channel=3, program=46)),
+    *_notes(9, [36, 38, 42, 42, 36]),
+    (0, mido.Message("program_change", channel=4, program=73)),
+])
+
+
+def test_the_programs_a_piece_can_sound() -> None:
+    programs = programs_of(BAND)
+    # The flute's channel plays nothing; the harp's first note sounds before its program.
+    assert programs.melodic == {0, STRINGS, 33, 46}
+    assert programs.drums == {0}
+    chosen_first = make_midi(DUET, programs={0: PIANO + 1, 1: STRINGS})
+    assert programs_of(chosen_first) == Programs(frozenset({PIANO + 1, STRINGS}), frozenset())
+
+
+@pytest.mark.parametrize("font", FONTS)
+def test_a_cut_font_plays_the_same_samples(font: Path | None) -> None:
+    import midirenderer
+
+    path = font or default_soundfont()
+    whole = path.read_bytes()
+    cut = cut_font(path, programs_of(BAND))
+    assert len(cut) < len(whole) / 2
+    # Byte for byte what the whole font plays (the synthesiser's own 16-bit output).
+    assert midirenderer.render_wave_from(cut, BAND) == midirenderer.render_wave_from(whole, BAND)
+    # And what render_midi plays is the same as with the whole font.
+    assert font_for(path, BAND) == cut
+
+
+def test_a_font_that_cannot_be_cut_is_played_whole(tmp_path: Path) -> None:
+    odd = tmp_path / "odd.sf2"
+    # A SoundFont 2 header, but no preset tables where the cut looks for them.
+    odd.write_bytes(b"RIFF\x1c\x00\x00\x00sfbkLIST\x10\x00\x00\x00INFOifil\x04\x00\x00\x00"
+                    b"\x02\x00\x01\x00")
+    with pytest.raises(FontLayoutError):
+        cut_font(odd, programs_of(BAND))
+    assert font_for(odd, BAND) == odd.read_bytes()

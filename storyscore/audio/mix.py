@@ -27,7 +27,7 @@ import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 import numpy as np
 
@@ -76,30 +76,54 @@ class SpokenNarration(Protocol):
     def sentences(self) -> Sequence[_Timed]: ...
 
 
+@runtime_checkable
+class SampleSource(Protocol):
+    """Mono samples kept elsewhere (a narration's cache file), read when they are mixed."""
+
+    @property
+    def frames(self) -> int: ...
+
+    def read(self) -> np.ndarray: ...
+
+
 @dataclass(frozen=True, eq=False)
 class PlacedNarration:
     """One narration on the story's timeline.
 
     ``samples`` are float32 mono at ``sample_rate``, starting ``start_s``
-    seconds into the story. ``speech`` holds the spoken windows in seconds
+    seconds into the story: an array, or a ``SampleSource`` that the mix reads
+    only while its blocks pass the narration, so a story's narration is
+    never all in memory. ``speech`` holds the spoken windows in seconds
     from the narration's start (its sentences); when ``None`` they are found
     from the audio's level.
     """
 
     start_s: float
-    samples: np.ndarray
+    samples: np.ndarray | SampleSource
     sample_rate: int
     speech: tuple[tuple[float, float], ...] | None = None
 
     @classmethod
     def from_narration(cls, start_s: float, narration: SpokenNarration) -> PlacedNarration:
-        """Place a voice's narration at ``start_s``, speaking in its sentences' windows."""
+        """Place a voice's narration at ``start_s``, speaking in its sentences' windows;
+        a narration that reads its samples from a file is placed as that source."""
         return cls(
             start_s,
-            narration.samples,
+            narration if isinstance(narration, SampleSource) else narration.samples,
             narration.sample_rate,
             tuple((sentence.start, sentence.end) for sentence in narration.sentences),
         )
+
+    @property
+    def frames(self) -> int:
+        """How many samples the narration has (at its own rate)."""
+        source = self.samples
+        return source.frames if isinstance(source, SampleSource) else len(source)
+
+    def read(self) -> np.ndarray:
+        """The samples as an array (read from their source when they are kept elsewhere)."""
+        source = self.samples
+        return source.read() if isinstance(source, SampleSource) else np.asarray(source)
 
 
 @dataclass(frozen=True)
@@ -385,11 +409,12 @@ class _Voices:
             if placed.start_s < 0:
                 raise AudioError(
                     f"narration cannot start before the story, at {placed.start_s} s")
-            if placed.sample_rate <= 0 or np.asarray(placed.samples).ndim != 1:
+            mono = isinstance(placed.samples, SampleSource) or np.ndim(placed.samples) == 1
+            if placed.sample_rate <= 0 or not mono:
                 raise AudioError("narration must be mono samples with a positive sample rate")
             first = round(placed.start_s * rate)
             # resample_poly's output length, known before resampling.
-            length = -(-len(placed.samples) * rate // placed.sample_rate)
+            length = -(-placed.frames * rate // placed.sample_rate)
             self._placed.append((first, first + length, placed))
         self._n = n
         self._ready: dict[int, np.ndarray] = {}
@@ -405,7 +430,7 @@ class _Voices:
                 continue
             samples = self._ready.get(index)
             if samples is None:
-                samples = _resample_mono(np.asarray(placed.samples, dtype=np.float32),
+                samples = _resample_mono(np.asarray(placed.read(), dtype=np.float32),
                                          placed.sample_rate)
                 self._ready[index] = samples
             last = min(first + len(samples), self._n)
@@ -542,7 +567,7 @@ def _speech_windows(
 
 def _voice_activity(placed: PlacedNarration) -> list[tuple[float, float]]:
     """Windows, in seconds from the narration's start, where its level says someone speaks."""
-    samples = np.asarray(placed.samples, dtype=np.float64)
+    samples = np.asarray(placed.read(), dtype=np.float64)
     frame = max(1, round(_VAD_FRAME * placed.sample_rate))
     count = len(samples) // frame
     if count == 0:
@@ -598,7 +623,8 @@ def _duck_db(
         a, b, position = _ramp_times(start - attack, start, lo, hi, rate)
         db[a - lo : b - lo] = np.minimum(db[a - lo : b - lo], duck_db * _rise(position))
         a, b = max(lo, math.ceil(start * rate)), min(hi, math.floor(end * rate) + 1)
-        db[a - lo : b - lo] = np.minimum(db[a - lo : b - lo], duck_db)
+        if b > a:  # a range that ends before ``lo`` would slice from the block's end
+            db[a - lo : b - lo] = np.minimum(db[a - lo : b - lo], duck_db)
         a, b, position = _ramp_times(end, end + release, lo, hi, rate)
         db[a - lo : b - lo] = np.minimum(db[a - lo : b - lo], duck_db * (1.0 - _rise(position)))
     return db

@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from storyscore.audio.fontsubset import FontLayoutError, cut_font, programs_of
 from storyscore.audio.midi import Event, Song, TempoMap, is_note_off, is_note_on, notes
 from storyscore.errors import AudioError
 
@@ -88,16 +89,23 @@ def load_soundfont(path: Path, span: SourceSpan | None = None) -> bytes:
     kept while it is unchanged: an installed General MIDI font is 150 MB and
     a story's music is synthesised in several parts.
     """
+    check_soundfont(path, span)
     try:
         stat = path.stat()
-        data = _read_cached(path.resolve(), stat.st_mtime_ns, stat.st_size)
-    except FileNotFoundError:
-        raise AudioError(f"SoundFont file '{path}' does not exist", span) from None
-    except IsADirectoryError:
-        raise AudioError(f"SoundFont '{path}' is a folder, not a .sf2 file", span) from None
+        return _read_cached(path.resolve(), stat.st_mtime_ns, stat.st_size)
     except OSError as exc:
-        raise AudioError(f"cannot read SoundFont file '{path}': {exc.strerror}", span) from exc
-    problem = soundfont_problem(data[:HEADER_BYTES])
+        raise _unreadable(path, exc, span) from None
+
+
+def check_soundfont(path: Path, span: SourceSpan | None = None) -> None:
+    """Raise ``AudioError`` naming the file, with ``span`` attached, unless ``path``
+    is a readable SoundFont 2 (only its header is read)."""
+    try:
+        with path.open("rb") as stream:
+            header = stream.read(HEADER_BYTES)
+    except OSError as exc:
+        raise _unreadable(path, exc, span) from None
+    problem = soundfont_problem(header)
     if problem == "not a SoundFont 2 file":
         raise AudioError(
             f"'{path}' is not a SoundFont 2 file (expected a RIFF 'sfbk' header)",
@@ -108,7 +116,28 @@ def load_soundfont(path: Path, span: SourceSpan | None = None) -> bytes:
         raise AudioError(f"'{path}' is {problem}", span,
                          hint="give a .sf2 file (Debian and Ubuntu: sudo apt install "
                               "fluid-soundfont-gm)")
-    return data
+
+
+def _unreadable(path: Path, exc: OSError, span: SourceSpan | None) -> AudioError:
+    """The error for a SoundFont file that cannot be opened or read."""
+    if isinstance(exc, FileNotFoundError):
+        return AudioError(f"SoundFont file '{path}' does not exist", span)
+    if isinstance(exc, IsADirectoryError):
+        return AudioError(f"SoundFont '{path}' is a folder, not a .sf2 file", span)
+    return AudioError(f"cannot read SoundFont file '{path}': {exc.strerror}", span)
+
+
+def font_for(path: Path, midi: bytes, span: SourceSpan | None = None) -> bytes:
+    """The SoundFont bytes to play ``midi`` with: the file cut down to the presets the
+    MIDI can reach (``fontsubset``), which plays the same samples in a fraction of
+    the memory; the whole file when it cannot be cut."""
+    check_soundfont(path, span)
+    try:
+        return cut_font(path, programs_of(midi))
+    except FontLayoutError:
+        return load_soundfont(path, span)
+    except OSError as exc:
+        raise _unreadable(path, exc, span) from None
 
 
 @functools.lru_cache(maxsize=1)
@@ -146,7 +175,8 @@ def render_midi(
         import midirenderer
     except ImportError as exc:
         raise AudioError("music synthesis needs midirenderer", span, hint=_INSTALL_HINT) from exc
-    font = load_soundfont(soundfont or default_soundfont(), span)
+    font_path = soundfont or default_soundfont()
+    check_soundfont(font_path, span)
     if isinstance(midi, Path):
         try:
             data = midi.read_bytes()
@@ -155,6 +185,7 @@ def render_midi(
     else:
         data = midi
     extended = _with_tail(data, tail, span)
+    font = font_for(font_path, extended, span)
     try:
         wav = midirenderer.render_wave_from(font, extended)
     except (RuntimeError, ValueError) as exc:

@@ -372,7 +372,7 @@ def mix_parts(prepared: Prepared, composition: ScoredPath
     placed = []
     for time in composition.times:
         narration = prepared.narration(time.scene.id)
-        if len(narration.samples):
+        if narration.duration > 0:
             placed.append(PlacedNarration.from_narration(time.start + NARRATION_LEAD,
                                                          narration))
     gains = [SceneGain(t.start, t.end, 1.0, prepared.music[t.scene.id].silent)
@@ -407,7 +407,7 @@ def mix_key(prepared: Prepared, composition: ScoredPath, music: str,
     return cache_key(MIX_STAGE, MIX_STAGE_VERSION, {
         "music": music,
         "narration": [{"start": p.start_s, "rate": p.sample_rate, "speech": p.speech,
-                       "samples": _samples_digest(p.samples)} for p in placed],
+                       "samples": _samples_digest(p.read())} for p in placed],
         "gains": [dataclasses.asdict(gain) for gain in gains],
         "duration": composition.duration,
         "codec": audio_encoder_args(settings),
