@@ -16,7 +16,6 @@ and an edited narration only mixes again.
 
 from __future__ import annotations
 
-import base64
 import dataclasses
 import hashlib
 import itertools
@@ -62,7 +61,7 @@ SCORE_STAGE = "score"
 MUSIC_STAGE = "music"
 MIX_STAGE = "mix"
 # Bump when what a stage stores changes form (the code digest covers its engines).
-SCORE_STAGE_VERSION = "1"
+SCORE_STAGE_VERSION = "2"  # 2: MIDI and MusicXML as files of their own
 MUSIC_STAGE_VERSION = "2"  # 2: raw float32 frames (was .npy)
 MIX_STAGE_VERSION = "1"
 
@@ -208,48 +207,75 @@ def scored_path(prepared: Prepared, path: Sequence[Scene], cache: Cache) -> Cach
     """``compose_path`` for a render: the score is composed only when its key is new."""
     measured, plans = path_plans(prepared, path)
     key = score_key(prepared.story, plans)
-    stored: list[dict[str, Any]] = []
-
-    def build(target: Path) -> None:
-        score = _compose(prepared.story, plans)
-        stored.append({"scene_starts": list(score.scene_starts),
-                       "scene_durations": list(score.scene_durations),
-                       "midi": score.midi_bytes(), "musicxml": score.musicxml_bytes()})
-        target.write_text(_score_json(stored[-1]), encoding="utf-8")
-
-    def readable(target: Path) -> bool:
-        loaded = _read_score(target)
-        if loaded is not None:
-            stored.append(loaded)
-        return loaded is not None
-
-    entry = cache.get_or_create(SCORE_STAGE, key, ".json", build, readable)
-    data = stored[-1]
+    data = _cached_score(cache, key)
+    hit = data is not None
+    if data is None:
+        data = _composed_score(prepared.story, plans, cache, key)
     return CachedScore(
         times=_final_times(measured, data["scene_starts"], data["scene_durations"]),
         warnings=tuple(lengthening_warnings(measured)), plans=tuple(plans), key=key,
-        midi=data["midi"], musicxml=data["musicxml"], hit=entry.hit)
+        midi=data["midi"], musicxml=data["musicxml"], hit=hit)
 
 
-def _score_json(data: dict[str, Any]) -> str:
-    return json.dumps({**data, "midi": base64.b64encode(data["midi"]).decode("ascii"),
-                       "musicxml": base64.b64encode(data["musicxml"]).decode("ascii")})
+# A score is three entries under one key: the MIDI and MusicXML files as they are (an
+# hour's MusicXML is megabytes, not worth coding into JSON) and the scenes' timing, which
+# is written last and so stands for all three.
+_SCORE_FILES = (".mid", ".musicxml")
 
 
-def _read_score(path: Path) -> dict[str, Any] | None:
-    """A stored score, or None when the file is not one (then it is composed again)."""
+def _composed_score(story: Story, plans: Sequence[ScenePlan], cache: Cache, key: str
+                    ) -> dict[str, Any]:
+    """Compose the score and keep its files and timing in the cache."""
+    score = _compose(story, plans)
+    data: dict[str, Any] = {"scene_starts": list(score.scene_starts),
+                            "scene_durations": list(score.scene_durations),
+                            "midi": score.midi_bytes(), "musicxml": score.musicxml_bytes()}
+    if cache.enabled:
+        for suffix, payload in zip(_SCORE_FILES, (data["midi"], data["musicxml"]), strict=True):
+            cache.get_or_create(SCORE_STAGE, key, suffix,
+                                lambda target, payload=payload: target.write_bytes(payload))
+        timing = json.dumps({"scene_starts": data["scene_starts"],
+                             "scene_durations": data["scene_durations"]})
+        cache.get_or_create(SCORE_STAGE, key, ".json",
+                            lambda target: target.write_text(timing, encoding="utf-8"))
+    return data
+
+
+def _cached_score(cache: Cache, key: str) -> dict[str, Any] | None:
+    """A stored score (timing, MIDI and MusicXML), or None when any part of it is missing
+    or damaged (then it is composed again)."""
+    timing: list[dict[str, Any]] = []
+
+    def readable(target: Path) -> bool:
+        loaded = _read_timing(target)
+        if loaded is not None:
+            timing.append(loaded)
+        return loaded is not None
+
+    if cache.get(SCORE_STAGE, key, ".json", readable) is None:
+        return None
+    files = [cache.get(SCORE_STAGE, key, suffix) for suffix in _SCORE_FILES]
+    try:
+        midi, musicxml = (None if f is None else f.read_bytes() for f in files)
+    except OSError:
+        midi = musicxml = None
+    if midi is None or musicxml is None:
+        cache.discard(SCORE_STAGE, key, ".json")
+        return None
+    return {**timing[-1], "midi": midi, "musicxml": musicxml}
+
+
+def _read_timing(path: Path) -> dict[str, Any] | None:
+    """A stored score's scene starts and lengths, or None when the file is not one."""
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
         starts = [float(x) for x in data["scene_starts"]]
         durations = [float(x) for x in data["scene_durations"]]
-        midi = base64.b64decode(data["midi"], validate=True)
-        musicxml = base64.b64decode(data["musicxml"], validate=True)
     except (OSError, ValueError, KeyError, TypeError):
         return None
     if len(starts) != len(durations):
         return None
-    return {"scene_starts": starts, "scene_durations": durations, "midi": midi,
-            "musicxml": musicxml}
+    return {"scene_starts": starts, "scene_durations": durations}
 
 
 def story_soundfont(story: Story) -> SoundfontChoice:
