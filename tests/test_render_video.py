@@ -4,6 +4,7 @@ must leave nothing behind. Sizes and frame counts are tiny."""
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import math
 import struct
@@ -20,6 +21,7 @@ from storyscore.cache import Cache
 from storyscore.errors import RenderError
 from storyscore.export.subtitles import Cue
 from storyscore.render import (
+    SEGMENT_STAGE,
     CameraMove,
     EncodeSettings,
     SceneShot,
@@ -193,6 +195,22 @@ def test_second_render_is_all_hits_and_identical(
     assert len(encodes) == 5
     assert (tmp_path / "a.mp4").read_bytes() == (tmp_path / "b.mp4").read_bytes()
     assert progress == [plan.frame_count]
+
+
+def test_a_cached_segment_is_checked_against_its_job(tmp_path: Path, cache: Cache) -> None:
+    plan = story()
+    render_video(plan, tmp_path / "a.mp4", cache=cache)
+    body, blend = plan_segments(plan, EncodeSettings())[:2]
+    path = cache.get(SEGMENT_STAGE, body.key, ".mkv")
+    assert path is not None
+    assert segments_module.segment_intact(path, body.job)
+    assert not segments_module.segment_intact(path, blend.job)  # 12 frames, not 8
+    smaller = dataclasses.replace(body.job, width=W // 2, height=H // 2)
+    assert not segments_module.segment_intact(path, smaller)
+    assert not segments_module.segment_intact(tmp_path / "a.mp4", body.job)  # the whole video
+    junk = tmp_path / "junk.mkv"
+    junk.write_bytes(b"not a video" * 100)
+    assert not segments_module.segment_intact(junk, body.job)
 
 
 def test_a_changed_picture_re_encodes_only_its_segments(

@@ -41,9 +41,8 @@ from storyscore.export.subtitles import Cue
 from storyscore.processes import die_with_parent, usable_cpus
 from storyscore.render.encode import (
     SegmentEncoder,
-    count_frames,
     ffmpeg_version,
-    probe,
+    probe_frames,
     video_encoder_args,
 )
 from storyscore.render.frames import (
@@ -351,10 +350,10 @@ def segment_intact(path: Path, job: SegmentJob) -> bool:
     was damaged or swapped before it was stored, or stored with its checksum
     recomputed, which joining would turn into a broken or wrong video.
     """
-    try:
-        info = probe(path)
-    except RenderError:
+    probed = probe_frames(path)
+    if probed is None:
         return False
+    info, frames = probed
     videos = info.streams_of("video")
     if len(videos) != 1 or len(info.streams) != 1:
         return False
@@ -362,7 +361,7 @@ def segment_intact(path: Path, job: SegmentJob) -> bool:
     if (video.codec != "h264" or (video.width, video.height) != (job.width, job.height)
             or video.fps is None or abs(video.fps - job.fps) > 1e-3):
         return False
-    return count_frames(path) == job.frames
+    return frames == job.frames
 
 
 def _build(
