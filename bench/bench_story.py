@@ -8,16 +8,20 @@ measured in the same run on the same machine:
 - cold: an empty cache (painting, narration, music, mix, video);
 - warm: the same render again (everything cached: the score, music and mix too);
 - narration edit: one scene's narration changed (spoken and mixed again, no video
-  encoded);
-- prompt edit: one scene's prompt changed (that scene painted and its segments
-  encoded again; the music follows the picture, so it is composed and played again);
+  encoded; the new sentence changes the speech windows the composer thins its
+  melody under, so the score is composed and played again);
+- prompt edit: one scene's prompt changed (that scene painted, its body and the two
+  transitions into and out of it encoded again; the music follows the picture, so
+  it is composed and played again);
 
 with the ratios issue 15 sets targets for (warm and edits as shares of cold), each
 run's own peak memory (the largest process of that run alone) and its CPU
 utilisation: the CPU time of the render and all its children (workers, ffmpeg)
 over its wall time and the CPUs it may use, so 100 % keeps every CPU busy from
-start to end. ``--jobs`` is passed to the render (default: its own, one worker a
-CPU). The story is generated here (``story_text``), not taken from ``stories/``.
+start to end. Under each render its own summary says what came from the cache
+(pictures, narrations, video segments), so an edit's row shows what it redid.
+``--jobs`` is passed to the render (default: its own, one worker a CPU). The
+story is generated here (``story_text``), not taken from ``stories/``.
 ``PYTHONPATH`` is passed on, so a worktree measures its own code. Usage::
 
     .venv/bin/python bench/bench_story.py [--seconds 60] [--scenes 8] [--size 1280x720]
@@ -69,11 +73,13 @@ def story_text(seconds: float, scenes: int, size: str, narration_suffix: str = "
 
 @dataclass(frozen=True)
 class Run:
-    """One measured command: wall seconds, its largest process's peak MiB, CPU utilisation."""
+    """One measured command: wall seconds, its largest process's peak MiB, CPU utilisation,
+    and for a render its summary's "from the cache" line."""
 
     seconds: float
     peak: float
     cpu: float  # CPU seconds of the command and its children / wall seconds / CPUs
+    cached: str = ""
 
 
 def cpus() -> int:
@@ -84,10 +90,16 @@ def cpus() -> int:
         return os.cpu_count() or 1
 
 
-# Runs a command and prints the peak resident set of its largest process (KiB), so
-# every row's peak is its own and not the largest of all the rows before it.
+# Runs a command and prints the last "from the cache" line of its report (a render's
+# summary; empty for other commands), then the peak resident set of its largest
+# process (KiB), so every row's peak is its own and not the largest of all the rows
+# before it.
 _PEAK_OF = """import resource, subprocess, sys
-subprocess.run(sys.argv[1:], check=True, stdout=subprocess.DEVNULL)
+done = subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+if done.returncode:
+    sys.exit(done.stderr)
+lines = [line for line in done.stderr.splitlines() if line.startswith("from the cache:")]
+print(lines[-1] if lines else "")
 print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)"""
 
 
@@ -101,7 +113,8 @@ def timed(command: list[str], env: dict[str, str] | None = None) -> Run:
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     # A waited-for child's CPU time includes that of its own waited-for children.
     used = (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
-    return Run(seconds, int(result.stdout.split()[-1]) / 1024, used / seconds / cpus())
+    *report, peak = result.stdout.splitlines()
+    return Run(seconds, int(peak) / 1024, used / seconds / cpus(), "".join(report).strip())
 
 
 def t_enc(size: str, frames: int, out: Path) -> Run:
@@ -128,7 +141,9 @@ def main() -> None:
         if "PYTHONPATH" in os.environ:  # a worktree's code rather than the installed one
             env["PYTHONPATH"] = os.environ["PYTHONPATH"]
         script = work / "story.sco"
-        render = [storyscore, "render", str(script), "-o", str(work / "out.mp4"), "--quiet",
+        # Not --quiet: the summary says what came from the cache (the bars are off
+        # without a terminal).
+        render = [storyscore, "render", str(script), "-o", str(work / "out.mp4"),
                   *(["--jobs", str(args.jobs)] if args.jobs else [])]
         rows: list[tuple[str, Run]] = []
 
@@ -153,6 +168,7 @@ def main() -> None:
     for name, run in rows:
         print(f"{name:32} {run.seconds:8.1f} s  {run.seconds / t:5.2f} x T_enc  "
               f"{run.seconds / cold:5.2f} x cold  peak {run.peak:6.0f} MiB  CPU {run.cpu:4.0%}")
+        print(f"{'':34}{run.cached}")
     targets = [
         ("cold <= 2.0 x T_enc", cold / t <= 2.0),
         ("warm <= 0.05 x cold", rows[1][1].seconds / cold <= 0.05),

@@ -125,16 +125,18 @@ def test_segments_partition_every_frame(durations: list[float], blend: float) ->
     begin = 0
     for segment in segments:
         job = segment.job
-        shot = plan.shots[segment.index]
+        shot = plan.shots[segment.scene]
         # Frame k of the segment is the global frame begin + k.
         assert job.first_time == pytest.approx((begin + 0.5) / FPS - shot.start, abs=1e-6)
+        # A segment is all body (the scene alone) or all blend (its transition).
+        assert job.body_frames == (0 if segment.blend else job.frames)
         for k in range(job.frames):
             t = (begin + k + 0.5) / FPS
             in_blend = (
-                segment.index < len(plan.shots) - 1 and blend > 0 and t >= shot.end - blend / 2
+                segment.scene < len(plan.shots) - 1 and blend > 0 and t >= shot.end - blend / 2
             )
-            assert (k >= job.body_frames) == in_blend
-            assert t < shot.end + blend / 2 or segment.index == len(plan.shots) - 1
+            assert segment.blend == in_blend
+            assert t < shot.end + blend / 2 or segment.scene == len(plan.shots) - 1
         begin += job.frames
 
 
@@ -149,14 +151,17 @@ def test_transition_is_centred_and_cameras_span_it() -> None:
         H,
         FPS,
     )
-    first, middle, last = plan_segments(plan, EncodeSettings())
-    assert (first.job.frames, first.job.body_frames) == (20, 12)
-    assert (middle.job.frames, middle.job.body_frames) == (14, 10)
-    assert (last.job.frames, last.job.body_frames) == (14, 14)
+    first, into_middle, middle, into_last, last = plan_segments(plan, EncodeSettings())
+    assert [s.label for s in (first, into_middle, middle, into_last, last)] == [
+        "0", "0>1", "1", "1>2", "2"]
+    assert [s.job.frames for s in (first, into_middle, middle, into_last, last)] == [
+        12, 8, 10, 4, 14]
     # Each picture's camera runs over all the time it is visible, blends included.
-    assert first.job.shot.span == (0.0, 2.5)
-    assert first.job.following is not None
-    assert first.job.following.span == (1.5, 4.25)
+    assert first.job.shot.span == into_middle.job.shot.span == (0.0, 2.5)
+    assert first.job.following is None
+    assert into_middle.job.following is not None
+    assert into_middle.job.following.span == (1.5, 4.25)
+    assert into_middle.job.boundary == 2.0
     assert middle.job.shot.span == (-0.5, 2.25)
     assert last.job.transition is None
     assert last.job.following is None
@@ -167,8 +172,9 @@ def test_blend_is_halfway_at_the_boundary() -> None:
     plan = VideoPlan(
         shots([2.0, 2.0], [TransitionSpec("crossfade", 1.0)], pictures=[a, b]), W, H, FPS
     )
-    segment = plan_segments(plan, EncodeSettings())[0]
-    frames = [arr(frame) for frame, _ in iter_frames(segment.job, a, b)]
+    body, blend = plan_segments(plan, EncodeSettings())[:2]
+    frames = [arr(frame) for frame, _ in iter_frames(body.job, a)]
+    frames += [arr(frame) for frame, _ in iter_frames(blend.job, a, b)]
     boundary = 2 * FPS  # the first frame after the boundary
     expected_a = [1.0] * 12 + [1 - (k + 0.5) / 8 for k in range(8)]
     for frame, share in zip(frames, expected_a, strict=True):
@@ -191,7 +197,7 @@ def test_both_pictures_keep_moving_during_a_transition() -> None:
         H,
         FPS,
     )
-    job = plan_segments(plan, EncodeSettings())[0].job
+    job = plan_segments(plan, EncodeSettings())[1].job  # the transition
     assert job.following is not None
     outgoing = ShotView(a, job.shot.camera, job.shot.span, (W, H))
     incoming = ShotView(b, job.following.camera, job.following.span, (W, H))
@@ -491,12 +497,13 @@ def _story(pictures: list[Image.Image], durations: list[float] | None = None) ->
     )
 
 
-def test_a_changed_picture_changes_its_segment_and_the_one_blending_into_it() -> None:
+def test_a_changed_picture_changes_its_body_and_the_blends_into_and_out_of_it() -> None:
     pictures = [textured(i) for i in range(4)]
-    before = _keys(_story(pictures))
+    before = _keys(_story(pictures))  # 0, 0>1, 1, 1>2, 2, 2>3, 3
     pictures[2] = textured(99)
     after = _keys(_story(pictures))
-    assert [x != y for x, y in zip(before, after, strict=True)] == [False, True, True, False]
+    assert [x != y for x, y in zip(before, after, strict=True)] == [
+        False, False, False, True, True, True, False]
 
 
 def test_a_cut_does_not_tie_segments_together() -> None:
@@ -521,7 +528,8 @@ def test_keys_do_not_depend_on_where_a_scene_sits() -> None:
     before = _keys(_story(pictures, [2.0, 2.0, 2.0, 2.0]))
     # The first scene grows by whole frames: later segments are the same frames.
     after = _keys(_story(pictures, [2.5, 2.0, 2.0, 2.0]))
-    assert [x != y for x, y in zip(before, after, strict=True)] == [True, False, False, False]
+    assert [x != y for x, y in zip(before, after, strict=True)] == [
+        True, True, False, False, False, False, False]
 
 
 def test_keys_cover_size_fps_and_encoder() -> None:

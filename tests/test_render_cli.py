@@ -92,20 +92,22 @@ def test_render_writes_the_mp4_and_its_sidecars_then_reuses_the_cache(story: Pat
 
     code, err = render(str(story), "--soundfont", str(default_soundfont()))
     assert code == 0, err
-    assert "from the cache: 4/4 pictures, 3/3 narrations, 3/3 video segments" in err
+    # one, two, four: three bodies and two transitions.
+    assert "from the cache: 4/4 pictures, 3/3 narrations, 5/5 video segments" in err
     assert f"music played with TimGM6mb.sf2 (setting: {default_soundfont()})" in err
 
     # Editing a narration re-encodes no video.
     story.write_text(STORY.replace("The left path.", "The left path, again."))
     code, err = render(str(story))
     assert code == 0, err
-    assert "2/3 narrations, 3/3 video segments" in err
+    assert "2/3 narrations, 5/5 video segments" in err
 
-    # Editing a prompt re-encodes that scene and the transition into it, nothing else.
+    # Editing a prompt re-encodes that scene and the transitions into and out of it:
+    # the bodies of one and four stay cached.
     story.write_text(STORY.replace("a sunny meadow at noon", "a snowy meadow at dawn"))
     code, err = render(str(story))
     assert code == 0, err
-    assert "3/4 pictures, 3/3 narrations, 1/3 video segments" in err
+    assert "3/4 pictures, 3/3 narrations, 2/5 video segments" in err
 
 
 def test_path_and_all_paths(story: Path) -> None:
@@ -167,8 +169,8 @@ def test_segments_encode_while_the_story_is_painted_and_composed(
     assert events[:first_composing].count("segment") >= 2
     assert events.index("segment") < events.index("painting") + 4  # with the first pictures
     # Nothing is encoded twice, and the video took every segment the workers made.
-    assert events.count("segment") == 3
-    assert result.summary(1.0).endswith("0/3 video segments; took 1.0s")
+    assert events.count("segment") == 5
+    assert result.summary(1.0).endswith("0/5 video segments; took 1.0s")
 
 
 @pytest.mark.slow
@@ -204,7 +206,8 @@ def test_a_segment_waits_for_the_scenes_whose_length_the_score_decides(tmp_path:
                           for scene in story.scenes[:painted]}
         return ahead._certain(list(story.scenes))
 
+    # How many leading scenes are known: their bodies and the transitions between them.
     assert certain(["3s", "3s", "3s"], 3) == 3  # every length set: the whole video
-    assert certain(["3s", "3s", "3s"], 2) == 1  # the second segment blends into the third picture
-    assert certain(["3s", "3s", ""], 3) == 1  # the last scene's length comes from the score
-    assert certain(["3s", "", "3s"], 3) == 0  # and so does every start after an auto scene
+    assert certain(["3s", "3s", "3s"], 2) == 2  # the blend into the third picture waits for it
+    assert certain(["3s", "3s", ""], 3) == 2  # the last scene's length comes from the score
+    assert certain(["3s", "", "3s"], 3) == 1  # and so does every start after an auto scene

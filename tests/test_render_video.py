@@ -4,6 +4,7 @@ must leave nothing behind. Sizes and frame counts are tiny."""
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import math
 import struct
@@ -20,6 +21,7 @@ from storyscore.cache import Cache
 from storyscore.errors import RenderError
 from storyscore.export.subtitles import Cue
 from storyscore.render import (
+    SEGMENT_STAGE,
     CameraMove,
     EncodeSettings,
     SceneShot,
@@ -109,7 +111,7 @@ def cache(tmp_path: Path) -> Cache:
 
 @pytest.fixture
 def encodes(monkeypatch: pytest.MonkeyPatch) -> list[int]:
-    """Records the scene index of every segment encoded in this process."""
+    """Records the picture digest of every segment encoded in this process."""
     calls: list[int] = []
     real = segments_module.encode_segment
 
@@ -181,17 +183,34 @@ def test_second_render_is_all_hits_and_identical(
 ) -> None:
     plan = story()
     first = render_video(plan, tmp_path / "a.mp4", cache=cache)
-    assert first.encoded == (0, 1, 2)
-    assert len(encodes) == 3
+    # Each scene's body, and each transition, is a segment of its own.
+    assert first.encoded == ("0", "0>1", "1", "1>2", "2")
+    assert len(encodes) == 5
     progress: list[int] = []
     second = render_video(
         plan, tmp_path / "b.mp4", cache=cache, on_progress=lambda d, t: progress.append(d)
     )
     assert second.encoded == ()
-    assert second.cached == (0, 1, 2)
-    assert len(encodes) == 3
+    assert second.cached == ("0", "0>1", "1", "1>2", "2")
+    assert len(encodes) == 5
     assert (tmp_path / "a.mp4").read_bytes() == (tmp_path / "b.mp4").read_bytes()
     assert progress == [plan.frame_count]
+
+
+def test_a_cached_segment_is_checked_against_its_job(tmp_path: Path, cache: Cache) -> None:
+    plan = story()
+    render_video(plan, tmp_path / "a.mp4", cache=cache)
+    body, blend = plan_segments(plan, EncodeSettings())[:2]
+    path = cache.get(SEGMENT_STAGE, body.key, ".mkv")
+    assert path is not None
+    assert segments_module.segment_intact(path, body.job)
+    assert not segments_module.segment_intact(path, blend.job)  # 12 frames, not 8
+    smaller = dataclasses.replace(body.job, width=W // 2, height=H // 2)
+    assert not segments_module.segment_intact(path, smaller)
+    assert not segments_module.segment_intact(tmp_path / "a.mp4", body.job)  # the whole video
+    junk = tmp_path / "junk.mkv"
+    junk.write_bytes(b"not a video" * 100)
+    assert not segments_module.segment_intact(junk, body.job)
 
 
 def test_a_changed_picture_re_encodes_only_its_segments(
@@ -202,14 +221,15 @@ def test_a_changed_picture_re_encodes_only_its_segments(
     kinds = ("crossfade", "cut", "slide-left")
     render_video(story(pictures, durations, kinds), tmp_path / "a.mp4", cache=cache)
     encodes.clear()
-    pictures[1] = picture(42)  # its segment, and scene 0's crossfade into it
+    pictures[1] = picture(42)  # its body, and scene 0's crossfade into it (a cut out of it)
     report = render_video(story(pictures, durations, kinds), tmp_path / "b.mp4", cache=cache)
-    assert report.encoded == (0, 1)
+    assert report.encoded == ("0>1", "1")
+    assert report.cached == ("0", "2", "2>3", "3")
     assert len(encodes) == 2
     encodes.clear()
     pictures[3] = picture(43)  # behind a slide from scene 2
     report = render_video(story(pictures, durations, kinds), tmp_path / "c.mp4", cache=cache)
-    assert report.encoded == (2, 3)
+    assert report.encoded == ("2>3", "3")
     assert len(encodes) == 2
     # Only frames that show a changed picture differ: scene 0 until its
     # crossfade (frames 8-15) and scene 2 until its slide (frames 32-39).
@@ -248,7 +268,7 @@ def test_burnt_subtitles_are_in_the_picture(tmp_path: Path, cache: Cache) -> Non
     out = tmp_path / "burnt.mp4"
     report = render_video(plan, out, cache=cache, cues=[Cue(0.0, 1.0, ("Hello there.",))],
                           burn_subtitles=True)
-    assert report.encoded == (0,)  # only the first scene shows the cue
+    assert report.encoded == ("0",)  # only the first scene's body shows the cue
     assert probe(out).streams_of("subtitle") == ()
     burnt = decode(out).astype(int)
     lower = np.abs(burnt[3, H // 2 :] - plain[3, H // 2 :]).max(axis=2)
@@ -278,7 +298,8 @@ def test_parallel_jobs_make_the_same_video(tmp_path: Path) -> None:
         jobs=2,
         on_progress=lambda d, t: progress.append((d, t)),
     )
-    assert parallel.encoded == (0, 1, 2, 3)
+    # Scenes 1 and 2 are blends from start to end: they have no body of their own.
+    assert parallel.encoded == ("0", "0>1", "1>2", "2>3", "3")
     # Every encoder runs the same x264 threads, so the bytes do not depend on the job count.
     assert parallel.path.read_bytes() == serial.path.read_bytes()
     assert progress[-1] == (plan.frame_count, plan.frame_count)
@@ -289,16 +310,16 @@ def test_a_pool_encodes_segments_handed_over_early_once(tmp_path: Path, cache: C
     plan = story(durations=(1.0, 1.0, 1.0), kinds=("crossfade", "cut"))
     settings = EncodeSettings()
     early = plan_segments(plan, settings, count=1)
-    assert [s.index for s in early] == [0]
+    assert [s.label for s in early] == ["0"]
     with SegmentPool(cache, settings, 2) as pool:
         pool.submit(early)
         pool.submit(early)  # already on its way: not encoded twice
         report = render_video(plan, tmp_path / "pooled.mp4", cache=cache, pool=pool)
-        assert pool.submitted == 3
+        assert pool.submitted == 4
         # A second video that needs the same segments finds them done.
         again = render_video(plan, tmp_path / "again.mp4", cache=cache, pool=pool)
-    assert report.encoded == (0, 1, 2)
-    assert again.cached == (0, 1, 2)
+    assert report.encoded == ("0", "0>1", "1", "2")
+    assert again.cached == ("0", "0>1", "1", "2")
     alone = render_video(plan, tmp_path / "alone.mp4", cache=Cache(tmp_path / "other"))
     assert report.path.read_bytes() == alone.path.read_bytes() == again.path.read_bytes()
 
@@ -310,10 +331,14 @@ def test_planning_the_first_shots_reads_only_their_pictures(tmp_path: Path) -> N
     plan = story([first, second, tmp_path / "not-painted-yet.png"], (1.0, 1.0, 1.0),
                  ("crossfade", "cut"))
     digests: dict[str, str] = {}
-    (segment,) = plan_segments(plan, EncodeSettings(), count=1, digests=digests)
+    (body,) = plan_segments(plan, EncodeSettings(), count=1, digests=digests)
+    assert body.label == "0"
+    assert sorted(digests) == [str(first)]  # its body shows the first picture alone
+    two = plan_segments(plan, EncodeSettings(), count=2, digests=digests)
+    assert [s.label for s in two] == ["0", "0>1", "1"]
     assert sorted(digests) == [str(first), str(second)]  # the blend shows the second
     full = story([first, second, first], (1.0, 1.0, 1.0), ("crossfade", "cut"))
-    assert segment.key == plan_segments(full, EncodeSettings())[0].key
+    assert [s.key for s in two] == [s.key for s in plan_segments(full, EncodeSettings())[:3]]
 
 
 def test_picture_files_render(tmp_path: Path) -> None:
@@ -360,7 +385,7 @@ def test_an_interrupted_render_leaves_the_old_output_alone(
     out.write_bytes(b"the previous video")
 
     def fail_midway(done: int, total: int) -> None:
-        if done == 24:  # inside the second segment
+        if done == 24:  # at the last frame of the third segment (scene 1's body)
             raise error
 
     with pytest.raises(error):
@@ -372,8 +397,8 @@ def test_an_interrupted_render_leaves_the_old_output_alone(
     assert all(p.poll() is not None for p in processes)
     # The segment finished before the failure is kept; the next render reuses it.
     report = render_video(story(), out, cache=cache)
-    assert report.cached == (0,)
-    assert report.encoded == (1, 2)
+    assert report.cached == ("0", "0>1")
+    assert report.encoded == ("1", "1>2", "2")
 
 
 def test_an_interrupted_parallel_render_stops_its_workers(tmp_path: Path, cache: Cache) -> None:

@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 
 import storyscore
+from storyscore.audio.voices import piper
 from storyscore.cache import code_digest, package_versions
 from storyscore.pipeline import prepare, soundtrack
 from storyscore.pipeline.soundtrack import CachedScore
@@ -36,9 +37,14 @@ scene three 2s
     narrate "A lake."
 '''
 SUFFIXES = (".mp4", ".srt", ".musicxml", ".mid")
+# The video's segments: each scene's body, and the crossfade (the default) between two scenes.
+SEGMENTS = ("0", "0>1", "1", "1>2", "2")
 # What a render calls to compose, play, mix and fit the sound, and to read a picture.
 ENGINES = {soundtrack: ("compose", "humanise", "room_blocks", "mix_track", "fit_codec_track"),
            prepare: ("analyse",)}
+# The joe voice's model loader without its once-a-process cache, so every load counts
+# (a load this process made before, in another test, is not hidden).
+LOAD_JOE = piper.load_joe.__wrapped__
 
 
 def write_script(folder: Path, first: str = "A light.", prompt: str = "a sunny meadow") -> Path:
@@ -58,13 +64,21 @@ def files(output: Path) -> dict[str, bytes]:
 
 
 def count_calls(monkeypatch: pytest.MonkeyPatch) -> dict[str, int]:
-    """Count every call of the sound engines and of the picture analysis (each still runs)."""
+    """Count every call of the sound engines and of the picture analysis (each still runs),
+    and every load of the joe voice's model."""
     calls: dict[str, int] = {}
     for module, names in ENGINES.items():
         for name in names:
             calls[name] = 0
             monkeypatch.setattr(module, name, _counted(calls, name, getattr(module, name)))
+    calls["load_joe"] = 0
+    monkeypatch.setattr(piper, "load_joe", _counted(calls, "load_joe", LOAD_JOE))
     return calls
+
+
+def stored_segments(cache: Path) -> set[Path]:
+    """The video segments in the cache folder ``cache``."""
+    return set((cache / "video-segment").rglob("*.mkv"))
 
 
 def _counted(calls: dict[str, int], name: str, engine: Callable[..., Any]) -> Callable[..., Any]:
@@ -106,7 +120,7 @@ def test_a_second_render_calls_no_sound_engine_and_gives_the_same_bytes(
     assert calls == dict.fromkeys(calls, 0)
     assert isinstance(again.composition, CachedScore)
     assert again.composition.hit
-    assert again.report.cached == (0, 1, 2)
+    assert again.report.cached == SEGMENTS
     assert files(output) == files(first_output)
     assert (again.loudness_lufs, again.true_peak_dbtp) == (first.loudness_lufs,
                                                            first.true_peak_dbtp)
@@ -121,7 +135,8 @@ def test_a_narration_edit_mixes_again_and_encodes_no_video(
     assert result.details.narrations == (2, 3)  # only the edited line is spoken
     (edited,) = result.details.rendered
     assert edited.report.encoded == ()
-    assert edited.report.cached == (0, 1, 2)
+    assert edited.report.cached == SEGMENTS
+    assert calls["load_joe"] == 1  # for the edited line alone
     assert calls["mix_track"] == 1
     assert calls["fit_codec_track"] == 1
     assert calls["analyse"] == 0  # the pictures did not change
@@ -130,14 +145,47 @@ def test_a_narration_edit_mixes_again_and_encodes_no_video(
 
 
 @pytest.mark.slow
-def test_a_prompt_edit_encodes_only_that_scene_and_the_one_blending_into_it(
+def test_a_narration_edit_the_composer_cannot_hear_composes_and_mixes_nothing(
         cold: tuple[Path, Rendered], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    first_output, _first = cold
     calls = count_calls(monkeypatch)
-    edited = render(write_script(tmp_path, prompt="a sunny meadow, golden light"),
-                    tmp_path / "edited.mp4")
-    # Scene 0's segment ends in the crossfade (the default transition) into scene 1.
-    assert edited.report.encoded == (0, 1)
+    # The voice says "a light." exactly as "A light.": the same samples and sentence
+    # timings, so the composer's plans, the music and the mix are those stored.
+    output = tmp_path / "edited.mp4"
+    result = storyscore.render(storyscore.load(write_script(tmp_path, first="a light.")), output)
+    assert result.details.narrations == (2, 3)  # the edited line is spoken again
+    (edited,) = result.details.rendered
+    assert isinstance(edited.composition, CachedScore)
+    assert edited.composition.hit
+    assert edited.report.encoded == ()
+    assert calls == {**dict.fromkeys(calls, 0), "load_joe": 1}
+    assert "a light." in output.with_suffix(".srt").read_text()
+    assert files(output)[".mid"] == files(first_output)[".mid"]
+
+
+@pytest.mark.slow
+def test_a_prompt_edit_encodes_only_that_scene_and_its_transitions(
+        cold: tuple[Path, Rendered], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    first_output, _first = cold
+    stored = stored_segments(tmp_path / "cache")
+    calls = count_calls(monkeypatch)
+    edited_script = write_script(tmp_path, prompt="a sunny meadow, golden light")
+    edited = render(edited_script, tmp_path / "edited.mp4")
+    # Scene 1's body and the crossfades into and out of it; the bodies of scenes 0
+    # and 2 come from the cache.
+    assert edited.report.encoded == ("0>1", "1", "1>2")
+    assert edited.report.cached == ("0", "2")
+    assert len(stored_segments(tmp_path / "cache") - stored) == 3  # three misses, stored
     assert calls["analyse"] == 1
+    assert calls["load_joe"] == 0  # every narration was in the cache
+    # Back to the first prompt: everything is in the cache, and the files are the
+    # first render's, byte for byte.
+    calls = count_calls(monkeypatch)
+    output = tmp_path / "reverted.mp4"
+    reverted = render(write_script(tmp_path), output)
+    assert reverted.report.encoded == ()
+    assert calls == dict.fromkeys(calls, 0)
+    assert files(output) == files(first_output)
 
 
 # A damaged music entry is read only when the mix must be made again.

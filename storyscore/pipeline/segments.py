@@ -37,7 +37,7 @@ def encode_task(segment: Segment, cache: Cache, settings: EncodeSettings) -> Seg
 
     entry = cache.get_or_create(SEGMENT_STAGE, segment.key, ".mkv", build,
                                 validate=functools.partial(segment_intact, job=segment.job))
-    return SegmentOutcome(segment.index, entry.path, segment.job.frames, entry.hit)
+    return segment.outcome(entry.path, entry.hit)
 
 
 def encode_missing(executor: Executor, plan: VideoPlan, cache: Cache, settings: EncodeSettings,

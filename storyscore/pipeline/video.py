@@ -140,20 +140,20 @@ def shots_plan(story: Story, times: Sequence[SceneTime], pictures: dict[str, Pat
 class EncodeAhead:
     """Hands each path's video segments to the pool as soon as they are certain.
 
-    Segment *i* (scene *i* and its transition into *i + 1*) is certain once
-    scenes *i* and *i + 1* are painted and the lengths of scenes 0 to *i + 1*
-    are final: every such scene has a set length (the composer keeps it and
-    the timing before it) and its narration has been measured (a long one
-    lengthens the scene). The last segment also needs the video's end, so
-    every scene of the path. The score decides the rest; the pool skips a
-    segment it has already, so the final plan re-encodes nothing done here.
+    Scene *i*'s body is certain once scene *i* is painted and the lengths of
+    scenes 0 to *i* are final: every such scene has a set length (the composer
+    keeps it and the timing before it) and its narration has been measured (a
+    long one lengthens the scene). The transition from *i* into *i + 1* also
+    needs scene *i + 1* painted and its length final. The score decides the
+    rest; the pool skips a segment it has already, so the final plan
+    re-encodes nothing done here.
     """
 
     def __init__(self, story: Story, paths: Sequence[Sequence[Scene]], pool: SegmentPool,
                  settings: EncodeSettings) -> None:
         self.story, self.pool, self.settings = story, pool, settings
         self.paths = [list(path) for path in paths]
-        self.planned = [0] * len(self.paths)  # shots whose segments each path has handed over
+        self.planned = [0] * len(self.paths)  # leading scenes whose segments each path handed over
         self.pictures: dict[str, Path] = {}
         self.speech: dict[str, float] = {}
         self.digests: dict[str, str] = {}
@@ -172,28 +172,20 @@ class EncodeAhead:
         self.pool.poll()
 
     def _certain(self, path: list[Scene]) -> int:
-        """How many leading scenes of ``path`` have a segment certain to be in the video."""
-        timed = 0
+        """How many leading scenes of ``path`` are painted and have their final length."""
+        known = 0
         for scene in path:
-            if scene.duration is None or scene.id not in self.speech:
+            if scene.duration is None or scene.id not in self.speech \
+                    or scene.id not in self.pictures:
                 break
-            timed += 1
-        painted = 0
-        for scene in path[:timed]:
-            if scene.id not in self.pictures:
-                break
-            painted += 1
-        if painted == len(path):
-            return painted
-        # A segment blends into the next scene: that scene's picture and length must be known.
-        return max(0, painted - 1)
+            known += 1
+        return known
 
     def _segments(self, path: list[Scene], count: int) -> list[Segment]:
-        """The segments of the first ``count`` scenes of ``path`` (all of them certain)."""
+        """The segments the first ``count`` scenes of ``path`` decide (all of them certain)."""
         times = timeline(self.story, path, self.speech)
         plan = shots_plan(self.story, times, self.pictures)
-        segments = plan_segments(plan, self.settings, count=count, digests=self.digests)
-        return [segment for segment in segments if segment.index < count]
+        return plan_segments(plan, self.settings, count=count, digests=self.digests)
 
 
 def render_story(story: Story, jobs: Sequence[RenderJob], cache: Cache, *,

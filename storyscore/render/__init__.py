@@ -1,11 +1,11 @@
 """Video: a story's pictures with camera moves and transitions, encoded to MP4.
 
 ``render_video`` is the way in. Frames are generated one at a time and piped
-to ffmpeg as raw RGB; the video is encoded as per-scene segments, each cached
-by the content of everything that decides it, and the segments are joined
-without re-encoding. Audio and subtitles are muxed in that last step, so a
-narration change re-encodes no video and a picture change re-encodes only the
-segments that show it. The output file appears only when it is complete.
+to ffmpeg as raw RGB; the video is encoded as segments (each scene's body,
+each transition), each cached by the content of everything that decides it,
+and the segments are joined without re-encoding. Audio and subtitles are muxed
+in that last step, so a narration change re-encodes no video and a picture
+change re-encodes only the segments that show it. The output file appears only when it is complete.
 """
 
 from __future__ import annotations
@@ -74,14 +74,15 @@ class RenderReport:
     segments: tuple[SegmentOutcome, ...]
 
     @property
-    def encoded(self) -> tuple[int, ...]:
-        """Scene indices whose segment was encoded by this render."""
-        return tuple(s.index for s in self.segments if not s.hit)
+    def encoded(self) -> tuple[str, ...]:
+        """The segments this render encoded, by label: ``"2"`` is scene 2's body,
+        ``"2>3"`` its transition into scene 3."""
+        return tuple(s.label for s in self.segments if not s.hit)
 
     @property
-    def cached(self) -> tuple[int, ...]:
-        """Scene indices whose segment came from the cache."""
-        return tuple(s.index for s in self.segments if s.hit)
+    def cached(self) -> tuple[str, ...]:
+        """The segments that came from the cache, by label (as ``encoded``)."""
+        return tuple(s.label for s in self.segments if s.hit)
 
 
 def render_video(

@@ -41,6 +41,7 @@ __all__ = [
     "ffmpeg_version",
     "join_segments",
     "probe",
+    "probe_frames",
     "run_ffmpeg",
     "video_encoder_args",
 ]
@@ -386,6 +387,27 @@ def count_frames(path: Path) -> int | None:
         raise RenderError(f"cannot run ffmpeg: {exc}", hint=_INSTALL_HINT) from exc
     found = _FRAMES.findall(result.stderr.decode("utf-8", "replace"))
     return int(found[-1]) if result.returncode == 0 and found else None
+
+
+def probe_frames(path: Path) -> tuple[MediaInfo, int] | None:
+    """``probe`` and ``count_frames`` in one ffmpeg run (half the process starts of
+    both, for checking many cached segments): the input's stream facts and its
+    video frames, or None when ffmpeg cannot read it through."""
+    try:
+        result = subprocess.run(
+            [ffmpeg_exe(), "-hide_banner", "-nostdin", "-i", str(path), "-map", "0:v:0",
+             "-c", "copy", "-f", "null", "-"],
+            stdin=subprocess.DEVNULL, capture_output=True, check=False,
+            preexec_fn=child_preexec(),
+        )
+    except OSError as exc:
+        raise RenderError(f"cannot run ffmpeg: {exc}", hint=_INSTALL_HINT) from exc
+    report = result.stderr.decode("utf-8", "replace")
+    found = _FRAMES.findall(report)
+    if result.returncode != 0 or not found or "Input #0" not in report:
+        return None
+    # The input's description ends where ffmpeg maps it to the output.
+    return _parse_report(report.split("\nStream mapping:")[0]), int(found[-1])
 
 
 def _parse_report(report: str) -> MediaInfo:

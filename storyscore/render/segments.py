@@ -1,14 +1,16 @@
-"""The video as per-scene segments: which frames each owns, its cache key,
-and encoding the missing ones, in parallel worker processes when asked
-(``SegmentPool``: segments are handed to it as soon as they are known, so
-they encode while the caller paints, narrates and composes).
+"""The video as segments: which frames each owns, its cache key, and encoding
+the missing ones, in parallel worker processes when asked (``SegmentPool``:
+segments are handed to it as soon as they are known, so they encode while the
+caller paints, narrates and composes).
 
-Segment ``i`` is scene ``i``'s body plus the transition into scene ``i + 1``,
-so every frame belongs to exactly one segment. A segment's key covers all
-that decides its frames (its picture, camera and timing; for a blend also the
-next picture, its camera and the transition; burnt-in cues; frame format) and
-the encoder's settings and build, so a changed picture re-encodes its own
-segment and the one whose transition shows it, and nothing else.
+Each scene's body (the frames that show it alone) is one segment, and each
+transition (the frames that blend one scene into the next) is another, so
+every frame belongs to exactly one segment. A segment's key covers all that
+decides its frames (its picture, camera and timing; for a blend also the next
+picture, its camera and the transition; burnt-in cues; frame format) and the
+encoder's settings and build, so a changed picture re-encodes its own body and
+the blends into and out of it, and nothing else: its neighbours' bodies stay
+cached.
 
 Every encoder runs ``ENCODER_THREADS`` x264 threads, whatever the machine and
 the job count: x264's output depends on its thread count, and a video must
@@ -39,9 +41,8 @@ from storyscore.export.subtitles import Cue
 from storyscore.processes import die_with_parent, usable_cpus
 from storyscore.render.encode import (
     SegmentEncoder,
-    count_frames,
     ffmpeg_version,
-    probe,
+    probe_frames,
     video_encoder_args,
 )
 from storyscore.render.frames import (
@@ -65,12 +66,14 @@ __all__ = [
     "picture_digest",
     "plan_segments",
     "render_segments",
+    "segment_label",
 ]
 
 SEGMENT_STAGE = "video-segment"
 # Bump when frame generation or segment encoding changes what a key produces.
 # 2: a fixed x264 thread count (before, it followed the job count and the CPUs).
-SEGMENT_STAGE_VERSION = "2"
+# 3: a transition is a segment of its own (before, it ended its scene's segment).
+SEGMENT_STAGE_VERSION = "3"
 _CHUNK = 1 << 20
 # x264 threads of every encoder. Part of what decides a segment's bytes, so a
 # constant: two keep a lone encoder (the last segment) on two CPUs, and keep
@@ -84,26 +87,45 @@ class RenderCancelled(KeyboardInterrupt):
     """A worker was told to stop because the render as a whole is stopping."""
 
 
+def segment_label(scene: int, blend: bool) -> str:
+    """How reports name a segment: ``"2"`` for scene 2's body, ``"2>3"`` for the
+    transition from scene 2 into scene 3."""
+    return f"{scene}>{scene + 1}" if blend else str(scene)
+
+
 @dataclass(frozen=True)
 class Segment:
-    """A segment to produce: its job, its pictures, and its cache key."""
+    """A segment to produce: its place in the video (``index``), the ``scene`` it
+    belongs to and whether it is that scene's ``blend`` into the next (else its
+    body), its job, its pictures, and its cache key."""
 
     index: int
+    scene: int
+    blend: bool
     job: SegmentJob
     picture: PictureSource
     following: PictureSource | None
     key: str
 
+    @property
+    def label(self) -> str:
+        return segment_label(self.scene, self.blend)
+
+    def outcome(self, path: Path, hit: bool) -> SegmentOutcome:
+        """This segment's result: its file, and whether it came from the cache."""
+        return SegmentOutcome(self.index, path, self.job.frames, hit, self.label)
+
 
 @dataclass(frozen=True)
 class SegmentOutcome:
-    """Where a segment's file is, how many frames it holds, and whether it
-    came from the cache."""
+    """Where a segment's file is, how many frames it holds, whether it came
+    from the cache, and its ``label`` (see ``segment_label``)."""
 
     index: int
     path: Path
     frames: int
     hit: bool
+    label: str
 
 
 def picture_digest(picture: PictureSource) -> str:
@@ -144,75 +166,98 @@ def plan_segments(
     count: int | None = None,
     digests: dict[str, str] | None = None,
 ) -> list[Segment]:
-    """The segments of ``plan``, in order, with their keys; ``cues`` are the
+    """The segments of ``plan``, in order, with their keys: each scene's body, and
+    between two scenes the transition when it has frames. ``cues`` are the
     subtitles to burn in (empty for none). Segments without frames are left out.
 
-    ``count`` plans only the segments of the first ``count`` shots: their
-    pictures and the next one's are read, later shots' only timed (a plan
-    whose later pictures do not exist yet). ``digests`` keeps picture files'
-    digests between calls (by path), so planning again reads no file twice.
+    ``count`` plans only what the first ``count`` shots decide: their bodies and
+    the transitions between them, reading only their pictures (a plan whose
+    later pictures do not exist yet, or whose later lengths are not final).
+    ``digests`` keeps picture files' digests between calls (by path), so
+    planning again reads no file twice.
     """
-    width, height = settings.frame_size(plan.width, plan.height)
-    fps, total = plan.fps, plan.frame_count
     shots = plan.shots
+    known = len(shots) if count is None else min(count, len(shots))
     blends = [t.effective_duration for t in plan.transitions()]
     digest = functools.partial(_digest_of, memo={} if digests is None else digests)
     encoder = {"args": video_encoder_args(settings), "ffmpeg": ffmpeg_version(),
                "threads": ENCODER_THREADS}
-    font = font_name() if cues else None
-    segments: list[Segment] = []
+    planner = _Planner(plan, settings, cues, font_name() if cues else None, encoder)
     begin = 0
-    for i, shot in enumerate(shots[:count]):
+    for i, shot in enumerate(shots[:known]):
         last = i == len(shots) - 1
         before = blends[i - 1] / 2 if i > 0 else 0.0
         after = 0.0 if last else blends[i] / 2
-        end = total if last else _first_frame_at(shot.end + after, fps, total)
-        blend_from = total if last else _first_frame_at(shot.end - after, fps, total)
-        frames = end - begin
-        if frames <= 0:
-            continue
-        body = min(frames, max(0, blend_from - begin))
-        span = (_rel(-before), _rel(shot.duration + after))
-        part = ShotPart(digest(shot.picture), shot.camera, span)
-        transition = following = None
-        following_picture: PictureSource | None = None
-        if body < frames:
+        end = planner.total if last else planner.frame_at(shot.end + after)
+        blend_from = end if last else max(begin, planner.frame_at(shot.end - after))
+        part = ShotPart(digest(shot.picture), shot.camera,
+                        (_rel(-before), _rel(shot.duration + after)))
+        planner.body(i, part, begin, blend_from)
+        if end > blend_from and i + 1 < known:
             nxt = shots[i + 1]
             after_next = blends[i + 1] / 2 if i + 1 < len(blends) else 0.0
-            transition = shot.transition
             following = ShotPart(
-                digest(nxt.picture),
-                nxt.camera,
-                (_rel(shot.duration - after), _rel(shot.duration + nxt.duration + after_next)),
-            )
-            following_picture = nxt.picture
-        first_time = (begin + 0.5) / fps - shot.start
+                digest(nxt.picture), nxt.camera,
+                (_rel(shot.duration - after), _rel(shot.duration + nxt.duration + after_next)))
+            planner.blend(i, part, following, blend_from, end)
+        begin = end
+    return planner.segments
+
+
+class _Planner:
+    """Builds ``plan_segments``' segments one frame range at a time."""
+
+    def __init__(self, plan: VideoPlan, settings: EncodeSettings, cues: Sequence[Cue],
+                 font: str | None, encoder: dict[str, Any]) -> None:
+        self.plan, self.settings, self.cues = plan, settings, cues
+        self.size = settings.frame_size(plan.width, plan.height)
+        self.font, self.encoder = font, encoder
+        self.total = plan.frame_count
+        self.segments: list[Segment] = []
+
+    def frame_at(self, t: float) -> int:
+        """The first frame whose centre is at or after ``t`` seconds."""
+        return _first_frame_at(t, self.plan.fps, self.total)
+
+    def body(self, scene: int, part: ShotPart, begin: int, end: int) -> None:
+        """Scene ``scene`` alone over frames ``begin`` to ``end`` (none when empty)."""
+        if end > begin:
+            self._add(scene, False, begin, end, part=part)
+
+    def blend(self, scene: int, part: ShotPart, following: ShotPart, begin: int,
+              end: int) -> None:
+        """The transition from scene ``scene`` into the next over frames ``begin`` to ``end``."""
+        self._add(scene, True, begin, end, part=part, following=following)
+
+    def _add(self, scene: int, blend: bool, begin: int, end: int, *, part: ShotPart,
+             following: ShotPart | None = None) -> None:
+        shot, fps = self.plan.shots[scene], self.plan.fps
+        frames = end - begin
         # The cues that show on any of this segment's frames (at frame centres).
-        segment_cues = _cues_between(cues, (begin + 0.5) / fps, (end - 0.5) / fps)
+        shown = _cues_between(self.cues, (begin + 0.5) / fps, (end - 0.5) / fps)
         job = SegmentJob(
-            width=width,
-            height=height,
+            width=self.size[0],
+            height=self.size[1],
             fps=fps,
             frames=frames,
-            first_time=_rel(first_time),
-            body_frames=body,
+            # Relative to the scene's start, so a scene keeps its key wherever it sits.
+            first_time=_rel((begin + 0.5) / fps - shot.start),
+            body_frames=0 if blend else frames,
             shot=part,
-            transition=transition,
-            boundary=_rel(shot.duration),
+            transition=shot.transition if blend else None,
+            boundary=_rel(shot.duration) if blend else 0.0,
             following=following,
-            cues=tuple(
-                Cue(_rel(c.start - shot.start), _rel(c.end - shot.start), c.lines)
-                for c in segment_cues
-            ),
-            draft=settings.draft,
+            cues=tuple(Cue(_rel(c.start - shot.start), _rel(c.end - shot.start), c.lines)
+                       for c in shown),
+            draft=self.settings.draft,
         )
-        inputs: dict[str, Any] = {"frames": job.key(), "encoder": encoder}
-        if font is not None and job.cues:
-            inputs["font"] = font
+        inputs: dict[str, Any] = {"frames": job.key(), "encoder": self.encoder}
+        if self.font is not None and job.cues:
+            inputs["font"] = self.font
         key = cache_key(SEGMENT_STAGE, SEGMENT_STAGE_VERSION, inputs)
-        segments.append(Segment(i, job, shot.picture, following_picture, key))
-        begin = end
-    return segments
+        nxt = self.plan.shots[scene + 1].picture if blend else None
+        self.segments.append(
+            Segment(len(self.segments), scene, blend, job, shot.picture, nxt, key))
 
 
 def _digest_of(picture: PictureSource, memo: dict[str, str]) -> str:
@@ -282,7 +327,7 @@ def render_segments(
         if on_progress is not None:
             on_progress(done, total)
 
-    outcomes = {s.index: SegmentOutcome(s.index, path, s.job.frames, True)
+    outcomes = {s.index: s.outcome(path, True)
                 for s in segments if (path := found[s.index]) is not None}
     if on_progress is not None:
         advance(sum(o.frames for o in outcomes.values()))
@@ -305,10 +350,10 @@ def segment_intact(path: Path, job: SegmentJob) -> bool:
     was damaged or swapped before it was stored, or stored with its checksum
     recomputed, which joining would turn into a broken or wrong video.
     """
-    try:
-        info = probe(path)
-    except RenderError:
+    probed = probe_frames(path)
+    if probed is None:
         return False
+    info, frames = probed
     videos = info.streams_of("video")
     if len(videos) != 1 or len(info.streams) != 1:
         return False
@@ -316,7 +361,7 @@ def segment_intact(path: Path, job: SegmentJob) -> bool:
     if (video.codec != "h264" or (video.width, video.height) != (job.width, job.height)
             or video.fps is None or abs(video.fps - job.fps) > 1e-3):
         return False
-    return count_frames(path) == job.frames
+    return frames == job.frames
 
 
 def _build(
@@ -331,7 +376,7 @@ def _build(
                        cancelled)
 
     entry = cache.get_or_create(SEGMENT_STAGE, segment.key, ".mkv", build)
-    return SegmentOutcome(segment.index, entry.path, segment.job.frames, entry.hit)
+    return segment.outcome(entry.path, entry.hit)
 
 
 # Worker-process state, set once per worker by _init_worker.
@@ -451,14 +496,14 @@ class SegmentPool:
             _, waiting = cf.wait(waiting, timeout=0.1, return_when=cf.FIRST_COMPLETED)
         out = []
         for segment in segments:
-            key, frames = segment.key, segment.job.frames
+            key = segment.key
             if key in self._futures:
                 with _workers_alive():
                     path, hit = self._futures[key].result().path, key in self._claimed
             else:
                 path, hit = self._cached[key], True
             self._claimed.add(key)
-            out.append(SegmentOutcome(segment.index, path, frames, hit))
+            out.append(segment.outcome(path, hit))
         return out
 
     def close(self, cancel: bool = False) -> None:
