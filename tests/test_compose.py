@@ -240,7 +240,9 @@ def test_distant_keys_step_through_related_keys_two_bars_each() -> None:
     signatures = [(k.sharps, float(k.getOffsetBySite(k.activeSite) + k.activeSite.offset))
                   for k in cs.score.parts[0].recurse().getElementsByClass(m21key.Key)]
     assert (6, cs.timeline.scene_offsets[1]) in signatures
-    assert len(signatures) >= len(route)
+    # A signature wherever the accidentals change (C minor and E-flat major share one).
+    assert len(signatures) >= len({s.chord.key.sharps for s in cs.harmony
+                                   if (s.chord.key.pc, s.chord.key.mode) in route})
 
 
 def test_a_route_with_no_room_becomes_a_phrase_modulation_after_a_full_close() -> None:

@@ -5,8 +5,11 @@ from __future__ import annotations
 
 import dataclasses
 import io
+import itertools
 import xml.etree.ElementTree as ET
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import Phase, given, settings
@@ -14,11 +17,13 @@ from hypothesis import strategies as st
 from test_metrics import PATHS
 
 from conftest import STORIES, ComposedExample, compare_golden, small_example
+from storyscore import vocab
 from storyscore.compose import ComposedScore, ScenePlan, compose
 from storyscore.compose.notation import diatonic_step, ledger_lines, part_order, staff_of_bar
+from storyscore.compose.request import instrument_range
 from storyscore.compose.score import dynamic_level, rehearsal_letter
 from storyscore.compose.theory import Key
-from storyscore.timeline import default_path
+from storyscore.timeline import all_paths, default_path
 
 GOLDEN = Path(__file__).parent / "golden"
 FPS = 24
@@ -597,6 +602,273 @@ def test_generated_paths_engrave_cleanly(plans: list[ScenePlan], seed: int) -> N
     lines = facts(xml_of(composed))
     assert len({line.split(" time ")[1] for line in lines if " time " in line}) == 1
     assert all(line.rsplit("= ", 1)[1].isdigit() for line in lines if " tempo " in line)
+
+
+# ---------------------------------------------------------------- instruments and their ranges
+
+
+def notes_out_of_range(composed: ComposedScore) -> list[tuple[str, int, int, int]]:
+    """(part, scene, program, pitch) of every note outside its instrument's practical range."""
+    offsets = composed.timeline.scene_offsets
+    out = []
+    for part, events in composed.part_events.items():
+        for event in events:
+            scene = max(k for k, start in enumerate(offsets) if event.offset >= start - 1e-9)
+            program = composed.programs[part][scene]
+            assert program is not None, (part, scene)
+            low, high = instrument_range(program)
+            out += [(part, scene, program, p) for p in event.pitches if not low <= p <= high]
+    return out
+
+
+EXAMPLE_PATHS = [(path.stem, tuple(s.id for s in p)) for path in STORIES
+                 for p in all_paths(small_example(path.stem))]
+
+
+@pytest.fixture(scope="module")
+def path_scores(composed_example: ComposedExample) -> Callable[[str, tuple[str, ...]], Any]:
+    """An example path, composed as the renderer does."""
+    def get(name: str, ids: tuple[str, ...]) -> Any:
+        story = small_example(name)
+        return composed_example(name, [story.scene(i) for i in ids])
+    return get
+
+
+@pytest.mark.parametrize(("name", "ids"), EXAMPLE_PATHS)
+def test_every_part_of_every_example_path_keeps_to_its_instruments_range(
+        path_scores: Callable[[str, tuple[str, ...]], Any], name: str, ids: tuple[str, ...]
+) -> None:
+    # The lighthouse market's flute used to accompany around C3, an octave under a flute.
+    composed = path_scores(name, ids).score
+    assert sum(len(e) for e in composed.part_events.values()) > 20
+    assert notes_out_of_range(composed) == []
+
+
+INSTRUMENTS = sorted(set(vocab.INSTRUMENTS.values()))
+
+
+@settings(max_examples=10, deadline=None, derandomize=True, database=None,
+          phases=[Phase.explicit, Phase.generate])
+@given(PATHS, st.data())
+def test_generated_paths_keep_every_part_in_its_instruments_range(
+        plans: list[ScenePlan], data: st.DataObject) -> None:
+    # Any instrument in any role: a flute accompanying, timpani or a cello for a bass.
+    plans = [dataclasses.replace(
+        p, melody_program=data.draw(st.sampled_from(INSTRUMENTS)),
+        accompaniment_program=data.draw(st.sampled_from(INSTRUMENTS)),
+        bass_program=data.draw(st.sampled_from([None, 32, 35, 42, 43, 47, 57, 58, 70])))
+        for p in plans]
+    composed = compose(plans, fps=FPS, seed=data.draw(st.integers(0, 2**16)))
+    assert notes_out_of_range(composed) == []
+
+
+def test_a_flute_accompanies_from_its_lowest_octave_up() -> None:
+    # A flute asked to accompany under a melody at A4 cannot play the octave below middle
+    # C: its chords move up into its range, in every texture, and with no bass instrument
+    # its own bass note too (the chord then stands on its bass note from C4 up).
+    for texture in ("arpeggio", "alberti", "block", "ostinato", "pad"):
+        for bass in (32, None):
+            plans = [plan(scene_id="a", accompaniment_program=73, register=69, tonic="F",
+                          bass_program=bass, texture=texture, duration=10.0),
+                     plan(scene_id="b", accompaniment_program=73, register=66, tonic="D",
+                          mode="minor", bass_program=bass, texture=texture, duration=10.0)]
+            composed = compose(plans, fps=FPS, seed=2)
+            played = [p for e in composed.part_events["accompaniment"] for p in e.pitches]
+            assert len(played) >= 12
+            assert min(played) >= instrument_range(73)[0], (texture, bass, min(played))
+
+
+def test_a_cello_bass_line_stays_above_its_open_c() -> None:
+    # A bass line that would walk down to A1 or G1 is written for a cello from C2 up, and
+    # it still has a rhythm: its answering notes are not the same note tied over.
+    plans = [plan(scene_id="a", bass_program=42, tonic="A", mode="minor", valence=-0.3,
+                  duration=12.0),
+             plan(scene_id="b", bass_program=42, tonic="G", duration=12.0)]
+    composed = compose(plans, fps=FPS, seed=4)
+    bass = composed.part_events["bass"]
+    assert min(p for e in bass for p in e.pitches) >= instrument_range(42)[0]
+    assert len({e.pitches for e in bass}) >= 4
+
+
+def midi_program_changes(composed: ComposedScore) -> tuple[int, list[list[tuple[int, int]]]]:
+    """The MIDI file's ticks a quarter note, and per track after the tempo map the (tick,
+    program) of every program change."""
+    import mido
+
+    midi = mido.MidiFile(file=io.BytesIO(composed.midi_bytes()))
+    tracks = []
+    for track in midi.tracks[1:]:
+        tick, changes = 0, []
+        for message in track:
+            tick += message.time
+            if message.type == "program_change":
+                changes.append((tick, message.program))
+        tracks.append(changes)
+    return midi.ticks_per_beat, tracks
+
+
+def musicxml_note_programs(root: ET.Element, bar_offsets: list[float]
+                           ) -> list[list[tuple[float, int]]]:
+    """Per MusicXML part: (onset in quarter notes, 0-based MIDI program) of every note, the
+    program read from the ``midi-instrument`` its ``instrument`` names (or the part's only one)."""
+    programs = {m.get("id"): int(m.findtext("midi-program") or 0) - 1
+                for m in root.iter("midi-instrument")}
+    out = []
+    for part in root.iter("part"):
+        own = [m.get("id") for sp in root.iter("score-part") if sp.get("id") == part.get("id")
+               for m in sp.iter("midi-instrument")]
+        notes = []
+        divisions = 1.0
+        for measure in part.iter("measure"):
+            position = start = bar_offsets[int(measure.get("number") or 1) - 1]
+            for element in measure:
+                divisions = float(element.findtext("divisions") or divisions)
+                length = float(element.findtext("duration") or 0) / divisions
+                if element.tag == "backup":
+                    position -= length
+                elif element.tag == "forward":
+                    position += length
+                elif element.tag == "note":
+                    if element.find("chord") is None:
+                        start, position = position, position + length
+                    if element.find("pitch") is not None:
+                        named = element.find("instrument")
+                        ident = named.get("id") if named is not None else own[0]
+                        notes.append((round(start, 3), programs[ident]))
+        out.append(notes)
+    return out
+
+
+def assert_musicxml_programs_match_the_midi(composed: ComposedScore) -> None:
+    root = xml_of(composed)
+    bar_offsets = [bar.offset for bar in composed.timeline.bars]
+    ticks, midi = midi_program_changes(composed)
+    xml = musicxml_note_programs(root, bar_offsets)
+    assert len(midi) == len(xml)
+    for changes, notes in zip(midi, xml, strict=True):
+        assert notes
+        for onset, program in notes:
+            tick = round(onset * ticks)
+            heard = [p for t, p in changes if t <= tick]
+            assert heard, (onset, changes)
+            assert heard[-1] == program, (onset, program, changes)
+
+
+def test_each_instrument_of_a_part_keeps_its_own_midi_program_in_the_musicxml() -> None:
+    # A warm pad, a flute, a pad, two string sections: music21 writes one midi-instrument
+    # per instrument class, so the pad (a Sampler, as the warm pad is) played the warm
+    # pad's program, and the second string section the first's.
+    plans = [plan(scene_id=f"s{k}", accompaniment_program=p, melody_program=m, duration=6.0)
+             for k, (p, m) in enumerate([(89, 73), (73, 71), (88, 73), (48, 73), (49, 71)])]
+    composed = compose(plans, fps=FPS, seed=1)
+    root = xml_of(composed)
+    accompaniment = next(sp for sp in root.iter("score-part")
+                         if sp.findtext("part-name") == "Accompaniment")
+    declared = [int(m.findtext("midi-program") or 0) - 1
+                for m in accompaniment.iter("midi-instrument")]
+    assert declared == [89, 73, 88, 48, 49]
+    assert_musicxml_programs_match_the_midi(composed)
+
+
+@pytest.mark.parametrize(("name", "ids"), EXAMPLE_PATHS)
+def test_example_musicxml_plays_the_midis_programs(
+        path_scores: Callable[[str, tuple[str, ...]], Any], name: str, ids: tuple[str, ...]
+) -> None:
+    assert_musicxml_programs_match_the_midi(path_scores(name, ids).score)
+
+
+def test_no_part_changes_instrument_for_one_scene_and_back() -> None:
+    from storyscore.compose.orchestration import orchestrate
+
+    # The planner's colours flicker bright, warm, bright: the section keeps its flute.
+    plans = [plan(scene_id="a", valence=0.5), plan(scene_id="b", valence=0.1,
+                                                   melody_program=71),
+             plan(scene_id="c", valence=0.5)]
+    composed = compose(orchestrate(plans, [False] * 3), fps=FPS, seed=1)
+    assert instrument_words(xml_of(composed))["Flute"] == []
+
+
+@pytest.mark.parametrize(("name", "ids"), EXAMPLE_PATHS)
+def test_example_paths_change_instruments_only_between_sections(
+        path_scores: Callable[[str, tuple[str, ...]], Any], name: str, ids: tuple[str, ...]
+) -> None:
+    # A part's instrument never changes for one scene and back, unless the script asks.
+    composition = path_scores(name, ids)
+    story = small_example(name)
+    chosen = [story.music_of(story.scene(i)).instruments is not None for i in ids]
+    for part, programs in composition.score.programs.items():
+        sounding = [(k, p) for k, p in enumerate(programs) if p is not None]
+        for (_, before), (k, program), (_, after) in zip(sounding, sounding[1:], sounding[2:],
+                                                             strict=False):
+            assert not (program != before == after and not chosen[k]), (part, programs)
+
+
+def test_the_fox_and_owl_melody_keeps_its_instrument_through_its_sections(
+        path_scores: Callable[[str, tuple[str, ...]], Any]) -> None:
+    # Six scenes whose colours alternate: the melody used to change instrument three times.
+    ids = EXAMPLE_PATHS[[n for n, _ in EXAMPLE_PATHS].index("fox-and-owl")][1]
+    melody = path_scores("fox-and-owl", ids).score.programs["melody"]
+    assert len(ids) == 6
+    assert sum(a != b for a, b in itertools.pairwise(melody)) <= 1, melody
+
+
+# ---------------------------------------------------------------- hairpins and key signatures
+
+
+def wedges(root: ET.Element) -> dict[str, list[tuple[int, str]]]:
+    """Each part's hairpin ends: part name -> [(bar, crescendo | diminuendo | stop)]."""
+    names = {p.get("id"): p.findtext("part-name") for p in root.iter("score-part")}
+    return {names[part.get("id")] or "": [
+        (int(m.get("number") or 0), w.get("type") or "")
+        for m in part.iter("measure") for w in m.iter("wedge")] for part in root.iter("part")}
+
+
+def test_a_hairpin_runs_over_one_held_note_to_the_new_dynamic() -> None:
+    from storyscore.compose.notes import NoteEvent
+    from storyscore.compose.score import build_score
+
+    # Four quarters (p), one whole note, then forte: the crescendo swells through the whole
+    # note and stops at the f, as an engraver draws it.
+    base = compose([plan(duration=14.0)], fps=FPS, seed=1, meter="4/4")
+    tonic = base.harmony[0].chord
+    melody = [NoteEvent(float(k), 1.0, (72 + k,), 50, tonic, dynamic="p" if k == 0 else "")
+              for k in range(4)]
+    melody += [NoteEvent(4.0, 4.0, (76,), 50, tonic),
+               NoteEvent(8.0, 2.0, (79,), 100, tonic, dynamic="f"),
+               NoteEvent(10.0, 2.0, (77,), 100, tonic)]
+    parts = {"melody": melody, "accompaniment": [], "bass": []}
+    score = build_score([plan()], base.timeline, base.harmony, parts, "t")
+    root = xml_of(dataclasses.replace(base, score=score))
+    assert wedges(root)["Flute"] == [(2, "crescendo"), (3, "stop")]
+
+
+def test_a_grand_staff_swells_where_only_its_left_hand_plays() -> None:
+    # A pianissimo pad whose last bar before the forte is all in the left hand: the
+    # piano's crescendo (written with the dynamics, between its staves) runs over it.
+    plans = [plan(scene_id="a", velocity=45, arousal=-0.8, texture="pad"),
+             plan(scene_id="b", velocity=100, texture="pad")]
+    composed = compose(plans, fps=FPS, seed=1)
+    root = xml_of(composed)
+    second = composed.timeline.scene_bars(1)[0].index + 1
+    piano = next(p for p in root.iter("part") if p.find("measure/attributes/staves") is not None)
+    left_hand_only = [m for m in piano.iter("measure") if int(m.get("number") or 0) == second - 1
+                      and {n.findtext("staff") for n in m.iter("note")
+                           if n.find("pitch") is not None} == {"2"}]
+    assert left_hand_only  # the case this test is about
+    assert wedges(root)["Piano"] == [(second - 1, "crescendo"), (second, "stop")]
+
+
+def test_a_key_signature_is_printed_only_where_the_accidentals_change() -> None:
+    # C major, then A minor (the same signature: nothing printed), then E minor (one sharp).
+    plans = [plan(scene_id="a", duration=10.0),
+             plan(scene_id="b", duration=10.0, tonic="A", mode="minor", valence=-0.4),
+             plan(scene_id="c", duration=10.0, tonic="E", mode="minor", valence=-0.4)]
+    composed = compose(plans, fps=FPS, seed=2)
+    assert {Key("A", "minor"), Key("E", "minor")} <= {s.chord.key for s in composed.harmony}
+    root = xml_of(composed)
+    for part in root.iter("part"):
+        signatures = [k.findtext("fifths") for m in part.iter("measure") for k in m.iter("key")]
+        assert signatures == ["0", "1"], signatures
 
 
 @pytest.mark.slow

@@ -118,6 +118,8 @@ _INSTRUMENT_RANGES: dict[int, tuple[int, int]] = {
     70: (34, 75), 71: (50, 91), 72: (74, 108), 73: (60, 96), 74: (65, 93), 75: (60, 96),
     78: (60, 96), 79: (60, 84), 104: (48, 84), 105: (48, 86), 107: (48, 86), 108: (60, 88),
     109: (58, 82), 110: (55, 100), 114: (55, 88),
+    # The bass instruments of the ensembles: bass guitars from E1, timpani D2..C4.
+    **dict.fromkeys(range(32, 40), (28, 55)), 47: (38, 60),
 }
 _WIDE_RANGE = (36, 96)
 

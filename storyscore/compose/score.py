@@ -32,6 +32,7 @@ What the score shows, part by part (layout from ``notation``):
 
 from __future__ import annotations
 
+import functools
 import math
 import os
 from collections.abc import Callable, Mapping, Sequence
@@ -57,6 +58,7 @@ from storyscore.files import write_bytes
 
 if TYPE_CHECKING:
     from music21 import chord, note, stream
+    from music21.instrument import Instrument
 
 DYNAMIC_LEVELS = ("pp", "p", "mp", "mf", "f", "ff")
 _DYNAMIC_EDGES = (40, 56, 72, 88, 104)  # MIDI velocity at which each next level begins
@@ -148,12 +150,14 @@ def _write_output(path: Path, data: bytes) -> None:
 
 
 def _key_changes(spans: Sequence[HarmonySpan]) -> dict[int, Key]:
-    """Bars where a key signature is written: where each new key's tonic arrives."""
+    """Bars where a key signature is written: where each new key's tonic arrives, if its
+    signature differs (C major to A minor keeps the signature, so none is printed; the
+    numerals name the new key)."""
     changes: dict[int, Key] = {}
     current: Key | None = None
     for span in spans:
         key = span.chord.key
-        if current is None or (key != current and span.chord.figure in ("I", "i")):
+        if current is None or (key.sharps != current.sharps and span.chord.figure in ("I", "i")):
             changes[span.bar] = key
             current = key
     if 0 not in changes and changes:
@@ -225,7 +229,8 @@ def build_score(
         _write_signatures(build, timeline, {**_transposed_keys(build, timeline, key_changes),
                                             **key_changes}, top=k == 0)
         _write_instruments(build, plans, timeline, names.index(build.layout.source) + 1)
-        _write_dynamics(build, plans, timeline, parts[build.layout.source])
+        lower = builds[k + 1] if k + 1 < len(builds) and build.staff.role == "upper" else None
+        _write_dynamics(build, plans, timeline, parts[build.layout.source], lower)
     _write_scene_marks(builds[0], plans, timeline)
     _write_tempo(builds[0], builds, timeline)
     _write_numerals(builds, spans)
@@ -536,6 +541,7 @@ def _write_instruments(build: _StaffBuild, plans: Sequence[ScenePlan], timeline:
     for scene, program in _instrument_starts(build.layout.programs, timeline):
         measure = build.measures[timeline.scene_bars(scene)[0].index]
         inst = instrument.instrumentFromMidiProgram(program)
+        inst.__class__ = _program_class(program)
         if inst.transposition is None and transposed:
             # Back to concert pitch: said explicitly, else the MusicXML keeps the last one.
             inst.transposition = interval.Interval("P1")
@@ -553,8 +559,25 @@ def _write_instruments(build: _StaffBuild, plans: Sequence[ScenePlan], timeline:
         named = text
 
 
+@functools.cache
+def _program_class(program: int) -> type[Instrument]:
+    """A subclass of music21's instrument class for one General MIDI program.
+
+    The MusicXML writer keeps one ``<score-instrument>`` and ``<midi-instrument>``
+    per instrument class in a part, and points every note at the first of its
+    class: a warm pad after a pad (both music21 ``Sampler``s) would play the
+    first pad's program. One class per program gives each instrument of a part
+    its own MIDI program in the MusicXML, as in the MIDI file; the class is
+    shared, so the two staves of a grand staff still declare it once.
+    """
+    from music21 import instrument
+
+    base = type(instrument.instrumentFromMidiProgram(program))
+    return type(f"{base.__name__}Program{program}", (base,), {})
+
+
 def _write_dynamics(build: _StaffBuild, plans: Sequence[ScenePlan], timeline: Timeline,
-                    events: Sequence[NoteEvent]) -> None:
+                    events: Sequence[NoteEvent], lower: _StaffBuild | None = None) -> None:
     """Dynamics where the composer marks them, else each scene's level; hairpins into a change.
 
     A lower staff of a grand staff shares its upper staff's marks (printed once).
@@ -574,7 +597,7 @@ def _write_dynamics(build: _StaffBuild, plans: Sequence[ScenePlan], timeline: Ti
         measure, at = _measure_at(build, timeline, offset)
         measure.coreInsert(at, dynamics.Dynamic(level))  # type: ignore[no-untyped-call]
         if written:
-            _hairpin(build, timeline, offset, DYNAMIC_LEVELS.index(level)
+            _hairpin(build, lower, timeline, offset, DYNAMIC_LEVELS.index(level)
                      > DYNAMIC_LEVELS.index(written[-1][1]), "below")
         written.append((offset, level))
 
@@ -605,23 +628,50 @@ def _measure_at(build: _StaffBuild, timeline: Timeline, offset: float
     return build.measures[-1], _fraction(timeline.bars[-1].length)
 
 
-def _hairpin(build: _StaffBuild, timeline: Timeline, offset: float, louder: bool,
-             placement: str) -> None:
-    """A crescendo or diminuendo over the notes of the bar before a new dynamic."""
+def _hairpin(build: _StaffBuild, lower: _StaffBuild | None, timeline: Timeline, offset: float,
+             louder: bool, placement: str) -> None:
+    """A crescendo or diminuendo over the notes of the bar before a new dynamic.
+
+    Over fewer than two notes (a held chord, a tied whole note, a grand staff's
+    left hand alone: ``lower``'s notes count for its upper staff, which carries
+    the part's marks) the hairpin runs from the first note to where the new
+    dynamic stands, as an engraver draws it. A part that rests through the bar
+    before gets none: there is nothing to swell.
+    """
     from music21 import dynamics
 
     bar = next((b for b in timeline.bars if b.offset - 1e-9 <= offset < b.end - 1e-9), None)
     if bar is None or bar.index == 0:
         return
     before = timeline.bars[bar.index - 1]
-    notes = [n for o, ns in sorted(build.notes.items()) if before.offset - 1e-9 <= o < offset - 1e-9
-             for n in ns]
-    if len(notes) < 2:
+
+    def onsets(staff: _StaffBuild) -> list[float]:
+        return sorted(o for o, ns in staff.notes.items()
+                      if ns and before.offset - 1e-9 <= o < offset - 1e-9)
+
+    own = onsets(build)
+    heard = sorted({*own, *(onsets(lower) if lower is not None else [])})
+    if not heard:
         return
     kind = dynamics.Crescendo if louder else dynamics.Diminuendo
-    wedge = kind(notes[0], notes[-1])
+    if len(own) >= 2:
+        wedge = kind(build.notes[own[0]][0], build.notes[own[-1]][-1])
+    else:
+        first = (build.notes[heard[0]][0] if own and own[0] == heard[0]
+                 else _anchor(build, timeline, heard[0]))
+        wedge = kind(first, _anchor(build, timeline, offset))
     wedge.placement = placement
     build.part.insert(0, wedge)
+
+
+def _anchor(build: _StaffBuild, timeline: Timeline, offset: float) -> Any:
+    """An invisible point in the staff at ``offset`` for a spanner to start or end at."""
+    from music21 import spanner
+
+    measure, at = _measure_at(build, timeline, offset)
+    anchor = spanner.SpannerAnchor()  # type: ignore[no-untyped-call]
+    measure.coreInsert(at, anchor)
+    return anchor
 
 
 def _write_scene_marks(build: _StaffBuild, plans: Sequence[ScenePlan], timeline: Timeline

@@ -26,7 +26,7 @@ from collections.abc import Sequence
 from storyscore.compose.harmony import HarmonySpan
 from storyscore.compose.melody import density_level
 from storyscore.compose.notes import NoteEvent, clamp_velocity, dynamic_mark
-from storyscore.compose.request import ScenePlan
+from storyscore.compose.request import ScenePlan, instrument_range
 from storyscore.compose.theory import Chord
 from storyscore.compose.timeline import Meter, Timeline
 
@@ -56,11 +56,18 @@ def _voicings(chord: Chord, low: int, high: int) -> list[tuple[int, ...]]:
 
 
 def _choose_voicing(
-    chord: Chord, previous: tuple[int, ...] | None, center: int, ceiling: int
+    chord: Chord, previous: tuple[int, ...] | None, center: int, ceiling: int,
+    playable: tuple[int, int] = (0, 127),
 ) -> tuple[int, ...]:
-    candidates = _voicings(chord, center - 9, max(center + 7, ceiling))
+    """The voicing of ``chord`` nearest the last one, around ``center``, under ``ceiling``
+    and inside the instrument's ``playable`` range (a flute never plays below C4, so its
+    chords move up an octave rather than into notes it has not got)."""
+    low, high = playable
+    candidates = _voicings(chord, max(low, center - 9), min(high, max(center + 7, ceiling)))
     if not candidates:
-        candidates = _voicings(chord, center - 12, center + 14)
+        candidates = _voicings(chord, max(low, center - 12), min(high, center + 14))
+    if not candidates:
+        candidates = _voicings(chord, low, high)
 
     def cost(v: tuple[int, ...]) -> float:
         spread = abs(sum(v) / len(v) - center) * 0.5 + max(0, v[-1] - ceiling) * 3.0
@@ -70,6 +77,46 @@ def _choose_voicing(
         return sum(moves) + spread * 0.6
 
     return min(candidates, key=lambda v: (cost(v), v))
+
+
+def bass_range(program: int) -> tuple[int, int]:
+    """Where a bass line lies: G1..E3, inside the bass instrument's range (a cello's from
+    C2, timpani's from D2); an instrument too high for a bass line plays its lowest
+    octave and a half."""
+    low, high = instrument_range(program)
+    bounded = (max(low, _BASS_RANGE[0]), min(high, _BASS_RANGE[1]))
+    if bounded[1] - bounded[0] >= 11:
+        return bounded
+    return low, min(high, low + 19)
+
+
+def _with_own_bass(voicing: tuple[int, ...], chord: Chord, bass_pitch: int,
+                   playable: tuple[int, int]) -> tuple[int, ...]:
+    """The accompaniment's chord over its own bass note (a scene without a bass
+    instrument), all inside the instrument's range.
+
+    The bass note lies below the whole voicing, so that a root-position chord
+    never turns into a six-four; where the instrument has no room below the
+    chord (a flute's lowest notes), the chord is voiced from its bass note up.
+    """
+    low, high = playable
+    low_bass = bass_pitch + 12
+    while low_bass >= voicing[0]:
+        low_bass -= 12
+    while low_bass < low and low_bass + 12 < voicing[0]:
+        low_bass += 12
+    if low_bass >= low:
+        return (low_bass, *voicing)
+    start = low + (chord.bass - low) % 12
+    stacked = [start]
+    for pc in sorted({p for p in chord.pcs if p != chord.bass},
+                     key=lambda p: (p - chord.bass) % 12):
+        nxt = stacked[-1] + 1
+        while nxt % 12 != pc:
+            nxt += 1
+        stacked.append(nxt)
+    notes = tuple(sorted(stacked))
+    return notes if notes[-1] <= high else voicing
 
 
 def _nearest(pc: int, previous: int, low: int, high: int) -> int:
@@ -95,7 +142,7 @@ def _articulate(length: float, staccato: float) -> float:
 
 def _figure(
     texture: str, span: HarmonySpan, voicing: tuple[int, ...], plan: ScenePlan, level: int,
-    quiet: bool, meter: Meter, has_bass: bool, bar_offset: float,
+    quiet: bool, meter: Meter, has_bass: bool, bar_offset: float, top: int = 127,
 ) -> list[tuple[float, float, tuple[int, ...], float]]:
     """(offset, length, pitches, accent) notes of one chord in the given texture."""
     start, length = span.offset, span.length
@@ -114,7 +161,8 @@ def _figure(
         # long as the root), which leaves a short scene's key in doubt.
         notes.append((start, length, voicing, 1.0))
     elif texture == "arpeggio" and length // _broken_step(texture, plan, level) >= 3:
-        up = [*voicing, voicing[0] + 12]
+        # The arpeggio turns on the octave of its lowest note, where the instrument has it.
+        up = [*voicing, voicing[0] + 12] if voicing[0] + 12 <= top else list(voicing)
         cycle = up + up[-2:0:-1]
         run(_broken_step(texture, plan, level), [(p,) for p in cycle])
     elif texture == "alberti" and length // _broken_step(texture, plan, level) >= 3:
@@ -170,15 +218,18 @@ def _alberti_upper(chord: Chord, voicing: tuple[int, ...]) -> tuple[int, int]:
     return picked[0], picked[1]
 
 
-def _suspended(span: HarmonySpan, voicing: tuple[int, ...]
+def _suspended(span: HarmonySpan, voicing: tuple[int, ...], top: int = 127
                ) -> list[tuple[float, float, tuple[int, ...], float]]:
     """A held chord whose third is first suspended a fourth above the bass (4–3): the
-    half cadence leans on the dominant before it settles."""
+    half cadence leans on the dominant before it settles (if the instrument reaches
+    the fourth: under ``top``)."""
     third = span.chord.pcs[1] if len(span.chord.pcs) > 1 else None
     fourth = (span.chord.pcs[0] + 5) % 12
     if third is None or not any(p % 12 == third for p in voicing):
         return [(span.offset, span.length, voicing, 1.0)]
     suspended = tuple(p + (fourth - third) % 12 if p % 12 == third else p for p in voicing)
+    if max(suspended) > top:
+        return [(span.offset, span.length, voicing, 1.0)]
     half = span.length / 2
     return [(span.offset, half, tuple(sorted(suspended)), 1.0),
             (span.offset + half, span.length - half, voicing, 1.0)]
@@ -271,40 +322,42 @@ def compose_accompaniment(
         center = plan.register - 14
         ceiling = plan.register - 3
         has_bass = plan.bass_program is not None
+        playable = instrument_range(plan.accompaniment_program)
+        low_bass, high_bass = (bass_range(plan.bass_program) if plan.bass_program is not None
+                               else _BASS_RANGE)
+        answer_top = max(high_bass, min(instrument_range(plan.bass_program)[1], _BASS_RANGE[1] + 7)
+                         if plan.bass_program is not None else high_bass)
         meter = timeline.meter
         scene_spans = [s for s in spans if s.scene == i]
         for span in (s for s in spans if s.scene == i):
             quiet = _quiet(span.offset, span.end, windows)
-            voicing = _choose_voicing(span.chord, voicing, center, ceiling)
+            previous = voicing
+            voicing = _choose_voicing(span.chord, previous, center, ceiling, playable)
             pedal = _pedal(plan, span, scene_spans)
             bass_pitch = _nearest(span.chord.key.pc if pedal else span.chord.bass, last_bass,
-                                  *_BASS_RANGE)
+                                  low_bass, high_bass)
             last_bass = bass_pitch
             soft = 0.7 if quiet else 1.0
             if has_bass:
-                # The chord lies above the bass, so that a root-position chord stays one.
-                while voicing[0] <= bass_pitch:
-                    if bass_pitch - 12 >= _BASS_RANGE[0]:
-                        bass_pitch -= 12
-                    else:
-                        voicing = tuple(p + 12 for p in voicing)
+                # The chord lies above the bass, so that a root-position chord stays one:
+                # the bass drops an octave, or else the chord is voiced again above it.
+                while voicing[0] <= bass_pitch and bass_pitch - 12 >= low_bass:
+                    bass_pitch -= 12
+                if voicing[0] <= bass_pitch and bass_pitch < playable[1] - 12:
+                    voicing = _choose_voicing(span.chord, previous, center, ceiling,
+                                              (max(playable[0], bass_pitch + 1), playable[1]))
                 last_bass = bass_pitch
                 upper = voicing
             else:
-                # The accompaniment's own bass note lies below the whole voicing, so that a
-                # root-position chord never turns into a six-four.
-                low_bass = bass_pitch + 12
-                while low_bass >= voicing[0]:
-                    low_bass -= 12
-                upper = (low_bass, *voicing)
+                upper = _with_own_bass(voicing, span.chord, bass_pitch, playable)
             if span.cadence == "final":
                 # The last chord is struck once and held: the piece ends, it does not stop.
                 figure = [(span.offset, span.length, upper, 1.0)]
             elif span.cadence == "half" and plan.texture == "pad" and span.length >= 2:
-                figure = _suspended(span, upper)
+                figure = _suspended(span, upper, playable[1])
             else:
                 figure = _figure(plan.texture, span, upper, plan, level, quiet, meter, has_bass,
-                                 bar_offsets[span.bar])
+                                 bar_offsets[span.bar], playable[1])
             for offset, length, pitches, accent in figure:
                 velocity = base * 0.68 * soft * accent * (0.85 if plan.texture == "pad" else 1.0)
                 # Detached block chords and ostinato notes sound shorter than written: the
@@ -322,8 +375,13 @@ def compose_accompaniment(
             # The answering octave stays under the chord: above it, it would turn a
             # root-position chord into an inversion (a six-four under a triad's fifth).
             octave = bass_pitch + 12
-            if octave > _BASS_RANGE[1] or octave >= upper[0]:
-                octave = bass_pitch - 12 if bass_pitch - 12 >= _BASS_RANGE[0] else bass_pitch
+            if octave > high_bass or octave >= upper[0]:
+                if bass_pitch - 12 >= low_bass:
+                    octave = bass_pitch - 12
+                elif octave > min(answer_top, upper[0]):
+                    octave = bass_pitch
+                # else the instrument has no lower octave (a cello's G1): the answer rises
+                # above the bass line's range, at most to the chord's own lowest note.
             rhythm = ([(span.offset, span.length, False)] if span.cadence == "final"
                       else _bass_rhythm(plan, span, level, quiet, meter))
             for offset, length, answering in rhythm:

@@ -47,6 +47,7 @@ from storyscore.audio.voices import Narration
 from storyscore.cache import Cache, cache_key, code_digest, package_versions
 from storyscore.compose import ComposedScore, ScenePlan, compose
 from storyscore.compose.leitmotif import characters_in
+from storyscore.compose.orchestration import orchestrate
 from storyscore.diagnostics import Diagnostic
 from storyscore.export.subtitles import Cue, build_cues, timed_sentences
 from storyscore.files import scratch_folder
@@ -167,7 +168,9 @@ def path_plans(prepared: Prepared, path: Sequence[Scene]
     plans = [scene_plan(t.scene, t, prepared.music[t.scene.id], prepared.narration(t.scene.id),
                         story, measured[n - 1].scene if n else None)
              for n, t in enumerate(measured)]
-    return measured, plans
+    # The instruments held through each section of the path, not changed every scene.
+    return measured, orchestrate(plans, [story.music_of(t.scene).instruments is not None
+                                         for t in measured])
 
 
 def _compose(story: Story, plans: Sequence[ScenePlan]) -> ComposedScore:
