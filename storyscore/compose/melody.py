@@ -472,7 +472,13 @@ def _realise_theme(slots: list[_Slot], plan: ScenePlan, skyline: np.ndarray,
     # it, not where the picture's contour jumps somewhere the notes never meet.
     clear = float(np.ptp([slot.height for slot in slots])) > _CLEAR_SKYLINE
     heard = _key_hearing(themed, key, backdrop) if backdrop is not None else None
-    sung = _bar_shifts(themed, key.scale, tonic, band, basses, clear, heard, sung_shapes)
+    # The scene's other notes, foreseen at their targets: the statement is judged against
+    # the skyline with them, as a listener hears the scene (and check 12 ranks it) whole.
+    others = [slot for slot in slots if slot.degree is None]
+    around = (np.array([slot.height for slot in others]),
+              np.array([slot.target for slot in others]))
+    sung = _bar_shifts(themed, key.scale, tonic, band, basses, clear, heard, sung_shapes,
+                       around)
     if sung_shapes is not None:
         sung_shapes.update(s for run in _kept_runs(sung) for s in _shapes(run))
     for slot, (_, free) in zip(themed, sung, strict=True):
@@ -555,7 +561,8 @@ def _theme_allowed(slot: _Slot, diatonic: Sequence[int], k: int) -> set[int]:
 def _bar_shifts(themed: list[_Slot], scale: Sequence[int], tonic: int, band: tuple[int, int],
                 basses: Sequence[int | None], clear: bool,
                 heard: Callable[[Sequence[int]], float] | None = None,
-                before: collections.Counter[tuple[int, ...]] | None = None
+                before: collections.Counter[tuple[int, ...]] | None = None,
+                around: tuple[np.ndarray, np.ndarray] | None = None,
                 ) -> list[tuple[int, bool]]:
     """Each theme note's degree once its bar has moved: every bar is moved a number of
     scale steps as a whole (a sequence), or turned upside down about its first note
@@ -579,12 +586,17 @@ def _bar_shifts(themed: list[_Slot], scale: Sequence[int], tonic: int, band: tup
     for slot in themed:
         bars.setdefault(slot.theme_bar, []).append(slot)
     centre = float(np.mean([slot.degree or 0 for slot in themed]))
+    other_heights, other_pitches = around if around is not None else (np.zeros(0),
+                                                                       np.zeros(0))
     def judged(own: float, path: tuple[_Option, ...], complete: bool) -> float:
-        # What the statement sung so far costs as a whole: not following its skyline,
-        # not repeating its shapes, not saying its key; once complete, a range short of
-        # a phrase's where it has a phrase's notes.
+        # What the statement sung so far costs as a whole: not following its skyline
+        # (with the scene's other notes at their targets), not repeating its shapes, not
+        # saying its key; once complete, a range short of a phrase's where it has a
+        # phrase's notes.
         sung = np.array([p for o in path for p in o.pitches], dtype=float)
-        cost = own + _unfollowed(sung, heights[:len(sung)], following)
+        cost = own + _unfollowed(np.concatenate([sung, other_pitches]),
+                                 np.concatenate([heights[:len(sung)], other_heights]),
+                                 following)
         cost -= _RECUR_WEIGHT * _recurring_shapes(
             _kept_runs([(d, o.free) for o in path for d in o.degrees]), before)
         if heard is not None:
@@ -598,8 +610,8 @@ def _bar_shifts(themed: list[_Slot], scale: Sequence[int], tonic: int, band: tup
     order = sorted(bars)
     for index in order:
         notes = bars[index]
-        height = float(np.mean([slot.height for slot in notes]))
-        wanted = centre + (reach * (height - middle) / spread if spread > 0 else 0.0)
+        # Where the scene's skyline wants the bar: its notes' targets, in scale steps.
+        wanted = 7 * (float(np.mean([slot.target for slot in notes])) - tonic) / 12
         options = _bar_options(notes, scale, tonic, band, bass_of, wanted, heights)
         if len(notes) >= 3 and not any(slot.cadence == "final" for slot in notes):
             options.append(_free_option(notes, scale, tonic, band))
