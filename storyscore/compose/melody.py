@@ -833,8 +833,13 @@ def _note_costs(slot: _Slot, band: tuple[int, int], grid: np.ndarray) -> np.ndar
 
 
 def _gaps(slots: list[_Slot]) -> list[float]:
-    """The silence before each note (the first note's is measured from the last)."""
-    return [slots[n].offset - slots[n - 1].offset - slots[n - 1].sound for n in range(len(slots))]
+    """The rest written before each note (the first note's is measured from the last).
+
+    A staccato note is written at its full length with a dot, so the silence its
+    shortened sound leaves is no rest: the phrase goes on through it, for a reader (and
+    check 10) as for the leaps the line must turn."""
+    return [slots[n].offset - slots[n - 1].offset - slots[n - 1].length
+            for n in range(len(slots))]
 
 
 def _new_phrases(slots: list[_Slot]) -> list[bool]:
