@@ -114,6 +114,8 @@ _KEY_MARGIN = 0.1  # how far its key should lead the next-best key
 _CLASH = 3.0  # the cost of a strong theme note off its chord (it would be bent out of shape)
 _FREE_BAR = 1.5  # the cost of a theme bar that keeps only its rhythm
 _MIRROR = 1.5  # the cost of turning a theme bar upside down
+_ON_BEAT = 1.0  # the cost of a theme note on a beat off its chord (a passing note there)
+_BENT = 1.0  # the cost of each of a theme bar's intervals that bending onto the chords changes
 _BEAM = 6  # ways of singing the statement so far that the search keeps
 _BAR_OPTIONS = 8  # ways of singing one bar it tries
 _LEAST_FOLLOWING = 0.6  # rank correlation of a scene's notes with its skyline
@@ -502,7 +504,9 @@ def _onto_chords(notes: Sequence[_Slot], degrees: Sequence[int], diatonic: Seque
     for k, slot in enumerate(notes):
         pitch = diatonic[k]
         allowed = _theme_allowed(slot, diatonic, k)
-        candidates = [p for p in range(pitch - 4, pitch + 5)
+        # Within a fifth either way every pitch class is found, most of them twice: the
+        # piece's last note reaches the tonic even where the band cuts off one octave.
+        candidates = [p for p in range(pitch - 7, pitch + 8)
                       if p % 12 in allowed and band[0] <= p <= band[1]]
         if candidates and (pitch % 12 not in allowed or not band[0] <= pitch <= band[1]):
             moves = k > 0 and degrees[k] != degrees[k - 1]
@@ -644,6 +648,11 @@ def _unfollowed(sung: np.ndarray, heights: np.ndarray, following: float) -> floa
                                             - _rank_correlation(sung, heights))
 
 
+def _moves(degrees: Sequence[int]) -> list[int]:
+    """The diatonic intervals between consecutive degrees."""
+    return [b - a for a, b in itertools.pairwise(degrees)]
+
+
 def _shapes(degrees: Sequence[int]) -> list[tuple[int, ...]]:
     """Every four-note window of a tune as its diatonic intervals."""
     moves = [b - a for a, b in itertools.pairwise(degrees)]
@@ -723,8 +732,11 @@ def _bar_options(notes: list[_Slot], scale: Sequence[int], tonic: int, band: tup
             # The bar as it will sound: its clashing notes moved onto their chords, so that
             # the search judges the shapes and the line a listener hears.
             sounding = tuple(_onto_chords(notes, degrees, pitches, band))
-            options.append(_Option(tuple(_degree_of(p, scale, tonic) for p in sounding),
-                                   sounding, cost))
+            sung = tuple(_degree_of(p, scale, tonic) for p in sounding)
+            # Each interval the bend changes is a piece of the motif a listener loses.
+            cost += _BENT * sum(a != b for a, b in zip(_moves(sung), _moves(degrees),
+                                                        strict=True))
+            options.append(_Option(sung, sounding, cost))
     options.sort(key=lambda o: o.cost)
     return options[:_BAR_OPTIONS]
 
@@ -737,8 +749,12 @@ def _bar_cost(notes: list[_Slot], pitches: Sequence[int], band: tuple[int, int],
     clashes = sum(1 for k, (slot, pitch) in enumerate(zip(notes, pitches, strict=True))
                   if pitch % 12 not in slot.chord.pcs
                   and pitch % 12 not in _theme_allowed(slot, pitches, k))
+    # A passing note on a beat is allowed, but it is a dissonance a listener hears on
+    # the beat: a bar that can sit its beats on the chord should.
+    passing = sum(1 for slot, pitch in zip(notes, pitches, strict=True)
+                  if slot.beat and pitch % 12 not in slot.chord.pcs)
     outside = sum(max(0, band[0] - p, p - band[1]) for p in pitches)
-    cost = _CLASH * clashes + 3.0 * outside
+    cost = _CLASH * clashes + _ON_BEAT * passing + 3.0 * outside
     cost += _PARALLEL / 4 * _parallels(notes, list(pitches), bass_of)
     # The tonic triad, held, says the scene's key (as the free notes lean on it too).
     cost -= _TONIC_PULL * sum(slot.length * _triad_weight(slot.chord.key, pitch)
