@@ -105,6 +105,8 @@ _LEAST_SPAN = 7  # semitones a scene's melody spans at the least (a fifth and mo
 _CLEAR_SKYLINE = 0.15  # a skyline rising or falling by more of the picture under the notes
 _SKYLINE_DEGREES = 5.0  # scale steps a theme bar moves from the lowest skyline to the highest
 _FOLLOW_WEIGHT = 20.0  # cost of a statement's rank correlation short of its skyline's
+_MUST_FOLLOW = 0.55  # the rank correlation below which a statement hardly follows at all
+_MUST_WEIGHT = 80.0  # the cost of each unit it falls short of that
 _THEME_SPAN = 8.0  # semitones a statement of a phrase's notes spans at the least
 _SHORT_SPAN = 2.5  # the cost of each semitone a statement spans short of that
 _UNTURNED = 2.0  # the cost of a leap in a statement that does not turn back
@@ -182,6 +184,8 @@ class _Slot:
     degree: int | None = None  # a theme note: its diatonic degree in the scene's key
     fixed: int | None = None  # a theme note's pitch, once realised over its chord
     theme_bar: int = -1  # the statement's bar this theme note belongs to
+    written: int | None = None  # a theme note's degree as the theme has it
+    aim: float = 0.0  # where the skyline wants the note (its first target)
 
 
 def _cells(bar: Bar, spans: list[HarmonySpan], beat: float = 1.0
@@ -270,6 +274,7 @@ def _aim(slots: list[_Slot], heights: list[float], arches: list[float], register
     for slot, height, arch in zip(slots, values, arches, strict=True):
         slot.height = float(height)
         slot.target += register + (float(height) - middle) * scale + arch_height * (arch - 0.5)
+        slot.aim = slot.target
 
 
 def _articulate(length: float, staccato: float) -> float:
@@ -403,7 +408,7 @@ def _theme_slots(
         slot = _Slot(onset, end - onset, sound, strong, abs(in_bar - round(in_bar)) < 1e-9,
                      span.chord, 0.0, velocity,
                      span.cadence if abs(span.offset - onset) < 1e-9 else None, i, quiet,
-                     first_bar + bar_index, degree=degree,
+                     first_bar + bar_index, degree=degree, written=degree,
                      theme_bar=int(offset // (bar_length * stated.scale)))
         out.append(slot)
     finals = [slot for slot in out if slot.cadence == "final"]
@@ -454,13 +459,15 @@ def _cell_starts(bar_length: float, beat: float) -> list[float]:
 
 def _realise_theme(slots: list[_Slot], plan: ScenePlan, skyline: np.ndarray,
                    backdrop: Backdrop | None = None,
-                   sung_shapes: collections.Counter[tuple[int, ...]] | None = None) -> None:
+                   sung_shapes: collections.Counter[tuple[int, ...]] | None = None,
+                   sung: dict[int, int] | None = None) -> None:
     """Give each theme note its pitch: its degree in the scene's key, each theme bar moved
     up or down the scale as a whole, or turned upside down, where that follows the
     skyline (``_bar_shifts``), then any note that still clashes moved onto the chord
     under it: a strong note to the nearest chord tone, a note on a weaker beat only
     where it is not a passing or neighbour note (a step in, a step out), so that the
-    motif keeps its interval shape wherever the harmony lets it."""
+    motif keeps its interval shape wherever the harmony lets it. ``sung`` gives the
+    scene's other notes' pitches where they are known (by ``id`` of their slot)."""
     themed = [slot for slot in slots if slot.degree is not None]
     if not themed:
         return
@@ -474,24 +481,52 @@ def _realise_theme(slots: list[_Slot], plan: ScenePlan, skyline: np.ndarray,
     # it, not where the picture's contour jumps somewhere the notes never meet.
     clear = float(np.ptp([slot.height for slot in slots])) > _CLEAR_SKYLINE
     heard = _key_hearing(themed, key, backdrop) if backdrop is not None else None
-    # The scene's other notes, foreseen at their targets: the statement is judged against
-    # the skyline with them, as a listener hears the scene (and check 12 ranks it) whole.
+    # The scene's other notes, foreseen on the pitches nearest their targets that their
+    # chords allow: the statement is judged against the skyline with them, as a listener
+    # hears the scene (and check 12 ranks it) whole.
     others = [slot for slot in slots if slot.degree is None]
     around = (np.array([slot.height for slot in others]),
-              np.array([slot.target for slot in others]))
-    sung = _bar_shifts(themed, key.scale, tonic, band, basses, clear, heard, sung_shapes,
-                       around)
+              np.array([sung[id(slot)] if sung is not None else _foreseen(slot, band)
+                        for slot in others], dtype=float))
+    chosen = _bar_shifts(themed, key.scale, tonic, band, basses, clear, heard, sung_shapes,
+                         around)
     if sung_shapes is not None:
-        sung_shapes.update(s for run in _kept_runs(sung) for s in _shapes(run))
-    for slot, (_, free) in zip(themed, sung, strict=True):
+        sung_shapes.update(s for run in _kept_runs(chosen) for s in _shapes(run))
+    for slot, (_, free) in zip(themed, chosen, strict=True):
         if free:  # the bar keeps the theme's rhythm; its pitches follow the skyline
             slot.degree = None
-    degrees = [d for d, free in sung if not free]
+    degrees = [d for d, free in chosen if not free]
     themed = [slot for slot in themed if slot.degree is not None]
     diatonic = [degree_pitch(d, key.scale, tonic) for d in degrees]
     for slot, pitch in zip(themed, _onto_chords(themed, degrees, diatonic, band), strict=True):
         slot.fixed = pitch
         slot.target = float(pitch)
+
+
+def _rethink_theme(slots: list[_Slot], pitches: Sequence[int], plan: ScenePlan,
+                   backdrop: Backdrop) -> bool:
+    """Sing a scene's statement of the theme again, judged with its other notes where
+    the pitch pass put them (not where they were foreseen): each theme note back to its
+    written degree and its skyline target. False where the scene states no theme."""
+    if not any(slot.written is not None for slot in slots):
+        return False
+    for slot in slots:
+        if slot.written is not None:
+            slot.degree, slot.fixed, slot.target = slot.written, None, slot.aim
+    sung = {id(slot): pitch for slot, pitch in zip(slots, pitches, strict=True)
+            if slot.written is None}
+    _realise_theme(slots, plan, np.zeros(0), backdrop, sung=sung)
+    return True
+
+
+def _foreseen(slot: _Slot, band: tuple[int, int]) -> int:
+    """Where the pitch pass will likely put a free note: the pitch nearest its target
+    that its chord allows there (a chord tone where the note starts a cell)."""
+    allowed = set(slot.chord.pcs) if slot.strong else set(melodic_pcs(slot.chord))
+    centre = min(max(round(slot.target), band[0]), band[1])
+    fits = [p for p in range(centre - 7, centre + 8)
+            if p % 12 in allowed and band[0] <= p <= band[1]] or [centre]
+    return min(fits, key=lambda p: (abs(p - slot.target), p))
 
 
 def _onto_chords(notes: Sequence[_Slot], degrees: Sequence[int], diatonic: Sequence[int],
@@ -641,11 +676,14 @@ def _unturned_leaps(sung: np.ndarray) -> int:
 
 def _unfollowed(sung: np.ndarray, heights: np.ndarray, following: float) -> float:
     """What a melody that does not rise and fall with its skyline costs: nothing once
-    its rank correlation reaches ``_LEAST_FOLLOWING``, more the further below."""
+    its rank correlation reaches ``_LEAST_FOLLOWING``, more the further below, and
+    steeply below ``_MUST_FOLLOW``: a scene whose tune a listener does not hear rise and
+    fall with its picture has lost what it is for, whatever the tonic triad gains."""
     if not following or len(sung) < 3:
         return 0.0
-    return _FOLLOW_WEIGHT * following * max(0.0, _LEAST_FOLLOWING
-                                            - _rank_correlation(sung, heights))
+    rho = _rank_correlation(sung, heights)
+    return following * (_FOLLOW_WEIGHT * max(0.0, _LEAST_FOLLOWING - rho)
+                        + _MUST_WEIGHT * max(0.0, _MUST_FOLLOW - rho))
 
 
 def _moves(degrees: Sequence[int]) -> list[int]:
@@ -996,6 +1034,7 @@ def _solve_and_revise(slots: list[_Slot], plans: Sequence[ScenePlan],
       keeps less close to them.
     """
     pitches = _solve_pitches(slots, plans, backdrop)
+    rethought: set[int] = set()
     for _ in range(_REVISIONS):
         revised = False
         for scene in sorted({slot.scene for slot in slots}):
@@ -1022,8 +1061,16 @@ def _solve_and_revise(slots: list[_Slot], plans: Sequence[ScenePlan],
             heights = np.array([slots[n].height for n in notes])
             moves = np.abs(np.diff(sung))
             moves = moves[moves > 0]
-            if (float(np.ptp(heights)) > _CLEAR_SKYLINE
-                    and _rank_correlation(sung, heights) < _LEAST_FOLLOWING):
+            clear = float(np.ptp(heights)) > _CLEAR_SKYLINE
+            rho = _rank_correlation(sung, heights)
+            if clear and rho < _MUST_FOLLOW and scene not in rethought and _rethink_theme(
+                    [slots[n] for n in notes], [pitches[n] for n in notes], plans[scene],
+                    backdrop):
+                # The statement was placed against where the free notes were foreseen;
+                # sung against where they are, it can follow the skyline with them.
+                rethought.add(scene)
+                revised = True
+            elif clear and rho < _LEAST_FOLLOWING:
                 for n in notes:
                     slots[n].pull *= 2
                 revised = True
@@ -1132,19 +1179,94 @@ def compose_melody(
     for run in runs:
         if not run:
             continue
-        pitches = _solve_and_revise(run, plans, backdrop)
-        legato = [plans[s.scene].staccato < 0.15 for s in run]
+        pitches = _turn_leaps(run, _solve_and_revise(run, plans, backdrop), plans)
         for n, (slot, pitch) in enumerate(zip(run, pitches, strict=True)):
-            # A free note repeated legato is held; a theme note keeps its own attack (its
-            # rhythm is the theme).
-            tie_stop = (n > 0 and legato[n] and pitches[n - 1] == pitch
-                        and abs(run[n - 1].offset + run[n - 1].sound - slot.offset) < 1e-9
-                        and not slot.strong and slot.theme_bar < 0)
+            tie_stop = _held(run, pitches, plans, n)
             events.append(_notate(NoteEvent(slot.offset, slot.sound, (pitch,),
                                             clamp_velocity(slot.velocity), slot.chord,
                                             tie_stop=tie_stop), slot, plans, timeline,
                                   n == 0 or run[n - 1].scene != slot.scene))
     return _mark_ties(events)
+
+
+def _held(run: list[_Slot], pitches: Sequence[int], plans: Sequence[ScenePlan], n: int
+          ) -> bool:
+    """Whether note ``n`` is tied over from the one before: a free note repeated legato
+    is held; a theme note keeps its own attack (its rhythm is the theme)."""
+    slot = run[n]
+    return (n > 0 and plans[slot.scene].staccato < 0.15 and pitches[n - 1] == pitches[n]
+            and abs(run[n - 1].offset + run[n - 1].sound - slot.offset) < 1e-9
+            and not slot.strong and slot.theme_bar < 0)
+
+
+def _turn_leaps(run: list[_Slot], pitches: list[int], plans: Sequence[ScenePlan]
+                ) -> list[int]:
+    """The melody read back for its leaps, as a composer proofreads a line: a leap whose
+    next note goes on the same way (or repeats) is mended, by moving that next note to
+    turn back (a step where its chord allows, a fourth at the most) or by moving the
+    leap's own goal so that it is no leap, whichever keeps the scene's tune nearest its
+    skyline (rank correlation). Notes are heard as a reader sees them (tied notes are
+    one; a written rest of a beat or a new scene starts a new phrase, as check 10 counts
+    them); the piece's last note keeps its tonic, and the line after a moved note stays
+    joined."""
+    out = list(pitches)
+    heard = [n for n in range(len(run)) if not _held(run, out, plans, n)]
+    for a, b, c in zip(heard, heard[1:], heard[2:], strict=False):
+        if not (_same_phrase(run, a, b) and _same_phrase(run, b, c)):
+            continue
+        leap = out[b] - out[a]
+        if abs(leap) < 5 or (out[c] - out[b]) * leap < 0:
+            continue
+        mends = _mends(run, out, plans, (a, b, c))
+        if mends:
+            scene = [n for n in heard if run[n].scene == run[b].scene]
+            heights = np.array([run[n].height for n in scene])
+
+            def following(mend: tuple[int, int]) -> float:
+                trial = list(out)
+                trial[mend[0]] = mend[1]
+                return _rank_correlation(np.array([trial[n] for n in scene], dtype=float),
+                                         heights)
+            index, pitch = max(mends, key=following)
+            out[index] = pitch
+    return out
+
+
+def _mends(run: list[_Slot], out: list[int], plans: Sequence[ScenePlan],
+           notes: tuple[int, int, int]) -> list[tuple[int, int]]:
+    """The ways to mend the unturned leap from note a to note b (``notes``: a, b, c):
+    (note, pitch) moving c back the other way, or b to within a third of a. A moved
+    note keeps to its chord (a chord tone on a beat) and its band, is not held over
+    into the next note, and joins the note after it without a new leap."""
+    a, b, c = notes
+    way = -1 if out[b] > out[a] else 1
+    mends: list[tuple[int, int]] = []
+    for index, choices in ((c, [out[b] + way * size for size in range(1, 6)]),
+                           (b, [out[a] + size for size in range(-4, 5) if size])):
+        slot = run[index]
+        if slot.cadence == "final" or (index + 1 < len(run) and _held(run, out, plans,
+                                                                       index + 1)):
+            continue
+        allowed = set(slot.chord.pcs) if slot.strong or slot.beat else set(
+            melodic_pcs(slot.chord))
+        band = melody_band(plans[slot.scene])
+        after = (out[index + 1] if index + 1 < len(run) and _same_phrase(run, index, index + 1)
+                 else None)
+        before = out[index - 1]
+        for pitch in choices:
+            if (pitch % 12 in allowed and band[0] <= pitch <= band[1] and pitch != before
+                    and (after is None or (after != pitch and abs(after - pitch) <= 4))):
+                mends.append((index, pitch))
+                if index == c:
+                    break  # the nearest turn is the one a composer writes
+    return mends
+
+
+def _same_phrase(run: list[_Slot], a: int, b: int) -> bool:
+    """Whether notes ``a`` and ``b`` (a before b) lie in one phrase: one scene, and no
+    written rest of a beat or more between them."""
+    gap = run[b].offset - run[b - 1].offset - run[b - 1].length
+    return run[a].scene == run[b].scene and gap < 1.0 - 1e-9
 
 
 def _notate(event: NoteEvent, slot: _Slot, plans: Sequence[ScenePlan], timeline: Timeline,
