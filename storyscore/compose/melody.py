@@ -105,7 +105,7 @@ _LEAST_SPAN = 7  # semitones a scene's melody spans at the least (a fifth and mo
 _CLEAR_SKYLINE = 0.15  # a skyline rising or falling by more of the picture under the notes
 _SKYLINE_DEGREES = 5.0  # scale steps a theme bar moves from the lowest skyline to the highest
 _FOLLOW_WEIGHT = 20.0  # cost of a statement's rank correlation short of its skyline's
-_MUST_FOLLOW = 0.55  # the rank correlation below which a statement hardly follows at all
+_MUST_FOLLOW = 0.5  # the rank correlation below which a statement hardly follows at all
 _MUST_WEIGHT = 80.0  # the cost of each unit it falls short of that
 _THEME_SPAN = 8.0  # semitones a statement of a phrase's notes spans at the least
 _SHORT_SPAN = 2.5  # the cost of each semitone a statement spans short of that
@@ -1252,10 +1252,13 @@ def _mends(run: list[_Slot], out: list[int], plans: Sequence[ScenePlan],
         band = melody_band(plans[slot.scene])
         after = (out[index + 1] if index + 1 < len(run) and _same_phrase(run, index, index + 1)
                  else None)
+        # A leap onto a phrase's last note needs no turn (nothing follows it to turn).
+        reach = 9 if index + 2 >= len(run) or not _same_phrase(run, index + 1,
+                                                                 index + 2) else 4
         before = out[index - 1]
         for pitch in choices:
             if (pitch % 12 in allowed and band[0] <= pitch <= band[1] and pitch != before
-                    and (after is None or (after != pitch and abs(after - pitch) <= 4))):
+                    and (after is None or (after != pitch and abs(after - pitch) <= reach))):
                 mends.append((index, pitch))
                 if index == c:
                     break  # the nearest turn is the one a composer writes
