@@ -36,7 +36,10 @@ skips to leaps, charge a leap that does not turn back, lean on the tonic
 triad; cadences pull toward the tonic (authentic) or the second and seventh
 degrees (half). The piece's final note is the tonic. Then each scene is read
 back (``_solve_and_revise``) and solved again where its key, range, contour or
-steps fall short.
+steps fall short; a scene that still does not follow its skyline has its
+statement of the theme sung again against its free notes as solved
+(``_rethink_theme``). Last, the line is proofread for leaps that do not turn
+back (``_turn_leaps``).
 """
 
 from __future__ import annotations
@@ -103,7 +106,6 @@ _TONIC_PULL = 0.35  # reward for a tonic-triad tone (twice that for the tonic)
 _PHRASE_NOTES = 8  # notes enough for a melody to show its range and its shape
 _LEAST_SPAN = 7  # semitones a scene's melody spans at the least (a fifth and more)
 _CLEAR_SKYLINE = 0.15  # a skyline rising or falling by more of the picture under the notes
-_SKYLINE_DEGREES = 5.0  # scale steps a theme bar moves from the lowest skyline to the highest
 _FOLLOW_WEIGHT = 20.0  # cost of a statement's rank correlation short of its skyline's
 _MUST_FOLLOW = 0.5  # the rank correlation below which a statement hardly follows at all
 _MUST_WEIGHT = 30.0  # the cost of each unit it falls short of that
@@ -613,23 +615,17 @@ def _bar_shifts(themed: list[_Slot], scale: Sequence[int], tonic: int, band: tup
     bass_of = {id(slot): bass for slot, bass in zip(themed, basses, strict=True)}
     before = before if before is not None else collections.Counter()
     heights = np.array([slot.height for slot in themed])
-    spread = float(np.ptp(heights))
-    middle = (float(heights.max()) + float(heights.min())) / 2
-    # Degrees the bars' middles move from the lowest skyline to the highest: most of an
-    # octave for a clear skyline, less for a flatter one.
-    reach = _SKYLINE_DEGREES * min(1.0, spread / _FLAT_SKYLINE)
     # A listener follows the ups and downs of a clear skyline, however small they are
     # under this statement: its rank order counts, not its size.
     following = 1.0 if clear else 0.0
     bars: dict[int, list[_Slot]] = {}
     for slot in themed:
         bars.setdefault(slot.theme_bar, []).append(slot)
-    centre = float(np.mean([slot.degree or 0 for slot in themed]))
     other_heights, other_pitches = around if around is not None else (np.zeros(0),
                                                                        np.zeros(0))
     def judged(own: float, path: tuple[_Option, ...], complete: bool) -> float:
         # What the statement sung so far costs as a whole: not following its skyline
-        # (with the scene's other notes at their targets), not repeating its shapes, not
+        # (with the scene's other notes where they are foreseen), not repeating its shapes, not
         # saying its key; once complete, a range short of a phrase's where it has a
         # phrase's notes.
         sung = np.array([p for o in path for p in o.pitches], dtype=float)
@@ -1220,16 +1216,19 @@ def _turn_leaps(run: list[_Slot], pitches: list[int], plans: Sequence[ScenePlan]
         mends = _mends(run, out, plans, (a, b, c))
         if mends:
             scene = [n for n in heard if run[n].scene == run[b].scene]
-            heights = np.array([run[n].height for n in scene])
-
-            def following(mend: tuple[int, int]) -> float:
-                trial = list(out)
-                trial[mend[0]] = mend[1]
-                return _rank_correlation(np.array([trial[n] for n in scene], dtype=float),
-                                         heights)
-            index, pitch = max(mends, key=following)
+            index, pitch = max(mends, key=lambda mend: _following(run, out, scene, mend))
             out[index] = pitch
     return out
+
+
+def _following(run: list[_Slot], pitches: Sequence[int], scene: Sequence[int],
+               mend: tuple[int, int]) -> float:
+    """The rank correlation of a scene's heard notes (``scene``) with its skyline once
+    ``mend`` (note, pitch) is made."""
+    trial = list(pitches)
+    trial[mend[0]] = mend[1]
+    return _rank_correlation(np.array([trial[n] for n in scene], dtype=float),
+                             np.array([run[n].height for n in scene]))
 
 
 def _mends(run: list[_Slot], out: list[int], plans: Sequence[ScenePlan],
@@ -1237,7 +1236,8 @@ def _mends(run: list[_Slot], out: list[int], plans: Sequence[ScenePlan],
     """The ways to mend the unturned leap from note a to note b (``notes``: a, b, c):
     (note, pitch) moving c back the other way, or b to within a third of a. A moved
     note keeps to its chord (a chord tone on a beat) and its band, is not held over
-    into the next note, and joins the note after it without a new leap."""
+    into the next note, and joins the note after it without a new leap (within a sixth
+    where that note ends the phrase: nothing follows it to turn)."""
     a, b, c = notes
     way = -1 if out[b] > out[a] else 1
     mends: list[tuple[int, int]] = []
