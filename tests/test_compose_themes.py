@@ -71,7 +71,7 @@ def _bar_rhythm(cs: ComposedScore, bar_offset: float, length: float) -> tuple[fl
 def test_the_theme_is_a_period_grown_from_its_motif(meter: Meter) -> None:
     theme = build_theme(STORY, meter, seed=5)
     assert abs(sum(theme.motif.rhythm) - meter.bar) < 1e-9
-    assert 2 <= len(theme.motif.rhythm) <= 6
+    assert 3 <= len(theme.motif.rhythm) <= 6  # the music guide's motif: 3-6 notes
     bars = [theme.bar_notes(b) for b in range(8)]
     # Bars 1 and 5 are the motif; 2 and 6 its sequence a step away, same rhythm and shape.
     for first, second in ((0, 1), (4, 5)):

@@ -96,7 +96,7 @@ _PREDOMINANTS = {
     ("bright", "minor"): ("iv", "VI"),
     ("calm", "minor"): ("iv", "iio6"),
     ("sad", "minor"): ("iv", "iio6"),
-    ("tense", "minor"): ("bII6", "iio6", "iv"),
+    ("tense", "minor"): ("bII6", "iio6", "iv", "VI"),
     ("mysterious", "minor"): ("IV", "iv"),
 }
 # A colour after the opening tonic of a scene too short for a phrase: the relative or

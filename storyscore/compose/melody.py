@@ -36,7 +36,10 @@ skips to leaps, charge a leap that does not turn back, lean on the tonic
 triad; cadences pull toward the tonic (authentic) or the second and seventh
 degrees (half). The piece's final note is the tonic. Then each scene is read
 back (``_solve_and_revise``) and solved again where its key, range, contour or
-steps fall short.
+steps fall short; a scene that still does not follow its skyline has its
+statement of the theme sung again against its free notes as solved
+(``_rethink_theme``). Last, the line is proofread for leaps that do not turn
+back (``_turn_leaps``).
 """
 
 from __future__ import annotations
@@ -103,8 +106,9 @@ _TONIC_PULL = 0.35  # reward for a tonic-triad tone (twice that for the tonic)
 _PHRASE_NOTES = 8  # notes enough for a melody to show its range and its shape
 _LEAST_SPAN = 7  # semitones a scene's melody spans at the least (a fifth and more)
 _CLEAR_SKYLINE = 0.15  # a skyline rising or falling by more of the picture under the notes
-_SKYLINE_DEGREES = 5.0  # scale steps a theme bar moves from the lowest skyline to the highest
 _FOLLOW_WEIGHT = 20.0  # cost of a statement's rank correlation short of its skyline's
+_MUST_FOLLOW = 0.5  # the rank correlation below which a statement hardly follows at all
+_MUST_WEIGHT = 30.0  # the cost of each unit it falls short of that
 _THEME_SPAN = 8.0  # semitones a statement of a phrase's notes spans at the least
 _SHORT_SPAN = 2.5  # the cost of each semitone a statement spans short of that
 _UNTURNED = 2.0  # the cost of a leap in a statement that does not turn back
@@ -114,6 +118,8 @@ _KEY_MARGIN = 0.1  # how far its key should lead the next-best key
 _CLASH = 3.0  # the cost of a strong theme note off its chord (it would be bent out of shape)
 _FREE_BAR = 1.5  # the cost of a theme bar that keeps only its rhythm
 _MIRROR = 1.5  # the cost of turning a theme bar upside down
+_ON_BEAT = 1.0  # the cost of a theme note on a beat off its chord (a passing note there)
+_BENT = 1.0  # the cost of each of a theme bar's intervals that bending onto the chords changes
 _BEAM = 6  # ways of singing the statement so far that the search keeps
 _BAR_OPTIONS = 8  # ways of singing one bar it tries
 _LEAST_FOLLOWING = 0.6  # rank correlation of a scene's notes with its skyline
@@ -180,6 +186,8 @@ class _Slot:
     degree: int | None = None  # a theme note: its diatonic degree in the scene's key
     fixed: int | None = None  # a theme note's pitch, once realised over its chord
     theme_bar: int = -1  # the statement's bar this theme note belongs to
+    written: int | None = None  # a theme note's degree as the theme has it
+    aim: float = 0.0  # where the skyline wants the note (its first target)
 
 
 def _cells(bar: Bar, spans: list[HarmonySpan], beat: float = 1.0
@@ -268,6 +276,7 @@ def _aim(slots: list[_Slot], heights: list[float], arches: list[float], register
     for slot, height, arch in zip(slots, values, arches, strict=True):
         slot.height = float(height)
         slot.target += register + (float(height) - middle) * scale + arch_height * (arch - 0.5)
+        slot.aim = slot.target
 
 
 def _articulate(length: float, staccato: float) -> float:
@@ -401,7 +410,7 @@ def _theme_slots(
         slot = _Slot(onset, end - onset, sound, strong, abs(in_bar - round(in_bar)) < 1e-9,
                      span.chord, 0.0, velocity,
                      span.cadence if abs(span.offset - onset) < 1e-9 else None, i, quiet,
-                     first_bar + bar_index, degree=degree,
+                     first_bar + bar_index, degree=degree, written=degree,
                      theme_bar=int(offset // (bar_length * stated.scale)))
         out.append(slot)
     finals = [slot for slot in out if slot.cadence == "final"]
@@ -452,13 +461,15 @@ def _cell_starts(bar_length: float, beat: float) -> list[float]:
 
 def _realise_theme(slots: list[_Slot], plan: ScenePlan, skyline: np.ndarray,
                    backdrop: Backdrop | None = None,
-                   sung_shapes: collections.Counter[tuple[int, ...]] | None = None) -> None:
+                   sung_shapes: collections.Counter[tuple[int, ...]] | None = None,
+                   sung: dict[int, int] | None = None) -> None:
     """Give each theme note its pitch: its degree in the scene's key, each theme bar moved
     up or down the scale as a whole, or turned upside down, where that follows the
     skyline (``_bar_shifts``), then any note that still clashes moved onto the chord
     under it: a strong note to the nearest chord tone, a note on a weaker beat only
     where it is not a passing or neighbour note (a step in, a step out), so that the
-    motif keeps its interval shape wherever the harmony lets it."""
+    motif keeps its interval shape wherever the harmony lets it. ``sung`` gives the
+    scene's other notes' pitches where they are known (by ``id`` of their slot)."""
     themed = [slot for slot in slots if slot.degree is not None]
     if not themed:
         return
@@ -472,18 +483,52 @@ def _realise_theme(slots: list[_Slot], plan: ScenePlan, skyline: np.ndarray,
     # it, not where the picture's contour jumps somewhere the notes never meet.
     clear = float(np.ptp([slot.height for slot in slots])) > _CLEAR_SKYLINE
     heard = _key_hearing(themed, key, backdrop) if backdrop is not None else None
-    sung = _bar_shifts(themed, key.scale, tonic, band, basses, clear, heard, sung_shapes)
+    # The scene's other notes, foreseen on the pitches nearest their targets that their
+    # chords allow: the statement is judged against the skyline with them, as a listener
+    # hears the scene (and check 12 ranks it) whole.
+    others = [slot for slot in slots if slot.degree is None]
+    around = (np.array([slot.height for slot in others]),
+              np.array([sung[id(slot)] if sung is not None else _foreseen(slot, band)
+                        for slot in others], dtype=float))
+    chosen = _bar_shifts(themed, key.scale, tonic, band, basses, clear, heard, sung_shapes,
+                         around)
     if sung_shapes is not None:
-        sung_shapes.update(s for run in _kept_runs(sung) for s in _shapes(run))
-    for slot, (_, free) in zip(themed, sung, strict=True):
+        sung_shapes.update(s for run in _kept_runs(chosen) for s in _shapes(run))
+    for slot, (_, free) in zip(themed, chosen, strict=True):
         if free:  # the bar keeps the theme's rhythm; its pitches follow the skyline
             slot.degree = None
-    degrees = [d for d, free in sung if not free]
+    degrees = [d for d, free in chosen if not free]
     themed = [slot for slot in themed if slot.degree is not None]
     diatonic = [degree_pitch(d, key.scale, tonic) for d in degrees]
     for slot, pitch in zip(themed, _onto_chords(themed, degrees, diatonic, band), strict=True):
         slot.fixed = pitch
         slot.target = float(pitch)
+
+
+def _rethink_theme(slots: list[_Slot], pitches: Sequence[int], plan: ScenePlan,
+                   backdrop: Backdrop) -> bool:
+    """Sing a scene's statement of the theme again, judged with its other notes where
+    the pitch pass put them (not where they were foreseen): each theme note back to its
+    written degree and its skyline target. False where the scene states no theme."""
+    if not any(slot.written is not None for slot in slots):
+        return False
+    for slot in slots:
+        if slot.written is not None:
+            slot.degree, slot.fixed, slot.target = slot.written, None, slot.aim
+    sung = {id(slot): pitch for slot, pitch in zip(slots, pitches, strict=True)
+            if slot.written is None}
+    _realise_theme(slots, plan, np.zeros(0), backdrop, sung=sung)
+    return True
+
+
+def _foreseen(slot: _Slot, band: tuple[int, int]) -> int:
+    """Where the pitch pass will likely put a free note: the pitch nearest its target
+    that its chord allows there (a chord tone where the note starts a cell)."""
+    allowed = set(slot.chord.pcs) if slot.strong else set(melodic_pcs(slot.chord))
+    centre = min(max(round(slot.target), band[0]), band[1])
+    fits = [p for p in range(centre - 7, centre + 8)
+            if p % 12 in allowed and band[0] <= p <= band[1]] or [centre]
+    return min(fits, key=lambda p: (abs(p - slot.target), p))
 
 
 def _onto_chords(notes: Sequence[_Slot], degrees: Sequence[int], diatonic: Sequence[int],
@@ -496,7 +541,9 @@ def _onto_chords(notes: Sequence[_Slot], degrees: Sequence[int], diatonic: Seque
     for k, slot in enumerate(notes):
         pitch = diatonic[k]
         allowed = _theme_allowed(slot, diatonic, k)
-        candidates = [p for p in range(pitch - 4, pitch + 5)
+        # Within a fifth either way every pitch class is found, most of them twice: the
+        # piece's last note reaches the tonic even where the band cuts off one octave.
+        candidates = [p for p in range(pitch - 7, pitch + 8)
                       if p % 12 in allowed and band[0] <= p <= band[1]]
         if candidates and (pitch % 12 not in allowed or not band[0] <= pitch <= band[1]):
             moves = k > 0 and degrees[k] != degrees[k - 1]
@@ -555,7 +602,8 @@ def _theme_allowed(slot: _Slot, diatonic: Sequence[int], k: int) -> set[int]:
 def _bar_shifts(themed: list[_Slot], scale: Sequence[int], tonic: int, band: tuple[int, int],
                 basses: Sequence[int | None], clear: bool,
                 heard: Callable[[Sequence[int]], float] | None = None,
-                before: collections.Counter[tuple[int, ...]] | None = None
+                before: collections.Counter[tuple[int, ...]] | None = None,
+                around: tuple[np.ndarray, np.ndarray] | None = None,
                 ) -> list[tuple[int, bool]]:
     """Each theme note's degree once its bar has moved: every bar is moved a number of
     scale steps as a whole (a sequence), or turned upside down about its first note
@@ -567,24 +615,23 @@ def _bar_shifts(themed: list[_Slot], scale: Sequence[int], tonic: int, band: tup
     bass_of = {id(slot): bass for slot, bass in zip(themed, basses, strict=True)}
     before = before if before is not None else collections.Counter()
     heights = np.array([slot.height for slot in themed])
-    spread = float(np.ptp(heights))
-    middle = (float(heights.max()) + float(heights.min())) / 2
-    # Degrees the bars' middles move from the lowest skyline to the highest: most of an
-    # octave for a clear skyline, less for a flatter one.
-    reach = _SKYLINE_DEGREES * min(1.0, spread / _FLAT_SKYLINE)
     # A listener follows the ups and downs of a clear skyline, however small they are
     # under this statement: its rank order counts, not its size.
     following = 1.0 if clear else 0.0
     bars: dict[int, list[_Slot]] = {}
     for slot in themed:
         bars.setdefault(slot.theme_bar, []).append(slot)
-    centre = float(np.mean([slot.degree or 0 for slot in themed]))
+    other_heights, other_pitches = around if around is not None else (np.zeros(0),
+                                                                       np.zeros(0))
     def judged(own: float, path: tuple[_Option, ...], complete: bool) -> float:
-        # What the statement sung so far costs as a whole: not following its skyline,
-        # not repeating its shapes, not saying its key; once complete, a range short of
-        # a phrase's where it has a phrase's notes.
+        # What the statement sung so far costs as a whole: not following its skyline
+        # (with the scene's other notes where they are foreseen), not repeating its shapes, not
+        # saying its key; once complete, a range short of a phrase's where it has a
+        # phrase's notes.
         sung = np.array([p for o in path for p in o.pitches], dtype=float)
-        cost = own + _unfollowed(sung, heights[:len(sung)], following)
+        cost = own + _unfollowed(np.concatenate([sung, other_pitches]),
+                                 np.concatenate([heights[:len(sung)], other_heights]),
+                                 following)
         cost -= _RECUR_WEIGHT * _recurring_shapes(
             _kept_runs([(d, o.free) for o in path for d in o.degrees]), before)
         if heard is not None:
@@ -598,8 +645,8 @@ def _bar_shifts(themed: list[_Slot], scale: Sequence[int], tonic: int, band: tup
     order = sorted(bars)
     for index in order:
         notes = bars[index]
-        height = float(np.mean([slot.height for slot in notes]))
-        wanted = centre + (reach * (height - middle) / spread if spread > 0 else 0.0)
+        # Where the scene's skyline wants the bar: its notes' targets, in scale steps.
+        wanted = 7 * (float(np.mean([slot.target for slot in notes])) - tonic) / 12
         options = _bar_options(notes, scale, tonic, band, bass_of, wanted, heights)
         if len(notes) >= 3 and not any(slot.cadence == "final" for slot in notes):
             options.append(_free_option(notes, scale, tonic, band))
@@ -625,11 +672,19 @@ def _unturned_leaps(sung: np.ndarray) -> int:
 
 def _unfollowed(sung: np.ndarray, heights: np.ndarray, following: float) -> float:
     """What a melody that does not rise and fall with its skyline costs: nothing once
-    its rank correlation reaches ``_LEAST_FOLLOWING``, more the further below."""
+    its rank correlation reaches ``_LEAST_FOLLOWING``, more the further below, and
+    steeply below ``_MUST_FOLLOW``: a scene whose tune a listener does not hear rise and
+    fall with its picture has lost what it is for, whatever the tonic triad gains."""
     if not following or len(sung) < 3:
         return 0.0
-    return _FOLLOW_WEIGHT * following * max(0.0, _LEAST_FOLLOWING
-                                            - _rank_correlation(sung, heights))
+    rho = _rank_correlation(sung, heights)
+    return following * (_FOLLOW_WEIGHT * max(0.0, _LEAST_FOLLOWING - rho)
+                        + _MUST_WEIGHT * max(0.0, _MUST_FOLLOW - rho))
+
+
+def _moves(degrees: Sequence[int]) -> list[int]:
+    """The diatonic intervals between consecutive degrees."""
+    return [b - a for a, b in itertools.pairwise(degrees)]
 
 
 def _shapes(degrees: Sequence[int]) -> list[tuple[int, ...]]:
@@ -711,8 +766,11 @@ def _bar_options(notes: list[_Slot], scale: Sequence[int], tonic: int, band: tup
             # The bar as it will sound: its clashing notes moved onto their chords, so that
             # the search judges the shapes and the line a listener hears.
             sounding = tuple(_onto_chords(notes, degrees, pitches, band))
-            options.append(_Option(tuple(_degree_of(p, scale, tonic) for p in sounding),
-                                   sounding, cost))
+            sung = tuple(_degree_of(p, scale, tonic) for p in sounding)
+            # Each interval the bend changes is a piece of the motif a listener loses.
+            cost += _BENT * sum(a != b for a, b in zip(_moves(sung), _moves(degrees),
+                                                        strict=True))
+            options.append(_Option(sung, sounding, cost))
     options.sort(key=lambda o: o.cost)
     return options[:_BAR_OPTIONS]
 
@@ -725,8 +783,12 @@ def _bar_cost(notes: list[_Slot], pitches: Sequence[int], band: tuple[int, int],
     clashes = sum(1 for k, (slot, pitch) in enumerate(zip(notes, pitches, strict=True))
                   if pitch % 12 not in slot.chord.pcs
                   and pitch % 12 not in _theme_allowed(slot, pitches, k))
+    # A passing note on a beat is allowed, but it is a dissonance a listener hears on
+    # the beat: a bar that can sit its beats on the chord should.
+    passing = sum(1 for slot, pitch in zip(notes, pitches, strict=True)
+                  if slot.beat and pitch % 12 not in slot.chord.pcs)
     outside = sum(max(0, band[0] - p, p - band[1]) for p in pitches)
-    cost = _CLASH * clashes + 3.0 * outside
+    cost = _CLASH * clashes + _ON_BEAT * passing + 3.0 * outside
     cost += _PARALLEL / 4 * _parallels(notes, list(pitches), bass_of)
     # The tonic triad, held, says the scene's key (as the free notes lean on it too).
     cost -= _TONIC_PULL * sum(slot.length * _triad_weight(slot.chord.key, pitch)
@@ -821,8 +883,13 @@ def _note_costs(slot: _Slot, band: tuple[int, int], grid: np.ndarray) -> np.ndar
 
 
 def _gaps(slots: list[_Slot]) -> list[float]:
-    """The silence before each note (the first note's is measured from the last)."""
-    return [slots[n].offset - slots[n - 1].offset - slots[n - 1].sound for n in range(len(slots))]
+    """The rest written before each note (the first note's is measured from the last).
+
+    A staccato note is written at its full length with a dot, so the silence its
+    shortened sound leaves is no rest: the phrase goes on through it, for a reader (and
+    check 10) as for the leaps the line must turn."""
+    return [slots[n].offset - slots[n - 1].offset - slots[n - 1].length
+            for n in range(len(slots))]
 
 
 def _new_phrases(slots: list[_Slot]) -> list[bool]:
@@ -963,6 +1030,7 @@ def _solve_and_revise(slots: list[_Slot], plans: Sequence[ScenePlan],
       keeps less close to them.
     """
     pitches = _solve_pitches(slots, plans, backdrop)
+    rethought: set[int] = set()
     for _ in range(_REVISIONS):
         revised = False
         for scene in sorted({slot.scene for slot in slots}):
@@ -989,8 +1057,16 @@ def _solve_and_revise(slots: list[_Slot], plans: Sequence[ScenePlan],
             heights = np.array([slots[n].height for n in notes])
             moves = np.abs(np.diff(sung))
             moves = moves[moves > 0]
-            if (float(np.ptp(heights)) > _CLEAR_SKYLINE
-                    and _rank_correlation(sung, heights) < _LEAST_FOLLOWING):
+            clear = float(np.ptp(heights)) > _CLEAR_SKYLINE
+            rho = _rank_correlation(sung, heights)
+            if clear and rho < _MUST_FOLLOW and scene not in rethought and _rethink_theme(
+                    [slots[n] for n in notes], [pitches[n] for n in notes], plans[scene],
+                    backdrop):
+                # The statement was placed against where the free notes were foreseen;
+                # sung against where they are, it can follow the skyline with them.
+                rethought.add(scene)
+                revised = True
+            elif clear and rho < _LEAST_FOLLOWING:
                 for n in notes:
                     slots[n].pull *= 2
                 revised = True
@@ -1099,19 +1175,101 @@ def compose_melody(
     for run in runs:
         if not run:
             continue
-        pitches = _solve_and_revise(run, plans, backdrop)
-        legato = [plans[s.scene].staccato < 0.15 for s in run]
+        pitches = _turn_leaps(run, _solve_and_revise(run, plans, backdrop), plans)
         for n, (slot, pitch) in enumerate(zip(run, pitches, strict=True)):
-            # A free note repeated legato is held; a theme note keeps its own attack (its
-            # rhythm is the theme).
-            tie_stop = (n > 0 and legato[n] and pitches[n - 1] == pitch
-                        and abs(run[n - 1].offset + run[n - 1].sound - slot.offset) < 1e-9
-                        and not slot.strong and slot.theme_bar < 0)
+            tie_stop = _held(run, pitches, plans, n)
             events.append(_notate(NoteEvent(slot.offset, slot.sound, (pitch,),
                                             clamp_velocity(slot.velocity), slot.chord,
                                             tie_stop=tie_stop), slot, plans, timeline,
                                   n == 0 or run[n - 1].scene != slot.scene))
     return _mark_ties(events)
+
+
+def _held(run: list[_Slot], pitches: Sequence[int], plans: Sequence[ScenePlan], n: int
+          ) -> bool:
+    """Whether note ``n`` is tied over from the one before: a free note repeated legato
+    is held; a theme note keeps its own attack (its rhythm is the theme)."""
+    slot = run[n]
+    return (n > 0 and plans[slot.scene].staccato < 0.15 and pitches[n - 1] == pitches[n]
+            and abs(run[n - 1].offset + run[n - 1].sound - slot.offset) < 1e-9
+            and not slot.strong and slot.theme_bar < 0)
+
+
+def _turn_leaps(run: list[_Slot], pitches: list[int], plans: Sequence[ScenePlan]
+                ) -> list[int]:
+    """The melody read back for its leaps, as a composer proofreads a line: a leap whose
+    next note goes on the same way (or repeats) is mended, by moving that next note to
+    turn back (a step where its chord allows, a fourth at the most) or by moving the
+    leap's own goal so that it is no leap, whichever keeps the scene's tune nearest its
+    skyline (rank correlation). Notes are heard as a reader sees them (tied notes are
+    one; a written rest of a beat or a new scene starts a new phrase, as check 10 counts
+    them); the piece's last note keeps its tonic, and the line after a moved note stays
+    joined."""
+    out = list(pitches)
+    heard = [n for n in range(len(run)) if not _held(run, out, plans, n)]
+    for a, b, c in zip(heard, heard[1:], heard[2:], strict=False):
+        if not (_same_phrase(run, a, b) and _same_phrase(run, b, c)):
+            continue
+        leap = out[b] - out[a]
+        if abs(leap) < 5 or (out[c] - out[b]) * leap < 0:
+            continue
+        mends = _mends(run, out, plans, (a, b, c))
+        if mends:
+            scene = [n for n in heard if run[n].scene == run[b].scene]
+            index, pitch = max(mends, key=lambda mend: _following(run, out, scene, mend))
+            out[index] = pitch
+    return out
+
+
+def _following(run: list[_Slot], pitches: Sequence[int], scene: Sequence[int],
+               mend: tuple[int, int]) -> float:
+    """The rank correlation of a scene's heard notes (``scene``) with its skyline once
+    ``mend`` (note, pitch) is made."""
+    trial = list(pitches)
+    trial[mend[0]] = mend[1]
+    return _rank_correlation(np.array([trial[n] for n in scene], dtype=float),
+                             np.array([run[n].height for n in scene]))
+
+
+def _mends(run: list[_Slot], out: list[int], plans: Sequence[ScenePlan],
+           notes: tuple[int, int, int]) -> list[tuple[int, int]]:
+    """The ways to mend the unturned leap from note a to note b (``notes``: a, b, c):
+    (note, pitch) moving c back the other way, or b to within a third of a. A moved
+    note keeps to its chord (a chord tone on a beat) and its band, is not held over
+    into the next note, and joins the note after it without a new leap (within a sixth
+    where that note ends the phrase: nothing follows it to turn)."""
+    a, b, c = notes
+    way = -1 if out[b] > out[a] else 1
+    mends: list[tuple[int, int]] = []
+    for index, choices in ((c, [out[b] + way * size for size in range(1, 6)]),
+                           (b, [out[a] + size for size in range(-4, 5) if size])):
+        slot = run[index]
+        if slot.cadence == "final" or (index + 1 < len(run) and _held(run, out, plans,
+                                                                       index + 1)):
+            continue
+        allowed = set(slot.chord.pcs) if slot.strong or slot.beat else set(
+            melodic_pcs(slot.chord))
+        band = melody_band(plans[slot.scene])
+        after = (out[index + 1] if index + 1 < len(run) and _same_phrase(run, index, index + 1)
+                 else None)
+        # A leap onto a phrase's last note needs no turn (nothing follows it to turn).
+        reach = 9 if index + 2 >= len(run) or not _same_phrase(run, index + 1,
+                                                                 index + 2) else 4
+        before = out[index - 1]
+        for pitch in choices:
+            if (pitch % 12 in allowed and band[0] <= pitch <= band[1] and pitch != before
+                    and (after is None or (after != pitch and abs(after - pitch) <= reach))):
+                mends.append((index, pitch))
+                if index == c:
+                    break  # the nearest turn is the one a composer writes
+    return mends
+
+
+def _same_phrase(run: list[_Slot], a: int, b: int) -> bool:
+    """Whether notes ``a`` and ``b`` (a before b) lie in one phrase: one scene, and no
+    written rest of a beat or more between them."""
+    gap = run[b].offset - run[b - 1].offset - run[b - 1].length
+    return run[a].scene == run[b].scene and gap < 1.0 - 1e-9
 
 
 def _notate(event: NoteEvent, slot: _Slot, plans: Sequence[ScenePlan], timeline: Timeline,

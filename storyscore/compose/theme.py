@@ -46,20 +46,22 @@ from storyscore.compose.timeline import Meter
 
 Note = tuple[float, float, int]  # offset in the theme (quarter notes), length, degree
 
-# Motif rhythms per bar length (quarter notes), calm first, lively last.
+# Motif rhythms per bar length (quarter notes), calm first, lively last. A motif has
+# three notes or more (the music guide's 3-6): two notes a bar give a four-note window
+# only across a bar line, so the tune's shapes recur only where its bars are sequenced
+# exactly, and a skyline rarely lets them be.
 _RHYTHMS: dict[float, tuple[tuple[float, ...], ...]] = {
     4.0: ((2.0, 1.0, 1.0), (1.0, 1.0, 2.0), (1.5, 0.5, 1.0, 1.0), (1.0, 0.5, 0.5, 2.0),
           (0.5, 0.5, 1.0, 1.0, 1.0), (0.75, 0.25, 0.5, 0.5, 1.0, 1.0)),
-    3.0: ((2.0, 1.0), (1.0, 1.0, 1.0), (1.5, 0.5, 1.0), (1.0, 0.5, 0.5, 1.0),
+    3.0: ((2.0, 0.5, 0.5), (1.0, 1.0, 1.0), (1.5, 0.5, 1.0), (1.0, 0.5, 0.5, 1.0),
           (0.5, 0.5, 0.5, 0.5, 1.0)),
-    2.0: ((1.0, 1.0), (1.5, 0.5), (0.5, 0.5, 1.0), (0.75, 0.25, 1.0)),
+    2.0: ((1.0, 0.5, 0.5), (0.5, 0.5, 1.0), (0.75, 0.25, 1.0), (0.5, 0.25, 0.25, 1.0)),
 }
 _COMPOUND_RHYTHMS = ((1.5, 1.0, 0.5), (1.0, 0.5, 1.0, 0.5), (0.5, 0.5, 0.5, 1.5),
                      (1.0, 0.5, 0.5, 0.5, 0.5))
 # Contours: diatonic steps from the motif's first note, per note count.
 _CONTOURS: dict[int, tuple[tuple[int, ...], ...]] = {
     # Mostly steps, with at most one skip: folk tunes move by step most of the time.
-    2: ((0, 1), (0, -1), (0, 2)),
     3: ((0, 1, 2), (0, -1, 0), (0, 2, 1), (0, -1, -2), (0, 1, -1)),
     4: ((0, 1, 2, 1), (0, -1, 0, 1), (0, 2, 1, 0), (0, 1, 2, 3), (0, -1, -2, 0)),
     5: ((0, 1, 2, 3, 2), (0, 2, 1, 0, -1), (0, -1, -2, -1, 0), (0, 1, 2, 1, 0)),
