@@ -70,7 +70,8 @@ __all__ = [
 SEGMENT_STAGE = "video-segment"
 # Bump when frame generation or segment encoding changes what a key produces.
 # 2: a fixed x264 thread count (before, it followed the job count and the CPUs).
-SEGMENT_STAGE_VERSION = "2"
+# 3: frames made as 4:2:0 planes (render/planes.py), not converted by ffmpeg.
+SEGMENT_STAGE_VERSION = "3"
 _CHUNK = 1 << 20
 # x264 threads of every encoder. Part of what decides a segment's bytes, so a
 # constant: two keep a lone encoder (the last segment) on two CPUs, and keep
