@@ -71,7 +71,8 @@ class Planes(NamedTuple):
 def _weighted(channels: tuple[np.ndarray, ...], weights: tuple[int, ...]) -> np.ndarray:
     r, g, b = channels
     wr, wg, wb = weights
-    return r * wr + g * wg + b * wb
+    total: np.ndarray = r * wr + g * wg + b * wb
+    return total
 
 
 def _round_shift(values: np.ndarray, offset: int, shift: int) -> Image.Image:
@@ -82,7 +83,9 @@ def _round_shift(values: np.ndarray, offset: int, shift: int) -> Image.Image:
 
 def _block_sums(channel: np.ndarray) -> np.ndarray:
     """The sum of each 2x2 block (four slices added one by one: exact, in any order)."""
-    return channel[0::2, 0::2] + channel[1::2, 0::2] + channel[0::2, 1::2] + channel[1::2, 1::2]
+    total: np.ndarray = (channel[0::2, 0::2] + channel[1::2, 0::2]
+                         + channel[0::2, 1::2] + channel[1::2, 1::2])
+    return total
 
 
 def to_planes(picture: Image.Image) -> Planes:
