@@ -16,6 +16,7 @@ from storyscore.export.subtitles import Cue
 from storyscore.render import CameraMove, EncodeSettings, SceneShot, TransitionSpec, VideoPlan
 from storyscore.render.camera import ShotView, ease, view_box
 from storyscore.render.frames import iter_frames
+from storyscore.render.planes import Planes, to_planes
 from storyscore.render.segments import plan_segments
 from storyscore.render.spec import TRANSITION_KINDS
 from storyscore.render.subtitles import SubtitleOverlay, cue_at
@@ -36,8 +37,28 @@ def flat(colour: tuple[int, int, int], width: int = W, height: int = H) -> Image
     return Image.new("RGB", (width, height), colour)
 
 
-def arr(image: Image.Image) -> np.ndarray:
+def arr(image: Image.Image | Planes) -> np.ndarray:
+    """Pixels as float RGB; 4:2:0 planes converted back (BT.709, limited range)."""
+    if isinstance(image, Planes):
+        return rgb_of(image)
     return np.asarray(image, dtype=np.float64)
+
+
+def planes_of(planes: Planes) -> list[np.ndarray]:
+    return [np.asarray(plane, dtype=np.float64) for plane in planes]
+
+
+def rgb_of(planes: Planes) -> np.ndarray:
+    """4:2:0 BT.709 limited-range planes as float RGB (0 to 255), chroma repeated
+    over the four pixels each sample covers."""
+    y = (np.asarray(planes.y, dtype=np.float64) - 16) * 255 / 219
+    cb, cr = ((np.asarray(c, dtype=np.float64) - 128) * 255 / 224 for c in (planes.cb, planes.cr))
+    cb, cr = (np.repeat(np.repeat(c, 2, axis=0), 2, axis=1) for c in (cb, cr))
+    kr, kb = 0.2126, 0.0722
+    r = y + 2 * (1 - kr) * cr
+    b = y + 2 * (1 - kb) * cb
+    g = (y - kr * r - kb * b) / (1 - kr - kb)
+    return np.stack([r, g, b], axis=2)
 
 
 def shots(
@@ -173,15 +194,17 @@ def test_blend_is_halfway_at_the_boundary() -> None:
         shots([2.0, 2.0], [TransitionSpec("crossfade", 1.0)], pictures=[a, b]), W, H, FPS
     )
     body, blend = plan_segments(plan, EncodeSettings())[:2]
-    frames = [arr(frame) for frame, _ in iter_frames(body.job, a)]
-    frames += [arr(frame) for frame, _ in iter_frames(blend.job, a, b)]
+    # Compared plane by plane: the blend is linear in Y'CbCr as in RGB.
+    frames = [planes_of(frame) for frame, _ in iter_frames(body.job, a)]
+    frames += [planes_of(frame) for frame, _ in iter_frames(blend.job, a, b)]
+    pa, pb = planes_of(to_planes(a)), planes_of(to_planes(b))
     boundary = 2 * FPS  # the first frame after the boundary
     expected_a = [1.0] * 12 + [1 - (k + 0.5) / 8 for k in range(8)]
     for frame, share in zip(frames, expected_a, strict=True):
-        mix = share * arr(a) + (1 - share) * arr(b)
-        assert np.abs(frame - mix).max() <= 1.0
-    middle = (frames[boundary - 1] + frames[boundary]) / 2
-    assert np.abs(middle - (arr(a) + arr(b)) / 2).max() <= 1.0
+        for plane, x, y in zip(frame, pa, pb, strict=True):
+            assert np.abs(plane - (share * x + (1 - share) * y)).max() <= 1.0
+    for before, after, x, y in zip(frames[boundary - 1], frames[boundary], pa, pb, strict=True):
+        assert np.abs((before + after) / 2 - (x + y) / 2).max() <= 1.0
 
 
 def test_both_pictures_keep_moving_during_a_transition() -> None:
@@ -450,7 +473,7 @@ def test_burnt_subtitles_scale_with_the_frame(size: tuple[int, int]) -> None:
     width, height = size
     background = flat((90, 140, 90), width, height)
     cue = Cue(0, 1, ("Mira walked into the forest, where the mist was thick.",))
-    drawn = arr(SubtitleOverlay((cue,), size).draw(background, 0))
+    drawn = arr(SubtitleOverlay((cue,), size).draw(to_planes(background), 0))
     changed = np.abs(drawn - arr(background)).max(axis=2) > 8
     rows, cols = np.nonzero(changed)
     assert rows.min() > 0.3 * height

@@ -53,22 +53,23 @@ def view_box(camera: CameraMove, progress: float, width: int, height: int) -> Bo
 
 
 def cover(picture: Image.Image, width: int, height: int) -> Image.Image:
-    """``picture`` as RGB scaled to cover ``width`` x ``height`` and centred
-    (a no-op when it already has that size)."""
-    rgb = picture if picture.mode == "RGB" else picture.convert("RGB")
-    if rgb.size == (width, height):
-        return rgb
-    src_w, src_h = rgb.size
+    """``picture`` scaled to cover ``width`` x ``height`` and centred (a no-op
+    when it already has that size), as RGB, or as ``L`` when it is one plane."""
+    image = picture if picture.mode in ("RGB", "L") else picture.convert("RGB")
+    if image.size == (width, height):
+        return image
+    src_w, src_h = image.size
     scale = max(width / src_w, height / src_h)
     box_w, box_h = width / scale, height / scale
     left, top = (src_w - box_w) / 2.0, (src_h - box_h) / 2.0
-    return rgb.resize(
+    return image.resize(
         (width, height), Image.Resampling.LANCZOS, box=(left, top, left + box_w, top + box_h)
     )
 
 
 class ShotView:
-    """One picture seen through its camera move over the time it is visible.
+    """One picture (or one plane of it) seen through its camera move over the
+    time it is visible.
 
     ``span`` is (first, last) second of visibility, transitions included, so
     the camera keeps moving through them. ``frame(t)`` returns a frame of

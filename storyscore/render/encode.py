@@ -161,7 +161,8 @@ def video_encoder_args(settings: EncodeSettings) -> list[str]:
 
 
 class SegmentEncoder:
-    """An ffmpeg process encoding raw RGB24 frames written to it into ``path``.
+    """An ffmpeg process encoding raw ``yuv420p`` frames (BT.709, limited range,
+    as ``render.planes`` makes them) written to it into ``path``.
 
     Use as a context manager: ``write`` each frame, then ``finish``. Leaving
     the block early (an error, KeyboardInterrupt) kills ffmpeg; the caller
@@ -178,16 +179,16 @@ class SegmentEncoder:
     ) -> None:
         self.path = Path(path)
         self.size = size
-        self.frame_bytes = size[0] * size[1] * 3
         width, height = size
+        # A luma byte a pixel, and two chroma planes of a quarter of that.
+        self.frame_bytes = width * height * 3 // 2
         self.command = [
             ffmpeg_exe(), "-hide_banner", "-nostdin", "-nostats", "-loglevel", "error", "-y",
-            "-f", "rawvideo", "-pix_fmt", "rgb24", "-s", f"{width}x{height}",
+            "-f", "rawvideo", "-pix_fmt", "yuv420p", "-s", f"{width}x{height}",
             "-framerate", str(fps), "-i", "pipe:0",
             "-an", "-sn", "-dn",
-            # RGB to BT.709 limited-range YUV, tagged as such.
-            "-vf", "scale=out_color_matrix=bt709:out_range=tv,"
-                   "setparams=colorspace=bt709:color_primaries=bt709:color_trc=bt709:range=tv",
+            # The frames are BT.709 limited range already; this only tags them.
+            "-vf", "setparams=colorspace=bt709:color_primaries=bt709:color_trc=bt709:range=tv",
             *video_encoder_args(settings),
             # Threads change neither the stream's parameters nor its validity,
             # only speed and memory, so they are not part of the shared args.
@@ -218,7 +219,7 @@ class SegmentEncoder:
         return self
 
     def write(self, frame: bytes) -> None:
-        """Send one frame (exactly width*height*3 bytes)."""
+        """Send one frame (exactly ``frame_bytes``: width*height*3/2 bytes)."""
         if len(frame) != self.frame_bytes:
             raise ValueError(f"a frame must be {self.frame_bytes} bytes, not {len(frame)}")
         process = self._running()

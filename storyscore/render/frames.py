@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -16,12 +17,15 @@ from PIL import Image
 
 from storyscore.errors import RenderError
 from storyscore.export.subtitles import Cue
-from storyscore.render.camera import ShotView
+from storyscore.render.camera import ShotView, cover
+from storyscore.render.planes import PLANE_KINDS, Planes, to_planes
 from storyscore.render.spec import CameraMove, TransitionSpec
 from storyscore.render.subtitles import SubtitleOverlay, cue_at
+from storyscore.render.transitions import compose
 
 __all__ = [
     "PictureSource",
+    "PlanesView",
     "SegmentJob",
     "ShotPart",
     "iter_frame_bytes",
@@ -111,21 +115,41 @@ def load_picture(picture: PictureSource) -> Image.Image:
         raise RenderError(f"cannot read the picture {picture}: {exc}") from exc
 
 
+class PlanesView:
+    """A picture seen through its camera move, as 4:2:0 frames: one
+    ``ShotView`` a plane, each resampling its plane of the picture (the
+    picture is converted to planes once)."""
+
+    def __init__(self, picture: Image.Image, part: ShotPart, job: SegmentJob) -> None:
+        width, height = job.width, job.height
+        planes = to_planes(cover(picture, width, height))
+        self.views = [
+            ShotView(plane, part.camera, part.span,
+                     (width // kind.scale, height // kind.scale), job.resample)
+            for plane, kind in zip(planes, planes.kinds, strict=True)
+        ]  # fmt: skip
+        self._last: Planes | None = None
+
+    def frame(self, t: float) -> Planes:
+        """The frame at ``t``; the same object again when no plane changed."""
+        frame = Planes(*(view.frame(t) for view in self.views))
+        last = self._last
+        if last is not None and all(a is b for a, b in zip(frame, last, strict=True)):
+            return last
+        self._last = frame
+        return frame
+
+
 def iter_frames(
     job: SegmentJob, picture: Image.Image, following: Image.Image | None = None
-) -> Iterator[tuple[Image.Image, int | None]]:
-    """Each frame of the segment before subtitles, with the index of the
-    burnt-in cue to draw on it (or None). Frames may be shared objects."""
-    # Late import: transitions pull in numpy, which a plain cut never needs.
-    from storyscore.render.transitions import compose
-
-    size = (job.width, job.height)
-    view = ShotView(picture, job.shot.camera, job.shot.span, size, job.resample)
+) -> Iterator[tuple[Planes, int | None]]:
+    """Each frame of the segment before subtitles, as 4:2:0 planes, with the
+    index of the burnt-in cue to draw on it (or None). Frames may be shared
+    objects (the same object for a frame that did not change)."""
+    view = PlanesView(picture, job.shot, job)
     blend_view = None
     if job.transition is not None and job.following is not None and following is not None:
-        blend_view = ShotView(
-            following, job.following.camera, job.following.span, size, job.resample
-        )
+        blend_view = PlanesView(following, job.following, job)
     duration = job.transition.effective_duration if job.transition is not None else 0.0
     blend_start = job.boundary - duration / 2.0
     for k in range(job.frames):
@@ -134,25 +158,32 @@ def iter_frames(
             frame = view.frame(t)
         else:
             progress = (t - blend_start) / duration if duration > 0 else 1.0
-            frame = compose(
-                job.transition.kind,
-                progress,
-                lambda t=t: view.frame(t),  # type: ignore[misc]
-                lambda t=t, incoming=blend_view: incoming.frame(t),  # type: ignore[misc]
-            )
+            frame = _blend(job.transition.kind, progress, t, view, blend_view)
         yield frame, cue_at(job.cues, t) if job.cues else None
+
+
+def _blend(
+    kind: str, progress: float, t: float, outgoing: PlanesView, incoming: PlanesView
+) -> Planes:
+    """The frame at ``t``, ``progress`` through a ``kind`` transition, plane by plane."""
+    planes = []
+    for before, after, plane in zip(outgoing.views, incoming.views, PLANE_KINDS, strict=True):
+        planes.append(compose(kind, progress, partial(before.frame, t), partial(after.frame, t),
+                              plane))
+    return Planes(*planes)
 
 
 def iter_frame_bytes(
     job: SegmentJob, picture: Image.Image, following: Image.Image | None = None
 ) -> Iterator[bytes]:
-    """The segment's frames as packed RGB24 bytes, ready for the encoder.
+    """The segment's frames as raw ``yuv420p`` bytes (BT.709, limited range),
+    ready for the encoder.
 
     A frame identical to the previous one (a still camera, same subtitle) is
     not converted again: the same bytes object is yielded.
     """
     overlay = SubtitleOverlay(job.cues, (job.width, job.height)) if job.cues else None
-    last: tuple[Image.Image, int | None] | None = None
+    last: tuple[Planes, int | None] | None = None
     data = b""
     for frame, cue in iter_frames(job, picture, following):
         if last is None or last[0] is not frame or last[1] != cue:

@@ -73,7 +73,8 @@ SEGMENT_STAGE = "video-segment"
 # Bump when frame generation or segment encoding changes what a key produces.
 # 2: a fixed x264 thread count (before, it followed the job count and the CPUs).
 # 3: a transition is a segment of its own (before, it ended its scene's segment).
-SEGMENT_STAGE_VERSION = "3"
+# 4: frames made as 4:2:0 planes (render/planes.py), not converted by ffmpeg.
+SEGMENT_STAGE_VERSION = "4"
 _CHUNK = 1 << 20
 # x264 threads of every encoder. Part of what decides a segment's bytes, so a
 # constant: two keep a lone encoder (the last segment) on two CPUs, and keep

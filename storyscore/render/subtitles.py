@@ -16,6 +16,7 @@ from pathlib import Path
 from PIL import Image, ImageDraw, ImageFont
 
 from storyscore.export.subtitles import Cue
+from storyscore.render.planes import Planes, overlay_planes
 
 __all__ = ["SubtitleOverlay", "cue_at", "font_name"]
 
@@ -84,25 +85,49 @@ def cue_at(cues: tuple[Cue, ...], t: float) -> int | None:
     return showing
 
 
+class _Patch:
+    """A cue's text as 4:2:0 planes to paste at an even position, with their masks."""
+
+    def __init__(self, overlay: Image.Image, position: tuple[int, int]) -> None:
+        # Widen the overlay by transparent pixels to whole chroma samples: an
+        # even position and an even size.
+        left, top = position[0] - position[0] % 2, position[1] - position[1] % 2
+        width = overlay.width + position[0] - left
+        height = overlay.height + position[1] - top
+        padded = Image.new("RGBA", (width + width % 2, height + height % 2), (0, 0, 0, 0))
+        padded.paste(overlay, (position[0] - left, position[1] - top))
+        self.planes, self.luma_mask, self.chroma_mask = overlay_planes(padded)
+        self.position = (left, top)
+
+    def draw(self, frame: Planes) -> Planes:
+        left, top = self.position
+        out = []
+        for plane, patch, kind in zip(frame, self.planes, frame.kinds, strict=True):
+            mask = self.luma_mask if kind.scale == 1 else self.chroma_mask
+            copy = plane.copy()
+            copy.paste(patch, (left // kind.scale, top // kind.scale), mask)
+            out.append(copy)
+        return Planes(*out)
+
+
 class SubtitleOverlay:
-    """Draws cues into frames of one size; each cue's text image is made once."""
+    """Draws cues into frames of one size; each cue's text is drawn and
+    converted to the frame's planes once."""
 
     def __init__(self, cues: tuple[Cue, ...], size: tuple[int, int]) -> None:
         self.cues = cues
         self.size = size
-        self._rendered: dict[int, tuple[Image.Image, tuple[int, int]]] = {}
+        self._rendered: dict[int, _Patch] = {}
 
-    def draw(self, frame: Image.Image, cue_index: int) -> Image.Image:
+    def draw(self, frame: Planes, cue_index: int) -> Planes:
         """A copy of ``frame`` with the cue drawn on it."""
-        overlay, position = self._overlay(cue_index)
-        out = frame.copy()
-        out.paste(overlay, position, overlay)
-        return out
-
-    def _overlay(self, cue_index: int) -> tuple[Image.Image, tuple[int, int]]:
         if cue_index not in self._rendered:
-            self._rendered[cue_index] = self._render(self.cues[cue_index].text)
-        return self._rendered[cue_index]
+            self._rendered[cue_index] = _Patch(*self.image(cue_index))
+        return self._rendered[cue_index].draw(frame)
+
+    def image(self, cue_index: int) -> tuple[Image.Image, tuple[int, int]]:
+        """The cue's text as an RGBA image and where its top left corner goes."""
+        return self._render(self.cues[cue_index].text)
 
     def _render(self, text: str) -> tuple[Image.Image, tuple[int, int]]:
         width, height = self.size
