@@ -234,14 +234,19 @@ def _composed_score(story: Story, plans: Sequence[ScenePlan], cache: Cache, key:
                             "scene_durations": list(score.scene_durations),
                             "midi": score.midi_bytes(), "musicxml": score.musicxml_bytes()}
     if cache.enabled:
-        for suffix, payload in zip(_SCORE_FILES, (data["midi"], data["musicxml"]), strict=True):
-            cache.get_or_create(SCORE_STAGE, key, suffix,
-                                lambda target, payload=payload: target.write_bytes(payload))
         timing = json.dumps({"scene_starts": data["scene_starts"],
-                             "scene_durations": data["scene_durations"]})
-        cache.get_or_create(SCORE_STAGE, key, ".json",
-                            lambda target: target.write_text(timing, encoding="utf-8"))
+                             "scene_durations": data["scene_durations"]}).encode("utf-8")
+        payloads = (data["midi"], data["musicxml"], timing)
+        for suffix, payload in zip((*_SCORE_FILES, ".json"), payloads, strict=True):
+            cache.get_or_create(SCORE_STAGE, key, suffix, _writer(payload))
     return data
+
+
+def _writer(payload: bytes) -> Callable[[Path], None]:
+    """A cache builder that writes ``payload``."""
+    def write(target: Path) -> None:
+        target.write_bytes(payload)
+    return write
 
 
 def _cached_score(cache: Cache, key: str) -> dict[str, Any] | None:
