@@ -7,7 +7,7 @@ import dataclasses
 import io
 import itertools
 import xml.etree.ElementTree as ET
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -107,30 +107,38 @@ def sounding_notes(root: ET.Element, bar_offsets: list[float]) -> dict[str, set[
     out: dict[str, set[tuple[float, int]]] = {}
     for part in root.iter("part"):
         notes = out.setdefault(part.get("id") or "", set())
-        divisions, shift = 1.0, 0
-        for measure in part.iter("measure"):
-            position = start = bar_offsets[int(measure.get("number") or 1) - 1]
-            for element in measure:
-                divisions = float(element.findtext("divisions") or divisions)
-                for transpose in element.iter("transpose"):
-                    shift = (int(transpose.findtext("chromatic") or 0)
-                             + 12 * int(transpose.findtext("octave-change") or 0))
-                length = float(element.findtext("duration") or 0) / divisions
-                if element.tag == "backup":
-                    position -= length
-                elif element.tag == "forward":
-                    position += length
-                elif element.tag == "note":
-                    if element.find("chord") is None:
-                        start, position = position, position + length
-                    pitch = element.find("pitch")
-                    tied = [t.get("type") for t in element.iter("tie")]
-                    if pitch is not None and "stop" not in tied:
-                        midi = (12 * (int(pitch.findtext("octave") or 0) + 1)
-                                + steps[pitch.findtext("step") or "C"]
-                                + int(float(pitch.findtext("alter") or 0)))
-                        notes.add((round(start, 3), midi + shift))
+        shift = 0
+        for element, start in timed_elements(part, bar_offsets):
+            for transpose in element.iter("transpose"):
+                shift = (int(transpose.findtext("chromatic") or 0)
+                         + 12 * int(transpose.findtext("octave-change") or 0))
+            pitch = element.find("pitch") if element.tag == "note" else None
+            tied = [t.get("type") for t in element.iter("tie")]
+            if pitch is not None and "stop" not in tied:
+                midi = (12 * (int(pitch.findtext("octave") or 0) + 1)
+                        + steps[pitch.findtext("step") or "C"]
+                        + int(float(pitch.findtext("alter") or 0)))
+                notes.add((round(start, 3), midi + shift))
     return out
+
+
+def timed_elements(part: ET.Element, bar_offsets: list[float]
+                   ) -> Iterator[tuple[ET.Element, float]]:
+    """Every element of a part's bars in order, with its time in quarter notes (a note's
+    onset, a chord's notes sharing their first's), following ``backup`` and ``forward``."""
+    divisions = 1.0
+    for measure in part.iter("measure"):
+        position = start = bar_offsets[int(measure.get("number") or 1) - 1]
+        for element in measure:
+            divisions = float(element.findtext("divisions") or divisions)
+            length = float(element.findtext("duration") or 0) / divisions
+            if element.tag == "backup":
+                position -= length
+            elif element.tag == "forward":
+                position += length
+            elif element.tag == "note" and element.find("chord") is None:
+                start, position = position, position + length
+            yield element, start if element.tag == "note" else position
 
 
 # ---------------------------------------------------------------- the example stories
@@ -718,23 +726,11 @@ def musicxml_note_programs(root: ET.Element, bar_offsets: list[float]
         own = [m.get("id") for sp in root.iter("score-part") if sp.get("id") == part.get("id")
                for m in sp.iter("midi-instrument")]
         notes = []
-        divisions = 1.0
-        for measure in part.iter("measure"):
-            position = start = bar_offsets[int(measure.get("number") or 1) - 1]
-            for element in measure:
-                divisions = float(element.findtext("divisions") or divisions)
-                length = float(element.findtext("duration") or 0) / divisions
-                if element.tag == "backup":
-                    position -= length
-                elif element.tag == "forward":
-                    position += length
-                elif element.tag == "note":
-                    if element.find("chord") is None:
-                        start, position = position, position + length
-                    if element.find("pitch") is not None:
-                        named = element.find("instrument")
-                        ident = named.get("id") if named is not None else own[0]
-                        notes.append((round(start, 3), programs[ident]))
+        for element, start in timed_elements(part, bar_offsets):
+            if element.tag == "note" and element.find("pitch") is not None:
+                named = element.find("instrument")
+                ident = named.get("id") if named is not None else own[0]
+                notes.append((round(start, 3), programs[ident]))
         out.append(notes)
     return out
 

@@ -374,26 +374,10 @@ def probe(path: Path) -> MediaInfo:
 _FRAMES = re.compile(r"frame=\s*(\d+)")
 
 
-def count_frames(path: Path) -> int | None:
-    """The number of video frames in ``path`` (read by copying its stream to nowhere,
-    without decoding), or None when ffmpeg cannot read it."""
-    try:
-        result = subprocess.run(
-            [ffmpeg_exe(), "-hide_banner", "-nostdin", "-i", str(path), "-map", "0:v:0",
-             "-c", "copy", "-f", "null", "-"],
-            stdin=subprocess.DEVNULL, capture_output=True, check=False,
-            preexec_fn=child_preexec(),
-        )
-    except OSError as exc:
-        raise RenderError(f"cannot run ffmpeg: {exc}", hint=_INSTALL_HINT) from exc
-    found = _FRAMES.findall(result.stderr.decode("utf-8", "replace"))
-    return int(found[-1]) if result.returncode == 0 and found else None
-
-
 def probe_frames(path: Path) -> tuple[MediaInfo, int] | None:
-    """``probe`` and ``count_frames`` in one ffmpeg run (half the process starts of
-    both, for checking many cached segments): the input's stream facts and its
-    video frames, or None when ffmpeg cannot read it through."""
+    """The input's stream facts (as ``probe`` reads them) and its video frames, counted
+    by copying its stream to nowhere without decoding, in one ffmpeg run (for checking
+    many cached segments); None when ffmpeg cannot read it through."""
     try:
         result = subprocess.run(
             [ffmpeg_exe(), "-hide_banner", "-nostdin", "-i", str(path), "-map", "0:v:0",
