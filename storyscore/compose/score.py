@@ -32,6 +32,7 @@ What the score shows, part by part (layout from ``notation``):
 
 from __future__ import annotations
 
+import bisect
 import functools
 import math
 import os
@@ -190,10 +191,21 @@ class _StaffBuild:
     measures: list[stream.Measure]
     notes: dict[float, list[note.Note | chord.Chord]]  # by offset in the piece
     slurs: dict[int, list[note.Note | chord.Chord]]  # by the composer's phrase id
+    # ``notes``' offsets in order, sorted again when notes were added (a bar's notes are
+    # then found by bisection: scanning every note for every bar grew with the square
+    # of a long story).
+    _offsets: list[float] = field(default_factory=list, repr=False)
+
+    def offsets_in(self, bar: Bar) -> list[float]:
+        """The offsets of the staff's notes that start in ``bar``, in order."""
+        if len(self._offsets) != len(self.notes):
+            self._offsets = sorted(self.notes)
+        first = bisect.bisect_left(self._offsets, bar.offset - 1e-9)
+        return self._offsets[first:bisect.bisect_left(self._offsets, bar.end - 1e-9)]
 
     def notes_in(self, bar: Bar) -> bool:
         """Whether the staff plays anything in ``bar``."""
-        return any(bar.offset - 1e-9 <= offset < bar.end - 1e-9 for offset in self.notes)
+        return bool(self.offsets_in(bar))
 
 
 def build_score(
@@ -513,9 +525,8 @@ def _bar_clefs(build: _StaffBuild, timeline: Timeline) -> list[str]:
         shift = shifts.get(program, 0) if program is not None else 0
         # As spelt (a B flat sits a line above an A sharp), at written pitch.
         steps = [int(p.diatonicNoteNum) - _DIATONIC_C4 + diatonic_step(60) + shift
-                 for offset, elements in build.notes.items()
-                 if bar.offset - 1e-9 <= offset < bar.end - 1e-9
-                 for element in elements for p in element.pitches]
+                 for offset in build.offsets_in(bar)
+                 for element in build.notes[offset] for p in element.pitches]
         clef = build.staff.clefs[bar.scene]
         if steps and clef_fit(steps, clef)[0] < 1.0:
             held = [c for c in (clefs[-1:] if clefs else []) if clef_fit(steps, c)[0] == 1.0]
