@@ -46,7 +46,9 @@ def psnr(a: np.ndarray, b: np.ndarray) -> float:
 def job_of(kind: str, moves: tuple[str, str], a: Image.Image, b: Image.Image) -> SegmentJob:
     shots = (SceneShot(a, 0.0, 2.0, CameraMove(moves[0]), TransitionSpec(kind, 1.0)),
              SceneShot(b, 2.0, 2.0, CameraMove(moves[1])))
-    return plan_segments(VideoPlan(shots, W, H, FPS), EncodeSettings())[0].job
+    segments = plan_segments(VideoPlan(shots, W, H, FPS), EncodeSettings())
+    # The blend's own segment (a cut has none: then the first scene's body).
+    return next((s.job for s in segments if s.job.transition is not None), segments[0].job)
 
 
 def rgb_reference(job: SegmentJob, a: Image.Image, b: Image.Image) -> Iterator[Planes]:
@@ -147,12 +149,14 @@ def test_frame_bytes_are_yuv420p_and_a_still_frame_is_not_converted_again() -> N
     a, b = smooth(1), smooth(2)
     shots = (SceneShot(a, 0.0, 2.0, CameraMove(), TransitionSpec("crossfade", 0.5)),
              SceneShot(b, 2.0, 1.0))
-    job = plan_segments(VideoPlan(shots, W, H, FPS), EncodeSettings())[0].job
-    data = list(iter_frame_bytes(job, a, b))
-    assert all(len(frame) == W * H * 3 // 2 for frame in data)
-    assert data[0] is data[job.body_frames - 1]  # the same bytes object
+    body, blend = (s.job for s in plan_segments(VideoPlan(shots, W, H, FPS),
+                                                 EncodeSettings())[:2])
+    data = list(iter_frame_bytes(body, a))
+    blended = list(iter_frame_bytes(blend, a, b))
+    assert all(len(frame) == W * H * 3 // 2 for frame in data + blended)
+    assert data[0] is data[-1]  # the same bytes object
     assert data[0] == to_planes(a).tobytes()
-    assert data[-1] != data[0]
+    assert blended[-1] != data[0]
 
 
 # --- transitions, plane by plane --------------------------------------------------------
