@@ -304,6 +304,15 @@ def test_printed_marks_check_wants_whole_numbers_one_a_bar(single: ComposedScore
     assert "bar 2: 67.930582439092 is not a whole number" in bad.problems
 
 
+def test_a_path_of_one_silent_scene_prints_its_opening_mark() -> None:
+    plans = [plan(silent=True)]
+    cs = compose(plans, fps=FPS, seed=1)
+    marks = metrics.printed_marks(cs)
+    assert marks.passed, marks.problems
+    assert marks.printed == ((1, round(cs.timeline.tempos[0])),)
+    assert story_metrics(plans, cs, FPS).passed
+
+
 def test_staff_check_fails_on_notes_far_below_the_staff(single: ComposedScore) -> None:
     good = metrics.staff_fit(single)
     assert good.passed, good.problems

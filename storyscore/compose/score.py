@@ -720,6 +720,7 @@ def _write_tempo(top: _StaffBuild, builds: Sequence[_StaffBuild], timeline: Time
     the last note): a player reads a tempo only for music, so a mark that
     falls in a silence is printed where the music resumes, a rit./accel. is
     written only in a bar that plays, and a ramp into the final silence gets none.
+    A score with no note at all prints its opening mark and no other.
     """
     beat = timeline.meter.beat if timeline.meter.denominator == 8 else 1.0
     marks = list(timeline.marks)
@@ -752,8 +753,12 @@ def _write_tempo(top: _StaffBuild, builds: Sequence[_StaffBuild], timeline: Time
                 or (not mark.ramp and (announced or moved) and round(number) != printed))
         if mark.breath:
             _caesura(builds, mark.offset)
-        if show and not heard.at(mark.offset):
+        if show and not heard.at(mark.offset) and (k or heard.spans):
             show, waiting = False, mark.offset
+        elif not heard.spans:
+            # A score with no note at all (a path of one silent scene) still opens with
+            # its tempo: a player reads it over the rests.
+            show = k == 0
         mm = _metronome(number, beat, show)
         if show:
             printed = round(number)
