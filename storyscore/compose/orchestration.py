@@ -14,13 +14,15 @@ takes its own (a change is written there either way). Silent scenes neither
 start nor end a section.
 
 The planner applies it to a path's plans; ``compose`` plays whatever
-instruments its plans name.
+instruments its plans name. ``explain`` applies the same rule (``held``) to the
+planner's instrument names, so that it reports what plays.
 """
 
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Sequence
+from collections.abc import Callable, Hashable, Sequence
+from typing import Protocol, TypeVar
 
 from storyscore.compose.request import ScenePlan
 
@@ -31,6 +33,26 @@ SECTION_TENSION = 0.25  # likewise for tension
 Orchestration = tuple[int, int, int | None]  # melody, accompaniment, bass programs
 
 
+class Mood(Protocol):
+    """What decides whether a scene's own instruments start a section: its mood, and
+    whether it sounds at all (a ``ScenePlan``, or the planner's scene music)."""
+
+    @property
+    def valence(self) -> float: ...
+    @property
+    def tension(self) -> float: ...
+    @property
+    def mode(self) -> str: ...
+    @property
+    def silent(self) -> bool: ...
+    @property
+    def volume(self) -> float: ...
+
+
+S = TypeVar("S", bound=Mood)
+T = TypeVar("T", bound=Hashable)
+
+
 def orchestration(plan: ScenePlan) -> Orchestration:
     """A scene's (melody, accompaniment, bass) programs."""
     return plan.melody_program, plan.accompaniment_program, plan.bass_program
@@ -39,44 +61,56 @@ def orchestration(plan: ScenePlan) -> Orchestration:
 def orchestrate(plans: Sequence[ScenePlan], set_by_script: Sequence[bool]) -> list[ScenePlan]:
     """The plans with each scene's instruments held from the section it belongs to;
     ``set_by_script`` says, per scene, whether the author chose its instruments."""
-    out: list[ScenePlan] = []
-    current: Orchestration | None = None
-    start: ScenePlan | None = None  # the scene whose mood began the current section
-    after_set = False  # the scene before played the script's own instruments
-    for i, (plan, chosen) in enumerate(zip(plans, set_by_script, strict=True)):
-        if _silent(plan):
-            out.append(plan)
-            continue
-        own = orchestration(plan)
-        if (current is None or start is None or own == current or chosen or after_set
-                or _new_section(plans, set_by_script, i, start)):
-            current, start = own, plan
-        else:
-            melody, accompaniment, bass = current
-            plan = dataclasses.replace(plan, melody_program=melody,
-                                       accompaniment_program=accompaniment, bass_program=bass)
-        after_set = chosen
-        out.append(plan)
+    out = []
+    for plan, (melody, accompaniment, bass) in zip(
+            plans, held(plans, orchestration, set_by_script), strict=True):
+        out.append(plan if orchestration(plan) == (melody, accompaniment, bass)
+                   else dataclasses.replace(plan, melody_program=melody,
+                                            accompaniment_program=accompaniment,
+                                            bass_program=bass))
     return out
 
 
-def _silent(plan: ScenePlan) -> bool:
-    return plan.silent or plan.volume <= 0
+def held(scenes: Sequence[S], own: Callable[[S], T], set_by_script: Sequence[bool]
+         ) -> list[T]:
+    """The instruments each scene of a path plays: ``own(scene)`` where it starts a
+    section (or the script sets them, or is silent), else those of the section in force.
+    ``own`` reads a scene's instruments in any form (programs, or names as
+    ``explain`` prints them)."""
+    out: list[T] = []
+    current: T | None = None
+    start: S | None = None  # the scene whose mood began the current section
+    after_set = False  # the scene before played the script's own instruments
+    for i, (scene, chosen) in enumerate(zip(scenes, set_by_script, strict=True)):
+        if _silent(scene):
+            out.append(own(scene))
+            continue
+        mine = own(scene)
+        if (current is None or start is None or mine == current or chosen or after_set
+                or _new_section(scenes, own, set_by_script, i, start)):
+            current, start = mine, scene
+        after_set = chosen
+        out.append(current)
+    return out
 
 
-def _new_section(plans: Sequence[ScenePlan], set_by_script: Sequence[bool], i: int,
-                 start: ScenePlan) -> bool:
+def _silent(scene: Mood) -> bool:
+    return scene.silent or scene.volume <= 0
+
+
+def _new_section(scenes: Sequence[S], own: Callable[[S], T], set_by_script: Sequence[bool],
+                 i: int, start: S) -> bool:
     """Whether scene ``i``'s own instruments begin a section: they hold for ``MIN_RUN``
     sounding scenes and the mood has moved since the current section began."""
-    own = orchestration(plans[i])
+    mine = own(scenes[i])
     run = 0
-    for plan, chosen in zip(plans[i:], set_by_script[i:], strict=True):
-        if _silent(plan):
+    for scene, chosen in zip(scenes[i:], set_by_script[i:], strict=True):
+        if _silent(scene):
             continue
-        if chosen or orchestration(plan) != own:
+        if chosen or own(scene) != mine:
             break
         run += 1
-    moved = (abs(plans[i].valence - start.valence) >= SECTION_VALENCE
-             or abs(plans[i].tension - start.tension) >= SECTION_TENSION
-             or plans[i].mode != start.mode)
+    moved = (abs(scenes[i].valence - start.valence) >= SECTION_VALENCE
+             or abs(scenes[i].tension - start.tension) >= SECTION_TENSION
+             or scenes[i].mode != start.mode)
     return run >= MIN_RUN and moved

@@ -6,10 +6,12 @@ from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING
 
 from storyscore.analyse import PictureFeatures
+from storyscore.compose.orchestration import held
 from storyscore.model import Story
 from storyscore.paint.base import ExplainsWords, Understands
 from storyscore.pipeline.mapping import SceneMusic
 from storyscore.pipeline.pictures import painter_for, request_for
+from storyscore.timeline import all_paths
 
 if TYPE_CHECKING:
     from storyscore.compose import ComposedScore, HarmonySpan, ScenePlan
@@ -38,11 +40,12 @@ def explain(story: Story, features: Mapping[str, PictureFeatures],
             music: Mapping[str, SceneMusic], notes: Mapping[str, str] | None = None) -> str:
     """The plan as text: one block per scene, choices first, then the reasons."""
     blocks = [f"{story.title}: the music, scene by scene"]
+    played = played_instruments(story, music)
     for scene in story.scenes:
         m, f = music[scene.id], features[scene.id]
+        (instruments, _), *elsewhere = played[scene.id]
         head = (f"{scene.id} ({scene.title}): {m.key_name}, {m.tempo:g} BPM, "
-                f"{m.melody} with {m.accompaniment}"
-                + (f" and {m.bass}" if m.bass else "") + f", {m.texture} texture"
+                f"{_ensemble(instruments)}, {m.texture} texture"
                 + (", silent" if m.silent else "")
                 + (f", volume {m.volume:g}" if m.volume != 1 else ""))
         lines = [head]
@@ -55,10 +58,49 @@ def explain(story: Story, features: Mapping[str, PictureFeatures],
                  f"  emotion: valence {m.valence:+.2f}, arousal {m.arousal:+.2f}, "
                  f"tension {m.tension:.2f}"]
         lines += [f"  - {r.choice}: {r.because}" for r in m.reasons]
+        # What plays is what the composer gets: the instruments held through a section.
+        if instruments != _own(m):
+            lines.append(f"  - instruments held through the section: its own colour "
+                         f"would give {_ensemble(_own(m))}")
+        lines += [f"  - on the path {' -> '.join(ids)}: {_ensemble(other)}"
+                  for other, ids in elsewhere]
         blocks.append("\n".join(lines))
     if story.characters:
         blocks.append("\n".join(leitmotif_lines(story, music)))
     return "\n\n".join(blocks) + "\n"
+
+
+Instruments = tuple[str, str, str | None]  # melody, accompaniment, bass, by name
+
+
+def played_instruments(story: Story, music: Mapping[str, SceneMusic]
+                       ) -> dict[str, list[tuple[Instruments, tuple[str, ...]]]]:
+    """Per scene, the instruments it plays: held through a section along each path
+    through it (``compose.orchestration.held``, as the planner gives them to the
+    composer), one entry per different choice with the first path that plays it
+    (the default path first)."""
+    played: dict[str, list[tuple[Instruments, tuple[str, ...]]]] = {
+        s.id: [] for s in story.scenes}
+    for path in all_paths(story):
+        ids = tuple(s.id for s in path)
+        chosen = [story.music_of(s).instruments is not None for s in path]
+        for scene_id, instruments in zip(
+                ids, held([music[i] for i in ids], _own, chosen), strict=True):
+            if all(instruments != seen for seen, _ in played[scene_id]):
+                played[scene_id].append((instruments, ids))
+    for scene in story.scenes:  # a scene no path reaches plays its own, if ever
+        played[scene.id] = played[scene.id] or [(_own(music[scene.id]), ())]
+    return played
+
+
+def _own(music: SceneMusic) -> Instruments:
+    """The instruments the planner chose for a scene by its own colour."""
+    return music.melody, music.accompaniment, music.bass
+
+
+def _ensemble(instruments: Instruments) -> str:
+    melody, accompaniment, bass = instruments
+    return f"{melody} with {accompaniment}" + (f" and {bass}" if bass else "")
 
 
 def leitmotif_lines(story: Story, music: Mapping[str, SceneMusic]) -> list[str]:
