@@ -7,10 +7,11 @@ bar is sung as a whole: moved up or down the scale (a sequence), turned upside
 down (an inversion), or, where the skyline rises or falls inside the bar more
 than a motif can, kept as rhythm with its pitches left to the skyline. A beam
 search over the bars (``_bar_shifts``) picks the ways that together follow the
-skyline (rank correlation), repeat their own four-note shapes, say the scene's
-key, span a phrase's range, leave no leap unturned and stay in the melody's
-band, each bar landing its strong beats on the chords and keeping out of
-parallels with the bass. Only a strong beat (or a leap onto a beat) still off
+skyline (rank correlation), repeat four-note shapes (their own, those of the
+earlier statements and of the theme as written), say the scene's key, span a
+phrase's range, leave no leap unturned and stay in the melody's band, each bar
+landing its strong beats on the chords and keeping out of parallels with the
+bass. Only a strong beat (or a leap onto a beat) still off
 its chord is bent onto it, so the motif keeps its interval shape; the search
 judges each bar as it will sound, with those notes already bent, and counts
 the recurring shapes of the bars that keep the theme's pitches only. Those
@@ -1022,8 +1023,8 @@ def _solve_and_revise(slots: list[_Slot], plans: Sequence[ScenePlan],
       or only weakly (r under ``_KEY_CLEAR``), has its melody drawn harder to the
       tonic triad there;
     * a scene of a phrase's worth of notes that spans less than ``_LEAST_SPAN``
-      semitones gets its targets spread further from its register, and keeps
-      closer to them;
+      semitones gets its targets spread further from the middle of what it sings,
+      and keeps closer to them;
     * one whose notes do not rise and fall with a clear skyline (rank
       correlation under ``_LEAST_FOLLOWING``) keeps closer to its targets;
     * otherwise, one that moves by step less than ``_LEAST_STEPS`` of the time
@@ -1047,10 +1048,13 @@ def _solve_and_revise(slots: list[_Slot], plans: Sequence[ScenePlan],
             if len(notes) < _PHRASE_NOTES:
                 continue
             sung = np.array([pitches[n] for n in notes], dtype=float)
-            register = melody_register(plans[scene])
             if np.ptp(sung) < _LEAST_SPAN:
+                # Spread about the middle of what the scene sings, not its register: a
+                # tune sitting to one side of its register (under a theme bar placed low)
+                # would only slide further that way, no wider.
+                centre = (float(sung.max()) + float(sung.min())) / 2
                 for n in notes:
-                    slots[n].target = register + (slots[n].target - register) * 1.5
+                    slots[n].target = centre + (slots[n].target - centre) * 1.5
                     slots[n].pull *= 1.25
                 revised = True
                 continue
@@ -1155,6 +1159,10 @@ def compose_melody(
     other parts play under it, ``statements`` where the ``theme`` sounds."""
     by_scene = {stated.scene: stated for stated in statements if stated.theme_bars}
     sung_shapes: collections.Counter[tuple[int, ...]] = collections.Counter()
+    if theme is not None:
+        # The theme's own shapes are the ones every statement can bring back: a bar that
+        # keeps them recurs, even in the first statement, with nothing sung before it.
+        sung_shapes.update(_shapes([degree for _, _, degree in theme.notes]))
     runs: list[list[_Slot]] = []
     for i, plan in enumerate(plans):
         if plan.silent or plan.volume <= 0:
