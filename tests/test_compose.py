@@ -357,6 +357,30 @@ def test_the_melody_keeps_to_its_instruments_range() -> None:
     assert instrument_range(73) == (60, 96)
 
 
+@pytest.mark.parametrize(("tonic", "mode"), [("C", "major"), ("F#", "minor"), ("A", "major")])
+def test_leitmotifs_keep_to_their_instruments_range(tonic: str, mode: str) -> None:
+    from storyscore.compose.leitmotif import cast_of, plan_leitmotifs
+    from storyscore.compose.request import instrument_range
+
+    # Four large creatures share the low register: the fourth's instrument is an acoustic
+    # bass (E1..G3), whose rising motif from the low register's own octave would climb
+    # over its top; it starts an octave lower instead.
+    characters = [("bear", "a huge slow sad bear"), ("giant", "a big slow grand giant"),
+                  ("wolf", "a big proud quick wolf"), ("whale", "a large quick whale")]
+    plans = [plan(scene_id="a", duration=12.0, tonic=tonic, mode=mode,
+                  characters=tuple(c for c, _ in characters))]
+    cs = compose(plans, fps=FPS, seed=1, characters=characters)
+    motifs = plan_leitmotifs(characters, cast_of(plans))
+    assert 32 in {m.program for m in motifs}
+    for motif in motifs:
+        low, high = instrument_range(motif.program)
+        played = [p for e in cs.part_events[motif.part] for p in e.pitches]
+        assert played, motif.character
+        assert low <= min(played), (motif.character, motif.program, min(played))
+        assert max(played) <= high, (motif.character, motif.program, max(played))
+    assert {s.character for s in cs.leitmotifs} == {c for c, _ in characters}
+
+
 def test_the_melody_ranks_ties_as_spearman_does() -> None:
     from scipy.stats import rankdata, spearmanr
 

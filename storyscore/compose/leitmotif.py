@@ -280,7 +280,8 @@ def compose_leitmotifs(
 def _realise(motif: Leitmotif, plan: ScenePlan, scale: float, offset: float,
              spans: Sequence[HarmonySpan]) -> list[NoteEvent]:
     """The motif's notes at ``offset`` in the scene's key: the start on a chord tone near
-    the motif's register, chosen so that most notes fall in the scale; the rest bent to it."""
+    the motif's register, chosen so that most notes fall in the scale and all in the
+    instrument's range (``_placed``); the rest bent to the scale, inside the range."""
     onsets = []
     position = offset
     for length in motif.rhythm:
@@ -295,39 +296,24 @@ def _realise(motif: Leitmotif, plan: ScenePlan, scale: float, offset: float,
             earlier = [s for s in spans if s.offset <= onset + 1e-9]
             span = earlier[-1] if earlier else spans[0]
         chords.append(span)
-    first = chords[0].chord
-    best: tuple[int, list[int]] | None = None
-    for start in range(motif.register - 6, motif.register + 7):
-        if start % 12 not in first.pcs:
-            continue
-        pitches = [start]
-        for step in motif.intervals[: len(onsets) - 1]:
-            pitches.append(pitches[-1] + step)
-        cost = 0
-        for (onset, _), span, pitch in zip(onsets, chords, pitches, strict=True):
-            if pitch % 12 not in melodic_pcs(span.chord):
-                cost += 3
-            if abs(onset - round(onset)) < 1e-9 and pitch % 12 not in span.chord.pcs:
-                cost += 2  # a beat is heard against the chord
-        # The motif stays inside its instrument's practical range.
-        low, high = instrument_range(motif.program)
-        cost += 3 * sum(max(0, low - p, p - high) for p in pitches)
-        cost = cost * 4 + abs(start - motif.register)
-        if best is None or cost < best[0]:
-            best = (cost, pitches)
-    if best is None:
+    placed = _placed(motif, onsets, chords)
+    if placed is None:
         return []
+    low, high = instrument_range(motif.program)
     velocity = clamp_velocity(plan.velocity * 0.95 * (plan.volume ** 0.5))
     events = []
-    for n, ((onset, length), span, pitch) in enumerate(zip(onsets, chords, best[1], strict=True)):
+    for n, ((onset, length), span, pitch) in enumerate(zip(onsets, chords, placed, strict=True)):
+        # A bent note stays inside the instrument's range, as the placed motif does.
         allowed = melodic_pcs(span.chord)
         if pitch % 12 not in allowed:  # bent to the scene's scale
-            pitch = min((p for p in (pitch - 1, pitch + 1) if p % 12 in allowed),
+            pitch = min((p for p in (pitch - 1, pitch + 1)
+                         if p % 12 in allowed and low <= p <= high),
                         key=lambda p: abs(p - pitch), default=pitch)
         if n > 1 and abs(onset - round(onset)) < 1e-9 and pitch % 12 not in span.chord.pcs:
             # A later note on a beat moves to the chord (the first interval, which names the
             # motif, stays as it is).
-            pitch = min((p for p in range(pitch - 2, pitch + 3) if p % 12 in span.chord.pcs),
+            pitch = min((p for p in range(pitch - 2, pitch + 3)
+                         if p % 12 in span.chord.pcs and low <= p <= high),
                         key=lambda p: abs(p - pitch), default=pitch)
         sound = length
         articulation = ""
@@ -340,6 +326,36 @@ def _realise(motif: Leitmotif, plan: ScenePlan, scale: float, offset: float,
                                 dynamic=dynamic_mark(velocity) if n == 0 else "",
                                 slur=0 if articulation else round(offset * 4) + 1))
     return events
+
+
+def _placed(motif: Leitmotif, onsets: Sequence[tuple[float, float]],
+            chords: Sequence[HarmonySpan]) -> list[int] | None:
+    """The motif's pitches before bending: it starts on a tone of its first chord, as
+    near its register as lets most of its notes fall in the scale and every note inside
+    its instrument's practical range (an octave further where the register's own
+    octave would leave it: an acoustic bass's rising motif starts lower). Where no start
+    fits the range (a motif wider than the instrument), the nearest to fitting. None
+    where the first chord has no tone near the register."""
+    low, high = instrument_range(motif.program)
+    best: tuple[float, list[int]] | None = None
+    for start in range(motif.register - 6 - 12, motif.register + 7 + 12):
+        if start % 12 not in chords[0].chord.pcs:
+            continue
+        pitches = [start]
+        for step in motif.intervals[: len(onsets) - 1]:
+            pitches.append(pitches[-1] + step)
+        cost = 0.0
+        for (onset, _), span, pitch in zip(onsets, chords, pitches, strict=True):
+            if pitch % 12 not in melodic_pcs(span.chord):
+                cost += 3
+            if abs(onset - round(onset)) < 1e-9 and pitch % 12 not in span.chord.pcs:
+                cost += 2  # a beat is heard against the chord
+        outside = sum(max(0, low - p, p - high) for p in pitches)
+        # Out of range outweighs everything; then the scale and chords; then nearness.
+        cost = 1000 * outside + cost * 4 + abs(start - motif.register)
+        if best is None or cost < best[0]:
+            best = (cost, pitches)
+    return best[1] if best is not None else None
 
 
 def describe(motifs: Sequence[Leitmotif], plans: Sequence[SceneCast]) -> list[str]:
