@@ -7,11 +7,10 @@ bar is sung as a whole: moved up or down the scale (a sequence), turned upside
 down (an inversion), or, where the skyline rises or falls inside the bar more
 than a motif can, kept as rhythm with its pitches left to the skyline. A beam
 search over the bars (``_bar_shifts``) picks the ways that together follow the
-skyline (rank correlation), repeat four-note shapes (their own, those of the
-earlier statements and of the theme as written), say the scene's key, span a
-phrase's range, leave no leap unturned and stay in the melody's band, each bar
-landing its strong beats on the chords and keeping out of parallels with the
-bass. Only a strong beat (or a leap onto a beat) still off
+skyline (rank correlation), repeat their own four-note shapes, say the scene's
+key, span a phrase's range, leave no leap unturned and stay in the melody's
+band, each bar landing its strong beats on the chords and keeping out of
+parallels with the bass. Only a strong beat (or a leap onto a beat) still off
 its chord is bent onto it, so the motif keeps its interval shape; the search
 judges each bar as it will sound, with those notes already bent, and counts
 the recurring shapes of the bars that keep the theme's pitches only. Those
@@ -1159,10 +1158,6 @@ def compose_melody(
     other parts play under it, ``statements`` where the ``theme`` sounds."""
     by_scene = {stated.scene: stated for stated in statements if stated.theme_bars}
     sung_shapes: collections.Counter[tuple[int, ...]] = collections.Counter()
-    if theme is not None:
-        # The theme's own shapes are the ones every statement can bring back: a bar that
-        # keeps them recurs, even in the first statement, with nothing sung before it.
-        sung_shapes.update(_shapes([degree for _, _, degree in theme.notes]))
     runs: list[list[_Slot]] = []
     for i, plan in enumerate(plans):
         if plan.silent or plan.volume <= 0:
