@@ -996,20 +996,35 @@ def _backtrack(cost: np.ndarray, back: list[np.ndarray]) -> list[int]:
     return path
 
 
-def _ranks(values: np.ndarray) -> np.ndarray:
-    """1-based ranks, tied values sharing their average rank (scipy's ``rankdata``, without
-    its overhead on the few notes the theme's search ranks thousands of times)."""
-    _, where, counts = np.unique(values, return_inverse=True, return_counts=True)
-    ends = np.cumsum(counts)
-    return (ends - (counts - 1) / 2.0)[where.reshape(-1)]
+def _ranks(values: Sequence[float]) -> list[float]:
+    """1-based ranks, tied values sharing their average rank (scipy's ``rankdata``). In
+    plain Python: the theme's search ranks a few notes thousands of times, where numpy's
+    per-call overhead was most of the composer's time."""
+    order = sorted(range(len(values)), key=values.__getitem__)
+    ranks = [0.0] * len(values)
+    start = 0
+    while start < len(order):
+        end = start
+        while end + 1 < len(order) and values[order[end + 1]] == values[order[start]]:
+            end += 1
+        for k in range(start, end + 1):
+            ranks[order[k]] = (start + end) / 2 + 1
+        start = end + 1
+    return ranks
 
 
 def _rank_correlation(a: np.ndarray, b: np.ndarray) -> float:
-    """Spearman's rho; 0 where either side does not vary."""
-    ra, rb = _ranks(np.asarray(a, dtype=float)), _ranks(np.asarray(b, dtype=float))
-    if np.ptp(ra) == 0 or np.ptp(rb) == 0:
+    """Spearman's rho (Pearson's r of the ranks); 0 where either side does not vary."""
+    ra = _ranks(np.asarray(a, dtype=float).tolist())
+    rb = _ranks(np.asarray(b, dtype=float).tolist())
+    mean_a, mean_b = sum(ra) / len(ra), sum(rb) / len(rb)
+    da = [x - mean_a for x in ra]
+    db = [y - mean_b for y in rb]
+    saa, sbb = sum(x * x for x in da), sum(y * y for y in db)
+    if saa == 0 or sbb == 0:
         return 0.0
-    return float(np.corrcoef(ra, rb)[0, 1])
+    r = sum(x * y for x, y in zip(da, db, strict=True)) / math.sqrt(saa * sbb)
+    return max(-1.0, min(1.0, r))
 
 
 def _solve_and_revise(slots: list[_Slot], plans: Sequence[ScenePlan],
