@@ -270,7 +270,8 @@ def _render_job(prepared: Prepared, job: RenderJob, compositions: Iterator[Score
     with atomic_paths(outputs) as (video, srt, musicxml, midi):
         # From the cache when the score, narration and settings are as before; else
         # the sound streams through scratch files, a block at a time.
-        mixed = delivered_mix(prepared, composition, cache, settings, soundfont)
+        mixed = delivered_mix(prepared, composition, cache, settings, soundfont,
+                              plan.frame_count / plan.fps)
         pool.poll()
         _write_sidecars(composition, cues, srt, musicxml, midi)
         composing.advance(name)
@@ -279,7 +280,7 @@ def _render_job(prepared: Prepared, job: RenderJob, compositions: Iterator[Score
                                  burn_subtitles=burn_subtitles,
                                  on_frames=lambda done, total: frames.update(done, total, name))
         report = render_video(
-            plan, video, settings=settings, audio=mixed.path, cues=cues,
+            plan, video, settings=settings, audio=mixed.coded, audio_coded=True, cues=cues,
             burn_subtitles=burn_subtitles, cache=cache,
             pool=None if executor.distributed else pool,
             on_progress=lambda done, total: frames.update(done, total, name),
