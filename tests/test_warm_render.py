@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import itertools
+import pickle
 import shutil
 import sys
 from collections.abc import Callable, Sequence
@@ -148,6 +149,10 @@ def test_a_second_render_calls_no_sound_engine_and_gives_the_same_bytes(
     assert files(output) == files(first_output)
     assert (again.loudness_lufs, again.true_peak_dbtp) == (first.loudness_lufs,
                                                            first.true_peak_dbtp)
+    # The first render wrote its MusicXML beside the sound (a future); a score that
+    # travels (a Ray task's result) carries the bytes.
+    travelled = pickle.loads(pickle.dumps(first.composition))
+    assert travelled.musicxml == files(first_output)[".musicxml"]
 
 
 @pytest.mark.slow

@@ -23,6 +23,7 @@ import json
 import shutil
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -144,21 +145,30 @@ class Composition(ScoredPath):
 @dataclass(frozen=True)
 class CachedScore(ScoredPath):
     """What a render needs of a path's score, kept in the cache: the timeline and the
-    score's MIDI and MusicXML bytes; ``hit`` says whether it was composed before."""
+    score's MIDI and MusicXML bytes; ``hit`` says whether it was composed before.
+
+    A score composed just now is still being written as MusicXML (``musicxml`` is
+    then the future bytes, see ``_composed_score``): the sound is made meanwhile.
+    """
 
     times: tuple[SceneTime, ...]
     warnings: tuple[Diagnostic, ...]
     plans: tuple[ScenePlan, ...]
     key: str  # the score's cache key
     midi: bytes
-    musicxml: bytes
+    musicxml: bytes | Future[bytes]
     hit: bool
 
     def midi_bytes(self) -> bytes:
         return self.midi
 
     def musicxml_bytes(self) -> bytes:
-        return self.musicxml
+        """The MusicXML, waiting for it when it is still being written."""
+        return self.musicxml if isinstance(self.musicxml, bytes) else self.musicxml.result()
+
+    def __getstate__(self) -> dict[str, Any]:
+        # A future does not travel (a Ray task returns its score): its bytes do.
+        return {**self.__dict__, "musicxml": self.musicxml_bytes()}
 
 
 def path_plans(prepared: Prepared, path: Sequence[Scene]
@@ -229,18 +239,35 @@ _SCORE_FILES = (".mid", ".musicxml")
 
 def _composed_score(story: Story, plans: Sequence[ScenePlan], cache: Cache, key: str
                     ) -> dict[str, Any]:
-    """Compose the score and keep its files and timing in the cache."""
+    """Compose the score and keep its files and timing in the cache.
+
+    The MusicXML (a deliverable, not an input to the sound) is written by a
+    thread of its own, with the entry's last two files, while the caller plays
+    and mixes the music: ``musicxml`` is the future bytes.
+    """
     score = _compose(story, plans)
     data: dict[str, Any] = {"scene_starts": list(score.scene_starts),
                             "scene_durations": list(score.scene_durations),
-                            "midi": score.midi_bytes(), "musicxml": score.musicxml_bytes()}
-    if cache.enabled:
-        timing = json.dumps({"scene_starts": data["scene_starts"],
-                             "scene_durations": data["scene_durations"]}).encode("utf-8")
-        payloads = (data["midi"], data["musicxml"], timing)
-        for suffix, payload in zip((*_SCORE_FILES, ".json"), payloads, strict=True):
-            cache.get_or_create(SCORE_STAGE, key, suffix, _writer(payload))
+                            "midi": score.midi_bytes()}
+
+    def write_musicxml() -> bytes:
+        musicxml = score.musicxml_bytes()
+        if cache.enabled:
+            timing = json.dumps({"scene_starts": data["scene_starts"],
+                                 "scene_durations": data["scene_durations"]}).encode("utf-8")
+            payloads = (data["midi"], musicxml, timing)
+            for suffix, payload in zip((*_SCORE_FILES, ".json"), payloads, strict=True):
+                cache.get_or_create(SCORE_STAGE, key, suffix, _writer(payload))
+        return musicxml
+
+    data["musicxml"] = _MUSICXML_WRITER.submit(write_musicxml)
     return data
+
+
+# One thread writes MusicXML beside the sound chain: music21 is pure Python, and the
+# synthesis and the AAC coding leave the interpreter free while they wait on their
+# workers and on ffmpeg.
+_MUSICXML_WRITER = ThreadPoolExecutor(max_workers=1, thread_name_prefix="musicxml")
 
 
 def _writer(payload: bytes) -> Callable[[Path], None]:

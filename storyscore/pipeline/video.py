@@ -22,7 +22,7 @@ from pathlib import Path
 from storyscore.audio.soundfonts import SoundfontChoice
 from storyscore.cache import Cache
 from storyscore.diagnostics import Diagnostic
-from storyscore.export.subtitles import Cue, write_srt
+from storyscore.export.subtitles import write_srt
 from storyscore.files import atomic_paths, write_bytes, write_error
 from storyscore.model import Scene, Story
 from storyscore.pipeline.executor import LOCAL, Executor, Task, in_order
@@ -273,7 +273,8 @@ def _render_job(prepared: Prepared, job: RenderJob, compositions: Iterator[Score
         mixed = delivered_mix(prepared, composition, cache, settings, soundfont,
                               plan.frame_count / plan.fps)
         pool.poll()
-        _write_sidecars(composition, cues, srt, musicxml, midi)
+        write_srt(srt, cues)
+        write_bytes(midi, composition.midi_bytes())
         composing.advance(name)
         frames = Stage(on_progress, VIDEO, 1)
         encoded = encode_missing(executor, plan, cache, settings, cues=cues,
@@ -285,16 +286,11 @@ def _render_job(prepared: Prepared, job: RenderJob, compositions: Iterator[Score
             pool=None if executor.distributed else pool,
             on_progress=lambda done, total: frames.update(done, total, name),
         )
+        # Last: a score composed just now is written as MusicXML while the sound is
+        # made and the video joined (see ``soundtrack.CachedScore``).
+        write_bytes(musicxml, composition.musicxml_bytes())
     # Segments that tasks encoded just now were found in the cache by the renderer.
     report = dataclasses.replace(report, path=job.output, segments=tuple(
         dataclasses.replace(s, hit=False) if s.index in encoded else s for s in report.segments))
     return Rendered(job, composition, report, tuple(outputs), mixed.loudness_lufs,
                     mixed.true_peak_dbtp)
-
-
-def _write_sidecars(composition: ScoredPath, cues: Sequence[Cue], srt: Path, musicxml: Path,
-                    midi: Path) -> None:
-    """The subtitles and the score of a path."""
-    write_srt(srt, cues)
-    write_bytes(musicxml, composition.musicxml_bytes())
-    write_bytes(midi, composition.midi_bytes())
