@@ -14,7 +14,8 @@ measured in the same run on the same machine:
   transitions into and out of it encoded again; the music follows the picture, so
   it is composed and played again);
 
-with the ratios issue 15 sets targets for (warm and edits as shares of cold), each
+with the load average before and after (the machine's other work), and with
+the ratios issue 15 sets targets for (warm and edits as shares of cold), each
 run's own peak memory (the largest process of that run alone) and its CPU
 utilisation: the CPU time of the render and all its children (workers, ffmpeg)
 over its wall time and the CPUs it may use, so 100 % keeps every CPU busy from
@@ -147,6 +148,7 @@ def main() -> None:
                   *(["--jobs", str(args.jobs)] if args.jobs else [])]
         rows: list[tuple[str, Run]] = []
 
+        load_before = os.getloadavg()[0]
         encoder = t_enc(args.size, round(args.seconds * 24), work / "testsrc2.mp4")
         script.write_text(story_text(args.seconds, args.scenes, args.size))
         rows.append(("cold (empty cache)", timed(render, env)))
@@ -162,7 +164,9 @@ def main() -> None:
     cold = rows[0][1].seconds
     t = encoder.seconds
     print(f"story: {args.seconds:g} s, {args.scenes} scenes, {args.size}, 24 fps, "
-          f"x264 medium crf 19; {cpus()} CPUs, jobs {args.jobs or 'default'}")
+          f"x264 medium crf 19; {cpus()} CPUs, jobs {args.jobs or 'default'}; "
+          f"load average {load_before:.1f} before, {os.getloadavg()[0]:.1f} after "
+          "(other work on the machine: compare the ratios within one run)")
     print(f"{'T_enc (ffmpeg testsrc2)':32} {t:8.1f} s   1.00 x T_enc  "
           f"{'':16}{'':17}CPU {encoder.cpu:4.0%}")
     for name, run in rows:

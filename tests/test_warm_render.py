@@ -4,9 +4,12 @@ files are the same bytes either way, and that a damaged entry is made again."""
 
 from __future__ import annotations
 
+import hashlib
+import itertools
+import pickle
 import shutil
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +21,7 @@ from storyscore.cache import code_digest, package_versions
 from storyscore.pipeline import prepare, soundtrack
 from storyscore.pipeline.soundtrack import CachedScore
 from storyscore.pipeline.video import Rendered
+from storyscore.render import encode, segments
 
 SCRIPT = '''title  "Warm"
 size   96x64
@@ -76,6 +80,23 @@ def count_calls(monkeypatch: pytest.MonkeyPatch) -> dict[str, int]:
     return calls
 
 
+def count_media_work(monkeypatch: pytest.MonkeyPatch) -> dict[str, int]:
+    """Count the probes of cached video segments and the ffmpeg runs that encode AAC
+    (the fit's round trips, and a join that encodes instead of copying)."""
+    work = {"probes": 0, "aac_encodes": 0}
+    monkeypatch.setattr(segments, "segment_intact",
+                        _counted(work, "probes", segments.segment_intact))
+    run_ffmpeg = encode.run_ffmpeg
+
+    def counted(args: Sequence[str], *rest: Any, **kwargs: Any) -> str:
+        if any(a == "aac" and b == "-c:a" for b, a in itertools.pairwise(args)):
+            work["aac_encodes"] += 1
+        return run_ffmpeg(args, *rest, **kwargs)
+
+    monkeypatch.setattr(encode, "run_ffmpeg", counted)
+    return work
+
+
 def stored_segments(cache: Path) -> set[Path]:
     """The video segments in the cache folder ``cache``."""
     return set((cache / "video-segment").rglob("*.mkv"))
@@ -115,21 +136,30 @@ def test_a_second_render_calls_no_sound_engine_and_gives_the_same_bytes(
     assert isinstance(first.composition, CachedScore)
     assert not first.composition.hit
     calls = count_calls(monkeypatch)
+    work = count_media_work(monkeypatch)
     output = tmp_path / "warm.mp4"
     again = render(write_script(tmp_path), output)
     assert calls == dict.fromkeys(calls, 0)
+    # The segments were checked when they were made, and their digests say they are
+    # those bytes; the join copies the AAC the mix entry keeps.
+    assert work == {"probes": 0, "aac_encodes": 0}
     assert isinstance(again.composition, CachedScore)
     assert again.composition.hit
     assert again.report.cached == SEGMENTS
     assert files(output) == files(first_output)
     assert (again.loudness_lufs, again.true_peak_dbtp) == (first.loudness_lufs,
                                                            first.true_peak_dbtp)
+    # The first render wrote its MusicXML beside the sound (a future); a score that
+    # travels (a Ray task's result) carries the bytes.
+    travelled = pickle.loads(pickle.dumps(first.composition))
+    assert travelled.musicxml == files(first_output)[".musicxml"]
 
 
 @pytest.mark.slow
 def test_a_narration_edit_mixes_again_and_encodes_no_video(
         cold: tuple[Path, Rendered], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     calls = count_calls(monkeypatch)
+    work = count_media_work(monkeypatch)
     result = storyscore.render(storyscore.load(write_script(tmp_path, first="A light, late.")),
                                tmp_path / "edited.mp4")
     assert result.details.narrations == (2, 3)  # only the edited line is spoken
@@ -139,6 +169,9 @@ def test_a_narration_edit_mixes_again_and_encodes_no_video(
     assert calls["load_joe"] == 1  # for the edited line alone
     assert calls["mix_track"] == 1
     assert calls["fit_codec_track"] == 1
+    assert work["probes"] == 0
+    # Each round trip of the fit codes once (at most two here), and the join copies.
+    assert 1 <= work["aac_encodes"] <= 2
     assert calls["analyse"] == 0  # the pictures did not change
     subtitles = edited.files[1].read_text()
     assert "A light, late." in subtitles
@@ -211,6 +244,29 @@ def test_a_damaged_entry_is_made_again(cold: tuple[Path, Rendered], tmp_path: Pa
     calls = count_calls(monkeypatch)
     render(write_script(tmp_path), tmp_path / "third.mp4")
     assert calls == dict.fromkeys(calls, 0)
+
+
+@pytest.mark.slow
+def test_a_segment_whose_bytes_were_not_checked_is_probed_and_made_again(
+        cold: tuple[Path, Rendered], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    first_output, _first = cold
+    stored = sorted(stored_segments(tmp_path / "cache"))
+    # Other bytes, stored with their own digest: the cache's checksum passes, the
+    # record of the checked bytes does not, so the file is probed and fails.
+    swapped = stored[0]
+    swapped.write_bytes(b"not a video segment" * 64)
+    swapped.with_name(swapped.name + ".sha256").write_text(
+        hashlib.sha256(swapped.read_bytes()).hexdigest() + "\n")
+    work = count_media_work(monkeypatch)
+    output = tmp_path / "again.mp4"
+    again = render(write_script(tmp_path), output)
+    assert work["probes"] == 1
+    assert len(again.report.encoded) == 1
+    assert files(output) == files(first_output)
+    # Made again, it counts as checked: the next render probes nothing.
+    work = count_media_work(monkeypatch)
+    render(write_script(tmp_path), tmp_path / "third.mp4")
+    assert work["probes"] == 0
 
 
 @pytest.mark.slow

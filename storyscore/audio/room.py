@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from storyscore.audio.midi import Event, Song, is_note_off, is_note_on
+from storyscore.audio.players import Players
 from storyscore.audio.stream import BLOCK, overlap_add
 from storyscore.audio.stream import spans as blocks_of
 from storyscore.audio.synth import (
@@ -130,6 +131,7 @@ def render_in_room(
     tail: float = RELEASE_TAIL,
     span: SourceSpan | None = None,
     window: float = WINDOW,
+    workers: int | None = None,
 ) -> np.ndarray:
     """The score synthesised family by family and played in ``room``: float32 ``(n, 2)``.
 
@@ -138,7 +140,7 @@ def render_in_room(
     ``room_blocks``, joined.
     """
     blocks = list(room_blocks(midi, soundfont, spans, room, tail=tail, span=span,
-                              window=window))
+                              window=window, workers=workers))
     return np.concatenate(blocks) if blocks else np.zeros((0, 2), dtype=np.float32)
 
 
@@ -151,19 +153,22 @@ def room_blocks(
     tail: float = RELEASE_TAIL,
     span: SourceSpan | None = None,
     window: float = WINDOW,
+    workers: int | None = None,
 ) -> Iterator[np.ndarray]:
     """The score in ``room`` as consecutive float32 ``(m, 2)`` blocks, start to end.
 
     The score is synthesised ``window`` seconds at a time (see
-    ``synth.midi_windows``), each window family by family; the windows'
-    dry sums and sends are overlap-added, and the sends go through the
-    room's reverb block by block with its state carried, so only about one
-    window of samples is held whatever the length of the piece.
+    ``synth.midi_windows``), each window family by family (the families side
+    by side in ``workers`` processes besides this one; default: one fewer than
+    the CPUs); the windows' dry sums and sends are overlap-added, and the sends
+    go through the room's reverb block by block with its state carried, so only
+    about one window of samples is held whatever the length of the piece.
     """
     room = room or Room()
     reverb = _Reverb(room)
     start = 0
-    stitched = overlap_add(_window_stems(midi, soundfont, room, tail, span, window), 4)
+    stitched = overlap_add(
+        _window_stems(midi, soundfont, room, tail, span, window, workers), 4)
     for window_block in stitched:
         # The reverb's work buffers follow BLOCK, not the window.
         for lo, hi in blocks_of(len(window_block), BLOCK):
@@ -178,23 +183,27 @@ def room_blocks(
 
 
 def _window_stems(midi: bytes, soundfont: Path | None, room: Room, tail: float,
-                  span: SourceSpan | None, window: float) -> Iterator[tuple[int, np.ndarray]]:
-    """Per window of the score, its offset and its dry sum and send (four channels)."""
-    for offset, part in midi_windows(midi, window, SAMPLE_RATE, span):
-        stems = split_families(part, span)
-        sums: np.ndarray | None = None  # dry left, right, send left, right
-        # One family at a time, so only one stem's samples are held beside the sums.
-        for name in list(stems):
-            audio = render_midi(stems.pop(name), soundfont, tail=tail, span=span)
-            if sums is None:
-                sums = np.zeros((len(audio), 4), dtype=np.float32)
-            length = min(len(audio), len(sums))
-            sums[:length, :2] += audio[:length]
-            audio *= np.float32(_gain(room.family_db[name]))
-            sums[:length, 2:] += audio[:length]
-            del audio
-        if sums is not None:
-            yield offset, sums
+                  span: SourceSpan | None, window: float, workers: int | None
+                  ) -> Iterator[tuple[int, np.ndarray]]:
+    """Per window of the score, its offset and its dry sum and send (four channels).
+
+    A window's families are played side by side (``Players``: one a CPU) and
+    summed in the same order as one after another, so the sums are the same bytes.
+    """
+    with Players(soundfont, tail=tail, span=span, workers=workers) as players:
+        for offset, part in midi_windows(midi, window, SAMPLE_RATE, span):
+            stems = split_families(part, span)
+            sums: np.ndarray | None = None  # dry left, right, send left, right
+            for name, audio in zip(stems, players.play(list(stems.values())), strict=True):
+                if sums is None:
+                    sums = np.zeros((len(audio), 4), dtype=np.float32)
+                length = min(len(audio), len(sums))
+                sums[:length, :2] += audio[:length]
+                audio *= np.float32(_gain(room.family_db[name]))
+                sums[:length, 2:] += audio[:length]
+                del audio
+            if sums is not None:
+                yield offset, sums
 
 
 def send_curve(spans: Sequence[RoomSpan], n: int, rate: int, room: Room,

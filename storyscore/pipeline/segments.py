@@ -10,7 +10,6 @@ segment was encoded); the renderer then finds them all and only joins them.
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
@@ -21,9 +20,10 @@ from storyscore.render import EncodeSettings, SegmentOutcome, VideoPlan
 from storyscore.render.segments import (
     SEGMENT_STAGE,
     Segment,
+    cached_segment,
     encode_segment,
     plan_segments,
-    segment_intact,
+    remember_checked,
 )
 
 __all__ = ["encode_missing", "encode_task"]
@@ -35,8 +35,12 @@ def encode_task(segment: Segment, cache: Cache, settings: EncodeSettings) -> Seg
     def build(path: Path) -> None:
         encode_segment(segment.job, segment.picture, segment.following, path, settings)
 
-    entry = cache.get_or_create(SEGMENT_STAGE, segment.key, ".mkv", build,
-                                validate=functools.partial(segment_intact, job=segment.job))
+    found = cached_segment(segment, cache)
+    if found is not None:
+        return segment.outcome(found, True)
+    entry = cache.get_or_create(SEGMENT_STAGE, segment.key, ".mkv", build)
+    if not entry.hit:
+        remember_checked(segment, cache)
     return segment.outcome(entry.path, entry.hit)
 
 
@@ -53,8 +57,7 @@ def encode_missing(executor: Executor, plan: VideoPlan, cache: Cache, settings: 
     burnt = tuple(Cue(round(c.start, 3), round(c.end, 3), c.lines) for c in cues) \
         if burn_subtitles else ()
     segments = plan_segments(plan, settings, burnt)
-    missing = [s for s in segments if cache.get(SEGMENT_STAGE, s.key, ".mkv", validate=(
-        functools.partial(segment_intact, job=s.job))) is None]
+    missing = [s for s in segments if cached_segment(s, cache) is None]
     total = sum(s.job.frames for s in segments)
     done = total - sum(s.job.frames for s in missing)
     if on_frames is not None:

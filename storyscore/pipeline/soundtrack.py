@@ -20,8 +20,10 @@ import dataclasses
 import hashlib
 import itertools
 import json
+import shutil
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -64,7 +66,7 @@ MIX_STAGE = "mix"
 # Bump when what a stage stores changes form (the code digest covers its engines).
 SCORE_STAGE_VERSION = "2"  # 2: MIDI and MusicXML as files of their own
 MUSIC_STAGE_VERSION = "2"  # 2: raw float32 frames (was .npy)
-MIX_STAGE_VERSION = "1"
+MIX_STAGE_VERSION = "2"  # 2: the AAC as delivered (cut to the video), beside the WAV
 
 
 def speech_windows(narration: Narration) -> tuple[tuple[float, float], ...]:
@@ -143,21 +145,30 @@ class Composition(ScoredPath):
 @dataclass(frozen=True)
 class CachedScore(ScoredPath):
     """What a render needs of a path's score, kept in the cache: the timeline and the
-    score's MIDI and MusicXML bytes; ``hit`` says whether it was composed before."""
+    score's MIDI and MusicXML bytes; ``hit`` says whether it was composed before.
+
+    A score composed just now is still being written as MusicXML (``musicxml`` is
+    then the future bytes, see ``_composed_score``): the sound is made meanwhile.
+    """
 
     times: tuple[SceneTime, ...]
     warnings: tuple[Diagnostic, ...]
     plans: tuple[ScenePlan, ...]
     key: str  # the score's cache key
     midi: bytes
-    musicxml: bytes
+    musicxml: bytes | Future[bytes]
     hit: bool
 
     def midi_bytes(self) -> bytes:
         return self.midi
 
     def musicxml_bytes(self) -> bytes:
-        return self.musicxml
+        """The MusicXML, waiting for it when it is still being written."""
+        return self.musicxml if isinstance(self.musicxml, bytes) else self.musicxml.result()
+
+    def __getstate__(self) -> dict[str, Any]:
+        # A future does not travel (a Ray task returns its score): its bytes do.
+        return {**self.__dict__, "musicxml": self.musicxml_bytes()}
 
 
 def path_plans(prepared: Prepared, path: Sequence[Scene]
@@ -228,18 +239,35 @@ _SCORE_FILES = (".mid", ".musicxml")
 
 def _composed_score(story: Story, plans: Sequence[ScenePlan], cache: Cache, key: str
                     ) -> dict[str, Any]:
-    """Compose the score and keep its files and timing in the cache."""
+    """Compose the score and keep its files and timing in the cache.
+
+    The MusicXML (a deliverable, not an input to the sound) is written by a
+    thread of its own, with the entry's last two files, while the caller plays
+    and mixes the music: ``musicxml`` is the future bytes.
+    """
     score = _compose(story, plans)
     data: dict[str, Any] = {"scene_starts": list(score.scene_starts),
                             "scene_durations": list(score.scene_durations),
-                            "midi": score.midi_bytes(), "musicxml": score.musicxml_bytes()}
-    if cache.enabled:
-        timing = json.dumps({"scene_starts": data["scene_starts"],
-                             "scene_durations": data["scene_durations"]}).encode("utf-8")
-        payloads = (data["midi"], data["musicxml"], timing)
-        for suffix, payload in zip((*_SCORE_FILES, ".json"), payloads, strict=True):
-            cache.get_or_create(SCORE_STAGE, key, suffix, _writer(payload))
+                            "midi": score.midi_bytes()}
+
+    def write_musicxml() -> bytes:
+        musicxml = score.musicxml_bytes()
+        if cache.enabled:
+            timing = json.dumps({"scene_starts": data["scene_starts"],
+                                 "scene_durations": data["scene_durations"]}).encode("utf-8")
+            payloads = (data["midi"], musicxml, timing)
+            for suffix, payload in zip((*_SCORE_FILES, ".json"), payloads, strict=True):
+                cache.get_or_create(SCORE_STAGE, key, suffix, _writer(payload))
+        return musicxml
+
+    data["musicxml"] = _MUSICXML_WRITER.submit(write_musicxml)
     return data
+
+
+# One thread writes MusicXML beside the sound chain: music21 is pure Python, and the
+# synthesis and the AAC coding leave the interpreter free while they wait on their
+# workers and on ffmpeg.
+_MUSICXML_WRITER = ThreadPoolExecutor(max_workers=1, thread_name_prefix="musicxml")
 
 
 def _writer(payload: bytes) -> Callable[[Path], None]:
@@ -424,9 +452,11 @@ def story_audio_track(prepared: Prepared, composition: ScoredPath, music: Track,
 
 @dataclass(frozen=True)
 class DeliveredMix:
-    """The story's sound as the MP4 carries it: a WAV in the cache, and its measurements."""
+    """The story's sound as the MP4 carries it: a WAV and its AAC (cut to the video's
+    length, copied into the MP4 as it is) in the cache, and their measurements."""
 
     path: Path
+    coded: Path  # the AAC whose decoded peak was measured
     loudness_lufs: float
     true_peak_dbtp: float  # as decoded from the MP4's AAC
     hit: bool  # the whole mix came from the cache
@@ -434,11 +464,13 @@ class DeliveredMix:
 
 
 def mix_key(prepared: Prepared, composition: ScoredPath, music: str,
-            settings: EncodeSettings) -> str:
+            settings: EncodeSettings, video_seconds: float | None = None) -> str:
     """The cache key of the delivered mix: the music's key, every narration's sound and
-    place, the scenes' levels, the length, the delivery codec and the mixing code."""
+    place, the scenes' levels, the length (and the video's, which cuts the AAC), the
+    delivery codec and the mixing code."""
     placed, gains = mix_parts(prepared, composition)
     return cache_key(MIX_STAGE, MIX_STAGE_VERSION, {
+        "video_seconds": video_seconds,
         "music": music,
         "narration": [{"start": p.start_s, "rate": p.sample_rate, "speech": p.speech,
                        "samples": _samples_digest(p.read())} for p in placed],
@@ -458,37 +490,58 @@ def _samples_digest(samples: np.ndarray) -> str:
 
 
 def delivered_mix(prepared: Prepared, composition: ScoredPath, cache: Cache,
-                  settings: EncodeSettings, soundfont: SoundfontChoice | None = None
-                  ) -> DeliveredMix:
+                  settings: EncodeSettings, soundfont: SoundfontChoice | None = None,
+                  video_seconds: float | None = None) -> DeliveredMix:
     """The mix fitted to the MP4's AAC (``deliverable_audio``), from the cache when its
-    key is known: then nothing is played, mixed or coded."""
+    key is known: then nothing is played, mixed or coded. The AAC is cut to
+    ``video_seconds`` (default: the music's length), as the MP4 carries it.
+
+    An entry is three files: the WAV, its AAC, and the figures, written last, which
+    stand for the other two.
+    """
     story = prepared.story
     choice = soundfont or story_soundfont(story)
-    key = mix_key(prepared, composition, music_key(story, composition, choice), settings)
+    key = mix_key(prepared, composition, music_key(story, composition, choice), settings,
+                  video_seconds)
     figures = _stored_figures(cache, key)
-    wav = cache.get(MIX_STAGE, key, ".wav") if figures is not None else None
-    if figures is not None and wav is not None:
-        return DeliveredMix(wav, *figures, hit=True, music_hit=True)
-    # Half an entry (a writer stopped between the two files) is rebuilt whole.
-    cache.discard(MIX_STAGE, key, ".wav")
-    cache.discard(MIX_STAGE, key, ".json")
+    if figures is not None:
+        wav, coded = (cache.get(MIX_STAGE, key, suffix) for suffix in _MIX_FILES)
+        if wav is not None and coded is not None:
+            return DeliveredMix(wav, coded, *figures, hit=True, music_hit=True)
+    # Part of an entry (a writer stopped between the files) is rebuilt whole.
+    for suffix in (*_MIX_FILES, ".json"):
+        cache.discard(MIX_STAGE, key, suffix)
     made: list[tuple[float, float]] = []
     music_hit: list[bool] = []
+    with scratch_folder("mix") as folder:
+        aac = folder / "delivered.m4a"
 
-    def build_wav(target: Path) -> None:
-        # Every pass of the mix streams through files in a scratch folder.
-        with scratch_folder("mix") as folder:
+        def build_wav(target: Path) -> None:
+            # Every pass of the mix streams through files in the scratch folder.
             music, hit = cached_music(story, composition, cache, folder, choice)
             music_hit.append(hit)
             fitted = deliverable_audio(
                 story_audio_track(prepared, composition, music, disk_tracks(folder)),
-                target, settings, folder)
-        peak = fitted.delivered_peak_dbtp
-        made.append((fitted.loudness_lufs, fitted.true_peak_dbtp if peak is None else peak))
+                target, settings, folder, coded=aac, seconds=video_seconds)
+            peak = fitted.delivered_peak_dbtp
+            made.append((fitted.loudness_lufs,
+                         fitted.true_peak_dbtp if peak is None else peak))
 
-    wav = cache.get_or_create(MIX_STAGE, key, ".wav", build_wav).path
+        wav = cache.get_or_create(MIX_STAGE, key, ".wav", build_wav).path
+        coded = cache.get_or_create(MIX_STAGE, key, ".m4a", _mover(aac)).path
     cache.get_or_create(MIX_STAGE, key, ".json", _figures_writer(made[-1]))
-    return DeliveredMix(wav, *made[-1], hit=False, music_hit=music_hit[-1])
+    return DeliveredMix(wav, coded, *made[-1], hit=False, music_hit=music_hit[-1])
+
+
+# The files of a mix entry besides its figures: the WAV and the AAC made from it.
+_MIX_FILES = (".wav", ".m4a")
+
+
+def _mover(source: Path) -> Callable[[Path], None]:
+    """A cache builder that moves the file ``source`` into place."""
+    def move(target: Path) -> None:
+        shutil.move(source, target)
+    return move
 
 
 def _figures_writer(figures: tuple[float, float]) -> Callable[[Path], None]:
@@ -511,21 +564,35 @@ def _stored_figures(cache: Cache, key: str) -> tuple[float, float] | None:
 
 
 def deliverable_audio(mixed: MixedTrack, wav: Path, settings: EncodeSettings,
-                      folder: Path) -> MixedTrack:
+                      folder: Path, *, coded: Path | None = None,
+                      seconds: float | None = None) -> MixedTrack:
     """The mix fitted to the MP4's AAC (true peak at most -1 dBTP as decoded), written to ``wav``.
 
     The WAV written last is the one the MP4 encodes, so what was measured is
-    what is delivered. Every pass streams through files in ``folder``.
+    what is delivered; ``coded`` keeps that WAV's AAC (cut to ``seconds``), the
+    very stream that was decoded and measured. Every pass streams through files
+    in ``folder``.
     """
-    decoded = itertools.count()
+    passes = itertools.count()
+    last: list[tuple[Track, Path]] = []
 
     def round_trip(track: Track) -> Track:
         write_wav_track(wav, track, mixed.sample_rate)
-        raw = aac_round_trip_file(wav, folder / f"decoded-{next(decoded)}.f32", settings)
+        n = next(passes)
+        aac = folder / f"coded-{n}.m4a"
+        raw = aac_round_trip_file(wav, folder / f"decoded-{n}.f32", settings, coded=aac,
+                                  seconds=seconds)
+        last.append((track, aac))
         return DiskTrack.existing(raw, 2)
 
     fitted = fit_codec_track(mixed, round_trip, new_track=disk_tracks(folder))
-    write_wav_track(wav, fitted.track, fitted.sample_rate)
+    track, aac = last[-1]
+    if track is not fitted.track:  # the fit ends on a round trip, so this is a safeguard
+        write_wav_track(wav, fitted.track, fitted.sample_rate)
+        aac_round_trip_file(wav, folder / "decoded-last.f32", settings, coded=aac,
+                            seconds=seconds)
+    if coded is not None:
+        shutil.move(aac, coded)
     return fitted
 
 

@@ -22,7 +22,7 @@ from pathlib import Path
 from storyscore.audio.soundfonts import SoundfontChoice
 from storyscore.cache import Cache
 from storyscore.diagnostics import Diagnostic
-from storyscore.export.subtitles import Cue, write_srt
+from storyscore.export.subtitles import write_srt
 from storyscore.files import atomic_paths, write_bytes, write_error
 from storyscore.model import Scene, Story
 from storyscore.pipeline.executor import LOCAL, Executor, Task, in_order
@@ -270,30 +270,27 @@ def _render_job(prepared: Prepared, job: RenderJob, compositions: Iterator[Score
     with atomic_paths(outputs) as (video, srt, musicxml, midi):
         # From the cache when the score, narration and settings are as before; else
         # the sound streams through scratch files, a block at a time.
-        mixed = delivered_mix(prepared, composition, cache, settings, soundfont)
+        mixed = delivered_mix(prepared, composition, cache, settings, soundfont,
+                              plan.frame_count / plan.fps)
         pool.poll()
-        _write_sidecars(composition, cues, srt, musicxml, midi)
+        write_srt(srt, cues)
+        write_bytes(midi, composition.midi_bytes())
         composing.advance(name)
         frames = Stage(on_progress, VIDEO, 1)
         encoded = encode_missing(executor, plan, cache, settings, cues=cues,
                                  burn_subtitles=burn_subtitles,
                                  on_frames=lambda done, total: frames.update(done, total, name))
         report = render_video(
-            plan, video, settings=settings, audio=mixed.path, cues=cues,
+            plan, video, settings=settings, audio=mixed.coded, audio_coded=True, cues=cues,
             burn_subtitles=burn_subtitles, cache=cache,
             pool=None if executor.distributed else pool,
             on_progress=lambda done, total: frames.update(done, total, name),
         )
+        # Last: a score composed just now is written as MusicXML while the sound is
+        # made and the video joined (see ``soundtrack.CachedScore``).
+        write_bytes(musicxml, composition.musicxml_bytes())
     # Segments that tasks encoded just now were found in the cache by the renderer.
     report = dataclasses.replace(report, path=job.output, segments=tuple(
         dataclasses.replace(s, hit=False) if s.index in encoded else s for s in report.segments))
     return Rendered(job, composition, report, tuple(outputs), mixed.loudness_lufs,
                     mixed.true_peak_dbtp)
-
-
-def _write_sidecars(composition: ScoredPath, cues: Sequence[Cue], srt: Path, musicxml: Path,
-                    midi: Path) -> None:
-    """The subtitles and the score of a path."""
-    write_srt(srt, cues)
-    write_bytes(musicxml, composition.musicxml_bytes())
-    write_bytes(midi, composition.midi_bytes())

@@ -91,6 +91,7 @@ def render_video(
     *,
     settings: EncodeSettings | None = None,
     audio: Path | None = None,
+    audio_coded: bool = False,
     cues: Sequence[Cue] = (),
     burn_subtitles: bool = False,
     cache: Cache | None = None,
@@ -101,7 +102,8 @@ def render_video(
     """Render ``plan`` to the MP4 ``output``.
 
     ``audio`` is a WAV (or any audio ffmpeg reads), muxed as AAC 48 kHz
-    stereo; ``cues`` the subtitles, added as a soft mov_text track, or drawn
+    stereo (with ``audio_coded``, AAC already, copied as it is: see
+    ``encode_aac``); ``cues`` the subtitles, added as a soft mov_text track, or drawn
     into the picture when ``burn_subtitles`` is set. ``cache`` holds the
     segments (None: a scratch folder, nothing reused). ``jobs`` > 1 encodes
     segments in that many processes; a ``pool`` (which has its own cache and
@@ -137,7 +139,8 @@ def render_video(
         # complete; on any failure the temporary file is removed.
         try:
             with atomic_path(output) as temp:
-                _join(plan, outcomes, temp, output, settings, audio, cues, burn_subtitles)
+                _join(plan, outcomes, temp, output, settings, audio, cues, burn_subtitles,
+                      audio_coded)
         except OSError as exc:
             raise RenderError(f"cannot write {output}: {exc.strerror or exc}") from exc
     finally:
@@ -158,6 +161,7 @@ def _join(
     audio: Path | None,
     cues: Sequence[Cue],
     burn_subtitles: bool,
+    audio_coded: bool = False,
 ) -> None:
     join_segments(
         [(o.path, o.frames) for o in outcomes],
@@ -165,6 +169,7 @@ def _join(
         temp,
         settings=settings,
         audio=Path(audio) if audio is not None else None,
+        audio_coded=audio_coded,
         cues=() if burn_subtitles else cues,
         title=plan.title,
         author=plan.author,

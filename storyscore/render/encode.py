@@ -37,6 +37,7 @@ __all__ = [
     "aac_round_trip",
     "aac_round_trip_file",
     "audio_encoder_args",
+    "encode_aac",
     "ffmpeg_exe",
     "ffmpeg_version",
     "join_segments",
@@ -129,16 +130,31 @@ def aac_round_trip(wav: Path, settings: EncodeSettings) -> np.ndarray:
     return np.ascontiguousarray(samples.reshape(-1, AUDIO_CHANNELS), dtype=np.float32)
 
 
-def aac_round_trip_file(wav: Path, raw: Path, settings: EncodeSettings) -> Path:
-    """``aac_round_trip`` into the file ``raw`` (float32 stereo, interleaved), never in memory."""
+def aac_round_trip_file(wav: Path, raw: Path, settings: EncodeSettings, *,
+                        coded: Path | None = None, seconds: float | None = None) -> Path:
+    """``aac_round_trip`` into the file ``raw`` (float32 stereo, interleaved), never in memory.
+
+    ``coded`` keeps the AAC itself (an MP4 audio file that ``join_segments`` copies
+    as it is), so what was measured is what is delivered; ``seconds`` cuts the
+    audio to the video's length first, as the join would.
+    """
     with scratch_folder("aac") as scratch:
-        coded = scratch / "audio.m4a"
-        run_ffmpeg(["-y", "-i", str(wav), *audio_encoder_args(settings),
-                    "-fflags", "+bitexact", "-f", "mp4", str(coded)], "encoding the audio")
-        run_ffmpeg(["-y", "-i", str(coded), "-f", "f32le", "-c:a", "pcm_f32le",
+        aac = coded if coded is not None else scratch / "audio.m4a"
+        encode_aac(wav, aac, settings, seconds)
+        run_ffmpeg(["-y", "-i", str(aac), "-f", "f32le", "-c:a", "pcm_f32le",
                     "-ar", str(AUDIO_RATE), "-ac", str(AUDIO_CHANNELS), str(raw)],
                    "decoding the audio")
     return raw
+
+
+def encode_aac(wav: Path, coded: Path, settings: EncodeSettings,
+               seconds: float | None = None) -> Path:
+    """The audio file ``wav`` (cut to ``seconds`` when given) as the MP4 delivers it:
+    AAC (``audio_encoder_args``) in an MP4 audio file at ``coded``."""
+    cut = [] if seconds is None else ["-t", f"{seconds:.6f}"]
+    run_ffmpeg(["-y", *cut, "-i", str(wav), *audio_encoder_args(settings),
+                "-fflags", "+bitexact", "-f", "mp4", str(coded)], "encoding the audio")
+    return coded
 
 
 def video_encoder_args(settings: EncodeSettings) -> list[str]:
@@ -278,6 +294,7 @@ def join_segments(
     *,
     settings: EncodeSettings,
     audio: Path | None = None,
+    audio_coded: bool = False,
     cues: Sequence[Cue] = (),
     title: str = "",
     author: str | None = None,
@@ -285,8 +302,10 @@ def join_segments(
 ) -> None:
     """Join ``(segment, frame count)`` pairs into the MP4 ``output`` by
     copying their video, and add ``audio`` (encoded to AAC 48 kHz stereo, cut
-    to the video's length) and ``cues`` (as a mov_text track, through SRT).
-    ``label`` names the file in error messages (default: ``output``'s name)."""
+    to the video's length; with ``audio_coded``, AAC already so made, by
+    ``encode_aac``, and copied as it is) and ``cues`` (as a mov_text track,
+    through SRT). ``label`` names the file in error messages (default:
+    ``output``'s name)."""
     total = sum(frames for _, frames in segments) / fps
     with scratch_folder("join") as scratch:
         listing = scratch / "segments.txt"
@@ -300,9 +319,9 @@ def join_segments(
         codecs = ["-c:v", "copy", "-video_track_timescale", str(fps)]
         next_input = 1
         if audio is not None:
-            args += ["-t", f"{total:.6f}", "-i", str(audio)]
+            args += [*([] if audio_coded else ["-t", f"{total:.6f}"]), "-i", str(audio)]
             maps += ["-map", f"{next_input}:a:0"]
-            codecs += audio_encoder_args(settings)
+            codecs += ["-c:a", "copy"] if audio_coded else audio_encoder_args(settings)
             next_input += 1
         if cues:
             subtitles = Path(scratch) / "subtitles.srt"

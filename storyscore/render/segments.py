@@ -23,6 +23,7 @@ import concurrent.futures as cf
 import contextlib
 import functools
 import hashlib
+import json
 import math
 import multiprocessing
 import os
@@ -56,16 +57,20 @@ from storyscore.render.spec import EncodeSettings, VideoPlan
 from storyscore.render.subtitles import font_name
 
 __all__ = [
+    "CHECK_STAGE",
     "ENCODER_THREADS",
     "SEGMENT_STAGE",
     "SEGMENT_STAGE_VERSION",
     "Segment",
     "SegmentOutcome",
     "SegmentPool",
+    "cached_segment",
     "encode_segment",
     "picture_digest",
     "plan_segments",
+    "remember_checked",
     "render_segments",
+    "segment_intact",
     "segment_label",
 ]
 
@@ -75,6 +80,8 @@ SEGMENT_STAGE = "video-segment"
 # 3: a transition is a segment of its own (before, it ended its scene's segment).
 # 4: frames made as 4:2:0 planes (render/planes.py), not converted by ffmpeg.
 SEGMENT_STAGE_VERSION = "4"
+# Which stored segments were checked (see ``cached_segment``): the digest of the bytes.
+CHECK_STAGE = "video-segment-check"
 _CHUNK = 1 << 20
 # x264 threads of every encoder. Part of what decides a segment's bytes, so a
 # constant: two keep a lone encoder (the last segment) on two CPUs, and keep
@@ -339,8 +346,73 @@ def render_segments(
 
 def _cached(segment: Segment, cache: Cache) -> Path | None:
     """The segment's intact file in the cache, or None."""
+    return cached_segment(segment, cache)
+
+
+def cached_segment(segment: Segment, cache: Cache) -> Path | None:
+    """The segment's file in the cache when it is intact, else None (a damaged one is
+    deleted, so it is encoded again).
+
+    The cache's digest proves the file is the one stored; whether what was stored
+    holds the segment's frames is proved once, by ``segment_intact`` (an ffmpeg
+    run), or by this code having encoded it, and then remembered with the file's
+    digest (``CHECK_STAGE``). A file with that digest is those bytes, so it is
+    not probed again; any other (swapped, or stored with its checksum recomputed)
+    is probed.
+    """
     return cache.get(SEGMENT_STAGE, segment.key, ".mkv",
-                     validate=functools.partial(segment_intact, job=segment.job))
+                     validate=functools.partial(_checked, segment=segment, cache=cache))
+
+
+def _checked(path: Path, *, segment: Segment, cache: Cache) -> bool:
+    """``segment_intact``, skipped for bytes that passed it (or were encoded here) before."""
+    digest = _file_digest(path)
+    if _checked_digest(segment, cache) == digest:
+        return True
+    if not segment_intact(path, segment.job):
+        return False
+    remember_checked(segment, cache, digest)
+    return True
+
+
+def remember_checked(segment: Segment, cache: Cache, digest: str | None = None) -> None:
+    """Note that the segment's stored file (of ``digest``, default: as it is now)
+    holds its frames: it was probed, or encoded by this code just now."""
+    if not cache.enabled:
+        return
+    if digest is None:
+        stored = cache.get(SEGMENT_STAGE, segment.key, ".mkv")
+        if stored is None:
+            return
+        digest = _file_digest(stored)
+    record = json.dumps({"sha256": digest, "frames": segment.job.frames}).encode("ascii")
+
+    def write(target: Path) -> None:
+        target.write_bytes(record)
+
+    # A record for other bytes (the entry was made again) is replaced.
+    cache.discard(CHECK_STAGE, segment.key, ".json")
+    cache.get_or_create(CHECK_STAGE, segment.key, ".json", write)
+
+
+def _checked_digest(segment: Segment, cache: Cache) -> str | None:
+    """The digest of the segment's file as last checked, or None when never checked."""
+    path = cache.get(CHECK_STAGE, segment.key, ".json")
+    if path is None:
+        return None
+    try:
+        record = json.loads(path.read_text(encoding="ascii"))
+        return str(record["sha256"]) if record["frames"] == segment.job.frames else None
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
+def _file_digest(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as stream:
+        while chunk := stream.read(_CHUNK):
+            digest.update(chunk)
+    return digest.hexdigest()
 
 
 def segment_intact(path: Path, job: SegmentJob) -> bool:
@@ -377,6 +449,8 @@ def _build(
                        cancelled)
 
     entry = cache.get_or_create(SEGMENT_STAGE, segment.key, ".mkv", build)
+    if not entry.hit and cache.enabled:
+        remember_checked(segment, cache, _file_digest(entry.path))
     return segment.outcome(entry.path, entry.hit)
 
 
