@@ -1,22 +1,25 @@
-"""Write a score's MusicXML a section of bars at a time, in time proportional to its length.
+"""Write a score's MusicXML in time proportional to its length: notation made once, the
+bars written a section at a time.
 
-music21 exports a score in one piece, and several of its steps look things up
-across a whole part for every note or bar (the spanners that hold a note, the
-left hand's bar by number, the instrument in force by offset), so an hour of
-music took 13 times as long per minute as five minutes did. Here each section
-of about ``SECTION_BARS`` bars is exported by music21 on its own and the
-sections' bars are joined into one document; what music21 makes of a bar
-depends only on the bar and what is in force at its start, so the joined
-document is the one-piece export.
+music21 exports a score in two stages. First it makes the notation on a copy of
+the whole score (rests, accidentals, beams, ties, written pitch); each step walks
+the bars in order and carries what it needs from bar to bar (an accidental's
+display depends on the bars before it, without bound), so it is done here once,
+by music21's own steps, on the whole score. Then it writes each bar, and there
+several lookups reach across the whole part for every note or bar (the spanners
+that hold a note, the left hand's bar by number, the instrument in force by
+offset), so an hour of music took many times as long per minute as five minutes
+did. That stage is run here on sections of about ``SECTION_BARS`` bars of the
+notated score, each a score of its own, and the sections' bars are joined into
+one document: music21's one-piece export, byte for byte.
 
-A section carries that context in a leading bar of its own, which is written
-and then dropped: a copy of the bar before the section (its notes decide the
-section's first accidentals), the clef, key, meter and instrument in force,
-and one instrument of each kind the part ever plays (music21 lists a part's
-instruments in its header and names the one playing on every note when there
-are several). Sections are cut only at bar lines that no tie, slur, hairpin or
-multi-bar rest crosses, and spanners are numbered as the whole part numbers
-them.
+What a bar's writing needs from outside it is carried into each section: a
+leading bar (written and then dropped) with the clef, key, meter and instrument
+in force and one instrument of each kind the part ever plays (music21 lists a
+part's instruments in its header and names the one playing on every note when
+there are several); and the spanners, numbered as the whole score numbers them.
+Sections are cut only at bar lines that no tie, slur, hairpin or multi-bar rest
+crosses.
 """
 
 from __future__ import annotations
@@ -31,33 +34,33 @@ if TYPE_CHECKING:
 
     from music21 import stream
 
-SECTION_BARS = 32  # bars music21 exports at once; its cost per bar grows with this
-_SPANNER_IDS = 6  # music21 numbers a part's spanners of one kind 1..6, in turn
+SECTION_BARS = 32  # bars written at once; music21's cost per bar grows with this
+_SPANNER_IDS = 6  # music21 numbers a score's spanners of one kind 1..6, in turn
+_CONTEXT_CLASSES = ("Clef", "KeySignature", "TimeSignature", "Instrument")
 
 
 def musicxml_bytes(score: stream.Score, section_bars: int = SECTION_BARS) -> bytes:
-    """``score`` as MusicXML, exported ``section_bars`` bars at a time (the same document
-    as music21's one-piece export); a score not built as ``build_score`` builds one (bars
-    outside measures, voices) is exported in one piece."""
-    parts = _staves(score)
-    if parts is None:
+    """``score`` as MusicXML, its bars written ``section_bars`` at a time (the same
+    document as music21's one-piece export); a score not built as ``build_score`` builds
+    one (bars outside measures, voices, other score-level objects) is exported whole."""
+    if not _plain_score(score):
         return whole_musicxml_bytes(score)
-    cuts = _cuts(parts, section_bars)
-    if cuts is None or len(cuts) == 1:
+    notated = _notated(score)
+    staves = _staves(notated)
+    cuts = None if staves is None else _cuts(staves, section_bars)
+    if staves is None or cuts is None:
         return whole_musicxml_bytes(score)
+    _detach(staves)
     (first, first_end), *rest = cuts
-    document, exporter = _export_section(score, parts, first, first_end)
-    part_elements = document.findall("part")
+    exporter = _export_section(notated, staves, first, first_end)
+    part_elements = exporter.xmlRoot.findall("part")
     for part in part_elements:
-        part[:] = _section_bars(part, leading=False, trailing=True)
+        part[:] = _section_bars(part, _numbers(staves, 0, first_end))
     for start, end in rest:
-        root, _ = _export_section(score, parts, start, end)
-        for whole, section in zip(part_elements, root.findall("part"), strict=True):
-            whole.extend(_section_bars(section, leading=True, trailing=False))
-    from music21.musicxml import helpers
-
-    header: bytes = exporter.xmlHeader()
-    return header + str(helpers.dumpString(document, noCopy=True)).encode("utf-8")
+        section = _export_section(notated, staves, start, end)
+        for whole, piece in zip(part_elements, section.xmlRoot.findall("part"), strict=True):
+            whole.extend(_section_bars(piece, _numbers(staves, start, end)))
+    return bytes(exporter.asBytes())
 
 
 def whole_musicxml_bytes(score: stream.Score) -> bytes:
@@ -69,30 +72,60 @@ def whole_musicxml_bytes(score: stream.Score) -> bytes:
 
 @dataclass
 class _Staff:
-    """One staff of the score as the sections need it: its bars, spanners and context."""
+    """One staff of the notated score as the sections need it: its bars, spanners and
+    what is in force after each bar."""
 
     part: stream.Part
     measures: list[stream.Measure]
     spanners: list[Any]
+    offsets: list[Any]  # each bar's offset in the part
     bar_of: dict[int, int]  # id of each element in a bar → the bar's index
     kinds: list[Any] = field(default_factory=list)  # first instrument of each class, in order
+    instruments: int = 0  # instrument objects in the part
     in_force: list[dict[str, Any]] = field(default_factory=list)  # per bar: at its end
     spanner_numbers: list[int] = field(default_factory=list)  # each spanner's place in its kind
 
 
-_CONTEXT_CLASSES = ("Clef", "KeySignature", "TimeSignature", "Instrument")
-
-
-def _staves(score: stream.Score) -> list[_Staff] | None:
-    """Each staff's bars, spanners and what is in force after each bar; None when the
-    score holds anything the sections cannot carry."""
+def _plain_score(score: stream.Score) -> bool:
+    """Whether ``score`` holds only parts of bars and spanners, staff groups and metadata."""
     from music21 import layout, metadata, spanner, stream
 
     for element in score:
         if not isinstance(element, stream.Part | layout.StaffGroup | metadata.Metadata):
-            return None
-    staves: list[_Staff] = []
+            return False
     for part in score.parts:
+        for element in part:
+            if not isinstance(element, stream.Measure | spanner.Spanner):
+                return False
+    return bool(score.parts)
+
+
+def _notated(score: stream.Score) -> stream.Score:
+    """A copy of ``score`` with its notation made as music21's export makes it, by the
+    same steps in the same order: rests filled in and notation made on the copy, the
+    copy at written pitch, durations split and each part's notation fixed up."""
+    from music21 import stream
+    from music21.musicxml.m21ToXml import GeneralObjectExporter, PartExporter
+
+    notated = GeneralObjectExporter(score).fromGeneralObject(score)
+    notated.toWrittenPitch(inPlace=True, ottavasToSounding=True)
+    for part in notated.parts:
+        part.toWrittenPitch(inPlace=True, ottavasToSounding=True)
+        split = part.splitAtDurations(recurse=True)[0]
+        if split is not part:  # pragma: no cover - music21 splits a part in place
+            raise RuntimeError("music21 split a part into a new stream")
+        PartExporter(part).fixupNotationMeasured()  # type: ignore[no-untyped-call]
+    assert isinstance(notated, stream.Score)
+    return notated
+
+
+def _staves(notated: stream.Score) -> list[_Staff] | None:
+    """Each staff's bars, spanners and context; None when a part holds anything the
+    sections cannot carry."""
+    from music21 import spanner, stream
+
+    staves: list[_Staff] = []
+    for part in notated.parts:
         measures: list[stream.Measure] = []
         spanners: list[Any] = []
         for element in part:
@@ -102,18 +135,18 @@ def _staves(score: stream.Score) -> list[_Staff] | None:
                 spanners.append(element)
             else:
                 return None
-        staff = _Staff(part, measures, spanners, {})
+        offsets = [part.elementOffset(m) for m in measures]
+        staff = _Staff(part, measures, spanners, offsets, {})
         if not _index_bars(staff):
             return None
         staves.append(staff)
     if not staves or len({len(s.measures) for s in staves}) != 1:
         return None
-    counts: dict[str, int] = {}  # spanners of each kind so far, through the parts in order
-    for staff in staves:
-        for held in staff.spanners:
-            kind = _numbering_class(held)
-            staff.spanner_numbers.append(counts.get(kind, 0))
-            counts[kind] = counts.get(kind, 0) + 1
+    numbers = [m.number for m in staves[0].measures]
+    if numbers != sorted(set(numbers)) or any(
+            [m.number for m in s.measures] != numbers for s in staves):
+        return None  # a section's bars are told apart from the others by number
+    _number_spanners(notated, staves)
     return staves
 
 
@@ -133,11 +166,26 @@ def _index_bars(staff: _Staff) -> bool:
             for name in _CONTEXT_CLASSES:
                 if name in element.classSet:
                     state[name] = element
-            if isinstance(element, instrument.Instrument) and type(element) not in seen:
-                seen.add(type(element))
-                staff.kinds.append(element)
+            if isinstance(element, instrument.Instrument):
+                staff.instruments += 1
+                if type(element) not in seen:
+                    seen.add(type(element))
+                    staff.kinds.append(copy.deepcopy(element))
         staff.in_force.append(dict(state))
     return True
+
+
+def _number_spanners(notated: stream.Score, staves: Sequence[_Staff]) -> None:
+    """Each staff spanner's place among the score's spanners of its numbering class, in
+    the order music21 numbers them (the score's spanner bundle)."""
+    counts: dict[str, int] = {}
+    place: dict[int, int] = {}
+    for held in notated.spannerBundle:
+        kind = _numbering_class(held)
+        place[id(held)] = counts.get(kind, 0)
+        counts[kind] = counts.get(kind, 0) + 1
+    for staff in staves:
+        staff.spanner_numbers = [place[id(held)] for held in staff.spanners]
 
 
 def _cuts(staves: Sequence[_Staff], section_bars: int) -> list[tuple[int, int]] | None:
@@ -148,12 +196,11 @@ def _cuts(staves: Sequence[_Staff], section_bars: int) -> list[tuple[int, int]] 
     for staff in staves:
         for held in staff.spanners:
             where = [staff.bar_of.get(id(e)) for e in held.getSpannedElements()]
-            if not where or any(w is None for w in where):
+            known = [w for w in where if w is not None]
+            if not where or len(known) != len(where):
                 return None
-            first, last = min(w for w in where if w is not None), max(
-                w for w in where if w is not None)
-            crossing[first + 1] += 1
-            crossing[last + 1] -= 1
+            crossing[min(known) + 1] += 1
+            crossing[max(known) + 1] -= 1
         for index, measure in enumerate(staff.measures[1:], start=1):
             if any(_tied_over(e) for e in measure.notes):
                 crossing[index] += 1
@@ -183,32 +230,33 @@ def _tied_over(element: Any) -> bool:
                for n in getattr(element, "notes", ()))
 
 
-def _export_section(score: stream.Score, staves: Sequence[_Staff], start: int, end: int
-                    ) -> tuple[Element, Any]:
-    """Bars ``start``..``end`` of every staff exported by music21 (after a context bar when
-    ``start`` > 0): the document's root element and the exporter that made it."""
-    from music21.musicxml.m21ToXml import GeneralObjectExporter, ScoreExporter
-
-    section, borrowed = _section_score(score, staves, start, end)
-    try:
-        general = GeneralObjectExporter(section)
-        exporter = ScoreExporter(general.fromGeneralObject(section),
-                                 makeNotation=general.makeNotation)
-        exporter.parse()
-    finally:
-        _give_back(borrowed)
-    return exporter.xmlRoot, exporter
+def _detach(staves: Sequence[_Staff]) -> None:
+    """Take the notated parts out of their bars' and spanners' sites: each bar is then
+    found only in its section's part, as in the one-piece export's part."""
+    for staff in staves:
+        for element in (*staff.measures, *staff.spanners):
+            element.sites.remove(staff.part)
+            element.activeSite = None
 
 
-def _section_score(score: stream.Score, staves: Sequence[_Staff], start: int, end: int
-                   ) -> tuple[stream.Score, list[tuple[Any, Any, Any]]]:
-    """A score of bars ``start``..``end``, and the (element, section part) pairs it borrows
-    from ``score`` (music21 copies the score before it changes anything)."""
+def _export_section(notated: stream.Score, staves: Sequence[_Staff], start: int, end: int
+                    ) -> Any:
+    """Bars ``start``..``end`` of every staff written by music21 (after a context bar when
+    ``start`` > 0; the notation is made already): the exporter, parsed."""
+    from music21.musicxml.m21ToXml import ScoreExporter
+
+    exporter = ScoreExporter(_section_score(notated, staves, start, end), makeNotation=False)
+    exporter.parse()
+    return exporter
+
+
+def _section_score(notated: stream.Score, staves: Sequence[_Staff], start: int, end: int
+                   ) -> stream.Score:
+    """A score of bars ``start``..``end`` of the notated staves, with what they need."""
     from music21 import layout, stream
 
     section = stream.Score()
-    section.metadata = copy.deepcopy(score.metadata)
-    borrowed: list[tuple[Any, Any, Any]] = []
+    section.metadata = copy.deepcopy(notated.metadata)
     by_part: dict[int, stream.Part] = {}
     placed: dict[str, int] = {}
     for staff in staves:
@@ -217,46 +265,41 @@ def _section_score(score: stream.Score, staves: Sequence[_Staff], start: int, en
         part.partName = original.partName
         part.partAbbreviation = original.partAbbreviation
         if start > 0:
-            context = _context_bar(staff, start - 1)
-            part.coreInsert(original.elementOffset(staff.measures[start - 1]), context)
-        for measure in staff.measures[start:end]:
-            part.coreInsert(original.elementOffset(measure), measure)
-            borrowed.append((measure, part, original))
-        if start == 0 and end < len(staff.measures):
+            part.coreInsert(staff.offsets[start - 1], _context_bar(staff, start - 1))
+        for index in range(start, end):
+            part.coreInsert(staff.offsets[index], staff.measures[index])
+        if start == 0 and end < len(staff.measures) and staff.instruments > 1:
             # The first section has no context bar: the kinds follow it instead.
-            following = staff.measures[end]
-            part.coreInsert(original.elementOffset(following),
-                            _kinds_bar(staff, following.number))
-        for held, own in _numbered_spanners(staff, start, end, placed):
+            part.coreInsert(staff.offsets[end],
+                            _kinds_bar(staff, staff.measures[end].number))
+        for held in _numbered_spanners(staff, start, end, placed):
             part.coreInsert(0, held)
-            if own:
-                borrowed.append((held, part, original))
         part.coreElementsChanged()
-        part.atSoundingPitch = original.atSoundingPitch
+        part.atSoundingPitch = False
         section.coreInsert(0, part)
         by_part[id(original)] = part
     section.coreElementsChanged()
-    for group in score.getElementsByClass(layout.StaffGroup):
+    for group in notated.getElementsByClass(layout.StaffGroup):
         staves_of = group.getSpannedElements()  # type: ignore[no-untyped-call]
         copied = layout.StaffGroup([by_part[id(p)] for p in staves_of],
                                    name=group.name, abbreviation=group.abbreviation,
                                    symbol=group.symbol, barTogether=group.barTogether)
         section.insert(0, copied)
-    return section, borrowed
+    return section
 
 
 def _context_bar(staff: _Staff, before: int) -> stream.Measure:
-    """The bar that leads a section in: each of the part's instrument kinds, the clef,
-    key, meter and instrument in force after bar ``before``, and that bar's notes."""
-    from music21 import note
+    """The bar that leads a section in: each of the part's instrument kinds (if it plays
+    more than one instrument), then the clef, key, meter and instrument in force after
+    bar ``before``."""
+    from music21 import stream
 
-    measure = staff.measures[before]
-    context = _kinds_bar(staff, measure.number)
+    number = staff.measures[before].number
+    context = (_kinds_bar(staff, number) if staff.instruments > 1
+               else stream.Measure(number=number))
     for name in _CONTEXT_CLASSES:
         if name in staff.in_force[before]:
             context.coreInsert(0, copy.deepcopy(staff.in_force[before][name]))
-    for element in measure.getElementsByClass(note.GeneralNote):
-        context.coreInsert(measure.elementOffset(element), copy.deepcopy(element))
     context.coreElementsChanged()
     return context
 
@@ -265,25 +308,21 @@ def _kinds_bar(staff: _Staff, number: int) -> stream.Measure:
     """A bar holding one instrument of each kind the part plays, in the order they enter.
 
     They make music21 list every instrument of the part in its header and name
-    the one playing on each note, as for the whole part; none is in force for a
-    note, and none transposes anything (the one in force does).
+    the one playing on each note, as for the whole part.
     """
     from music21 import stream
 
     bar = stream.Measure(number=number)
     for kind in staff.kinds:
-        copied = copy.deepcopy(kind)
-        copied.transposition = None
-        bar.coreInsert(0, copied)
+        bar.coreInsert(0, copy.deepcopy(kind))
     bar.coreElementsChanged()
     return bar
 
 
 def _numbered_spanners(staff: _Staff, start: int, end: int, placed: dict[str, int]
-                       ) -> Iterator[tuple[Any, bool]]:
+                       ) -> Iterator[Any]:
     """The staff's spanners that start in bars ``start``..``end``, in the part's order, with
-    empty spanners before them so that music21 numbers each as in the whole score; each
-    with whether it is the part's own (else an empty one made here).
+    empty spanners before them so that music21 numbers each as in the whole score.
 
     music21 numbers the spanners of a kind through the whole score, part after part
     (1 to 6, then 1 again); ``placed`` counts those of each kind the section holds so
@@ -296,9 +335,9 @@ def _numbered_spanners(staff: _Staff, start: int, end: int, placed: dict[str, in
         kind = _numbering_class(held)
         gap = (index - placed.get(kind, 0)) % _SPANNER_IDS
         for _ in range(gap):
-            yield type(held)(), False
+            yield type(held)()
         placed[kind] = placed.get(kind, 0) + gap + 1
-        yield held, True
+        yield held
 
 
 def _numbering_class(held: Any) -> str:
@@ -306,21 +345,19 @@ def _numbering_class(held: Any) -> str:
     return str(next(k for k in held.classes if k not in ("Crescendo", "Diminuendo")))
 
 
-def _section_bars(part: Element, leading: bool, trailing: bool) -> list[Element]:
-    """A section's ``<part>`` children without its context bars (a ``<measure>`` and the
-    comment music21 writes before it)."""
+def _numbers(staves: Sequence[_Staff], start: int, end: int) -> set[str]:
+    """The MusicXML numbers of bars ``start``..``end``."""
+    return {str(m.number) for m in staves[0].measures[start:end]}
+
+
+def _section_bars(part: Element, numbers: set[str]) -> list[Element]:
+    """A section's ``<part>`` children in its own bars (``numbers``), without the bars that
+    lead in or follow (each a ``<measure>`` and the comment music21 writes before it)."""
     children = list(part)
-    if leading:
-        first = next(k for k, child in enumerate(children) if child.tag == "measure")
-        children = children[first + 1:]
-    if trailing:
-        last = max(k for k, child in enumerate(children) if child.tag == "measure")
-        children = children[:last - 1] + children[last + 1:]
-    return children
-
-
-def _give_back(borrowed: Sequence[tuple[Any, Any, Any]]) -> None:
-    """Take the borrowed bars and spanners out of the section parts, back to their own."""
-    for element, part, original in borrowed:
-        element.sites.remove(part)
-        element.activeSite = original
+    kept: list[Element] = []
+    for k, child in enumerate(children):
+        following = child if child.tag == "measure" else (
+            children[k + 1] if k + 1 < len(children) else None)
+        if following is None or following.tag != "measure" or following.get("number") in numbers:
+            kept.append(child)
+    return kept

@@ -103,14 +103,16 @@ class ComposedScore:
     def musicxml_bytes(self) -> bytes:
         """The score as MusicXML, each transposing instrument at its written pitch.
 
-        The same story gives the same bytes: the encoding date music21 stamps
-        on the file is left out.
+        Written a section of bars at a time (``compose.musicxml``), in time
+        proportional to the score's length; the document is music21's one-piece
+        export. The same story gives the same bytes: the encoding date music21
+        stamps on the file is left out.
         """
         import re
 
-        from music21.musicxml.m21ToXml import GeneralObjectExporter
+        from storyscore.compose.musicxml import musicxml_bytes
 
-        data = bytes(GeneralObjectExporter(self.score).parse())
+        data = musicxml_bytes(self.score)
         return re.sub(rb"\s*<encoding-date>[^<]*</encoding-date>", b"", data, count=1)
 
     def write_musicxml(self, path: str | os.PathLike[str]) -> None:
