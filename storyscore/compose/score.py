@@ -103,14 +103,16 @@ class ComposedScore:
     def musicxml_bytes(self) -> bytes:
         """The score as MusicXML, each transposing instrument at its written pitch.
 
-        The same story gives the same bytes: the encoding date music21 stamps
-        on the file is left out.
+        Written a section of bars at a time (``compose.musicxml``), in time
+        proportional to the score's length; the document is music21's one-piece
+        export. The same story gives the same bytes: the encoding date music21
+        stamps on the file is left out.
         """
         import re
 
-        from music21.musicxml.m21ToXml import GeneralObjectExporter
+        from storyscore.compose.musicxml import musicxml_bytes
 
-        data = bytes(GeneralObjectExporter(self.score).parse())
+        data = musicxml_bytes(self.score)
         return re.sub(rb"\s*<encoding-date>[^<]*</encoding-date>", b"", data, count=1)
 
     def write_musicxml(self, path: str | os.PathLike[str]) -> None:
@@ -195,13 +197,19 @@ class _StaffBuild:
     # then found by bisection: scanning every note for every bar grew with the square
     # of a long story).
     _offsets: list[float] = field(default_factory=list, repr=False)
+    # Each bar's offset less the tolerance the bar tests use: a bar is found by bisection.
+    bar_starts: list[float] = field(default_factory=list, repr=False)
 
     def offsets_in(self, bar: Bar) -> list[float]:
         """The offsets of the staff's notes that start in ``bar``, in order."""
+        return self.offsets_between(bar.offset - 1e-9, bar.end - 1e-9)
+
+    def offsets_between(self, low: float, high: float) -> list[float]:
+        """The offsets of the staff's notes from ``low`` up to (not at) ``high``, in order."""
         if len(self._offsets) != len(self.notes):
             self._offsets = sorted(self.notes)
-        first = bisect.bisect_left(self._offsets, bar.offset - 1e-9)
-        return self._offsets[first:bisect.bisect_left(self._offsets, bar.end - 1e-9)]
+        first = bisect.bisect_left(self._offsets, low)
+        return self._offsets[first:bisect.bisect_left(self._offsets, high)]
 
     def notes_in(self, bar: Bar) -> bool:
         """Whether the staff plays anything in ``bar``."""
@@ -326,7 +334,8 @@ def _build_staff(part_layout: PartLayout, staff: Staff, by_bar: dict[int, list[N
     part = kind(id=staff.id)  # type: ignore[no-untyped-call]
     part.partName = part_layout.name
     part.partAbbreviation = part_layout.abbreviation
-    build = _StaffBuild(part_layout, staff, part, [], {}, {})
+    build = _StaffBuild(part_layout, staff, part, [], {}, {},
+                        bar_starts=[bar.offset - 1e-9 for bar in timeline.bars])
     for bar in timeline.bars:
         measure = stream.Measure(number=bar.index + 1)
         position = 0.0
@@ -463,10 +472,11 @@ def _instrument_starts(programs: Sequence[int | None], timeline: Timeline
     """(scene, program) where each instrument of a part starts (a silent scene keeps the
     one before it; a part that starts silent takes its first instrument from its first bar)."""
     starts: list[tuple[int, int]] = []
+    first_bars = _first_bars(timeline)
     for scene, program in enumerate(programs):
         if not starts and program is None:
             program = next((p for p in programs[scene:] if p is not None), None)
-        if (program is not None and timeline.scene_bars(scene)
+        if (program is not None and scene in first_bars
                 and (not starts or starts[-1][1] != program)):
             starts.append((scene, program))
     return starts
@@ -478,14 +488,25 @@ def _transposed_keys(build: _StaffBuild, timeline: Timeline, key_changes: Mappin
     another transposition (the clarinet after the flute reads its key a tone higher)."""
     out: dict[int, Key] = {}
     previous = 0
+    first_bars = _first_bars(timeline)
+    key_bars = sorted(key_changes)
     for scene, program in _instrument_starts(build.layout.programs, timeline):
         shift = _transposition(program)
-        bar = timeline.scene_bars(scene)[0].index
-        earlier = [b for b in key_changes if b <= bar]
+        bar = first_bars[scene]
+        earlier = bisect.bisect_right(key_bars, bar)  # key changes at or before the bar
         if shift != previous and earlier and bar:
-            out[bar] = key_changes[max(earlier)]
+            out[bar] = key_changes[key_bars[earlier - 1]]
         previous = shift
     return out
+
+
+def _first_bars(timeline: Timeline) -> dict[int, int]:
+    """The index of each scene's first bar (scenes without bars are left out): one walk of
+    the bars, where asking the timeline scene by scene walks them once a scene."""
+    first: dict[int, int] = {}
+    for bar in timeline.bars:
+        first.setdefault(bar.scene, bar.index)
+    return first
 
 
 def _write_signatures(build: _StaffBuild, timeline: Timeline, key_changes: Mapping[int, Key],
@@ -549,8 +570,9 @@ def _write_instruments(build: _StaffBuild, plans: Sequence[ScenePlan], timeline:
 
     named: str | None = None  # the instrument the player was last told to play
     transposed = False  # the instrument before this one is written at another pitch
+    first_bars = _first_bars(timeline)
     for scene, program in _instrument_starts(build.layout.programs, timeline):
-        measure = build.measures[timeline.scene_bars(scene)[0].index]
+        measure = build.measures[first_bars[scene]]
         inst = instrument.instrumentFromMidiProgram(program)
         inst.__class__ = _program_class(program)
         if inst.transposition is None and transposed:
@@ -621,22 +643,53 @@ def _dynamic_marks(plans: Sequence[ScenePlan], timeline: Timeline, events: Seque
         return marked
     import math
 
+    firsts = _first_in_scenes(timeline, events)
     out = []
     for scene, plan in enumerate(plans):
-        start, length = timeline.scene_offsets[scene], timeline.scene_lengths[scene]
-        first = next((e for e in events if start - 1e-9 <= e.offset < start + length - 1e-9),
-                     None)
+        first = firsts.get(scene)
         if first is not None and not plan.silent:
             out.append((first.offset, dynamic_level(plan.velocity * math.sqrt(plan.volume))))
     return out
 
 
+def _first_in_scenes(timeline: Timeline, events: Sequence[NoteEvent]) -> dict[int, NoteEvent]:
+    """Each scene's first event in ``events``' order (not the earliest in time) that starts
+    within the scene, found in one walk of the events (scenes do not overlap)."""
+    starts = [offset - 1e-9 for offset in timeline.scene_offsets]
+    firsts: dict[int, NoteEvent] = {}
+    for event in events:
+        scene = bisect.bisect_right(starts, event.offset) - 1
+        if (scene >= 0 and scene not in firsts and event.offset
+                < timeline.scene_offsets[scene] + timeline.scene_lengths[scene] - 1e-9):
+            firsts[scene] = event
+    return firsts
+
+
 def _measure_at(build: _StaffBuild, timeline: Timeline, offset: float
                 ) -> tuple[stream.Measure, Fraction]:
-    for bar, measure in zip(timeline.bars, build.measures, strict=True):
-        if bar.offset - 1e-9 <= offset < bar.end - 1e-9:
-            return measure, _fraction(offset - bar.offset)
-    return build.measures[-1], _fraction(timeline.bars[-1].length)
+    """The staff's bar that holds ``offset`` and where in it (past the end: the last bar's end)."""
+    index, at = _place(build, timeline, offset)
+    return build.measures[index], at
+
+
+def _place(build: _StaffBuild, timeline: Timeline, offset: float) -> tuple[int, Fraction]:
+    """The index of the bar that holds ``offset`` and where in it (past the end: the last
+    bar's end), by bisection of the bars (they follow one another without gaps)."""
+    index = _bar_index(build, timeline, offset)
+    if index is None:
+        return len(timeline.bars) - 1, _fraction(timeline.bars[-1].length)
+    return index, _fraction(offset - timeline.bars[index].offset)
+
+
+def _bar_index(build: _StaffBuild, timeline: Timeline, offset: float) -> int | None:
+    """The index of the bar that holds ``offset``, or None before the first or past the last."""
+    index = bisect.bisect_right(build.bar_starts, offset) - 1
+    if index >= 0 and offset < timeline.bars[index].end - 1e-9:
+        return index
+    return None
+
+
+
 
 
 def _hairpin(build: _StaffBuild, lower: _StaffBuild | None, timeline: Timeline, offset: float,
@@ -651,14 +704,14 @@ def _hairpin(build: _StaffBuild, lower: _StaffBuild | None, timeline: Timeline, 
     """
     from music21 import dynamics
 
-    bar = next((b for b in timeline.bars if b.offset - 1e-9 <= offset < b.end - 1e-9), None)
-    if bar is None or bar.index == 0:
+    index = _bar_index(build, timeline, offset)
+    if index is None or index == 0:
         return
-    before = timeline.bars[bar.index - 1]
+    before = timeline.bars[index - 1]
 
     def onsets(staff: _StaffBuild) -> list[float]:
-        return sorted(o for o, ns in staff.notes.items()
-                      if ns and before.offset - 1e-9 <= o < offset - 1e-9)
+        return [o for o in staff.offsets_between(before.offset - 1e-9, offset - 1e-9)
+                if staff.notes[o]]
 
     own = onsets(build)
     heard = sorted({*own, *(onsets(lower) if lower is not None else [])})
@@ -690,11 +743,11 @@ def _write_scene_marks(build: _StaffBuild, plans: Sequence[ScenePlan], timeline:
     """A rehearsal letter and the scene's title at each scene's first bar."""
     from music21 import expressions
 
+    first_bars = _first_bars(timeline)
     for scene, plan in enumerate(plans):
-        bars = timeline.scene_bars(scene)
-        if not bars:
+        if scene not in first_bars:
             continue
-        measure = build.measures[bars[0].index]
+        measure = build.measures[first_bars[scene]]
         mark = expressions.RehearsalMark(rehearsal_letter(scene))  # type: ignore[no-untyped-call]
         measure.coreInsert(0, mark)
         # An untitled scene's title is its id (``river``): printed as a heading reads.
@@ -736,8 +789,8 @@ def _write_tempo(top: _StaffBuild, builds: Sequence[_StaffBuild], timeline: Time
                                beat, printed, last)
             printed = round(marks[k - 1].bpm / beat)
             waiting, announced = None, False
-        measure, at = _measure_at(top, timeline, mark.offset)
-        bar = top.measures.index(measure)
+        bar, at = _place(top, timeline, mark.offset)
+        measure = top.measures[bar]
         number = mark.bpm / beat  # in the printed beat (a dotted quarter in 6/8)
         if mark.ramp and (k == 0 or not marks[k - 1].ramp):
             arrival = next((m for m in marks[k:] if not m.ramp), marks[-1])
@@ -777,11 +830,17 @@ def _write_tempo(top: _StaffBuild, builds: Sequence[_StaffBuild], timeline: Time
 class _Heard:
     """Where any staff of the score plays: the merged spans of its notes (quarter notes)."""
 
-    spans: tuple[tuple[float, float], ...]
+    spans: tuple[tuple[float, float], ...]  # in order, apart by more than the tolerance
+    starts: tuple[float, ...] = field(init=False, repr=False)  # each span's start, in order
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "starts", tuple(start for start, _ in self.spans))
 
     def at(self, offset: float) -> bool:
         """Whether a note starts or sounds at ``offset``."""
-        return any(start - 1e-9 <= offset < end - 1e-9 for start, end in self.spans)
+        # Only the last span to start (within the tolerance) by ``offset`` can hold it.
+        k = bisect.bisect_right(self.starts, offset + 1e-9) - 1
+        return k >= 0 and offset < self.spans[k][1] - 1e-9
 
     def later(self, offset: float) -> bool:
         """Whether any music sounds at ``offset`` or after it."""
@@ -789,7 +848,8 @@ class _Heard:
 
     def resumes(self, offset: float) -> float:
         """Where the music next starts after a silence at ``offset`` (inf: it does not)."""
-        return next((start for start, _ in self.spans if start >= offset - 1e-9), math.inf)
+        k = bisect.bisect_left(self.starts, offset - 1e-9)
+        return self.starts[k] if k < len(self.starts) else math.inf
 
 
 def _heard(builds: Sequence[_StaffBuild]) -> _Heard:
@@ -810,10 +870,10 @@ def _print_mark(top: _StaffBuild, timeline: Timeline, offset: float, number: flo
     """A printed mark where the music resumes after a silence, unless it repeats the last."""
     if printed == round(number):
         return last
-    measure, at = _measure_at(top, timeline, offset)
+    bar, at = _place(top, timeline, offset)
     mm = _metronome(number, beat, True)
-    measure.coreInsert(at, mm)
-    return (top.measures.index(measure), mm)
+    top.measures[bar].coreInsert(at, mm)
+    return (bar, mm)
 
 
 def _metronome(number: float, beat: float, printed: bool) -> Any:
@@ -834,9 +894,9 @@ def _caesura(builds: Sequence[_StaffBuild], offset: float) -> None:
     from music21 import articulations
 
     for build in builds:
-        before = [o for o in build.notes if o < offset - 1e-9]
+        before = build.offsets_between(-math.inf, offset - 1e-9)
         if before:
-            build.notes[max(before)][-1].articulations.append(articulations.Caesura())
+            build.notes[before[-1]][-1].articulations.append(articulations.Caesura())
 
 
 def _write_numerals(builds: Sequence[_StaffBuild], spans: Sequence[HarmonySpan]) -> None:
