@@ -4,6 +4,7 @@ files are the same bytes either way, and that a damaged entry is made again."""
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import itertools
 import pickle
@@ -17,7 +18,7 @@ import pytest
 
 import storyscore
 from storyscore.audio.voices import piper
-from storyscore.cache import code_digest, package_versions
+from storyscore.cache import Cache, code_digest, package_versions
 from storyscore.pipeline import prepare, soundtrack
 from storyscore.pipeline.soundtrack import CachedScore
 from storyscore.pipeline.video import Rendered
@@ -299,3 +300,33 @@ def test_the_code_digest_follows_the_source(tmp_path: Path,
         code_digest("digested.absent")
     assert package_versions("numpy", "no-such-distribution-here") == {
         "numpy": __import__("numpy").__version__, "no-such-distribution-here": "absent"}
+
+
+@pytest.mark.slow
+def test_a_long_path_composed_in_a_process_of_its_own_gives_the_same_bytes(
+        first_render: tuple[Path, Rendered], tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    first_output, _ = first_render
+    monkeypatch.setattr(soundtrack, "COMPOSE_APART_SECONDS", 0.0)
+    monkeypatch.setenv("STORYSCORE_CACHE", str(tmp_path / "cache"))
+    calls = count_calls(monkeypatch)
+    output = tmp_path / "apart.mp4"
+    render(write_script(tmp_path), output)
+    assert calls["compose"] == 0  # composed by the other process, not here
+    assert files(output) == files(first_output)
+    stored = {p.suffix for p in (tmp_path / "cache" / soundtrack.SCORE_STAGE).rglob("*.*")}
+    assert {".mid", ".musicxml", ".json"} <= stored
+
+
+def test_a_composer_that_fails_apart_fails_here_as_it_would_have(
+        first_render: tuple[Path, Rendered], tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    _, rendered = first_render
+    story = storyscore.load(write_script(tmp_path))
+    impossible = [dataclasses.replace(rendered.composition.plans[0], tempo=500.0)]
+    monkeypatch.setattr(soundtrack, "COMPOSE_APART_SECONDS", 0.0)
+    calls = count_calls(monkeypatch)
+    cache = Cache(tmp_path / "cache")
+    with pytest.raises(ValueError, match="tempo"):
+        soundtrack._composed_score(story, impossible, cache, "impossible")
+    assert calls["compose"] == 1  # the other process failed; composed here, which raised

@@ -20,11 +20,15 @@ import dataclasses
 import hashlib
 import itertools
 import json
+import multiprocessing
+import os
 import shutil
+import signal
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
+from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
 
@@ -56,6 +60,7 @@ from storyscore.files import scratch_folder
 from storyscore.model import Scene, Story
 from storyscore.pipeline.mapping import SceneMusic
 from storyscore.pipeline.prepare import Prepared
+from storyscore.processes import die_with_parent
 from storyscore.render.encode import aac_round_trip_file, audio_encoder_args, ffmpeg_version
 from storyscore.render.spec import EncodeSettings
 from storyscore.timeline import NARRATION_LEAD, SceneTime, lengthening_warnings, timeline
@@ -241,33 +246,98 @@ def _composed_score(story: Story, plans: Sequence[ScenePlan], cache: Cache, key:
                     ) -> dict[str, Any]:
     """Compose the score and keep its files and timing in the cache.
 
-    The MusicXML (a deliverable, not an input to the sound) is written by a
-    thread of its own, with the entry's last two files, while the caller plays
-    and mixes the music: ``musicxml`` is the future bytes.
+    The MusicXML (a deliverable, not an input to the sound) is finished while
+    the caller plays and mixes the music: ``musicxml`` is the future bytes. A
+    long path is composed in a process of its own (``_composed_apart``), a
+    short one here, its MusicXML written by a thread.
     """
+    if sum(plan.duration for plan in plans) >= COMPOSE_APART_SECONDS:
+        apart = _composed_apart(story, plans, cache, key)
+        if apart is not None:
+            return apart
     score = _compose(story, plans)
     data: dict[str, Any] = {"scene_starts": list(score.scene_starts),
                             "scene_durations": list(score.scene_durations),
                             "midi": score.midi_bytes()}
-
-    def write_musicxml() -> bytes:
-        musicxml = score.musicxml_bytes()
-        if cache.enabled:
-            timing = json.dumps({"scene_starts": data["scene_starts"],
-                                 "scene_durations": data["scene_durations"]}).encode("utf-8")
-            payloads = (data["midi"], musicxml, timing)
-            for suffix, payload in zip((*_SCORE_FILES, ".json"), payloads, strict=True):
-                cache.get_or_create(SCORE_STAGE, key, suffix, _writer(payload))
-        return musicxml
-
-    data["musicxml"] = _MUSICXML_WRITER.submit(write_musicxml)
+    data["musicxml"] = _MUSICXML_WRITER.submit(
+        lambda: _stored_musicxml(score, data, cache, key))
     return data
+
+
+def _stored_musicxml(score: ComposedScore, data: dict[str, Any], cache: Cache, key: str
+                     ) -> bytes:
+    """``score``'s MusicXML, kept in the cache with its MIDI and (last) its timing."""
+    musicxml = score.musicxml_bytes()
+    if cache.enabled:
+        timing = json.dumps({"scene_starts": data["scene_starts"],
+                             "scene_durations": data["scene_durations"]}).encode("utf-8")
+        payloads = (data["midi"], musicxml, timing)
+        for suffix, payload in zip((*_SCORE_FILES, ".json"), payloads, strict=True):
+            cache.get_or_create(SCORE_STAGE, key, suffix, _writer(payload))
+    return musicxml
 
 
 # One thread writes MusicXML beside the sound chain: music21 is pure Python, and the
 # synthesis and the AAC coding leave the interpreter free while they wait on their
 # workers and on ffmpeg.
 _MUSICXML_WRITER = ThreadPoolExecutor(max_workers=1, thread_name_prefix="musicxml")
+
+# A path at least this long (seconds of plans) is composed in a process of its own.
+# music21's score of an hour holds about 500 MiB, which a process rarely gives back to
+# the system once freed, and a render goes on to play, mix and encode beside it; a
+# process's start (about a second) is not worth it for a short path.
+COMPOSE_APART_SECONDS = 600.0
+
+
+def _composed_apart(story: Story, plans: Sequence[ScenePlan], cache: Cache, key: str
+                    ) -> dict[str, Any] | None:
+    """``_composed_score`` in a process of its own, which sends the timing and MIDI as
+    soon as it has them, then the MusicXML, and exits (its memory with it).
+
+    None when the process could not compose: the caller then composes here, so a
+    composer error is reported as it would be without the process.
+    """
+    context = multiprocessing.get_context("spawn")
+    receiver, sender = context.Pipe(duplex=False)
+    process = context.Process(target=_composer_process, daemon=True,
+                              args=(story, plans, cache, key, sender, os.getpid()))
+    process.start()
+    sender.close()
+    try:
+        data: dict[str, Any] = receiver.recv()
+    except EOFError:
+        receiver.close()
+        process.join()
+        return None
+
+    def musicxml() -> bytes:
+        try:
+            return receiver.recv_bytes()
+        except EOFError:  # it died writing: written here instead (slowly, but whole)
+            return _stored_musicxml(_compose(story, plans), data, cache, key)
+        finally:
+            receiver.close()
+            process.join()
+
+    data["musicxml"] = _MUSICXML_WRITER.submit(musicxml)
+    return data
+
+
+def _composer_process(story: Story, plans: Sequence[ScenePlan], cache: Cache, key: str,
+                      sender: Connection, parent: int) -> None:
+    """The composing process: the timing and MIDI, then the stored MusicXML, sent on
+    ``sender``; on any failure the pipe just closes (see ``_composed_apart``)."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the render handles a Ctrl-C
+    die_with_parent(parent)
+    with sender:
+        try:
+            score = _compose(story, plans)
+            data = {"scene_starts": list(score.scene_starts),
+                    "scene_durations": list(score.scene_durations), "midi": score.midi_bytes()}
+            sender.send(data)
+            sender.send_bytes(_stored_musicxml(score, data, cache, key))
+        except Exception:  # the parent composes again, and reports the error as usual
+            return
 
 
 def _writer(payload: bytes) -> Callable[[Path], None]:
