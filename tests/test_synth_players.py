@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pytest
 
 from conftest import make_midi
+from storyscore.audio import room
 from storyscore.audio.players import Players
 from storyscore.audio.room import RoomSpan, render_in_room, split_families
 from storyscore.audio.synth import render_midi
@@ -50,3 +53,22 @@ def test_without_workers_everything_is_played_here() -> None:
         played = list(players.play(stems))
     assert players.played_apart == 0
     assert np.array_equal(played[1], render_midi(stems[1], tail=0.5))
+
+
+def test_by_default_a_short_score_is_played_here_and_a_long_one_side_by_side(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    asked: list[int | None] = []
+
+    class Asked(Players):
+        def __init__(self, *args: Any, workers: int | None = None, **kwargs: Any) -> None:
+            asked.append(workers)
+            super().__init__(*args, workers=workers, **kwargs)
+
+    monkeypatch.setattr(room, "Players", Asked)
+    midi = make_midi(TRIO, programs=TRIO_PROGRAMS)  # two seconds
+    spans = [RoomSpan(0.0, 3.0, 0.5)]
+    here = render_in_room(midi, None, spans)
+    monkeypatch.setattr(room, "PLAY_APART_SECONDS", 1.0)
+    apart = render_in_room(midi, None, spans)
+    assert asked == [0, None]  # None: one worker a CPU, after this process's own
+    assert here.tobytes() == apart.tobytes()

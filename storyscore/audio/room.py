@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from storyscore.audio.midi import Event, Song, is_note_off, is_note_on
+from storyscore.audio.midi import Event, Song, TempoMap, is_note_off, is_note_on
 from storyscore.audio.players import Players
 from storyscore.audio.stream import BLOCK, overlap_add
 from storyscore.audio.stream import spans as blocks_of
@@ -40,6 +40,10 @@ if TYPE_CHECKING:
     from storyscore.diagnostics import SourceSpan
 
 FAMILIES = ("bright", "middle", "low")
+
+PLAY_APART_SECONDS = 30.0
+"""A score at least this long has its families played side by side by default: for a
+shorter one, starting a worker process takes longer than it saves."""
 DRUM_CHANNEL = 9
 
 _BRIGHT = {*range(16), 46, *range(48, 55), *range(88, 96)}
@@ -160,9 +164,10 @@ def room_blocks(
     The score is synthesised ``window`` seconds at a time (see
     ``synth.midi_windows``), each window family by family (the families side
     by side in ``workers`` processes besides this one; default: one fewer than
-    the CPUs); the windows' dry sums and sends are overlap-added, and the sends
-    go through the room's reverb block by block with its state carried, so only
-    about one window of samples is held whatever the length of the piece.
+    the CPUs, none for a score shorter than ``PLAY_APART_SECONDS``); the
+    windows' dry sums and sends are overlap-added, and the sends go through the
+    room's reverb block by block with its state carried, so only about one
+    window of samples is held whatever the length of the piece.
     """
     room = room or Room()
     reverb = _Reverb(room)
@@ -190,6 +195,8 @@ def _window_stems(midi: bytes, soundfont: Path | None, room: Room, tail: float,
     A window's families are played side by side (``Players``: one a CPU) and
     summed in the same order as one after another, so the sums are the same bytes.
     """
+    if workers is None and _seconds(midi, span) < PLAY_APART_SECONDS:
+        workers = 0
     with Players(soundfont, tail=tail, span=span, workers=workers) as players:
         for offset, part in midi_windows(midi, window, SAMPLE_RATE, span):
             stems = split_families(part, span)
@@ -204,6 +211,12 @@ def _window_stems(midi: bytes, soundfont: Path | None, room: Room, tail: float,
                 del audio
             if sums is not None:
                 yield offset, sums
+
+
+def _seconds(midi: bytes, span: SourceSpan | None) -> float:
+    """How long the score plays, to its last event."""
+    song = Song.read(midi, span)
+    return TempoMap(song).seconds(song.end())
 
 
 def send_curve(spans: Sequence[RoomSpan], n: int, rate: int, room: Room,
