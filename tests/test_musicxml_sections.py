@@ -120,7 +120,7 @@ def test_example_scores_in_sections_are_the_whole_export(
     assert len(example_scores) > len(STORIES)  # the branching stories' every path
     for name, composed in example_scores.items():
         whole = undated(whole_musicxml_bytes(composed.score))
-        for bars in (1, 2, 3, 5):
+        for bars in (1, 3):  # a cut at every bar line, and cuts that fall mid-phrase
             assert undated(musicxml_bytes(composed.score, bars)) == whole, (name, bars)
 
 
