@@ -37,7 +37,7 @@ from storyscore.errors import CacheError
 from storyscore.files import process_alive, scratch_prefix
 
 __all__ = ["Cache", "CacheEntry", "cache_key", "cache_root", "canonical_json", "code_digest",
-           "package_versions"]
+           "file_digest", "package_versions"]
 
 _STAGE_RE = re.compile(r"[a-z0-9][a-z0-9_-]*")
 _KEY_RE = re.compile(r"[0-9a-f]{16,128}")
@@ -137,7 +137,8 @@ def package_versions(*distributions: str) -> dict[str, str]:
     return versions
 
 
-def _file_digest(path: Path) -> str:
+def file_digest(path: Path) -> str:
+    """The SHA-256 of a file's bytes (hex), read a chunk at a time."""
     digest = hashlib.sha256()
     with path.open("rb") as stream:
         while chunk := stream.read(_CHUNK):
@@ -256,7 +257,7 @@ class Cache:
                 f"cannot read the cache entry {sidecar}: {exc.strerror or exc}", hint=_NO_CACHE_HINT
             ) from exc
         try:
-            intact = _file_digest(path) == expected
+            intact = file_digest(path) == expected
         except (FileNotFoundError, IsADirectoryError):
             intact = False
         except OSError as exc:
@@ -320,7 +321,7 @@ class Cache:
             if not commit:
                 os.replace(temp, path)
                 return
-            digest = _file_digest(temp)
+            digest = file_digest(temp)
             _fsync_file(temp)
             os.replace(temp, path)
             _write_atomic(_sidecar(path), digest + "\n")

@@ -36,7 +36,7 @@ from typing import Any
 
 from PIL import Image
 
-from storyscore.cache import Cache, cache_key
+from storyscore.cache import Cache, cache_key, file_digest
 from storyscore.errors import RenderError
 from storyscore.export.subtitles import Cue
 from storyscore.processes import die_with_parent, usable_cpus
@@ -366,7 +366,7 @@ def cached_segment(segment: Segment, cache: Cache) -> Path | None:
 
 def _checked(path: Path, *, segment: Segment, cache: Cache) -> bool:
     """``segment_intact``, skipped for bytes that passed it (or were encoded here) before."""
-    digest = _file_digest(path)
+    digest = file_digest(path)
     if _checked_digest(segment, cache) == digest:
         return True
     if not segment_intact(path, segment.job):
@@ -384,7 +384,7 @@ def remember_checked(segment: Segment, cache: Cache, digest: str | None = None) 
         stored = cache.get(SEGMENT_STAGE, segment.key, ".mkv")
         if stored is None:
             return
-        digest = _file_digest(stored)
+        digest = file_digest(stored)
     record = json.dumps({"sha256": digest, "frames": segment.job.frames}).encode("ascii")
 
     def write(target: Path) -> None:
@@ -405,14 +405,6 @@ def _checked_digest(segment: Segment, cache: Cache) -> str | None:
         return str(record["sha256"]) if record["frames"] == segment.job.frames else None
     except (OSError, ValueError, KeyError, TypeError):
         return None
-
-
-def _file_digest(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as stream:
-        while chunk := stream.read(_CHUNK):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 def segment_intact(path: Path, job: SegmentJob) -> bool:
@@ -450,7 +442,7 @@ def _build(
 
     entry = cache.get_or_create(SEGMENT_STAGE, segment.key, ".mkv", build)
     if not entry.hit and cache.enabled:
-        remember_checked(segment, cache, _file_digest(entry.path))
+        remember_checked(segment, cache, file_digest(entry.path))
     return segment.outcome(entry.path, entry.hit)
 
 
