@@ -246,10 +246,10 @@ def _composed_score(story: Story, plans: Sequence[ScenePlan], cache: Cache, key:
                     ) -> dict[str, Any]:
     """Compose the score and keep its files and timing in the cache.
 
-    The MusicXML (a deliverable, not an input to the sound) is finished while
-    the caller plays and mixes the music: ``musicxml`` is the future bytes. A
-    long path is composed in a process of its own (``_composed_apart``), a
-    short one here, its MusicXML written by a thread.
+    A short path is composed here, and its MusicXML (a deliverable, not an
+    input to the sound) is written by a thread while the caller plays and
+    mixes the music: ``musicxml`` is then the future bytes. A long path is
+    composed in a process of its own (``_composed_apart``).
     """
     if sum(plan.duration for plan in plans) >= COMPOSE_APART_SECONDS:
         apart = _composed_apart(story, plans, cache, key)
@@ -291,11 +291,14 @@ COMPOSE_APART_SECONDS = 600.0
 
 def _composed_apart(story: Story, plans: Sequence[ScenePlan], cache: Cache, key: str
                     ) -> dict[str, Any] | None:
-    """``_composed_score`` in a process of its own, which sends the timing and MIDI as
-    soon as it has them, then the MusicXML, and exits (its memory with it).
+    """``_composed_score`` in a process of its own, which sends the timing and MIDI,
+    then the MusicXML, and exits (its memory with it) before the music is played.
 
-    None when the process could not compose: the caller then composes here, so a
-    composer error is reported as it would be without the process.
+    The MusicXML is waited for, not written beside the sound as a short path's
+    is: an hour's notated score (hundreds of MiB) beside the synthesis and the
+    encoders took the render over 1.5 GB. None when the process could not
+    compose: the caller then composes here, so a composer error is reported as
+    it would be without the process.
     """
     context = multiprocessing.get_context("spawn")
     receiver, sender = context.Pipe(duplex=False)
@@ -303,23 +306,17 @@ def _composed_apart(story: Story, plans: Sequence[ScenePlan], cache: Cache, key:
                               args=(story, plans, cache, key, sender, os.getpid()))
     process.start()
     sender.close()
-    try:
-        data: dict[str, Any] = receiver.recv()
-    except EOFError:
-        receiver.close()
-        process.join()
-        return None
-
-    def musicxml() -> bytes:
+    with receiver:
         try:
-            return receiver.recv_bytes()
-        except EOFError:  # it died writing: written here instead (slowly, but whole)
-            return _stored_musicxml(_compose(story, plans), data, cache, key)
-        finally:
-            receiver.close()
+            data: dict[str, Any] = receiver.recv()
+        except EOFError:
             process.join()
-
-    data["musicxml"] = _MUSICXML_WRITER.submit(musicxml)
+            return None
+        try:
+            data["musicxml"] = receiver.recv_bytes()
+        except EOFError:  # it died writing: written here instead (slowly, but whole)
+            data["musicxml"] = _stored_musicxml(_compose(story, plans), data, cache, key)
+    process.join()
     return data
 
 
