@@ -37,9 +37,10 @@ demo: $(VENV)/.installed-base
 test: lint
 	$(BIN)/python -m pytest -n auto --maxschedchunk 2
 
-## The fast loop: every test that runs no ffmpeg, voice, synthesis or browser (under a minute).
+## The fast loop: every test that runs no ffmpeg, voice, synthesis or browser, on every
+## core (under a minute on 2).
 fast: $(VENV)/.installed-test
-	$(BIN)/python -m pytest -m "not slow"
+	$(BIN)/python -m pytest -m "not slow" -n auto
 
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check storyscore tests bench

@@ -4,7 +4,6 @@ files are the same bytes either way, and that a damaged entry is made again."""
 
 from __future__ import annotations
 
-import dataclasses
 import hashlib
 import itertools
 import pickle
@@ -19,6 +18,7 @@ import pytest
 import storyscore
 from storyscore.audio.voices import piper
 from storyscore.cache import Cache, code_digest, package_versions
+from storyscore.compose import ScenePlan
 from storyscore.pipeline import prepare, soundtrack
 from storyscore.pipeline.soundtrack import CachedScore
 from storyscore.pipeline.video import Rendered
@@ -319,11 +319,13 @@ def test_a_long_path_composed_in_a_process_of_its_own_gives_the_same_bytes(
 
 
 def test_a_composer_that_fails_apart_fails_here_as_it_would_have(
-        first_render: tuple[Path, Rendered], tmp_path: Path,
-        monkeypatch: pytest.MonkeyPatch) -> None:
-    _, rendered = first_render
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     story = storyscore.load(write_script(tmp_path))
-    impossible = [dataclasses.replace(rendered.composition.plans[0], tempo=500.0)]
+    impossible = [ScenePlan(
+        scene_id="one", duration=2.0, flexible=False, tonic="C", mode="major", tempo=500.0,
+        valence=0.5, arousal=0.2, tension=0.2, melody_program=73, accompaniment_program=0,
+        bass_program=32, register=72, density=0.5, velocity=80, staccato=0.2,
+        texture="arpeggio", contour=(0.3, 0.7, 0.5), narration=(), volume=1.0, silent=False)]
     monkeypatch.setattr(soundtrack, "COMPOSE_APART_SECONDS", 0.0)
     calls = count_calls(monkeypatch)
     cache = Cache(tmp_path / "cache")
