@@ -269,6 +269,15 @@ class Cache:
         self._discard(path)
         return None
 
+    def recorded_digest(self, path: Path) -> str | None:
+        """The digest stored beside an entry's payload ``path`` (what ``get`` checked the
+        payload against, so a ``validate`` hook or a caller of ``get`` need not hash the
+        file again), or None when it cannot be read."""
+        try:
+            return _sidecar(path).read_text(encoding="ascii").strip()
+        except (OSError, UnicodeDecodeError):
+            return None
+
     def discard(self, stage: str, key: str, suffix: str = "") -> None:
         """Delete an entry (payload and digest), if it is there."""
         if self._enabled:

@@ -36,7 +36,7 @@ from typing import Any
 
 from PIL import Image
 
-from storyscore.cache import Cache, cache_key, file_digest
+from storyscore.cache import Cache, cache_key
 from storyscore.errors import RenderError
 from storyscore.export.subtitles import Cue
 from storyscore.processes import die_with_parent, usable_cpus
@@ -318,7 +318,7 @@ def render_segments(
 ) -> list[SegmentOutcome]:
     """Every segment's file: from the cache, or encoded (by ``jobs`` worker
     processes when more than one segment needs it)."""
-    found = {s.index: _cached(s, cache) for s in segments}
+    found = {s.index: cached_segment(s, cache) for s in segments}
     missing = [s for s in segments if found[s.index] is None]
     if min(jobs, len(missing)) > 1:
         with SegmentPool(cache, settings, jobs) as pool:
@@ -344,11 +344,6 @@ def render_segments(
     return [outcomes[segment.index] for segment in segments]
 
 
-def _cached(segment: Segment, cache: Cache) -> Path | None:
-    """The segment's intact file in the cache, or None."""
-    return cached_segment(segment, cache)
-
-
 def cached_segment(segment: Segment, cache: Cache) -> Path | None:
     """The segment's file in the cache when it is intact, else None (a damaged one is
     deleted, so it is encoded again).
@@ -366,7 +361,9 @@ def cached_segment(segment: Segment, cache: Cache) -> Path | None:
 
 def _checked(path: Path, *, segment: Segment, cache: Cache) -> bool:
     """``segment_intact``, skipped for bytes that passed it (or were encoded here) before."""
-    digest = file_digest(path)
+    digest = cache.recorded_digest(path)  # the file's own: ``get`` has just checked it
+    if digest is None:
+        return False
     if _checked_digest(segment, cache) == digest:
         return True
     if not segment_intact(path, segment.job):
@@ -382,9 +379,9 @@ def remember_checked(segment: Segment, cache: Cache, digest: str | None = None) 
         return
     if digest is None:
         stored = cache.get(SEGMENT_STAGE, segment.key, ".mkv")
-        if stored is None:
+        digest = None if stored is None else cache.recorded_digest(stored)
+        if digest is None:
             return
-        digest = file_digest(stored)
     record = json.dumps({"sha256": digest, "frames": segment.job.frames}).encode("ascii")
 
     def write(target: Path) -> None:
@@ -442,7 +439,7 @@ def _build(
 
     entry = cache.get_or_create(SEGMENT_STAGE, segment.key, ".mkv", build)
     if not entry.hit and cache.enabled:
-        remember_checked(segment, cache, file_digest(entry.path))
+        remember_checked(segment, cache, cache.recorded_digest(entry.path))
     return segment.outcome(entry.path, entry.hit)
 
 
@@ -526,7 +523,7 @@ class SegmentPool:
             key = segment.key
             if key in self._futures or key in self._cached:
                 continue
-            found = _cached(segment, self.cache)
+            found = cached_segment(segment, self.cache)
             if found is not None:
                 self._cached[key] = found
                 continue
