@@ -653,11 +653,9 @@ def deliverable_audio(mixed: MixedTrack, wav: Path, settings: EncodeSettings,
         return DiskTrack.existing(raw, 2)
 
     fitted = fit_codec_track(mixed, round_trip, new_track=disk_tracks(folder))
+    # The fit's last round trip is of the track it returns: ``wav`` and ``aac`` hold it.
     track, aac = last[-1]
-    if track is not fitted.track:  # the fit ends on a round trip, so this is a safeguard
-        write_wav_track(wav, fitted.track, fitted.sample_rate)
-        aac_round_trip_file(wav, folder / "decoded-last.f32", settings, coded=aac,
-                            seconds=seconds)
+    assert track is fitted.track
     if coded is not None:
         shutil.move(aac, coded)
     return fitted
