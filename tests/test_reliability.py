@@ -126,12 +126,36 @@ def test_check_never_prints_a_control_character(tmp_path: Path, attack: str) -> 
     assert "\\x1b" in shown or "\\x9b" in shown or "\\u202e" in shown
 
 
-def test_a_bidi_override_in_a_title_is_escaped_in_the_outline(tmp_path: Path) -> None:
+@pytest.mark.parametrize("char", ["\u202a", "\u202b", "\u202c", "\u202d", "\u202e",
+                                  "\u2066", "\u2067", "\u2068", "\u2069"])
+def test_bidi_controls_are_located_errors(char: str) -> None:
+    # "Trojan Source": an override or isolate makes fmt, an editor or a terminal
+    # show a string in another order than the one it is read in.
+    text = HEADER + f'scene a 2s\n    prompt "x"\n    narrate "a{char}b"\n'
+    with pytest.raises(ScriptError) as caught:
+        parse_story(text, "s.sco")
+    (error,) = caught.value.diagnostics
+    assert error.message == (f"bidirectional control character U+{ord(char):04X} "
+                             "is not allowed in a script")
+    assert (error.span.line, error.span.column) == (7, 15)
+
+
+def test_right_to_left_text_and_its_marks_are_accepted() -> None:
+    shalom = "\u05e9\u05dc\u05d5\u05dd\u200f"
+    loaded = parse_story(HEADER + 'scene a 2s\n    prompt "x"\n'
+                         f'    narrate "{shalom} and \u200eyes\u061c."\n', "s.sco")
+    assert loaded.story.scenes[0].narration_text.startswith(shalom)
+
+
+def test_a_bidi_override_in_a_title_is_refused_and_printed_escaped(tmp_path: Path) -> None:
     path = script(tmp_path, 'title "Evil\u202eTitle"\nvoice none\nscene a 2s\n'
                   '    prompt "x"\n')
-    code, out, err = run("check", str(path))
-    assert code == 0, err
-    assert out.splitlines()[0] == "Evil\\u202eTitle"
+    for command in ("check", "fmt"):
+        code, out, err = run(command, str(path))
+        assert code == 2
+        assert "\u202e" not in out + err
+        assert "s.sco:1:12: error: bidirectional control character U+202E" in err
+        assert '   1 | title "Evil\\u202eTitle"' in err
 
 
 def test_the_caret_stays_under_the_character_after_an_escape() -> None:
@@ -789,6 +813,8 @@ def hostile_bytes(draw: st.DrawFn) -> bytes:
 @given(data=hostile_bytes(), command=st.sampled_from(["check", "fmt"]))
 # Found by this test: a message quoted a whole triple-quoted string, lines and all.
 @example(data=b'"""\x00title "T"\nvoice none\n"""scene a 2s\n    prompt "x"\n', command="check")
+# Found by this test: fmt printed a prompt's bidi override (U+202E) raw.
+@example(data='title "T"\nvoice none\nscene a 2s\n    prompt "a\u202eb"\n'.encode(), command="fmt")
 def test_hostile_bytes_get_a_located_error_or_success(tmp_path: Path, data: bytes,
                                                       command: str) -> None:
     path = tmp_path / "h.sco"
