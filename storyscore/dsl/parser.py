@@ -173,8 +173,9 @@ def normalise_newlines(text: str) -> str:
 # U+2066-U+2069): they make an editor or terminal show text in another order
 # than it is read ("Trojan Source"), and right-to-left text needs none of them.
 # The marks U+200E, U+200F and U+061C reorder nothing around them and stay allowed.
-_FORBIDDEN = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
-_BIDI = re.compile(r"[\u202a-\u202e\u2066-\u2069]")
+_BIDI_RANGES = r"\u202a-\u202e\u2066-\u2069"
+_FORBIDDEN = re.compile(rf"[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029{_BIDI_RANGES}]")
+_BIDI = re.compile(f"[{_BIDI_RANGES}]")
 
 
 def _forbidden_characters(source: str, filename: str,
@@ -190,14 +191,14 @@ def _forbidden_characters(source: str, filename: str,
         span = SourceSpan(filename, line, column, line, column + 1)
         code = f"U+{ord(match.group()):04X}"
         if _BIDI.match(match.group()):
-            diagnostics.append(Diagnostic(
-                "error", f"bidirectional control character {code} is not allowed in a script",
-                span, "remove it: it makes the text show in another order than it is read, "
-                "and right-to-left text needs no control characters"))
-            continue
+            kind = "bidirectional control character"
+            hint = ("remove it: it makes the text show in another order than it is read, "
+                    "and right-to-left text needs no control characters")
+        else:
+            kind = "control character"
+            hint = "remove it; in a string, write \\n for a line break and \\t for a tab"
         diagnostics.append(Diagnostic(
-            "error", f"control character {code} is not allowed in a script", span,
-            "remove it; in a string, write \\n for a line break and \\t for a tab"))
+            "error", f"{kind} {code} is not allowed in a script", span, hint))
     return _FORBIDDEN.sub(" ", source)
 
 
