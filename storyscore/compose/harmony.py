@@ -28,7 +28,15 @@ from dataclasses import dataclass
 import numpy as np
 
 from storyscore.compose.request import ScenePlan, tonic_to_m21
-from storyscore.compose.theory import Chord, Key, key_margin, key_route, pivot_chord, realise
+from storyscore.compose.theory import (
+    Chord,
+    Key,
+    is_diatonic,
+    key_margin,
+    key_route,
+    pivot_chord,
+    realise,
+)
 from storyscore.compose.timeline import Bar, Timeline
 
 # How check 8 hears a piece's chords (compose/checks.py measures with these; they live
@@ -256,8 +264,8 @@ def plan_harmony(
             drafts.append((_scene_bars(own, closing, mood, keys[i], rng, leads and not fresh),
                            spilled, fresh))
         lengths = [bar.length for bar in bars_of[i][len(spill[i]):]]
-        plan, spilled, fresh = max(drafts, key=lambda d: _draft_score(d[0].bars, d[1], keys[i],
-                                                                     lengths, heard))
+        plan, spilled, fresh = max(drafts, key=lambda d: _draft_score(
+            d[0].bars, d[1], keys[i], lengths, heard, last=i == last_music))
         if leads:
             spill[i + 1] = spilled
         plan.bars = spill[i] + plan.bars
@@ -278,16 +286,21 @@ def plan_harmony(
 
 
 def _draft_score(bars: Sequence[BarPlan], spilled: Sequence[BarPlan], key: Key,
-                 lengths: Sequence[float], heard: Sequence[str]) -> float:
+                 lengths: Sequence[float], heard: Sequence[str], last: bool) -> float:
     """How good a scene's draft is: how plainly it states its key, less what it repeats
-    of the piece's progressions, plus what it adds to the piece's chords."""
+    of the piece's progressions, plus what it adds to the piece's chords. ``last``: no
+    scene with music follows."""
     drafted = _figures([*bars, *spilled])
     new = set(drafted) - set(heard)
     piece = [*heard, *drafted]
     # The piece as check 8 hears it: a loop over its share, or too few chords in its first
-    # sixteen, is a fault no clarity makes up for.
+    # sixteen, is a fault no clarity makes up for. Too few is a fault only where this draft
+    # completes those sixteen (or ends the music): a short opening scene states its key
+    # first and leaves the colours to the scenes after it, which the new-chord gain draws.
     looping = loop_share(piece) > LOOP_MAX_SHARE
-    few = len(heard) < CHORD_WINDOW and distinct_chords(piece) < _ENOUGH_CHORDS
+    window_closes = last or _changes(piece) >= CHORD_WINDOW
+    few = (len(heard) < CHORD_WINDOW and window_closes
+           and distinct_chords(piece) < _ENOUGH_CHORDS)
     return (key_clarity(bars, key, lengths) - _LOOP_COST * _repeated_loops(heard, bars)
             + _NEW_CHORD_GAIN * len(new) - _FAULT_COST * (looping + few)
             - _DISSONANT_COST * _dissonant_share(bars, lengths))
@@ -303,6 +316,11 @@ def _dissonant_share(bars: Sequence[BarPlan], lengths: Sequence[float]) -> float
             if not _consonant(realise(figure, in_key)):
                 under += length / len(chords)
     return under / total if total else 0.0
+
+
+def _changes(figures: Sequence[str]) -> int:
+    """How many chords a listener counts: a chord held over several beats or bars once."""
+    return sum(k == 0 or f != figures[k - 1] for k, f in enumerate(figures))
 
 
 def _consonant(chord: Chord) -> bool:
@@ -344,10 +362,25 @@ def key_clarity(bars: Sequence[BarPlan], key: Key, lengths: Sequence[float]) -> 
     return key_margin(weights, key)[1]
 
 
+def _diatonic_colours(mood: str, key: Key) -> tuple[str, ...]:
+    """The mood's colours that belong to the key: a scene too short for a phrase has no
+    time to set its key up before a borrowed chord (bVII, iv in major) leans elsewhere."""
+    return tuple(c for c in _COLOURS[(mood, key.mode)] if is_diatonic(realise(c, key), key))
+
+
 def _short_opening(mood: str, key: Key, rng: np.random.Generator) -> BarPlan:
     """The first bar of a scene too short for a phrase: its tonic, then maybe a colour."""
-    colour = str(rng.choice(_COLOURS[(mood, key.mode)]))
+    colour = str(rng.choice(_diatonic_colours(mood, key)))
     return [(_tonic(key), key)] + ([(colour, key)] if colour != _tonic(key) else [])
+
+
+def _in_key(bar: BarPlan, mood: str, key: Key, rng: np.random.Generator) -> BarPlan:
+    """``bar`` with each chord foreign to ``key`` (bII6, bVII, a borrowed iv) replaced by
+    one of the mood's diatonic colours: the opening of a scene too short for a phrase
+    states its key before anything borrows from another."""
+    colours = [c for c in _diatonic_colours(mood, key) if c != _tonic(key)] or [_tonic(key)]
+    return [(fig, in_key) if in_key != key or is_diatonic(realise(fig, in_key), in_key)
+            else (str(rng.choice(colours)), key) for fig, in_key in bar]
 
 
 def _final_closing(room: int, mood: str, key: Key, rng: np.random.Generator) -> list[BarPlan]:
@@ -383,7 +416,9 @@ def _lead_closing(
             return [_short_opening(mood, key, rng), [predominant, ("V7", key)]], [], False
         return [[(_tonic(key), key), predominant, ("V7", key)]], [], False
     full = _hop_bars(route, rng)  # two bars per step
-    if len(route) == 2 and room >= max(2, keep + 1):
+    # A scene that keeps a phrase keeps it whole before the pivot's bar (check 7 hears the
+    # hop start at the pivot); a shorter one may open that bar on its own tonic.
+    if len(route) == 2 and room >= len(full) + (keep if keep > 1 else 0):
         return full, [], False
     # Two bars per step, from the end of this scene and, where it is too short, the start
     # of the next: leave the next scene three bars of its own, else two (its tonic and a
@@ -444,6 +479,8 @@ def _scene_bars(
     if opener_len > 1 and closing and opener[-1] == closing[0][:1]:
         # Do not sound the pivot (or pre-dominant) twice in a row.
         opener[-1] = pool[opener_len]
+    if opener_len > 1 and not body_len:
+        opener = [_in_key(bar, mood, key, rng) for bar in opener]
     bars.extend(opener)
     bars.extend(closing)
     if not leads:
