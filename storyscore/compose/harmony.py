@@ -374,13 +374,14 @@ def _short_opening(mood: str, key: Key, rng: np.random.Generator) -> BarPlan:
     return [(_tonic(key), key)] + ([(colour, key)] if colour != _tonic(key) else [])
 
 
-def _in_key(bar: BarPlan, mood: str, key: Key, rng: np.random.Generator) -> BarPlan:
+def _in_key(bar: BarPlan, key: Key) -> BarPlan:
     """``bar`` with each chord foreign to ``key`` (bII6, bVII, a borrowed iv) replaced by
-    one of the mood's diatonic colours: the opening of a scene too short for a phrase
-    states its key before anything borrows from another."""
-    colours = [c for c in _diatonic_colours(mood, key) if c != _tonic(key)] or [_tonic(key)]
+    the key's own subdominant, the diatonic chord on the same side of the tonic: the
+    opening of a scene too short for a phrase states its key with its primary triads
+    (the closing brings the dominant) before anything borrows from another key."""
+    subdominant = "IV" if key.mode == "major" else "iv"
     return [(fig, in_key) if in_key != key or is_diatonic(realise(fig, in_key), in_key)
-            else (str(rng.choice(colours)), key) for fig, in_key in bar]
+            else (subdominant, key) for fig, in_key in bar]
 
 
 def _final_closing(room: int, mood: str, key: Key, rng: np.random.Generator) -> list[BarPlan]:
@@ -480,7 +481,7 @@ def _scene_bars(
         # Do not sound the pivot (or pre-dominant) twice in a row.
         opener[-1] = pool[opener_len]
     if opener_len > 1 and not body_len:
-        opener = [_in_key(bar, mood, key, rng) for bar in opener]
+        opener = [_in_key(bar, key) for bar in opener]
     bars.extend(opener)
     bars.extend(closing)
     if not leads:
