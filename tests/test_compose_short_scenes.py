@@ -9,7 +9,12 @@ import dataclasses
 import pytest
 
 from storyscore.compose import ComposedScore, ScenePlan, compose
-from storyscore.compose.checks import consonance, key_agreement, modulations
+from storyscore.compose.checks import (
+    consonance,
+    harmonic_vocabulary,
+    key_agreement,
+    modulations,
+)
 from storyscore.compose.harmony import scene_key
 from storyscore.compose.theory import is_diatonic
 
@@ -95,8 +100,6 @@ def test_a_short_opening_scene_states_its_key_before_the_colours(
     first = key_agreement(OPENING, opening).scenes[0]
     assert first.passed, first
     # The colours come later in the piece: its first sixteen chords still have five.
-    from storyscore.compose.checks import harmonic_vocabulary
-
     assert harmonic_vocabulary(opening).passed
 
 
