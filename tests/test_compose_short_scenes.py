@@ -90,6 +90,17 @@ ENDING = [
 ]
 
 
+# The property test's 21st draw (of 40): one tense B minor scene of nine bars, a phrase
+# and a closing phrase that began as the first did (i bII i V | i bII i VI V7 | i): four
+# distinct chords, and the only drafts with five said their key at a clarity of -0.16.
+PERIOD = [
+    plan("s0", duration=27.09, tonic="B", mode="minor", tempo=77.67, valence=0.0,
+         arousal=0.0, tension=0.97, register=64, density=0.85, staccato=0.0,
+         texture="ostinato", contour=(0.6, 0.4, 0.53, 0.2, 0.0, 0.0, 0.17),
+         narration=((0.5, 6.19),)),
+]
+
+
 @pytest.fixture(scope="module")
 def opening() -> ComposedScore:
     return compose(OPENING, fps=FPS, seed=0)
@@ -131,3 +142,10 @@ def test_the_last_note_reaches_the_tonic_from_the_top_of_the_band() -> None:
     last = max(cs.part_events["melody"], key=lambda e: e.offset)
     assert last.pitches[0] % 12 == scene_key(ENDING[0]).pc
     assert consonance(ENDING, cs).passed
+
+
+def test_a_piece_short_of_chords_answers_its_phrase_with_a_contrasting_one() -> None:
+    cs = compose(PERIOD, fps=FPS, seed=9954)
+    vocabulary = harmonic_vocabulary(cs)
+    assert vocabulary.passed, vocabulary.problems
+    assert key_agreement(PERIOD, cs).passed
