@@ -180,7 +180,7 @@ def test_generated_paths_keep_time(plans: list[ScenePlan], seed: int, fps: int) 
     assert metrics.format_metrics(measured).count("\n") >= 14 * 3
 
 
-@settings(max_examples=20, deadline=None, derandomize=True, database=None,
+@settings(max_examples=25, deadline=None, derandomize=True, database=None,
           phases=[Phase.explicit, Phase.generate])
 @given(PATHS, st.integers(0, 2**16))
 def test_generated_paths_pass_every_musical_check(plans: list[ScenePlan], seed: int) -> None:

@@ -28,7 +28,15 @@ from dataclasses import dataclass
 import numpy as np
 
 from storyscore.compose.request import ScenePlan, tonic_to_m21
-from storyscore.compose.theory import Chord, Key, key_margin, key_route, pivot_chord, realise
+from storyscore.compose.theory import (
+    Chord,
+    Key,
+    is_diatonic,
+    key_margin,
+    key_route,
+    pivot_chord,
+    realise,
+)
 from storyscore.compose.timeline import Bar, Timeline
 
 # How check 8 hears a piece's chords (compose/checks.py measures with these; they live
@@ -238,26 +246,19 @@ def plan_harmony(
         # A long scene holds the key it arrives in for a phrase before it leaves.
         keep = PHRASE_BARS if n_bars >= LONG_SCENE_BARS else 1
         # Several drafts, one per random stream; the one that states its key most clearly wins.
-        drafts = []
-        for draft in range(_DRAFTS):
-            rng = np.random.default_rng([seed, i, 0x4A12, draft])
-            closing: list[BarPlan]
-            spilled: list[BarPlan] = []
-            fresh = False
-            if leads and not breaths[i]:
-                closing, spilled, fresh = _lead_closing(route, own, keep, next_room, mood,
-                                                        keys[i], rng)
-            elif leads:
-                # The tempo jumps at the next bar line: the phrase closes here and the
-                # music breathes before the new tempo and key begin.
-                closing, fresh = _final_closing(own, mood, keys[i], rng), True
-            else:
-                closing = _final_closing(own, mood, keys[i], rng)
-            drafts.append((_scene_bars(own, closing, mood, keys[i], rng, leads and not fresh),
-                           spilled, fresh))
         lengths = [bar.length for bar in bars_of[i][len(spill[i]):]]
-        plan, spilled, fresh = max(drafts, key=lambda d: _draft_score(d[0].bars, d[1], keys[i],
-                                                                     lengths, heard))
+        final = i == last_music
+        scene = _SceneSpec(mood, keys[i], route, own, keep, next_room, leads, breaths[i])
+        drafts = [_draft_scene(scene, np.random.default_rng([seed, i, 0x4A12, draft]))
+                  for draft in range(_DRAFTS)]
+        best = _best(drafts, keys[i], lengths, heard, final)
+        if _short_of_chords([*best[0].bars, *best[1]], heard, final):
+            # Every draft leaves the piece short of chords: let the phrase after the first
+            # leave the antecedent's path (a contrasting period) and try again.
+            drafts += [_draft_scene(scene, np.random.default_rng([seed, i, 0x4A12, draft]),
+                                    varied=True) for draft in range(_DRAFTS)]
+            best = _best(drafts, keys[i], lengths, heard, final)
+        plan, spilled, fresh = best
         if leads:
             spill[i + 1] = spilled
         plan.bars = spill[i] + plan.bars
@@ -277,17 +278,71 @@ def plan_harmony(
     return tuple(spans)
 
 
+@dataclass(frozen=True)
+class _SceneSpec:
+    """What a scene's harmonic drafts are drawn from."""
+
+    mood: str
+    key: Key
+    route: tuple[Key, ...]  # to the next scene's key
+    own: int  # bars of the scene not taken by a route spilled in
+    keep: int  # bars it keeps in its own key before a route leaves it
+    next_room: int  # bars of the next scene
+    leads: bool  # a scene with music follows
+    breath: bool  # the tempo jumps at the next scene: close and breathe
+
+
+_Draft = tuple["_SceneHarmony", list[BarPlan], bool]  # bars, bars spilled on, fresh start
+
+
+def _draft_scene(scene: _SceneSpec, rng: np.random.Generator, varied: bool = False
+                 ) -> _Draft:
+    """One draft of a scene's chords: its closing (into the next key, or a full close),
+    then its phrases before it."""
+    spilled: list[BarPlan] = []
+    fresh = False
+    if scene.leads and not scene.breath:
+        closing, spilled, fresh = _lead_closing(scene.route, scene.own, scene.keep,
+                                                scene.next_room, scene.mood, scene.key, rng)
+    elif scene.leads:
+        # The tempo jumps at the next bar line: the phrase closes here and the music
+        # breathes before the new tempo and key begin.
+        closing, fresh = _final_closing(scene.own, scene.mood, scene.key, rng), True
+    else:
+        closing = _final_closing(scene.own, scene.mood, scene.key, rng)
+    return (_scene_bars(scene.own, closing, scene.mood, scene.key, rng,
+                        scene.leads and not fresh, varied), spilled, fresh)
+
+
+def _best(drafts: Sequence[_Draft], key: Key, lengths: Sequence[float], heard: Sequence[str],
+          last: bool) -> _Draft:
+    """The draft ``_draft_score`` ranks first (the earliest of equals)."""
+    return max(drafts, key=lambda d: _draft_score(d[0].bars, d[1], key, lengths, heard,
+                                                  last=last))
+
+
+def _short_of_chords(drafted: Sequence[BarPlan], heard: Sequence[str], last: bool) -> bool:
+    """Whether a draft leaves the piece too few distinct chords in its first sixteen:
+    only where the draft completes those sixteen (or ends the music), since a short
+    opening scene states its key first and leaves the colours to the scenes after it."""
+    piece = [*heard, *_figures(drafted)]
+    window_closes = last or _changes(piece) >= CHORD_WINDOW
+    return (len(heard) < CHORD_WINDOW and window_closes
+            and distinct_chords(piece) < _ENOUGH_CHORDS)
+
+
 def _draft_score(bars: Sequence[BarPlan], spilled: Sequence[BarPlan], key: Key,
-                 lengths: Sequence[float], heard: Sequence[str]) -> float:
+                 lengths: Sequence[float], heard: Sequence[str], last: bool) -> float:
     """How good a scene's draft is: how plainly it states its key, less what it repeats
-    of the piece's progressions, plus what it adds to the piece's chords."""
+    of the piece's progressions, plus what it adds to the piece's chords. ``last``: no
+    scene with music follows."""
     drafted = _figures([*bars, *spilled])
     new = set(drafted) - set(heard)
-    piece = [*heard, *drafted]
     # The piece as check 8 hears it: a loop over its share, or too few chords in its first
-    # sixteen, is a fault no clarity makes up for.
-    looping = loop_share(piece) > LOOP_MAX_SHARE
-    few = len(heard) < CHORD_WINDOW and distinct_chords(piece) < _ENOUGH_CHORDS
+    # sixteen, is a fault no clarity makes up for (the new-chord gain draws colours into
+    # the later scenes).
+    looping = loop_share([*heard, *drafted]) > LOOP_MAX_SHARE
+    few = _short_of_chords([*bars, *spilled], heard, last)
     return (key_clarity(bars, key, lengths) - _LOOP_COST * _repeated_loops(heard, bars)
             + _NEW_CHORD_GAIN * len(new) - _FAULT_COST * (looping + few)
             - _DISSONANT_COST * _dissonant_share(bars, lengths))
@@ -303,6 +358,11 @@ def _dissonant_share(bars: Sequence[BarPlan], lengths: Sequence[float]) -> float
             if not _consonant(realise(figure, in_key)):
                 under += length / len(chords)
     return under / total if total else 0.0
+
+
+def _changes(figures: Sequence[str]) -> int:
+    """How many chords a listener counts: a chord held over several beats or bars once."""
+    return sum(k == 0 or f != figures[k - 1] for k, f in enumerate(figures))
 
 
 def _consonant(chord: Chord) -> bool:
@@ -344,10 +404,26 @@ def key_clarity(bars: Sequence[BarPlan], key: Key, lengths: Sequence[float]) -> 
     return key_margin(weights, key)[1]
 
 
+def _diatonic_colours(mood: str, key: Key) -> tuple[str, ...]:
+    """The mood's colours that belong to the key: a scene too short for a phrase has no
+    time to set its key up before a borrowed chord (bVII, iv in major) leans elsewhere."""
+    return tuple(c for c in _COLOURS[(mood, key.mode)] if is_diatonic(realise(c, key), key))
+
+
 def _short_opening(mood: str, key: Key, rng: np.random.Generator) -> BarPlan:
     """The first bar of a scene too short for a phrase: its tonic, then maybe a colour."""
-    colour = str(rng.choice(_COLOURS[(mood, key.mode)]))
+    colour = str(rng.choice(_diatonic_colours(mood, key)))
     return [(_tonic(key), key)] + ([(colour, key)] if colour != _tonic(key) else [])
+
+
+def _in_key(bar: BarPlan, key: Key) -> BarPlan:
+    """``bar`` with each chord foreign to ``key`` (bII6, bVII, a borrowed iv) replaced by
+    the key's own subdominant, the diatonic chord on the same side of the tonic: the
+    opening of a scene too short for a phrase states its key with its primary triads
+    (the closing brings the dominant) before anything borrows from another key."""
+    subdominant = "IV" if key.mode == "major" else "iv"
+    return [(fig, in_key) if in_key != key or is_diatonic(realise(fig, in_key), in_key)
+            else (subdominant, key) for fig, in_key in bar]
 
 
 def _final_closing(room: int, mood: str, key: Key, rng: np.random.Generator) -> list[BarPlan]:
@@ -383,7 +459,9 @@ def _lead_closing(
             return [_short_opening(mood, key, rng), [predominant, ("V7", key)]], [], False
         return [[(_tonic(key), key), predominant, ("V7", key)]], [], False
     full = _hop_bars(route, rng)  # two bars per step
-    if len(route) == 2 and room >= max(2, keep + 1):
+    # A scene that keeps a phrase keeps it whole before the pivot's bar (check 7 hears the
+    # hop start at the pivot); a shorter one may open that bar on its own tonic.
+    if len(route) == 2 and room >= len(full) + (keep if keep > 1 else 0):
         return full, [], False
     # Two bars per step, from the end of this scene and, where it is too short, the start
     # of the next: leave the next scene three bars of its own, else two (its tonic and a
@@ -400,9 +478,11 @@ def _lead_closing(
 
 def _scene_bars(
     room: int, closing: list[BarPlan], mood: str, key: Key, rng: np.random.Generator,
-    leads: bool,
+    leads: bool, varied: bool = False,
 ) -> _SceneHarmony:
-    """The scene's own bars: opening tonic, periods of four-bar phrases, then ``closing``."""
+    """The scene's own bars: opening tonic, periods of four-bar phrases, then ``closing``.
+    ``varied``: the bars before the closing leave the first antecedent's path after its
+    tonic (a contrasting period rather than a parallel one)."""
     cadences: dict[tuple[int, int], str] = {}
     head = room - len(closing)
     if head <= 0:
@@ -435,7 +515,8 @@ def _scene_bars(
         bars.extend(phrase)
         last = start + 3
         cadences[(last, len(bars[last]) - 1) if kind == "half" else (last, 0)] = kind
-    pool = [*first[:3], [(_tonic(key), key)], *second[1:3]]
+    pool = ([*first[:1], *second[1:3], [(_tonic(key), key)], *first[1:3]] if varied
+            else [*first[:3], [(_tonic(key), key)], *second[1:3]])
     opener = pool[:opener_len]
     if opener_len == 1 and not body_len:
         # A scene under a phrase long: its tonic may take a colour, so that its cadence
@@ -444,6 +525,8 @@ def _scene_bars(
     if opener_len > 1 and closing and opener[-1] == closing[0][:1]:
         # Do not sound the pivot (or pre-dominant) twice in a row.
         opener[-1] = pool[opener_len]
+    if opener_len > 1 and not body_len:
+        opener = [_in_key(bar, key) for bar in opener]
     bars.extend(opener)
     bars.extend(closing)
     if not leads:

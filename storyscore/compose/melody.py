@@ -541,9 +541,11 @@ def _onto_chords(notes: Sequence[_Slot], degrees: Sequence[int], diatonic: Seque
     for k, slot in enumerate(notes):
         pitch = diatonic[k]
         allowed = _theme_allowed(slot, diatonic, k)
-        # Within a fifth either way every pitch class is found, most of them twice: the
-        # piece's last note reaches the tonic even where the band cuts off one octave.
-        candidates = [p for p in range(pitch - 7, pitch + 8)
+        # Within a fifth either way every pitch class is found, most of them twice. The
+        # piece's last note looks an octave either way: a minor sixth above the tonic at
+        # the band's top has its nearer tonic cut off, and must still reach the lower one.
+        reach = 12 if slot.cadence == "final" else 7
+        candidates = [p for p in range(pitch - reach, pitch + reach + 1)
                       if p % 12 in allowed and band[0] <= p <= band[1]]
         if candidates and (pitch % 12 not in allowed or not band[0] <= pitch <= band[1]):
             moves = k > 0 and degrees[k] != degrees[k - 1]
