@@ -11,7 +11,9 @@ A render goes through the cached doors instead: ``scored_path`` (the score),
 ``cached_music`` (the music as played, a raw float32 file) and ``delivered_mix`` (the mix as the MP4
 carries it) keep each result in the cache under a content hash of exactly what
 decides it, so a render that changed nothing composes, plays and mixes nothing,
-and an edited narration only mixes again.
+and an edited narration only mixes again. Music that must be played again is
+played a scene at a time, each scene's window kept by its own MIDI
+(``CachedWindows``), so an edit plays only the scenes whose notes changed.
 """
 
 from __future__ import annotations
