@@ -238,7 +238,7 @@ def test_a_prompt_edit_encodes_only_that_scene_and_its_transitions(
 @pytest.mark.slow
 @pytest.mark.parametrize(("stages", "engine"), [
     (("score",), "compose"), (("music", "mix"), "room_blocks"), (("mix",), "mix_track"),
-    (("features",), "analyse")])
+    (("music", "mix", "music-window"), "play_window"), (("features",), "analyse")])
 def test_a_damaged_entry_is_made_again(cold: tuple[Path, Rendered], tmp_path: Path,
                                        monkeypatch: pytest.MonkeyPatch,
                                        stages: tuple[str, ...], engine: str) -> None:
