@@ -9,18 +9,21 @@ measured in the same run on the same machine:
 - warm: the same render again (everything cached: the score, music and mix too);
 - narration edit: one scene's narration changed (spoken and mixed again, no video
   encoded; the new sentence changes the speech windows the composer thins its
-  melody under, so the score is composed and played again);
+  melody under, so the score is composed again and that scene's music played
+  again, the other scenes' read from the cache);
 - prompt edit: one scene's prompt changed (that scene painted, its body and the two
   transitions into and out of it encoded again; the music follows the picture, so
-  it is composed and played again);
+  it is composed again, and every scene whose notes changed is played again);
 
 with the load average before and after (the machine's other work), and with
 the ratios issue 15 sets targets for (warm and edits as shares of cold), each
 run's own peak memory (the largest process of that run alone) and its CPU
 utilisation: the CPU time of the render and all its children (workers, ffmpeg)
 over its wall time and the CPUs it may use, so 100 % keeps every CPU busy from
-start to end. Under each render its own summary says what came from the cache
-(pictures, narrations, video segments), so an edit's row shows what it redid.
+start to end; and that CPU time itself, in seconds and as a share of the cold
+render's (the figure another agent's load changes least). Under each render its
+own summary says what came from the cache (pictures, narrations, video
+segments), so an edit's row shows what it redid.
 ``--jobs`` is passed to the render (default: its own, one worker a CPU). The
 story is generated here (``story_text``), not taken from ``stories/``.
 ``PYTHONPATH`` is passed on, so a worktree measures its own code. Usage::
@@ -81,6 +84,11 @@ class Run:
     peak: float
     cpu: float  # CPU seconds of the command and its children / wall seconds / CPUs
     cached: str = ""
+    cpu_seconds: float = 0.0  # CPU seconds of the command and its children
+
+    def cpu_share(self, other: Run) -> float:
+        """This run's CPU seconds as a share of ``other``'s (the load does not change it)."""
+        return self.cpu_seconds / other.cpu_seconds if other.cpu_seconds else float("nan")
 
 
 def cpus() -> int:
@@ -115,7 +123,8 @@ def timed(command: list[str], env: dict[str, str] | None = None) -> Run:
     # A waited-for child's CPU time includes that of its own waited-for children.
     used = (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
     *report, peak = result.stdout.splitlines()
-    return Run(seconds, int(peak) / 1024, used / seconds / cpus(), "".join(report).strip())
+    return Run(seconds, int(peak) / 1024, used / seconds / cpus(), "".join(report).strip(),
+               used)
 
 
 def t_enc(size: str, frames: int, out: Path) -> Run:
@@ -168,10 +177,11 @@ def main() -> None:
           f"load average {load_before:.1f} before, {os.getloadavg()[0]:.1f} after "
           "(other work on the machine: compare the ratios within one run)")
     print(f"{'T_enc (ffmpeg testsrc2)':32} {t:8.1f} s   1.00 x T_enc  "
-          f"{'':16}{'':17}CPU {encoder.cpu:4.0%}")
+          f"{'':16}{'':17}CPU {encoder.cpu:4.0%}  {encoder.cpu_seconds:6.1f} CPU s")
     for name, run in rows:
         print(f"{name:32} {run.seconds:8.1f} s  {run.seconds / t:5.2f} x T_enc  "
-              f"{run.seconds / cold:5.2f} x cold  peak {run.peak:6.0f} MiB  CPU {run.cpu:4.0%}")
+              f"{run.seconds / cold:5.2f} x cold  peak {run.peak:6.0f} MiB  CPU {run.cpu:4.0%}  "
+              f"{run.cpu_seconds:6.1f} CPU s ({run.cpu_share(rows[0][1]):4.2f} x cold's)")
         print(f"{'':34}{run.cached}")
     targets = [
         ("cold <= 2.0 x T_enc", cold / t <= 2.0),

@@ -16,6 +16,10 @@ from typing import Any
 import pytest
 
 import storyscore
+from conftest import make_midi
+from storyscore.audio import room
+from storyscore.audio.humanise import humanise
+from storyscore.audio.midi import Song, notes
 from storyscore.audio.voices import piper
 from storyscore.cache import Cache, code_digest, package_versions
 from storyscore.compose import ScenePlan
@@ -46,7 +50,7 @@ SUFFIXES = (".mp4", ".srt", ".musicxml", ".mid")
 SEGMENTS = ("0", "0>1", "1", "1>2", "2")
 # What a render calls to compose, play, mix and fit the sound, and to read a picture.
 ENGINES = {soundtrack: ("compose", "humanise", "room_blocks", "mix_track", "fit_codec_track"),
-           prepare: ("analyse",)}
+           prepare: ("analyse",), room: ("play_window",)}
 # The joe voice's model loader without its once-a-process cache, so every load counts
 # (a load this process made before, in another test, is not hidden).
 LOAD_JOE = piper.load_joe.__wrapped__
@@ -176,6 +180,14 @@ def test_a_narration_edit_mixes_again_and_encodes_no_video(
     assert calls["analyse"] == 0  # the pictures did not change
     subtitles = edited.files[1].read_text()
     assert "A light, late." in subtitles
+    # The melody thins under the longer sentence of scene one alone: its window is
+    # played, the other two scenes' windows are read from the cache, and the music
+    # is the same bytes as an edited render that played every window.
+    assert calls["play_window"] == 1
+    uncached = tmp_path / "uncached.mp4"
+    storyscore.render(storyscore.load(write_script(tmp_path, first="A light, late.")), uncached,
+                      cache=False)
+    assert files(uncached) == files(tmp_path / "edited.mp4")
 
 
 @pytest.mark.slow
@@ -226,7 +238,7 @@ def test_a_prompt_edit_encodes_only_that_scene_and_its_transitions(
 @pytest.mark.slow
 @pytest.mark.parametrize(("stages", "engine"), [
     (("score",), "compose"), (("music", "mix"), "room_blocks"), (("mix",), "mix_track"),
-    (("features",), "analyse")])
+    (("music", "mix", "music-window"), "play_window"), (("features",), "analyse")])
 def test_a_damaged_entry_is_made_again(cold: tuple[Path, Rendered], tmp_path: Path,
                                        monkeypatch: pytest.MonkeyPatch,
                                        stages: tuple[str, ...], engine: str) -> None:
@@ -332,3 +344,27 @@ def test_a_composer_that_fails_apart_fails_here_as_it_would_have(
     with pytest.raises(ValueError, match="tempo"):
         soundtrack._composed_score(story, impossible, cache, "impossible")
     assert calls["compose"] == 1  # the other process failed; composed here, which raised
+
+
+def played_notes(midi: bytes, start_tick: int) -> list[tuple[int, int, int, int, int]]:
+    """(track, on tick, off tick, pitch, velocity) of every note from ``start_tick`` on."""
+    song = Song.read(midi)
+    return [(index, events[on][0], events[off][0], events[on][1].note, events[on][1].velocity)
+            for index, events in enumerate(song.tracks) for on, off in notes(events)
+            if events[on][0] >= start_tick]
+
+
+def test_a_scene_is_humanised_the_same_whatever_changed_before_it() -> None:
+    # Three scenes of two 4/4 bars at 120 bpm (4 s each): a flute line and piano
+    # chords; the first scene's flute is rewritten, with one note more.
+    flute = [(0, 72 + (i % 5), i / 2, 0.5) for i in range(48)]
+    chords = [(1, pitch, float(beat), 1.0) for beat in range(24) for pitch in (48, 55)]
+    rewritten = [(0, 60 + (i % 3), i / 2, 0.5) for i in range(16)] + flute[16:]
+    rewritten.append((0, 79, 7.25, 0.25))
+    programs = {0: 73, 1: 0}
+    boundaries = [4.0, 8.0]
+    before = humanise(make_midi(flute + chords, programs=programs), 5, boundaries)
+    after = humanise(make_midi(rewritten + chords, programs=programs), 5, boundaries)
+    second_scene = 8 * 480  # ticks: the downbeat of bar 3
+    assert played_notes(after, second_scene) == played_notes(before, second_scene)
+    assert played_notes(after, 0) != played_notes(before, 0)

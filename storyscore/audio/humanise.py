@@ -44,6 +44,7 @@ PEDAL_PROGRAMS = frozenset({*range(8), 46})
 """General MIDI programs played with a sustain pedal: the pianos and the harp."""
 
 SUSTAIN = 64  # the sustain pedal's controller number
+_FREEDOMS = ("onset", "spread", "velocity")  # each drawn from a stream of its own
 
 
 @dataclass(frozen=True)
@@ -91,8 +92,11 @@ def humanise(midi: bytes, seed: int, boundaries: Sequence[float] = (),
     """``midi`` as played by people; ``boundaries`` are the scene changes in seconds.
 
     Deterministic: the same ``midi``, ``seed`` and ``boundaries`` give the
-    same bytes. Each track draws from its own random stream, so the players
-    do not move in lockstep.
+    same bytes. Each track draws from its own random streams, so the players
+    do not move in lockstep, and from fresh ones in each scene (``_Draws``), so
+    a scene whose notes are unchanged is played the same whatever changed
+    before it: an edit moves only the edited scene's events, and the music's
+    other windows are found in the cache.
     """
     feel = feel or Feel()
     song = Song.read(midi)
@@ -100,8 +104,7 @@ def humanise(midi: bytes, seed: int, boundaries: Sequence[float] = (),
     grid = _Grid(song, tempo, boundaries)
     tracks = []
     for index, events in enumerate(song.tracks):
-        rng = np.random.default_rng([seed & 0xFFFFFFFF, index, 0x6875])
-        tracks.append(_play_track(events, rng, grid, tempo, feel))
+        tracks.append(_play_track(events, _Draws(seed, index, grid), grid, tempo, feel))
     return Song(song.ticks_per_beat, tracks).write()
 
 
@@ -143,13 +146,38 @@ class _Grid:
         index = bisect.bisect_left(self.boundaries, tick - self.tolerance)
         return index < len(self.boundaries) and self.boundaries[index] <= tick + self.tolerance
 
+    def scene(self, tick: int) -> int:
+        """The index of the scene that ``tick`` falls in (an onset on a boundary, give or
+        take the tolerance, starts the new scene)."""
+        return bisect.bisect_right(self.boundaries, tick + self.tolerance)
+
     def crosses_boundary(self, start: int, end: int) -> bool:
         """Whether a scene boundary lies in ``(start, end]``."""
         index = bisect.bisect_right(self.boundaries, start + self.tolerance)
         return index < len(self.boundaries) and self.boundaries[index] <= end + self.tolerance
 
 
-def _play_track(events: list[Event], rng: np.random.Generator, grid: _Grid, tempo: TempoMap,
+class _Draws:
+    """A track's random streams: one for each scene and each kind of freedom (onsets,
+    chord spreads, velocities), seeded by the story's seed, the track and the scene's
+    place, so what a scene draws depends on nothing before it."""
+
+    def __init__(self, seed: int, track: int, grid: _Grid) -> None:
+        self._seed, self._track, self._grid = seed & 0xFFFFFFFF, track, grid
+        self._streams: dict[tuple[int, str], np.random.Generator] = {}
+
+    def at(self, tick: int, kind: str) -> np.random.Generator:
+        """The stream of ``kind`` for the scene that the written ``tick`` falls in."""
+        scene = self._grid.scene(tick)
+        stream = self._streams.get((scene, kind))
+        if stream is None:
+            stream = np.random.default_rng(
+                [self._seed, self._track, scene, _FREEDOMS.index(kind), 0x6875])
+            self._streams[scene, kind] = stream
+        return stream
+
+
+def _play_track(events: list[Event], draws: _Draws, grid: _Grid, tempo: TempoMap,
                 feel: Feel) -> list[Event]:
     """One track's events with its notes humanised and its pedal added."""
     played = _read_notes(events)
@@ -157,8 +185,8 @@ def _play_track(events: list[Event], rng: np.random.Generator, grid: _Grid, temp
         return events
     onsets = sorted({note.start for note in played})
     phrases = _phrases(played, onsets, grid, feel)
-    _move_onsets(played, onsets, rng, grid, tempo, feel)
-    _shape_velocities(played, phrases, rng, feel)
+    _move_onsets(played, onsets, draws, grid, tempo, feel)
+    _shape_velocities(played, phrases, draws, feel)
     _stretch_phrase_ends(played, phrases, onsets, feel)
     _keep_notes_apart(played)
     return _reassemble(events, played, _pedal(played, phrases, grid, tempo, feel))
@@ -220,19 +248,21 @@ def _phrases(played: list[_Note], onsets: list[int], grid: _Grid,
     return phrases
 
 
-def _move_onsets(played: list[_Note], onsets: list[int], rng: np.random.Generator,
+def _move_onsets(played: list[_Note], onsets: list[int], draws: _Draws,
                  grid: _Grid, tempo: TempoMap, feel: Feel) -> None:
     """Shift every onset by its metric freedom; keep scene boundaries and the start exact."""
     shift: dict[int, float] = {}
     for onset in onsets:
-        offset_ms = float(rng.normal(0.0, feel.timing_ms[grid.level(onset)]))
+        freedom = feel.timing_ms[grid.level(onset)]
+        offset_ms = float(draws.at(onset, "onset").normal(0.0, freedom))
         offset_ms = max(-feel.max_ms, min(feel.max_ms, offset_ms))
         fixed = onset == 0 or grid.at_boundary(onset)
         shift[onset] = 0.0 if fixed else offset_ms
     for note in played:
         spread = 0.0
         if shift[note.start] != 0.0:
-            spread = float(rng.uniform(-feel.chord_spread_ms, feel.chord_spread_ms))
+            spread = float(draws.at(note.start, "spread").uniform(-feel.chord_spread_ms,
+                                                                 feel.chord_spread_ms))
         total_ms = max(-feel.max_ms, min(feel.max_ms, shift[note.start] + spread))
         delta = total_ms / 1000.0 * tempo.ticks_per_second(note.start)
         note.new_start = max(0.0, note.start + delta)
@@ -240,7 +270,7 @@ def _move_onsets(played: list[_Note], onsets: list[int], rng: np.random.Generato
 
 
 def _shape_velocities(played: list[_Note], phrases: list[tuple[int, int]],
-                      rng: np.random.Generator, feel: Feel) -> None:
+                      draws: _Draws, feel: Feel) -> None:
     """An arch over each phrase (peak about two thirds in), plus a little jitter."""
     starts = [first for first, _ in phrases]
     # sin(pi * p**k) peaks where p**k = 1/2: at p = 0.65 for this k.
@@ -250,7 +280,7 @@ def _shape_velocities(played: list[_Note], phrases: list[tuple[int, int]],
         position = (note.start - first) / (last - first) if last > first else 0.65
         shape = math.sin(math.pi * position**k)
         factor = 1.0 + feel.arch * (shape - 0.5)
-        jitter = float(rng.normal(0.0, feel.velocity_jitter))
+        jitter = float(draws.at(note.start, "velocity").normal(0.0, feel.velocity_jitter))
         note.new_velocity = int(min(127, max(1, round(note.velocity * factor + jitter))))
 
 

@@ -13,12 +13,13 @@ the room: it is mixed afterwards.
 
 from __future__ import annotations
 
+import hashlib
 import itertools
 import math
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 
@@ -136,6 +137,8 @@ def render_in_room(
     span: SourceSpan | None = None,
     window: float = WINDOW,
     workers: int | None = None,
+    cuts: Sequence[float] = (),
+    store: WindowStore | None = None,
 ) -> np.ndarray:
     """The score synthesised family by family and played in ``room``: float32 ``(n, 2)``.
 
@@ -144,7 +147,7 @@ def render_in_room(
     ``room_blocks``, joined.
     """
     blocks = list(room_blocks(midi, soundfont, spans, room, tail=tail, span=span,
-                              window=window, workers=workers))
+                              window=window, workers=workers, cuts=cuts, store=store))
     return np.concatenate(blocks) if blocks else np.zeros((0, 2), dtype=np.float32)
 
 
@@ -158,6 +161,8 @@ def room_blocks(
     span: SourceSpan | None = None,
     window: float = WINDOW,
     workers: int | None = None,
+    cuts: Sequence[float] = (),
+    store: WindowStore | None = None,
 ) -> Iterator[np.ndarray]:
     """The score in ``room`` as consecutive float32 ``(m, 2)`` blocks, start to end.
 
@@ -168,12 +173,21 @@ def room_blocks(
     windows' dry sums and sends are overlap-added, and the sends go through the
     room's reverb block by block with its state carried, so only about one
     window of samples is held whatever the length of the piece.
+
+    Windows also start at ``cuts`` (a story's scene changes), and a ``store``
+    keeps each window's dry sum and send by what decides them (the window's
+    own MIDI, the tail, the families' sends): a window it has is read, not
+    played. The reverb runs over the joined sends, never per window, so the
+    room's state is the same whichever windows were played, and the samples
+    are the same bytes with or without a store.
     """
     room = room or Room()
     reverb = _Reverb(room)
     start = 0
-    stitched = overlap_add(
-        _window_stems(midi, soundfont, room, tail, span, window, workers), 4)
+    if workers is None and _seconds(midi, span) < PLAY_APART_SECONDS:
+        workers = 0
+    windows = midi_windows(midi, window, SAMPLE_RATE, span, cuts)
+    stitched = overlap_add(_window_stems(windows, soundfont, room, tail, span, workers, store), 4)
     for window_block in stitched:
         # The reverb's work buffers follow BLOCK, not the window.
         for lo, hi in blocks_of(len(window_block), BLOCK):
@@ -187,30 +201,64 @@ def room_blocks(
     release_soundfont()
 
 
-def _window_stems(midi: bytes, soundfont: Path | None, room: Room, tail: float,
-                  span: SourceSpan | None, window: float, workers: int | None
-                  ) -> Iterator[tuple[int, np.ndarray]]:
-    """Per window of the score, its offset and its dry sum and send (four channels).
+class WindowStore(Protocol):
+    """Where the played windows of a score are kept between renders (a cache): each
+    window's dry sum and send (float32, four channels) under ``identity``, everything
+    about the window that decides them; ``found`` and ``played`` count the windows."""
 
-    A window's families are played side by side (``Players``: one a CPU) and
-    summed in the same order as one after another, so the sums are the same bytes.
-    """
-    if workers is None and _seconds(midi, span) < PLAY_APART_SECONDS:
-        workers = 0
+    found: int
+    played: int
+
+    def load(self, identity: Mapping[str, Any]) -> np.ndarray | None: ...
+
+    def save(self, identity: Mapping[str, Any], sums: np.ndarray) -> None: ...
+
+
+def window_identity(part: bytes, room: Room, tail: float) -> dict[str, Any]:
+    """What decides a window's dry sum and send besides the SoundFont: its MIDI, the
+    release tail and each family's send."""
+    return {"midi": hashlib.sha256(part).hexdigest(), "tail": tail,
+            "family_db": {name: room.family_db[name] for name in FAMILIES}}
+
+
+def _window_stems(windows: Iterator[tuple[int, bytes]], soundfont: Path | None, room: Room,
+                  tail: float, span: SourceSpan | None, workers: int | None,
+                  store: WindowStore | None) -> Iterator[tuple[int, np.ndarray]]:
+    """Per window of the score, its offset and its dry sum and send (four channels),
+    read from ``store`` when it has them, else played (``play_window``) and kept there."""
     with Players(soundfont, tail=tail, span=span, workers=workers) as players:
-        for offset, part in midi_windows(midi, window, SAMPLE_RATE, span):
-            stems = split_families(part, span)
-            sums: np.ndarray | None = None  # dry left, right, send left, right
-            for name, audio in zip(stems, players.play(list(stems.values())), strict=True):
-                if sums is None:
-                    sums = np.zeros((len(audio), 4), dtype=np.float32)
-                length = min(len(audio), len(sums))
-                sums[:length, :2] += audio[:length]
-                audio *= np.float32(_gain(room.family_db[name]))
-                sums[:length, 2:] += audio[:length]
-                del audio
+        for offset, part in windows:
+            identity = window_identity(part, room, tail) if store is not None else {}
+            sums = store.load(identity) if store is not None else None
+            if sums is None:
+                sums = play_window(part, players, room, span)
+                if store is not None and sums is not None:
+                    store.played += 1
+                    store.save(identity, sums)
+            elif store is not None:
+                store.found += 1
             if sums is not None:
                 yield offset, sums
+
+
+def play_window(part: bytes, players: Players, room: Room, span: SourceSpan | None
+                ) -> np.ndarray | None:
+    """One window's dry sum and send (four channels), None when it has no notes.
+
+    Its families are played side by side (``Players``: one a CPU) and summed in
+    the same order as one after another, so the sums are the same bytes.
+    """
+    stems = split_families(part, span)
+    sums: np.ndarray | None = None  # dry left, right, send left, right
+    for name, audio in zip(stems, players.play(list(stems.values())), strict=True):
+        if sums is None:
+            sums = np.zeros((len(audio), 4), dtype=np.float32)
+        length = min(len(audio), len(sums))
+        sums[:length, :2] += audio[:length]
+        audio *= np.float32(_gain(room.family_db[name]))
+        sums[:length, 2:] += audio[:length]
+        del audio
+    return sums
 
 
 def _seconds(midi: bytes, span: SourceSpan | None) -> float:

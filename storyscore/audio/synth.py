@@ -16,7 +16,7 @@ import io
 import itertools
 import math
 import wave
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -197,29 +197,30 @@ def render_midi(
 
 
 def midi_windows(midi: bytes, window: float = WINDOW, sample_rate: int = SAMPLE_RATE,
-                 span: SourceSpan | None = None) -> Iterator[tuple[int, bytes]]:
+                 span: SourceSpan | None = None, cuts: Sequence[float] = ()
+                 ) -> Iterator[tuple[int, bytes]]:
     """The score cut into time windows to synthesise one at a time: ``(offset, midi)`` pairs.
 
     ``offset`` is the sample at which the window's rendering starts in the
-    whole. Each window holds the notes that start in it (with their ends,
-    however late), the controller, program and tempo state in force at its
-    start (moved to its first tick) and the controller events up to a second
-    after its last note, so a note sounds as in the whole score; rendered
-    with their release tails and overlap-added (``stream.overlap_add``) the
-    windows make the piece, while the synthesiser holds one window at a
-    time. A score no longer than ``window`` is one window, the file itself.
+    whole. A window starts at each of ``cuts`` (seconds: a story's scene
+    changes, so that a scene whose notes did not change is the same window
+    after an edit) and every ``window`` seconds after it. Each window holds
+    the notes that start in it (with their ends, however late), the tempo,
+    program and controller state in force at its start (moved to its first
+    tick) and the tempo and controller events up to a second after its last
+    note, so a note sounds as in the whole score; rendered with their release
+    tails and overlap-added (``stream.overlap_add``) the windows make the
+    piece, while the synthesiser holds one window at a time. A score no
+    longer than ``window`` and not cut is one window, the file itself.
     Windows without notes are left out.
     """
     song = Song.read(midi, span)
     tempo = TempoMap(song)
     end = song.end()
-    if tempo.seconds(end) <= window:
+    bounds = _window_bounds(tempo, end, window, cuts)
+    if len(bounds) == 2 or (tempo.seconds(end) <= window and not cuts):
         yield 0, midi
         return
-    bounds = [0]
-    while (tick := math.ceil(tempo.ticks(len(bounds) * window))) <= end:
-        bounds.append(tick)
-    bounds.append(end + 1)
     pairs = [notes(events) for events in song.tracks]
     for first, last in itertools.pairwise(bounds):
         kept: list[set[int]] = []
@@ -235,14 +236,38 @@ def midi_windows(midi: bytes, window: float = WINDOW, sample_rate: int = SAMPLE_
         # little past their last note, for the pedal lifted after it.
         stop = end if last > end else stop + math.ceil(
             tempo.ticks_per_second(stop) * _PEDAL_GRACE)
-        tracks = [_window_events(events, chosen, first, stop)
+        tracks = [_window_events(events, chosen, first, last, stop)
                   for events, chosen in zip(song.tracks, kept, strict=True)]
         yield round(tempo.seconds(first) * sample_rate), Song(song.ticks_per_beat, tracks).write()
 
 
-def _window_events(events: list[Event], chosen: set[int], first: int, stop: int) -> list[Event]:
-    """One track's events for the window from tick ``first``: the ``chosen`` notes, the
-    state in force at ``first`` (at tick 0) and the other events up to ``stop``, shifted."""
+def _window_bounds(tempo: TempoMap, end: int, window: float, cuts: Sequence[float]
+                   ) -> list[int]:
+    """The ticks where windows start, then ``end + 1``: each cut (on the tick where
+    the humaniser keeps a scene change) and every ``window`` seconds after it."""
+    cut_ticks = {round(tempo.ticks(cut)) for cut in cuts}
+    starts = sorted({0} | {tick for tick in cut_ticks if 0 < tick <= end})
+    bounds: list[int] = []
+    for piece, following in itertools.pairwise([*starts, end + 1]):
+        origin, count, tick = tempo.seconds(piece), 0, piece
+        while tick < following:
+            bounds.append(tick)
+            count += 1
+            tick = math.ceil(tempo.ticks(origin + count * window))
+    return [*bounds, end + 1]
+
+
+def _window_events(events: list[Event], chosen: set[int], first: int, last: int,
+                   stop: int) -> list[Event]:
+    """One track's events for the window ``[first, last)``: the ``chosen`` notes, the
+    sounding state in force at ``first`` (at tick 0), the other events up to ``last``
+    and the tempo and controller events up to ``stop``, shifted.
+
+    Only what changes the sound is carried from before ``first`` and after
+    ``last`` (not a program change that no note of the window hears, nor names
+    and signatures), and a setting the window sets again on its first tick is
+    not carried: a window then depends on its neighbours only where they are heard.
+    """
     import mido  # type: ignore[import-untyped, unused-ignore]
 
     state: dict[tuple[Any, ...], tuple[int, Any]] = {}
@@ -253,13 +278,24 @@ def _window_events(events: list[Event], chosen: set[int], first: int, stop: int)
                 body.append((tick - first, message))
         elif message.type == "end_of_track":
             continue
+        elif not _sounding(message):
+            if first <= tick < last:
+                body.append((tick - first, message))
         elif tick < first:
             # Only the latest value of each setting matters at the window's start.
             state[_setting(message)] = (index, message)
-        elif tick <= stop:
+        elif tick < last or (tick <= stop and message.type != "program_change"):
             body.append((tick - first, message))
-    before = [(0, message) for _, message in sorted(state.values(), key=lambda item: item[0])]
+    again = {_setting(message) for tick, message in body if tick == 0 and _sounding(message)}
+    before = [(0, message) for _, message in sorted(state.values(), key=lambda item: item[0])
+              if _setting(message) not in again]
     return [*before, *body, (stop - first, mido.MetaMessage("end_of_track"))]
+
+
+def _sounding(message: Any) -> bool:
+    """Whether an event other than a note changes how the music sounds (a channel
+    message or a tempo; not a name, a signature or a marker)."""
+    return hasattr(message, "channel") or message.type == "set_tempo"
 
 
 def _setting(message: Any) -> tuple[Any, ...]:

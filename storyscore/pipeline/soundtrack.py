@@ -11,7 +11,9 @@ A render goes through the cached doors instead: ``scored_path`` (the score),
 ``cached_music`` (the music as played, a raw float32 file) and ``delivered_mix`` (the mix as the MP4
 carries it) keep each result in the cache under a content hash of exactly what
 decides it, so a render that changed nothing composes, plays and mixes nothing,
-and an edited narration only mixes again.
+and an edited narration only mixes again. Music that must be played again is
+played a scene at a time, each scene's window kept by its own MIDI
+(``CachedWindows``), so an edit plays only the scenes whose notes changed.
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ import os
 import shutil
 import signal
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
@@ -46,7 +48,7 @@ from storyscore.audio.mix import (
     mix_track,
     write_wav_track,
 )
-from storyscore.audio.room import RoomSpan, render_in_room, room_blocks
+from storyscore.audio.room import RoomSpan, WindowStore, render_in_room, room_blocks
 from storyscore.audio.soundfonts import SoundfontChoice, choose_soundfont
 from storyscore.audio.stream import DiskTrack, NewTrack, Track, disk_tracks
 from storyscore.audio.voices import Narration
@@ -54,7 +56,7 @@ from storyscore.cache import Cache, cache_key, code_digest, package_versions
 from storyscore.compose import ComposedScore, ScenePlan, compose
 from storyscore.compose.leitmotif import characters_in
 from storyscore.compose.orchestration import orchestrate
-from storyscore.diagnostics import Diagnostic
+from storyscore.diagnostics import Diagnostic, SourceSpan
 from storyscore.export.subtitles import Cue, build_cues, timed_sentences
 from storyscore.files import scratch_folder
 from storyscore.model import Scene, Story
@@ -68,10 +70,12 @@ from storyscore.timeline import NARRATION_LEAD, SceneTime, lengthening_warnings,
 SCORE_STAGE = "score"
 MUSIC_STAGE = "music"
 MIX_STAGE = "mix"
+MUSIC_WINDOW_STAGE = "music-window"
 # Bump when what a stage stores changes form (the code digest covers its engines).
 SCORE_STAGE_VERSION = "2"  # 2: MIDI and MusicXML as files of their own
-MUSIC_STAGE_VERSION = "2"  # 2: raw float32 frames (was .npy)
+MUSIC_STAGE_VERSION = "3"  # 3: played a scene at a time (was 60 s windows)
 MIX_STAGE_VERSION = "2"  # 2: the AAC as delivered (cut to the video), beside the WAV
+MUSIC_WINDOW_STAGE_VERSION = "1"
 
 
 def speech_windows(narration: Narration) -> tuple[tuple[float, float], ...]:
@@ -390,25 +394,73 @@ def music_samples(story: Story, composition: ScoredPath,
                   soundfont: SoundfontChoice | None = None) -> np.ndarray:
     """The score synthesised with ``soundfont`` (default: ``story_soundfont``): 48 kHz stereo."""
     choice = soundfont or story_soundfont(story)
-    # The synthesiser checks the soundfont and reports a bad one at the script's line.
-    span = story.soundfont_span if choice.origin == "setting" and story.soundfont_span.line \
-        else None
     return render_in_room(performed_midi(story, composition), choice.path,
-                          room_spans(composition), span=span)
+                          room_spans(composition), span=_font_span(story, choice),
+                          cuts=_boundaries(composition))
 
 
 def music_track(story: Story, composition: ScoredPath, path: Path,
-                soundfont: SoundfontChoice | None = None) -> DiskTrack:
+                soundfont: SoundfontChoice | None = None,
+                windows: WindowStore | None = None) -> DiskTrack:
     """``music_samples`` written block by block to a raw float32 file at ``path``: an
-    hour of music never in memory at once."""
+    hour of music never in memory at once. The score is played a scene at a time
+    (longer scenes a window at a time), and ``windows`` (``CachedWindows``) keeps
+    each played window, so an edit plays only the scenes whose notes changed."""
     choice = soundfont or story_soundfont(story)
-    span = story.soundfont_span if choice.origin == "setting" and story.soundfont_span.line \
-        else None
     track = DiskTrack(path, 2)
     for block in room_blocks(performed_midi(story, composition), choice.path,
-                             room_spans(composition), span=span):
+                             room_spans(composition), span=_font_span(story, choice),
+                             cuts=_boundaries(composition), store=windows):
         track.append(block)
     return track
+
+
+def _font_span(story: Story, choice: SoundfontChoice) -> SourceSpan | None:
+    """Where the script sets the SoundFont: the synthesiser reports a bad one there."""
+    return story.soundfont_span if choice.origin == "setting" and story.soundfont_span.line \
+        else None
+
+
+class CachedWindows:
+    """A ``room.WindowStore`` in the cache: each played window of the music (its dry
+    sum and send, raw float32) under a hash of the window's own MIDI and everything
+    else that decides it (the release tail and sends, the SoundFont, the playing
+    code), whatever the score around it. ``found`` and ``played`` count the windows."""
+
+    def __init__(self, cache: Cache, soundfont: SoundfontChoice) -> None:
+        self.cache = cache
+        self.found = self.played = 0
+        self._common = {
+            "soundfont": file_identity(soundfont.path),
+            "code": code_digest(*_PLAYING_CODE),
+            "libraries": package_versions("midirenderer", "mido", "numpy"),
+        }
+
+    def _key(self, identity: Mapping[str, Any]) -> str:
+        return cache_key(MUSIC_WINDOW_STAGE, MUSIC_WINDOW_STAGE_VERSION,
+                         {**identity, **self._common})
+
+    def load(self, identity: Mapping[str, Any]) -> np.ndarray | None:
+        """The window's four channels, or None when the cache has no intact copy."""
+        path = self.cache.get(MUSIC_WINDOW_STAGE, self._key(identity), ".f32", _whole_frames(4))
+        if path is None:
+            return None
+        try:
+            return np.fromfile(path, dtype="<f4").astype(np.float32).reshape(-1, 4)
+        except (OSError, ValueError):
+            return None
+
+    def save(self, identity: Mapping[str, Any], sums: np.ndarray) -> None:
+        """Keep the window's four channels."""
+        data = np.ascontiguousarray(sums, dtype="<f4")
+        self.cache.get_or_create(MUSIC_WINDOW_STAGE, self._key(identity), ".f32",
+                                 lambda target: data.tofile(target))
+
+
+# The modules that play a window (its key's code): the mixer and the rest of audio/
+# may change without playing any window again.
+_PLAYING_CODE = ("storyscore.audio.synth", "storyscore.audio.fontsubset",
+                 "storyscore.audio.midi", "storyscore.audio.players", "storyscore.audio.room")
 
 
 def performed_midi(story: Story, composition: ScoredPath) -> bytes:
@@ -456,19 +508,21 @@ def cached_music(story: Story, composition: ScoredPath, cache: Cache, folder: Pa
         return music_track(story, composition, folder / "music.f32", choice), False
 
     def build(target: Path) -> None:
-        music_track(story, composition, target, choice)
+        music_track(story, composition, target, choice, CachedWindows(cache, choice))
 
     path, hit = cache.get_or_create(MUSIC_STAGE, music_key(story, composition, choice), ".f32",
-                                    build, _readable_music)
+                                    build, _whole_frames(2))
     return DiskTrack.existing(path, 2), hit
 
 
-def _readable_music(path: Path) -> bool:
-    """Whether ``path`` can be stereo float32 frames (a whole number of 8-byte frames)."""
-    try:
-        return path.stat().st_size % 8 == 0
-    except OSError:
-        return False
+def _whole_frames(channels: int) -> Callable[[Path], bool]:
+    """Whether a file can be float32 frames of ``channels`` (a whole number of them)."""
+    def readable(path: Path) -> bool:
+        try:
+            return path.stat().st_size % (4 * channels) == 0
+        except OSError:
+            return False
+    return readable
 
 
 def room_spans(composition: ScoredPath) -> list[RoomSpan]:
@@ -688,6 +742,7 @@ def subtitle_cues(prepared: Prepared, composition: ScoredPath) -> list[Cue]:
 
 __all__ = [
     "CachedScore",
+    "CachedWindows",
     "Composition",
     "DeliveredMix",
     "ScoredPath",
