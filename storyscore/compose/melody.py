@@ -133,6 +133,11 @@ _GESTURE = 0.5  # how much of a motif's own run or turn the melody keeps
 _PARALLEL = 8.0  # cost of parallel fifths or octaves between the melody and the bass
 _RANGE = 8  # semitones the melody may stray from its register (a scene spans 16 at most)
 _BIG = 1e6  # the cost of a pitch the chord or the register rules out
+# Under a spoken sentence the tune keeps above the speaking voice's own pitches (about
+# 85-180 Hz for men, 165-255 Hz for women: below C4), out of the band where the ear
+# tells the voice from the music by its pitch; each semitone a note dips under costs.
+_ABOVE_VOICE = 60
+_UNDER_VOICE = 1.0
 
 def melody_band(plan: ScenePlan) -> tuple[int, int]:
     """The pitches a scene's melody keeps to: its register give or take ``_RANGE``,
@@ -803,7 +808,9 @@ def _bar_cost(notes: list[_Slot], pitches: Sequence[int], band: tuple[int, int],
     passing = sum(1 for slot, pitch in zip(notes, pitches, strict=True)
                   if slot.beat and pitch % 12 not in slot.chord.pcs)
     outside = sum(max(0, band[0] - p, p - band[1]) for p in pitches)
-    cost = _CLASH * clashes + _ON_BEAT * passing + 3.0 * outside
+    under_voice = sum(max(0, _ABOVE_VOICE - p) for slot, p in zip(notes, pitches, strict=True)
+                      if slot.quiet)
+    cost = _CLASH * clashes + _ON_BEAT * passing + 3.0 * outside + _UNDER_VOICE * under_voice
     cost += _PARALLEL / 4 * _parallels(notes, list(pitches), bass_of)
     # The tonic triad, held, says the scene's key (as the free notes lean on it too).
     cost -= _TONIC_PULL * sum(slot.length * _triad_weight(slot.chord.key, pitch)
@@ -875,6 +882,8 @@ def _note_costs(slot: _Slot, band: tuple[int, int], grid: np.ndarray) -> np.ndar
     ok &= grid <= band[1]
     distance = np.abs(grid - slot.target)
     cost = _PULL * slot.pull * distance + 0.04 * np.maximum(0, distance - 5) ** 2
+    if slot.quiet:
+        cost = cost + _UNDER_VOICE * np.maximum(0, _ABOVE_VOICE - grid)
     # Tonic-triad tones (the tonic above all) help a short scene set its key up:
     # a gentle pull everywhere, made firmer where a scene's key is heard weakly.
     triad = [(tonic + step) % 12 for step in (0, 4 if slot.chord.key.mode == "major"
