@@ -111,6 +111,9 @@ _MUST_FOLLOW = 0.5  # the rank correlation below which a statement hardly follow
 _MUST_WEIGHT = 30.0  # the cost of each unit it falls short of that
 _THEME_SPAN = 8.0  # semitones a statement of a phrase's notes spans at the least
 _SHORT_SPAN = 2.5  # the cost of each semitone a statement spans short of that
+# The same for a statement of sequences alone (no bar left to the skyline): it reaches a
+# phrase's range only by moving them apart, and a tune that circles in a sixth is dull.
+_SHORT_SEQUENCES = 3.5
 _UNTURNED = 2.0  # the cost of a leap in a statement that does not turn back
 _RECUR_WEIGHT = 3.0  # how much the statement's recurring four-note shapes are worth
 _KEY_WEIGHT = 10.0  # cost of each 0.1 by which a scene says its key too weakly
@@ -130,6 +133,11 @@ _GESTURE = 0.5  # how much of a motif's own run or turn the melody keeps
 _PARALLEL = 8.0  # cost of parallel fifths or octaves between the melody and the bass
 _RANGE = 8  # semitones the melody may stray from its register (a scene spans 16 at most)
 _BIG = 1e6  # the cost of a pitch the chord or the register rules out
+# Under a spoken sentence the tune keeps above the speaking voice's own pitches (about
+# 85-180 Hz for men, 165-255 Hz for women: below C4), out of the band where the ear
+# tells the voice from the music by its pitch; each semitone a note dips under costs.
+_ABOVE_VOICE = 60
+_UNDER_VOICE = 1.0
 
 def melody_band(plan: ScenePlan) -> tuple[int, int]:
     """The pitches a scene's melody keeps to: its register give or take ``_RANGE``,
@@ -462,14 +470,15 @@ def _cell_starts(bar_length: float, beat: float) -> list[float]:
 def _realise_theme(slots: list[_Slot], plan: ScenePlan, skyline: np.ndarray,
                    backdrop: Backdrop | None = None,
                    sung_shapes: collections.Counter[tuple[int, ...]] | None = None,
-                   sung: dict[int, int] | None = None) -> None:
+                   sung: dict[int, int] | None = None, sequences_first: bool = True) -> None:
     """Give each theme note its pitch: its degree in the scene's key, each theme bar moved
     up or down the scale as a whole, or turned upside down, where that follows the
     skyline (``_bar_shifts``), then any note that still clashes moved onto the chord
     under it: a strong note to the nearest chord tone, a note on a weaker beat only
     where it is not a passing or neighbour note (a step in, a step out), so that the
     motif keeps its interval shape wherever the harmony lets it. ``sung`` gives the
-    scene's other notes' pitches where they are known (by ``id`` of their slot)."""
+    scene's other notes' pitches where they are known (by ``id`` of their slot);
+    ``sequences_first`` leaves a bar to the skyline only where no sequence fits."""
     themed = [slot for slot in slots if slot.degree is not None]
     if not themed:
         return
@@ -491,7 +500,7 @@ def _realise_theme(slots: list[_Slot], plan: ScenePlan, skyline: np.ndarray,
               np.array([sung[id(slot)] if sung is not None else _foreseen(slot, band)
                         for slot in others], dtype=float))
     chosen = _bar_shifts(themed, key.scale, tonic, band, basses, clear, heard, sung_shapes,
-                         around)
+                         around, sequences_first=sequences_first)
     if sung_shapes is not None:
         sung_shapes.update(s for run in _kept_runs(chosen) for s in _shapes(run))
     for slot, (_, free) in zip(themed, chosen, strict=True):
@@ -506,10 +515,12 @@ def _realise_theme(slots: list[_Slot], plan: ScenePlan, skyline: np.ndarray,
 
 
 def _rethink_theme(slots: list[_Slot], pitches: Sequence[int], plan: ScenePlan,
-                   backdrop: Backdrop) -> bool:
+                   backdrop: Backdrop, sequences_first: bool = False) -> bool:
     """Sing a scene's statement of the theme again, judged with its other notes where
     the pitch pass put them (not where they were foreseen): each theme note back to its
-    written degree and its skyline target. False where the scene states no theme."""
+    written degree and its skyline target. ``sequences_first`` False (a scene that
+    did not follow its skyline with sequences only) lets any bar go to the skyline.
+    False where the scene states no theme."""
     if not any(slot.written is not None for slot in slots):
         return False
     for slot in slots:
@@ -517,7 +528,8 @@ def _rethink_theme(slots: list[_Slot], pitches: Sequence[int], plan: ScenePlan,
             slot.degree, slot.fixed, slot.target = slot.written, None, slot.aim
     sung = {id(slot): pitch for slot, pitch in zip(slots, pitches, strict=True)
             if slot.written is None}
-    _realise_theme(slots, plan, np.zeros(0), backdrop, sung=sung)
+    _realise_theme(slots, plan, np.zeros(0), backdrop, sung=sung,
+                   sequences_first=sequences_first)
     return True
 
 
@@ -606,6 +618,7 @@ def _bar_shifts(themed: list[_Slot], scale: Sequence[int], tonic: int, band: tup
                 heard: Callable[[Sequence[int]], float] | None = None,
                 before: collections.Counter[tuple[int, ...]] | None = None,
                 around: tuple[np.ndarray, np.ndarray] | None = None,
+                sequences_first: bool = True,
                 ) -> list[tuple[int, bool]]:
     """Each theme note's degree once its bar has moved: every bar is moved a number of
     scale steps as a whole (a sequence), or turned upside down about its first note
@@ -613,7 +626,9 @@ def _bar_shifts(themed: list[_Slot], scale: Sequence[int], tonic: int, band: tup
     over the bars picks the ways that together rise and fall with the skyline over
     the statement and span a singable range, while each bar lands its strong beats on
     the chords under them, stays in the melody's band, keeps out of parallels with the
-    bass and joins the bar before smoothly (``_bar_options``)."""
+    bass and joins the bar before smoothly (``_bar_options``). A bar keeps only the
+    theme's rhythm, its pitches left to the skyline, where no sequence fits its chords
+    unbent, or anywhere when ``sequences_first`` is False."""
     bass_of = {id(slot): bass for slot, bass in zip(themed, basses, strict=True)}
     before = before if before is not None else collections.Counter()
     heights = np.array([slot.height for slot in themed])
@@ -640,7 +655,8 @@ def _bar_shifts(themed: list[_Slot], scale: Sequence[int], tonic: int, band: tup
             cost += heard([int(p) for p in sung])
         cost += _UNTURNED * _unturned_leaps(sung)
         if complete and len(sung) >= _PHRASE_NOTES - 2:
-            cost += _SHORT_SPAN * max(0.0, _THEME_SPAN - float(np.ptp(sung)))
+            short = _SHORT_SPAN if any(o.free for o in path) else _SHORT_SEQUENCES
+            cost += short * max(0.0, _THEME_SPAN - float(np.ptp(sung)))
         return cost
 
     beams: list[tuple[float, tuple[_Option, ...]]] = [(0.0, ())]
@@ -650,7 +666,10 @@ def _bar_shifts(themed: list[_Slot], scale: Sequence[int], tonic: int, band: tup
         # Where the scene's skyline wants the bar: its notes' targets, in scale steps.
         wanted = 7 * (float(np.mean([slot.target for slot in notes])) - tonic) / 12
         options = _bar_options(notes, scale, tonic, band, bass_of, wanted, heights)
-        if len(notes) >= 3 and not any(slot.cadence == "final" for slot in notes):
+        # A composer keeps the motif where the harmony lets it: a bar left to the skyline
+        # only where no sequence (or inversion) of it fits the chords unbent.
+        fits = sequences_first and any(option.bent == 0 for option in options)
+        if len(notes) >= 3 and not any(slot.cadence == "final" for slot in notes) and not fits:
             options.append(_free_option(notes, scale, tonic, band))
         grown = []
         for cost, chosen in beams:
@@ -732,6 +751,7 @@ class _Option:
     pitches: tuple[int, ...]
     cost: float
     free: bool = False  # the theme's rhythm on pitches that follow the skyline note by note
+    bent: int = 0  # intervals of the motif that bending onto the chords changed
 
 
 def _free_option(notes: list[_Slot], scale: Sequence[int], tonic: int, band: tuple[int, int]
@@ -770,9 +790,9 @@ def _bar_options(notes: list[_Slot], scale: Sequence[int], tonic: int, band: tup
             sounding = tuple(_onto_chords(notes, degrees, pitches, band))
             sung = tuple(_degree_of(p, scale, tonic) for p in sounding)
             # Each interval the bend changes is a piece of the motif a listener loses.
-            cost += _BENT * sum(a != b for a, b in zip(_moves(sung), _moves(degrees),
-                                                        strict=True))
-            options.append(_Option(sung, sounding, cost))
+            bent = sum(a != b for a, b in zip(_moves(sung), _moves(degrees), strict=True))
+            cost += _BENT * bent
+            options.append(_Option(sung, sounding, cost, bent=bent))
     options.sort(key=lambda o: o.cost)
     return options[:_BAR_OPTIONS]
 
@@ -790,7 +810,9 @@ def _bar_cost(notes: list[_Slot], pitches: Sequence[int], band: tuple[int, int],
     passing = sum(1 for slot, pitch in zip(notes, pitches, strict=True)
                   if slot.beat and pitch % 12 not in slot.chord.pcs)
     outside = sum(max(0, band[0] - p, p - band[1]) for p in pitches)
-    cost = _CLASH * clashes + _ON_BEAT * passing + 3.0 * outside
+    under_voice = sum(max(0, _ABOVE_VOICE - p) for slot, p in zip(notes, pitches, strict=True)
+                      if slot.quiet)
+    cost = _CLASH * clashes + _ON_BEAT * passing + 3.0 * outside + _UNDER_VOICE * under_voice
     cost += _PARALLEL / 4 * _parallels(notes, list(pitches), bass_of)
     # The tonic triad, held, says the scene's key (as the free notes lean on it too).
     cost -= _TONIC_PULL * sum(slot.length * _triad_weight(slot.chord.key, pitch)
@@ -862,6 +884,8 @@ def _note_costs(slot: _Slot, band: tuple[int, int], grid: np.ndarray) -> np.ndar
     ok &= grid <= band[1]
     distance = np.abs(grid - slot.target)
     cost = _PULL * slot.pull * distance + 0.04 * np.maximum(0, distance - 5) ** 2
+    if slot.quiet:
+        cost = cost + _UNDER_VOICE * np.maximum(0, _ABOVE_VOICE - grid)
     # Tonic-triad tones (the tonic above all) help a short scene set its key up:
     # a gentle pull everywhere, made firmer where a scene's key is heard weakly.
     triad = [(tonic + step) % 12 for step in (0, 4 if slot.chord.key.mode == "major"
@@ -1048,7 +1072,9 @@ def _solve_and_revise(slots: list[_Slot], plans: Sequence[ScenePlan],
     """
     pitches = _solve_pitches(slots, plans, backdrop)
     rethought: set[int] = set()
-    for _ in range(_REVISIONS):
+    revisions, done = _REVISIONS, 0
+    while done < revisions:
+        done += 1
         revised = False
         for scene in sorted({slot.scene for slot in slots}):
             notes = [n for n, slot in enumerate(slots) if slot.scene == scene]
@@ -1090,14 +1116,34 @@ def _solve_and_revise(slots: list[_Slot], plans: Sequence[ScenePlan],
                 for n in notes:
                     slots[n].pull *= 2
                 revised = True
+                if rho < _MUST_FOLLOW:
+                    # Sung again with its bars free to follow the skyline and still not
+                    # following it: it is worth one more pass.
+                    revisions = _REVISIONS + 1
             elif len(moves) and np.mean(moves <= 2) < _LEAST_STEPS:
                 for n in notes:
                     slots[n].pull *= 0.7
                 revised = True
         if not revised:
             break
-        pitches = _solve_pitches(slots, plans, backdrop)
+        solved = _solve_pitches(slots, plans, backdrop)
+        if done <= _REVISIONS or _least_following(slots, solved) > _least_following(
+                slots, pitches):
+            pitches = solved  # the pass beyond the usual ones is kept only where it helps
     return pitches
+
+
+def _least_following(slots: list[_Slot], pitches: Sequence[int]) -> float:
+    """The least rank correlation with its skyline of the scenes of a phrase's notes
+    whose skyline is clear (1 where there is none), as check 12 reads it."""
+    least = 1.0
+    for scene in sorted({slot.scene for slot in slots}):
+        notes = [n for n, slot in enumerate(slots) if slot.scene == scene]
+        heights = np.array([slots[n].height for n in notes])
+        if len(notes) >= _PHRASE_NOTES and float(np.ptp(heights)) > _CLEAR_SKYLINE:
+            sung = np.array([pitches[n] for n in notes], dtype=float)
+            least = min(least, _rank_correlation(sung, heights))
+    return least
 
 
 @dataclass(frozen=True)
