@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 
-.PHONY: demo test fast lint check-stories clean
+.PHONY: demo test fast fuzz lint check-stories clean
 
 # The demo needs only the package; the tests also need the dev tools, the
 # diffusers extra (torch is pinned to the CPU build in pyproject.toml), the ray
@@ -41,6 +41,11 @@ test: lint
 ## core (under a minute on 2).
 fast: $(VENV)/.installed-test
 	$(BIN)/python -m pytest -m "not slow" -n auto
+
+## The property tests with fresh examples (the suite's are the same every run):
+## a failure is kept in .hypothesis/ and replayed first next time.
+fuzz: $(VENV)/.installed-test
+	$(BIN)/python -m pytest -m hypothesis -n auto --hypothesis-profile fuzz
 
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check storyscore tests bench

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import mido  # type: ignore[import-untyped, unused-ignore]
 import pytest
+from hypothesis import settings
 
 from storyscore.cache import Cache
 from storyscore.dsl.load import load_story
@@ -18,6 +19,15 @@ from storyscore.model import Scene, Story
 from storyscore.pipeline.prepare import Prepared, prepare
 from storyscore.pipeline.soundtrack import Composition, compose_path
 from storyscore.settings import Overrides, apply, parse_size
+
+# Property tests run in two ways. The test suite (``make test``, CI) is a gate:
+# derandomized, each test tries the same examples every run, so a run fails
+# only where the code changed, never by a new draw. ``make fuzz`` explores:
+# fresh examples each run, failures kept in .hypothesis/ to replay; add each
+# one it finds to its test as an ``@example``.
+settings.register_profile("gate", derandomize=True, database=None, print_blob=True)
+settings.register_profile("fuzz", derandomize=False, print_blob=True)
+settings.load_profile("gate")  # ``--hypothesis-profile fuzz`` replaces it
 
 ROOT = Path(__file__).resolve().parent.parent
 STORIES = sorted((ROOT / "stories").glob("*.sco"))
