@@ -157,7 +157,9 @@ class _Args:
         if whole and not re.fullmatch(r"-?\d+", arg.text):
             self.error(arg.span, f"{what} must be a whole number, not {arg.text}")
             return None
-        value = float(arg.text)
+        # A whole number is read as an int: through a float, a seed above 2**53
+        # would silently change and the largest one would fail its own range.
+        value = int(arg.text) if whole else float(arg.text)
         if not low <= value <= high:
             shown_low, shown_high = (_num(low), _num(high))
             self.error(arg.span, f"{what} {arg.text} is out of range",
