@@ -58,6 +58,22 @@ def test_lighthouse_story_is_the_spec_example() -> None:
     assert (ROOT / "stories" / "lighthouse.sco").read_text(encoding="utf-8") == example
 
 
+def test_the_outline_keeps_written_milliseconds_and_lines_up_wide_titles(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    Path("w.sco").write_text(
+        'scene 夜 "七つの夜" 250ms\n    prompt "a night sky"\n    transition cut\n'
+        'scene b 1m0.125s\n    prompt "a forest"\n', encoding="utf-8")
+    code, out, _ = run("check", "w.sco")
+    assert code == 0
+    assert out.splitlines()[3:6] == [
+        "  scene  title     duration  then",
+        "  夜     七つの夜  0.25s     cut -> b",
+        "  b      b         60.125s   end",
+    ]
+    assert "default path: 夜 -> b (60.375s)" in out
+
+
 def test_check_reports_warnings_without_failing(tmp_path: Path,
                                                 monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(tmp_path)
