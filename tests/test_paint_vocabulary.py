@@ -144,6 +144,15 @@ def test_a_words_file_adds_synonyms_kinds_and_colours() -> None:
     assert painter.understood(PaintRequest("a hedgehog in a glade", 160, 90, 1)) == []
 
 
+def test_accented_words_stay_whole() -> None:
+    # Letters outside a-z once split words: "café" read as "caf", "crème" as "cr" and "me".
+    reading = read_prompt("a café by the sea, crème brûlée")
+    assert reading.concepts == ["cafe", "sea"]
+    assert reading.unknown == ["crème", "brûlée"]
+    notes = ProceduralPainter().word_notes(PaintRequest("a café by the sea", 64, 64))
+    assert "café → cafe (a synonym)" in notes
+
+
 def test_an_authors_colour_colours_the_picture() -> None:
     words, _ = parse_words(WORDS, "my-words.yaml")
     painter = ProceduralPainter()
