@@ -252,6 +252,11 @@ class _Builder:
                 if arg.kind == "BAD_LONG_STRING":
                     span = SourceSpan(span.file, span.line, span.column, span.line, span.column + 3)
                 shown = arg.text if arg.text.isprintable() else f"U+{ord(arg.text[0]):04X}"
+                size = re.fullmatch(r"(\d+)X(\d+)", arg.text)
+                if arg.kind == "BAD_NUMBER" and size is not None:
+                    # A size is WxH with a lowercase x; "1280X720" is not a number.
+                    message = "'{}' is not a size"
+                    hint = f"write {size[1]}x{size[2]}, with a lowercase x"
                 self.error(span, message.format(shown), hint)
         return bad
 
