@@ -153,6 +153,14 @@ def test_accented_words_stay_whole() -> None:
     assert "café → cafe (a synonym)" in notes
 
 
+@pytest.mark.parametrize("prompt", ["a girl on a muddy riverbank", "the river bank at dawn"])
+def test_a_riverbank_is_a_river_not_a_bank_building(prompt: str) -> None:
+    # "bank" names a building (a museum); the riverbank was painted as a temple of columns.
+    concepts = read_prompt(prompt).concepts
+    assert "river" in concepts
+    assert "museum" not in concepts
+
+
 def test_an_authors_colour_colours_the_picture() -> None:
     words, _ = parse_words(WORDS, "my-words.yaml")
     painter = ProceduralPainter()
