@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import functools
 import re
+import shlex
 import sys
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -233,19 +234,26 @@ def new(
     from importlib import resources
 
     path = Path(name if name.endswith(".sco") else f"{name}.sco")
-    if not name.strip() or path.name.startswith(".") or name.endswith(("/", "\\")):
+    # A control character (a tab, an escape) would make a script that fails its own check.
+    if (not name.strip() or path.name.startswith(".") or name.endswith(("/", "\\"))
+            or not name.isprintable()):
         raise StoryscoreError(f"'{name}' is not a name for a script",
                               hint="give a name such as: storyscore new lighthouse")
     if path.exists():
         raise StoryscoreError(f"{path} already exists", hint="choose another name or remove it")
-    stem = path.stem
-    title = re.sub(r"[-_]+", " ", stem).strip().title() or "A New Story"
+    # Each word gets a capital and keeps the rest as typed: "o'brien" gives "O'brien",
+    # "O'Brien" stays (str.title made "It'S" of "it's").
+    title = " ".join(word[:1].upper() + word[1:]
+                     for word in re.sub(r"[-_]+", " ", path.stem).split()) or "A New Story"
+    # The title line is a string of the language: a backslash or a quote is escaped.
+    quoted = '"' + title.replace("\\", "\\\\").replace('"', '\\"') + '"'
     template = resources.files("storyscore").joinpath("templates/new.sco").read_text("utf-8")
-    text = template.replace("{title}", title.replace('"', "'")).replace("{filename}", str(path))
+    text = (template.replace('"{title}"', quoted).replace("{title}", title)
+            .replace("{filename}", shlex.quote(str(path))))
     if not path.parent.is_dir():
         raise StoryscoreError(f"folder {path.parent} does not exist")
     write_text(path, text)
-    typer.echo(f"wrote {path}; next: storyscore check {path}")
+    typer.echo(f"wrote {path}; next: storyscore check {shlex.quote(str(path))}")
 
 
 def _load(story: Path, overrides: Overrides | None = None) -> Loaded:

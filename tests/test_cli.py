@@ -184,6 +184,35 @@ def test_new_writes_a_script_that_checks(tmp_path: Path, monkeypatch: pytest.Mon
     assert err == "error: paper-moon.sco already exists\n  = choose another name or remove it\n"
 
 
+@pytest.mark.parametrize(("name", "title", "shown"), [
+    ("back\\slash", 'title  "Back\\\\slash"', "'back\\slash.sco'"),
+    ('it"s', 'title  "It\\"s"', "'it\"s.sco'"),
+    ("my tale", 'title  "My Tale"', "'my tale.sco'"),
+    ("it's", 'title  "It\'s"', "'it'\"'\"'s.sco'"),
+])
+def test_new_makes_a_script_that_checks_whatever_the_name(
+        name: str, title: str, shown: str, tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    # A backslash in the name once made a title with a bad escape, and the hint
+    # was not a command a shell could run.
+    monkeypatch.chdir(tmp_path)
+    assert run("new", name) == (0, f"wrote {name}.sco; next: storyscore check {shown}\n", "")
+    assert title in Path(f"{name}.sco").read_text(encoding="utf-8").splitlines()
+    code, _, err = run("check", f"{name}.sco")
+    assert (code, err) == (0, "")
+
+
+@pytest.mark.parametrize("name", ["tab\there", "esc\x1bape"])
+def test_new_refuses_a_name_with_a_control_character(name: str, tmp_path: Path,
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    code, out, err = run("new", name)
+    assert (code, out) == (2, "")
+    assert "is not a name for a script" in err
+    assert "\x1b" not in err
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_version() -> None:
     assert run("--version") == (0, f"storyscore {__version__}\n", "")
 
