@@ -774,7 +774,13 @@ class _Builder:
         target = args.word("a scene id", example=f'choice "{got[0]}" -> tower')
         if target is None or not self.check_identifier(target, "scene id"):
             return None
-        return Choice(strings.one_line(got[0]), target.text, args.keyword.span, target.span)
+        text = strings.one_line(got[0])
+        if not text:
+            # The book would offer a blank button, the picker a blank line.
+            args.error(got[1].span, "a choice needs text to offer the reader",
+                       f'for example: choice "Go on" -> {target.text}')
+            return None
+        return Choice(text, target.text, args.keyword.span, target.span)
 
     def _camera(self, args: _Args) -> Camera | None:
         arg = args.one_of("camera move", vocab.CAMERA_MOVES, "moves")
