@@ -435,8 +435,7 @@ def render(
     no_cache: NoCacheOpt = False, quiet: QuietOpt = False, safe: SafeOpt = False,
     ray: RayOpt = None,
 ) -> None:
-    """Render the narrated, scored MP4 (with .srt, .musicxml and .mid beside it) of
-    each story."""
+    """Render each story's narrated, scored MP4, with .srt, .musicxml and .mid beside it."""
     from storyscore import api
     from storyscore.bars import Bars
 
@@ -478,8 +477,10 @@ def book(
     no_cache: NoCacheOpt = False, quiet: QuietOpt = False, safe: SafeOpt = False,
     ray: RayOpt = None,
 ) -> None:
-    """Make the interactive picture book of each story: a folder that opens offline
-    in a browser, with every scene of every path."""
+    """Make each story's interactive picture book: a folder that opens offline in a browser.
+
+    The book holds every scene of every path.
+    """
     from storyscore import api
     from storyscore.bars import Bars
 

@@ -245,3 +245,13 @@ def test_every_command_has_help(command: str) -> None:
     assert code == 0
     assert "Usage" in out
     assert re.search(r"STORY|NAME", out)
+
+
+def test_every_commands_summary_is_one_line() -> None:
+    # Typer keeps a docstring's line breaks: a summary over two lines showed in
+    # `storyscore --help` as "... beside it) of" and "each story." on a line of its own.
+    for command in app.registered_commands:
+        assert command.callback is not None
+        summary = (command.callback.__doc__ or "").split("\n\n")[0]
+        assert summary, command.callback.__name__
+        assert "\n" not in summary.strip(), command.callback.__name__
