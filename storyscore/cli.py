@@ -346,7 +346,8 @@ def score(
         scored = api.score(loaded.story, out, path=path, cache=not no_cache, on_progress=bars)
     if not quiet:
         typer.echo(f"wrote {out} ({scored.duration:.1f}s of music, "
-                   f"{len(scored.scenes)} scenes: {' -> '.join(scored.scenes)})", err=True)
+                   f"{len(scored.scenes)} scene{'s' if len(scored.scenes) != 1 else ''}: "
+                   f"{' -> '.join(scored.scenes)})", err=True)
 
 
 @contextmanager
@@ -495,7 +496,8 @@ def book(
             made = api.make_book(loaded.story, folder, cache=not no_cache, on_progress=bars,
                                  executor=executor)
         if not quiet:
-            typer.echo(f"wrote the book to {made}/ ({len(loaded.story.scenes)} pages); open "
+            pages = len(loaded.story.scenes)
+            typer.echo(f"wrote the book to {made}/ ({pages} page{'s' if pages != 1 else ''}); open "
                        f"{made / 'index.html'} in a browser "
                        f"({time.monotonic() - started:.1f}s)", err=True)
 

@@ -255,3 +255,12 @@ def test_every_commands_summary_is_one_line() -> None:
         summary = (command.callback.__doc__ or "").split("\n\n")[0]
         assert summary, command.callback.__name__
         assert "\n" not in summary.strip(), command.callback.__name__
+
+
+def test_score_of_one_scene_says_one_scene(tmp_path: Path,
+                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    Path("one.sco").write_text('scene a\n    prompt "a red barn in a meadow"\n', encoding="utf-8")
+    code, _, err = run("score", "one.sco", "-o", "one.mid", "--size", "64x64")
+    assert code == 0
+    assert err.endswith("s of music, 1 scene: a)\n")
