@@ -264,3 +264,28 @@ def test_score_of_one_scene_says_one_scene(tmp_path: Path,
     code, _, err = run("score", "one.sco", "-o", "one.mid", "--size", "64x64")
     assert code == 0
     assert err.endswith("s of music, 1 scene: a)\n")
+
+
+@pytest.mark.parametrize(("voice", "text", "warned"), [
+    ("", "مرحبا بالعالم، هذه قصة قصيرة.", "voice espeak:ar"),
+    ("voice espeak:en-gb", "Привет, мир.", "voice espeak:ru"),
+    ("", "七つの夜。猫が歩いた。", "voice espeak:ja"),
+    ("", "The cat said shalom (שלום) and left.", None),
+    ("voice espeak:ar", "مرحبا بالعالم", None),
+    ("voice none", "مرحبا بالعالم", None),
+])
+def test_check_warns_when_an_english_voice_meets_another_alphabet(
+        voice: str, text: str, warned: str | None, tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    # joe (and espeak's English) named each Arabic letter: 7 words took 21 seconds.
+    monkeypatch.chdir(tmp_path)
+    body = f'    prompt "a desert"\n    narrate "{text}"\n' + (f"    {voice}\n" if voice else "")
+    Path("w.sco").write_text("scene a\n" + body, encoding="utf-8")
+    code, _, err = run("check", "w.sco")
+    assert code == 0
+    if warned is None:
+        assert err == ""
+    else:
+        assert err.startswith("w.sco:3:13: warning: the ")
+        assert "voice speaks English: it would name this narration's letters one by one" in err
+        assert err.endswith(f"= give the scene a voice for its language: {warned}\n")
