@@ -161,6 +161,15 @@ def test_a_riverbank_is_a_river_not_a_bank_building(prompt: str) -> None:
     assert "museum" not in concepts
 
 
+def test_the_country_is_countryside_not_a_crowd() -> None:
+    # WordNet's "country" (a kind of people) drew a crowd on "a country road".
+    concepts = read_prompt("a country road leading over green hills").concepts
+    assert "meadow" in concepts
+    assert "crowd" not in concepts
+    assert read_prompt("the open countryside").concepts == ["meadow"]
+    assert "crowd" not in ProceduralPainter().understood(PaintRequest("a country road", 64, 64))
+
+
 def test_an_authors_colour_colours_the_picture() -> None:
     words, _ = parse_words(WORDS, "my-words.yaml")
     painter = ProceduralPainter()
