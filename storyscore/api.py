@@ -184,8 +184,8 @@ def render(story: Story, output: StrPath, *, path: Route = None, all_paths: bool
            draft: bool = False, burn_subtitles: bool = False, jobs: int | None = None,
            cache: bool | Cache = True, on_progress: Progress | None = None,
            executor: Executor | None = None) -> RenderResult:
-    """Render the narrated, scored MP4 of one path (or, with ``all_paths``, one per
-    ending, named after its choices), with ``.srt``, ``.musicxml`` and ``.mid`` beside it.
+    """Render the narrated, scored MP4 of one path (or, with ``all_paths``, one per path
+    to an ending, named after its choices), with ``.srt``, ``.musicxml`` and ``.mid`` beside it.
 
     ``draft`` renders fast at half size; ``jobs`` worker processes (default: one
     a CPU) encode scene segments while the story is painted, narrated and

@@ -422,7 +422,8 @@ def render(
                             "stories, a folder for STEM.mp4 of each (default: here).")] = None,
     path: PathOpt = None,
     all_paths: Annotated[bool, typer.Option(
-        "--all-paths", help="Render one MP4 per ending, each named after its path.")] = False,
+        "--all-paths", help="Render one MP4 per path to an ending (no scene twice), "
+                            "each named after the choices it takes.")] = False,
     draft: Annotated[bool, typer.Option(
         "--draft", help="Fast, half-size render for checking a draft.")] = False,
     burn_subtitles: Annotated[bool, typer.Option(
