@@ -201,11 +201,11 @@ def fmt(
         "--check", help="Print nothing; exit 1 if the file is not in canonical form.")] = False,
 ) -> None:
     """Print a script in canonical form (comments kept); -w rewrites it."""
-    from storyscore.dsl.format import format_script
+    from storyscore.dsl.format import format_script, in_style_of
     from storyscore.dsl.load import load_story
 
     loaded = load_story(story)
-    formatted = format_script(loaded.source, str(story))
+    formatted = in_style_of(format_script(loaded.source, str(story)), loaded.source)
     if check_only:
         if formatted != loaded.source:
             typer.echo(f"{story} is not in canonical form; run: storyscore fmt -w {story}",

@@ -176,6 +176,18 @@ def test_fmt_check_and_write(tmp_path: Path) -> None:
     assert run("fmt", "-w", str(path)) == (0, "", "")
 
 
+@pytest.mark.parametrize(("bom", "newline"), [("", "\r\n"), ("\ufeff", "\r\n"), ("\ufeff", "\n")])
+def test_fmt_keeps_the_files_line_breaks_and_byte_order_mark(
+        bom: str, newline: str, tmp_path: Path) -> None:
+    # A Windows author's script was never canonical (--check failed on CRLF alone),
+    # and -w turned every line break into LF and dropped the byte-order mark.
+    path = tmp_path / "messy.sco"
+    path.write_bytes((bom + MESSY.replace("\n", newline)).encode())
+    assert run("fmt", "-w", str(path)) == (0, "", f"reformatted {path}\n")
+    assert path.read_bytes() == (bom + CANONICAL.replace("\n", newline)).encode()
+    assert run("fmt", "--check", str(path)) == (0, "", "")
+
+
 def test_fmt_refuses_a_script_with_errors(tmp_path: Path) -> None:
     path = tmp_path / "bad.sco"
     path.write_text('scene a\n    promt "x"\n')
