@@ -301,3 +301,20 @@ def test_check_warns_when_an_english_voice_meets_another_alphabet(
         assert err.startswith("w.sco:3:13: warning: the ")
         assert "voice speaks English: it would name this narration's letters one by one" in err
         assert err.endswith(f"= give the scene a voice for its language: {warned}\n")
+
+
+def test_check_warns_at_a_character_named_with_at_in_narration(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Only prompts replace @names: the voice said "at mira" and the book showed "@mira".
+    monkeypatch.chdir(tmp_path)
+    Path("w.sco").write_text('character mira "a girl with a red scarf"\nscene a\n'
+                             '    prompt  "@mira on a hill"\n'
+                             '    narrate "Then @mira waved, and @home was near."\n',
+                             encoding="utf-8")
+    code, _, err = run("check", "w.sco")
+    assert code == 0
+    assert err == (
+        "w.sco:4:19: warning: '@mira' in narration is read out as 'at mira'\n"
+        '   4 |     narrate "Then @mira waved, and @home was near."\n'
+        "     |                   ^~~~~\n"
+        "     = only prompts replace @names; write the name as it should be heard\n")

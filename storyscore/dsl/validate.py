@@ -118,6 +118,7 @@ class _Checker:
         voice = self.story.voice_of(scene)
         for narration in scene.narration:
             self.check_language(narration, voice)
+            self.check_named_characters(narration)
         if scene.prompt is None and scene.image is None and scene.id not in self.damaged:
             self.error(scene.id_span, f"scene '{scene.id}' has neither a prompt nor an image",
                        'add a prompt "what to paint" or an image "file.png"')
@@ -132,6 +133,22 @@ class _Checker:
                            "convert it to PNG or JPEG")
             else:
                 self.check_decodes(scene, path)
+
+    def check_named_characters(self, narration: Narration) -> None:
+        """Warn at an ``@character`` in narration: only prompts are expanded, so the voice
+        would say "at mira" and the subtitles and the book would show "@mira"."""
+        known = {c.id for c in self.story.characters}
+        span = narration.span
+        for paragraph in narration.paragraphs:
+            for match in CHARACTER_REF.finditer(paragraph):
+                if match[1] not in known:
+                    continue
+                at = span
+                if span.line == span.end_line and len(narration.paragraphs) == 1:
+                    col = span.column + 1 + match.start()
+                    at = SourceSpan(span.file, span.line, col, span.line, col + len(match[0]))
+                self.warning(at, f"'@{match[1]}' in narration is read out as 'at {match[1]}'",
+                             "only prompts replace @names; write the name as it should be heard")
 
     def check_language(self, narration: Narration, voice: Voice) -> None:
         """Warn when an English voice is to read narration in another alphabet: espeak-ng's
