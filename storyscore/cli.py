@@ -299,7 +299,8 @@ def paint(
         painted = api.paint(loaded.story, folder, layout=layout,
                               cache=not no_cache, on_progress=bars)
     if not quiet:
-        typer.echo(f"wrote {len(painted.files)} pictures to {folder}/ "
+        count = len(painted.files)
+        typer.echo(f"wrote {count} picture{'s' if count != 1 else ''} to {folder}/ "
                    f"({painted.from_cache} from the cache)", err=True)
 
 
