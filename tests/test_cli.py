@@ -318,3 +318,19 @@ def test_check_warns_at_a_character_named_with_at_in_narration(
         '   4 |     narrate "Then @mira waved, and @home was near."\n'
         "     |                   ^~~~~\n"
         "     = only prompts replace @names; write the name as it should be heard\n")
+
+
+@pytest.mark.slow
+def test_book_of_a_story_with_a_silent_scene(tmp_path: Path,
+                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    # The music into and out of a silent scene has no notes, and the synthesiser
+    # crashed the process (SIGSEGV, exit 139) on it: language.md's own example did.
+    monkeypatch.chdir(tmp_path)
+    Path("quiet.sco").write_text(
+        'scene meadow\n    prompt "a meadow of poppies under a wide sky"\n'
+        'scene night\n    prompt "a sleeping village under the stars"\n    music   silent\n'
+        'scene dawn\n    prompt "a village at dawn"\n', encoding="utf-8")
+    code, _, err = run("book", "quiet.sco", "-o", "book", "--size", "64x64", "--quiet")
+    assert (code, err) == (0, "")
+    assert sorted(p.name for p in Path("book/audio").glob("bridge-*.mp3")) == [
+        "bridge-meadow-night.mp3", "bridge-night-dawn.mp3"]
