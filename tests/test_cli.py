@@ -334,3 +334,22 @@ def test_book_of_a_story_with_a_silent_scene(tmp_path: Path,
     assert (code, err) == (0, "")
     assert sorted(p.name for p in Path("book/audio").glob("bridge-*.mp3")) == [
         "bridge-meadow-night.mp3", "bridge-night-dawn.mp3"]
+
+
+def test_check_warns_at_a_choice_offered_twice(tmp_path: Path,
+                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    # A pasted choice made two buttons saying the same thing in the book.
+    monkeypatch.chdir(tmp_path)
+    Path("w.sco").write_text('scene a\n    prompt "a fork in the road"\n'
+                             '    choice "Go on" -> b\n    choice "Stay" -> c\n'
+                             '    choice "go on" -> c\n'
+                             'scene b\n    prompt "a road"\n    end\n'
+                             'scene c\n    prompt "a house"\n', encoding="utf-8")
+    code, _, err = run("check", "w.sco")
+    assert code == 0
+    assert err == (
+        "w.sco:5:5: warning: the choice \"go on\" is offered twice in scene 'a' "
+        "(-> b and -> c)\n"
+        '   5 |     choice "go on" -> c\n'
+        "     |     ^~~~~~\n"
+        "     = give each choice its own text, or remove one\n")

@@ -181,9 +181,23 @@ class _Checker:
             self.error(scene.image_span, f"image file '{scene.image}' {reason}",
                        "open it in an image editor and save it again")
 
+    def check_choices(self, scene: Scene) -> None:
+        """Warn at a choice whose text repeats an earlier one of the scene: the reader
+        would see two buttons saying the same thing."""
+        seen: dict[str, str] = {}
+        for choice in scene.choices:
+            said = choice.text.casefold()
+            if said in seen:
+                self.warning(choice.span, f"the choice \"{choice.text}\" is offered twice in "
+                             f"scene '{scene.id}' (-> {seen[said]} and -> {choice.target})",
+                             "give each choice its own text, or remove one")
+            else:
+                seen[said] = choice.target
+
     def check_references(self) -> bool:
         ok = True
         for scene in self.story.scenes:
+            self.check_choices(scene)
             targets = [(c.target, c.target_span) for c in scene.choices]
             if scene.next is not None:
                 targets.append((scene.next, scene.next_span))
