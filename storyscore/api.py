@@ -180,12 +180,17 @@ def path_output(base: Path, story: Story, path: Sequence[Scene], count: int) -> 
     return base.with_name(f"{base.stem}-{'-'.join(picks)}{base.suffix}")
 
 
+# Other videos' extensions: their files are named for an MP4 with the extension swapped.
+_VIDEO_SUFFIXES = frozenset({".avi", ".mov", ".mkv", ".webm", ".m4v", ".mpg", ".mpeg",
+                             ".wmv", ".flv", ".gif", ".ogv"})
+
+
 def render(story: Story, output: StrPath, *, path: Route = None, all_paths: bool = False,
            draft: bool = False, burn_subtitles: bool = False, jobs: int | None = None,
            cache: bool | Cache = True, on_progress: Progress | None = None,
            executor: Executor | None = None) -> RenderResult:
-    """Render the narrated, scored MP4 of one path (or, with ``all_paths``, one per
-    ending, named after its choices), with ``.srt``, ``.musicxml`` and ``.mid`` beside it.
+    """Render the narrated, scored MP4 of one path (or, with ``all_paths``, one per path
+    to an ending, named after its choices), with ``.srt``, ``.musicxml`` and ``.mid`` beside it.
 
     ``draft`` renders fast at half size; ``jobs`` worker processes (default: one
     a CPU) encode scene segments while the story is painted, narrated and
@@ -202,7 +207,10 @@ def render(story: Story, output: StrPath, *, path: Route = None, all_paths: bool
     if all_paths and path:
         raise StoryscoreError("--path and --all-paths cannot be used together")
     if base.suffix.lower() != ".mp4":
-        raise StoryscoreError(f"{base}: the video is an .mp4 file", hint=f"use -o {base}.mp4")
+        # "out.avi" means "out.mp4"; "take.2" (not a video's name) keeps its whole name.
+        wanted = base.with_suffix(".mp4") if base.suffix.lower() in _VIDEO_SUFFIXES else (
+            base.with_name(base.name + ".mp4"))
+        raise StoryscoreError(f"{base}: the video is an .mp4 file", hint=f"use -o {wanted}")
     routes = every_path(story) if all_paths else [_route(story, path)]
     jobs_list = [RenderJob(route, path_output(base, story, route, len(routes)))
                  for route in routes]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import functools
 import re
+import shlex
 import sys
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -200,11 +201,11 @@ def fmt(
         "--check", help="Print nothing; exit 1 if the file is not in canonical form.")] = False,
 ) -> None:
     """Print a script in canonical form (comments kept); -w rewrites it."""
-    from storyscore.dsl.format import format_script
+    from storyscore.dsl.format import format_script, in_style_of
     from storyscore.dsl.load import load_story
 
     loaded = load_story(story)
-    formatted = format_script(loaded.source, str(story))
+    formatted = in_style_of(format_script(loaded.source, str(story)), loaded.source)
     if check_only:
         if formatted != loaded.source:
             typer.echo(f"{story} is not in canonical form; run: storyscore fmt -w {story}",
@@ -233,19 +234,26 @@ def new(
     from importlib import resources
 
     path = Path(name if name.endswith(".sco") else f"{name}.sco")
-    if not name.strip() or path.name.startswith(".") or name.endswith(("/", "\\")):
+    # A control character (a tab, an escape) would make a script that fails its own check.
+    if (not name.strip() or path.name.startswith(".") or name.endswith(("/", "\\"))
+            or not name.isprintable()):
         raise StoryscoreError(f"'{name}' is not a name for a script",
                               hint="give a name such as: storyscore new lighthouse")
     if path.exists():
         raise StoryscoreError(f"{path} already exists", hint="choose another name or remove it")
-    stem = path.stem
-    title = re.sub(r"[-_]+", " ", stem).strip().title() or "A New Story"
+    # Each word gets a capital and keeps the rest as typed: "o'brien" gives "O'brien",
+    # "O'Brien" stays (str.title made "It'S" of "it's").
+    title = " ".join(word[:1].upper() + word[1:]
+                     for word in re.sub(r"[-_]+", " ", path.stem).split()) or "A New Story"
+    # The title line is a string of the language: a backslash or a quote is escaped.
+    quoted = '"' + title.replace("\\", "\\\\").replace('"', '\\"') + '"'
     template = resources.files("storyscore").joinpath("templates/new.sco").read_text("utf-8")
-    text = template.replace("{title}", title.replace('"', "'")).replace("{filename}", str(path))
+    text = (template.replace('"{title}"', quoted).replace("{title}", title)
+            .replace("{filename}", shlex.quote(str(path))))
     if not path.parent.is_dir():
         raise StoryscoreError(f"folder {path.parent} does not exist")
     write_text(path, text)
-    typer.echo(f"wrote {path}; next: storyscore check {path}")
+    typer.echo(f"wrote {path}; next: storyscore check {shlex.quote(str(path))}")
 
 
 def _load(story: Path, overrides: Overrides | None = None) -> Loaded:
@@ -291,7 +299,8 @@ def paint(
         painted = api.paint(loaded.story, folder, layout=layout,
                               cache=not no_cache, on_progress=bars)
     if not quiet:
-        typer.echo(f"wrote {len(painted.files)} pictures to {folder}/ "
+        count = len(painted.files)
+        typer.echo(f"wrote {count} picture{'s' if count != 1 else ''} to {folder}/ "
                    f"({painted.from_cache} from the cache)", err=True)
 
 
@@ -338,7 +347,8 @@ def score(
         scored = api.score(loaded.story, out, path=path, cache=not no_cache, on_progress=bars)
     if not quiet:
         typer.echo(f"wrote {out} ({scored.duration:.1f}s of music, "
-                   f"{len(scored.scenes)} scenes: {' -> '.join(scored.scenes)})", err=True)
+                   f"{len(scored.scenes)} scene{'s' if len(scored.scenes) != 1 else ''}: "
+                   f"{' -> '.join(scored.scenes)})", err=True)
 
 
 @contextmanager
@@ -413,7 +423,8 @@ def render(
                             "stories, a folder for STEM.mp4 of each (default: here).")] = None,
     path: PathOpt = None,
     all_paths: Annotated[bool, typer.Option(
-        "--all-paths", help="Render one MP4 per ending, each named after its path.")] = False,
+        "--all-paths", help="Render one MP4 per path to an ending (no scene twice), "
+                            "each named after the choices it takes.")] = False,
     draft: Annotated[bool, typer.Option(
         "--draft", help="Fast, half-size render for checking a draft.")] = False,
     burn_subtitles: Annotated[bool, typer.Option(
@@ -427,8 +438,7 @@ def render(
     no_cache: NoCacheOpt = False, quiet: QuietOpt = False, safe: SafeOpt = False,
     ray: RayOpt = None,
 ) -> None:
-    """Render the narrated, scored MP4 (with .srt, .musicxml and .mid beside it) of
-    each story."""
+    """Render each story's narrated, scored MP4, with .srt, .musicxml and .mid beside it."""
     from storyscore import api
     from storyscore.bars import Bars
 
@@ -470,8 +480,10 @@ def book(
     no_cache: NoCacheOpt = False, quiet: QuietOpt = False, safe: SafeOpt = False,
     ray: RayOpt = None,
 ) -> None:
-    """Make the interactive picture book of each story: a folder that opens offline
-    in a browser, with every scene of every path."""
+    """Make each story's interactive picture book: a folder that opens offline in a browser.
+
+    The book holds every scene of every path.
+    """
     from storyscore import api
     from storyscore.bars import Bars
 
@@ -486,7 +498,8 @@ def book(
             made = api.make_book(loaded.story, folder, cache=not no_cache, on_progress=bars,
                                  executor=executor)
         if not quiet:
-            typer.echo(f"wrote the book to {made}/ ({len(loaded.story.scenes)} pages); open "
+            pages = len(loaded.story.scenes)
+            typer.echo(f"wrote the book to {made}/ ({pages} page{'s' if pages != 1 else ''}); open "
                        f"{made / 'index.html'} in a browser "
                        f"({time.monotonic() - started:.1f}s)", err=True)
 

@@ -7,6 +7,7 @@ one, the suggestion.
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Literal
@@ -59,6 +60,23 @@ def shown(char: str) -> str:
         f"\\u{code:04x}" if code < 0x10000 else f"\\U{code:08x}")
 
 
+def columns(text: str) -> int:
+    """How many terminal columns ``text`` takes once printed (see ``printable``).
+
+    A wide character (CJK, most emoji) takes two and a combining mark none, so a caret or a
+    table column lines up under such text as it does under ASCII.
+    """
+    width = 0
+    for char in text:
+        if char.isprintable() and unicodedata.combining(char):
+            continue
+        if unicodedata.east_asian_width(char) in "WF":
+            width += 2
+        else:
+            width += len(shown(char))
+    return width
+
+
 def printable(text: str) -> str:
     """``text`` safe to print to a terminal: no character of it can drive the terminal."""
     return text if text.isprintable() else "".join(shown(ch) for ch in text)
@@ -82,13 +100,13 @@ def render(diagnostic: Diagnostic, source_lines: list[str] | None) -> str:
         gutter = f"{span.line:>4} | "
         out.append(gutter + printable(text))
         # Keep tabs so the caret lines up under the same character; an escaped
-        # character is as wide as its escape.
-        lead = "".join(ch if ch == "\t" else " " * len(shown(ch))
+        # character is as wide as its escape, a wide one two columns, a combining mark none.
+        lead = "".join(ch if ch == "\t" else " " * columns(ch)
                        for ch in text[: span.column - 1])
         width = 1
         if span.end_line == span.line and span.end_column > span.column:
             end = min(span.end_column, len(text) + 1)
-            width = max(1, len(printable(text[span.column - 1:end - 1])))
+            width = max(1, columns(text[span.column - 1:end - 1]))
         out.append(" " * (len(gutter) - 2) + "| " + lead + "^" + "~" * max(0, width - 1))
         if hint:
             out.append(" " * (len(gutter) - 2) + "= " + hint)

@@ -3,15 +3,20 @@
 from __future__ import annotations
 
 from pathlib import Path
+from types import SimpleNamespace
+from typing import cast
 
 import pytest
 from typer.testing import CliRunner
 
 from conftest import ROOT
 from storyscore.cli import app
+from storyscore.compose.harmony import HarmonySpan
+from storyscore.compose.request import ScenePlan
+from storyscore.compose.theory import Key, realise
 from storyscore.dsl.load import parse_story
 from storyscore.pipeline.mapping import SceneMusic
-from storyscore.reports.explain import played_instruments
+from storyscore.reports.explain import _key_change, played_instruments
 
 
 def test_explain_lists_every_scene_with_key_tempo_instruments_and_reasons(
@@ -87,3 +92,21 @@ def test_played_instruments_follow_each_path_through_a_scene() -> None:
                            (("flute", "harp", "cello"), ("a", "c", "d"))]
     assert played["b"] == [(("clarinet", "harp", "cello"), ("a", "b", "d"))]
     assert played["a"] == [(("flute", "harp", "cello"), ("a", "b", "d"))]
+
+
+@pytest.mark.parametrize(("tonics", "room"), [
+    (("D", "G"), "no room for a pivot chord)"),
+    (("C", "F#"), "no room for the route through "),
+])
+def test_a_phrase_modulation_names_what_had_no_room(tonics: tuple[str, str], room: str) -> None:
+    # A quarter-second scene in D major before one in G major: the text once read
+    # "no room for the route through  at two bars a step", naming no key.
+    plans = [cast(ScenePlan, SimpleNamespace(tonic=tonic, mode="major")) for tonic in tonics]
+    old, new = (Key(tonic.replace("b", "-"), "major") for tonic in tonics)
+    spans = [HarmonySpan(0.0, 1.0, realise("I", old), 0, 0, "final"),
+             HarmonySpan(4.0, 4.0, realise("I", new), 1, 1, None)]
+    text = _key_change(0, plans, spans, 4.0, 2)
+    assert text.startswith(f"{old} closes on its tonic and rests a beat, and {new} begins afresh")
+    assert room in text
+    assert "through  " not in text
+    assert "through , " not in text

@@ -25,6 +25,14 @@ def run(*args: str) -> tuple[int, str, str]:
     return result.exit_code, result.stdout, result.stderr
 
 
+def test_paint_counts_one_picture_in_the_singular(tmp_path: Path) -> None:
+    (tmp_path / "one.sco").write_text('scene a\n    prompt "a red barn"\n', encoding="utf-8")
+    out = tmp_path / "pictures"
+    code, _, err = run("paint", str(tmp_path / "one.sco"), "-o", str(out), "--size", "64x64")
+    assert code == 0, err
+    assert err.endswith(f"wrote 1 picture to {out}/ (0 from the cache)\n")
+
+
 def test_paint_writes_every_scene_of_every_branch_then_reads_the_cache(tmp_path: Path) -> None:
     out = tmp_path / "pictures"
     story = str(ROOT / "stories" / "lighthouse.sco")

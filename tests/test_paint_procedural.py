@@ -11,6 +11,7 @@ import subprocess
 import sys
 import tracemalloc
 from collections.abc import Callable
+from types import SimpleNamespace
 
 import numpy as np
 import pytest
@@ -71,6 +72,35 @@ def test_is_a_painter_with_name_and_version() -> None:
     assert isinstance(PAINTER, Painter)
     assert PAINTER.name == "procedural"
     assert PAINTER.version == "4"
+
+
+def test_an_edited_painter_or_vocabulary_changes_the_picture_key(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    # The key held only the hand-kept version "4": eight edits later, a fixed word
+    # ("riverbank" painted as a bank) still came out of a user's cache as before.
+    import importlib
+
+    import storyscore.cache
+    from storyscore.paint import picture_key
+
+    procedural = importlib.import_module("storyscore.paint.procedural")
+
+    request = PaintRequest("a girl on a riverbank", 96, 64, seed=1)
+
+    def key(source: str, vocabulary: bytes) -> str:
+        folder = SimpleNamespace(joinpath=lambda name: SimpleNamespace(
+            read_bytes=lambda: vocabulary))
+        monkeypatch.setattr(storyscore.cache, "code_digest", lambda *modules: source)
+        monkeypatch.setattr(procedural, "resources", SimpleNamespace(files=lambda _: folder))
+        procedural.code_version.cache_clear()
+        return picture_key(ProceduralPainter(), request)
+
+    try:
+        assert key("a", b"v") == key("a", b"v")
+        assert key("a", b"v") != key("b", b"v")
+        assert key("a", b"v") != key("a", b"w")
+    finally:
+        procedural.code_version.cache_clear()
 
 
 def test_same_request_gives_byte_identical_picture() -> None:

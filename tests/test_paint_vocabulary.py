@@ -144,6 +144,32 @@ def test_a_words_file_adds_synonyms_kinds_and_colours() -> None:
     assert painter.understood(PaintRequest("a hedgehog in a glade", 160, 90, 1)) == []
 
 
+def test_accented_words_stay_whole() -> None:
+    # Letters outside a-z once split words: "café" read as "caf", "crème" as "cr" and "me".
+    reading = read_prompt("a café by the sea, crème brûlée")
+    assert reading.concepts == ["cafe", "sea"]
+    assert reading.unknown == ["crème", "brûlée"]
+    notes = ProceduralPainter().word_notes(PaintRequest("a café by the sea", 64, 64))
+    assert "café → cafe (a synonym)" in notes
+
+
+@pytest.mark.parametrize("prompt", ["a girl on a muddy riverbank", "the river bank at dawn"])
+def test_a_riverbank_is_a_river_not_a_bank_building(prompt: str) -> None:
+    # "bank" names a building (a museum); the riverbank was painted as a temple of columns.
+    concepts = read_prompt(prompt).concepts
+    assert "river" in concepts
+    assert "museum" not in concepts
+
+
+def test_the_country_is_countryside_not_a_crowd() -> None:
+    # WordNet's "country" (a kind of people) drew a crowd on "a country road".
+    concepts = read_prompt("a country road leading over green hills").concepts
+    assert "meadow" in concepts
+    assert "crowd" not in concepts
+    assert read_prompt("the open countryside").concepts == ["meadow"]
+    assert "crowd" not in ProceduralPainter().understood(PaintRequest("a country road", 64, 64))
+
+
 def test_an_authors_colour_colours_the_picture() -> None:
     words, _ = parse_words(WORDS, "my-words.yaml")
     painter = ProceduralPainter()

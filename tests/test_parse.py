@@ -45,6 +45,12 @@ def test_defaults() -> None:
     assert s.camera_of(s.scenes[0]) == Camera("still", 0.0)
 
 
+@pytest.mark.parametrize("seed", [9007199254740993, 2**63 - 1])
+def test_a_large_seed_is_kept_exactly(seed: int) -> None:
+    # Read through a float, 2**53 + 1 became 2**53 and the largest seed failed its own range.
+    assert one_scene('prompt "x"', f"seed {seed}\n").seed == seed
+
+
 @pytest.mark.parametrize(("preset", "size"), [
     ("480p", (854, 480)), ("720p", (1280, 720)), ("1080p", (1920, 1080)),
     ("square", (1080, 1080)), ("portrait", (1080, 1920)), ("64x4096", (64, 4096)),

@@ -144,6 +144,9 @@ def test_bad_options(story: Path) -> None:
     assert "did you mean 'three'?" in err
     code, err = render(str(story), "-o", "out.avi")
     assert "the video is an .mp4 file" in err
+    assert err.endswith("= use -o out.mp4\n")  # it suggested out.avi.mp4
+    code, err = render(str(story), "-o", "take.2")
+    assert err.endswith("= use -o take.2.mp4\n")
 
 
 def test_segments_encode_while_the_story_is_painted_and_composed(

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import io
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import mido  # type: ignore[import-untyped, unused-ignore]
 import numpy as np
 import pytest
 
-from conftest import PIANO, make_midi
+from conftest import PIANO, ROOT, make_midi
 from storyscore.audio.fontsubset import FontLayoutError, Programs, cut_font, programs_of
 from storyscore.audio.synth import (
     SAMPLE_RATE,
@@ -236,3 +239,16 @@ def test_a_font_that_cannot_be_cut_is_played_whole(tmp_path: Path) -> None:
     with pytest.raises(FontLayoutError):
         cut_font(odd, programs_of(BAND))
     assert font_for(odd, BAND) == odd.read_bytes()
+
+
+def test_a_file_without_notes_is_silence_as_long_as_the_file() -> None:
+    # A silent scene's music has no notes, and midirenderer crashed the whole process
+    # (SIGSEGV) on it, so the sound is made in a child process that may die.
+    midi = make_midi([], bpm=60, programs={0: PIANO})
+    script = ("import sys; from storyscore.audio.synth import render_midi; "
+              "audio = render_midi(sys.stdin.buffer.read(), tail=1.5); "
+              "print(audio.shape, audio.dtype, float(abs(audio).max()))")
+    done = subprocess.run([sys.executable, "-c", script], input=midi, capture_output=True,
+                          timeout=120, check=False, env={**os.environ, "PYTHONPATH": str(ROOT)})
+    assert done.returncode == 0, done.stderr.decode(errors="replace")[-2000:]
+    assert done.stdout.decode().split() == [f"({int(1.5 * SAMPLE_RATE)},", "2)", "float32", "0.0"]

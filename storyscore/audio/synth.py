@@ -185,6 +185,11 @@ def render_midi(
     else:
         data = midi
     extended = _with_tail(data, tail, span)
+    song = Song.read(extended, span)
+    if not any(is_note_on(message) for events in song.tracks for _, message in events):
+        # midirenderer crashes the process (SIGSEGV) on a file without notes, such as a
+        # silent scene's; its sound is silence as long as the file.
+        return np.zeros((int(TempoMap(song).seconds(song.end()) * sample_rate), 2), np.float32)
     font = font_for(font_path, extended, span)
     try:
         wav = midirenderer.render_wave_from(font, extended)

@@ -157,7 +157,9 @@ class _Args:
         if whole and not re.fullmatch(r"-?\d+", arg.text):
             self.error(arg.span, f"{what} must be a whole number, not {arg.text}")
             return None
-        value = float(arg.text)
+        # A whole number is read as an int: through a float, a seed above 2**53
+        # would silently change and the largest one would fail its own range.
+        value = int(arg.text) if whole else float(arg.text)
         if not low <= value <= high:
             shown_low, shown_high = (_num(low), _num(high))
             self.error(arg.span, f"{what} {arg.text} is out of range",
@@ -250,6 +252,11 @@ class _Builder:
                 if arg.kind == "BAD_LONG_STRING":
                     span = SourceSpan(span.file, span.line, span.column, span.line, span.column + 3)
                 shown = arg.text if arg.text.isprintable() else f"U+{ord(arg.text[0]):04X}"
+                size = re.fullmatch(r"(\d+)X(\d+)", arg.text)
+                if arg.kind == "BAD_NUMBER" and size is not None:
+                    # A size is WxH with a lowercase x; "1280X720" is not a number.
+                    message = "'{}' is not a size"
+                    hint = f"write {size[1]}x{size[2]}, with a lowercase x"
                 self.error(span, message.format(shown), hint)
         return bad
 
@@ -767,7 +774,13 @@ class _Builder:
         target = args.word("a scene id", example=f'choice "{got[0]}" -> tower')
         if target is None or not self.check_identifier(target, "scene id"):
             return None
-        return Choice(strings.one_line(got[0]), target.text, args.keyword.span, target.span)
+        text = strings.one_line(got[0])
+        if not text:
+            # The book would offer a blank button, the picker a blank line.
+            args.error(got[1].span, "a choice needs text to offer the reader",
+                       f'for example: choice "Go on" -> {target.text}')
+            return None
+        return Choice(text, target.text, args.keyword.span, target.span)
 
     def _camera(self, args: _Args) -> Camera | None:
         arg = args.one_of("camera move", vocab.CAMERA_MOVES, "moves")

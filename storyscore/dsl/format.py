@@ -38,6 +38,14 @@ def format_script(text: str, filename: str = "<string>") -> str:
     return _assemble(chunks, text.replace("\r\n", "\n").split("\n"))
 
 
+def in_style_of(formatted: str, source: str) -> str:
+    """``formatted`` with the line breaks (CRLF or LF) and the byte-order mark of
+    ``source``: ``fmt -w`` changes a script's layout, never its file conventions."""
+    first = source.find("\n")
+    out = formatted.replace("\n", "\r\n") if first > 0 and source[first - 1] == "\r" else formatted
+    return "\ufeff" + out if source.startswith("\ufeff") else out
+
+
 def _chunks(lines: list[Line], comments: list[Comment]) -> list[_Chunk]:
     trailing: dict[int, Comment] = {}
     standalone: list[Comment] = []

@@ -6,19 +6,29 @@ Every problem is collected; nothing here raises.
 
 from __future__ import annotations
 
+import unicodedata
+from collections import Counter
 from collections.abc import Iterable
 from pathlib import Path
 
 from storyscore.diagnostics import Diagnostic, SourceSpan
 from storyscore.errors import PaintError, suggest
 from storyscore.files import not_a_file
-from storyscore.model import CHARACTER_REF, Scene, Story
+from storyscore.model import CHARACTER_REF, Narration, Scene, Story, Voice
 from storyscore.paint.image_file import image_kind, load_picture
 from storyscore.paint.procedural.words import read_words
 
 # The shortest an ``auto`` scene can be (see the duration rules in the spec).
 AUTO_MIN_WITH_NARRATION = 4.0
 AUTO_WITHOUT_NARRATION = 5.0
+
+# The espeak-ng voice for narration in each writing system (by the first word of its
+# letters' Unicode names), for the hint when an English voice is given other letters.
+_SCRIPT_VOICES = {
+    "ARABIC": "ar", "HEBREW": "he", "CYRILLIC": "ru", "GREEK": "el", "CJK": "cmn",
+    "HIRAGANA": "ja", "KATAKANA": "ja", "HANGUL": "ko", "DEVANAGARI": "hi", "THAI": "th",
+    "GEORGIAN": "ka", "ARMENIAN": "hy", "BENGALI": "bn", "TAMIL": "ta",
+}
 
 
 def validate(story: Story, damaged: Iterable[str] = ()) -> list[Diagnostic]:
@@ -105,6 +115,10 @@ class _Checker:
                            f'character {match[1]} "a description"')
 
     def check_content(self, scene: Scene) -> None:
+        voice = self.story.voice_of(scene)
+        for narration in scene.narration:
+            self.check_language(narration, voice)
+            self.check_named_characters(narration)
         if scene.prompt is None and scene.image is None and scene.id not in self.damaged:
             self.error(scene.id_span, f"scene '{scene.id}' has neither a prompt nor an image",
                        'add a prompt "what to paint" or an image "file.png"')
@@ -120,6 +134,41 @@ class _Checker:
             else:
                 self.check_decodes(scene, path)
 
+    def check_named_characters(self, narration: Narration) -> None:
+        """Warn at an ``@character`` in narration: only prompts are expanded, so the voice
+        would say "at mira" and the subtitles and the book would show "@mira"."""
+        known = {c.id for c in self.story.characters}
+        span = narration.span
+        for paragraph in narration.paragraphs:
+            for match in CHARACTER_REF.finditer(paragraph):
+                if match[1] not in known:
+                    continue
+                at = span
+                if span.line == span.end_line and len(narration.paragraphs) == 1:
+                    col = span.column + 1 + match.start()
+                    at = SourceSpan(span.file, span.line, col, span.line, col + len(match[0]))
+                self.warning(at, f"'@{match[1]}' in narration is read out as 'at {match[1]}'",
+                             "only prompts replace @names; write the name as it should be heard")
+
+    def check_language(self, narration: Narration, voice: Voice) -> None:
+        """Warn when an English voice is to read narration in another alphabet: espeak-ng's
+        English, which phonemises for both, names such letters instead of reading them."""
+        if not (voice.name in ("joe", "espeak") or voice.name.startswith("espeak:en")):
+            return
+        scripts = Counter(unicodedata.name(char, "?").split()[0]
+                          for paragraph in narration.paragraphs for char in paragraph
+                          if char.isalpha())
+        latin = scripts.pop("LATIN", 0)
+        if not scripts or latin >= sum(scripts.values()):
+            return
+        script = "HIRAGANA" if scripts.keys() & {"HIRAGANA", "KATAKANA"} else (
+            scripts.most_common(1)[0][0])
+        language = _SCRIPT_VOICES.get(script, "LANGUAGE")
+        self.warning(narration.span,
+                     f"the {voice.name} voice speaks English: it would name this narration's "
+                     "letters one by one, not read it",
+                     f"give the scene a voice for its language: voice espeak:{language}")
+
     def check_decodes(self, scene: Scene, path: Path) -> None:
         """Decode the picture as the painter will, so a truncated file or a
         decompression bomb is found by ``check``, not halfway through a render."""
@@ -132,9 +181,23 @@ class _Checker:
             self.error(scene.image_span, f"image file '{scene.image}' {reason}",
                        "open it in an image editor and save it again")
 
+    def check_choices(self, scene: Scene) -> None:
+        """Warn at a choice whose text repeats an earlier one of the scene: the reader
+        would see two buttons saying the same thing."""
+        seen: dict[str, str] = {}
+        for choice in scene.choices:
+            said = choice.text.casefold()
+            if said in seen:
+                self.warning(choice.span, f"the choice \"{choice.text}\" is offered twice in "
+                             f"scene '{scene.id}' (-> {seen[said]} and -> {choice.target})",
+                             "give each choice its own text, or remove one")
+            else:
+                seen[said] = choice.target
+
     def check_references(self) -> bool:
         ok = True
         for scene in self.story.scenes:
+            self.check_choices(scene)
             targets = [(c.target, c.target_span) for c in scene.choices]
             if scene.next is not None:
                 targets.append((scene.next, scene.next_span))

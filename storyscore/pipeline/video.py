@@ -92,7 +92,8 @@ class RenderSummary:
             segments_all += len(report.segments)
             route = " -> ".join(scene.id for scene in item.job.path)
             lines.append(f"rendered {item.job.output}: {item.composition.duration:.1f}s, "
-                         f"{len(item.job.path)} scenes ({route}), "
+                         f"{len(item.job.path)} scene{'s' if len(item.job.path) != 1 else ''} "
+                         f"({route}), "
                          f"{report.width}x{report.height} at {report.fps} fps, "
                          f"audio {item.loudness_lufs:.1f} LUFS, "
                          f"true peak {item.true_peak_dbtp:.1f} dBTP")

@@ -156,9 +156,11 @@ def _key_change(i: int, plans: Sequence[ScenePlan], spans: Sequence[HarmonySpan]
     after = [s for s in spans if s.scene == i + 1]
     if before and after and after[0].offset - before[-1].end > 1e-6:
         via = [str(k) for k in key_route(old, new)[1:-1]]
+        # Neighbouring keys have no route to name, only the pivot chord that did not fit.
+        room = (f"the route through {', '.join(via)} at two bars a step" if via
+                else "a pivot chord")
         return (f"{old} closes on its tonic and rests a beat, and {new} begins afresh on "
-                f"the downbeat of bar {bar} (a phrase modulation: no room for the route "
-                f"through {', '.join(via)} at two bars a step)")
+                f"the downbeat of bar {bar} (a phrase modulation: no room for {room})")
     # The keys the chords pass through, from the last chord in the old key on.
     start = max((k for k, s in enumerate(before) if s.chord.key.same_as == old.same_as),
                 default=0)

@@ -2,13 +2,21 @@
 
 from __future__ import annotations
 
-from storyscore.diagnostics import Diagnostic, printable
+from storyscore.diagnostics import Diagnostic, columns, printable
 from storyscore.model import Story
 from storyscore.timeline import default_path, lengthening_warnings, timeline
 
 
-def _seconds(value: float) -> str:
+def _seconds(value: float, *, exact: bool = False) -> str:
+    """A length in tenths of a second; ``exact`` keeps the milliseconds an author wrote (250ms)."""
+    if exact and round(value, 1) != value:
+        return f"{value:.3f}".rstrip("0") + "s"
     return f"{value:.1f}s"
+
+
+def _cell(text: str, width: int) -> str:
+    """``text`` padded to ``width`` terminal columns (wide characters count twice)."""
+    return text + " " * (width - columns(text))
 
 
 def outline(story: Story) -> tuple[str, list[Diagnostic]]:
@@ -31,7 +39,7 @@ def outline(story: Story) -> tuple[str, list[Diagnostic]]:
             length += " auto"
             estimated = estimated or (time.estimated and time.speech > 0)
         else:
-            length = _seconds(time.duration)
+            length = _seconds(time.duration, exact=not time.lengthened)
             if time.lengthened:
                 length = "~" + length + " (lengthened)"
                 estimated = True
@@ -47,8 +55,8 @@ def outline(story: Story) -> tuple[str, list[Diagnostic]]:
                 f"{transition.kind} {transition.duration:g}s")
             then = f"{how} -> {following[0]}"
         rows.append((scene.id, printable(scene.title), length, then))
-    widths = [max(len(row[i]) for row in rows) for i in range(3)]
-    table = ["  " + "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=False))
+    widths = [max(columns(row[i]) for row in rows) for i in range(3)]
+    table = ["  " + "  ".join(_cell(cell, width) for cell, width in zip(row, widths, strict=False))
              + "  " + row[3] for row in rows]
 
     path = default_path(story)
@@ -60,7 +68,7 @@ def outline(story: Story) -> tuple[str, list[Diagnostic]]:
         f"{len(branches)} branch point{'s' if len(branches) != 1 else ''}, "
         f"ending{'s' if len(endings) != 1 else ''}: {', '.join(endings)}",
         "default path: " + " -> ".join(scene.id for scene in path)
-        + f" ({'~' if estimated else ''}{_seconds(total)})",
+        + f" ({'~' if estimated else ''}{_seconds(total, exact=not estimated)})",
     ]
     if estimated:
         footer.append("~ narration lengths are estimated from word counts (about 150 words "

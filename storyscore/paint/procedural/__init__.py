@@ -14,7 +14,10 @@ composition.
 
 from __future__ import annotations
 
+import functools
+import hashlib
 import math
+from importlib import resources
 
 import numpy as np
 from PIL import Image
@@ -51,6 +54,17 @@ MAX_SIDE = 16384
 MIN_WORK_SIDE = 24
 
 
+@functools.cache
+def code_version() -> str:
+    """A digest of the painter's source and its ``vocabulary.yaml``."""
+    from storyscore.cache import code_digest
+
+    vocabulary = resources.files(__package__).joinpath("vocabulary.yaml").read_bytes()
+    digest = hashlib.sha256(code_digest("storyscore.paint.procedural").encode())
+    digest.update(vocabulary)
+    return digest.hexdigest()
+
+
 class ProceduralPainter:
     """Paints a storybook picture from a prompt with numpy and Pillow only."""
 
@@ -62,8 +76,10 @@ class ProceduralPainter:
 
     def cache_inputs(self) -> dict[str, str | None]:
         """What decides a picture besides the request: with WordNet, unknown words
-        paint differently, so the cache tells the two apart."""
-        return {"lexicon": "wordnet-3.0" if lexicon.data_folder() is not None else None}
+        paint differently, so the cache tells the two apart; and the painter's own code
+        and vocabulary, so an edited painter never serves a picture the old one made."""
+        return {"lexicon": "wordnet-3.0" if lexicon.data_folder() is not None else None,
+                "code": code_version()}
 
     def understood(self, request: PaintRequest) -> list[str]:
         """The concepts of the prompt that the picture shows (for ``explain``), then

@@ -163,8 +163,12 @@ _STOP = frozenset({
 _COMPOUNDS: dict[str, tuple[str, ...]] = VOCABULARY.compounds
 
 
+# A word is a run of letters, accented ones included ("café", not "caf"), and apostrophes.
+_WORD = re.compile(r"(?:[^\W\d_]|')+")
+
+
 def _words(text: str) -> tuple[str, ...]:
-    return tuple(re.findall(r"[a-z']+", text.lower().replace("-", " ")))
+    return tuple(_WORD.findall(text.lower().replace("-", " ")))
 
 
 # Multi-word phrases are tried first, so "oil painting" wins over "oil" and "painting".
@@ -219,7 +223,7 @@ def _author_phrases(words: tuple[tuple[str, str], ...]) -> dict[tuple[str, ...],
 
 def _tokens(prompt: str) -> list[str]:
     text = prompt.lower().replace("-", " ").replace("’", "'")
-    return [t.strip("'") for t in re.findall(r"[a-z']+", text) if t.strip("'")]
+    return [t.strip("'") for t in _WORD.findall(text) if t.strip("'")]
 
 
 def candidates(word: str) -> list[str]:
