@@ -353,3 +353,16 @@ def test_check_warns_at_a_choice_offered_twice(tmp_path: Path,
         '   5 |     choice "go on" -> c\n'
         "     |     ^~~~~~\n"
         "     = give each choice its own text, or remove one\n")
+
+
+def test_score_names_a_part_after_any_character(tmp_path: Path,
+                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    # A character's part is a MIDI track named after it; mido writes Latin-1 unless
+    # told otherwise, and "夜" was a UnicodeEncodeError traceback.
+    monkeypatch.chdir(tmp_path)
+    Path("night.sco").write_text('character 夜 "a deep blue night sky full of stars"\n'
+                                 'scene a\n    prompt "@夜 over a small town"\n',
+                                 encoding="utf-8")
+    code, _, err = run("score", "night.sco", "-o", "night.mid", "--size", "64x64", "--quiet")
+    assert (code, err) == (0, "")
+    assert "(夜)".encode() in Path("night.mid").read_bytes()

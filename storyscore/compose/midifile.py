@@ -32,7 +32,8 @@ def midi_file(timeline: Timeline, events: Mapping[str, Sequence[NoteEvent]],
 
     import mido
 
-    midi = mido.MidiFile(type=1, ticks_per_beat=TICKS_PER_QUARTER)
+    # UTF-8, not mido's Latin-1: a part is named after a character, whose id may be "夜".
+    midi = mido.MidiFile(type=1, ticks_per_beat=TICKS_PER_QUARTER, charset="utf-8")
     midi.tracks.append(_tempo_track(timeline))
     channels = [c for c in range(16) if c != _DRUMS]
     scene_ticks = [_tick(o) for o in timeline.scene_offsets]
