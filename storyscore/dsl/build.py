@@ -352,7 +352,15 @@ class _Builder:
 
     def _title(self, args: _Args) -> str | None:
         got = args.string("a string", '"The Lighthouse Keeper\'s Daughter"')
-        return strings.one_line(got[0]) if got else None
+        if not got:
+            return None
+        title = strings.one_line(got[0])
+        if not title:
+            # The book's cover, the MP4's metadata and explain's heading would be blank.
+            args.error(got[1].span, "a title needs text",
+                       "write the title, or remove the line to use the file's name")
+            return None
+        return title
 
     def _text(self, args: _Args) -> str | None:
         got = args.string("a string", '"soft light, watercolor"')
@@ -621,6 +629,10 @@ class _Builder:
         if nxt is not None and nxt.kind in _STRING_KINDS:
             args.take()
             title = strings.one_line(self.decode(nxt))
+            if not title:
+                args.error(nxt.span, "a scene's title needs text",
+                           f"write the title, or remove it to use the scene's id ({ident.text})")
+                title = ident.text
         duration: float | None = None
         duration_span = ident.span
         nxt = args.peek()
