@@ -802,6 +802,8 @@ def _bar_options(notes: list[_Slot], scale: Sequence[int], tonic: int, band: tup
     ``open_end`` (a bar the statement goes on from): a last note on a beat may also
     pass on off its chord, as a passing note into the next bar (``_Option.dangling``)."""
     first = notes[0].degree or 0
+    # Only a last note on a weak beat can pass on; it changes a bar whose close bent it.
+    passes = open_end and notes[-1].beat and not notes[-1].strong
     options = []
     for mirror in (False, True):
         if mirror and (len(notes) < 3 or any(s.cadence == "final" for s in notes)):
@@ -809,14 +811,15 @@ def _bar_options(notes: list[_Slot], scale: Sequence[int], tonic: int, band: tup
         shape = [2 * first - (s.degree or 0) if mirror else (s.degree or 0) for s in notes]
         for shift in range(-6, 7):
             degrees = tuple(d + shift for d in shape)
-            for passing in sorted({False, open_end}):
+            cost = 0.6 * abs(float(np.mean(degrees)) - wanted) + (_MIRROR if mirror else 0.0)
+            option = _bar_option(notes, degrees, scale, tonic, band, bass_of, heights,
+                                 False, known)
+            options.append(dataclasses.replace(option, cost=option.cost + cost))
+            if passes and option.degrees[-1] != degrees[-1]:
                 option = _bar_option(notes, degrees, scale, tonic, band, bass_of, heights,
-                                     passing, known)
-                if passing and not option.dangling:
-                    continue  # the same as the bar closed on its chord
-                cost = 0.6 * abs(float(np.mean(degrees)) - wanted) + (_MIRROR if mirror
-                                                                       else 0.0)
-                options.append(dataclasses.replace(option, cost=option.cost + cost))
+                                     True, known)
+                if option.dangling:
+                    options.append(dataclasses.replace(option, cost=option.cost + cost))
     options.sort(key=lambda o: o.cost)
     return options[:_BAR_OPTIONS]
 
@@ -1378,9 +1381,9 @@ def _echo_statements(run: list[_Slot], pitches: list[int], plans: Sequence[Scene
     (``_rethink_theme``). Two revisions are tried: one that takes a form of a theme
     bar the run has already sung, bent onto the chords as it was, as the motif itself
     (``recall``), one that does not; the one whose shapes recur most is kept."""
-    reading = _Reading.of(run, pitches, plans, backdrop)
-    if reading.share >= _LEAST_RECURRING:
+    if _recurrence(_heard_windows(run, pitches, plans)) >= _LEAST_RECURRING:
         return pitches
+    reading = _Reading.of(run, pitches, plans, backdrop)
     revised = [_echo_pass(run, reading, plans, backdrop, recall) for recall in (True, False)]
     best = max(revised, key=lambda r: r.share)
     best.restore(run)
