@@ -679,7 +679,8 @@ def _bar_shifts(themed: list[_Slot], scale: Sequence[int], tonic: int, band: tup
         # Where the scene's skyline wants the bar: its notes' targets, in scale steps.
         wanted = 7 * (float(np.mean([slot.target for slot in notes])) - tonic) / 12
         options = _bar_options(notes, scale, tonic, band, bass_of, wanted, heights,
-                               open_end=index != order[-1], known=before if recall else None)
+                               open_end=sequences_first and index != order[-1],
+                               known=before if recall else None)
         # A composer keeps the motif where the harmony lets it: a bar left to the skyline
         # only where no sequence (or inversion) of it fits the chords unbent.
         fits = sequences_first and any(option.bent == 0 for option in options)
