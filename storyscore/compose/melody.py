@@ -38,8 +38,10 @@ degrees (half). The piece's final note is the tonic. Then each scene is read
 back (``_solve_and_revise``) and solved again where its key, range, contour or
 steps fall short; a scene that still does not follow its skyline has its
 statement of the theme sung again against its free notes as solved
-(``_rethink_theme``). Last, the line is proofread for leaps that do not turn
-back (``_turn_leaps``).
+(``_rethink_theme``). The line is proofread for leaps that do not turn back
+(``_turn_leaps``). Last, a run whose four-note shapes recur too little has its
+statements sung again, each knowing the shapes of all the others
+(``_echo_statements``).
 """
 
 from __future__ import annotations
@@ -641,7 +643,9 @@ def _bar_shifts(themed: list[_Slot], scale: Sequence[int], tonic: int, band: tup
     the chords under them, stays in the melody's band, keeps out of parallels with the
     bass and joins the bar before smoothly (``_bar_options``). A bar keeps only the
     theme's rhythm, its pitches left to the skyline, where no sequence fits its chords
-    unbent, or anywhere when ``sequences_first`` is False."""
+    unbent, or anywhere when ``sequences_first`` is False (and then every bar closes on
+    its chord). ``recall``: a bar bent into shapes ``before`` already has is the form of
+    the motif the listener knows, and counts as unbent."""
     bass_of = {id(slot): bass for slot, bass in zip(themed, basses, strict=True)}
     before = before if before is not None else collections.Counter()
     heights = np.array([slot.height for slot in themed])
@@ -1362,6 +1366,7 @@ class _Reading:
     @classmethod
     def of(cls, run: list[_Slot], pitches: list[int], plans: Sequence[ScenePlan],
            backdrop: Backdrop) -> _Reading:
+        """The reading of ``pitches``, with the run's theme notes as they are now."""
         windows = _heard_windows(run, pitches, plans)
         return cls(pitches, windows, _recurrence(windows),
                    _faults(run, pitches, plans, backdrop),
