@@ -38,8 +38,10 @@ degrees (half). The piece's final note is the tonic. Then each scene is read
 back (``_solve_and_revise``) and solved again where its key, range, contour or
 steps fall short; a scene that still does not follow its skyline has its
 statement of the theme sung again against its free notes as solved
-(``_rethink_theme``). Last, the line is proofread for leaps that do not turn
-back (``_turn_leaps``).
+(``_rethink_theme``). The line is proofread for leaps that do not turn back
+(``_turn_leaps``). Last, a run whose four-note shapes recur too little has its
+statements sung again, each knowing the shapes of all the others
+(``_echo_statements``).
 """
 
 from __future__ import annotations
@@ -128,6 +130,10 @@ _BAR_OPTIONS = 8  # ways of singing one bar it tries
 _LEAST_FOLLOWING = 0.6  # rank correlation of a scene's notes with its skyline
 _LEAST_STEPS = 0.5  # share of a scene's moves that are steps (up to two semitones)
 _REVISIONS = 3
+# A melody whose four-note shapes come back less often than this is sung again (between
+# the lower quartile of the folk songs in music21's corpus, 33 %, and their median, 53 %).
+_LEAST_RECURRING = 0.4
+_ECHO_ROUNDS = 2  # the statements sung again, one at a time, at most this often
 _KEY_CLEAR = 0.8  # correlation with its key's profile a scene's own bars should reach
 _GESTURE = 0.5  # how much of a motif's own run or turn the melody keeps
 _PARALLEL = 8.0  # cost of parallel fifths or octaves between the melody and the bass
@@ -470,7 +476,8 @@ def _cell_starts(bar_length: float, beat: float) -> list[float]:
 def _realise_theme(slots: list[_Slot], plan: ScenePlan, skyline: np.ndarray,
                    backdrop: Backdrop | None = None,
                    sung_shapes: collections.Counter[tuple[int, ...]] | None = None,
-                   sung: dict[int, int] | None = None, sequences_first: bool = True) -> None:
+                   sung: dict[int, int] | None = None, sequences_first: bool = True,
+                   recall: bool = False) -> None:
     """Give each theme note its pitch: its degree in the scene's key, each theme bar moved
     up or down the scale as a whole, or turned upside down, where that follows the
     skyline (``_bar_shifts``), then any note that still clashes moved onto the chord
@@ -500,7 +507,7 @@ def _realise_theme(slots: list[_Slot], plan: ScenePlan, skyline: np.ndarray,
               np.array([sung[id(slot)] if sung is not None else _foreseen(slot, band)
                         for slot in others], dtype=float))
     chosen = _bar_shifts(themed, key.scale, tonic, band, basses, clear, heard, sung_shapes,
-                         around, sequences_first=sequences_first)
+                         around, sequences_first=sequences_first, recall=recall)
     if sung_shapes is not None:
         sung_shapes.update(s for run in _kept_runs(chosen) for s in _shapes(run))
     for slot, (_, free) in zip(themed, chosen, strict=True):
@@ -515,12 +522,15 @@ def _realise_theme(slots: list[_Slot], plan: ScenePlan, skyline: np.ndarray,
 
 
 def _rethink_theme(slots: list[_Slot], pitches: Sequence[int], plan: ScenePlan,
-                   backdrop: Backdrop, sequences_first: bool = False) -> bool:
+                   backdrop: Backdrop, sequences_first: bool = False,
+                   heard: collections.Counter[tuple[int, ...]] | None = None,
+                   recall: bool = False) -> bool:
     """Sing a scene's statement of the theme again, judged with its other notes where
     the pitch pass put them (not where they were foreseen): each theme note back to its
     written degree and its skyline target. ``sequences_first`` False (a scene that
-    did not follow its skyline with sequences only) lets any bar go to the skyline.
-    False where the scene states no theme."""
+    did not follow its skyline with sequences only) lets any bar go to the skyline;
+    ``heard``: the shapes the rest of the music sings, and ``recall`` as in
+    ``_bar_shifts``. False where the scene states no theme."""
     if not any(slot.written is not None for slot in slots):
         return False
     for slot in slots:
@@ -528,8 +538,8 @@ def _rethink_theme(slots: list[_Slot], pitches: Sequence[int], plan: ScenePlan,
             slot.degree, slot.fixed, slot.target = slot.written, None, slot.aim
     sung = {id(slot): pitch for slot, pitch in zip(slots, pitches, strict=True)
             if slot.written is None}
-    _realise_theme(slots, plan, np.zeros(0), backdrop, sung=sung,
-                   sequences_first=sequences_first)
+    _realise_theme(slots, plan, np.zeros(0), backdrop, heard, sung=sung,
+                   sequences_first=sequences_first, recall=recall)
     return True
 
 
@@ -544,15 +554,16 @@ def _foreseen(slot: _Slot, band: tuple[int, int]) -> int:
 
 
 def _onto_chords(notes: Sequence[_Slot], degrees: Sequence[int], diatonic: Sequence[int],
-                 band: tuple[int, int]) -> list[int]:
+                 band: tuple[int, int], open_end: bool = False) -> list[int]:
     """The theme notes' pitches once each note the harmony or the band rules out is
-    moved to the nearest allowed pitch that keeps the line (``_snap_cost``)."""
+    moved to the nearest allowed pitch that keeps the line (``_snap_cost``);
+    ``open_end``: the last note may pass on by step to a note that follows."""
     out: list[int] = []
     previous: int | None = None
     before: int | None = None  # the note before ``previous``
     for k, slot in enumerate(notes):
         pitch = diatonic[k]
-        allowed = _theme_allowed(slot, diatonic, k)
+        allowed = _theme_allowed(slot, diatonic, k, open_end)
         # Within a fifth either way every pitch class is found, most of them twice. The
         # piece's last note looks an octave either way: a minor sixth above the tonic at
         # the band's top has its nearer tonic cut off, and must still reach the lower one.
@@ -596,18 +607,22 @@ def _key_hearing(themed: list[_Slot], key: Key, backdrop: Backdrop
     return cost
 
 
-def _theme_allowed(slot: _Slot, diatonic: Sequence[int], k: int) -> set[int]:
+def _theme_allowed(slot: _Slot, diatonic: Sequence[int], k: int, open_end: bool = False
+                   ) -> set[int]:
     """The pitch classes theme note ``k`` may sound: the tonic at the piece's end, a
     chord tone on a strong beat or on a beat it does not pass through by step, and the
-    scale as the chord alters it elsewhere."""
+    scale as the chord alters it elsewhere. ``open_end``: the notes go on past the last
+    of ``diatonic`` (a bar sung alone), so its last note may pass by step into the next
+    bar; whoever joins the bars sees that it does (``_Option.dangling``)."""
     if slot.cadence == "final":
         return {slot.chord.key.pc}
     if slot.strong:
         return set(slot.chord.pcs)
     if slot.beat:
-        stepwise = (0 < k < len(diatonic) - 1
+        last = k == len(diatonic) - 1
+        stepwise = (k > 0 and (open_end or not last)
                     and 0 < abs(diatonic[k] - diatonic[k - 1]) <= 2
-                    and 0 < abs(diatonic[k + 1] - diatonic[k]) <= 2)
+                    and (last or 0 < abs(diatonic[k + 1] - diatonic[k]) <= 2))
         if not stepwise:
             return set(slot.chord.pcs)
     return set(melodic_pcs(slot.chord))
@@ -618,7 +633,7 @@ def _bar_shifts(themed: list[_Slot], scale: Sequence[int], tonic: int, band: tup
                 heard: Callable[[Sequence[int]], float] | None = None,
                 before: collections.Counter[tuple[int, ...]] | None = None,
                 around: tuple[np.ndarray, np.ndarray] | None = None,
-                sequences_first: bool = True,
+                sequences_first: bool = True, recall: bool = False,
                 ) -> list[tuple[int, bool]]:
     """Each theme note's degree once its bar has moved: every bar is moved a number of
     scale steps as a whole (a sequence), or turned upside down about its first note
@@ -628,7 +643,9 @@ def _bar_shifts(themed: list[_Slot], scale: Sequence[int], tonic: int, band: tup
     the chords under them, stays in the melody's band, keeps out of parallels with the
     bass and joins the bar before smoothly (``_bar_options``). A bar keeps only the
     theme's rhythm, its pitches left to the skyline, where no sequence fits its chords
-    unbent, or anywhere when ``sequences_first`` is False."""
+    unbent, or anywhere when ``sequences_first`` is False (and then every bar closes on
+    its chord). ``recall``: a bar bent into shapes ``before`` already has is the form of
+    the motif the listener knows, and counts as unbent."""
     bass_of = {id(slot): bass for slot, bass in zip(themed, basses, strict=True)}
     before = before if before is not None else collections.Counter()
     heights = np.array([slot.height for slot in themed])
@@ -665,19 +682,29 @@ def _bar_shifts(themed: list[_Slot], scale: Sequence[int], tonic: int, band: tup
         notes = bars[index]
         # Where the scene's skyline wants the bar: its notes' targets, in scale steps.
         wanted = 7 * (float(np.mean([slot.target for slot in notes])) - tonic) / 12
-        options = _bar_options(notes, scale, tonic, band, bass_of, wanted, heights)
+        options = _bar_options(notes, scale, tonic, band, bass_of, wanted, heights,
+                               open_end=sequences_first and index != order[-1],
+                               known=before if recall else None)
         # A composer keeps the motif where the harmony lets it: a bar left to the skyline
         # only where no sequence (or inversion) of it fits the chords unbent.
         fits = sequences_first and any(option.bent == 0 for option in options)
         if len(notes) >= 3 and not any(slot.cadence == "final" for slot in notes) and not fits:
             options.append(_free_option(notes, scale, tonic, band))
-        grown = []
+        grown, stuck = [], []
         for cost, chosen in beams:
             for option in options:
                 own = cost + option.cost + (_join_cost(chosen[-1].pitches[-1], option.pitches)
                                             if chosen else 0.0)
                 path = (*chosen, option)
-                grown.append((judged(own, path, index == order[-1]), own, path))
+                judgement = (judged(own, path, index == order[-1]), own, path)
+                if chosen and chosen[-1].dangling and not 0 < abs(
+                        option.pitches[0] - chosen[-1].pitches[-1]) <= 2:
+                    # A passing note must pass on by step; where no way does, it will be
+                    # bent onto its chord after all.
+                    stuck.append((judgement[0] + _CLASH + _BENT, *judgement[1:]))
+                else:
+                    grown.append(judgement)
+        grown = grown or stuck
         grown.sort(key=lambda g: g[0])
         beams = [(own, path) for _, own, path in grown[:_BEAM]]
     best = beams[0][1]
@@ -752,6 +779,8 @@ class _Option:
     cost: float
     free: bool = False  # the theme's rhythm on pitches that follow the skyline note by note
     bent: int = 0  # intervals of the motif that bending onto the chords changed
+    # Its last note on a beat off its chord, passing on: the next bar must start a step away.
+    dangling: bool = False
 
 
 def _free_option(notes: list[_Slot], scale: Sequence[int], tonic: int, band: tuple[int, int]
@@ -770,11 +799,16 @@ def _free_option(notes: list[_Slot], scale: Sequence[int], tonic: int, band: tup
 
 
 def _bar_options(notes: list[_Slot], scale: Sequence[int], tonic: int, band: tuple[int, int],
-                 bass_of: dict[int, int | None], wanted: float, heights: np.ndarray
-                 ) -> list[_Option]:
+                 bass_of: dict[int, int | None], wanted: float, heights: np.ndarray,
+                 open_end: bool = False,
+                 known: collections.Counter[tuple[int, ...]] | None = None) -> list[_Option]:
     """The cheapest ways to sing a theme bar (shifted, or inverted and shifted), each
-    costed alone: its middle away from where the skyline wants it, an inversion."""
+    costed alone: its middle away from where the skyline wants it, an inversion.
+    ``open_end`` (a bar the statement goes on from): a last note on a beat may also
+    pass on off its chord, as a passing note into the next bar (``_Option.dangling``)."""
     first = notes[0].degree or 0
+    # Only a last note on a weak beat can pass on; it changes a bar whose close bent it.
+    passes = open_end and notes[-1].beat and not notes[-1].strong
     options = []
     for mirror in (False, True):
         if mirror and (len(notes) < 3 or any(s.cadence == "final" for s in notes)):
@@ -782,29 +816,52 @@ def _bar_options(notes: list[_Slot], scale: Sequence[int], tonic: int, band: tup
         shape = [2 * first - (s.degree or 0) if mirror else (s.degree or 0) for s in notes]
         for shift in range(-6, 7):
             degrees = tuple(d + shift for d in shape)
-            pitches = tuple(degree_pitch(d, scale, tonic) for d in degrees)
-            cost = _bar_cost(notes, pitches, band, bass_of, heights)
-            cost += 0.6 * abs(float(np.mean(degrees)) - wanted) + (_MIRROR if mirror else 0.0)
-            # The bar as it will sound: its clashing notes moved onto their chords, so that
-            # the search judges the shapes and the line a listener hears.
-            sounding = tuple(_onto_chords(notes, degrees, pitches, band))
-            sung = tuple(_degree_of(p, scale, tonic) for p in sounding)
-            # Each interval the bend changes is a piece of the motif a listener loses.
-            bent = sum(a != b for a, b in zip(_moves(sung), _moves(degrees), strict=True))
-            cost += _BENT * bent
-            options.append(_Option(sung, sounding, cost, bent=bent))
+            cost = 0.6 * abs(float(np.mean(degrees)) - wanted) + (_MIRROR if mirror else 0.0)
+            option = _bar_option(notes, degrees, scale, tonic, band, bass_of, heights,
+                                 False, known)
+            options.append(dataclasses.replace(option, cost=option.cost + cost))
+            if passes and option.degrees[-1] != degrees[-1]:
+                option = _bar_option(notes, degrees, scale, tonic, band, bass_of, heights,
+                                     True, known)
+                if option.dangling:
+                    options.append(dataclasses.replace(option, cost=option.cost + cost))
     options.sort(key=lambda o: o.cost)
     return options[:_BAR_OPTIONS]
 
 
+def _bar_option(notes: list[_Slot], degrees: tuple[int, ...], scale: Sequence[int],
+                tonic: int, band: tuple[int, int], bass_of: dict[int, int | None],
+                heights: np.ndarray, open_end: bool,
+                known: collections.Counter[tuple[int, ...]] | None = None) -> _Option:
+    """A theme bar sung on ``degrees``, as it will sound (its clashing notes moved onto
+    their chords), with what it costs alone (``_bar_cost``) and the motif's intervals
+    it bends; ``open_end`` as in ``_bar_options``."""
+    pitches = tuple(degree_pitch(d, scale, tonic) for d in degrees)
+    cost = _bar_cost(notes, pitches, band, bass_of, heights, open_end)
+    # The bar as it will sound: its clashing notes moved onto their chords, so that the
+    # search judges the shapes and the line a listener hears.
+    sounding = tuple(_onto_chords(notes, degrees, pitches, band, open_end))
+    sung = tuple(_degree_of(p, scale, tonic) for p in sounding)
+    # Each interval the bend changes is a piece of the motif a listener loses.
+    bent = sum(a != b for a, b in zip(_moves(sung), _moves(degrees), strict=True))
+    if bent and known is not None and len(sung) >= 4 and all(
+            known[shape] > 0 for shape in _shapes(sung)):
+        # Bent the way an earlier statement was: the listener knows this form of the motif.
+        bent = 0
+        cost = _bar_cost(notes, sounding, band, bass_of, heights, open_end)
+    dangling = open_end and sounding[-1] % 12 not in notes[-1].chord.pcs
+    return _Option(sung, sounding, cost + _BENT * bent, bent=bent, dangling=dangling)
+
+
 def _bar_cost(notes: list[_Slot], pitches: Sequence[int], band: tuple[int, int],
-              bass_of: dict[int, int | None], heights: np.ndarray) -> float:
+              bass_of: dict[int, int | None], heights: np.ndarray, open_end: bool = False
+              ) -> float:
     """What a theme bar sung on ``pitches`` costs: strong beats off their chords, notes
     outside the band, motion against the skyline inside the bar, parallels with the
     bass."""
     clashes = sum(1 for k, (slot, pitch) in enumerate(zip(notes, pitches, strict=True))
                   if pitch % 12 not in slot.chord.pcs
-                  and pitch % 12 not in _theme_allowed(slot, pitches, k))
+                  and pitch % 12 not in _theme_allowed(slot, pitches, k, open_end))
     # A passing note on a beat is allowed, but it is a dissonance a listener hears on
     # the beat: a bar that can sit its beats on the chord should.
     passing = sum(1 for slot, pitch in zip(notes, pitches, strict=True)
@@ -1242,6 +1299,7 @@ def compose_melody(
         if not run:
             continue
         pitches = _turn_leaps(run, _solve_and_revise(run, plans, backdrop), plans)
+        pitches = _echo_statements(run, pitches, plans, backdrop)
         for n, (slot, pitch) in enumerate(zip(run, pitches, strict=True)):
             tie_stop = _held(run, pitches, plans, n)
             events.append(_notate(NoteEvent(slot.offset, slot.sound, (pitch,),
@@ -1249,6 +1307,175 @@ def compose_melody(
                                             tie_stop=tie_stop), slot, plans, timeline,
                                   n == 0 or run[n - 1].scene != slot.scene))
     return _mark_ties(events)
+
+
+def _letter_steps(run: list[_Slot], pitches: Sequence[int], plans: Sequence[ScenePlan]
+                  ) -> list[int]:
+    """Each note's diatonic step as it is spelt in its scene's key (C0 = 0, D0 = 1 …),
+    so that intervals compare across keys as a reader counts them."""
+    out = []
+    for slot, pitch in zip(run, pitches, strict=True):
+        key = scene_key(plans[slot.scene])
+        out.append(_degree_of(pitch, key.scale, key.pc) + "CDEFGAB".index(key.tonic[0]))
+    return out
+
+
+_Window = tuple[tuple[int, ...], frozenset[int]]  # a four-note shape, and its notes' scenes
+
+
+def _heard_windows(run: list[_Slot], pitches: Sequence[int], plans: Sequence[ScenePlan]
+                   ) -> list[_Window]:
+    """Every four-note window of the run's phrases as check 11 reads them (tied notes
+    one, a written rest of a beat ending a phrase): its diatonic intervals, and the
+    scenes its notes belong to."""
+    steps = _letter_steps(run, pitches, plans)
+    gaps = _gaps(run)
+    phrases: list[list[int]] = [[]]
+    for n in range(len(run)):
+        if _held(run, pitches, plans, n):
+            continue
+        if phrases[-1] and gaps[n] >= 1.0 - 1e-9:
+            phrases.append([])
+        phrases[-1].append(n)
+    out = []
+    for phrase in phrases:
+        for k in range(len(phrase) - 3):
+            window = phrase[k:k + 4]
+            out.append((tuple(steps[b] - steps[a] for a, b in itertools.pairwise(window)),
+                        frozenset(run[n].scene for n in window)))
+    return out
+
+
+def _recurrence(windows: Sequence[_Window]) -> float:
+    """The share of the windows whose shape another window has too."""
+    counts = collections.Counter(shape for shape, _ in windows)
+    return sum(counts[shape] > 1 for shape, _ in windows) / max(1, len(windows))
+
+
+@dataclass
+class _Reading:
+    """A run's melody as read back for its recurring shapes: the pitches, their windows,
+    the share that recurs, and what else a reader finds wrong (``_faults``)."""
+
+    pitches: list[int]
+    windows: list[_Window]
+    share: float
+    faults: set[tuple[int, str]]
+    state: list[tuple[int | None, int | None, float]]  # each slot's degree, fixed, target
+
+    @classmethod
+    def of(cls, run: list[_Slot], pitches: list[int], plans: Sequence[ScenePlan],
+           backdrop: Backdrop) -> _Reading:
+        """The reading of ``pitches``, with the run's theme notes as they are now."""
+        windows = _heard_windows(run, pitches, plans)
+        return cls(pitches, windows, _recurrence(windows),
+                   _faults(run, pitches, plans, backdrop),
+                   [(slot.degree, slot.fixed, slot.target) for slot in run])
+
+    def restore(self, run: list[_Slot]) -> None:
+        """Put the run's theme notes back as they were when this reading was made."""
+        for slot, (degree, fixed, target) in zip(run, self.state, strict=True):
+            slot.degree, slot.fixed, slot.target = degree, fixed, target
+
+
+def _echo_statements(run: list[_Slot], pitches: list[int], plans: Sequence[ScenePlan],
+                     backdrop: Backdrop) -> list[int]:
+    """Read the run back for how often its four-note shapes come back and, where fewer
+    than ``_LEAST_RECURRING`` do, sing its statements of the theme again knowing how
+    the rest of the run goes (``_echo_pass``): the statements were sung in order, each
+    knowing only those before it, and a later scene may since have been sung again
+    (``_rethink_theme``). Two revisions are tried: one that takes a form of a theme
+    bar the run has already sung, bent onto the chords as it was, as the motif itself
+    (``recall``), one that does not; the one whose shapes recur most is kept."""
+    if _recurrence(_heard_windows(run, pitches, plans)) >= _LEAST_RECURRING:
+        return pitches
+    reading = _Reading.of(run, pitches, plans, backdrop)
+    revised = [_echo_pass(run, reading, plans, backdrop, recall) for recall in (True, False)]
+    best = max(revised, key=lambda r: r.share)
+    best.restore(run)
+    return best.pitches
+
+
+def _echo_pass(run: list[_Slot], reading: _Reading, plans: Sequence[ScenePlan],
+               backdrop: Backdrop, recall: bool) -> _Reading:
+    """One revision of the run (see ``_echo_statements``), from ``reading``: each round,
+    every scene's statement is sung again with the shapes of the rest of the run
+    counted as heard, and the one change that makes most shapes recur is kept, so long
+    as the reader finds nothing new wrong (a key, a skyline, a span, steps or leaps);
+    at most ``_ECHO_ROUNDS`` rounds."""
+    reading.restore(run)
+    for _ in range(_ECHO_ROUNDS):
+        best = reading
+        for scene in sorted({slot.scene for slot in run}):
+            notes = [n for n, slot in enumerate(run) if slot.scene == scene]
+            if not any(run[n].written is not None for n in notes):
+                continue
+            others = collections.Counter(shape for shape, scenes in reading.windows
+                                         if scene not in scenes)
+            _rethink_theme([run[n] for n in notes], [reading.pitches[n] for n in notes],
+                           plans[scene], backdrop, sequences_first=True, heard=others,
+                           recall=recall)
+            trial = _Reading.of(run, _resolve_near(run, reading.pitches, notes, plans,
+                                                   backdrop), plans, backdrop)
+            if trial.share > best.share and trial.faults <= reading.faults:
+                best = trial
+            reading.restore(run)
+        if best is reading:
+            break
+        reading = best
+        reading.restore(run)
+    return reading
+
+
+def _resolve_near(run: list[_Slot], pitches: list[int], notes: list[int],
+                  plans: Sequence[ScenePlan], backdrop: Backdrop) -> list[int]:
+    """The run's pitches once the notes ``notes`` (a scene's, its statement sung again)
+    and the free notes around them are solved again, the two notes on either side held
+    where they are (the pitch pass's costs reach two notes back)."""
+    low, high = max(0, notes[0] - 2), min(len(run), notes[-1] + 3)
+    held = [n for n in (*range(low, notes[0]), *range(notes[-1] + 1, high))
+            if run[n].fixed is None]
+    for n in held:
+        run[n].fixed = pitches[n]
+    window = run[low:high]
+    solved = _turn_leaps(window, _solve_pitches(window, plans, backdrop), plans)
+    for n in held:
+        run[n].fixed = None
+    out = list(pitches)
+    out[notes[0]:notes[-1] + 1] = solved[notes[0] - low:notes[-1] + 1 - low]
+    return out
+
+
+def _faults(run: list[_Slot], pitches: Sequence[int], plans: Sequence[ScenePlan],
+            backdrop: Backdrop) -> set[tuple[int, str]]:
+    """What a reader finds wrong with the run's melody, scene by scene: its own bars do
+    not name its key (with the parts under them), it does not follow a clear skyline, it
+    spans less than a fifth; and over the run, too few steps or leaps that turn back."""
+    out: set[tuple[int, str]] = set()
+    for scene in sorted({slot.scene for slot in run}):
+        notes = [n for n, slot in enumerate(run) if slot.scene == scene]
+        own = [n for n in notes if run[n].bar in backdrop.own_bars[scene]] or notes
+        weights = backdrop.weights[scene].copy()
+        for n in own:
+            weights[pitches[n] % 12] += run[n].length
+        r, margin = key_margin(weights, backdrop.keys[scene])
+        if margin < _KEY_MARGIN or r < _KEY_CLEAR:
+            out.add((scene, "key"))
+        if len(notes) < _PHRASE_NOTES:
+            continue
+        sung = np.array([pitches[n] for n in notes], dtype=float)
+        heights = np.array([run[n].height for n in notes])
+        if float(np.ptp(heights)) > _CLEAR_SKYLINE and _rank_correlation(
+                sung, heights) < _MUST_FOLLOW:
+            out.add((scene, "skyline"))
+        if np.ptp(sung) < _LEAST_SPAN:
+            out.add((scene, "span"))
+    moves = [b - a for a, b in itertools.pairwise(pitches) if b != a]
+    if moves and sum(abs(m) <= 2 for m in moves) < _LEAST_STEPS * len(moves):
+        out.add((-1, "steps"))
+    if _unturned_leaps(np.array(pitches, dtype=float)) * 3 > sum(abs(m) >= 5 for m in moves) * 2:
+        out.add((-1, "leaps"))
+    return out
 
 
 def _held(run: list[_Slot], pitches: Sequence[int], plans: Sequence[ScenePlan], n: int
