@@ -56,6 +56,8 @@ _FAULT_COST = 0.2  # margin given up for a draft that makes the piece loop or st
 _ENOUGH_CHORDS = 5  # distinct chords in the piece's first sixteen (check 8's least)
 _DISSONANT_COST = 0.3  # margin given up for a draft wholly under sevenths and diminished chords
 PHRASE_BARS = 4
+_QUIET = -0.4  # arousal at or below which a scene of neutral valence is quiet
+_UNTROUBLED = 0.3  # tension below which it is not troubled either
 LONG_SCENE_BARS = 8  # a scene this long holds its key a phrase before it modulates away
 
 _STEP_COLOURS = {"major": ("vi", "IV", "iii", "I"), "minor": ("VI", "iv", "III", "i")}
@@ -155,6 +157,11 @@ def mood_of(plan: ScenePlan) -> str:
         return "bright" if plan.arousal >= 0 else "calm"
     if plan.valence <= -0.25:
         return "sad"
+    if plan.valence >= 0 and plan.arousal <= _QUIET and plan.tension < _UNTROUBLED:
+        # A quiet picture, neither dark nor tense (a bedroom at night), is calm: the
+        # mysterious family's borrowed bVII and bVI, in both of a long scene's phrases,
+        # left such a scene's key heard at r 0.73.
+        return "calm"
     return "bright" if plan.arousal >= 0.3 else "mysterious"
 
 

@@ -22,7 +22,9 @@ reharmonised by the scene's own progression. The **form** of the story:
 * the last sounding scene brings the theme back, its period (or the motif and
   the close) ending with the piece on the authentic cadence: the return;
 * every scene's pace sets the note values: augmented (values doubled) in calm
-  scenes, in diminution (values halved) in lively ones without narration;
+  scenes with room for a fragment of it only (a calm scene with room for the whole
+  period states it, answered, at its written values), in diminution (values halved)
+  in lively ones without narration;
 * a long scene hears the antecedent (or the motif and its answer) once more.
 
 The theme sounds in the bars of a scene that are in its own key, not over a
@@ -45,6 +47,9 @@ from storyscore.compose.request import ScenePlan
 from storyscore.compose.timeline import Meter
 
 Note = tuple[float, float, int]  # offset in the theme (quarter notes), length, degree
+
+_PERIOD_BARS = 8  # the theme: an antecedent and a consequent of four bars each
+_FRAGMENT_BARS = 4  # the least room in which a calm scene augments its fragment of it
 
 # Motif rhythms per bar length (quarter notes), calm first, lively last. A motif has
 # three notes or more (the music guide's 3-6): two notes a bar give a four-note window
@@ -210,7 +215,7 @@ def plan_statements(plans: Sequence[ScenePlan], own: Sequence[tuple[int, int]],
         words.append("stated" if first else "returns" if last else "varied")
         # The scene's pace sets the note values: calm scenes augment, lively ones (without
         # a voice over them) take it in diminution.
-        if levels[i] <= 1 and n >= 4:
+        if levels[i] <= 1 and _augments(n):
             scale = 2.0
             words.append("augmented")
         elif levels[i] >= 3 and quiet_share[i] < 0.5:
@@ -232,6 +237,17 @@ def plan_statements(plans: Sequence[ScenePlan], own: Sequence[tuple[int, int]],
     return out
 
 
+def _augments(n: int) -> bool:
+    """Whether a calm scene of ``n`` own-key bars states the theme augmented: only where
+    it has room for a fragment of it (the motif and its answer, slowed to fill the
+    scene). A scene with room for the whole period states it at its written values,
+    antecedent and consequent (a long one hears the antecedent again): augmented, it
+    would sing the antecedent alone, a theme stated and never answered, whose four-note
+    shapes hardly come back (a bedtime scene of eight bars of 6/8 under narration: 24 %
+    of the piece's shapes recurring, 51 % with the period)."""
+    return _FRAGMENT_BARS <= n < _PERIOD_BARS
+
+
 def _layout(n: int, scale: float, last: bool) -> tuple[list[int], list[int]]:
     """Theme bars to state in a scene of ``n`` bars, and the scene bars they cover.
 
@@ -241,7 +257,8 @@ def _layout(n: int, scale: float, last: bool) -> tuple[list[int], list[int]]:
     """
     room = n
     if scale == 2.0:
-        # Augmented: each theme bar fills two scene bars; the antecedent's first half.
+        # Augmented (a scene with room for a fragment only): each theme bar fills two
+        # scene bars; the motif, its answer and maybe the continuation.
         count = min(4, room // 2)
         chosen = [0, 1, 2, 3][:count]
         return chosen, list(range(2 * count))
