@@ -91,9 +91,9 @@ def test_a_quiet_untroubled_picture_is_calm_not_mysterious() -> None:
     (6, 2.0, (0, 1, 2)),
     (8, 1.0, tuple(range(8))),  # the whole period: stated and answered
     (12, 1.0, (*range(8), 0, 1, 2, 3)),  # the period, then its antecedent again
-    (16, 1.0, (*range(8), 0, 1, 2, 3)),
+    (16, 2.0, (0, 1, 2, 3)),  # the antecedent slowed, free bars after it
 ])
-def test_a_calm_scene_augments_only_where_the_period_would_not_fit_whole(
+def test_a_calm_scene_states_the_period_whole_where_it_fits_but_not_augmented(
         own: int, scale: float, theme_bars: tuple[int, ...]) -> None:
     calm = _bedtime_scene(scene_id="calm")
     lively = _bedtime_scene(scene_id="next")

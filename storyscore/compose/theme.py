@@ -22,9 +22,9 @@ reharmonised by the scene's own progression. The **form** of the story:
 * the last sounding scene brings the theme back, its period (or the motif and
   the close) ending with the piece on the authentic cadence: the return;
 * every scene's pace sets the note values: augmented (values doubled) in calm
-  scenes with room for a fragment of it only (a calm scene with room for the whole
-  period states it, answered, at its written values), in diminution (values halved)
-  in lively ones without narration;
+  scenes, except those with room for the whole period but not for twice it, which
+  state it, answered, at its written values; in diminution (values halved) in
+  lively ones without narration;
 * a long scene hears the antecedent (or the motif and its answer) once more.
 
 The theme sounds in the bars of a scene that are in its own key, not over a
@@ -238,14 +238,16 @@ def plan_statements(plans: Sequence[ScenePlan], own: Sequence[tuple[int, int]],
 
 
 def _augments(n: int) -> bool:
-    """Whether a calm scene of ``n`` own-key bars states the theme augmented: only where
-    it has room for a fragment of it (the motif and its answer, slowed to fill the
-    scene). A scene with room for the whole period states it at its written values,
-    antecedent and consequent (a long one hears the antecedent again): augmented, it
-    would sing the antecedent alone, a theme stated and never answered, whose four-note
-    shapes hardly come back (a bedtime scene of eight bars of 6/8 under narration: 24 %
-    of the piece's shapes recurring, 51 % with the period)."""
-    return _FRAGMENT_BARS <= n < _PERIOD_BARS
+    """Whether a calm scene of ``n`` own-key bars states the theme augmented: where it
+    has room for a fragment of it only (the motif and its answer, slowed to fill the
+    scene), or for twice the period (the antecedent slowed, free bars after it, which
+    follow a long skyline more freely than the period and its antecedent again would).
+    A scene with room for the whole period but not for twice it states the period at
+    its written values, antecedent and consequent: augmented, it would sing the
+    antecedent alone, a theme stated and never answered, whose four-note shapes hardly
+    come back (a bedtime scene of eight bars of 6/8 under narration: 24 % of the piece's
+    shapes recurring, 51 % with the period)."""
+    return _FRAGMENT_BARS <= n < _PERIOD_BARS or n >= 2 * _PERIOD_BARS
 
 
 def _layout(n: int, scale: float, last: bool) -> tuple[list[int], list[int]]:
@@ -257,8 +259,8 @@ def _layout(n: int, scale: float, last: bool) -> tuple[list[int], list[int]]:
     """
     room = n
     if scale == 2.0:
-        # Augmented (a scene with room for a fragment only): each theme bar fills two
-        # scene bars; the motif, its answer and maybe the continuation.
+        # Augmented: each theme bar fills two scene bars; the motif, its answer and maybe
+        # the continuation (the antecedent).
         count = min(4, room // 2)
         chosen = [0, 1, 2, 3][:count]
         return chosen, list(range(2 * count))
