@@ -726,9 +726,16 @@ class Boundary:
     heard: float  # seconds in the written music (music21, from the tempo marks)
     downbeat: bool  # on a bar line of the score
     window: float  # how far the downbeat may miss: a frame at a cut, half a transition
+    # The music plays through this boundary, mid-bar: a flash scene (too short for a bar
+    # inside the tempo band) lies on one side; it needs its moment, not a downbeat.
+    through: bool = False
+    rings: bool = False  # the end of a story shorter than a bar: its one bar rings past
 
     def passed(self) -> bool:
-        return self.downbeat and abs(self.heard - self.target) <= self.window + 1e-6
+        if self.rings:
+            return self.heard >= self.target - self.window - 1e-6
+        return ((self.downbeat or self.through)
+                and abs(self.heard - self.target) <= self.window + 1e-6)
 
 
 @dataclass(frozen=True)
@@ -766,12 +773,19 @@ class Downbeats:
 
     @property
     def figure(self) -> str:
+        timed = [b for b in self.boundaries if not b.rings]
         on = sum(b.downbeat for b in self.boundaries)
-        cuts = [b for b in self.boundaries if b.window <= 1 / self.fps + 1e-9]
+        cuts = [b for b in timed if b.window <= 1 / self.fps + 1e-9]
         cut_error = max((abs(b.heard - b.target) for b in cuts), default=0.0)
-        return (f"{on}/{len(self.boundaries)} on a bar line; at cuts at most "
+        error = max((abs(b.heard - b.target) for b in timed), default=0.0)
+        through = [b.scene_id for b in self.boundaries if b.through]
+        flashes = (f" ({len(through)} played through mid-bar beside a flash scene too short "
+                   f"for a bar: {', '.join(through)})" if through else "")
+        rings = ("; the story is shorter than a bar: its one bar rings past the end"
+                 if any(b.rings for b in self.boundaries) else "")
+        return (f"{on}/{len(self.boundaries)} on a bar line{flashes}; at cuts at most "
                 f"{1000 * cut_error:.1f} ms off, in transitions at most "
-                f"{1000 * self.error:.0f} ms")
+                f"{1000 * error:.0f} ms{rings}")
 
     @property
     def threshold(self) -> str:
@@ -796,7 +810,10 @@ def downbeats(plans: Sequence[ScenePlan], composed: ComposedScore, fps: int) -> 
     length, which the video follows); that may round up to a later downbeat,
     but never shortens the scene nor adds a whole bar. A scene's downbeat may
     miss its start by one video frame at a cut, or by the plan's ``lead_in``
-    (half the transition into it) where a transition covers the boundary.
+    (half the transition into it) where a transition covers the boundary. A
+    boundary the music plays through (beside a flash scene, too short for a bar:
+    ``compose.flash``) needs no downbeat, only its moment within that window; a
+    story shorter than a bar ends inside its one bar.
     """
     view = view_of(composed)
     lines = {round(m.offset, 6) for m in view.measures} | {round(view.total_quarters, 6)}
@@ -808,9 +825,12 @@ def downbeats(plans: Sequence[ScenePlan], composed: ComposedScore, fps: int) -> 
     boundaries = []
     auto = []
     target = 0.0
+    timeline = composed.timeline
     for i, offset in enumerate(offsets):
+        end = i == len(plans)
         boundaries.append(Boundary(ids[i], target, heard[i], round(offset, 6) in lines,
-                                   windows[i]))
+                                   windows[i], through=not end and timeline.through(i),
+                                   rings=end and timeline.overhang > 0))
         if i == len(plans):
             break
         plan = plans[i]
