@@ -155,7 +155,10 @@ def spread_timeline(merged: Timeline, plans: Sequence[ScenePlan], groups: Sequen
     ends = [*merged.scene_offsets[1:], merged.total_quarters]
     for g, group in enumerate(groups):
         own = sum(plans[i].duration for i in group.members if i != group.host)
-        host_length = merged.scene_durations[g] - own
+        # The host takes what an ``auto`` group grew by; else every scene keeps its length
+        # (a story shorter than a bar too: its one bar is longer than the video).
+        flexible = any(plans[i].flexible for i in group.members)
+        host_length = merged.scene_durations[g] - own if flexible else plans[group.host].duration
         starts = _starts(plans, group, host_length)
         for k, i in enumerate(group.members):
             video = merged.scene_starts[g] + starts[k]

@@ -1,0 +1,151 @@
+"""Flash cuts: a scene too short for a bar inside the tempo band plays its neighbour's music.
+
+A 250 ms scene once got a bar of its own (924 BPM, then a 912 % jump); now the music
+plays through it, the flash starting mid-bar, with every tempo inside the band and
+checks 1-5 passing."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import pytest
+
+from storyscore.compose import ComposedScore, ScenePlan, compose
+from storyscore.compose.checks import (
+    TEMPO_BAND_MAX,
+    downbeats,
+    meter_changes,
+    printed_marks,
+    staff_fit,
+    tempo_changes,
+)
+
+BAR = 2.4  # seconds of a 4/4 bar at 100 BPM
+
+
+def plan(scene_id: str, **changes: object) -> ScenePlan:
+    base = ScenePlan(
+        scene_id=scene_id, duration=4 * BAR, flexible=False, tonic="C", mode="major",
+        tempo=100.0, valence=0.0, arousal=0.0, tension=0.2, melody_program=73,
+        accompaniment_program=0, bass_program=32, register=72, density=0.5, velocity=80,
+        staccato=0.3, texture="block", contour=(0.3, 0.7, 0.5), narration=(), volume=1.0,
+        silent=False, title=scene_id,
+    )
+    return dataclasses.replace(base, **changes)  # type: ignore[arg-type]
+
+
+def _flash(lead_in: float) -> list[ScenePlan]:
+    return [plan("before"),
+            plan("flash", duration=0.25, tonic="F#", mode="minor", tempo=180.0,
+                 melody_program=40, lead_in=lead_in),
+            plan("after", tonic="G", lead_in=lead_in)]
+
+
+def _checks_pass(plans: list[ScenePlan], composed: ComposedScore, fps: int) -> None:
+    results = [meter_changes(composed), tempo_changes(composed), printed_marks(composed),
+               staff_fit(composed), downbeats(plans, composed, fps)]
+    for result in results:
+        assert result.passed, (result.title, result.figure, result.problems)
+
+
+def _marks_in_band(composed: ComposedScore) -> None:
+    home = composed.timeline.home_tempo
+    for mark in composed.timeline.marks:
+        assert max(mark.bpm / home, home / mark.bpm) - 1 <= TEMPO_BAND_MAX, mark
+
+
+def _video_times(plans: list[ScenePlan], composed: ComposedScore) -> None:
+    """Every scene keeps its own start and length on the video's timeline."""
+    at = 0.0
+    for p, start, length in zip(plans, composed.scene_starts, composed.scene_durations,
+                                strict=True):
+        assert start == pytest.approx(at, abs=1e-9)
+        assert length == pytest.approx(p.duration, abs=1e-9)
+        at += length
+
+
+def _rehearsal_offsets(composed: ComposedScore) -> list[tuple[str, float]]:
+    from music21 import expressions
+
+    top = composed.score.parts[0]
+    return [(m.content, float(m.getOffsetInHierarchy(top)))
+            for m in top.recurse().getElementsByClass(expressions.RehearsalMark)]
+
+
+@pytest.mark.parametrize("lead_in", [0.0, 0.125])  # cuts; quarter-second crossfades
+def test_a_flash_between_two_scenes_is_played_through(lead_in: float) -> None:
+    plans = _flash(lead_in)
+    composed = compose(plans, fps=24, seed=3)
+    _marks_in_band(composed)
+    _checks_pass(plans, composed, 24)
+    _video_times(plans, composed)
+    timeline = composed.timeline
+    assert [timeline.host(i) for i in range(3)] == [0, 0, 2]
+    assert timeline.through(1) and not timeline.through(2)
+    # The flash starts mid-bar, where the video cuts to it; the scene after it on a downbeat.
+    assert all(abs(bar.offset - timeline.scene_offsets[1]) > 1e-6 for bar in timeline.bars)
+    assert timeline.seconds_at(timeline.scene_offsets[1]) == pytest.approx(4 * BAR)
+    assert any(bar.offset == timeline.scene_offsets[2] for bar in timeline.bars)
+    # Its music is its neighbour's: no instrument of its own, one rehearsal mark each scene.
+    assert composed.programs["melody"] == (73, 73, 73)
+    marks = _rehearsal_offsets(composed)
+    assert [letter for letter, _ in marks] == ["A", "B", "C"]
+    assert marks[1][1] == pytest.approx(timeline.scene_offsets[1], abs=1 / 48)  # the print grid
+    five = downbeats(plans, composed, 24)
+    assert "played through" in five.figure and "flash" in five.figure
+
+
+def test_a_flash_at_one_frame_a_second() -> None:
+    # f1.sco of the audit: 105 -> 619.6 BPM at the 250 ms scene.
+    plans = [plan("a", duration=2.0, tempo=105.0),
+             plan("b", duration=0.25, tempo=140.0, lead_in=0.125),
+             plan("c", duration=1.0, tempo=90.0, lead_in=0.125)]
+    composed = compose(plans, fps=1, seed=0)
+    _checks_pass(plans, composed, 1)
+    _video_times(plans, composed)
+    assert max(m.bpm for m in composed.timeline.marks) < 120
+    assert composed.timeline.through(1)
+
+
+def test_a_story_that_opens_with_a_flash() -> None:
+    plans = [plan("flash", duration=0.25, tempo=200.0), plan("one"), plan("two", tonic="F")]
+    composed = compose(plans, fps=24, seed=5)
+    _marks_in_band(composed)
+    _checks_pass(plans, composed, 24)
+    _video_times(plans, composed)
+    timeline = composed.timeline
+    # The music starts with the flash, on the first downbeat, and plays on into the next
+    # scene mid-bar; the scene after that starts on a downbeat.
+    assert [timeline.host(i) for i in range(3)] == [1, 1, 2]
+    assert timeline.through(1) and not timeline.through(2)
+    assert timeline.music_starts[1] == pytest.approx(0.25)
+    assert [letter for letter, _ in _rehearsal_offsets(composed)] == ["A", "B", "C"]
+
+
+def test_a_story_of_one_flash_is_one_bar_at_its_tempo() -> None:
+    plans = [plan("only", duration=0.25)]
+    composed = compose(plans, fps=24, seed=1)
+    timeline = composed.timeline
+    assert len(timeline.bars) == 1
+    assert [round(m.bpm) for m in timeline.marks] == [100]
+    assert composed.total_seconds == pytest.approx(0.25)
+    assert timeline.overhang == pytest.approx(BAR - 0.25)
+    assert composed.part_events["melody"]
+    _checks_pass(plans, composed, 24)
+    assert "rings past the end" in downbeats(plans, composed, 24).figure
+
+
+def test_flash_cuts_compose_the_same_bytes_twice() -> None:
+    plans = _flash(0.0)
+    first, second = compose(plans, fps=24, seed=7), compose(plans, fps=24, seed=7)
+    assert first.midi_bytes() == second.midi_bytes()
+    assert first.musicxml_bytes() == second.musicxml_bytes()
+
+
+def test_a_short_scene_that_holds_a_bar_keeps_its_own() -> None:
+    # Three quarters of a second under a bar at the home tempo: one bar, 8 % faster at most.
+    plans = [plan("a"), plan("b", duration=0.95 * BAR), plan("c")]
+    composed = compose(plans, fps=24, seed=2)
+    assert [composed.timeline.host(i) for i in range(3)] == [0, 1, 2]
+    assert len(composed.timeline.scene_bars(1)) == 1
+    _checks_pass(plans, composed, 24)
