@@ -835,11 +835,16 @@ def downbeats(plans: Sequence[ScenePlan], composed: ComposedScore, fps: int) -> 
             break
         plan = plans[i]
         if plan.flexible:
-            last = max((m for m in view.measures if m.offset < offsets[i + 1] - _EPS),
+            # Flash scenes the music plays through after it round up with it, to the
+            # downbeat that ends them all.
+            j = next((k for k in range(i + 1, len(plans)) if not timeline.through(k)),
+                     len(plans))
+            asked = plan.duration + sum(p.duration for p in plans[i + 1:j])
+            last = max((m for m in view.measures if m.offset < offsets[j] - _EPS),
                        key=lambda m: m.offset, default=None)
-            last_bar = heard[i + 1] - view.seconds_at(last.offset) if last else 0.0
-            auto.append(AutoScene(plan.scene_id, plan.duration, heard[i + 1] - heard[i],
-                                  last_bar, windows[i] + windows[i + 1]))
+            last_bar = heard[j] - view.seconds_at(last.offset) if last else 0.0
+            auto.append(AutoScene(plan.scene_id, asked, heard[j] - heard[i],
+                                  last_bar, windows[i] + windows[j]))
             target += composed.scene_durations[i]
         else:
             target += plan.duration
