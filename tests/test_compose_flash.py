@@ -152,3 +152,18 @@ def test_a_short_scene_that_holds_a_bar_keeps_its_own() -> None:
     assert [composed.timeline.host(i) for i in range(3)] == [0, 1, 2]
     assert len(composed.timeline.scene_bars(1)) == 1
     _checks_pass(plans, composed, 24)
+
+
+def test_a_character_named_only_in_a_flash_is_heard_in_the_music_through_it() -> None:
+    from storyscore.compose.checks import leitmotifs
+
+    plans = [plan("cat", duration=0.25, characters=("cat",)), plan("town"), plan("hill")]
+    composed = compose(plans, fps=12, seed=4, characters=[("cat", "a round orange cat")])
+    found = leitmotifs(plans, composed)
+    assert found.passed, found.problems
+    assert found.characters[0].heard == ("cat",)
+    # A flash whose host is silent is silent too: its character is not wanted there.
+    hushed = [plans[0], dataclasses.replace(plans[1], silent=True), plans[2]]
+    quiet = compose(hushed, fps=12, seed=4, characters=[("cat", "a round orange cat")])
+    assert leitmotifs(hushed, quiet).passed
+    assert not quiet.leitmotifs

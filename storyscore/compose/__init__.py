@@ -89,6 +89,7 @@ def compose(
                       for s in spans)
         heard = [_named_scene(s, plans, timeline) for s in heard]
         plans = sounding_plans(plans, groups)
+        _check_boundaries(plans, timeline, fps)  # and each flash at its own moment
     parts = {"melody": melody, "accompaniment": accompaniment, "bass": bass, **motif_parts}
     part_programs = {motif.part: motif.program for motif in motifs}
     score = build_score(plans, timeline, spans, parts, title, part_programs)

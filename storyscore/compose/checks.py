@@ -1656,10 +1656,15 @@ def leitmotifs(plans: Sequence[ScenePlan], composed: ComposedScore) -> Leitmotif
                    | {s.character for s in statements})
     out = []
     for name in names:
-        wanted = tuple(p.scene_id for p in plans if name in p.characters and _sounds(p))
+        timeline = composed.timeline  # a flash scene sounds as the music it plays through
+        wanted = tuple(p.scene_id for k, p in enumerate(plans)
+                       if name in p.characters and _sounds(plans[timeline.host(k)]))
         mine = [s for s in statements if s.character == name]
-        heard = tuple(dict.fromkeys(plans[s.scene].scene_id for s in mine
-                                    if statement_sounds(view, s)))
+        # A flash scene plays the music of the scenes around it: a statement there is its.
+        heard = tuple(dict.fromkeys(
+            plans[k].scene_id for s in mine if statement_sounds(view, s)
+            for k in range(len(plans)) if k == s.scene or (
+                timeline.host(k) == timeline.host(s.scene) and name in plans[k].characters)))
         missing = tuple(f"statement at {s.offset:g} ({plans[s.scene].scene_id}) not in the score"
                         for s in mine if not statement_sounds(view, s))
         out.append(CharacterMotif(name, wanted, heard, missing))
