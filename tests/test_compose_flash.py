@@ -167,3 +167,21 @@ def test_a_character_named_only_in_a_flash_is_heard_in_the_music_through_it() ->
     quiet = compose(hushed, fps=12, seed=4, characters=[("cat", "a round orange cat")])
     assert leitmotifs(hushed, quiet).passed
     assert not quiet.leitmotifs
+
+
+def test_explain_says_the_music_plays_through_a_flash() -> None:
+    from storyscore.reports.explain import path_notes
+
+    plans = _flash(0.0)
+    text = path_notes(plans, compose(plans, fps=24, seed=3))
+    lines = text.splitlines()
+    assert lines[1].startswith("- before -> flash: a flash cut (flash lasts 0.25 s")
+    assert "the music of before plays through it, mid-bar 4" in lines[1]
+    # Out of the flash, the music moves on from the key it played (C major, not F# minor).
+    assert lines[2].startswith("- flash -> after: ")
+    assert "C major" in lines[2]
+    assert "F# minor" not in lines[2]
+
+    opening = [plan("flash", duration=0.25), plan("one"), plan("two")]
+    text = path_notes(opening, compose(opening, fps=24, seed=5))
+    assert "flash was a flash (0.25 s, too short for a bar), the opening of one's music" in text
