@@ -185,3 +185,23 @@ def test_explain_says_the_music_plays_through_a_flash() -> None:
     opening = [plan("flash", duration=0.25), plan("one"), plan("two")]
     text = path_notes(opening, compose(opening, fps=24, seed=5))
     assert "flash was a flash (0.25 s, too short for a bar), the opening of one's music" in text
+
+
+def test_check_two_fails_a_tempo_twice_the_home_tempo() -> None:
+    import copy
+
+    from music21 import stream, tempo
+
+    plans = _flash(0.0)
+    composed = compose(plans, fps=24, seed=3)
+    assert tempo_changes(composed).runaway is None
+    score = copy.deepcopy(composed.score)
+    home = composed.timeline.home_tempo
+    # What a flash with a bar of its own did: a bar at ten times the home tempo.
+    bar = score.parts[0].getElementsByClass(stream.Measure)[4]
+    bar.insert(0, tempo.MetronomeMark(number=round(10 * home), referent=1.0))
+    result = tempo_changes(dataclasses.replace(composed, score=score))
+    assert not result.passed
+    assert result.runaway is not None
+    assert result.runaway[0] == 5
+    assert f"bar 5: {round(10 * home):.1f} BPM" in result.problems[-1]

@@ -67,6 +67,9 @@ RAMP_MAX_STEP = 0.03  # a step above this between two tempo marks is a jump
 # A scene's own tempo off the home tempo (scenes of a phrase or more): the composer aims
 # within 8 %, and whole bars may push a scene of a few bars a little further.
 TEMPO_BAND_MAX = 0.15
+# Any tempo at all, in scenes of every length: never twice or half the home tempo (a flash
+# scene given a bar of its own once ran at 924 BPM in a story at 61).
+TEMPO_MAX_OFF = 1.0
 BREATH_MIN = 0.5  # quarter notes of silence in every part before a jump (an eighth's breath)
 STAFF_MIN_SHARE = 1.0  # corpus: 100 % from the Q1 of both corpora up (least 97 %)
 MAX_LEDGER_LINES = 3
@@ -510,6 +513,9 @@ class TempoChanges:
     # (scene index, its own tempo as a share off the story's home tempo: 0.1 is 10 %
     # faster or slower) for each scene a phrase long or longer.
     band: tuple[tuple[int, float], ...] = ()
+    # (bar, bpm, share off the home tempo) of the tempo farthest from it, if beyond
+    # ``TEMPO_MAX_OFF``.
+    runaway: tuple[int, float, float] | None = None
 
     @property
     def widest(self) -> float:
@@ -535,7 +541,7 @@ class TempoChanges:
     @property
     def passed(self) -> bool:
         return (self.per_minute <= TEMPO_JUMPS_MAX_PER_MINUTE + _EPS and not self.unprepared
-                and self.widest <= TEMPO_BAND_MAX + _EPS)
+                and self.widest <= TEMPO_BAND_MAX + _EPS and self.runaway is None)
 
     @property
     def figure(self) -> str:
@@ -547,7 +553,9 @@ class TempoChanges:
         return (f"{_plural(len(jumps), 'jump')} in {self.minutes:.1f} min"
                 + (f" at {where}" if where else "") + unprepared
                 + f"; ramps at most {100 * self.largest_ramp_step:.1f}% a step"
-                + f"; scenes within {100 * self.widest:.0f}% of the home tempo")
+                + f"; scenes within {100 * self.widest:.0f}% of the home tempo"
+                + (f"; {self.runaway[1]:.0f} BPM in bar {self.runaway[0]}, "
+                   f"{100 * self.runaway[2]:.0f}% off it" if self.runaway else ""))
 
     @property
     def threshold(self) -> str:
@@ -563,8 +571,13 @@ class TempoChanges:
         jumps = tuple(f"bar {s.bar}: {s.before:.1f} -> {s.after:.1f} BPM at {s.seconds:.1f} s"
                       + ("" if s.prepared else " without a cadence and a breath before it")
                       for s in self.jumps if too_many or not s.prepared)
+        runaway: tuple[str, ...] = ()
+        if self.runaway is not None:
+            bar, bpm, off = self.runaway
+            runaway = (f"bar {bar}: {bpm:.1f} BPM, {100 * off:.0f}% off the home tempo "
+                       f"(at most {100 * TEMPO_MAX_OFF:.0f}% anywhere)",)
         return jumps + tuple(f"scene {k + 1}: {100 * off:.0f}% off the home tempo"
-                             for k, off in self.band if off > TEMPO_BAND_MAX + _EPS)
+                             for k, off in self.band if off > TEMPO_BAND_MAX + _EPS) + runaway
 
 
 def tempo_changes(composed: ComposedScore) -> TempoChanges:
@@ -589,7 +602,20 @@ def tempo_changes(composed: ComposedScore) -> TempoChanges:
     home = timeline.home_tempo
     band = tuple((i, max(t / home, home / t) - 1) for i, t in enumerate(timeline.tempos)
                  if home and len(timeline.scene_bars(i)) >= PHRASE_BARS)
-    return TempoChanges(tuple(steps), view.minutes, band)
+    return TempoChanges(tuple(steps), view.minutes, band, _runaway(view, home))
+
+
+def _runaway(view: ScoreView, home: float) -> tuple[int, float, float] | None:
+    """The sounding tempo farthest from the home tempo, if it is off by more than
+    ``TEMPO_MAX_OFF``: (bar, bpm, share off)."""
+    if not home or not view.marks:
+        return None
+    far = max(view.marks, key=lambda m: max(m.bpm / home, home / m.bpm))
+    off = max(far.bpm / home, home / far.bpm) - 1
+    if off <= TEMPO_MAX_OFF + _EPS:
+        return None
+    measure = view.measure_at(far.offset)
+    return (measure.number if measure else 0, far.bpm, off)
 
 
 def _breathes_before(composed: ComposedScore, offset: float) -> bool:
