@@ -7,6 +7,7 @@ checks 1-5 passing."""
 from __future__ import annotations
 
 import dataclasses
+from pathlib import Path
 
 import pytest
 
@@ -205,3 +206,29 @@ def test_check_two_fails_a_tempo_twice_the_home_tempo() -> None:
     assert result.runaway is not None
     assert result.runaway[0] == 5
     assert f"bar 5: {round(10 * home):.1f} BPM" in result.problems[-1]
+
+
+def test_a_story_with_a_flash_cut_explains_and_passes_its_checks(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from typer.testing import CliRunner
+
+    from storyscore.cli import app
+
+    monkeypatch.setenv("STORYSCORE_CACHE", str(tmp_path / "cache"))
+    script = tmp_path / "flash.sco"
+    script.write_text(
+        'title "Flash"\nvoice none\ncharacter cat "a round orange cat"\n\n'
+        'scene street "Street" 10s\n    prompt "a quiet street at dusk"\n'
+        '    transition cut\n\n'
+        'scene glimpse "Glimpse" 250ms\n    prompt "@cat on a red doorstep"\n'
+        '    transition cut\n\n'
+        'scene hill "Hill" 10s\n    prompt "a green hill under a blue sky"\n', encoding="utf-8")
+    result = CliRunner().invoke(app, ["explain", str(script), "--size", "96x64", "--quiet",
+                                      "--metrics"])
+    assert result.exit_code == 0, result.stderr
+    assert "- street -> glimpse: a flash cut (glimpse lasts 0.25 s" in result.stdout
+    assert "2 played through" not in result.stdout
+    assert "1 played through mid-bar beside a flash scene too short for a bar: glimpse" \
+        in result.stdout
+    assert "cat heard in 1 of 1 scenes naming it" in result.stdout
+    assert "14 of 14 checks pass" in result.stdout

@@ -309,8 +309,18 @@ def view_of(composed: ComposedScore) -> ScoreView:
 
 
 def _scene_span(composed: ComposedScore, i: int) -> tuple[float, float]:
-    start = composed.timeline.scene_offsets[i]
-    return start, start + composed.timeline.scene_lengths[i]
+    """Where scene ``i``'s music lies, in quarter notes. A flash scene (too short for a
+    bar) plays its host's music: the host's span is the whole group's, the flash's empty."""
+    timeline = composed.timeline
+    start = timeline.scene_offsets[i]
+    if not timeline.hosts:
+        return start, start + timeline.scene_lengths[i]
+    if timeline.host(i) != i:
+        return start, start
+    members = [k for k, host in enumerate(timeline.hosts) if host == i]
+    last = members[-1]
+    return (timeline.scene_offsets[members[0]],
+            timeline.scene_offsets[last] + timeline.scene_lengths[last])
 
 
 def _sounds(plan: ScenePlan) -> bool:
@@ -1289,6 +1299,7 @@ def consonance(plans: Sequence[ScenePlan], composed: ComposedScore) -> Consonanc
     scene_starts = list(composed.timeline.scene_offsets)
     for beat, good in beat_consonance(composed.score, view.measures):
         scene = int(np.searchsorted(scene_starts, beat + _EPS, side="right")) - 1
+        scene = composed.timeline.host(scene)  # a flash plays its host's music
         counts[scene][1] += 1
         counts[scene][0] += int(good)
     return Consonance(sum(c[0] for c in counts), sum(c[1] for c in counts),
