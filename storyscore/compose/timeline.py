@@ -195,6 +195,9 @@ class Timeline:
         return self.bars[-1].end
 
     def scene_bars(self, scene: int) -> list[Bar]:
+        """The bars of a scene's music: a flash has none, its host those of its group."""
+        if self.hosts:
+            return [bar for bar in self.bars if self.hosts[bar.scene] == scene]
         return [bar for bar in self.bars if bar.scene == scene]
 
     def _tables(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
