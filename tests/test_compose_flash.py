@@ -232,3 +232,14 @@ def test_a_story_with_a_flash_cut_explains_and_passes_its_checks(
         in result.stdout
     assert "cat heard in 1 of 1 scenes naming it" in result.stdout
     assert "14 of 14 checks pass" in result.stdout
+
+
+def test_a_flash_sounds_as_its_host_made_longer() -> None:
+    # The composer's rule in one line: the music of a story with a flash cut is the music
+    # of the same story whose scene before the flash lasts the flash longer.
+    plans = _flash(0.0)
+    longer = [dataclasses.replace(plans[0], duration=plans[0].duration + 0.25), plans[2]]
+    flashed, plain = compose(plans, fps=24, seed=3), compose(longer, fps=24, seed=3)
+    assert flashed.part_events == plain.part_events
+    assert flashed.timeline.marks == plain.timeline.marks
+    assert [b.offset for b in flashed.timeline.bars] == [b.offset for b in plain.timeline.bars]
