@@ -643,9 +643,10 @@ def test_outer_voices_avoid_parallel_fifths_and_octaves(varied: ComposedScore) -
 
 
 def test_a_tempo_jump_comes_after_a_close_and_a_breath() -> None:
-    # A two-second scene between two others far slower has no room to ramp: the tempo
+    # A one-bar scene between two others far slower has no room to ramp: the tempo
     # jumps at its bar line, after the phrase closes on its tonic and the music breathes.
-    plans = [plan(scene_id="a", duration=2.0, tempo=60), plan(scene_id="b", duration=2.6,
+    # (A shorter one, under a bar inside the tempo band, is a flash cut played through.)
+    plans = [plan(scene_id="a", duration=3.0, tempo=60), plan(scene_id="b", duration=3.5,
                                                                tempo=180),
              plan(scene_id="c", duration=12.0, tempo=60)]
     cs = compose(plans, fps=FPS, seed=1)

@@ -231,10 +231,11 @@ def test_tempo_check_allows_one_jump_a_minute_not_two(single: ComposedScore) -> 
     steady = metrics.tempo_changes(single)
     assert steady.passed, steady.problems
     assert not steady.jumps
-    # A two-second scene far faster than the next has no room to ramp: the phrase closes,
-    # the music breathes, and the tempo jumps at the bar line.
-    plans = [plan(scene_id="a", duration=2.0, tempo=60),
-             plan(scene_id="b", duration=2.6, tempo=180),
+    # A one-bar scene far faster than the next has no room to ramp: the phrase closes,
+    # the music breathes, and the tempo jumps at the bar line. (Shorter scenes, under a
+    # bar inside the tempo band, are flash cuts the music plays through: no jump at all.)
+    plans = [plan(scene_id="a", duration=3.0, tempo=60),
+             plan(scene_id="b", duration=3.5, tempo=180),
              plan(scene_id="c", duration=12.0, tempo=60)]
     breathing = compose(plans, fps=FPS, seed=1)
     once = metrics.tempo_changes(breathing)

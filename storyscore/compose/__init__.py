@@ -18,8 +18,16 @@ mixer needs no per-scene gain. A scene with volume 0 is silent.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 
+from storyscore.compose.flash import (
+    flash_groups,
+    merge_plans,
+    scene_at,
+    sounding_plans,
+    spread_timeline,
+)
 from storyscore.compose.harmony import HarmonySpan, plan_harmony, scene_key
 from storyscore.compose.leitmotif import (
     Leitmotif,
@@ -56,19 +64,32 @@ def compose(
     check_plans(plans, fps)
     if meter is not None and meter not in METERS:
         raise ValueError(f"meter must be one of {', '.join(METERS)}, got {meter!r}")
-    timeline = build_timeline(plans, story_meter(plans, meter), fps)
-    _check_boundaries(plans, timeline, fps)
-    spans = plan_harmony(plans, timeline, seed)
-    accompaniment, bass = compose_accompaniment(plans, timeline, spans)
-    theme = build_theme(plans, timeline.meter, seed)
+    chosen = story_meter(plans, meter)
+    # Flash scenes (too short for a bar inside the tempo band) are composed as part of
+    # their neighbour, and mapped back onto every scene once composed.
+    groups = flash_groups(plans, chosen, fps)
+    merged = merge_plans(plans, groups, chosen)
+    spread = merged != plans
+    timeline = build_timeline(merged, chosen, fps)
+    _check_boundaries(merged, timeline, fps)
+    spans = plan_harmony(merged, timeline, seed)
+    accompaniment, bass = compose_accompaniment(merged, timeline, spans)
+    theme = build_theme(merged, timeline.meter, seed)
     statements = plan_statements(
-        plans, [_own_bars(i, plans[i], timeline, spans) for i in range(len(plans))],
-        [density_level(p) for p in plans], [_narrated_share(p) for p in plans],
+        merged, [_own_bars(i, merged[i], timeline, spans) for i in range(len(merged))],
+        [density_level(p) for p in merged], [_narrated_share(p) for p in merged],
         timeline.scene_offsets, timeline.meter.bar)
-    melody = compose_melody(plans, timeline, spans, seed,
-                            backdrop(plans, spans, (accompaniment, bass)), theme, statements)
+    melody = compose_melody(merged, timeline, spans, seed,
+                            backdrop(merged, spans, (accompaniment, bass)), theme, statements)
     motifs = plan_leitmotifs(characters, cast_of(plans))
-    motif_parts, heard = compose_leitmotifs(motifs, plans, timeline, spans)
+    motif_parts, heard = compose_leitmotifs(motifs, merged, timeline, spans)
+    if spread:
+        timeline = spread_timeline(timeline, plans, groups)
+        spans = tuple(dataclasses.replace(s, scene=scene_at(timeline.scene_offsets, s.offset))
+                      for s in spans)
+        heard = [_named_scene(s, plans, timeline) for s in heard]
+        plans = sounding_plans(plans, groups)
+        _check_boundaries(plans, timeline, fps)  # and each flash at its own moment
     parts = {"melody": melody, "accompaniment": accompaniment, "bass": bass, **motif_parts}
     part_programs = {motif.part: motif.program for motif in motifs}
     score = build_score(plans, timeline, spans, parts, title, part_programs)
@@ -83,6 +104,18 @@ def compose(
         programs=score_programs(plans, parts, part_programs),
         leitmotifs=tuple(heard),
     )
+
+
+def _named_scene(statement: LeitmotifStatement, plans: Sequence[ScenePlan], timeline: Timeline
+                 ) -> LeitmotifStatement:
+    """A statement composed for a group, given to the scene it falls in if that scene names
+    its character, else to the group's first scene that does (a flash's character is heard
+    in the music that plays through the flash)."""
+    scene = scene_at(timeline.scene_offsets, statement.offset)
+    if statement.character not in plans[scene].characters:
+        group = [i for i in range(len(plans)) if timeline.host(i) == timeline.host(scene)]
+        scene = next((i for i in group if statement.character in plans[i].characters), scene)
+    return dataclasses.replace(statement, scene=scene)
 
 
 def _check_boundaries(plans: Sequence[ScenePlan], timeline: Timeline, fps: int) -> None:

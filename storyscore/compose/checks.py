@@ -67,6 +67,9 @@ RAMP_MAX_STEP = 0.03  # a step above this between two tempo marks is a jump
 # A scene's own tempo off the home tempo (scenes of a phrase or more): the composer aims
 # within 8 %, and whole bars may push a scene of a few bars a little further.
 TEMPO_BAND_MAX = 0.15
+# Any tempo at all, in scenes of every length: never twice or half the home tempo (a flash
+# scene given a bar of its own once ran at 924 BPM in a story at 61).
+TEMPO_MAX_OFF = 1.0
 BREATH_MIN = 0.5  # quarter notes of silence in every part before a jump (an eighth's breath)
 STAFF_MIN_SHARE = 1.0  # corpus: 100 % from the Q1 of both corpora up (least 97 %)
 MAX_LEDGER_LINES = 3
@@ -306,8 +309,18 @@ def view_of(composed: ComposedScore) -> ScoreView:
 
 
 def _scene_span(composed: ComposedScore, i: int) -> tuple[float, float]:
-    start = composed.timeline.scene_offsets[i]
-    return start, start + composed.timeline.scene_lengths[i]
+    """Where scene ``i``'s music lies, in quarter notes. A flash scene (too short for a
+    bar) plays its host's music: the host's span is the whole group's, the flash's empty."""
+    timeline = composed.timeline
+    start = timeline.scene_offsets[i]
+    if not timeline.hosts:
+        return start, start + timeline.scene_lengths[i]
+    if timeline.host(i) != i:
+        return start, start
+    members = [k for k, host in enumerate(timeline.hosts) if host == i]
+    last = members[-1]
+    return (timeline.scene_offsets[members[0]],
+            timeline.scene_offsets[last] + timeline.scene_lengths[last])
 
 
 def _sounds(plan: ScenePlan) -> bool:
@@ -510,6 +523,9 @@ class TempoChanges:
     # (scene index, its own tempo as a share off the story's home tempo: 0.1 is 10 %
     # faster or slower) for each scene a phrase long or longer.
     band: tuple[tuple[int, float], ...] = ()
+    # (bar, bpm, share off the home tempo) of the tempo farthest from it, if beyond
+    # ``TEMPO_MAX_OFF``.
+    runaway: tuple[int, float, float] | None = None
 
     @property
     def widest(self) -> float:
@@ -535,7 +551,7 @@ class TempoChanges:
     @property
     def passed(self) -> bool:
         return (self.per_minute <= TEMPO_JUMPS_MAX_PER_MINUTE + _EPS and not self.unprepared
-                and self.widest <= TEMPO_BAND_MAX + _EPS)
+                and self.widest <= TEMPO_BAND_MAX + _EPS and self.runaway is None)
 
     @property
     def figure(self) -> str:
@@ -547,7 +563,9 @@ class TempoChanges:
         return (f"{_plural(len(jumps), 'jump')} in {self.minutes:.1f} min"
                 + (f" at {where}" if where else "") + unprepared
                 + f"; ramps at most {100 * self.largest_ramp_step:.1f}% a step"
-                + f"; scenes within {100 * self.widest:.0f}% of the home tempo")
+                + f"; scenes within {100 * self.widest:.0f}% of the home tempo"
+                + (f"; {self.runaway[1]:.0f} BPM in bar {self.runaway[0]}, "
+                   f"{100 * self.runaway[2]:.0f}% off it" if self.runaway else ""))
 
     @property
     def threshold(self) -> str:
@@ -563,8 +581,13 @@ class TempoChanges:
         jumps = tuple(f"bar {s.bar}: {s.before:.1f} -> {s.after:.1f} BPM at {s.seconds:.1f} s"
                       + ("" if s.prepared else " without a cadence and a breath before it")
                       for s in self.jumps if too_many or not s.prepared)
+        runaway: tuple[str, ...] = ()
+        if self.runaway is not None:
+            bar, bpm, off = self.runaway
+            runaway = (f"bar {bar}: {bpm:.1f} BPM, {100 * off:.0f}% off the home tempo "
+                       f"(at most {100 * TEMPO_MAX_OFF:.0f}% anywhere)",)
         return jumps + tuple(f"scene {k + 1}: {100 * off:.0f}% off the home tempo"
-                             for k, off in self.band if off > TEMPO_BAND_MAX + _EPS)
+                             for k, off in self.band if off > TEMPO_BAND_MAX + _EPS) + runaway
 
 
 def tempo_changes(composed: ComposedScore) -> TempoChanges:
@@ -589,7 +612,20 @@ def tempo_changes(composed: ComposedScore) -> TempoChanges:
     home = timeline.home_tempo
     band = tuple((i, max(t / home, home / t) - 1) for i, t in enumerate(timeline.tempos)
                  if home and len(timeline.scene_bars(i)) >= PHRASE_BARS)
-    return TempoChanges(tuple(steps), view.minutes, band)
+    return TempoChanges(tuple(steps), view.minutes, band, _runaway(view, home))
+
+
+def _runaway(view: ScoreView, home: float) -> tuple[int, float, float] | None:
+    """The sounding tempo farthest from the home tempo, if it is off by more than
+    ``TEMPO_MAX_OFF``: (bar, bpm, share off)."""
+    if not home or not view.marks:
+        return None
+    far = max(view.marks, key=lambda m: max(m.bpm / home, home / m.bpm))
+    off = max(far.bpm / home, home / far.bpm) - 1
+    if off <= TEMPO_MAX_OFF + _EPS:
+        return None
+    measure = view.measure_at(far.offset)
+    return (measure.number if measure else 0, far.bpm, off)
 
 
 def _breathes_before(composed: ComposedScore, offset: float) -> bool:
@@ -726,9 +762,16 @@ class Boundary:
     heard: float  # seconds in the written music (music21, from the tempo marks)
     downbeat: bool  # on a bar line of the score
     window: float  # how far the downbeat may miss: a frame at a cut, half a transition
+    # The music plays through this boundary, mid-bar: a flash scene (too short for a bar
+    # inside the tempo band) lies on one side; it needs its moment, not a downbeat.
+    through: bool = False
+    rings: bool = False  # the end of a story shorter than a bar: its one bar rings past
 
     def passed(self) -> bool:
-        return self.downbeat and abs(self.heard - self.target) <= self.window + 1e-6
+        if self.rings:
+            return self.heard >= self.target - self.window - 1e-6
+        return ((self.downbeat or self.through)
+                and abs(self.heard - self.target) <= self.window + 1e-6)
 
 
 @dataclass(frozen=True)
@@ -766,12 +809,19 @@ class Downbeats:
 
     @property
     def figure(self) -> str:
+        timed = [b for b in self.boundaries if not b.rings]
         on = sum(b.downbeat for b in self.boundaries)
-        cuts = [b for b in self.boundaries if b.window <= 1 / self.fps + 1e-9]
+        cuts = [b for b in timed if b.window <= 1 / self.fps + 1e-9]
         cut_error = max((abs(b.heard - b.target) for b in cuts), default=0.0)
-        return (f"{on}/{len(self.boundaries)} on a bar line; at cuts at most "
+        error = max((abs(b.heard - b.target) for b in timed), default=0.0)
+        through = [b.scene_id for b in self.boundaries if b.through]
+        flashes = (f" ({len(through)} played through mid-bar beside a flash scene too short "
+                   f"for a bar: {', '.join(through)})" if through else "")
+        rings = ("; the story is shorter than a bar: its one bar rings past the end"
+                 if any(b.rings for b in self.boundaries) else "")
+        return (f"{on}/{len(self.boundaries)} on a bar line{flashes}; at cuts at most "
                 f"{1000 * cut_error:.1f} ms off, in transitions at most "
-                f"{1000 * self.error:.0f} ms")
+                f"{1000 * error:.0f} ms{rings}")
 
     @property
     def threshold(self) -> str:
@@ -796,7 +846,10 @@ def downbeats(plans: Sequence[ScenePlan], composed: ComposedScore, fps: int) -> 
     length, which the video follows); that may round up to a later downbeat,
     but never shortens the scene nor adds a whole bar. A scene's downbeat may
     miss its start by one video frame at a cut, or by the plan's ``lead_in``
-    (half the transition into it) where a transition covers the boundary.
+    (half the transition into it) where a transition covers the boundary. A
+    boundary the music plays through (beside a flash scene, too short for a bar:
+    ``compose.flash``) needs no downbeat, only its moment within that window; a
+    story shorter than a bar ends inside its one bar.
     """
     view = view_of(composed)
     lines = {round(m.offset, 6) for m in view.measures} | {round(view.total_quarters, 6)}
@@ -808,18 +861,26 @@ def downbeats(plans: Sequence[ScenePlan], composed: ComposedScore, fps: int) -> 
     boundaries = []
     auto = []
     target = 0.0
+    timeline = composed.timeline
     for i, offset in enumerate(offsets):
+        end = i == len(plans)
         boundaries.append(Boundary(ids[i], target, heard[i], round(offset, 6) in lines,
-                                   windows[i]))
+                                   windows[i], through=not end and timeline.through(i),
+                                   rings=end and timeline.overhang > 0))
         if i == len(plans):
             break
         plan = plans[i]
         if plan.flexible:
-            last = max((m for m in view.measures if m.offset < offsets[i + 1] - _EPS),
+            # Flash scenes the music plays through after it round up with it, to the
+            # downbeat that ends them all.
+            j = next((k for k in range(i + 1, len(plans)) if not timeline.through(k)),
+                     len(plans))
+            asked = plan.duration + sum(p.duration for p in plans[i + 1:j])
+            last = max((m for m in view.measures if m.offset < offsets[j] - _EPS),
                        key=lambda m: m.offset, default=None)
-            last_bar = heard[i + 1] - view.seconds_at(last.offset) if last else 0.0
-            auto.append(AutoScene(plan.scene_id, plan.duration, heard[i + 1] - heard[i],
-                                  last_bar, windows[i] + windows[i + 1]))
+            last_bar = heard[j] - view.seconds_at(last.offset) if last else 0.0
+            auto.append(AutoScene(plan.scene_id, asked, heard[j] - heard[i],
+                                  last_bar, windows[i] + windows[j]))
             target += composed.scene_durations[i]
         else:
             target += plan.duration
@@ -1238,6 +1299,7 @@ def consonance(plans: Sequence[ScenePlan], composed: ComposedScore) -> Consonanc
     scene_starts = list(composed.timeline.scene_offsets)
     for beat, good in beat_consonance(composed.score, view.measures):
         scene = int(np.searchsorted(scene_starts, beat + _EPS, side="right")) - 1
+        scene = composed.timeline.host(scene)  # a flash plays its host's music
         counts[scene][1] += 1
         counts[scene][0] += int(good)
     return Consonance(sum(c[0] for c in counts), sum(c[1] for c in counts),
@@ -1631,10 +1693,15 @@ def leitmotifs(plans: Sequence[ScenePlan], composed: ComposedScore) -> Leitmotif
                    | {s.character for s in statements})
     out = []
     for name in names:
-        wanted = tuple(p.scene_id for p in plans if name in p.characters and _sounds(p))
+        timeline = composed.timeline  # a flash scene sounds as the music it plays through
+        wanted = tuple(p.scene_id for k, p in enumerate(plans)
+                       if name in p.characters and _sounds(plans[timeline.host(k)]))
         mine = [s for s in statements if s.character == name]
-        heard = tuple(dict.fromkeys(plans[s.scene].scene_id for s in mine
-                                    if statement_sounds(view, s)))
+        # A flash scene plays the music of the scenes around it: a statement there is its.
+        heard = tuple(dict.fromkeys(
+            plans[k].scene_id for s in mine if statement_sounds(view, s)
+            for k in range(len(plans)) if k == s.scene or (
+                timeline.host(k) == timeline.host(s.scene) and name in plans[k].characters)))
         missing = tuple(f"statement at {s.offset:g} ({plans[s.scene].scene_id}) not in the score"
                         for s in mine if not statement_sounds(view, s))
         out.append(CharacterMotif(name, wanted, heard, missing))

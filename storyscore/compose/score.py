@@ -745,15 +745,19 @@ def _write_scene_marks(build: _StaffBuild, plans: Sequence[ScenePlan], timeline:
 
     first_bars = _first_bars(timeline)
     for scene, plan in enumerate(plans):
-        if scene not in first_bars:
+        at: Fraction | int = 0
+        if timeline.through(scene):  # a flash cut: the mark stands where the scene starts
+            measure, at = _measure_at(build, timeline, timeline.scene_offsets[scene])
+        elif scene in first_bars:
+            measure = build.measures[first_bars[scene]]
+        else:
             continue
-        measure = build.measures[first_bars[scene]]
         mark = expressions.RehearsalMark(rehearsal_letter(scene))  # type: ignore[no-untyped-call]
-        measure.coreInsert(0, mark)
+        measure.coreInsert(at, mark)
         # An untitled scene's title is its id (``river``): printed as a heading reads.
         untitled = plan.title in ("", plan.scene_id)
-        measure.coreInsert(0, _words(scene_name(plan.scene_id) if untitled else plan.title,
-                                     bold=True))
+        measure.coreInsert(at, _words(scene_name(plan.scene_id) if untitled else plan.title,
+                                      bold=True))
 
 
 def scene_name(scene_id: str) -> str:

@@ -177,12 +177,27 @@ class Timeline:
     music_starts: tuple[float, ...] = ()  # seconds of each scene's first downbeat
     ramps: tuple[TempoRamp, ...] = ()
     home_tempo: float = 0.0
+    # Each scene's host, whose music it plays: itself, or for a flash scene (too short for
+    # a bar) its neighbour's (``compose.flash``). Empty: every scene is its own.
+    hosts: tuple[int, ...] = ()
+    overhang: float = 0.0  # seconds the last bar rings past a story shorter than a bar
+
+    def host(self, scene: int) -> int:
+        """The scene whose music ``scene`` plays (itself unless it is a flash)."""
+        return self.hosts[scene] if self.hosts else scene
+
+    def through(self, scene: int) -> bool:
+        """Whether the music plays through the start of ``scene`` (no downbeat there)."""
+        return scene > 0 and self.host(scene) == self.host(scene - 1)
 
     @property
     def total_quarters(self) -> float:
         return self.bars[-1].end
 
     def scene_bars(self, scene: int) -> list[Bar]:
+        """The bars of a scene's music: a flash has none, its host those of its group."""
+        if self.hosts:
+            return [bar for bar in self.bars if self.hosts[bar.scene] == scene]
         return [bar for bar in self.bars if bar.scene == scene]
 
     def _tables(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

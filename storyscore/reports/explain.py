@@ -14,7 +14,7 @@ from storyscore.pipeline.pictures import painter_for, request_for
 from storyscore.timeline import all_paths
 
 if TYPE_CHECKING:
-    from storyscore.compose import ComposedScore, HarmonySpan, ScenePlan
+    from storyscore.compose import ComposedScore, HarmonySpan, ScenePlan, Timeline
 
 
 def picture_notes(story: Story) -> dict[str, str]:
@@ -125,9 +125,13 @@ def path_notes(plans: Sequence[ScenePlan], composed: ComposedScore) -> str:
     bar_number = {bar.index: bar.index + 1 for bar in timeline.bars}
     lines = [f"How the music moves on, along the path {' -> '.join(p.scene_id for p in plans)}"]
     for i in range(len(plans) - 1):
-        old, new = plans[i], plans[i + 1]
-        head = f"- {old.scene_id} -> {new.scene_id}: "
+        head = f"- {plans[i].scene_id} -> {plans[i + 1].scene_id}: "
         boundary = timeline.scene_offsets[i + 1]
+        if timeline.through(i + 1):
+            lines.append(head + _flash_note(i, plans, timeline, bar_number))
+            continue
+        # A flash scene plays its host's music: the boundary moves from host to host.
+        old, new = plans[timeline.host(i)], plans[timeline.host(i + 1)]
         bar = bar_number[next(b.index for b in timeline.bars if abs(b.offset - boundary) < 1e-6)]
         if new.silent:
             lines.append(head + f"the music closes on a cadence and rests from bar {bar}")
@@ -135,13 +139,39 @@ def path_notes(plans: Sequence[ScenePlan], composed: ComposedScore) -> str:
         if old.silent:
             lines.append(head + f"the music starts again in {scene_key(new)} at bar {bar}")
             continue
-        lines.append(head + _key_change(i, plans, spans, boundary, bar) + "; "
-                     + _tempo_change(i, composed))
+        lines.append(head + _key_change(i, [*plans[:i], old, new, *plans[i + 2:]],
+                                        _by_host(spans, timeline, i), boundary, bar)
+                     + "; " + _tempo_change(i, composed))
     last = max((i for i, p in enumerate(plans) if not p.silent), default=None)
     if last is not None:
         lines.append(f"- the piece ends in {scene_key(plans[last])} on a cadence (V7-I), "
                      "its last chord held")
     return "\n".join(lines) + "\n"
+
+
+def _flash_note(i: int, plans: Sequence[ScenePlan], timeline: Timeline,
+                bar_number: Mapping[int, int]) -> str:
+    """A boundary the music plays through: one side is a flash, too short for a bar."""
+    boundary = timeline.scene_offsets[i + 1]
+    bar = bar_number[max(b.index for b in timeline.bars if b.offset <= boundary + 1e-6)]
+    host = plans[timeline.host(i + 1)].scene_id
+    if timeline.host(i + 1) != i + 1:
+        flash = plans[i + 1]
+        return (f"a flash cut ({flash.scene_id} lasts {flash.duration:g} s, too short for a "
+                f"bar): the music of {host} plays through it, mid-bar {bar}, no new tempo")
+    return (f"{plans[i].scene_id} was a flash ({plans[i].duration:g} s, too short for a bar), "
+            f"the opening of {host}'s music; {host} comes in mid-bar {bar}, no new tempo")
+
+
+def _by_host(spans: Sequence[HarmonySpan], timeline: Timeline, i: int) -> list[HarmonySpan]:
+    """The chords around boundary ``i``, a flash's given to the scene whose music it plays
+    (every chord of scene ``i``'s group as ``i``'s, of the next group as ``i + 1``'s)."""
+    if not timeline.hosts:
+        return list(spans)
+    import dataclasses
+
+    side = {timeline.host(i): i, timeline.host(i + 1): i + 1}
+    return [dataclasses.replace(s, scene=side.get(timeline.host(s.scene), -1)) for s in spans]
 
 
 def _key_change(i: int, plans: Sequence[ScenePlan], spans: Sequence[HarmonySpan],
