@@ -57,10 +57,10 @@ def flash_groups(plans: Sequence[ScenePlan], meter: Meter, fps: int) -> list[Gro
     bar = shortest_bar(plans, meter)
     flash = [not p.flexible and p.duration + _closing_window(plans, i, fps) < bar
              for i, p in enumerate(plans)]
-    if all(flash) and sum(p.duration for p in plans) >= bar:
-        # No scene holds a bar, but the story does: its scenes are not glimpses between
-        # longer ones, its tempo is too slow for them. Each keeps its own bars, at the
-        # one pace they share (the fit then moves the home tempo to them).
+    if all(flash) and all(2 * p.duration >= bar for p in plans):
+        # No scene holds a bar, yet each holds half of one: they are not glimpses between
+        # longer scenes, the story's tempo is too slow for them all. Each keeps its own
+        # bar, at most twice the home tempo, the pace they share.
         flash = [False] * len(plans)
     members: list[list[int]] = []
     for i in range(len(plans)):
