@@ -243,3 +243,24 @@ def test_a_flash_sounds_as_its_host_made_longer() -> None:
     assert flashed.part_events == plain.part_events
     assert flashed.timeline.marks == plain.timeline.marks
     assert [b.offset for b in flashed.timeline.bars] == [b.offset for b in plain.timeline.bars]
+
+
+def test_a_story_of_short_scenes_with_a_glimpse_among_them_plays_through_it() -> None:
+    # Every scene is under a bar, and one is under half of one: given bars of their own
+    # (the exception below) the 250 ms scene's would be at 797 BPM (f1.sco at 87).
+    plans = [plan("a", duration=0.6 * BAR), plan("b", duration=0.25), plan("c", duration=0.6 * BAR)]
+    composed = compose(plans, fps=24, seed=3)
+    _marks_in_band(composed)
+    _checks_pass(plans, composed, 24)
+    _video_times(plans, composed)
+    assert composed.timeline.through(1)
+
+
+def test_a_story_whose_scenes_each_hold_half_a_bar_keeps_their_own_bars() -> None:
+    # Not glimpses between longer scenes: the story's tempo is too slow for them all, so
+    # each keeps a bar of its own at the pace they share (no scene is played through).
+    plans = [plan("a", duration=0.6 * BAR), plan("b", duration=0.6 * BAR)]
+    composed = compose(plans, fps=24, seed=3)
+    assert [composed.timeline.host(i) for i in range(2)] == [0, 1]
+    assert not composed.timeline.through(1)
+    assert [len(composed.timeline.scene_bars(i)) for i in range(2)] == [1, 1]
