@@ -1135,11 +1135,7 @@ def _solve_and_revise(slots: list[_Slot], plans: Sequence[ScenePlan],
         revised = False
         for scene in sorted({slot.scene for slot in slots}):
             notes = [n for n, slot in enumerate(slots) if slot.scene == scene]
-            own = [n for n in notes if slots[n].bar in backdrop.own_bars[scene]] or notes
-            weights = backdrop.weights[scene].copy()
-            for n in own:
-                weights[pitches[n] % 12] += slots[n].sound
-            r, margin = key_margin(weights, backdrop.keys[scene])
+            own, r, margin = _key_heard(slots, pitches, notes, backdrop, by_sound=True)
             if margin <= 0 or r < _KEY_CLEAR:
                 for n in own:
                     slots[n].tonic_pull *= 2
@@ -1446,6 +1442,21 @@ def _resolve_near(run: list[_Slot], pitches: list[int], notes: list[int],
     return out
 
 
+def _key_heard(slots: list[_Slot], pitches: Sequence[int], notes: list[int], backdrop: Backdrop,
+               *, by_sound: bool) -> tuple[list[int], float, float]:
+    """How clearly one scene's ``notes`` name its key with the parts under them: the notes
+    of its own bars (all of them where it has none), and the key's correlation and its
+    margin over the next key (``key_margin``), each note weighed by how long it sounds
+    (``by_sound``) or by its written length."""
+    scene = slots[notes[0]].scene
+    own = [n for n in notes if slots[n].bar in backdrop.own_bars[scene]] or notes
+    weights = backdrop.weights[scene].copy()
+    for n in own:
+        weights[pitches[n] % 12] += slots[n].sound if by_sound else slots[n].length
+    r, margin = key_margin(weights, backdrop.keys[scene])
+    return own, r, margin
+
+
 def _faults(run: list[_Slot], pitches: Sequence[int], plans: Sequence[ScenePlan],
             backdrop: Backdrop) -> set[tuple[int, str]]:
     """What a reader finds wrong with the run's melody, scene by scene: its own bars do
@@ -1454,11 +1465,7 @@ def _faults(run: list[_Slot], pitches: Sequence[int], plans: Sequence[ScenePlan]
     out: set[tuple[int, str]] = set()
     for scene in sorted({slot.scene for slot in run}):
         notes = [n for n, slot in enumerate(run) if slot.scene == scene]
-        own = [n for n in notes if run[n].bar in backdrop.own_bars[scene]] or notes
-        weights = backdrop.weights[scene].copy()
-        for n in own:
-            weights[pitches[n] % 12] += run[n].length
-        r, margin = key_margin(weights, backdrop.keys[scene])
+        _, r, margin = _key_heard(run, pitches, notes, backdrop, by_sound=False)
         if margin < _KEY_MARGIN or r < _KEY_CLEAR:
             out.add((scene, "key"))
         if len(notes) < _PHRASE_NOTES:
