@@ -27,6 +27,7 @@ from storyscore.compose.timeline import (
     Bar,
     Meter,
     Timeline,
+    closing_window,
     home_tempo,
     scene_tempo,
 )
@@ -40,12 +41,6 @@ class Group:
     host: int
 
 
-def _closing_window(plans: Sequence[ScenePlan], i: int, fps: int) -> float:
-    """How far scene ``i``'s closing downbeat may move (as ``timeline._fit_bars`` allows)."""
-    frame = 0.5 / fps
-    return max(frame, plans[i + 1].lead_in) if i + 1 < len(plans) else frame
-
-
 def shortest_bar(plans: Sequence[ScenePlan], meter: Meter) -> float:
     """Seconds of one bar at the fastest tempo inside the story's band."""
     return meter.bar * 60.0 / (home_tempo(plans) * (1 + TEMPO_BAND))
@@ -55,7 +50,7 @@ def flash_groups(plans: Sequence[ScenePlan], meter: Meter, fps: int) -> list[Gro
     """The story's scenes in groups: a scene that holds a bar with the flashes after it
     (and, for the first such scene, the flashes before it)."""
     bar = shortest_bar(plans, meter)
-    flash = [not p.flexible and p.duration + _closing_window(plans, i, fps) < bar
+    flash = [not p.flexible and p.duration + closing_window(plans, i, fps) < bar
              for i, p in enumerate(plans)]
     if all(flash) and all(2 * p.duration >= bar for p in plans):
         # No scene holds a bar, yet each holds half of one: they are not glimpses between
@@ -123,12 +118,6 @@ def _starts(plans: Sequence[ScenePlan], group: Group, host_length: float | None 
         out.append(at)
         at += host_length if i == group.host and host_length is not None else plans[i].duration
     return out
-
-
-def is_merged(groups: Sequence[Group]) -> bool:
-    """Whether any scene plays another's music (else the composer's timeline is every
-    scene's)."""
-    return any(len(g.members) > 1 for g in groups)
 
 
 def sounding_plans(plans: Sequence[ScenePlan], groups: Sequence[Group]) -> list[ScenePlan]:

@@ -230,6 +230,13 @@ class _Fit:
     tempos: list[float]  # the average tempo each scene needs for its bars
 
 
+def closing_window(plans: Sequence[ScenePlan], i: int, fps: int) -> float:
+    """How far scene ``i``'s closing downbeat may fall from the next scene's start:
+    half a frame at a cut, else the next scene's ``lead_in`` (half its transition)."""
+    frame = 0.5 / fps
+    return max(frame, plans[i + 1].lead_in) if i + 1 < len(plans) else frame
+
+
 def _fit_bars(plans: Sequence[ScenePlan], meter: Meter, wanted: list[float], fps: int) -> _Fit:
     """Choose each scene's bar count and closing downbeat, scene by scene.
 
@@ -237,7 +244,6 @@ def _fit_bars(plans: Sequence[ScenePlan], meter: Meter, wanted: list[float], fps
     the next scene (a frame at a cut); among bar counts and ends in that window,
     the one whose tempo is nearest the scene's own and the previous scene's wins.
     """
-    frame = 0.5 / fps
     music = [0.0]
     video_starts: list[float] = []
     video_durations: list[float] = []
@@ -257,7 +263,7 @@ def _fit_bars(plans: Sequence[ScenePlan], meter: Meter, wanted: list[float], fps
             end = start + n * meter.bar * 60.0 / tempo
             video_durations.append(end - video)
         else:
-            window = max(frame, plans[i + 1].lead_in) if i + 1 < len(plans) else frame
+            window = closing_window(plans, i, fps)
             natural = max(1e-9, (target - start) * beats_per_second)
             best: tuple[float, int, float, float] | None = None
             for n in sorted({max(1, math.floor(natural)), max(1, math.ceil(natural))}):
