@@ -805,15 +805,17 @@ class Downbeats:
 
     @property
     def error(self) -> float:
-        return max((abs(b.heard - b.target) for b in self.boundaries), default=0.0)
+        """The farthest a boundary's downbeat falls from its moment (the end of a story
+        shorter than a bar rings past it by design, and is not counted)."""
+        return max((abs(b.heard - b.target) for b in self.boundaries if not b.rings),
+                   default=0.0)
 
     @property
     def figure(self) -> str:
-        timed = [b for b in self.boundaries if not b.rings]
         on = sum(b.downbeat for b in self.boundaries)
-        cuts = [b for b in timed if b.window <= 1 / self.fps + 1e-9]
+        cuts = [b for b in self.boundaries
+                if not b.rings and b.window <= 1 / self.fps + 1e-9]
         cut_error = max((abs(b.heard - b.target) for b in cuts), default=0.0)
-        error = max((abs(b.heard - b.target) for b in timed), default=0.0)
         through = [b.scene_id for b in self.boundaries if b.through]
         flashes = (f" ({len(through)} played through mid-bar beside a flash scene too short "
                    f"for a bar: {', '.join(through)})" if through else "")
@@ -821,7 +823,7 @@ class Downbeats:
                  if any(b.rings for b in self.boundaries) else "")
         return (f"{on}/{len(self.boundaries)} on a bar line{flashes}; at cuts at most "
                 f"{1000 * cut_error:.1f} ms off, in transitions at most "
-                f"{1000 * error:.0f} ms{rings}")
+                f"{1000 * self.error:.0f} ms{rings}")
 
     @property
     def threshold(self) -> str:
