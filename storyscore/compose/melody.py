@@ -57,6 +57,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from storyscore.compose.checks import SHAPE_NOTES, interval_shapes, recurring_share
 from storyscore.compose.harmony import HarmonySpan, scene_key
 from storyscore.compose.notes import NoteEvent, clamp_velocity, dynamic_mark
 from storyscore.compose.request import ScenePlan, instrument_range
@@ -1335,17 +1336,15 @@ def _heard_windows(run: list[_Slot], pitches: Sequence[int], plans: Sequence[Sce
         phrases[-1].append(n)
     out = []
     for phrase in phrases:
-        for k in range(len(phrase) - 3):
-            window = phrase[k:k + 4]
-            out.append((tuple(steps[b] - steps[a] for a, b in itertools.pairwise(window)),
-                        frozenset(run[n].scene for n in window)))
+        shapes = interval_shapes([steps[n] for n in phrase])
+        out += [(shape, frozenset(run[n].scene for n in phrase[k:k + SHAPE_NOTES]))
+                for k, shape in enumerate(shapes)]
     return out
 
 
 def _recurrence(windows: Sequence[_Window]) -> float:
-    """The share of the windows whose shape another window has too."""
-    counts = collections.Counter(shape for shape, _ in windows)
-    return sum(counts[shape] > 1 for shape, _ in windows) / max(1, len(windows))
+    """The share of the windows whose shape another window has too (check 11's measure)."""
+    return recurring_share([shape for shape, _ in windows])
 
 
 @dataclass
