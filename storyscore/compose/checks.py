@@ -52,6 +52,7 @@ from storyscore.compose.harmony import (
     plain_figure,
 )
 from storyscore.compose.request import ScenePlan, tonic_to_m21
+from storyscore.compose.theory import SHAPE_NOTES, interval_shapes, recurring_share
 
 if TYPE_CHECKING:
     from music21 import stream
@@ -93,7 +94,6 @@ RANGE_SEMITONES = (7, 17)  # corpus: whole melodies 10-15 (Q1-Q3)
 RANGE_MIN_NOTES = 8  # fewer notes than this cannot span a phrase's range
 RHYTHM_MIN_SHARE = 0.44  # corpus: Q1 44 % (Essen), 57 % (chorales)
 SHAPE_MIN_SHARE = 0.33  # corpus: Q1 33 % (Essen), 51 % (chorales)
-SHAPE_NOTES = 4
 MEASURED_MIN_BARS = 8  # vocabulary and recurrence need a period (two phrases) to mean anything
 CONTOUR_MIN_RHO = 0.5
 CLEAR_SKYLINE_RANGE = 0.15  # heights under the notes spanning more than this share of the picture
@@ -346,20 +346,6 @@ def _key_label(pc: int, mode: str) -> str:
 
 
 # ----------------------------------------------------------------- measuring (any music)
-
-
-def recurring_share(items: Sequence[object]) -> float:
-    """The share of ``items`` equal to at least one other item."""
-    if not items:
-        return 0.0
-    counts = collections.Counter(items)
-    return sum(counts[i] > 1 for i in items) / len(items)
-
-
-def interval_shapes(steps: Sequence[int], size: int = SHAPE_NOTES) -> list[tuple[int, ...]]:
-    """Every run of ``size`` consecutive notes as its diatonic intervals (a transposable shape)."""
-    moves = [b - a for a, b in itertools.pairwise(steps)]
-    return [tuple(moves[k:k + size - 1]) for k in range(len(moves) - size + 2)]
 
 
 def phrases(notes: Sequence[_Note]) -> list[list[_Note]]:

@@ -57,7 +57,6 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from storyscore.compose.checks import SHAPE_NOTES, interval_shapes, recurring_share
 from storyscore.compose.harmony import HarmonySpan, scene_key
 from storyscore.compose.notes import NoteEvent, clamp_velocity, dynamic_mark
 from storyscore.compose.request import ScenePlan, instrument_range
@@ -70,7 +69,15 @@ from storyscore.compose.theme import (
     statement_notes,
     tonic_below,
 )
-from storyscore.compose.theory import Chord, Key, key_margin, melodic_pcs
+from storyscore.compose.theory import (
+    SHAPE_NOTES,
+    Chord,
+    Key,
+    interval_shapes,
+    key_margin,
+    melodic_pcs,
+    recurring_share,
+)
 from storyscore.compose.timeline import Bar, Timeline
 
 # Rhythm motifs per cell length and density level (quarter-note durations).

@@ -9,8 +9,10 @@ Foundations of Musical Pitch*, table 2.1).
 
 from __future__ import annotations
 
+import collections
 import functools
-from collections.abc import Iterable
+import itertools
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -299,3 +301,20 @@ def spell(pc: int, chord: Chord) -> str:
     sharp_names = ("C", "C#", "D", "D#", "E", "F", "F#", "G", "G#", "A", "A#", "B")
     flat_names = ("C", "D-", "D", "E-", "E", "F", "G-", "G", "A-", "A", "B-", "B")
     return (sharp_names if chord.key.sharps >= 0 else flat_names)[pc]
+
+
+SHAPE_NOTES = 4  # notes in a melodic shape (check 11, and the melody read back for it)
+
+
+def recurring_share(items: Sequence[object]) -> float:
+    """The share of ``items`` equal to at least one other item."""
+    if not items:
+        return 0.0
+    counts = collections.Counter(items)
+    return sum(counts[i] > 1 for i in items) / len(items)
+
+
+def interval_shapes(steps: Sequence[int], size: int = SHAPE_NOTES) -> list[tuple[int, ...]]:
+    """Every run of ``size`` consecutive notes as its diatonic intervals (a transposable shape)."""
+    moves = [b - a for a, b in itertools.pairwise(steps)]
+    return [tuple(moves[k:k + size - 1]) for k in range(len(moves) - size + 2)]
